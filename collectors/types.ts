@@ -1,0 +1,45 @@
+/**
+ * The collector contract. A collector observes; it never decides pass or fail.
+ *
+ * - It runs as the read-only role inside one READ ONLY transaction (`ctx.sql`).
+ * - Its number of queries does not grow with the number of tables.
+ * - Its facts are validated by its zod schema, are in deterministic order (every
+ *   query ends in ORDER BY; arrays sorted), contain no wall-clock time except from
+ *   `ctx.now`, no OIDs, and never a secret value: shapes only (length, format
+ *   version, key version).
+ */
+import type { z } from 'zod';
+
+export interface CollectorContext {
+  /** Runs one query in the collectors' READ ONLY transaction as the reader role. Counted. */
+  sql<R extends Record<string, unknown> = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>;
+  /** Streams `COPY (...) TO STDOUT` output, for bulk work such as audit chain verification. */
+  copyOut(text: string): Promise<NodeJS.ReadableStream>;
+  /** Repository root (where platform/, controls/ live). */
+  root: string;
+  /** Injected clock: the run's timestamp. */
+  now: Date;
+  /** Parameters from the run (e.g. full vs incremental audit verification). */
+  options: { auditVerification: 'incremental' | 'full' };
+  /** Progress for long work; no-op off a terminal. */
+  progress(message: string): void;
+}
+
+export interface Collector<S extends z.ZodTypeAny = z.ZodTypeAny> {
+  /** Stable id, snake_case, e.g. `schema`, `audit`. Facts are stored under it. */
+  id: string;
+  /** Bumped when the shape or meaning of the facts changes. */
+  version: string;
+  description: string;
+  /** Whether the collector needs the database (the `code` and `design` collectors do not). */
+  needsDatabase: boolean;
+  facts: S;
+  collect(ctx: CollectorContext): Promise<z.output<S>>;
+}
+
+export function defineCollector<S extends z.ZodTypeAny>(c: Collector<S>): Collector<S> {
+  return c;
+}
+
+/** Facts of one run, keyed by collector id. */
+export type FactSet = Record<string, unknown>;

@@ -1,0 +1,109 @@
+/**
+ * Types of the loaded catalog. zod is the source of truth; the JSON Schema that
+ * editors use for control files (controls/schema/control.schema.json) is generated
+ * from ControlFileSchema and a test fails when the committed copy is stale.
+ */
+import { z } from 'zod';
+
+export const STATUSES = ['live', 'designed', 'roadmap'] as const;
+export const StatusSchema = z.enum(STATUSES);
+export type Status = z.output<typeof StatusSchema>;
+
+export const CATEGORIES = [
+  'residency', 'isolation', 'logging', 'encryption', 'access', 'privacy',
+  'vulnerability management', 'vendor', 'tool controls', 'governance',
+] as const;
+export const CategorySchema = z.enum(CATEGORIES);
+
+export const CheckRefSchema = z.object({
+  /** Id of a registered check, e.g. `trigger_blocks_writes`. */
+  check: z.string(),
+  /** Parameters, validated against the check's own schema. */
+  params: z.record(z.string(), z.unknown()).default({}),
+}).strict();
+
+/** Something in the repository that shows a designed control exists: a file, a TS symbol, an IaC resource. */
+export const ArtifactSchema = z.object({
+  /** Repository-relative path. @example "platform/infra/vault/vault.tf" */
+  file: z.string(),
+  /** Exported TypeScript symbol in that file. @example "rotateKeys" */
+  symbol: z.string().optional(),
+  /** IaC resource address in that file. @example "resource.vault_mount.transit" */
+  resource: z.string().optional(),
+}).strict();
+
+export const ControlFileSchema = z.object({
+  /** snake_case, subject + property + expected state. Never changes. @example "audit_events_append_only" */
+  id: z.string().regex(/^[a-z][a-z0-9_]*$/),
+  title: z.string().min(3),
+  /** What a buyer reads on the site: plain words, one or two sentences. */
+  statement: z.string().min(10),
+  /** What an auditor reads: how it is implemented and how the checks prove it. */
+  description: z.string().min(10),
+  category: CategorySchema,
+  status: StatusSchema,
+  /** Checks that prove the control. Required for live; allowed for designed (may fail); forbidden for roadmap. */
+  checks: z.array(CheckRefSchema).default([]),
+  /** Design artifacts; required for designed controls. */
+  artifacts: z.array(ArtifactSchema).default([]),
+  /** Roadmap target, free text. @example "2027-H1" */
+  target: z.string().optional(),
+  /** Seed or source claim this control answers, for traceability. */
+  claim: z.string().optional(),
+}).strict();
+export type Control = z.output<typeof ControlFileSchema>;
+
+export const CriterionSchema = z.object({ id: z.string(), title: z.string(), group: z.string().optional() }).strict();
+export const FrameworkSchema = z.object({
+  id: z.string(),          // soc2, iso27001, gdpr
+  name: z.string(),
+  edition: z.string(),
+  criteria: z.array(CriterionSchema),
+}).strict();
+export type Framework = z.output<typeof FrameworkSchema>;
+
+/** One source of truth per framework: criterion -> control ids, with its own version. */
+export const MappingSchema = z.object({
+  framework: z.string(),
+  version: z.string().regex(/^\d+\.\d+\.\d+$/),
+  criteria: z.record(z.string(), z.array(z.object({
+    control: z.string(),
+    relationship: z.enum(['equivalent', 'subset', 'partial']).default('partial'),
+  }).strict())),
+}).strict();
+export type Mapping = z.output<typeof MappingSchema>;
+
+export const SubprocessorSchema = z.object({ name: z.string(), purpose: z.string(), location: z.string(), data: z.string().optional() }).strict();
+export const OrganisationSchema = z.object({
+  name: z.string(),
+  website: z.string(),
+  contact: z.string(),
+  disclosure: z.object({
+    contact: z.string(),
+    acknowledgementBusinessDays: z.number().int().positive(),
+    fixTargetDays: z.object({ critical: z.number().int(), high: z.number().int(), medium: z.number().int(), low: z.number().int() }).strict(),
+    coordinatedDisclosureDays: z.number().int().positive(),
+    policyUrl: z.string(),
+    preferredLanguages: z.array(z.string()).default(['en']),
+  }).strict(),
+  subprocessors: z.array(SubprocessorSchema),
+}).strict();
+export type Organisation = z.output<typeof OrganisationSchema>;
+
+export const CatalogFileSchema = z.object({
+  version: z.string().regex(/^\d+\.\d+\.\d+$/),
+  organisation: OrganisationSchema,
+  frameworks: z.array(z.string()),
+}).strict();
+
+export interface Catalog {
+  version: string;
+  /** SHA-256 over the canonical JSON of the loaded catalog (controls, frameworks, mappings, organisation). */
+  sha256: string;
+  organisation: Organisation;
+  controls: Control[];           // sorted by id
+  frameworks: Framework[];       // sorted by id
+  mappings: Mapping[];           // sorted by framework
+  /** control id -> repository-relative file it came from, for error origins. */
+  files: Record<string, string>;
+}

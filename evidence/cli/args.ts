@@ -1,0 +1,50 @@
+/** Small helpers every command uses: argument parsing with --help, and one-line errors. */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { InputError } from '../../platform/errors.ts';
+
+export interface CommandSpec<O extends NonNullable<ParseArgsConfig['options']>> {
+  name: string;
+  usage: string;
+  description: string;
+  options: O;
+  examples: string[];
+  allowPositionals?: boolean;
+}
+
+export function helpText(spec: CommandSpec<NonNullable<ParseArgsConfig['options']>>): string {
+  const opts = Object.entries(spec.options).map(([k, v]) => {
+    const flag = `--${k}${v.type === 'string' ? ' <value>' : ''}`;
+    return `  ${flag.padEnd(26)} ${(v as { description?: string }).description ?? ''}`;
+  });
+  return [
+    `Usage: trust ${spec.usage}`,
+    '',
+    spec.description,
+    '',
+    'Options:',
+    ...opts,
+    `  ${'--help'.padEnd(26)} Show this help`,
+    '',
+    'Examples:',
+    ...spec.examples.map((e) => `  ${e}`),
+    '',
+  ].join('\n');
+}
+
+type Opt = NonNullable<ParseArgsConfig['options']>[string] & { description?: string };
+
+/** Parses argv for a command; returns null after printing help. Unknown flags are InputErrors. */
+export function parseCommand<O extends Record<string, Opt>>(spec: CommandSpec<O>, argv: string[]) {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(helpText(spec as never));
+    return null;
+  }
+  try {
+    const options = Object.fromEntries(
+      Object.entries(spec.options).map(([k, v]) => [k, { type: v.type, short: v.short, multiple: v.multiple, default: v.default }]),
+    );
+    return parseArgs({ args: argv, options: options as ParseArgsConfig['options'], allowPositionals: spec.allowPositionals ?? false, strict: true });
+  } catch (e) {
+    throw new InputError(`trust ${spec.name}: ${(e as Error).message.split('\n')[0]} (see trust ${spec.name} --help)`);
+  }
+}

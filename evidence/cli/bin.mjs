@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+// The `trust` command. Kept as plain JavaScript so `trust --help` starts in the time
+// of a bare `node`: TypeScript (through tsx) and heavy libraries load only when a
+// command actually runs.
+import { COMMANDS, usage } from './help.mjs';
+
+const [name, ...rest] = process.argv.slice(2);
+if (!name || name === '--help' || name === '-h' || name === 'help') {
+  process.stdout.write(usage());
+  process.exit(0);
+}
+const command = COMMANDS.find((c) => c.name === name);
+if (!command) {
+  process.stderr.write(`trust: unknown command "${name}". Run \`trust --help\` for the list.\n`);
+  process.exit(2);
+}
+const { register } = await import('tsx/esm/api');
+register();
+const { main } = await import('./main.ts');
+process.exitCode = await main(command.name, rest);

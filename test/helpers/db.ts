@@ -1,0 +1,42 @@
+/**
+ * A fresh, migrated database for one test file, cloned from the template that
+ * global-setup migrated. Use it with the real roles: `db.pool('app')` runs as the
+ * runtime role, `db.pool('reader')` as the collectors' role, `db.adminUrl` is superuser.
+ */
+import { inject } from 'vitest';
+import pg from 'pg';
+import { randomBytes } from 'node:crypto';
+import { openDatabase, type Database } from '../../platform/db/index.ts';
+
+const TEMPLATE_DB = 'trust_test_template';
+
+export async function createTestDatabase(): Promise<Database & { name: string; drop(): Promise<void> }> {
+  const serverUrl = inject('serverUrl');
+  const name = `trust_test_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  // CREATE DATABASE ... TEMPLATE needs the template to have no other connection; retry briefly.
+  for (let i = 0; ; i++) {
+    try {
+      await admin.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`);
+      break;
+    } catch (e) {
+      if ((e as { code?: string }).code !== '55006' || i > 50) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  await admin.end();
+  const u = new URL(serverUrl);
+  u.pathname = '/' + name;
+  const db = await openDatabase({ adminUrl: u.toString() });
+  return Object.assign(db, {
+    name,
+    async drop() {
+      await db.close();
+      const c = new pg.Client({ connectionString: serverUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  });
+}

@@ -1,0 +1,38 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { createTestDatabase } from '../helpers/db.ts';
+import { migrate } from '../../platform/db/migrate.ts';
+
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
+beforeAll(async () => { db = await createTestDatabase(); });
+afterAll(async () => { await db.drop(); });
+
+describe('database roles', () => {
+  it('the runtime and reader roles are neither superuser nor BYPASSRLS', async () => {
+    const r = await db.pool('app').query(
+      `SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname IN ('trust_owner','trust_app','trust_reader') ORDER BY 1`);
+    expect(r.rows).toEqual([
+      { rolname: 'trust_app', rolsuper: false, rolbypassrls: false },
+      { rolname: 'trust_owner', rolsuper: false, rolbypassrls: false },
+      { rolname: 'trust_reader', rolsuper: false, rolbypassrls: false },
+    ]);
+  });
+
+  it('each pool logs in as its own role', async () => {
+    for (const role of ['owner', 'app', 'reader'] as const) {
+      const r = await db.pool(role).query('SELECT current_user AS u');
+      expect(r.rows[0].u).toBe(`trust_${role}`);
+    }
+  });
+
+  it('migrating twice applies nothing the second time', async () => {
+    expect(await migrate(db)).toEqual([]);
+  });
+
+  it('the reader cannot write', async () => {
+    const c = new pg.Client({ connectionString: db.url('reader') });
+    await c.connect();
+    await expect(c.query(`INSERT INTO accounts(name) VALUES ('x')`)).rejects.toThrow(/permission denied/);
+    await c.end();
+  });
+});
