@@ -5,6 +5,9 @@
  */
 import type { TestProject } from 'vitest/node';
 import pg from 'pg';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { startEmbedded } from '../platform/db/embedded.ts';
 import { bootstrapRoles } from '../platform/db/roles.ts';
 import { openDatabase } from '../platform/db/index.ts';
@@ -15,7 +18,13 @@ export const TEMPLATE_DB = 'trust_test_template';
 export default async function setup(project: TestProject) {
   let serverUrl = process.env.TRUST_TEST_ADMIN_URL;
   let stop: (() => Promise<void>) | undefined;
+  let privateDir: string | undefined;
   if (!serverUrl) {
+    // A private data directory per test run, so the suite never touches (or stops)
+    // the cluster that `npm start` uses, and parallel runs never share one.
+    privateDir = mkdtempSync(path.join(os.tmpdir(), 'trust-test-pg-'));
+    chmodSync(privateDir, 0o755);
+    process.env.TRUST_DATA_DIR = privateDir;
     const cluster = await startEmbedded();
     serverUrl = cluster.adminUrl;
     stop = cluster.stop;
@@ -41,6 +50,7 @@ export default async function setup(project: TestProject) {
     for (const r of dbs.rows) await c.query(`DROP DATABASE IF EXISTS "${r.datname}" WITH (FORCE)`);
     await c.end();
     await stop?.();
+    if (privateDir) rmSync(privateDir, { recursive: true, force: true });
   };
 }
 

@@ -22,8 +22,9 @@ export interface EmbeddedCluster {
 
 const ADMIN_USER = 'postgres';
 
+/** `.data/` under the project, or TRUST_DATA_DIR (tests use a private one per run). */
 export function dataRoot(root = process.cwd()): string {
-  return path.join(root, '.data');
+  return process.env.TRUST_DATA_DIR ?? path.join(root, '.data');
 }
 
 async function freePort(): Promise<number> {
@@ -48,12 +49,31 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/** Stops a postmaster left behind by a killed run, and clears its lock file. */
-async function clearStaleServer(dbDir: string): Promise<void> {
+function parentPid(pid: number): number {
+  try {
+    // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may contain spaces, so split after ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Looks at a postmaster.pid left in the data directory. A server whose parent
+ * (the `trust` process that started it) is still alive belongs to a concurrent
+ * run: we share it and return its port. A server orphaned by a killed run is
+ * stopped, and a lock file without a live server is removed.
+ */
+async function inspectExistingServer(dbDir: string): Promise<number | undefined> {
   const pidFile = path.join(dbDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return;
-  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!existsSync(pidFile)) return undefined;
+  const lines = readFileSync(pidFile, 'utf8').split('\n');
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
   if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) {
+    const ppid = parentPid(pid);
+    if (ppid > 1 && processAlive(ppid) && lines[7]?.trim() === 'ready') return port;
     // Fast shutdown: roll back open transactions, write a checkpoint, exit.
     process.kill(pid, 'SIGINT');
     for (let i = 0; i < 200 && processAlive(pid); i++) await new Promise((r) => setTimeout(r, 50));
@@ -61,6 +81,7 @@ async function clearStaleServer(dbDir: string): Promise<void> {
     for (let i = 0; i < 100 && processAlive(pid); i++) await new Promise((r) => setTimeout(r, 50));
   }
   rmSync(pidFile, { force: true });
+  return undefined;
 }
 
 function adminPassword(root: string): string {
@@ -103,7 +124,12 @@ export async function startEmbedded(opts: { root?: string; onLog?: (m: string) =
     rmSync(dbDir, { recursive: true, force: true });
     await pg.initialise();
   } else {
-    await clearStaleServer(dbDir);
+    const sharedPort = await inspectExistingServer(dbDir);
+    if (sharedPort) {
+      // Another live run owns the server: use it, and leave stopping it to that run.
+      started = { adminUrl: `postgres://${ADMIN_USER}:${encodeURIComponent(password)}@127.0.0.1:${sharedPort}/postgres`, port: sharedPort, stop: async () => { started = undefined; } };
+      return started;
+    }
   }
   await pg.start();
   const cluster: EmbeddedCluster = {
