@@ -1,9 +1,20 @@
 // The command list, in plain JavaScript so `trust --help` needs nothing else loaded.
 // Each command's module (evidence/cli/commands/<name>.ts) prints its own detailed --help.
 export const COMMANDS = [
-  { name: 'start', summary: 'Run the whole job: database, demo, collect, evaluate, sign, reports, site', example: 'trust start' },
-  { name: 'migrate', summary: 'Apply database migrations (idempotent)', example: 'DATABASE_URL=postgres://u:p@host/db trust migrate' },
-  { name: 'demo', summary: 'Fill the platform with a realistic demo workload through its own services', example: 'trust demo --scale 10' },
+  { name: 'start', summary: 'Run the whole job: database, demo, collect, evaluate, sign, reports, site' },
+  { name: 'migrate', summary: 'Apply database migrations (idempotent)' },
+  { name: 'demo', summary: 'Fill the platform with a realistic demo workload through its own services' },
+  { name: 'audit', summary: 'Verify the audit hash chain (full or incremental) and write signed checkpoints' },
+  { name: 'keys', summary: 'Manage encryption keys: rotate re-encrypts every ciphertext under the active key' },
+  { name: 'catalog', summary: 'Validate the controls catalog and print its size by status and framework' },
+  { name: 'inspect', summary: 'Lint any PostgreSQL database for security smells (RLS, plaintext secrets, ...)' },
+  { name: 'check', summary: 'The CI gate: collect, evaluate, sign; exit 0 holds, 1 regression, 2 bad input' },
+  { name: 'verify', summary: 'Verify a signed evidence bundle offline' },
+  { name: 'diff', summary: 'Show what changed between two controls mapping versions' },
+  { name: 'report', summary: 'Render report.md and report.pdf from an existing bundle' },
+  { name: 'oscal', summary: 'Write OSCAL assessment-results, component-definition and mappings' },
+  { name: 'site', summary: 'Build the security site from the latest bundle into dist/' },
+  { name: 'bench', summary: 'Run the benchmark suite and write out/bench.json' },
 ];
 
 export function usage() {

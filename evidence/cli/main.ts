@@ -7,10 +7,22 @@ import { InputError, EnvironmentError } from '../../platform/errors.ts';
 
 type CommandModule = { run(argv: string[]): Promise<number> };
 
+// One module per command in ./commands/<name>.ts exporting run(argv): Promise<exit code>.
 const loaders: Record<string, () => Promise<CommandModule>> = {
   start: () => import('./commands/start.ts'),
   migrate: () => import('./commands/migrate.ts'),
   demo: () => import('./commands/demo.ts'),
+  audit: () => import('./commands/audit.ts'),
+  keys: () => import('./commands/keys.ts'),
+  catalog: () => import('./commands/catalog.ts'),
+  inspect: () => import('./commands/inspect.ts'),
+  check: () => import('./commands/check.ts'),
+  verify: () => import('./commands/verify.ts'),
+  diff: () => import('./commands/diff.ts'),
+  report: () => import('./commands/report.ts'),
+  oscal: () => import('./commands/oscal.ts'),
+  site: () => import('./commands/site.ts'),
+  bench: () => import('./commands/bench.ts'),
 };
 
 export async function main(name: string, argv: string[]): Promise<number> {

@@ -8,6 +8,7 @@
  * never see them.
  */
 import type pg from 'pg';
+import { randomInt } from 'node:crypto';
 
 export type Isolation = 'read committed' | 'repeatable read' | 'serializable';
 
@@ -36,7 +37,7 @@ export async function withTransaction<T>(pool: pg.Pool, opts: TxOptions, fn: (cl
       const code = (e as { code?: string }).code ?? '';
       if (RETRYABLE.has(code) && attempt < attempts) {
         // Jittered backoff: contenders that retry in lockstep collide again.
-        await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
+        await new Promise((r) => setTimeout(r, randomInt(1, 10 * attempt + 2)));
         continue;
       }
       throw e;
