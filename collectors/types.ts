@@ -9,6 +9,7 @@
  *   version, key version).
  */
 import type { z } from 'zod';
+import type { Catalog } from '../controls/types.ts';
 
 export interface CollectorContext {
   /** Runs one query in the collectors' READ ONLY transaction as the reader role. Counted. */
@@ -21,6 +22,8 @@ export interface CollectorContext {
   now: Date;
   /** Parameters from the run (e.g. full vs incremental audit verification). */
   options: { auditVerification: 'incremental' | 'full' };
+  /** The loaded catalog: the design collector checks the artifacts it names. */
+  catalog: Catalog;
   /** Progress for long work; no-op off a terminal. */
   progress(message: string): void;
 }
