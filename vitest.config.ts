@@ -1,16 +1,40 @@
 import { defineConfig } from 'vitest/config';
 
-// One embedded PostgreSQL 17 cluster for the whole run (test/global-setup.ts); each
-// test file gets its own database cloned from a migrated template. When
-// TRUST_TEST_PG15_URL is set (CI), the `pg15` project runs the database tests again
-// against Debian's PostgreSQL 15.
+// One embedded PostgreSQL 17 cluster per run (test/global-setup.ts); each test file
+// gets its own database cloned from a migrated template. When TRUST_TEST_PG15_URL is
+// set (`.ci/run` sets it), the `pg15` project runs the database tests again against
+// Debian's PostgreSQL 15 server.
+const shared = {
+  testTimeout: 180_000,
+  hookTimeout: 300_000,
+  pool: 'forks' as const,
+  poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+};
+const pg15 = process.env.TRUST_TEST_PG15_URL;
+
 export default defineConfig({
   test: {
-    globalSetup: ['test/global-setup.ts'],
-    testTimeout: 120_000,
-    hookTimeout: 180_000,
-    pool: 'forks',
-    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
-    include: ['test/**/*.test.ts'],
+    projects: [
+      {
+        test: {
+          ...shared,
+          name: 'pg17',
+          globalSetup: ['test/global-setup.ts'],
+          include: ['test/**/*.test.ts'],
+        },
+      },
+      ...(pg15
+        ? [
+            {
+              test: {
+                ...shared,
+                name: 'pg15',
+                globalSetup: ['test/global-setup-pg15.ts'],
+                include: ['test/platform/**/*.test.ts', 'test/collectors/**/*.test.ts'],
+              },
+            },
+          ]
+        : []),
+    ],
   },
 });

@@ -8,11 +8,10 @@ import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import { openDatabase, type Database } from '../../platform/db/index.ts';
 
-const TEMPLATE_DB = 'trust_test_template';
-
 export async function createTestDatabase(): Promise<Database & { name: string; drop(): Promise<void> }> {
   const serverUrl = inject('serverUrl');
-  const name = `trust_test_${randomBytes(5).toString('hex')}`;
+  const TEMPLATE_DB = inject('templateDb');
+  const name = `${inject('dbPrefix')}_${randomBytes(5).toString('hex')}`;
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   // CREATE DATABASE ... TEMPLATE needs the template to have no other connection; retry briefly.
