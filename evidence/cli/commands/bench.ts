@@ -1,0 +1,51 @@
+/** `trust bench`: the benchmark suite; every figure against a reference measured in the same run. */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseCommand } from '../args.ts';
+import { InputError } from '../../../platform/errors.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+// short/multiple/default are spelled out because parseCommand forwards them even when
+// undefined, which node:util parseArgs rejects.
+const spec = {
+  name: 'bench',
+  usage: 'bench [--smoke] [--only name,...] [--json]',
+  description:
+    'Builds the scale workloads (1,000 tables, 1,000,000 audit events, 200/2,000-control catalogs),\n' +
+    'measures each benchmark against its reference in the same run (median after a warm-up),\n' +
+    'prints a table and writes out/bench.json. Exit 0 when every goal is met, 1 when one is missed.',
+  options: {
+    smoke: { type: 'boolean' as const, short: 's', multiple: false, default: false, description: 'Tiny workloads, one run each; goals are not judged' },
+    only: { type: 'string' as const, short: 'o', multiple: false, default: '', description: 'Comma-separated benchmark names to run' },
+    json: { type: 'boolean' as const, short: 'j', multiple: false, default: false, description: 'Print the JSON result instead of the table' },
+    out: { type: 'string' as const, short: 'O', multiple: false, default: '', description: 'Where to write the JSON (default out/bench.json)' },
+  },
+  examples: ['npm run bench', 'npx trust bench --only cli-start,pdf-report', 'npx trust bench --smoke --json'],
+};
+
+export async function run(argv: string[]): Promise<number> {
+  const args = parseCommand(spec, argv);
+  if (!args) return 0;
+  const { runBench } = await import('../../bench/runner.ts');
+  const { formatTable } = await import('../../bench/table.ts');
+  const { BENCHMARKS } = await import('../../bench/registry.ts');
+  const only = String(args.values.only ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const known = BENCHMARKS.map((b) => b.name);
+  const bad = only.filter((n) => !known.includes(n));
+  if (bad.length) throw new InputError(`trust bench: --only names unknown benchmark(s) ${bad.join(', ')}; known: ${known.join(', ')}`);
+  const json = Boolean(args.values.json);
+  const outFile = path.resolve(String(args.values.out || path.join(ROOT, 'out', 'bench.json')));
+  const smoke = Boolean(args.values.smoke);
+  const results = await runBench({
+    smoke,
+    only,
+    root: ROOT,
+    outFile,
+    log: (m) => process.stderr.write(m + '\n'),
+  });
+  if (json) process.stdout.write(JSON.stringify({ benchmarks: results }, null, 2) + '\n');
+  else process.stdout.write('\n' + formatTable(results) + `\nwrote ${path.relative(process.cwd(), outFile) || outFile}\n`);
+  if (smoke) return results.some((r) => r.error) ? 1 : 0;
+  return results.some((r) => r.met === false || r.error) ? 1 : 0;
+}
