@@ -41,7 +41,8 @@ export function parseCommand<O extends Record<string, Opt>>(spec: CommandSpec<O>
   }
   try {
     const options = Object.fromEntries(
-      Object.entries(spec.options).map(([k, v]) => [k, { type: v.type, short: v.short, multiple: v.multiple, default: v.default }]),
+      // parseArgs rejects keys that are present but undefined (e.g. `short: undefined`).
+      Object.entries(spec.options).map(([k, v]) => [k, Object.fromEntries(Object.entries({ type: v.type, short: v.short, multiple: v.multiple, default: v.default }).filter(([, x]) => x !== undefined))]),
     );
     return parseArgs({ args: argv, options: options as ParseArgsConfig['options'], allowPositionals: spec.allowPositionals ?? false, strict: true });
   } catch (e) {
