@@ -1,0 +1,42 @@
+/** The list of encrypted columns, read from platform/config/encryption.yaml (one source of truth). */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { InputError } from '../errors.ts';
+
+export const ENCRYPTION_CONFIG = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'config', 'encryption.yaml');
+
+const IdentSchema = z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a lower-case SQL identifier');
+
+export const EncryptedColumnSchema = z.object({
+  /** @example "oauth_connections" */
+  table: IdentSchema,
+  /** @example "refresh_token" */
+  column: IdentSchema,
+  /** Column whose value is the row id in the associated data. @example "id" */
+  row_id_column: IdentSchema,
+  nullable: z.boolean().default(false),
+});
+export type EncryptedColumn = z.output<typeof EncryptedColumnSchema>;
+
+export const EncryptionConfigSchema = z.object({
+  algorithm: z.literal('AES-256-GCM'),
+  nonce_bits: z.literal(96),
+  ciphertext_format: z.string(),
+  ciphertext_pattern: z.string(),
+  associated_data: z.string(),
+  key_sources: z.array(z.string()),
+  columns: z.array(EncryptedColumnSchema).min(1),
+});
+export type EncryptionConfig = z.output<typeof EncryptionConfigSchema>;
+
+export function loadEncryptionConfig(file = ENCRYPTION_CONFIG): EncryptionConfig {
+  const r = EncryptionConfigSchema.safeParse(parse(readFileSync(file, 'utf8')));
+  if (!r.success) {
+    const i = r.error.issues[0];
+    throw new InputError(`${file}: /${i.path.join('/')} ${i.message}`);
+  }
+  return r.data;
+}

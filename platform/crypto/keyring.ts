@@ -1,0 +1,256 @@
+/**
+ * Application-level encryption for secret columns (OAuth tokens, agent secrets).
+ *
+ * AES-256-GCM from node:crypto, a fresh random 96-bit nonce per encryption, and
+ * versioned keys of which exactly one is active. A ciphertext is a self-describing
+ * string `tev1:<keyVersion>:<base64url(nonce | ciphertext | tag)>` so a collector can
+ * check its shape (and which key version it uses) without holding any key.
+ *
+ * Every ciphertext is bound through GCM's associated data to `table/column/rowId`:
+ * copied to another row or another column, it fails authentication.
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { EnvironmentError } from '../errors.ts';
+
+export const CIPHERTEXT_FORMAT = 'tev1';
+/** What a well-formed ciphertext looks like; the same pattern is a CHECK constraint in the schema. */
+export const CIPHERTEXT_PATTERN = /^tev1:[1-9][0-9]{0,5}:[A-Za-z0-9_-]{38,}$/;
+export const ALGORITHM = 'aes-256-gcm';
+const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
+const KEY_BYTES = 32;
+
+/** A ciphertext that does not authenticate: tampered, moved to another row/column, or unknown key. */
+export class DecryptionError extends Error {
+  constructor(
+    readonly reason: 'malformed' | 'unknown_key_version' | 'authentication_failed',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DecryptionError';
+  }
+}
+
+/** Where a ciphertext lives; it becomes the GCM associated data. */
+export interface CipherContext {
+  table: string;
+  column: string;
+  rowId: string;
+}
+
+/**
+ * The keyring file / TRUST_KEYRING value.
+ * @example {"active": 2, "keys": {"1": "<base64 of 32 bytes>", "2": "..."}, "created": {"2": "2026-11-01T00:00:00Z"}}
+ */
+export const KeyringFileSchema = z.object({
+  /** Version number of the key used for new encryptions. */
+  active: z.number().int().positive(),
+  /** Key version -> base64 of 32 random bytes. */
+  keys: z.record(z.string().regex(/^[1-9][0-9]*$/), z.string()),
+  /** Key version -> ISO date it was created (optional; used for rotation age). */
+  created: z.record(z.string(), z.string()).optional(),
+});
+export type KeyringFile = z.output<typeof KeyringFileSchema>;
+
+export interface KeyringDescription {
+  algorithm: string;
+  nonce_bits: number;
+  ciphertext_format: string;
+  ciphertext_pattern: string;
+  associated_data: string;
+  source: 'env' | 'file' | 'development';
+  active_version: number;
+  versions: { version: number; created_at: string | null; age_days: number | null; active: boolean }[];
+}
+
+export class Keyring {
+  private readonly keys: Map<number, Buffer>;
+  constructor(
+    private readonly file: KeyringFile,
+    readonly source: 'env' | 'file' | 'development',
+    private readonly origin: string,
+  ) {
+    this.keys = new Map();
+    for (const [v, b64] of Object.entries(file.keys)) {
+      const key = Buffer.from(b64, 'base64');
+      if (key.length !== KEY_BYTES) throw new EnvironmentError(`${origin}: key version ${v} is ${key.length} bytes, expected ${KEY_BYTES} (base64 of 32 random bytes)`);
+      this.keys.set(Number(v), key);
+    }
+    if (!this.keys.has(file.active)) throw new EnvironmentError(`${origin}: active key version ${file.active} is not among keys ${[...this.keys.keys()].join(', ')}`);
+  }
+
+  get activeVersion(): number {
+    return this.file.active;
+  }
+
+  versionOf(ciphertext: string): number {
+    return parse(ciphertext).version;
+  }
+
+  encrypt(plaintext: string, ctx: CipherContext): string {
+    const version = this.file.active;
+    const nonce = randomBytes(NONCE_BYTES);
+    const cipher = createCipheriv(ALGORITHM, this.keys.get(version)!, nonce, { authTagLength: TAG_BYTES });
+    cipher.setAAD(associatedData(ctx));
+    const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    const packed = Buffer.concat([nonce, body, cipher.getAuthTag()]).toString('base64url');
+    return `${CIPHERTEXT_FORMAT}:${version}:${packed}`;
+  }
+
+  decrypt(ciphertext: string, ctx: CipherContext): string {
+    const { version, nonce, body, tag } = parse(ciphertext);
+    const key = this.keys.get(version);
+    if (!key) throw new DecryptionError('unknown_key_version', `cannot decrypt ${ctx.table}.${ctx.column} row ${ctx.rowId}: key version ${version} is not in the keyring`);
+    try {
+      const decipher = createDecipheriv(ALGORITHM, key, nonce, { authTagLength: TAG_BYTES });
+      decipher.setAAD(associatedData(ctx));
+      decipher.setAuthTag(tag);
+      return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');
+    } catch {
+      throw new DecryptionError('authentication_failed', `cannot decrypt ${ctx.table}.${ctx.column} row ${ctx.rowId}: the ciphertext was altered or belongs to another row or column`);
+    }
+  }
+
+  /** Re-encrypts under the active key (same context); used by rotation. */
+  reencrypt(ciphertext: string, ctx: CipherContext): string {
+    return this.encrypt(this.decrypt(ciphertext, ctx), ctx);
+  }
+
+  /** Non-secret facts about the keyring: never key bytes. */
+  describe(now: Date = new Date()): KeyringDescription {
+    const versions = [...this.keys.keys()].sort((a, b) => a - b).map((version) => {
+      const created = this.file.created?.[String(version)] ?? null;
+      const age = created ? Math.floor((now.getTime() - Date.parse(created)) / 86_400_000) : null;
+      return { version, created_at: created, age_days: Number.isFinite(age) ? age : null, active: version === this.file.active };
+    });
+    return {
+      algorithm: 'AES-256-GCM',
+      nonce_bits: NONCE_BYTES * 8,
+      ciphertext_format: CIPHERTEXT_FORMAT,
+      ciphertext_pattern: CIPHERTEXT_PATTERN.source,
+      associated_data: 'table/column/rowId',
+      source: this.source,
+      active_version: this.file.active,
+      versions,
+    };
+  }
+}
+
+function associatedData(ctx: CipherContext): Buffer {
+  return Buffer.from(`${ctx.table}/${ctx.column}/${ctx.rowId}`, 'utf8');
+}
+
+function parse(ciphertext: string): { version: number; nonce: Buffer; body: Buffer; tag: Buffer } {
+  if (typeof ciphertext !== 'string' || !CIPHERTEXT_PATTERN.test(ciphertext)) {
+    throw new DecryptionError('malformed', `not a ${CIPHERTEXT_FORMAT} ciphertext (expected ${CIPHERTEXT_FORMAT}:<keyVersion>:<base64url>)`);
+  }
+  const [, v, packed] = ciphertext.split(':');
+  const raw = Buffer.from(packed, 'base64url');
+  // Re-encoding catches characters base64url decoding silently drops or pads.
+  if (raw.toString('base64url') !== packed || raw.length < NONCE_BYTES + TAG_BYTES) {
+    throw new DecryptionError('malformed', `not a ${CIPHERTEXT_FORMAT} ciphertext (bad payload encoding or length)`);
+  }
+  return {
+    version: Number(v),
+    nonce: raw.subarray(0, NONCE_BYTES),
+    body: raw.subarray(NONCE_BYTES, raw.length - TAG_BYTES),
+    tag: raw.subarray(raw.length - TAG_BYTES),
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Loading
+
+export function dataDir(): string {
+  return process.env.TRUST_DATA_DIR ?? path.resolve('.data');
+}
+
+export function developmentKeyringPath(): string {
+  return path.join(dataDir(), 'keys', 'keyring.json');
+}
+
+function parseKeyringJson(text: string, origin: string): KeyringFile {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new EnvironmentError(`${origin}: not valid JSON (${(e as Error).message.split('\n')[0]})`);
+  }
+  const r = KeyringFileSchema.safeParse(json);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new EnvironmentError(`${origin}: /${issue.path.join('/')} ${issue.message}`);
+  }
+  return r.data;
+}
+
+function writeAtomically(file: string, text: string): void {
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, text, { mode: 0o600 });
+  renameSync(tmp, file);
+  chmodSync(file, 0o600);
+}
+
+function newKeyB64(): string {
+  return randomBytes(KEY_BYTES).toString('base64');
+}
+
+let warned = false;
+
+/**
+ * Loads the keyring: env `TRUST_KEYRING` (JSON), else file `TRUST_KEYRING_FILE`,
+ * else a development keyring under `<TRUST_DATA_DIR|.data>/keys/` (created on first use,
+ * with a loud warning: development keys are not production keys).
+ */
+export function loadKeyring(opts: { warn?: (m: string) => void } = {}): Keyring {
+  if (process.env.TRUST_KEYRING) {
+    return new Keyring(parseKeyringJson(process.env.TRUST_KEYRING, 'TRUST_KEYRING'), 'env', 'TRUST_KEYRING');
+  }
+  if (process.env.TRUST_KEYRING_FILE) {
+    const f = process.env.TRUST_KEYRING_FILE;
+    if (!existsSync(f)) throw new EnvironmentError(`TRUST_KEYRING_FILE ${f}: file not found`);
+    return new Keyring(parseKeyringJson(readFileSync(f, 'utf8'), f), 'file', f);
+  }
+  const file = developmentKeyringPath();
+  if (!existsSync(file)) {
+    const fresh: KeyringFile = { active: 1, keys: { '1': newKeyB64() }, created: { '1': new Date().toISOString() } };
+    writeAtomically(file, JSON.stringify(fresh, null, 2) + '\n');
+  }
+  if (!warned) {
+    warned = true;
+    const warn = opts.warn ?? ((m: string) => process.stderr.write(m + '\n'));
+    warn(
+      `WARNING: using a DEVELOPMENT keyring at ${file}. Set TRUST_KEYRING or TRUST_KEYRING_FILE in production; ` +
+        'development keys are generated locally and are not protected.',
+    );
+  }
+  return new Keyring(parseKeyringJson(readFileSync(file, 'utf8'), file), 'development', file);
+}
+
+/**
+ * Adds a new key version to the keyring file and makes it active. Only for file-backed
+ * keyrings (dev or TRUST_KEYRING_FILE); an env keyring is changed where it is defined.
+ */
+export function addKeyVersion(): { file: string; version: number } {
+  if (process.env.TRUST_KEYRING) throw new EnvironmentError('TRUST_KEYRING is set in the environment: add the key version there, then run `trust keys rotate`');
+  const file = process.env.TRUST_KEYRING_FILE ?? developmentKeyringPath();
+  if (!existsSync(file)) loadKeyring();
+  const current = parseKeyringJson(readFileSync(file, 'utf8'), file);
+  const version = Math.max(...Object.keys(current.keys).map(Number)) + 1;
+  const next: KeyringFile = {
+    active: version,
+    keys: { ...current.keys, [String(version)]: newKeyB64() },
+    created: { ...(current.created ?? {}), [String(version)]: new Date().toISOString() },
+  };
+  writeAtomically(file, JSON.stringify(next, null, 2) + '\n');
+  return { file, version };
+}
+
+/** Non-secret description of the configured keyring. */
+export function describeKeyring(keyring: Keyring = loadKeyring()): KeyringDescription {
+  return keyring.describe();
+}

@@ -1,0 +1,117 @@
+/**
+ * Key rotation: re-encrypts every ciphertext listed in platform/config/encryption.yaml
+ * under the keyring's active key, while the platform keeps serving.
+ *
+ * Each batch is its own short transaction: it locks up to N rows still under an old
+ * key with FOR UPDATE SKIP LOCKED (rows a client is writing are skipped and picked up
+ * on a later pass), re-encrypts them in memory and writes each back only if the column
+ * still holds the ciphertext it read (compare-and-swap). Progress is the data itself
+ * (a row's key version is in its ciphertext), so an interrupted run simply resumes.
+ * Row id columns are uuids (every table in encryption.yaml has a uuid primary key).
+ */
+import type pg from 'pg';
+import { withTransaction } from '../db/tx.ts';
+import { loadEncryptionConfig, type EncryptedColumn } from './encrypted-columns.ts';
+import type { Keyring } from './keyring.ts';
+import { allAccountIds, recordJobRun } from '../privacy/job-runs.ts';
+
+export interface RotationProgress {
+  table: string;
+  column: string;
+  rotated: number;
+  remaining: number;
+  rowsPerSecond: number;
+}
+
+export interface RotationResult {
+  activeVersion: number;
+  rotated: number;
+  seconds: number;
+  rowsPerSecond: number;
+  columns: { table: string; column: string; rotated: number }[];
+}
+
+function q(s: string): string {
+  return '"' + s.replace(/"/g, '""') + '"';
+}
+
+/** Ciphertexts not under `version`, per column; what a collector would count too. */
+export async function countStale(pool: pg.Pool, accounts: string[], col: EncryptedColumn, version: number): Promise<number> {
+  return withTransaction(pool, { accounts }, async (c) => {
+    const r = await c.query<{ n: string }>(
+      `SELECT count(*) AS n FROM ${q(col.table)} WHERE ${q(col.column)} IS NOT NULL AND split_part(${q(col.column)}, ':', 2) <> $1`,
+      [String(version)],
+    );
+    return Number(r.rows[0].n);
+  });
+}
+
+async function rotateBatch(pool: pg.Pool, keyring: Keyring, accounts: string[], col: EncryptedColumn, after: string | null, batch: number): Promise<{ seen: number; written: number; last: string | null }> {
+  return withTransaction(pool, { accounts }, async (c) => {
+    const rows = await c.query<{ rid: string; ct: string }>(
+      `SELECT ${q(col.row_id_column)}::text AS rid, ${q(col.column)} AS ct FROM ${q(col.table)}
+       WHERE ($1::uuid IS NULL OR ${q(col.row_id_column)} > $1::uuid) AND ${q(col.column)} IS NOT NULL
+         AND split_part(${q(col.column)}, ':', 2) <> $2
+       ORDER BY ${q(col.row_id_column)} LIMIT $3 FOR UPDATE SKIP LOCKED`,
+      [after, String(keyring.activeVersion), batch],
+    );
+    if (!rows.rowCount) return { seen: 0, written: 0, last: null };
+    const ids: string[] = [];
+    const olds: string[] = [];
+    const news: string[] = [];
+    for (const r of rows.rows) {
+      ids.push(r.rid);
+      olds.push(r.ct);
+      news.push(keyring.reencrypt(r.ct, { table: col.table, column: col.column, rowId: r.rid }));
+    }
+    const upd = await c.query(
+      `UPDATE ${q(col.table)} t SET ${q(col.column)} = v.new
+       FROM unnest($1::text[], $2::text[], $3::text[]) AS v(rid, old, new)
+       WHERE t.${q(col.row_id_column)} = v.rid::uuid AND t.${q(col.column)} = v.old`,
+      [ids, olds, news],
+    );
+    return { seen: rows.rowCount ?? 0, written: upd.rowCount ?? 0, last: ids[ids.length - 1] };
+  });
+}
+
+export async function rotateKeys(
+  pool: pg.Pool,
+  keyring: Keyring,
+  opts: { batchSize?: number; onProgress?: (p: RotationProgress) => void; columns?: EncryptedColumn[] } = {},
+): Promise<RotationResult> {
+  const batch = opts.batchSize ?? 1000;
+  const columns = opts.columns ?? loadEncryptionConfig().columns;
+  return recordJobRun(pool, 'keys.rotate', async (job) => {
+    job.detail('active_version', keyring.activeVersion);
+    const started = performance.now();
+    let total = 0;
+    const perColumn: RotationResult['columns'] = [];
+    const accounts = await allAccountIds(pool);
+    for (const col of columns) {
+      let rotated = 0;
+      // Keyset passes over the id order; a pass may skip rows locked by clients, so
+      // repeat until no stale ciphertext remains.
+      for (let pass = 0; ; pass++) {
+        let after: string | null = null;
+        for (;;) {
+          const r = await rotateBatch(pool, keyring, accounts, col, after, batch);
+          if (!r.seen) break;
+          rotated += r.written;
+          total += r.written;
+          after = r.last;
+          const secs = (performance.now() - started) / 1000;
+          opts.onProgress?.({ table: col.table, column: col.column, rotated, remaining: -1, rowsPerSecond: total / Math.max(secs, 1e-6) });
+        }
+        const remaining = await countStale(pool, accounts, col, keyring.activeVersion);
+        if (remaining === 0) break;
+        if (pass > 1000) throw new Error(`${col.table}.${col.column}: ${remaining} ciphertexts stay under an old key after 1000 passes`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      perColumn.push({ table: col.table, column: col.column, rotated });
+    }
+    const seconds = (performance.now() - started) / 1000;
+    job.count(total);
+    job.detail('rows_per_second', Math.round(total / Math.max(seconds, 1e-6)));
+    return { activeVersion: keyring.activeVersion, rotated: total, seconds, rowsPerSecond: total / Math.max(seconds, 1e-6), columns: perColumn };
+  });
+}
