@@ -1,0 +1,163 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { generateKeyPairSync } from 'node:crypto';
+import { platformFixture, type TestDb } from './helpers.ts';
+import { provisionAgent, startAgent, stopAgent } from '../../platform/agents/service.ts';
+import { verifyChain } from '../../platform/audit/verify.ts';
+import { createCheckpoint } from '../../platform/audit/checkpoint.ts';
+import { keyIdOf, type CheckpointKey } from '../../platform/audit/keys.ts';
+import type { PlatformContext } from '../../platform/services.ts';
+
+let db: TestDb;
+let ctx: PlatformContext;
+let accounts: string[];
+const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+const key: CheckpointKey = { privateKey, publicKey, keyId: keyIdOf(publicKey), source: 'env' };
+
+async function verifyAsReader(from: 'genesis' | 'checkpoint' = 'genesis') {
+  const c = new pg.Client({ connectionString: db.url('reader') });
+  await c.connect();
+  try {
+    return await verifyChain(c, { from, trustedKeys: [publicKey], ownTransaction: true });
+  } finally {
+    await c.end();
+  }
+}
+
+async function superuser<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: db.adminUrl });
+  await c.connect();
+  try { return await fn(c); } finally { await c.end(); }
+}
+
+beforeAll(async () => {
+  ({ db, ctx, accounts } = await platformFixture());
+  for (let i = 0; i < 3; i++) {
+    const id = await provisionAgent(ctx, { accountId: accounts[i % 2], region: i % 2 ? 'eu' : 'us', name: `a${i}`, env: { tab: 'a\tb', nl: 'x\ny', bs: 'c:\\d' } });
+    await startAgent(ctx, id);
+    await stopAgent(ctx, id);
+  }
+  // Characters COPY escapes (tab, newline, CR, backslash, \b \f \v) and non-ASCII must hash the same way in both places.
+  await superuser((c) => c.query(`INSERT INTO audit_events (account_id, actor, action, subject_type, subject_id, details)
+    VALUES (NULL, E'op:\\t\tx\ny\rz\bq\fw\v', 'test.escaping', 'raw', E'a\\b', jsonb_build_object('s', E'é\t\\n"q"', 'n', 1.50))`));
+});
+afterAll(async () => { await db.drop(); });
+
+describe('audit events are append-only', () => {
+  for (const role of ['owner', 'app'] as const) {
+    for (const [verb, sql] of [
+      ['UPDATE', `UPDATE audit_events SET actor = 'x'`],
+      ['DELETE', 'DELETE FROM audit_events'],
+      ['TRUNCATE', 'TRUNCATE audit_events'],
+    ] as const) {
+      it(`${verb} fails for ${role}`, async () => {
+        await expect(db.pool(role).query(sql)).rejects.toThrow(role === 'owner' || verb === 'UPDATE' || verb === 'DELETE'
+          ? /append-only|permission denied/ : /append-only|permission denied/);
+      });
+    }
+  }
+
+  it('the owner gets the append-only message itself (not a privilege error)', async () => {
+    // The owner holds every privilege, so only the trigger can stop it.
+    await expect(db.pool('owner').query(`UPDATE audit_events SET actor = 'x'`)).rejects.toThrow('audit_events is append-only: UPDATE rejected');
+    await expect(db.pool('owner').query('DELETE FROM audit_events')).rejects.toThrow('audit_events is append-only: DELETE rejected');
+    await expect(db.pool('owner').query('TRUNCATE audit_events')).rejects.toThrow('audit_events is append-only: TRUNCATE rejected');
+    await expect(db.pool('owner').query('TRUNCATE audit_checkpoints')).rejects.toThrow('audit_checkpoints is append-only: TRUNCATE rejected');
+  });
+
+  it('the superuser is refused too while triggers are enabled', async () => {
+    await superuser(async (c) => {
+      await expect(c.query(`UPDATE audit_events SET actor = 'x'`)).rejects.toThrow('append-only');
+      await expect(c.query(`DELETE FROM audit_checkpoints`)).rejects.toThrow("audit_checkpoints is append-only: DELETE rejected");
+    });
+  });
+});
+
+describe('hash chain', () => {
+  it('an untouched chain verifies from genesis', async () => {
+    const r = await verifyAsReader();
+    expect(r.ok).toBe(true);
+    expect(r.eventsVerified).toBeGreaterThanOrEqual(9);
+    expect(r.headSeq).toBe(r.eventsVerified);
+  });
+
+  it('the hash is sha256(prev_hash || COPY text line of the content columns)', async () => {
+    // Recompute event 1 in the database from its COPY representation.
+    const r = await superuser((c) => c.query(
+      `SELECT hash = sha256(prev_hash || audit_content_bytes(seq, occurred_at, account_id, actor, action, subject_type, subject_id, details)) AS same
+         FROM audit_events ORDER BY seq`));
+    expect(r.rows.every((x) => x.same)).toBe(true);
+  });
+
+  it('concurrent inserts from many connections keep one chain', async () => {
+    const pool = new pg.Pool({ connectionString: db.url('app'), max: 8 });
+    await Promise.all(Array.from({ length: 8 }, async (_, w) => {
+      for (let i = 0; i < 25; i++) {
+        const c = await pool.connect();
+        try {
+          await c.query('BEGIN');
+          await c.query(`SELECT set_config('trust.account_ids', $1, true)`, [accounts[0]]);
+          await c.query(`INSERT INTO audit_events (account_id, actor, action, subject_type, subject_id, details)
+                         SELECT $1, 'test:writer', 'test.concurrent', 'writer', $2, jsonb_build_object('i', g) FROM generate_series(1, 3) g`, [accounts[0], String(w)]);
+          await c.query('COMMIT');
+        } finally { c.release(); }
+      }
+    }));
+    await pool.end();
+    const r = await verifyAsReader();
+    expect(r.ok).toBe(true);
+    const count = await superuser((c) => c.query('SELECT count(*)::int AS n, max(seq)::int AS m, (SELECT seq::int FROM event_chain_head) AS h FROM audit_events'));
+    expect(count.rows[0].n).toBe(r.eventsVerified);
+    expect(count.rows[0].m).toBe(count.rows[0].n);
+    expect(count.rows[0].h).toBe(count.rows[0].n);
+  });
+
+  it('a checkpoint makes verification incremental', async () => {
+    const cp = await createCheckpoint({ app: db.pool('app'), reader: db.pool('reader') }, key);
+    expect(cp?.created).toBe(true);
+    const id = await provisionAgent(ctx, { accountId: accounts[0], region: 'us', name: 'after-checkpoint' });
+    await startAgent(ctx, id);
+    const r = await verifyAsReader('checkpoint');
+    expect(r).toMatchObject({ ok: true, eventsVerified: 2, checkpoint: { seq: cp!.seq, keyId: key.keyId, signatureValid: true, keyTrusted: true } });
+    expect(r.headSeq).toBe(cp!.seq + 2);
+  });
+
+  it('an event altered with triggers disabled is named by verify', async () => {
+    await superuser(async (c) => {
+      await c.query('ALTER TABLE audit_events DISABLE TRIGGER USER');
+      await c.query(`UPDATE audit_events SET details = details || '{"tampered": true}' WHERE seq = 5`);
+      await c.query('ALTER TABLE audit_events ENABLE TRIGGER USER');
+    });
+    const r = await verifyAsReader('genesis');
+    expect(r.ok).toBe(false);
+    expect(r.firstBroken).toEqual({ seq: 5, reason: 'event 5 was altered: its content does not match its hash' });
+    // The checkpoint sits after the damage, so incremental verification still passes: the full run is what catches old tampering.
+    expect((await verifyAsReader('checkpoint')).ok).toBe(true);
+  });
+
+  it('a deleted event breaks the chain at its successor', async () => {
+    await superuser(async (c) => {
+      await c.query(`SET session_replication_role = replica`);
+      await c.query(`DELETE FROM audit_events WHERE seq = 7`);
+    });
+    const r = await verifyAsReader('genesis');
+    expect(r.firstBroken?.seq).toBe(5);
+    await superuser(async (c) => {
+      await c.query(`SET session_replication_role = replica`);
+      await c.query(`UPDATE audit_events SET details = details - 'tampered' WHERE seq = 5`);
+    });
+    const again = await verifyAsReader('genesis');
+    expect(again.firstBroken).toEqual({ seq: 8, reason: 'expected event 7, found 8: events are missing or reordered' });
+  });
+
+  it('refuses to sign a broken chain', async () => {
+    await expect(createCheckpoint({ app: db.pool('app'), reader: db.pool('reader') }, key)).resolves.toBeDefined(); // incremental: damage is before the checkpoint
+    const other = generateKeyPairSync('ed25519');
+    const r = await (async () => {
+      const c = new pg.Client({ connectionString: db.url('reader') });
+      await c.connect();
+      try { return await verifyChain(c, { from: 'checkpoint', trustedKeys: [other.publicKey], ownTransaction: true }); } finally { await c.end(); }
+    })();
+    expect(r.checkpoint?.keyTrusted).toBe(false);
+  });
+});
