@@ -106,4 +106,6 @@ export interface Catalog {
   mappings: Mapping[];           // sorted by framework
   /** control id -> repository-relative file it came from, for error origins. */
   files: Record<string, string>;
+  /** Things worth knowing that are not errors (a live control without checks yet, an unmapped control). Not hashed. */
+  notes?: string[];
 }

@@ -1,0 +1,471 @@
+/**
+ * Loads the controls catalog from `controls/` and proves it coherent before anything
+ * evaluates it: every file parses, every field is known, every check exists and gets
+ * parameters it accepts, every mapping names real criteria and real controls.
+ *
+ * All problems of one run are collected and thrown together as a CatalogError whose
+ * diagnostics are located as `file:line:col pointer  message`. Positions come from
+ * the YAML source (parseDocument + LineCounter), so an author lands on the bad key.
+ */
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { LineCounter, parseDocument, isMap, isScalar, isSeq, type Document, type Node, type YAMLError } from 'yaml';
+import canonicalize from 'canonicalize';
+import Ajv2020 from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { z } from 'zod';
+import {
+  CatalogFileSchema, ControlFileSchema, FrameworkSchema, MappingSchema,
+  type Catalog, type Control, type Framework, type Mapping,
+} from './types.ts';
+import { CHECKS, findCheck } from './checks/registry.ts';
+import { CatalogError, type CatalogDiagnostic } from './catalog-error.ts';
+
+/** Where each part of the catalog lives, relative to the repository root. */
+export const CATALOG_PATHS = {
+  catalog: 'controls/catalog.yaml',
+  controls: 'controls/catalog',
+  frameworks: 'controls/frameworks',
+  mappings: 'controls/mappings',
+  controlSchema: 'controls/schema/control.schema.json',
+} as const;
+
+/** A framework file wraps its framework in `framework:` so that only control files have a top-level `id:` line. */
+export const FrameworkFileSchema = z.object({ framework: FrameworkSchema }).strict();
+
+type Segment = string | number;
+
+interface Source {
+  file: string;
+  doc: Document;
+  lines: LineCounter;
+}
+
+/** Collects diagnostics and notes for one load. */
+class Run {
+  readonly diagnostics: CatalogDiagnostic[] = [];
+  readonly notes: string[] = [];
+
+  at(src: Source, segs: Segment[], message: string): void {
+    const { line, col } = locate(src, segs);
+    this.diagnostics.push({ file: src.file, line, col, pointer: toPointer(segs), message });
+  }
+
+  atFile(file: string, message: string): void {
+    this.diagnostics.push({ file, line: 1, col: 1, pointer: '/', message });
+  }
+}
+
+/** Loads and validates the catalog under `root`; throws CatalogError (exit 2) listing every problem. */
+export async function loadCatalog(root: string = process.cwd()): Promise<Catalog> {
+  const run = new Run();
+
+  const catalogSrc = await readSource(root, CATALOG_PATHS.catalog, run);
+  const catalogFile = catalogSrc ? validate(run, catalogSrc, CatalogFileSchema) : null;
+
+  const frameworks = await loadFrameworks(root, run, catalogSrc, catalogFile?.frameworks ?? null);
+  const { controls, files, attempted } = await loadControls(root, run);
+  const mappings = await loadMappings(root, run, frameworks, new Set(controls.map((c) => c.id)), attempted, catalogFile?.frameworks ?? []);
+
+  const mapped = new Set(mappings.flatMap((m) => Object.values(m.criteria).flat().map((e) => e.control)));
+  for (const c of controls) {
+    if (!mapped.has(c.id)) run.notes.push(`${files[c.id]}: control ${c.id} is not mapped to any framework criterion.`);
+  }
+
+  if (run.diagnostics.length > 0 || !catalogFile) throw new CatalogError(run.diagnostics);
+
+  const sortedFrameworks = [...frameworks.values()].sort((a, b) => cmp(a.id, b.id));
+  const body = {
+    version: catalogFile.version,
+    organisation: catalogFile.organisation,
+    controls,
+    frameworks: sortedFrameworks,
+    mappings,
+  };
+  return { ...body, sha256: catalogSha256(body), files, notes: run.notes.sort() };
+}
+
+/** SHA-256 of the canonical JSON (RFC 8785, sorted keys) of the catalog's content; controls sorted by id. */
+export function catalogSha256(body: Pick<Catalog, 'version' | 'organisation' | 'controls' | 'frameworks' | 'mappings'>): string {
+  const canonical = canonicalize({
+    version: body.version,
+    organisation: body.organisation,
+    controls: [...body.controls].sort((a, b) => cmp(a.id, b.id)),
+    frameworks: body.frameworks,
+    mappings: body.mappings,
+  });
+  return createHash('sha256').update(canonical ?? '', 'utf8').digest('hex');
+}
+
+// ---------------------------------------------------------------- controls
+
+async function loadControls(root: string, run: Run) {
+  const controls: Control[] = [];
+  const files: Record<string, string> = {};
+  // File stems seen, even when a file failed to load: a mapping naming one of them is
+  // not also reported as "unknown control" (one mistake, one diagnostic).
+  const attempted = new Set<string>();
+  const validateControl = await controlValidator(root, run);
+
+  for (const file of await listYaml(root, CATALOG_PATHS.controls, run)) {
+    const stem = path.basename(file).replace(/\.ya?ml$/, '');
+    attempted.add(stem);
+    const src = await readSource(root, file, run);
+    if (!src) continue;
+    const control = validate(run, src, ControlFileSchema, validateControl);
+    if (!control) continue;
+
+    if (control.id !== stem) {
+      run.at(src, ['id'], `File name "${path.basename(file)}" does not match id "${control.id}"; rename the file to ${control.id}.yaml (ids never change).`);
+    }
+    if (files[control.id]) {
+      run.at(src, ['id'], `Duplicate control id "${control.id}", already defined in ${files[control.id]}.`);
+      continue;
+    }
+    checkStatusRules(run, src, control);
+    checkCheckRefs(run, src, control);
+    checkArtifacts(run, src, control);
+    files[control.id] = file;
+    controls.push(control);
+  }
+  controls.sort((a, b) => cmp(a.id, b.id));
+  return { controls, files, attempted };
+}
+
+function checkStatusRules(run: Run, src: Source, c: Control): void {
+  if (c.status === 'roadmap') {
+    if (c.checks.length > 0) run.at(src, ['checks'], 'A roadmap control claims no evidence: remove its checks or set its status to designed.');
+    if (c.artifacts.length > 0) run.at(src, ['artifacts'], 'A roadmap control claims no evidence: remove its artifacts or set its status to designed.');
+  }
+  if (c.status === 'designed' && c.artifacts.length === 0) {
+    run.at(src, ['status'], 'A designed control must name its design artifacts (artifacts: [{ file, symbol or resource }]).');
+  }
+  if (c.status === 'live' && c.checks.length === 0) {
+    run.notes.push(`${src.file}: live control ${c.id} has no checks yet; it evaluates as unproven.`);
+  }
+}
+
+function checkCheckRefs(run: Run, src: Source, c: Control): void {
+  c.checks.forEach((ref, i) => {
+    const def = findCheck(ref.check);
+    if (!def) {
+      run.at(src, ['checks', i, 'check'], `Unknown check "${ref.check}". ${suggest(ref.check, CHECKS.map((k) => k.id), 'checks', 'controls/checks/registry.ts')}`);
+      return;
+    }
+    const parsed = def.params.safeParse(ref.params);
+    if (parsed.success) return;
+    for (const issue of parsed.error.issues) {
+      const base: Segment[] = ['checks', i, 'params', ...issue.path.map(seg)];
+      if (issue.code === 'unrecognized_keys') {
+        const known = paramNames(def.params);
+        for (const key of issue.keys) {
+          run.at(src, [...base, key], `Unknown parameter "${key}" for check ${def.id}. ${known.length ? `Known: ${known.join(', ')}.` : 'It takes no parameters.'}`);
+        }
+      } else {
+        run.at(src, base, `${issue.message} (parameter of check ${def.id}).`);
+      }
+    }
+  });
+}
+
+function checkArtifacts(run: Run, src: Source, c: Control): void {
+  c.artifacts.forEach((a, i) => {
+    const norm = path.posix.normalize(a.file);
+    if (path.posix.isAbsolute(a.file) || norm.startsWith('..') || norm !== a.file) {
+      run.at(src, ['artifacts', i, 'file'], `Artifact path "${a.file}" must be repository-relative and normalised (e.g. platform/infra/vault/vault.tf).`);
+    }
+  });
+}
+
+/** Ajv validator compiled from the published JSON Schema, so editors and the loader agree. */
+async function controlValidator(root: string, run: Run): Promise<ValidateFunction | null> {
+  const file = CATALOG_PATHS.controlSchema;
+  let schema: object;
+  try {
+    schema = JSON.parse(await readFile(path.join(root, file), 'utf8')) as object;
+  } catch (e) {
+    run.atFile(file, `Cannot read the control JSON Schema (${(e as Error).message.split('\n')[0]}); regenerate it with npx tsx controls/schema/generate.ts.`);
+    return null;
+  }
+  const ajv = new Ajv2020({ allErrors: true, strict: false, verbose: true });
+  return ajv.compile(schema);
+}
+
+// ---------------------------------------------------------------- frameworks
+
+async function loadFrameworks(root: string, run: Run, catalogSrc: Source | null, listed: string[] | null) {
+  const frameworks = new Map<string, Framework>();
+  for (const file of await listYaml(root, CATALOG_PATHS.frameworks, run)) {
+    const src = await readSource(root, file, run);
+    if (!src) continue;
+    const wrapped = validate(run, src, FrameworkFileSchema);
+    if (!wrapped) continue;
+    const fw = wrapped.framework;
+    const stem = path.basename(file).replace(/\.ya?ml$/, '');
+    if (fw.id !== stem) run.at(src, ['framework', 'id'], `File name "${path.basename(file)}" does not match framework id "${fw.id}".`);
+    if (frameworks.has(fw.id)) {
+      run.at(src, ['framework', 'id'], `Duplicate framework id "${fw.id}".`);
+      continue;
+    }
+    const seen = new Set<string>();
+    fw.criteria.forEach((c, i) => {
+      if (seen.has(c.id)) run.at(src, ['framework', 'criteria', i, 'id'], `Duplicate criterion "${c.id}" in framework ${fw.id}.`);
+      seen.add(c.id);
+    });
+    frameworks.set(fw.id, fw);
+  }
+  if (catalogSrc && listed) {
+    listed.forEach((id, i) => {
+      if (!frameworks.has(id)) {
+        run.at(catalogSrc, ['frameworks', i], `Unknown framework "${id}": no file ${CATALOG_PATHS.frameworks}/${id}.yaml. ${suggest(id, [...frameworks.keys()], 'frameworks')}`);
+      }
+    });
+    for (const id of frameworks.keys()) {
+      if (!listed.includes(id)) run.notes.push(`${CATALOG_PATHS.frameworks}/${id}.yaml: framework ${id} is not listed in ${CATALOG_PATHS.catalog}.`);
+    }
+  }
+  return frameworks;
+}
+
+// ---------------------------------------------------------------- mappings
+
+async function loadMappings(
+  root: string, run: Run, frameworks: Map<string, Framework>, controlIds: Set<string>, attempted: Set<string>, listed: string[],
+): Promise<Mapping[]> {
+  const mappings: Mapping[] = [];
+  for (const file of await listYaml(root, CATALOG_PATHS.mappings, run)) {
+    const src = await readSource(root, file, run);
+    if (!src) continue;
+    const m = validate(run, src, MappingSchema);
+    if (!m) continue;
+    const stem = path.basename(file).replace(/\.ya?ml$/, '');
+    if (m.framework !== stem) run.at(src, ['framework'], `File name "${path.basename(file)}" does not match framework "${m.framework}"; one mapping file per framework, named after it.`);
+    if (mappings.some((x) => x.framework === m.framework)) {
+      run.at(src, ['framework'], `A second mapping for framework "${m.framework}"; each framework has exactly one mapping file.`);
+      continue;
+    }
+    const fw = frameworks.get(m.framework);
+    if (!fw) {
+      run.at(src, ['framework'], `Unknown framework "${m.framework}". ${suggest(m.framework, [...frameworks.keys()], 'frameworks')}`);
+      continue;
+    }
+    if (!listed.includes(m.framework)) run.at(src, ['framework'], `Framework "${m.framework}" is not listed under frameworks in ${CATALOG_PATHS.catalog}.`);
+    const criteria = new Set(fw.criteria.map((c) => c.id));
+    for (const [criterion, entries] of Object.entries(m.criteria)) {
+      if (!criteria.has(criterion)) {
+        run.at(src, ['criteria', criterion], `Unknown criterion "${criterion}" in framework ${fw.id}. ${suggest(criterion, [...criteria], 'criteria', `${CATALOG_PATHS.frameworks}/${fw.id}.yaml`)}`);
+      }
+      const seen = new Set<string>();
+      entries.forEach((e, i) => {
+        if (seen.has(e.control)) run.at(src, ['criteria', criterion, i, 'control'], `Control "${e.control}" is listed twice under ${criterion}.`);
+        seen.add(e.control);
+        if (!controlIds.has(e.control) && !attempted.has(e.control)) {
+          run.at(src, ['criteria', criterion, i, 'control'], `Unknown control "${e.control}": no file ${CATALOG_PATHS.controls}/${e.control}.yaml. ${suggest(e.control, [...controlIds], 'controls')}`);
+        }
+      });
+    }
+    mappings.push(m);
+  }
+  for (const id of listed) {
+    if (frameworks.has(id) && !mappings.some((m) => m.framework === id)) {
+      run.notes.push(`${CATALOG_PATHS.mappings}/${id}.yaml: framework ${id} has no mapping file.`);
+    }
+  }
+  return mappings.sort((a, b) => cmp(a.framework, b.framework));
+}
+
+// ---------------------------------------------------------------- YAML, schemas, positions
+
+async function listYaml(root: string, dir: string, run: Run): Promise<string[]> {
+  try {
+    const names = await readdir(path.join(root, dir));
+    return names.filter((n) => /\.ya?ml$/.test(n)).sort().map((n) => `${dir}/${n}`);
+  } catch (e) {
+    run.atFile(dir, `Cannot read directory: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`);
+    return [];
+  }
+}
+
+/** Reads and parses one YAML file; YAML errors (syntax, duplicate keys) become diagnostics. */
+async function readSource(root: string, file: string, run: Run): Promise<Source | null> {
+  let text: string;
+  try {
+    text = await readFile(path.join(root, file), 'utf8');
+  } catch (e) {
+    run.atFile(file, `Cannot read file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`);
+    return null;
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const src: Source = { file, doc, lines };
+  for (const err of doc.errors) {
+    const offset = err.pos[0];
+    const { line, col } = lines.linePos(offset);
+    run.diagnostics.push({ file, line, col, pointer: toPointer(pathAtOffset(doc, offset)), message: yamlMessage(err, text) });
+  }
+  return doc.errors.length ? null : src;
+}
+
+function yamlMessage(err: YAMLError, text: string): string {
+  if (err.code === 'DUPLICATE_KEY') {
+    const key = text.slice(err.pos[0], err.pos[1]).split(':')[0]?.trim();
+    return `Duplicate key "${key}": a key may appear only once in a mapping; remove or rename one.`;
+  }
+  const first = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  return `Malformed YAML (${err.code}): ${first}`;
+}
+
+/**
+ * Validates a parsed document: first against the JSON Schema (when given), whose
+ * errors carry JSON pointers; then with zod, which also applies defaults.
+ */
+function validate<S extends z.ZodTypeAny>(run: Run, src: Source, schema: S, ajv?: ValidateFunction | null): z.output<S> | null {
+  const value: unknown = src.doc.toJS();
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    run.at(src, [], 'Expected a YAML mapping at the top of the file.');
+    return null;
+  }
+  if (ajv && !ajv(value)) {
+    for (const e of ajv.errors ?? []) reportAjv(run, src, e);
+    return null;
+  }
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data as z.output<S>;
+  for (const issue of parsed.error.issues) {
+    const segs = issue.path.map(seg);
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) run.at(src, [...segs, key], `Unknown field "${key}"; remove it or check its spelling.`);
+    } else {
+      run.at(src, segs, `${issue.message}.`);
+    }
+  }
+  return null;
+}
+
+function reportAjv(run: Run, src: Source, e: ErrorObject): void {
+  const segs = fromPointer(e.instancePath);
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const allowed = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+      run.at(src, [...segs, String(p.additionalProperty)], `Unknown field "${String(p.additionalProperty)}". Allowed: ${allowed.join(', ')}.`);
+      return;
+    }
+    case 'required':
+      run.at(src, segs, `Missing required field "${String(p.missingProperty)}".`);
+      return;
+    case 'enum':
+      run.at(src, segs, `${JSON.stringify(e.data)} is not allowed; use one of: ${(p.allowedValues as unknown[]).join(', ')}.`);
+      return;
+    case 'pattern':
+      run.at(src, segs, `${JSON.stringify(e.data)} does not match ${String(p.pattern)}${segs.at(-1) === 'id' ? ' (ids are snake_case: subject + property + state)' : ''}.`);
+      return;
+    case 'type':
+      run.at(src, segs, `Expected ${String(p.type)}, found ${e.data === null ? 'null' : Array.isArray(e.data) ? 'array' : typeof e.data}.`);
+      return;
+    case 'minLength':
+      run.at(src, segs, `Too short: at least ${String(p.limit)} characters.`);
+      return;
+    default:
+      run.at(src, segs, `${e.message ?? e.keyword}.`);
+  }
+}
+
+/** Line and column of the value at `segs`: the key for map entries (where an author looks), the item for sequence entries. */
+function locate(src: Source, segs: Segment[]): { line: number; col: number } {
+  let node: unknown = src.doc.contents;
+  let offset = (node as Node | null)?.range?.[0] ?? 0;
+  for (const s of segs) {
+    if (isMap(node)) {
+      const pair = node.items.find((it) => keyOf(it.key) === String(s));
+      if (!pair) break;
+      offset = (pair.key as Node | null)?.range?.[0] ?? offset;
+      node = pair.value;
+    } else if (isSeq(node)) {
+      const item = node.items[Number(s)] as Node | undefined;
+      if (!item) break;
+      offset = item.range?.[0] ?? offset;
+      node = item;
+    } else {
+      break;
+    }
+  }
+  return src.lines.linePos(offset);
+}
+
+/** The path of the deepest node around `offset`, for errors the YAML parser reports by position. */
+function pathAtOffset(doc: Document, offset: number): Segment[] {
+  const segs: Segment[] = [];
+  let node: unknown = doc.contents;
+  const within = (n: unknown) => {
+    const r = (n as Node | null)?.range;
+    return !!r && offset >= r[0] && offset <= r[2];
+  };
+  for (;;) {
+    if (isMap(node)) {
+      const hit = [...node.items].reverse().find((it) => within(it.key) || within(it.value));
+      if (!hit) break;
+      segs.push(keyOf(hit.key));
+      if (within(hit.key)) break;
+      node = hit.value;
+    } else if (isSeq(node)) {
+      const i = node.items.findIndex((it) => within(it));
+      if (i < 0) break;
+      segs.push(i);
+      node = node.items[i];
+    } else {
+      break;
+    }
+  }
+  return segs;
+}
+
+function keyOf(k: unknown): string {
+  return isScalar(k) ? String(k.value) : String(k);
+}
+
+function seg(s: PropertyKey): Segment {
+  return typeof s === 'number' ? s : String(s);
+}
+
+export function toPointer(segs: Segment[]): string {
+  if (segs.length === 0) return '/';
+  return segs.map((s) => '/' + String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
+}
+
+function fromPointer(p: string): Segment[] {
+  if (!p) return [];
+  return p.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+function paramNames(schema: z.ZodTypeAny): string[] {
+  const shape = (schema as unknown as { shape?: Record<string, unknown> }).shape;
+  return shape ? Object.keys(shape).sort() : [];
+}
+
+/** "Did you mean" for near misses; otherwise says where the list lives. */
+function suggest(value: string, known: string[], what: string, where?: string): string {
+  const best = known.map((k) => [k, distance(value, k)] as const).sort((a, b) => a[1] - b[1] || cmp(a[0], b[0]))[0];
+  if (best && best[1] <= Math.max(2, Math.floor(value.length / 4))) return `Did you mean "${best[0]}"?`;
+  if (known.length === 0) return `No ${what} are defined${where ? ` (${where})` : ''}.`;
+  return known.length <= 8 ? `Known ${what}: ${[...known].sort().join(', ')}.` : `${known.length} ${what} are defined${where ? ` in ${where}` : ''}.`;
+}
+
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length]!;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,37 @@
+/**
+ * Generates the published JSON Schemas from the zod schemas in controls/types.ts.
+ * The committed files are what editors (yaml-language-server) and the loader's ajv
+ * use; test/controls/schema.test.ts fails when they drift from the zod source.
+ *
+ *   npx tsx controls/schema/generate.ts
+ */
+import { writeFile, rename } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { CatalogFileSchema, ControlFileSchema } from '../types.ts';
+
+const BASE = 'https://harborcloud.example/schemas/controls';
+
+/** The schemas to publish: file name -> JSON text (stable, 2-space indented, trailing newline). */
+export function publishedSchemas(): Record<string, string> {
+  // io: 'input' describes what an author writes: fields with defaults are optional.
+  const control = { ...z.toJSONSchema(ControlFileSchema, { io: 'input' }), $id: `${BASE}/control.schema.json`, title: 'Harbor Cloud control file' };
+  const catalog = { ...z.toJSONSchema(CatalogFileSchema, { io: 'input' }), $id: `${BASE}/catalog.schema.json`, title: 'Harbor Cloud catalog.yaml' };
+  return {
+    'control.schema.json': JSON.stringify(control, null, 2) + '\n',
+    'catalog.schema.json': JSON.stringify(catalog, null, 2) + '\n',
+  };
+}
+
+async function main(): Promise<void> {
+  const dir = path.dirname(fileURLToPath(import.meta.url));
+  for (const [name, text] of Object.entries(publishedSchemas())) {
+    const target = path.join(dir, name);
+    await writeFile(`${target}.tmp`, text);
+    await rename(`${target}.tmp`, target);
+    process.stdout.write(`wrote controls/schema/${name}\n`);
+  }
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();
