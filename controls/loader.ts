@@ -12,7 +12,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { LineCounter, parseDocument, isMap, isScalar, isSeq, type Document, type Node, type YAMLError } from 'yaml';
 import canonicalize from 'canonicalize';
-import Ajv2020 from 'ajv/dist/2020.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { z } from 'zod';
 import {
@@ -302,15 +302,16 @@ async function readSource(root: string, file: string, run: Run): Promise<Source 
   for (const err of doc.errors) {
     const offset = err.pos[0];
     const { line, col } = lines.linePos(offset);
-    run.diagnostics.push({ file, line, col, pointer: toPointer(pathAtOffset(doc, offset)), message: yamlMessage(err, text) });
+    const segs = pathAtOffset(doc, offset);
+    run.diagnostics.push({ file, line, col, pointer: toPointer(segs), message: yamlMessage(err, segs) });
   }
   return doc.errors.length ? null : src;
 }
 
-function yamlMessage(err: YAMLError, text: string): string {
+function yamlMessage(err: YAMLError, segs: Segment[]): string {
   if (err.code === 'DUPLICATE_KEY') {
-    const key = text.slice(err.pos[0], err.pos[1]).split(':')[0]?.trim();
-    return `Duplicate key "${key}": a key may appear only once in a mapping; remove or rename one.`;
+    const key = segs.length ? `"${String(segs.at(-1))}" ` : '';
+    return `Duplicate key ${key}in a mapping: a key may appear only once; remove or rename one.`;
   }
   const first = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
   return `Malformed YAML (${err.code}): ${first}`;
