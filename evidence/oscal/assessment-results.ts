@@ -49,7 +49,7 @@ export function buildAssessmentResults(ctx: OscalContext) {
     title: oneLine(`Automated evidence run over bundle ${run.slice(0, 12)}`),
     description: [
       `Every control of catalog ${bundle.catalog.version} evaluated by its checks against facts collected from the running platform.`,
-      `Evidence: bundle.json with SHA-256 \`${run}\`, signed at ${ctx.signedAt}.`,
+      `Evidence: bundle.json with SHA-256 \`${run}\`; the signing time is this result's start.`,
     ].join('\n\n'),
     start: ctx.signedAt,
     end: ctx.signedAt,

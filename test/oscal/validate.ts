@@ -1,6 +1,9 @@
 /** ajv validators for the official OSCAL 1.2.1 JSON Schemas kept in test/fixtures/oscal (bytes as NIST publishes them). */
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+
+// ajv-formats is CommonJS with a default export; under NodeNext the plugin sits on .default.
+const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: Ajv) => Ajv;
 import { readFileSync } from 'node:fs';
 
 const SCHEMAS = {
@@ -13,15 +16,16 @@ export type OscalModel = keyof typeof SCHEMAS;
 const cache = new Map<OscalModel, ValidateFunction>();
 
 export function oscalValidator(model: OscalModel): ValidateFunction {
-  let v = cache.get(model);
-  if (!v) {
+  const cached = cache.get(model);
+  if (cached) return cached;
+  {
     // Same settings as the acceptance script: the schemas use keywords ajv's strict mode rejects.
     const ajv = new Ajv({ strict: false, allErrors: true });
     addFormats(ajv);
-    v = ajv.compile(JSON.parse(readFileSync(new URL(`../fixtures/oscal/${SCHEMAS[model]}`, import.meta.url), 'utf8')));
+    const v = ajv.compile(JSON.parse(readFileSync(new URL(`../fixtures/oscal/${SCHEMAS[model]}`, import.meta.url), 'utf8')));
     cache.set(model, v);
+    return v;
   }
-  return v;
 }
 
 /** Validates a document; returns the errors as `pointer message` lines, empty when valid. */

@@ -1,0 +1,91 @@
+/**
+ * trust oscal: writes the OSCAL 1.2.1 exports of an existing signed bundle.
+ * It reads bundle.json and its DSSE envelope, takes the signing time and the bundle's
+ * SHA-256 from the envelope's in-toto Statement, and refuses a bundle whose bytes do
+ * not match that SHA-256 (the exports would otherwise cite the wrong evidence).
+ * Signature verification is `trust verify`'s job; this command only reads.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import { z } from 'zod';
+import { InputError } from '../../../platform/errors.ts';
+import { BundleSchema } from '../../types.ts';
+import { parseCommand } from '../args.ts';
+
+const spec = {
+  name: 'oscal',
+  usage: 'oscal [--bundle out/bundle.json] [--envelope FILE] [--out out/oscal]',
+  description: 'Write OSCAL 1.2.1 assessment-results, component-definition and per-framework mapping documents from a signed evidence bundle and its envelope (bundle.sig.json beside it).',
+  options: {
+    bundle: { type: 'string' as const, default: 'out/bundle.json', description: 'Evidence bundle (its envelope is read from bundle.sig.json in the same directory)' },
+    envelope: { type: 'string' as const, description: 'DSSE envelope, when not beside the bundle as bundle.sig.json' },
+    out: { type: 'string' as const, default: 'out/oscal', description: 'Directory for the OSCAL documents' },
+  },
+  examples: ['npx trust oscal', 'npx trust oscal --bundle downloads/bundle.json --out downloads/oscal'],
+};
+
+const EnvelopeSchema = z.object({ payload: z.string().min(1), payloadType: z.string() });
+const StatementSchema = z.object({
+  subject: z.array(z.object({ digest: z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/) }) })).min(1),
+  predicate: z.object({ signedAt: z.string() }),
+});
+
+export async function run(argv: string[]): Promise<number> {
+  const parsed = parseCommand(spec, argv);
+  if (!parsed) return 0;
+  const values = parsed.values as { bundle?: string; envelope?: string; out?: string };
+  const bundlePath = values.bundle ?? 'out/bundle.json';
+  const envelopePath = values.envelope ?? join(dirname(bundlePath), 'bundle.sig.json');
+  const outDir = values.out ?? 'out/oscal';
+
+  const bundleBytes = await readInput(bundlePath);
+  const bundle = parseJson(bundlePath, bundleBytes, BundleSchema);
+  const envelope = parseJson(envelopePath, await readInput(envelopePath), EnvelopeSchema);
+  const statementText = Buffer.from(envelope.payload, 'base64');
+  const statement = parseJson(`${envelopePath} payload`, statementText, StatementSchema);
+
+  const claimed = statement.subject[0].digest.sha256;
+  const actual = createHash('sha256').update(bundleBytes).digest('hex');
+  if (claimed !== actual) {
+    throw new InputError(`${envelopePath} payload /subject/0/digest/sha256: names ${claimed} but ${bundlePath} has SHA-256 ${actual}; the envelope is not this bundle's`);
+  }
+
+  const { writeOscal } = await import('../../oscal/index.ts');
+  const files = await writeOscal(outDir, bundle, { signedAt: statement.predicate.signedAt, bundleSha256: actual }, {
+    bundleHref: href(outDir, bundlePath),
+    envelopeHref: href(outDir, envelopePath),
+  });
+  for (const f of files) console.log(`wrote ${f}`);
+  return 0;
+}
+
+async function readInput(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError(`${path}: cannot read (${code ?? (e as Error).message})${code === 'ENOENT' ? '; run `npx trust check` first to produce a signed bundle' : ''}`);
+  }
+}
+
+/** Parses JSON and checks its shape; errors name the file, and the JSON pointer and field when the shape is wrong. */
+function parseJson<T extends z.ZodTypeAny>(path: string, bytes: Buffer, schema: T): z.output<T> {
+  let value: unknown;
+  try {
+    value = JSON.parse(bytes.toString('utf8'));
+  } catch (e) {
+    throw new InputError(`${path}: not valid JSON (${(e as Error).message})`);
+  }
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const issues = result.error.issues.map((i) => `${path} /${i.path.join('/')}: ${i.message}`);
+    throw new InputError(issues[0], { details: issues.slice(1, 10) });
+  }
+  return result.data;
+}
+
+/** A file as referenced from the OSCAL directory, with forward slashes as URIs need. */
+function href(fromDir: string, file: string): string {
+  return relative(fromDir, file).split(sep).join('/');
+}
