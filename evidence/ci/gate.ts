@@ -1,0 +1,34 @@
+/**
+ * Turning evaluations (and an optional baseline comparison) into the gate's
+ * verdict: the list of failures, each with a one-line cause first.
+ */
+import type { Finding } from '../../controls/checks/types.ts';
+import type { GateFailure } from '../mapping/baseline.ts';
+import type { ControlEvaluation } from '../types.ts';
+
+export type { GateFailure };
+
+export function originText(o: Finding['origin']): string {
+  return o.file ? `${o.resource} at ${o.file}${o.line ? `:${o.line}` : ''}` : o.resource;
+}
+
+export function findingLine(f: ControlEvaluation['findings'][number]): string {
+  const verb = f.status === 'error' ? 'could not be evaluated' : 'failed';
+  return `check ${f.check} ${verb}: ${f.reason}${f.observed ? ` [observed: ${f.observed}]` : ''} (${originText(f.origin)})`;
+}
+
+export function evaluationFailures(evaluations: ControlEvaluation[]): GateFailure[] {
+  const out: GateFailure[] = [];
+  for (const e of evaluations) {
+    if (e.verdict !== 'regression' && e.verdict !== 'unsupported') continue;
+    const lines = e.findings.map(findingLine);
+    const claim = e.verdict === 'regression' ? 'claimed live' : 'claimed designed';
+    out.push({
+      kind: e.verdict,
+      control: e.control,
+      message: `${e.verdict}: ${e.control}: ${lines[0] ?? `${claim} but observed ${e.observed}`}`,
+      details: [`${claim}, observed ${e.observed}`, ...lines],
+    });
+  }
+  return out;
+}

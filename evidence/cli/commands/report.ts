@@ -1,0 +1,47 @@
+import { readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { parseCommand } from '../args.ts';
+import { InputError } from '../../../platform/errors.ts';
+import { verifyBundleBytes } from '../../bundle/verify.ts';
+import { REPO_ROOT } from '../../pipeline.ts';
+import { buildMapping } from '../../mapping/mapping.ts';
+import { buildChangelog, readReleases } from '../../mapping/releases.ts';
+import { renderMarkdown } from '../../report/markdown.ts';
+import { OutputSet } from '../../output/atomic-set.ts';
+
+const spec = {
+  name: 'report',
+  usage: 'report [--bundle FILE] [--out DIR]',
+  description: [
+    'Re-renders report.md and report.pdf from an existing signed bundle, without touching the platform.',
+    'The bundle is verified first (envelope and key beside it); the generation time is the signing time.',
+  ].join('\n'),
+  options: {
+    bundle: { type: 'string', description: 'The bundle to render (default out/bundle.json)' },
+    out: { type: 'string', description: 'Where to write the reports (default: the bundle\'s directory)' },
+  },
+  examples: ['npx trust report', 'npx trust report --bundle /tmp/audit/bundle.json --out /tmp/audit'],
+} as const;
+
+export async function run(argv: string[]): Promise<number> {
+  const args = parseCommand(spec, argv);
+  if (!args) return 0;
+  const v = args.values as { bundle?: string; out?: string };
+  const bundlePath = path.resolve(v.bundle ?? path.join(REPO_ROOT, 'out', 'bundle.json'));
+  const base = bundlePath.replace(/\.json$/, '');
+  for (const f of [bundlePath, `${base}.sig.json`, `${base}.pub.pem`]) if (!existsSync(f)) throw new InputError(`${f}: not found (run \`trust check\` first)`);
+  const r = verifyBundleBytes(readFileSync(bundlePath), readFileSync(`${base}.sig.json`), readFileSync(`${base}.pub.pem`, 'utf8'));
+  if (!r.ok || !r.bundle || !r.statement) {
+    process.stdout.write(`${r.failures[0]}\nrefusing to render a report from a bundle that does not verify (trust verify ${path.relative(process.cwd(), bundlePath)})\n`);
+    return 1;
+  }
+  const mapping = buildMapping(r.bundle, r.bundleSha256);
+  const input = { bundle: r.bundle, bundleSha256: r.bundleSha256, generatedAt: new Date(r.statement.predicate.signedAt), changelog: buildChangelog(readReleases(REPO_ROOT), mapping) };
+  const set = new OutputSet(path.resolve(v.out ?? path.dirname(bundlePath)));
+  set.write('report.md', renderMarkdown(input));
+  const { renderPdf } = await import('../../report/pdf.ts');
+  set.write('report.pdf', await renderPdf(input));
+  const written = set.commit();
+  process.stdout.write(`rendered ${written.map((w) => path.relative(process.cwd(), path.join(set.outDir, w))).join(', ')} from ${path.relative(process.cwd(), bundlePath)} (sha256 ${r.bundleSha256})\n`);
+  return 0;
+}

@@ -1,0 +1,96 @@
+/**
+ * `npm start`: the whole job on one machine. Embedded PostgreSQL (or DATABASE_URL),
+ * migrations, the demo workload when the platform is empty, then the gate (collect,
+ * evaluate, sign, reports, OSCAL) and the site when it is available.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Database } from '../../../platform/db/index.ts';
+import { parseCommand } from '../args.ts';
+import { REPO_ROOT } from '../../pipeline.ts';
+import { runGate, outcomeText } from '../../gate-run.ts';
+import { createProgress, type Progress } from '../../progress.ts';
+
+const spec = {
+  name: 'start',
+  usage: 'start [--out DIR] [--full-audit]',
+  description: [
+    'Runs everything on this machine: starts an embedded PostgreSQL under .data/ unless DATABASE_URL is set,',
+    'applies migrations, fills an empty platform with the demo workload, collects evidence, evaluates every',
+    'control, writes the signed bundle, mapping, changelog, CI files, report.md, report.pdf and OSCAL to out/,',
+    'builds the security site into dist/ when the site builder is present, and prints where everything is.',
+    'Exit code as for `trust check` (0 every claim holds, 1 a claim does not hold, 2 bad input or environment).',
+  ].join('\n'),
+  options: {
+    out: { type: 'string', description: 'Output directory (default out/)' },
+    'full-audit': { type: 'boolean', description: 'Verify the whole audit hash chain' },
+  },
+  examples: ['npm start', 'DATABASE_URL=postgres://admin:pw@127.0.0.1:5432/trust npx trust start'],
+} as const;
+
+async function importIfPresent<T>(rel: string): Promise<T | null> {
+  const file = path.join(REPO_ROOT, rel);
+  return existsSync(file) ? ((await import(pathToFileURL(file).href)) as T) : null;
+}
+
+async function platformIsEmpty(db: Database): Promise<boolean> {
+  const r = await db.pool('owner').query<{ n: string }>('SELECT count(*)::text AS n FROM accounts');
+  return r.rows[0].n === '0';
+}
+
+async function prepare(db: Database, progress: Progress): Promise<void> {
+  progress.start('migrate');
+  const { migrate } = await import('../../../platform/db/migrate.ts');
+  const applied = await migrate(db);
+  progress.done('migrate', applied.length ? `${applied.length} applied` : 'up to date');
+  if (!(await platformIsEmpty(db))) {
+    progress.done('demo', 'platform already has data, kept as is');
+    return;
+  }
+  type DemoModule = { runDemo?: (db: Database, opts?: Record<string, unknown>) => Promise<unknown> };
+  const demo = (await importIfPresent<DemoModule>('platform/demo/index.ts')) ?? (await importIfPresent<DemoModule>('platform/demo/run.ts'));
+  if (!demo?.runDemo) {
+    progress.warn('demo: platform/demo does not provide runDemo yet; collecting from an empty platform');
+    return;
+  }
+  progress.start('demo workload');
+  await demo.runDemo(db, { progress: (m: string) => progress.start(`demo: ${m}`) });
+  progress.done('demo', 'workload created through the platform services');
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const args = parseCommand(spec, argv);
+  if (!args) return 0;
+  const v = args.values as { out?: string; 'full-audit'?: boolean };
+  const progress = createProgress(process.stderr);
+  const outDir = path.resolve(v.out ?? path.join(REPO_ROOT, 'out'));
+  const t0 = performance.now();
+  const outcome = await runGate({ root: REPO_ROOT, outDir, fullAudit: v['full-audit'], progress, prepare: (db) => prepare(db, progress) });
+
+  let siteLine = 'site: not built (the site builder is not present yet)';
+  type SiteModule = { buildSite?: (o: { bundlePath: string; outDir: string }) => Promise<unknown> };
+  const site = (await importIfPresent<SiteModule>('evidence/site/build.ts')) ?? (await importIfPresent<SiteModule>('evidence/site-build.ts'));
+  if (site?.buildSite) {
+    progress.start('site');
+    const dist = path.join(REPO_ROOT, 'dist');
+    await site.buildSite({ bundlePath: path.join(outDir, 'bundle.json'), outDir: dist });
+    progress.done('site', path.relative(process.cwd(), dist) || dist);
+    siteLine = `site:     ${path.relative(process.cwd(), dist)}/index.html  (preview: npx trust site --serve, or any static server on dist/)`;
+  }
+  progress.clear();
+  const rel = (f: string) => path.relative(process.cwd(), path.join(outDir, f));
+  process.stdout.write(outcomeText(outcome, process.cwd()));
+  process.stdout.write([
+    '',
+    `Done in ${((performance.now() - t0) / 1000).toFixed(1)} s. Where everything is:`,
+    `  bundle:   ${rel('bundle.json')} (signature ${rel('bundle.sig.json')}, public key ${rel('bundle.pub.pem')}; check with: npx trust verify ${rel('bundle.json')})`,
+    `  reports:  ${rel('report.md')}, ${rel('report.pdf')}`,
+    `  mapping:  ${rel('mapping.json')}, changelog ${rel('changelog.json')}`,
+    `  CI:       ${rel('results.json')}, ${rel('junit.xml')}, ${rel('results.sarif')}`,
+    existsSync(path.join(outDir, 'oscal')) ? `  OSCAL:    ${rel('oscal')}/` : '  OSCAL:    not written (OSCAL writer not present)',
+    `  ${siteLine}`,
+    '',
+  ].join('\n'));
+  return outcome.exitCode;
+}

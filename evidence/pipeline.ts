@@ -1,0 +1,180 @@
+/**
+ * The run, phase by phase: collect (database and files) -> evaluate (pure) ->
+ * render (bundle, signature, mapping, changelog, CI files, reports, OSCAL), all
+ * outputs committed as one set. `trust check` and `trust start` both call this.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Catalog } from '../controls/types.ts';
+import type { CheckDefinition } from '../controls/checks/types.ts';
+import type { Database } from '../platform/db/index.ts';
+import { InputError } from '../platform/errors.ts';
+import { evaluateCatalog, type CollectedPart } from './evaluate.ts';
+import { buildBundle, platformInfo, serializeBundle } from './bundle/build.ts';
+import { signBundle, serializeEnvelope, type Envelope } from './bundle/dsse.ts';
+import { loadSigningKey } from './bundle/keys.ts';
+import { sha256Hex } from './canonical.ts';
+import { buildMapping, type MappingFile } from './mapping/mapping.ts';
+import { buildChangelog, readReleases, readMappingFile, releasesDir } from './mapping/releases.ts';
+import { compareWithBaseline } from './mapping/baseline.ts';
+import { evaluationFailures, type GateFailure } from './ci/gate.ts';
+import { renderJunit } from './ci/junit.ts';
+import { renderSarif } from './ci/sarif.ts';
+import { buildResults, type GateResults } from './ci/results.ts';
+import { renderMarkdown } from './report/markdown.ts';
+import { OutputSet, crashPoint, writeFileAtomic } from './output/atomic-set.ts';
+import type { Progress } from './progress.ts';
+import type { Bundle } from './types.ts';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Loads the catalog through the catalog engineer's loader (controls/loader.ts). */
+export async function loadCatalogFrom(root: string): Promise<Catalog> {
+  const loader = '../controls/loader.ts'; // written by the catalog engineer
+  const mod = (await import(loader)) as { loadCatalog(root: string): Promise<Catalog> };
+  try {
+    return await mod.loadCatalog(root);
+  } catch (e) {
+    // Put the first located diagnostic (file:line:col pointer message) on the first line.
+    const err = e as InputError;
+    if (err instanceof InputError && err.details?.length && !/:\d+/.test(err.message)) {
+      throw new InputError(err.details[0], { cause: e, details: [...err.details.slice(1), err.message] });
+    }
+    throw e;
+  }
+}
+
+export interface CollectOptions {
+  root: string;
+  catalog: Catalog;
+  db: Database;
+  now: Date;
+  fullAudit: boolean;
+  progress: Progress;
+}
+
+export async function collectEvidence(o: CollectOptions): Promise<Record<string, CollectedPart>> {
+  const { runCollectors } = await import('../collectors/run.ts');
+  const { parts } = await runCollectors(o.db, {
+    root: o.root, now: o.now, catalog: o.catalog, auditVerification: o.fullAudit ? 'full' : 'incremental',
+    progress: (id: string, phase: 'start' | 'done', ms?: number) => {
+      if (phase === 'start') o.progress.start(`collect ${id}`);
+      else o.progress.done(`collect ${id}`, `${Math.round(ms ?? 0)} ms`);
+    },
+  });
+  return parts;
+}
+
+export interface ProduceOptions {
+  root: string;
+  outDir: string;
+  catalog: Catalog;
+  parts: Record<string, CollectedPart>;
+  now: Date;
+  progress: Progress;
+  baseline?: MappingFile;
+  /** Record controls/releases/<version>.json when the gate passes. */
+  release?: boolean;
+  /** Check registry to evaluate with (defaults to the registry). */
+  checks?: CheckDefinition[];
+  /** Write OSCAL when evidence/oscal/index.ts provides writeOscal (default true). */
+  oscal?: boolean;
+}
+
+export interface RunOutcome {
+  exitCode: 0 | 1;
+  results: GateResults;
+  failures: GateFailure[];
+  bundle: Bundle;
+  bundleSha256: string;
+  envelope: Envelope;
+  written: string[];
+  notes: string[];
+}
+
+async function defaultChecks(): Promise<CheckDefinition[]> {
+  return (await import('../controls/checks/registry.ts')).CHECKS;
+}
+
+export async function produceOutputs(o: ProduceOptions): Promise<RunOutcome> {
+  const notes: string[] = [];
+  const checks = o.checks ?? (await defaultChecks());
+  const byId = new Map(checks.map((c) => [c.id, c]));
+
+  o.progress.start('evaluate');
+  const { evaluations, summary } = evaluateCatalog(o.catalog, o.parts, { findCheck: (id) => byId.get(id) });
+  o.progress.done('evaluate', `${summary.controls} controls, ${summary.regressions} regressions, ${summary.unsupported} unsupported, ${summary.readyToPromote} ready to promote`);
+
+  const key = loadSigningKey(o.root, (m) => o.progress.warn(m));
+  const bundle = buildBundle({ catalog: o.catalog, parts: o.parts, evaluations, summary, platform: platformInfo(o.parts, o.root), developmentSigningKey: key.development });
+  const bundleBytes = serializeBundle(bundle);
+  const bundleSha256 = sha256Hex(bundleBytes);
+  const envelope = signBundle(bundleBytes, key, { signedAt: o.now, catalogVersion: bundle.catalog.version });
+  crashPoint('signed');
+
+  const mapping = buildMapping(bundle, bundleSha256);
+  const failures = [...evaluationFailures(evaluations), ...(o.baseline ? compareWithBaseline(o.baseline, mapping) : [])];
+
+  if (o.release) {
+    if (failures.length) notes.push(`not released: the gate failed, ${bundle.catalog.version} was not recorded`);
+    else notes.push(recordRelease(o.root, mapping));
+  }
+  const changelog = buildChangelog(readReleases(o.root), mapping);
+  const results = buildResults(bundle, bundleSha256, failures);
+
+  const set = new OutputSet(o.outDir);
+  try {
+    o.progress.start('render');
+    set.write('bundle.json', bundleBytes);
+    set.write('bundle.sig.json', serializeEnvelope(envelope));
+    set.write('bundle.pub.pem', key.publicKeyPem);
+    set.write('mapping.json', JSON.stringify(mapping, null, 2) + '\n');
+    set.write('changelog.json', JSON.stringify(changelog, null, 2) + '\n');
+    set.write('results.json', JSON.stringify(results, null, 2) + '\n');
+    set.write('junit.xml', renderJunit(evaluations, o.catalog.controls));
+    const sarif = renderSarif({ evaluations, checks, controlFiles: o.catalog.files, baselineFailures: failures.filter((f) => f.kind === 'lost_live' || f.kind === 'catalog_not_bumped'), toolVersion: bundle.catalog.version });
+    set.write('results.sarif', JSON.stringify(sarif, null, 2) + '\n');
+    const reportInput = { bundle, bundleSha256, generatedAt: o.now, changelog };
+    set.write('report.md', renderMarkdown(reportInput));
+    crashPoint('rendered-markdown');
+    const { renderPdf } = await import('./report/pdf.ts');
+    set.write('report.pdf', await renderPdf(reportInput));
+    o.progress.done('render', 'bundle, signature, mapping, changelog, junit, sarif, results, report.md, report.pdf');
+    if (o.oscal !== false) notes.push(await writeOscalIfPresent(set, bundle, envelope, o.progress));
+    set.adoptAll();
+    crashPoint('before-commit');
+    const written = set.commit().map((e) => path.join(o.outDir, e));
+    return { exitCode: failures.length ? 1 : 0, results, failures, bundle, bundleSha256, envelope, written, notes: notes.filter(Boolean) };
+  } catch (e) {
+    set.discard();
+    throw e;
+  }
+}
+
+async function writeOscalIfPresent(set: OutputSet, bundle: Bundle, envelope: Envelope, progress: Progress): Promise<string> {
+  const file = path.join(REPO_ROOT, 'evidence', 'oscal', 'index.ts');
+  if (!existsSync(file)) return 'OSCAL skipped: evidence/oscal/index.ts is not present';
+  const mod = (await import(pathToFileURL(file).href)) as { writeOscal?: (outDir: string, bundle: Bundle, envelope: Envelope) => Promise<unknown> | unknown };
+  if (typeof mod.writeOscal !== 'function') return 'OSCAL skipped: evidence/oscal/index.ts does not export writeOscal';
+  progress.start('oscal');
+  await mod.writeOscal(set.staging, bundle, envelope);
+  progress.done('oscal');
+  return '';
+}
+
+/** Writes controls/releases/<version>.json; refuses to rewrite a released version with other content. */
+export function recordRelease(root: string, mapping: MappingFile): string {
+  const file = path.join(releasesDir(root), `${mapping.catalogVersion}.json`);
+  if (existsSync(file)) {
+    const existing = readMappingFile(file);
+    if (existing.catalogSha256 === mapping.catalogSha256) return `release ${mapping.catalogVersion} already recorded (${path.relative(root, file)})`;
+    throw new InputError(`${path.relative(root, file)}: catalog ${mapping.catalogVersion} was released with content ${existing.catalogSha256.slice(0, 12)}, the catalog is now ${mapping.catalogSha256.slice(0, 12)}: bump the version in controls/catalog.yaml`);
+  }
+  writeFileAtomic(file, JSON.stringify(mapping, null, 2) + '\n');
+  return `recorded release ${mapping.catalogVersion} in ${path.relative(root, file)}`;
+}
+
+export function readBaseline(file: string | undefined): MappingFile | undefined {
+  return file ? readMappingFile(file) : undefined;
+}

@@ -1,0 +1,57 @@
+/**
+ * Progress on stderr: on a terminal, one spinner line rewritten in place; off a
+ * terminal (CI logs), one plain line per finished step. Nothing is printed for a
+ * step that fails, so the one-line cause stays the first thing a reader sees.
+ */
+export interface Progress {
+  /** A step starts (shown only on a terminal). */
+  start(step: string): void;
+  /** The step finished. */
+  done(step: string, detail?: string): void;
+  warn(message: string): void;
+  /** Clears the live line (before printing results or an error). */
+  clear(): void;
+}
+
+const FRAMES = ['-', '\\', '|', '/'];
+
+export function createProgress(stream: NodeJS.WriteStream = process.stderr, quiet = false): Progress {
+  const tty = Boolean(stream.isTTY) && !process.env.CI;
+  let current = '';
+  let frame = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let started = 0;
+  const draw = () => {
+    stream.write(`\r\x1b[2K${FRAMES[frame++ % FRAMES.length]} ${current} ${((performance.now() - started) / 1000).toFixed(1)}s`);
+  };
+  const stop = () => {
+    if (timer) clearInterval(timer);
+    timer = undefined;
+    if (tty && current) stream.write('\r\x1b[2K');
+    current = '';
+  };
+  return {
+    start(step) {
+      if (quiet) return;
+      started = performance.now();
+      if (!tty) return;
+      stop();
+      current = step;
+      draw();
+      timer = setInterval(draw, 100);
+      timer.unref();
+    },
+    done(step, detail) {
+      if (quiet) return;
+      stop();
+      stream.write(`${tty ? '\u2713 ' : ''}${step}${detail ? ` (${detail})` : ''}\n`);
+    },
+    warn(message) {
+      stop();
+      stream.write(`${message}\n`);
+    },
+    clear: stop,
+  };
+}
+
+export const silentProgress: Progress = { start() {}, done() {}, warn() {}, clear() {} };

@@ -1,0 +1,364 @@
+/**
+ * out/report.pdf for auditors, drawn with pdfkit: cover, table of contents with
+ * links and a PDF outline, summary with a vector chart, one section per control,
+ * the mapping matrices, the changes and how to verify; every footer carries the
+ * page number and the bundle hash. Like the markdown report, it only states what
+ * the bundle says. pdfkit is imported lazily (only this renderer needs it).
+ */
+import type PDFKit from 'pdfkit';
+import { describeChange } from '../mapping/diff.ts';
+import { originText } from '../ci/gate.ts';
+import { controlViews, frameworkRows, latestChanges, shortHash, STATUS_ORDER, VERDICT_TEXT, type ReportInput } from './model.ts';
+
+type Doc = PDFKit.PDFDocument;
+
+const MARGIN = 56;
+const FOOTER = 34;
+const COLORS = { live: '#1f7a4d', designed: '#c98a12', roadmap: '#8a8f98', ink: '#1b1f24', muted: '#5b6470', rule: '#d5d9de', bad: '#b42318', head: '#eef1f4' };
+
+// The standard PDF fonts only encode WinAnsi; map what we can, replace the rest.
+const WIN_ANSI_EXTRA = new Set('€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ');
+const ASCII_FOR: Record<string, string> = { '≥': '>=', '≤': '<=', '→': '->', '←': '<-', '✓': 'ok', '✗': 'x', '≠': '!=', '×': 'x', '‑': '-' };
+export function pdfText(s: string): string {
+  return [...s].map((ch) => {
+    const c = ch.codePointAt(0)!;
+    if ((c >= 0x20 && c <= 0x7e) || (c >= 0xa0 && c <= 0xff) || WIN_ANSI_EXTRA.has(ch) || ch === '\n') return ch;
+    return ASCII_FOR[ch] ?? '?';
+  }).join('');
+}
+
+interface TocEntry { title: string; dest: string; level: number; page: number }
+
+class Writer {
+  toc: TocEntry[] = [];
+  constructor(readonly doc: Doc) {}
+
+  get width(): number {
+    return this.doc.page.width - MARGIN * 2;
+  }
+  get bottom(): number {
+    return this.doc.page.height - MARGIN - FOOTER;
+  }
+  currentPage(): number {
+    const range = this.doc.bufferedPageRange();
+    return range.start + range.count - 1;
+  }
+  ensure(space: number): void {
+    if (this.doc.y + space > this.bottom) this.doc.addPage();
+  }
+
+  heading(title: string, level: 1 | 2, dest: string, outline?: PDFKit.PDFOutline): PDFKit.PDFOutline | undefined {
+    const doc = this.doc;
+    if (level === 1) this.ensure(120);
+    else this.ensure(90);
+    doc.moveDown(level === 1 ? 0.6 : 0.9);
+    doc.font('Helvetica-Bold').fontSize(level === 1 ? 16 : 12).fillColor(COLORS.ink);
+    doc.text(pdfText(title), MARGIN, doc.y, { width: this.width, destination: dest });
+    doc.moveDown(level === 1 ? 0.5 : 0.3);
+    this.toc.push({ title, dest, level, page: this.currentPage() });
+    return (outline ?? doc.outline).addItem(pdfText(title));
+  }
+
+  para(text: string, opts: { size?: number; color?: string; font?: string } = {}): void {
+    const doc = this.doc;
+    doc.font(opts.font ?? 'Helvetica').fontSize(opts.size ?? 9.5).fillColor(opts.color ?? COLORS.ink);
+    const t = pdfText(text);
+    this.ensure(Math.min(doc.heightOfString(t, { width: this.width }), 60));
+    doc.text(t, MARGIN, doc.y, { width: this.width });
+    doc.moveDown(0.4);
+  }
+
+  bullets(items: string[], size = 8.5): void {
+    for (const item of items) {
+      const doc = this.doc;
+      doc.font('Helvetica').fontSize(size).fillColor(COLORS.ink);
+      const t = pdfText(item);
+      const h = doc.heightOfString(t, { width: this.width - 12 });
+      this.ensure(Math.min(h, 40));
+      const y = doc.y;
+      doc.text('-', MARGIN, y, { width: 10 });
+      doc.text(t, MARGIN + 12, y, { width: this.width - 12 });
+      doc.moveDown(0.15);
+    }
+    this.doc.moveDown(0.3);
+  }
+
+  /** A table whose cells wrap; rows never cross the bottom margin (new page, header repeated). */
+  table(columns: { header: string; width: number; mono?: boolean }[], rows: string[][], size = 8): void {
+    const doc = this.doc;
+    const total = columns.reduce((a, c) => a + c.width, 0);
+    const widths = columns.map((c) => (c.width / total) * this.width);
+    const pad = 3;
+    const fontOf = (i: number, header: boolean) => (header ? 'Helvetica-Bold' : columns[i].mono ? 'Courier' : 'Helvetica');
+    const measure = (cells: string[], header: boolean) =>
+      Math.max(...cells.map((t, i) => doc.font(fontOf(i, header)).fontSize(size).heightOfString(pdfText(t), { width: widths[i] - pad * 2 }))) + pad * 2;
+    const drawRow = (cells: string[], header: boolean) => {
+      const h = measure(cells, header);
+      const y = doc.y;
+      if (header) doc.rect(MARGIN, y, this.width, h).fill(COLORS.head);
+      let x = MARGIN;
+      cells.forEach((t, i) => {
+        doc.font(fontOf(i, header)).fontSize(size).fillColor(t.startsWith('REGRESSION') || t.startsWith('UNSUPPORTED') || t === 'fail' || t === 'error' ? COLORS.bad : COLORS.ink);
+        doc.text(pdfText(t), x + pad, y + pad, { width: widths[i] - pad * 2, lineBreak: true });
+        x += widths[i];
+      });
+      doc.moveTo(MARGIN, y + h).lineTo(MARGIN + this.width, y + h).lineWidth(0.5).strokeColor(COLORS.rule).stroke();
+      doc.x = MARGIN;
+      doc.y = y + h;
+    };
+    const header = columns.map((c) => c.header);
+    const headerH = measure(header, true);
+    this.ensure(headerH + 20);
+    drawRow(header, true);
+    for (const row of rows) {
+      // A row taller than a page is split into chunks of lines so nothing runs off the page.
+      const chunks = this.splitRow(row, widths, pad, size, fontOf);
+      for (const chunk of chunks) {
+        if (doc.y + measure(chunk, false) > this.bottom) {
+          doc.addPage();
+          drawRow(header, true);
+        }
+        drawRow(chunk, false);
+      }
+    }
+    doc.moveDown(0.6);
+  }
+
+  private splitRow(row: string[], widths: number[], pad: number, size: number, fontOf: (i: number, h: boolean) => string): string[][] {
+    const doc = this.doc;
+    const max = this.bottom - MARGIN - 40;
+    const h = Math.max(...row.map((t, i) => doc.font(fontOf(i, false)).fontSize(size).heightOfString(pdfText(t), { width: widths[i] - pad * 2 })));
+    if (h <= max) return [row];
+    // Split every cell by words into pieces that fit `max`.
+    const pieces = row.map((t, i) => {
+      const out: string[] = [];
+      let cur = '';
+      for (const w of t.split(/(\s+)/)) {
+        const next = cur + w;
+        if (cur && doc.font(fontOf(i, false)).fontSize(size).heightOfString(pdfText(next), { width: widths[i] - pad * 2 }) > max) {
+          out.push(cur.trim());
+          cur = w.trimStart();
+        } else cur = next;
+      }
+      out.push(cur.trim());
+      return out;
+    });
+    const n = Math.max(...pieces.map((p) => p.length));
+    return Array.from({ length: n }, (_, k) => pieces.map((p) => p[k] ?? ''));
+  }
+}
+
+function statusBarChart(w: Writer, rows: { label: string; counts: Record<string, number> }[]): void {
+  const doc = w.doc;
+  const labelW = 150;
+  const barW = w.width - labelW - 10;
+  const max = Math.max(1, ...rows.map((r) => STATUS_ORDER.reduce((a, s) => a + (r.counts[s] ?? 0), 0)));
+  const rowH = 22;
+  w.ensure(rows.length * rowH + 40);
+  let y = doc.y;
+  for (const r of rows) {
+    doc.font('Helvetica').fontSize(8.5).fillColor(COLORS.ink).text(pdfText(r.label), MARGIN, y + 4, { width: labelW - 6, lineBreak: false, ellipsis: true });
+    let x = MARGIN + labelW;
+    for (const s of STATUS_ORDER) {
+      const n = r.counts[s] ?? 0;
+      if (!n) continue;
+      const segW = (n / max) * barW;
+      doc.rect(x, y, segW, 15).fill(COLORS[s]);
+      if (segW > 14) doc.font('Helvetica-Bold').fontSize(7.5).fillColor('#ffffff').text(String(n), x, y + 4, { width: segW, align: 'center', lineBreak: false });
+      x += segW;
+    }
+    y += rowH;
+  }
+  // Legend.
+  let x = MARGIN + labelW;
+  for (const s of STATUS_ORDER) {
+    doc.rect(x, y + 2, 9, 9).fill(COLORS[s]);
+    doc.font('Helvetica').fontSize(8).fillColor(COLORS.ink).text(`${s} (observed)`, x + 13, y + 3, { lineBreak: false });
+    x += 95;
+  }
+  doc.x = MARGIN;
+  doc.y = y + 24;
+}
+
+export async function renderPdf(input: ReportInput): Promise<Buffer> {
+  const { default: PDFDocument } = await import('pdfkit');
+  const { bundle, bundleSha256, generatedAt, changelog } = input;
+  const org = bundle.catalog.organisation;
+  const views = controlViews(bundle);
+  const fws = frameworkRows(bundle);
+  const s = bundle.summary;
+  const title = `${org.name} trust report`;
+  const doc = new PDFDocument({
+    size: 'A4', margins: { top: MARGIN, bottom: MARGIN, left: MARGIN, right: MARGIN }, bufferPages: true, autoFirstPage: true,
+    info: { Title: title, Author: org.name, Subject: `Security controls evidence, catalog ${bundle.catalog.version}`, Keywords: `bundle-sha256:${bundleSha256}`, CreationDate: generatedAt, ModDate: generatedAt },
+    displayTitle: true, pdfVersion: '1.7',
+  });
+  const chunks: Buffer[] = [];
+  doc.on('data', (c: Buffer) => chunks.push(c));
+  const ended = new Promise<void>((resolve, reject) => { doc.on('end', () => resolve()); doc.on('error', reject); });
+  const w = new Writer(doc);
+
+  // Cover.
+  doc.rect(0, 0, doc.page.width, 230).fill('#12324a');
+  doc.font('Helvetica-Bold').fontSize(30).fillColor('#ffffff').text(pdfText(org.name), MARGIN, 90, { width: w.width });
+  doc.font('Helvetica').fontSize(16).text('Trust report: security controls and their evidence', MARGIN, 135, { width: w.width });
+  doc.fontSize(10).text(pdfText(org.website), MARGIN, 170);
+  doc.fillColor(COLORS.ink).font('Helvetica').fontSize(11);
+  let y = 270;
+  const coverRow = (k: string, v: string, mono = false) => {
+    doc.font('Helvetica-Bold').fontSize(10).fillColor(COLORS.muted).text(k, MARGIN, y, { width: 140 });
+    doc.font(mono ? 'Courier' : 'Helvetica').fontSize(mono ? 8 : 11).fillColor(COLORS.ink).text(pdfText(v), MARGIN + 150, y, { width: w.width - 150 });
+    y = doc.y + 10;
+  };
+  coverRow('Organisation', org.name);
+  coverRow('Catalog version', bundle.catalog.version);
+  coverRow('Generated', generatedAt.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC'));
+  coverRow('Bundle SHA-256', bundleSha256, true);
+  coverRow('Controls', `${s.controls} (${STATUS_ORDER.map((st) => `${s.claimed[st] ?? 0} claimed ${st}`).join(', ')})`);
+  coverRow('Claims not holding', `${s.regressions} regressions, ${s.unsupported} unsupported`);
+  coverRow('Contact', org.contact);
+  if (bundle.developmentSigningKey) {
+    y += 10;
+    doc.font('Helvetica-Bold').fontSize(11).fillColor(COLORS.bad).text('Signed with a DEVELOPMENT key: not for audit use.', MARGIN, y, { width: w.width });
+  }
+
+  // Reserve the table of contents: one line per section and control.
+  const tocLines = 8 + fws.length + views.length;
+  const perPage = Math.floor((doc.page.height - MARGIN * 2 - FOOTER - 40) / 15);
+  const tocPages = Math.ceil(tocLines / perPage);
+  const tocStart = w.currentPage() + 1;
+  for (let i = 0; i < tocPages; i++) doc.addPage();
+  doc.addPage();
+
+  // Scope and method.
+  w.heading('1. Scope', 1, 'scope');
+  w.para(`This report covers the security controls that ${org.name} publishes for its hosting platform for AI agents and virtual machines, each evaluated against the running platform.`);
+  w.table([{ header: 'Item', width: 1 }, { header: 'Value', width: 2.6 }], [
+    ['Organisation', `${org.name} (${org.website})`],
+    ['Security contact', org.contact],
+    ['Catalog', `version ${bundle.catalog.version}, content SHA-256 ${bundle.catalog.sha256}`],
+    ['Platform schema version', bundle.platform.schemaVersion],
+    ['PostgreSQL', bundle.platform.postgresVersion],
+    ['Source commit', bundle.platform.gitCommit],
+    ...fws.map((f) => [f.framework.name, `${f.framework.edition}; mapping version ${f.mappingVersion}`]),
+  ]);
+  w.heading('2. Method', 1, 'method');
+  w.para('Evidence is produced in three separated phases. Collect: read-only collectors observe the platform (PostgreSQL catalogs and audit tables through a SELECT-only role in one read-only transaction, configuration and source) and record facts without secret values. Evaluate: each control\'s checks are pure functions of those facts. Render: this report is drawn from the signed bundle and never recomputes a status.');
+  w.para('A control is live only when it has at least one check and every check passes; designed when the design artifacts it names exist in the repository; roadmap otherwise. A claimed live control whose checks do not all pass is a regression; a claimed designed control whose artifacts are missing is unsupported; a designed control whose checks all pass is ready to promote.');
+  w.table([{ header: 'Evidence part (collector)', width: 1.2 }, { header: 'Version', width: 0.6 }, { header: 'SHA-256 of its facts', width: 3, mono: true }],
+    Object.values(bundle.parts).map((p) => [p.collector, p.version, p.sha256]), 7.5);
+
+  // Summary.
+  w.heading('3. Summary', 1, 'summary');
+  w.table([{ header: 'Status', width: 1 }, { header: 'Claimed', width: 1 }, { header: 'Observed', width: 1 }],
+    STATUS_ORDER.map((st) => [st, String(s.claimed[st] ?? 0), String(s.observed[st] ?? 0)]), 9);
+  w.para(`Regressions: ${s.regressions}. Unsupported claims: ${s.unsupported}. Ready to promote: ${s.readyToPromote}.`, { font: 'Helvetica-Bold' });
+  w.para('Observed status of the controls mapped to each framework:', { size: 9 });
+  statusBarChart(w, [
+    { label: 'All controls', counts: s.observed },
+    ...fws.map((f) => ({ label: `${f.framework.name} (${f.mapped})`, counts: f.observed })),
+  ]);
+  const failing = views.filter((v) => v.evaluation.verdict === 'regression' || v.evaluation.verdict === 'unsupported');
+  if (failing.length) {
+    w.para('Claims that do not hold:', { font: 'Helvetica-Bold', color: COLORS.bad });
+    w.bullets(failing.map((v) => `${v.control.id} (${VERDICT_TEXT[v.evaluation.verdict]}): ${v.evaluation.findings[0]?.reason ?? ''}`));
+  } else {
+    w.para('Every claimed status is supported by the evidence.');
+  }
+  const ready = views.filter((v) => v.evaluation.verdict === 'ready_to_promote');
+  if (ready.length) w.para(`Ready to promote to live: ${ready.map((v) => v.control.id).join(', ')}.`);
+
+  // Controls.
+  doc.addPage();
+  const controlsOutline = w.heading('4. Controls', 1, 'controls');
+  w.table([{ header: 'Control', width: 2.2 }, { header: 'Claimed', width: 0.8 }, { header: 'Observed', width: 0.8 }, { header: 'Verdict', width: 1.1 }],
+    views.map((v) => [v.control.id, v.evaluation.claimed, v.evaluation.observed, VERDICT_TEXT[v.evaluation.verdict]]));
+  for (const v of views) {
+    const e = v.evaluation;
+    w.ensure(200);
+    w.heading(`${v.control.id}: ${v.control.title}`, 2, `control-${v.control.id}`, controlsOutline);
+    w.para(`Claimed ${e.claimed}  |  observed ${e.observed}  |  ${VERDICT_TEXT[e.verdict]}  |  ${v.control.category}${v.control.target ? `  |  target ${v.control.target}` : ''}`, { font: 'Helvetica-Bold', size: 9, color: e.verdict === 'regression' || e.verdict === 'unsupported' ? COLORS.bad : COLORS.muted });
+    w.para(v.control.statement.trim());
+    w.para(v.control.description.trim(), { size: 8.5, color: COLORS.muted });
+    const mapped = Object.entries(v.criteria).map(([fw, ids]) => `${fws.find((f) => f.framework.id === fw)?.framework.name ?? fw}: ${ids.join(', ')}`);
+    if (mapped.length) w.para(`Mapped to ${mapped.join('; ')}.`, { size: 8.5 });
+    if (e.checks.length) {
+      w.table([{ header: 'Check', width: 1.3 }, { header: 'Result', width: 0.5 }, { header: 'Finding', width: 2.8 }, { header: 'Origin', width: 1.6 }],
+        e.checks.flatMap((c) => c.findings.map((f, i) => [i === 0 ? c.check : '', f.status, f.reason + (f.observed ? ` Observed: ${f.observed}.` : ''), originText(f.origin)])), 7.5);
+      const partIds = [...new Set(e.checks.flatMap((c) => c.collectors))].sort();
+      if (partIds.length) w.para(`Evidence parts: ${partIds.map((id) => `${id} ${shortHash(bundle.parts[id]?.sha256 ?? 'missing')}`).join(', ')}`, { size: 7.5, color: COLORS.muted, font: 'Courier' });
+    } else {
+      w.para('No checks: not proven by the running platform.', { size: 8.5, color: COLORS.muted });
+    }
+    if (e.artifacts.length) {
+      w.table([{ header: 'Design artifact', width: 3 }, { header: 'In the repository', width: 1 }],
+        e.artifacts.map((a) => [`${a.file}${a.symbol ? `#${a.symbol}` : ''}${a.resource ? `#${a.resource}` : ''}`, a.found ? `found${a.line ? ` (line ${a.line})` : ''}` : 'MISSING']), 7.5);
+    }
+    if (e.findings.length) {
+      w.para('Findings:', { font: 'Helvetica-Bold', color: COLORS.bad, size: 9 });
+      w.bullets(e.findings.map((f) => `${f.check} ${f.status}: ${f.reason} (${originText(f.origin)})`));
+    }
+  }
+
+  // Matrices.
+  fws.forEach((f, i) => {
+    doc.addPage();
+    w.heading(`${5 + i}. ${f.framework.name} mapping matrix`, 1, `matrix-${f.framework.id}`);
+    w.para(`${f.framework.name}, ${f.framework.edition}; mapping version ${f.mappingVersion}. Status in brackets is the observed status.`, { size: 9 });
+    w.table([{ header: 'Criterion', width: 0.7 }, { header: 'Title', width: 1.8 }, { header: 'Controls', width: 2.6 }],
+      f.criteria.map((cr) => [cr.id, cr.title, cr.controls.length ? cr.controls.map((c) => `${c.id} (${c.observed})`).join(', ') : 'not mapped']), 7.5);
+  });
+
+  // Changes and verification.
+  const n = 5 + fws.length;
+  w.heading(`${n}. What changed since the last version`, 1, 'changes');
+  const latest = latestChanges(changelog);
+  if (!latest) w.para('No released version to compare with.');
+  else {
+    w.para(`Catalog ${latest.version}${latest.unreleased ? ' (unreleased)' : ''}: ${latest.changes.length} change(s).`);
+    if (latest.changes.length) w.bullets(latest.changes.map(describeChange));
+  }
+  w.heading(`${n + 1}. How to verify this evidence`, 1, 'verify');
+  w.para('bundle.json is canonical JSON (RFC 8785) with no timestamp inside. bundle.sig.json is a DSSE envelope (payload type application/vnd.in-toto+json) whose payload is an in-toto Statement v1 naming bundle.json by SHA-256 with the signing time; the Ed25519 signature covers the DSSE pre-authentication encoding of the payload. bundle.pub.pem is the public key; its key id is the first 16 hex digits of the SHA-256 of its DER (SPKI) encoding.');
+  w.para('npx trust verify out/bundle.json\nnpx trust verify out/bundle.json --key harbor-signing.pub.pem', { font: 'Courier', size: 8.5 });
+  w.para(`The SHA-256 of bundle.json must be ${bundleSha256}. Verification fails, naming the reason, if any byte of the bundle or envelope changed, if a part's facts do not match their recorded hash, or if the key does not match.`);
+
+  // Table of contents (on the reserved pages), with links.
+  const tocEnd = tocStart + tocPages;
+  let tocPage = tocStart;
+  doc.switchToPage(tocPage);
+  doc.font('Helvetica-Bold').fontSize(16).fillColor(COLORS.ink).text('Contents', MARGIN, MARGIN);
+  doc.outline.addItem('Contents');
+  let ty = doc.y + 8;
+  for (const t of w.toc) {
+    if (ty + 15 > doc.page.height - MARGIN - FOOTER) {
+      tocPage++;
+      if (tocPage >= tocEnd) break;
+      doc.switchToPage(tocPage);
+      ty = MARGIN;
+    }
+    const indent = t.level === 1 ? 0 : 14;
+    doc.font(t.level === 1 ? 'Helvetica-Bold' : 'Helvetica').fontSize(t.level === 1 ? 10 : 8.5).fillColor(COLORS.ink);
+    doc.text(pdfText(t.title), MARGIN + indent, ty, { width: w.width - indent - 40, lineBreak: false, ellipsis: true, goTo: t.dest });
+    doc.text(String(t.page + 1), MARGIN + w.width - 36, ty, { width: 36, align: 'right', lineBreak: false });
+    ty += 15;
+  }
+
+  // Footers on every page.
+  const range = doc.bufferedPageRange();
+  for (let i = range.start; i < range.start + range.count; i++) {
+    doc.switchToPage(i);
+    const bottomMargin = doc.page.margins.bottom;
+    doc.page.margins.bottom = 0; // writing inside the margin must not add a page
+    const fy = doc.page.height - MARGIN + 6;
+    doc.moveTo(MARGIN, fy - 6).lineTo(doc.page.width - MARGIN, fy - 6).lineWidth(0.5).strokeColor(COLORS.rule).stroke();
+    doc.font('Helvetica').fontSize(7.5).fillColor(COLORS.muted);
+    doc.text(pdfText(`${title}, catalog ${bundle.catalog.version}`), MARGIN, fy, { width: w.width / 2, lineBreak: false });
+    doc.text(`Page ${i + 1} of ${range.count}`, MARGIN + w.width / 2, fy, { width: w.width / 2, align: 'right', lineBreak: false });
+    doc.font('Courier').fontSize(6.5).text(`bundle SHA-256 ${bundleSha256}`, MARGIN, fy + 11, { width: w.width, lineBreak: false });
+    doc.page.margins.bottom = bottomMargin;
+  }
+  doc.end();
+  await ended;
+  return Buffer.concat(chunks);
+}
