@@ -1,0 +1,20 @@
+// The security site: static pages built from the evidence bundle named by TRUST_BUNDLE
+// (default out/bundle.json). No client JavaScript: filters are static pages.
+// evidence/site/build.ts runs this programmatically and refuses to build when a
+// claimed-live control is not observed live.
+import { defineConfig } from 'astro/config';
+import mdx from '@astrojs/mdx';
+import { markdownTwins } from './site/lib/markdown-twins.ts';
+
+export default defineConfig({
+  site: 'https://harborcloud.example',
+  srcDir: './site',
+  outDir: './dist',
+  publicDir: './site/public',
+  output: 'static',
+  trailingSlash: 'always',
+  build: { format: 'directory', inlineStylesheets: 'always' },
+  compressHTML: true,
+  devToolbar: { enabled: false },
+  integrations: [mdx(), markdownTwins()],
+});

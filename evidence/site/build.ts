@@ -1,0 +1,81 @@
+/**
+ * Builds the security site from an evidence bundle. Refuses (throws
+ * SiteRefusedError naming the controls) when a control claimed live is not observed
+ * live, before Astro runs, so a failing control is never published as live. The
+ * site's own loader (site/lib/evidence.ts) applies the same gate, so a direct
+ * `astro build` cannot bypass it either.
+ */
+import { readFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { InputError } from '../../platform/errors.ts';
+import { BundleSchema, type Bundle } from '../types.ts';
+import { liveControlsNotObservedLive, type BlockedControl } from './publish-gate.ts';
+
+export class SiteRefusedError extends Error {
+  constructor(readonly blocked: BlockedControl[]) {
+    super(`refusing to publish the site: ${blocked.length} control(s) claimed live are not observed live: ${blocked.map((b) => b.summary).join('; ')}`);
+    this.name = 'SiteRefusedError';
+  }
+  get controls(): string[] {
+    return this.blocked.map((b) => b.control);
+  }
+}
+
+export interface BuildSiteOptions {
+  /** Path to bundle.json; its siblings (bundle.sig.json, report.pdf, oscal/...) are published too. */
+  bundlePath: string;
+  /** Where to write the site. Default: <root>/dist. */
+  outDir?: string;
+  /** Project root holding astro.config.mjs. Default: this repository. */
+  root?: string;
+}
+
+export interface BuildSiteResult {
+  /** Number of HTML pages. */
+  pages: number;
+  /** HTML size in bytes per page, keyed by path relative to outDir (e.g. `controls/x/index.html`). */
+  bytes: Record<string, number>;
+}
+
+const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
+
+function readBundle(file: string): Bundle {
+  if (!existsSync(file)) throw new InputError(`${file}: no evidence bundle here; run \`npx trust check\` or \`npm start\` first, or pass --bundle`);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new InputError(`${file}: not JSON (${(e as Error).message.split('\n')[0]})`);
+  }
+  const r = BundleSchema.safeParse(json);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw new InputError(`${file}: /${i.path.join('/')} ${i.message}`);
+  }
+  return r.data;
+}
+
+export async function buildSite(options: BuildSiteOptions): Promise<BuildSiteResult> {
+  const root = path.resolve(options.root ?? REPO_ROOT);
+  const bundlePath = path.resolve(options.bundlePath);
+  const outDir = path.resolve(options.outDir ?? path.join(root, 'dist'));
+  const bundle = readBundle(bundlePath);
+  const blocked = liveControlsNotObservedLive(bundle);
+  if (blocked.length) throw new SiteRefusedError(blocked);
+
+  process.env.TRUST_BUNDLE = bundlePath;
+  process.env.ASTRO_TELEMETRY_DISABLED = '1';
+  const { build } = await import('astro');
+  await build({ root, outDir, logLevel: 'warn', mode: 'production' });
+
+  // Astro's content layer leaves empty module stubs in a static build's output.
+  for (const stub of ['content-assets.mjs', 'content-modules.mjs']) rmSync(path.join(outDir, stub), { force: true });
+  const bytes: Record<string, number> = {};
+  for (const e of readdirSync(outDir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile() && e.name.endsWith('.html')) {
+      const abs = path.join(e.parentPath, e.name);
+      bytes[path.relative(outDir, abs).split(path.sep).join('/')] = readFileSync(abs).length;
+    }
+  }
+  return { pages: Object.keys(bytes).length, bytes: Object.fromEntries(Object.entries(bytes).sort(([a], [b]) => a.localeCompare(b))) };
+}
