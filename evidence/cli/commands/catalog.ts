@@ -69,7 +69,7 @@ export async function run(argv: string[]): Promise<number> {
   const args = parseCommand(spec, argv);
   if (!args) return 0;
   const summary = summarise(await loadCatalog());
-  if (args.values.json) {
+  if ((args.values as { json?: boolean }).json) {
     process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
     return 0;
   }
