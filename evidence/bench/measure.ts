@@ -97,3 +97,11 @@ export async function runChildOk(cmd: string, args: string[], opts: SpawnOptions
   }
   return r;
 }
+
+/** Samples of one side only (when the reference was measured elsewhere in the same run). */
+export async function measureOne(repeats: { warmup: number; runs: number }, fn: () => Promise<number>): Promise<number[]> {
+  for (let i = 0; i < repeats.warmup; i++) await fn();
+  const out: number[] = [];
+  for (let i = 0; i < repeats.runs; i++) out.push(await fn());
+  return out;
+}

@@ -1,5 +1,12 @@
 /** Every benchmark, in the order they run (cheap ones first), listed explicitly. */
 import type { Benchmark } from './types.ts';
 import { cliStart } from './benchmarks/cli-start.ts';
+import { schemaIntrospection } from './benchmarks/schema-introspection.ts';
+import { queryCount } from './benchmarks/query-count.ts';
+import { auditVerifyFull } from './benchmarks/audit-verify-full.ts';
+import { auditVerifyIncremental } from './benchmarks/audit-verify-incremental.ts';
+import { auditInsertChained } from './benchmarks/audit-insert-chained.ts';
+import { pdfReport } from './benchmarks/pdf-report.ts';
+import { siteBuild200, siteBuild2000 } from './benchmarks/site-build.ts';
 
-export const BENCHMARKS: Benchmark[] = [cliStart];
+export const BENCHMARKS: Benchmark[] = [cliStart, queryCount, schemaIntrospection, auditVerifyFull, auditVerifyIncremental, auditInsertChained, pdfReport, siteBuild200, siteBuild2000];

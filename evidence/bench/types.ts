@@ -4,6 +4,8 @@
  * proves nothing; a ratio against the physical floor does.
  */
 
+export type { PairSamples } from './measure.ts';
+
 export interface Figure {
   value: number;
   /** `ms`, `ops/s`, `events/s`, `queries`, `MB`. */

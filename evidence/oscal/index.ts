@@ -27,6 +27,13 @@ export interface OscalEnvelopeFacts {
   bundleSha256: string;
 }
 
+/** The DSSE envelope itself (bundle.sig.json), as the evidence pipeline holds it after signing. */
+export interface DsseEnvelopeLike {
+  payload: string;
+  payloadType?: string;
+  signatures?: unknown[];
+}
+
 export interface OscalOptions {
   /** bundle.json as seen from outDir; default `../bundle.json` (out/oscal next to out/bundle.json). */
   bundleHref?: string;
@@ -34,7 +41,27 @@ export interface OscalOptions {
   envelopeHref?: string;
 }
 
-export function oscalContext(bundle: Bundle, envelope: OscalEnvelopeFacts, options: OscalOptions = {}): OscalContext {
+/**
+ * The two facts we need from the signature: either given directly, or read from the
+ * DSSE envelope's in-toto Statement (predicate.signedAt, subject[0].digest.sha256).
+ */
+export function envelopeFacts(envelope: OscalEnvelopeFacts | DsseEnvelopeLike): OscalEnvelopeFacts {
+  if (!('payload' in envelope)) return envelope;
+  let statement: { subject?: { digest?: { sha256?: unknown } }[]; predicate?: { signedAt?: unknown } };
+  try {
+    statement = JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8'));
+  } catch {
+    throw new InputError('bundle.sig.json /payload: not base64 of a JSON in-toto Statement');
+  }
+  const bundleSha256 = statement.subject?.[0]?.digest?.sha256;
+  const signedAt = statement.predicate?.signedAt;
+  if (typeof bundleSha256 !== 'string') throw new InputError('bundle.sig.json /payload: the Statement has no subject[0].digest.sha256');
+  if (typeof signedAt !== 'string') throw new InputError('bundle.sig.json /payload: the Statement has no predicate.signedAt');
+  return { signedAt, bundleSha256 };
+}
+
+export function oscalContext(bundle: Bundle, given: OscalEnvelopeFacts | DsseEnvelopeLike, options: OscalOptions = {}): OscalContext {
+  const envelope = envelopeFacts(given);
   if (!/^[0-9a-f]{64}$/.test(envelope.bundleSha256)) {
     throw new InputError(`bundle.sig.json subject[0].digest.sha256: "${envelope.bundleSha256}" is not a lowercase hex SHA-256`);
   }
@@ -63,7 +90,7 @@ export function buildOscalDocuments(ctx: OscalContext): Record<string, unknown> 
  * to a temporary name and renamed, so a reader never sees half a document; mapping
  * files of frameworks no longer in the catalog are removed.
  */
-export async function writeOscal(outDir: string, bundle: Bundle, envelope: OscalEnvelopeFacts, options: OscalOptions = {}): Promise<string[]> {
+export async function writeOscal(outDir: string, bundle: Bundle, envelope: OscalEnvelopeFacts | DsseEnvelopeLike, options: OscalOptions = {}): Promise<string[]> {
   // Build everything before touching the disk: a bad bundle leaves the previous exports as they were.
   const docs = buildOscalDocuments(oscalContext(bundle, envelope, options));
   await mkdir(outDir, { recursive: true });

@@ -6,8 +6,6 @@ import { InputError } from '../../../platform/errors.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
-// short/multiple/default are spelled out because parseCommand forwards them even when
-// undefined, which node:util parseArgs rejects.
 const spec = {
   name: 'bench',
   usage: 'bench [--smoke] [--only name,...] [--json]',
@@ -16,10 +14,10 @@ const spec = {
     'measures each benchmark against its reference in the same run (median after a warm-up),\n' +
     'prints a table and writes out/bench.json. Exit 0 when every goal is met, 1 when one is missed.',
   options: {
-    smoke: { type: 'boolean' as const, short: 's', multiple: false, default: false, description: 'Tiny workloads, one run each; goals are not judged' },
-    only: { type: 'string' as const, short: 'o', multiple: false, default: '', description: 'Comma-separated benchmark names to run' },
-    json: { type: 'boolean' as const, short: 'j', multiple: false, default: false, description: 'Print the JSON result instead of the table' },
-    out: { type: 'string' as const, short: 'O', multiple: false, default: '', description: 'Where to write the JSON (default out/bench.json)' },
+    smoke: { type: 'boolean' as const, description: 'Tiny workloads, one run each; goals are not judged' },
+    only: { type: 'string' as const, description: 'Comma-separated benchmark names to run' },
+    json: { type: 'boolean' as const, description: 'Print the JSON result instead of the table' },
+    out: { type: 'string' as const, description: 'Where to write the JSON (default out/bench.json)' },
   },
   examples: ['npm run bench', 'npx trust bench --only cli-start,pdf-report', 'npx trust bench --smoke --json'],
 };

@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { evaluateCatalog } from '../../evidence/evaluate.ts';
+import { buildBundle, serializeBundle } from '../../evidence/bundle/build.ts';
+import { buildMapping } from '../../evidence/mapping/mapping.ts';
+import { buildChangelog } from '../../evidence/mapping/releases.ts';
+import { renderMarkdown } from '../../evidence/report/markdown.ts';
+import { renderPdf } from '../../evidence/report/pdf.ts';
+import { sha256Hex } from '../../evidence/canonical.ts';
+import type { Control } from '../../controls/types.ts';
+import type { ReportInput } from '../../evidence/report/model.ts';
+import { fixtureCatalog, fixtureChecks, fixtureControls, fixtureParts, type FixtureState } from '../fixtures/evidence/fixture.ts';
+
+const PLATFORM = { schemaVersion: '0003_audit', postgresVersion: '17.2', gitCommit: '0123456789abcdef0123456789abcdef01234567' };
+const AT = new Date('2026-11-21T12:00:00Z');
+
+function reportInput(state: FixtureState = {}, controls: Control[] = fixtureControls()): ReportInput {
+  const catalog = fixtureCatalog(controls);
+  const parts = fixtureParts(state);
+  const { evaluations, summary } = evaluateCatalog(catalog, parts, { findCheck: (id) => fixtureChecks.find((c) => c.id === id) });
+  const bundle = buildBundle({ catalog, parts, evaluations, summary, platform: PLATFORM, developmentSigningKey: true });
+  const bundleSha256 = sha256Hex(serializeBundle(bundle));
+  const released = buildMapping(reportInputBase(), 'a'.repeat(64));
+  return { bundle, bundleSha256, generatedAt: AT, changelog: buildChangelog([released], buildMapping(bundle, bundleSha256)) };
+}
+/** The "previous release": the healthy fixture with one control fewer. */
+function reportInputBase() {
+  const controls = fixtureControls().filter((c) => c.id !== 'soc2_type2_audited');
+  const catalog = fixtureCatalog(controls, '0.9.0');
+  const parts = fixtureParts();
+  const { evaluations, summary } = evaluateCatalog(catalog, parts, { findCheck: (id) => fixtureChecks.find((c) => c.id === id) });
+  return buildBundle({ catalog, parts, evaluations, summary, platform: PLATFORM, developmentSigningKey: true });
+}
+
+function pdftotext(pdf: Buffer, ...args: string[]): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'trust-pdf-'));
+  const file = path.join(dir, 'r.pdf');
+  writeFileSync(file, pdf);
+  return execFileSync('/usr/bin/pdftotext', [...args, file, '-'], { maxBuffer: 256 * 1024 * 1024 }).toString();
+}
+
+describe('report.md', () => {
+  it('golden: healthy fixture platform', async () => {
+    await expect(renderMarkdown(reportInput())).toMatchFileSnapshot('golden/report-holds.md');
+  });
+  it('golden: a regression, an unsupported claim and a control ready to promote', async () => {
+    await expect(renderMarkdown(reportInput({ tokensEncrypted: false, diskFound: false, rotation: true }))).toMatchFileSnapshot('golden/report-findings.md');
+  });
+});
+
+/** Many controls with long text, to exercise wrapping and page breaks. */
+function bigControls(): Control[] {
+  const base = fixtureControls();
+  const extra: Control[] = Array.from({ length: 60 }, (_, i) => ({
+    ...base[1],
+    id: `synthetic_control_${String(i).padStart(2, '0')}_with_a_rather_long_identifier`,
+    title: `Synthetic control number ${i} with a long title that must wrap inside the table cells`,
+    description: 'A long description. '.repeat(40 + (i % 5) * 30),
+  }));
+  return [...base, ...extra];
+}
+
+describe('report.pdf', () => {
+  const input = reportInput({ tokensEncrypted: false }, bigControls());
+  let pdf: Buffer;
+
+  it('is a valid PDF (qpdf --check) and deterministic for the same run time', async () => {
+    pdf = await renderPdf(input);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'trust-pdf-'));
+    writeFileSync(path.join(dir, 'r.pdf'), pdf);
+    expect(execFileSync('/usr/bin/qpdf', ['--check', path.join(dir, 'r.pdf')]).toString()).toContain('No syntax or stream encoding errors');
+    expect((await renderPdf(input)).equals(pdf)).toBe(true);
+  });
+
+  it('has extractable text naming every control, a cover and a footer with page number and bundle hash on every page', () => {
+    const text = pdftotext(pdf, '-layout');
+    for (const c of input.bundle.catalog.controls) expect(text, c.id).toContain(c.id);
+    const pages = text.split('\f').filter((p) => p.trim());
+    expect(pages.length).toBeGreaterThan(10);
+    pages.forEach((p, i) => {
+      expect(p).toContain(`Page ${i + 1} of ${pages.length}`);
+      expect(p).toContain(`bundle SHA-256 ${input.bundleSha256}`);
+    });
+    expect(pages[0]).toContain('Harbor Cloud');
+    expect(pages[0]).toContain('1.0.0');
+    expect(pages[0]).toContain('2026-11-21 12:00:00 UTC');
+    expect(pages[0]).toContain(input.bundleSha256);
+    expect(pages[1]).toContain('Contents');
+    expect(text).toContain('SOC 2 mapping matrix');
+    expect(text).toContain('ISO/IEC 27001 mapping matrix');
+  });
+
+  it('has a PDF outline (bookmarks) with every section and control', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'trust-pdf-'));
+    writeFileSync(path.join(dir, 'r.pdf'), pdf);
+    const json = JSON.parse(execFileSync('/usr/bin/qpdf', ['--json', '--json-key=outlines', path.join(dir, 'r.pdf')]).toString());
+    const titles: string[] = [];
+    const walk = (items: { title: string; kids: unknown[] }[]) => items.forEach((o) => { titles.push(o.title); walk(o.kids as never); });
+    walk(json.outlines);
+    expect(titles).toContain('Contents');
+    expect(titles).toContain('3. Summary');
+    expect(titles).toContain('4. Controls');
+    for (const c of input.bundle.catalog.controls) expect(titles.some((t) => t.startsWith(`${c.id}:`)), c.id).toBe(true);
+  });
+
+  it('never draws text outside the page body (tables wrap and break across pages)', () => {
+    const bbox = pdftotext(pdf, '-bbox');
+    const page = /<page width="([\d.]+)" height="([\d.]+)">/.exec(bbox)!;
+    const [w, h] = [Number(page[1]), Number(page[2])];
+    const words = [...bbox.matchAll(/<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</g)];
+    expect(words.length).toBeGreaterThan(1000);
+    const outside = words.filter((m) => Number(m[1]) < 50 || Number(m[3]) > w - 50 || Number(m[2]) < 40 || Number(m[4]) > h - 24).map((m) => m[5]);
+    expect(outside).toEqual([]);
+    // Body text stays above the footer rule (footer words are the only ones below it).
+    const footerTop = h - 56 - 2;
+    const below = words.filter((m) => Number(m[2]) > footerTop).map((m) => m[5]);
+    expect(below.every((t) => /^(Harbor|Cloud|trust|report,|catalog|1\.0\.0|Page|\d+|of|bundle|SHA-256|[0-9a-f]{64})$/.test(t)), below.filter((t) => !/^(Harbor|Cloud|trust|report,|catalog|1\.0\.0|Page|\d+|of|bundle|SHA-256|[0-9a-f]{64})$/.test(t)).slice(0, 5).join(' ')).toBe(true);
+  });
+});
