@@ -195,3 +195,14 @@ export function controlsInFramework(framework: string): ControlView[] {
 
 export const isoDate = (d: Date) => d.toISOString().slice(0, 10);
 export const isoMinute = (d: Date) => d.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+
+/** Short framework label for tight spots: `SOC 2`, `ISO 27001`, `GDPR`. */
+export function frameworkShort(id: string, name = id): string {
+  return ({ soc2: 'SOC 2', iso27001: 'ISO 27001', gdpr: 'GDPR' } as Record<string, string>)[id] ?? name;
+}
+
+/** Catalog prose uses `backticks` for identifiers: escape HTML, then render those as <code>. */
+export function inlineMarkdown(s: string): string {
+  const esc = s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return esc.replace(/`([^`]+)`/g, '<code>$1</code>');
+}
