@@ -32,6 +32,12 @@ afterAll(async () => {
 const ctx = (b: Bundle = bundle, signedAt = SIGNED_AT, sha = BUNDLE_SHA) => oscalContext(b, { signedAt, bundleSha256: sha });
 const clone = (b: Bundle): Bundle => JSON.parse(JSON.stringify(b));
 
+async function writeAndReturnDir(name: string, envelope: Parameters<typeof writeOscal>[2]): Promise<string> {
+  const out = join(dir, name);
+  await writeOscal(out, bundle, envelope);
+  return out;
+}
+
 async function readDocs(outDir: string): Promise<Record<string, Json>> {
   const docs: Record<string, Json> = {};
   for (const name of (await readdir(outDir)).sort()) docs[name] = JSON.parse(await readFile(join(outDir, name), 'utf8'));
@@ -92,6 +98,21 @@ describe('writeOscal', () => {
   it('rejects envelope facts that are not a SHA-256 or a zoned time', () => {
     expect(() => oscalContext(bundle, { signedAt: SIGNED_AT, bundleSha256: 'ABC' })).toThrow(InputError);
     expect(() => oscalContext(bundle, { signedAt: '2026-05-01 10:00', bundleSha256: BUNDLE_SHA })).toThrow(/predicate.signedAt/);
+  });
+
+  it('takes the signing time and bundle hash from the engine\'s own DSSE envelope, as the pipeline passes it', async () => {
+    const { generateKeyPairSync } = await import('node:crypto');
+    const { signBundle } = await import('../../evidence/bundle/dsse.ts');
+    const { serializeBundle } = await import('../../evidence/bundle/build.ts');
+    const { sha256Hex } = await import('../../evidence/canonical.ts');
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const bytes = serializeBundle(bundle);
+    const key = { privateKey, publicKey, publicKeyPem: '', keyid: 'test', development: true, source: 'test' };
+    const envelope = signBundle(bytes, key, { signedAt: new Date(SIGNED_AT), catalogVersion: bundle.catalog.version });
+    const fromEnvelope = await readDocs(await writeAndReturnDir('from-envelope', envelope));
+    const fromFacts = await readDocs(await writeAndReturnDir('from-facts', { signedAt: SIGNED_AT, bundleSha256: sha256Hex(bytes) }));
+    expect(fromEnvelope).toEqual(fromFacts);
+    expect(JSON.stringify(fromEnvelope['assessment-results.json'])).toContain(sha256Hex(bytes));
   });
 
   it('removes the mapping of a framework the catalog no longer maps', async () => {
