@@ -9,7 +9,9 @@ import type { ControlEvaluation } from '../types.ts';
 export type { GateFailure };
 
 export function originText(o: Finding['origin']): string {
-  return o.file ? `${o.resource} at ${o.file}${o.line ? `:${o.line}` : ''}` : o.resource;
+  if (!o.file) return o.resource;
+  const at = `${o.file}${o.line ? `:${o.line}` : ''}`;
+  return o.resource === `file:${o.file}` ? `file:${at}` : `${o.resource} at ${at}`;
 }
 
 export function findingLine(f: ControlEvaluation['findings'][number]): string {

@@ -157,7 +157,11 @@ function statusBarChart(w: Writer, rows: { label: string; counts: Record<string,
   w.ensure(rows.length * rowH + 40);
   let y = doc.y;
   for (const r of rows) {
-    doc.font('Helvetica').fontSize(8.5).fillColor(COLORS.ink).text(pdfText(r.label), MARGIN, y + 4, { width: labelW - 6, lineBreak: false, ellipsis: true });
+    doc.font('Helvetica').fontSize(8.5).fillColor(COLORS.ink);
+    let label = pdfText(r.label);
+    // One line per bar: shorten long framework names rather than wrap into the next bar.
+    while (label.length > 4 && doc.widthOfString(label) > labelW - 8) label = label.slice(0, -2).trimEnd() + '.';
+    doc.text(label, MARGIN, y + 4, { width: labelW - 6, lineBreak: false });
     let x = MARGIN + labelW;
     for (const s of STATUS_ORDER) {
       const n = r.counts[s] ?? 0;
@@ -256,7 +260,7 @@ export async function renderPdf(input: ReportInput): Promise<Buffer> {
   w.para('Observed status of the controls mapped to each framework:', { size: 9 });
   statusBarChart(w, [
     { label: 'All controls', counts: s.observed },
-    ...fws.map((f) => ({ label: `${f.framework.name} (${f.mapped})`, counts: f.observed })),
+    ...fws.map((f) => ({ label: `${f.framework.name.replace(/ Trust Services Criteria.*/, '').replace(/^AICPA /, '')} (${f.mapped})`, counts: f.observed })),
   ]);
   const failing = views.filter((v) => v.evaluation.verdict === 'regression' || v.evaluation.verdict === 'unsupported');
   if (failing.length) {

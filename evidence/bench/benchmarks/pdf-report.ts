@@ -8,7 +8,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { measurePair, median, round, runChildOk, timeIt } from '../measure.ts';
-import { syntheticBundle, syntheticChangelog } from '../workloads/catalog-bundle.ts';
+import { realCatalog, syntheticBundle, syntheticChangelog } from '../workloads/catalog-bundle.ts';
 import { markdownToHtml } from '../workloads/markdown-html.ts';
 import { SkipBenchmark, type Benchmark } from '../types.ts';
 
@@ -26,8 +26,8 @@ export const pdfReport: Benchmark = {
   goal: { kind: '<=', value: 0.25 },
   async run(ctx) {
     if (!existsSync(CHROMIUM)) throw new SkipBenchmark(`Chromium not found at ${CHROMIUM} (install Debian's chromium or set CHROMIUM_PATH)`);
-    const n = ctx.smoke ? 10 : 200;
-    const bundle = syntheticBundle(n);
+    const n = ctx.smoke ? 90 : 200;
+    const bundle = syntheticBundle(n, await realCatalog(ctx));
     const input = { bundle, bundleSha256: 'b'.repeat(64), generatedAt: new Date('2026-11-01T00:00:00Z'), changelog: syntheticChangelog(bundle) };
     const [{ renderPdf }, { renderMarkdown }] = await Promise.all([import('../../report/pdf.ts'), import('../../report/markdown.ts')]);
     const dir = ctx.scratch('pdf-report');
