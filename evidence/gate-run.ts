@@ -25,13 +25,14 @@ export async function runGate(o: GateOptions): Promise<RunOutcome> {
   // Catalog and baseline first: bad input is reported before any slow work.
   o.progress.start('load catalog');
   const catalog = await loadCatalogFrom(o.root);
-  o.progress.done('catalog', `version ${catalog.version}, ${catalog.controls.length} controls`);
   const baseline = readBaseline(o.baselineFile);
   o.progress.start('open database');
   const { openDatabase } = await import('../platform/db/index.ts');
   const db = await openDatabase();
   let parts;
   try {
+    // Reported only now, so a failure to connect is the first line a reader sees.
+    o.progress.done('catalog', `version ${catalog.version}, ${catalog.controls.length} controls`);
     o.progress.done('database', db.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL');
     await o.prepare?.(db);
     parts = await collectEvidence({ root: o.root, catalog, db, now, fullAudit: Boolean(o.fullAudit), progress: o.progress });
