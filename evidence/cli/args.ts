@@ -44,7 +44,7 @@ export function parseCommand<O extends Record<string, Opt>>(spec: CommandSpec<O>
       // parseArgs rejects keys that are present but undefined (e.g. `short: undefined`).
       Object.entries(spec.options).map(([k, v]) => [k, Object.fromEntries(Object.entries({ type: v.type, short: v.short, multiple: v.multiple, default: v.default }).filter(([, x]) => x !== undefined))]),
     );
-    return parseArgs({ args: argv, options: options as ParseArgsConfig['options'], allowPositionals: spec.allowPositionals ?? false, strict: true });
+    return parseArgs({ args: argv, options: options as unknown as ParseArgsConfig['options'], allowPositionals: spec.allowPositionals ?? false, strict: true });
   } catch (e) {
     throw new InputError(`trust ${spec.name}: ${(e as Error).message.split('\n')[0]} (see trust ${spec.name} --help)`);
   }
