@@ -73,7 +73,7 @@ export async function loadCatalog(root: string = process.cwd(), options: LoadOpt
 
   const frameworks = await loadFrameworks(root, run, catalogSrc, catalogFile?.frameworks ?? null);
   const { controls, files, attempted } = await loadControls(root, run);
-  const mappings = await loadMappings(root, run, frameworks, new Set(controls.map((c) => c.id)), attempted, catalogFile?.frameworks ?? []);
+  const mappings = await loadMappings(root, run, frameworks, new Set(controls.map((c) => c.id)), attempted, catalogFile?.frameworks ?? null);
 
   const mapped = new Set(mappings.flatMap((m) => Object.values(m.criteria).flat().map((e) => e.control)));
   for (const c of controls) {
@@ -238,7 +238,9 @@ async function loadFrameworks(root: string, run: Run, catalogSrc: Source | null,
 // ---------------------------------------------------------------- mappings
 
 async function loadMappings(
-  root: string, run: Run, frameworks: Map<string, Framework>, controlIds: Set<string>, attempted: Set<string>, listed: string[],
+  root: string, run: Run, frameworks: Map<string, Framework>, controlIds: Set<string>, attempted: Set<string>,
+  // null when catalog.yaml itself failed: its own diagnostic says so, no need to echo it per mapping.
+  listed: string[] | null,
 ): Promise<Mapping[]> {
   const mappings: Mapping[] = [];
   for (const file of await listYaml(root, CATALOG_PATHS.mappings, run)) {
@@ -257,7 +259,7 @@ async function loadMappings(
       run.at(src, ['framework'], `Unknown framework "${m.framework}". ${suggest(m.framework, [...frameworks.keys()], 'frameworks')}`);
       continue;
     }
-    if (!listed.includes(m.framework)) run.at(src, ['framework'], `Framework "${m.framework}" is not listed under frameworks in ${CATALOG_PATHS.catalog}.`);
+    if (listed && !listed.includes(m.framework)) run.at(src, ['framework'], `Framework "${m.framework}" is not listed under frameworks in ${CATALOG_PATHS.catalog}.`);
     const criteria = new Set(fw.criteria.map((c) => c.id));
     for (const [criterion, entries] of Object.entries(m.criteria)) {
       if (!criteria.has(criterion)) {
@@ -274,7 +276,7 @@ async function loadMappings(
     }
     mappings.push(m);
   }
-  for (const id of listed) {
+  for (const id of listed ?? []) {
     if (frameworks.has(id) && !mappings.some((m) => m.framework === id)) {
       run.notes.push(`${CATALOG_PATHS.mappings}/${id}.yaml: framework ${id} has no mapping file.`);
     }
@@ -307,10 +309,11 @@ async function readSource(root: string, file: string, run: Run): Promise<Source 
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   const src: Source = { file, doc, lines };
   for (const err of doc.errors) {
-    const offset = err.pos[0];
-    const { line, col } = lines.linePos(offset);
-    const segs = pathAtOffset(doc, offset);
-    run.diagnostics.push({ file, line, col, pointer: toPointer(segs), message: yamlMessage(err, segs) });
+    const segs = pathAtOffset(doc, err.pos[0]);
+    // An unclosed quote or bracket is reported where the file ends; the author needs
+    // the place where it was opened, which is the value at the same path.
+    const where = err.code === 'MISSING_CHAR' && segs.length > 0 ? locate(src, segs) : lines.linePos(err.pos[0]);
+    run.diagnostics.push({ file, line: where.line, col: where.col, pointer: toPointer(segs), message: yamlMessage(err, segs) });
   }
   return doc.errors.length ? null : src;
 }
@@ -321,7 +324,7 @@ function yamlMessage(err: YAMLError, segs: Segment[]): string {
     return `Duplicate key ${key}in a mapping: a key may appear only once; remove or rename one.`;
   }
   const first = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-  return `Malformed YAML (${err.code}): ${first}`;
+  return `Malformed YAML (${err.code}): ${first.replace(/[.:]?$/, '.')}`;
 }
 
 /**
