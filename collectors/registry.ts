@@ -1,4 +1,17 @@
 /** Every collector, listed explicitly (no discovery by naming convention). */
 import type { Collector } from './types.ts';
+import audit from './audit.ts';
+import code from './code.ts';
+import config from './config.ts';
+import design from './design.ts';
+import encryption from './encryption.ts';
+import identity from './identity.ts';
+import privacy from './privacy.ts';
+import regions from './regions.ts';
+import schema from './schema.ts';
 
-export const COLLECTORS: Collector[] = [];
+export const COLLECTORS: Collector[] = [audit, code, config, design, encryption, identity, privacy, regions, schema];
+
+export function findCollector(id: string): Collector | undefined {
+  return COLLECTORS.find((c) => c.id === id);
+}

@@ -46,12 +46,26 @@ export function countingSql(client: pg.ClientBase, counter: { queries: number })
   };
 }
 
+/** The client itself, with every query counted (platform verifiers take a client). */
+export function countingClient(client: pg.ClientBase, counter: { queries: number }): pg.ClientBase {
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      if (prop === 'query') {
+        return (...args: unknown[]) => {
+          counter.queries++;
+          return (target.query as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      }
+      const v = Reflect.get(target, prop, receiver);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+}
+
 async function copyOutFor(client: pg.ClientBase, counter: { queries: number }): Promise<CollectorContext['copyOut']> {
   return async (text: string) => {
     counter.queries++;
-    // pg-copy-streams is optional: only bulk verification needs it.
-    const mod = (await import('pg-copy-streams' as string).catch(() => null)) as { to(sql: string): NodeJS.ReadableStream } | null;
-    if (!mod) throw new Error('copyOut needs the pg-copy-streams package');
+    const mod = (await import('pg-copy-streams')) as unknown as { to(sql: string): NodeJS.ReadableStream };
     return (client as unknown as { query<T>(s: T): T }).query(mod.to(text)) as unknown as NodeJS.ReadableStream;
   };
 }
@@ -78,7 +92,7 @@ export async function runCollectors(db: Database, opts: RunCollectorsOptions): P
     copyOut: () => Promise.reject(new Error('this collector declared needsDatabase: false')),
   };
 
-  async function one(c: Collector, io: Pick<CollectorContext, 'sql' | 'copyOut'>): Promise<void> {
+  async function one(c: Collector, io: Pick<CollectorContext, 'sql' | 'copyOut' | 'client'>): Promise<void> {
     opts.progress?.(c.id, 'start');
     const t0 = performance.now();
     let facts: unknown;
@@ -110,7 +124,7 @@ export async function runCollectors(db: Database, opts: RunCollectorsOptions): P
     try {
       await client.query('BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
       await client.query(`SET LOCAL TimeZone = 'UTC'`);
-      const io = { sql: countingSql(client, counter), copyOut: await copyOutFor(client, counter) };
+      const io = { sql: countingSql(client, counter), copyOut: await copyOutFor(client, counter), client: countingClient(client, counter) };
       for (const c of dbCollectors) await one(c, io);
       await client.query('COMMIT');
     } catch (e) {

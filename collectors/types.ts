@@ -16,6 +16,11 @@ export interface CollectorContext {
   sql<R extends Record<string, unknown> = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>;
   /** Streams `COPY (...) TO STDOUT` output, for bulk work such as audit chain verification. */
   copyOut(text: string): Promise<NodeJS.ReadableStream>;
+  /**
+   * The same READ ONLY transaction's client (queries counted), for platform code that
+   * takes a pg client, such as platform/audit/verify.ts. Absent for file collectors.
+   */
+  client?: import('pg').ClientBase;
   /** Repository root (where platform/, controls/ live). */
   root: string;
   /** Injected clock: the run's timestamp. */

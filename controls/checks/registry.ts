@@ -1,7 +1,78 @@
 /** Every check, listed explicitly. Control files may reference only these ids. */
 import type { CheckDefinition } from './types.ts';
+import adminAccessLogRetention from './admin-access-log-retention.ts';
+import apiKeysHashed from './api-keys-hashed.ts';
+import auditActionsRecorded from './audit-actions-recorded.ts';
+import auditChainIntact from './audit-chain-intact.ts';
+import auditCheckpointSigned from './audit-checkpoint-signed.ts';
+import checkConstraint from './check-constraint.ts';
+import cipherUsage from './cipher-usage.ts';
+import columnCommentContains from './column-comment-contains.ts';
+import columnGuardedImmutable from './column-guarded-immutable.ts';
+import columnsEncrypted from './columns-encrypted.ts';
+import cookieFlags from './cookie-flags.ts';
+import deletionRequestsOnTime from './deletion-requests-on-time.ts';
+import disclosurePolicyComplete from './disclosure-policy-complete.ts';
+import exclusionConstraint from './exclusion-constraint.ts';
+import foreignKey from './foreign-key.ts';
+import keyringAlgorithm from './keyring-algorithm.ts';
+import keysRotatedWithin from './keys-rotated-within.ts';
+import noContentColumns from './no-content-columns.ts';
+import noForeignKey from './no-foreign-key.ts';
+import noMathRandom from './no-math-random.ts';
+import noSecretLogging from './no-secret-logging.ts';
+import passwordHashesStrong from './password-hashes-strong.ts';
+import regionsMatchConfig from './regions-match-config.ts';
+import resourcesInAllowedRegions from './resources-in-allowed-regions.ts';
+import retentionEnforced from './retention-enforced.ts';
+import retentionJobRecent from './retention-job-recent.ts';
+import rlsForcedOnAccountTables from './rls-forced-on-account-tables.ts';
+import roleNotPrivileged from './role-not-privileged.ts';
+import roleReadOnly from './role-read-only.ts';
+import secretWritesConfined from './secret-writes-confined.ts';
+import subprocessorsListed from './subprocessors-listed.ts';
+import tableAppendOnly from './table-append-only.ts';
+import tableColumns from './table-columns.ts';
+import triggerPresent from './trigger-present.ts';
+import uniqueConstraint from './unique-constraint.ts';
 
-export const CHECKS: CheckDefinition[] = [];
+export const CHECKS: CheckDefinition[] = [
+  adminAccessLogRetention,
+  apiKeysHashed,
+  auditActionsRecorded,
+  auditChainIntact,
+  auditCheckpointSigned,
+  checkConstraint,
+  cipherUsage,
+  columnCommentContains,
+  columnGuardedImmutable,
+  columnsEncrypted,
+  cookieFlags,
+  deletionRequestsOnTime,
+  disclosurePolicyComplete,
+  exclusionConstraint,
+  foreignKey,
+  keyringAlgorithm,
+  keysRotatedWithin,
+  noContentColumns,
+  noForeignKey,
+  noMathRandom,
+  noSecretLogging,
+  passwordHashesStrong,
+  regionsMatchConfig,
+  resourcesInAllowedRegions,
+  retentionEnforced,
+  retentionJobRecent,
+  rlsForcedOnAccountTables,
+  roleNotPrivileged,
+  roleReadOnly,
+  secretWritesConfined,
+  subprocessorsListed,
+  tableAppendOnly,
+  tableColumns,
+  triggerPresent,
+  uniqueConstraint,
+];
 
 export function findCheck(id: string): CheckDefinition | undefined {
   return CHECKS.find((c) => c.id === id);

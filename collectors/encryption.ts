@@ -1,0 +1,108 @@
+/**
+ * The encryption collector: the keyring's non-secret description and, for every column
+ * listed in platform/config/encryption.yaml, the SHAPE of what is stored: how many
+ * values, how many per format and key version, how many do not look like ciphertext,
+ * and their lengths. It never reads a key and never copies a value into a fact.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { defineCollector } from './types.ts';
+import { byKey } from './sort.ts';
+
+export const EncryptionFactsSchema = z.object({
+  config: z.object({
+    file: z.string(),
+    algorithm: z.string(),
+    nonceBits: z.number().int(),
+    ciphertextFormat: z.string(),
+    ciphertextPattern: z.string(),
+    associatedData: z.string(),
+  }),
+  /** Null when no keyring is configured (no TRUST_KEYRING, TRUST_KEYRING_FILE or development keyring). */
+  keyring: z.object({
+    source: z.string(),
+    algorithm: z.string(),
+    nonceBits: z.number().int(),
+    activeVersion: z.number().int(),
+    versions: z.array(z.object({ version: z.number().int(), ageDays: z.number().int().nullable(), active: z.boolean() })),
+  }).nullable(),
+  columns: z.array(z.object({
+    table: z.string(),
+    column: z.string(),
+    rows: z.number().int(),
+    /** Non-NULL values. */
+    values: z.number().int(),
+    /** Values that do not match the ciphertext pattern (plaintext, truncated, foreign format). */
+    malformed: z.number().int(),
+    lengths: z.object({ min: z.number().int().nullable(), max: z.number().int().nullable(), avg: z.number().nullable() }),
+    /** Well-formed values per format and key version. */
+    versions: z.array(z.object({ format: z.string(), keyVersion: z.number().int(), count: z.number().int() })),
+  })),
+});
+export type EncryptionFacts = z.output<typeof EncryptionFactsSchema>;
+
+const ident = (s: string) => '"' + s.replace(/"/g, '""') + '"';
+
+export default defineCollector({
+  id: 'encryption',
+  version: '1.0.0',
+  description: 'Keyring description (algorithm, key versions, rotation age; never key material) and ciphertext shape per encrypted column and key version.',
+  needsDatabase: true,
+  facts: EncryptionFactsSchema,
+  async collect(ctx) {
+    const { loadEncryptionConfig } = await import('../platform/crypto/encrypted-columns.ts');
+    const file = path.join(ctx.root, 'platform', 'config', 'encryption.yaml');
+    const config = loadEncryptionConfig(file);
+    const keyring = await describeConfiguredKeyring(ctx.now);
+    const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
+    const pattern = lit(config.ciphertext_pattern);
+    const stats = await ctx.sql<Record<string, string | null>>(config.columns.map((c, i) => `
+      SELECT ${i} AS i, count(*) AS rows, count(${ident(c.column)}) AS values,
+             count(*) FILTER (WHERE ${ident(c.column)} IS NOT NULL AND ${ident(c.column)} !~ ${pattern}) AS malformed,
+             min(length(${ident(c.column)})) AS min, max(length(${ident(c.column)})) AS max,
+             round(avg(length(${ident(c.column)})), 1) AS avg
+        FROM ${ident(c.table)}`).join(' UNION ALL ') + ' ORDER BY i');
+    const versions = await ctx.sql<{ i: number; format: string; key_version: string; count: string }>(config.columns.map((c, i) => `
+      SELECT ${i} AS i, split_part(${ident(c.column)}, ':', 1) AS format, split_part(${ident(c.column)}, ':', 2) AS key_version, count(*) AS count
+        FROM ${ident(c.table)} WHERE ${ident(c.column)} ~ ${pattern} GROUP BY 2, 3`).join(' UNION ALL ') + ' ORDER BY 1, 2, 3');
+    return {
+      config: {
+        file: path.relative(ctx.root, file),
+        algorithm: config.algorithm,
+        nonceBits: config.nonce_bits,
+        ciphertextFormat: config.ciphertext_format,
+        ciphertextPattern: config.ciphertext_pattern,
+        associatedData: config.associated_data,
+      },
+      keyring,
+      columns: config.columns.map((c, i) => {
+        const s = stats.find((r) => Number(r.i) === i)!;
+        return {
+          table: `public.${c.table}`,
+          column: c.column,
+          rows: Number(s.rows),
+          values: Number(s.values),
+          malformed: Number(s.malformed),
+          lengths: { min: s.min === null ? null : Number(s.min), max: s.max === null ? null : Number(s.max), avg: s.avg === null ? null : Number(s.avg) },
+          versions: versions.filter((v) => Number(v.i) === i).map((v) => ({ format: v.format, keyVersion: Number(v.key_version), count: Number(v.count) })),
+        };
+      }).sort(byKey((c) => `${c.table}.${c.column}`)),
+    };
+  },
+});
+
+/** The configured keyring's description, or null when none is configured (never creates one). */
+async function describeConfiguredKeyring(now: Date): Promise<EncryptionFacts['keyring']> {
+  const k = await import('../platform/crypto/keyring.ts');
+  const configured = process.env.TRUST_KEYRING || process.env.TRUST_KEYRING_FILE || existsSync(k.developmentKeyringPath());
+  if (!configured) return null;
+  const d = k.loadKeyring({ warn: () => {} }).describe(now);
+  return {
+    source: d.source,
+    algorithm: d.algorithm,
+    nonceBits: d.nonce_bits,
+    activeVersion: d.active_version,
+    versions: d.versions.map((v) => ({ version: v.version, ageDays: v.age_days, active: v.active })),
+  };
+}

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { defineCheck, type Finding } from './types.ts';
+import type { CodeFacts } from '../../collectors/code.ts';
+import { factsOf, fail, pass } from './helpers.ts';
+
+export default defineCheck({
+  id: 'secret_writes_confined',
+  description: 'SQL that inserts into or updates the token and secret tables appears only in the modules that encrypt through the keyring.',
+  collectors: ['code'],
+  params: z.object({
+    /** @example ["oauth_connections", "agent_secrets"] */
+    tables: z.array(z.string()).min(1),
+    /** Repository-relative files allowed to write them. @example ["platform/oauth/connections.ts"] */
+    allowedFiles: z.array(z.string()).min(1),
+  }).strict(),
+  evaluate(facts, { tables, allowedFiles }) {
+    const c = factsOf<CodeFacts>(facts, 'code');
+    const writes = c.secretTableWrites.filter((w) => tables.includes(w.table));
+    const out: Finding[] = writes
+      .filter((w) => !allowedFiles.includes(w.file))
+      .map((w) => fail(`${w.verb} on \`${w.table}\` at ${w.file}:${w.line} is outside the keyring-backed modules (${allowedFiles.join(', ')}).`, { resource: `file:${w.file}`, file: w.file, line: w.line }, `${w.verb} ${w.table}`));
+    if (!out.length) {
+      for (const t of tables) {
+        const here = writes.filter((w) => w.table === t);
+        out.push(here.length
+          ? pass(`Table \`${t}\` is written only in ${[...new Set(here.map((w) => w.file))].join(', ')} (${here.map((w) => `${w.verb} line ${w.line}`).join(', ')}).`, { resource: `table:public.${t}`, file: here[0].file, line: here[0].line })
+          : fail(`No SQL writing \`${t}\` was found, so the writer could not be identified.`, { resource: `table:public.${t}` }));
+      }
+    }
+    return out;
+  },
+});
