@@ -48,15 +48,16 @@ async function prepare(db: Database, progress: Progress): Promise<void> {
     progress.done('demo', 'platform already has data, kept as is');
     return;
   }
-  type DemoModule = { runDemo?: (db: Database, opts?: Record<string, unknown>) => Promise<unknown> };
-  const demo = (await importIfPresent<DemoModule>('platform/demo/index.ts')) ?? (await importIfPresent<DemoModule>('platform/demo/run.ts'));
+  type DemoModule = { runDemo?: (db: Database, opts: { scale: number; seed: number; log: (l: string) => void; progress?: (done: number, total: number) => void }) => Promise<{ accounts: number; agents: number; auditEvents: number; seconds: number }> };
+  const demo = await importIfPresent<DemoModule>('platform/demo/run.ts');
   if (!demo?.runDemo) {
-    progress.warn('demo: platform/demo does not provide runDemo yet; collecting from an empty platform');
+    progress.warn('demo: platform/demo/run.ts does not provide runDemo; collecting from an empty platform');
     return;
   }
   progress.start('demo workload');
-  await demo.runDemo(db, { progress: (m: string) => progress.start(`demo: ${m}`) });
-  progress.done('demo', 'workload created through the platform services');
+  const s = await demo.runDemo(db, { scale: 1, seed: 1, log: () => {}, progress: (done, total) => progress.start(`demo workload: ${done}/${total} accounts`) });
+  progress.done('demo', `${s.accounts} accounts, ${s.agents} agents, ${s.auditEvents} audit events in ${s.seconds.toFixed(1)} s`);
+  return;
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -71,12 +72,14 @@ export async function run(argv: string[]): Promise<number> {
   let siteLine = 'site: not built (the site builder is not present yet)';
   type SiteModule = { buildSite?: (o: { bundlePath: string; outDir: string }) => Promise<unknown> };
   const site = (await importIfPresent<SiteModule>('evidence/site/build.ts')) ?? (await importIfPresent<SiteModule>('evidence/site-build.ts'));
-  if (site?.buildSite) {
+  if (site?.buildSite && outcome.exitCode !== 0) {
+    siteLine = 'site: not built: the site is never published while a claim does not hold (fix the findings above, then npx trust site)';
+  } else if (site?.buildSite) {
     progress.start('site');
     const dist = path.join(REPO_ROOT, 'dist');
     await site.buildSite({ bundlePath: path.join(outDir, 'bundle.json'), outDir: dist });
     progress.done('site', path.relative(process.cwd(), dist) || dist);
-    siteLine = `site:     ${path.relative(process.cwd(), dist)}/index.html  (preview: npx trust site --serve, or any static server on dist/)`;
+    siteLine = `site:     ${path.relative(process.cwd(), dist)}/index.html  (preview: npx astro preview --outDir dist, then open http://localhost:4321/)`;
   }
   progress.clear();
   const rel = (f: string) => path.relative(process.cwd(), path.join(outDir, f));
