@@ -24,6 +24,8 @@ export const AuditFactsSchema = z.object({
   events: z.number().int(),
   /** Events per action (`agent.provisioned`, `oauth.token_refreshed`...), by action. */
   actions: z.array(z.object({ action: z.string(), count: z.number().int() })),
+  /** agent.transferred events and how many sit exactly on a state-period boundary (old account's period closes, new one's opens, at the event time). */
+  transfers: z.object({ events: z.number().int(), onBoundary: z.number().int(), firstOffBoundarySeq: z.number().int().nullable() }),
 });
 export type AuditFacts = z.output<typeof AuditFactsSchema>;
 
@@ -42,7 +44,18 @@ export default defineCollector({
       `SELECT (SELECT count(*) FROM audit_events) AS events, (SELECT count(*) FROM audit_checkpoints) AS checkpoints`);
     const actions = await ctx.sql<{ action: string; count: string }>(
       `SELECT action, count(*) AS count FROM audit_events GROUP BY action ORDER BY action COLLATE "C"`);
+    const [t] = await ctx.sql<{ events: string; on_boundary: string; first_off: string | null }>(`
+      WITH t AS (
+        SELECT e.seq, EXISTS (SELECT 1 FROM agent_state_periods p
+                               WHERE p.agent_id = e.subject_id::uuid AND p.account_id = (e.details->>'from_account_id')::uuid
+                                 AND upper(p.period) = e.occurred_at)
+                  AND EXISTS (SELECT 1 FROM agent_state_periods p
+                               WHERE p.agent_id = e.subject_id::uuid AND p.account_id = (e.details->>'to_account_id')::uuid
+                                 AND lower(p.period) = e.occurred_at) AS ok
+          FROM audit_events e WHERE e.action = 'agent.transferred')
+      SELECT count(*) AS events, count(*) FILTER (WHERE ok) AS on_boundary, min(seq) FILTER (WHERE NOT ok) AS first_off FROM t`);
     return {
+      transfers: { events: Number(t.events), onBoundary: Number(t.on_boundary), firstOffBoundarySeq: t.first_off === null ? null : Number(t.first_off) },
       verification: { mode, ok: r.ok, eventsVerified: r.eventsVerified, headSeq: r.headSeq, firstBroken: r.firstBroken ?? null },
       checkpoint: r.checkpoint ?? null,
       checkpoints: Number(counts.checkpoints),

@@ -35,7 +35,10 @@ export const CodeFactsSchema = z.object({
   /** Logger/console calls looked at. */
   loggingCalls: z.number().int(),
   cookies: z.array(z.object({ ...Loc, kind: z.enum(['set_cookie_string', 'options_object']), secure: z.boolean(), httpOnly: z.boolean(), sameSite: z.string().nullable() })),
-  secretTableWrites: z.array(z.object({ ...Loc, table: z.string(), verb: z.string() })),
+  /** SQL writing a secret table; `importsCrypto`: the file imports from platform/crypto/ (the keyring and column cipher). */
+  secretTableWrites: z.array(z.object({ ...Loc, table: z.string(), verb: z.string(), importsCrypto: z.boolean() })),
+  /** Exported functions and the names they call (last identifier of each callee), for "X always calls Y" checks. */
+  functions: z.array(z.object({ ...Loc, name: z.string(), calls: z.array(z.string()) })),
   mathRandom: z.array(z.object(Loc)),
 });
 export type CodeFacts = z.output<typeof CodeFactsSchema>;
@@ -61,7 +64,7 @@ export async function scanCode(root: string, dir = 'platform'): Promise<CodeFact
   project.addSourceFilesAtPaths([path.join(root, dir, '**/*.ts'), '!' + path.join(root, dir, '**/*.d.ts')]);
   const files = project.getSourceFiles();
   const rel = (sf: SourceFile) => path.relative(root, sf.getFilePath()).split(path.sep).join('/');
-  const facts: CodeFacts = { root: dir, files: files.length, ciphers: [], secretLogging: [], loggingCalls: 0, cookies: [], secretTableWrites: [], mathRandom: [] };
+  const facts: CodeFacts = { root: dir, files: files.length, ciphers: [], secretLogging: [], loggingCalls: 0, cookies: [], secretTableWrites: [], functions: [], mathRandom: [] };
 
   /** Follows an identifier to a `const x = <init>` in an enclosing scope of the same file. */
   const resolve = (node: TsNode, depth = 0): TsNode => {
@@ -85,6 +88,14 @@ export async function scanCode(root: string, dir = 'platform'): Promise<CodeFact
 
   for (const sf of files) {
     const file = rel(sf);
+    const importsCrypto = sf.getImportDeclarations().some((d) => {
+      const spec = d.getModuleSpecifierValue();
+      return spec.startsWith('.') && path.relative(root, path.resolve(path.dirname(sf.getFilePath()), spec)).split(path.sep).join('/').startsWith('platform/crypto/');
+    });
+    for (const f of sf.getFunctions().filter((x) => x.isExported())) {
+      const calls = new Set(f.getDescendantsOfKind(SyntaxKind.CallExpression).map((c) => c.getExpression().getText().split('.').pop()!.replace(/[^A-Za-z0-9_$]/g, '')));
+      facts.functions.push({ file, line: f.getStartLineNumber(), name: f.getName() ?? 'default', calls: [...calls].filter(Boolean).sort() });
+    }
     for (const call of sf.getDescendantsOfKind(SyntaxKind.CallExpression)) {
       const callee = call.getExpression().getText();
       const line = call.getStartLineNumber();
@@ -108,7 +119,7 @@ export async function scanCode(root: string, dir = 'platform'): Promise<CodeFact
     for (const lit of [...sf.getDescendantsOfKind(SyntaxKind.StringLiteral), ...sf.getDescendantsOfKind(SyntaxKind.NoSubstitutionTemplateLiteral), ...sf.getDescendantsOfKind(SyntaxKind.TemplateExpression)]) {
       const text = lit.getText();
       const line = lit.getStartLineNumber();
-      for (const m of text.matchAll(SECRET_WRITE)) facts.secretTableWrites.push({ file, line, table: m[2].toLowerCase(), verb: m[1].split(/\s+/)[0].toUpperCase() });
+      for (const m of text.matchAll(SECRET_WRITE)) facts.secretTableWrites.push({ file, line, table: m[2].toLowerCase(), verb: m[1].split(/\s+/)[0].toUpperCase(), importsCrypto });
       if (/;\s*(Path|Max-Age|Expires|Domain)=/i.test(text) && /=/.test(text)) {
         const sameSite = /;\s*SameSite=(\w+)/i.exec(text)?.[1] ?? null;
         facts.cookies.push({ file, line, kind: 'set_cookie_string', secure: /;\s*Secure\b/i.test(text), httpOnly: /;\s*HttpOnly\b/i.test(text), sameSite });
@@ -152,6 +163,7 @@ export async function scanCode(root: string, dir = 'platform'): Promise<CodeFact
   facts.cookies.sort(byLoc);
   facts.secretTableWrites.sort(byLoc);
   facts.mathRandom.sort(byLoc);
+  facts.functions.sort(byLoc);
   return facts;
 }
 

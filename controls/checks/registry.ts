@@ -11,6 +11,7 @@ import columnCommentContains from './column-comment-contains.ts';
 import columnGuardedImmutable from './column-guarded-immutable.ts';
 import columnsEncrypted from './columns-encrypted.ts';
 import cookieFlags from './cookie-flags.ts';
+import functionCalls from './function-calls.ts';
 import deletionRequestsOnTime from './deletion-requests-on-time.ts';
 import disclosurePolicyComplete from './disclosure-policy-complete.ts';
 import exclusionConstraint from './exclusion-constraint.ts';
@@ -33,6 +34,7 @@ import secretWritesConfined from './secret-writes-confined.ts';
 import subprocessorsListed from './subprocessors-listed.ts';
 import tableAppendOnly from './table-append-only.ts';
 import tableColumns from './table-columns.ts';
+import transferBoundariesRecorded from './transfer-boundaries-recorded.ts';
 import triggerPresent from './trigger-present.ts';
 import uniqueConstraint from './unique-constraint.ts';
 
@@ -48,6 +50,7 @@ export const CHECKS: CheckDefinition[] = [
   columnGuardedImmutable,
   columnsEncrypted,
   cookieFlags,
+  functionCalls,
   deletionRequestsOnTime,
   disclosurePolicyComplete,
   exclusionConstraint,
@@ -70,6 +73,7 @@ export const CHECKS: CheckDefinition[] = [
   subprocessorsListed,
   tableAppendOnly,
   tableColumns,
+  transferBoundariesRecorded,
   triggerPresent,
   uniqueConstraint,
 ];

@@ -12,13 +12,20 @@ export default defineCheck({
     tables: z.array(z.string()).min(1),
     /** Repository-relative files allowed to write them. @example ["platform/oauth/connections.ts"] */
     allowedFiles: z.array(z.string()).min(1),
+    /** Each writing file must also import from platform/crypto/ (where values are sealed). */
+    requireCryptoImport: z.boolean().default(true),
   }).strict(),
-  evaluate(facts, { tables, allowedFiles }) {
+  evaluate(facts, { tables, allowedFiles, requireCryptoImport }) {
     const c = factsOf<CodeFacts>(facts, 'code');
     const writes = c.secretTableWrites.filter((w) => tables.includes(w.table));
     const out: Finding[] = writes
       .filter((w) => !allowedFiles.includes(w.file))
       .map((w) => fail(`${w.verb} on \`${w.table}\` at ${w.file}:${w.line} is outside the keyring-backed modules (${allowedFiles.join(', ')}).`, { resource: `file:${w.file}`, file: w.file, line: w.line }, `${w.verb} ${w.table}`));
+    if (requireCryptoImport) {
+      for (const w of writes.filter((x) => allowedFiles.includes(x.file) && !x.importsCrypto)) {
+        out.push(fail(`${w.file} writes \`${w.table}\` (line ${w.line}) without importing from platform/crypto/, so nothing shows the value is sealed.`, { resource: `file:${w.file}`, file: w.file, line: w.line }));
+      }
+    }
     if (!out.length) {
       for (const t of tables) {
         const here = writes.filter((w) => w.table === t);
