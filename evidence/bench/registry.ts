@@ -7,6 +7,20 @@ import { auditVerifyFull } from './benchmarks/audit-verify-full.ts';
 import { auditVerifyIncremental } from './benchmarks/audit-verify-incremental.ts';
 import { auditInsertChained } from './benchmarks/audit-insert-chained.ts';
 import { pdfReport } from './benchmarks/pdf-report.ts';
+import { lifecycleThroughput } from './benchmarks/lifecycle-throughput.ts';
+import { gateScale100 } from './benchmarks/gate-scale.ts';
 import { siteBuild200, siteBuild2000 } from './benchmarks/site-build.ts';
 
-export const BENCHMARKS: Benchmark[] = [cliStart, queryCount, schemaIntrospection, auditVerifyFull, auditVerifyIncremental, auditInsertChained, pdfReport, siteBuild200, siteBuild2000];
+export const BENCHMARKS: Benchmark[] = [
+  cliStart,
+  queryCount,
+  schemaIntrospection,
+  auditVerifyFull,
+  auditVerifyIncremental,
+  auditInsertChained,
+  lifecycleThroughput,
+  pdfReport,
+  siteBuild200,
+  siteBuild2000,
+  gateScale100,
+];
