@@ -16,7 +16,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { z } from 'zod';
 import {
-  CatalogFileSchema, ControlFileSchema, FrameworkSchema, MappingSchema,
+  CatalogFileSchema, ControlFileSchema, FrameworkFileSchema, MappingSchema,
   type Catalog, type Control, type Framework, type Mapping,
 } from './types.ts';
 import { CHECKS } from './checks/registry.ts';
@@ -32,8 +32,6 @@ export const CATALOG_PATHS = {
   controlSchema: 'controls/schema/control.schema.json',
 } as const;
 
-/** A framework file wraps its framework in `framework:` so that only control files have a top-level `id:` line. */
-export const FrameworkFileSchema = z.object({ framework: FrameworkSchema }).strict();
 
 type Segment = string | number;
 

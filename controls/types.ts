@@ -17,39 +17,39 @@ export const CategorySchema = z.enum(CATEGORIES);
 
 export const CheckRefSchema = z.object({
   /** Id of a registered check, e.g. `trigger_blocks_writes`. */
-  check: z.string(),
+  check: z.string().describe('Id of a check registered in controls/checks/registry.ts.'),
   /** Parameters, validated against the check's own schema. */
-  params: z.record(z.string(), z.unknown()).default({}),
+  params: z.record(z.string(), z.unknown()).default({}).describe("Parameters, validated against the check's own parameter schema."),
 }).strict();
 
 /** Something in the repository that shows a designed control exists: a file, a TS symbol, an IaC resource. */
 export const ArtifactSchema = z.object({
   /** Repository-relative path. @example "platform/infra/vault/vault.tf" */
-  file: z.string(),
+  file: z.string().describe('Repository-relative path, e.g. platform/infra/vault/vault.tf.'),
   /** Exported TypeScript symbol in that file. @example "rotateKeys" */
-  symbol: z.string().optional(),
+  symbol: z.string().optional().describe('Exported TypeScript symbol in that file.'),
   /** IaC resource address in that file. @example "resource.vault_mount.transit" */
-  resource: z.string().optional(),
+  resource: z.string().optional().describe('Resource address in that file (see platform/infra/README.md), e.g. vault_mount.transit.'),
 }).strict();
 
 export const ControlFileSchema = z.object({
   /** snake_case, subject + property + expected state. Never changes. @example "audit_events_append_only" */
-  id: z.string().regex(/^[a-z][a-z0-9_]*$/),
-  title: z.string().min(3),
+  id: z.string().regex(/^[a-z][a-z0-9_]*$/).describe('snake_case, subject + property + expected state; equals the file name; never changes.'),
+  title: z.string().min(3).describe('Short title.'),
   /** What a buyer reads on the site: plain words, one or two sentences. */
-  statement: z.string().min(10),
+  statement: z.string().min(10).describe('What a buyer reads: plain words, one or two sentences.'),
   /** What an auditor reads: how it is implemented and how the checks prove it. */
-  description: z.string().min(10),
-  category: CategorySchema,
-  status: StatusSchema,
+  description: z.string().min(10).describe('What an auditor reads: how it is implemented and how the checks prove it.'),
+  category: CategorySchema.describe('Category of the control.'),
+  status: StatusSchema.describe('Claimed status: live (checks prove it), designed (artifacts exist), roadmap (declared).'),
   /** Checks that prove the control. Required for live; allowed for designed (may fail); forbidden for roadmap. */
-  checks: z.array(CheckRefSchema).default([]),
+  checks: z.array(CheckRefSchema).default([]).describe('Checks that prove the control. Expected for live, allowed for designed, forbidden for roadmap.'),
   /** Design artifacts; required for designed controls. */
-  artifacts: z.array(ArtifactSchema).default([]),
+  artifacts: z.array(ArtifactSchema).default([]).describe('Design artifacts (file, symbol or resource); required for designed, forbidden for roadmap.'),
   /** Roadmap target, free text. @example "2027-H1" */
-  target: z.string().optional(),
+  target: z.string().optional().describe('Roadmap target, free text, e.g. 2027-H1.'),
   /** Seed or source claim this control answers, for traceability. */
-  claim: z.string().optional(),
+  claim: z.string().optional().describe('The claim this control answers, in our own words.'),
 }).strict();
 export type Control = z.output<typeof ControlFileSchema>;
 
@@ -61,6 +61,9 @@ export const FrameworkSchema = z.object({
   criteria: z.array(CriterionSchema),
 }).strict();
 export type Framework = z.output<typeof FrameworkSchema>;
+/** A framework file (controls/frameworks/<id>.yaml) wraps its framework in `framework:`, so that
+ *  only control files have a top-level `id:` line. Added with the loader; FrameworkSchema is unchanged. */
+export const FrameworkFileSchema = z.object({ framework: FrameworkSchema }).strict();
 
 /** One source of truth per framework: criterion -> control ids, with its own version. */
 export const MappingSchema = z.object({

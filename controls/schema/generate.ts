@@ -9,7 +9,7 @@ import { writeFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { CatalogFileSchema, ControlFileSchema } from '../types.ts';
+import { CatalogFileSchema, ControlFileSchema, FrameworkFileSchema, MappingSchema } from '../types.ts';
 
 const BASE = 'https://harborcloud.example/schemas/controls';
 
@@ -18,9 +18,14 @@ export function publishedSchemas(): Record<string, string> {
   // io: 'input' describes what an author writes: fields with defaults are optional.
   const control = { ...z.toJSONSchema(ControlFileSchema, { io: 'input' }), $id: `${BASE}/control.schema.json`, title: 'Harbor Cloud control file' };
   const catalog = { ...z.toJSONSchema(CatalogFileSchema, { io: 'input' }), $id: `${BASE}/catalog.schema.json`, title: 'Harbor Cloud catalog.yaml' };
+  const framework = { ...z.toJSONSchema(FrameworkFileSchema, { io: 'input' }), $id: `${BASE}/framework.schema.json`, title: 'Harbor Cloud framework file' };
+  const mapping = { ...z.toJSONSchema(MappingSchema, { io: 'input' }), $id: `${BASE}/mapping.schema.json`, title: 'Harbor Cloud framework mapping file' };
+  const text = (o: object) => JSON.stringify(o, null, 2) + '\n';
   return {
-    'control.schema.json': JSON.stringify(control, null, 2) + '\n',
-    'catalog.schema.json': JSON.stringify(catalog, null, 2) + '\n',
+    'control.schema.json': text(control),
+    'catalog.schema.json': text(catalog),
+    'framework.schema.json': text(framework),
+    'mapping.schema.json': text(mapping),
   };
 }
 
