@@ -25,25 +25,28 @@ export interface EvaluateOptions {
 }
 
 type Artifact = ControlEvaluation['artifacts'][number];
+/** As the design collector reports it (it uses null where the catalog omits a field). */
+type ReportedArtifact = { file: string; symbol?: string | null; resource?: string | null; found: boolean; line?: number | null; missing?: string | null };
 
 /**
  * Artifact existence as reported by the design collector (part `design`).
  * Accepted shapes: `{ controls: [{ control, artifacts: [...] }] }` or
- * `{ artifacts: [{ control, file, symbol?, resource?, found, line? }] }`.
+ * `{ artifacts: [{ control, file, symbol?, resource?, found, line?, missing? }] }`.
  */
-export function designedArtifacts(facts: FactSet, control: Control): Artifact[] {
-  const design = facts.design as { controls?: { control: string; artifacts: Artifact[] }[]; artifacts?: (Artifact & { control: string })[] } | undefined;
-  const reported: Artifact[] =
+export function designedArtifacts(facts: FactSet, control: Control): (Artifact & { missing?: string })[] {
+  const design = facts.design as { controls?: { control: string; artifacts: ReportedArtifact[] }[]; artifacts?: (ReportedArtifact & { control: string })[] } | undefined;
+  const reported: ReportedArtifact[] =
     design?.controls?.find((c) => c.control === control.id)?.artifacts ??
     design?.artifacts?.filter((a) => a.control === control.id).map(({ control: _c, ...a }) => a) ??
     [];
   // Every artifact the catalog names is listed; one the collector did not report counts as missing.
   return control.artifacts.map((named) => {
-    const hit = reported.find((r) => r.file === named.file && r.symbol === named.symbol && r.resource === named.resource);
-    const out: Artifact = { file: named.file, found: Boolean(hit?.found) };
+    const hit = reported.find((r) => r.file === named.file && (r.symbol ?? undefined) === named.symbol && (r.resource ?? undefined) === named.resource);
+    const out: Artifact & { missing?: string } = { file: named.file, found: Boolean(hit?.found) };
     if (named.symbol) out.symbol = named.symbol;
     if (named.resource) out.resource = named.resource;
     if (hit?.found && hit.line) out.line = hit.line;
+    if (!out.found) out.missing = hit?.missing ?? (hit ? undefined : 'the design collector did not report it');
     return out;
   });
 }
@@ -74,7 +77,8 @@ export function observedStatus(checks: CheckResult[], artifacts: Artifact[]): St
 
 export function evaluateControl(control: Control, facts: FactSet, find: (id: string) => CheckDefinition | undefined = registryFindCheck): ControlEvaluation {
   const checks = runChecks(control, facts, find);
-  const artifacts = designedArtifacts(facts, control);
+  const reported = designedArtifacts(facts, control);
+  const artifacts: Artifact[] = reported.map(({ missing: _m, ...a }) => a);
   const observed = observedStatus(checks, artifacts);
   const allPass = checks.length > 0 && checks.every((c) => c.status === 'pass');
   const failing = checks.flatMap((c) => c.findings.filter((f) => f.status !== 'pass').map((f) => ({ ...f, check: c.check })));
@@ -86,13 +90,13 @@ export function evaluateControl(control: Control, facts: FactSet, find: (id: str
       ? failing
       : [{ check: 'catalog', status: 'fail', reason: `Control ${control.id} claims live but names no check, so nothing proves it.`, origin: { resource: `control:${control.id}` } }];
   } else if (control.status === 'designed') {
-    const missing = artifacts.filter((a) => !a.found);
+    const missing = reported.filter((a) => !a.found);
     if (artifacts.length === 0 || missing.length > 0) {
       verdict = 'unsupported';
       findings = missing.length
         ? missing.map((a) => ({
             check: 'design_artifact', status: 'fail' as const,
-            reason: `Design artifact ${artifactName(a)} named by ${control.id} was not found in the repository.`,
+            reason: `Design artifact ${artifactName(a)} named by ${control.id} was not found in the repository${a.missing ? ` (${a.missing})` : ''}.`,
             origin: { resource: `file:${a.file}`, file: a.file },
           }))
         : [{ check: 'design_artifact', status: 'fail', reason: `Control ${control.id} claims designed but names no design artifact.`, origin: { resource: `control:${control.id}` } }];

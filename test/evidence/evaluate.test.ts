@@ -75,6 +75,19 @@ describe('evaluate', () => {
     expect(r.evaluations.filter((e) => e.verdict === 'unsupported').map((e) => e.control)).toEqual(['keys_rotated', 'vm_disks_encrypted']);
   });
 
+  it('reads the design collector\'s flat shape (null for absent fields) and quotes why an artifact is missing', () => {
+    const parts = fixtureParts();
+    parts.design.facts = { artifacts: [
+      { control: 'keys_rotated', file: 'platform/crypto/keyring.ts', symbol: 'rotateKeys', resource: null, found: true, line: 42, missing: null },
+      { control: 'vm_disks_encrypted', file: 'platform/infra/disk.tf', symbol: null, resource: 'resource.disk.encrypted', found: false, line: null, missing: 'platform/infra/disk.tf does not declare resource.disk.encrypted' },
+    ] };
+    const r = evaluateCatalog(fixtureCatalog(), parts, { findCheck: find });
+    const by = Object.fromEntries(r.evaluations.map((e) => [e.control, e]));
+    expect(by.keys_rotated).toMatchObject({ verdict: 'holds', observed: 'designed', artifacts: [{ file: 'platform/crypto/keyring.ts', symbol: 'rotateKeys', found: true, line: 42 }] });
+    expect(by.vm_disks_encrypted.verdict).toBe('unsupported');
+    expect(by.vm_disks_encrypted.findings[0].reason).toBe('Design artifact platform/infra/disk.tf#resource.disk.encrypted named by vm_disks_encrypted was not found in the repository (platform/infra/disk.tf does not declare resource.disk.encrypted).');
+  });
+
   it('a designed control whose checks all pass is ready to promote (and observed live)', () => {
     const { by, summary } = evaluate({ rotation: true });
     expect(by.keys_rotated).toMatchObject({ claimed: 'designed', observed: 'live', verdict: 'ready_to_promote', findings: [] });
