@@ -167,6 +167,25 @@ describe('loadCatalog errors', () => {
     `);
   });
 
+  it('a mapping entry with an unknown relationship and an unknown field', async () => {
+    const e = await failure('bad-mapping-entry');
+    expect(e.details).toMatchInlineSnapshot(`
+      [
+        "controls/mappings/soc2.yaml:8:35 /criteria/CC6.7/0/relationship  Invalid option: expected one of "equivalent"|"subset"|"partial".",
+        "controls/mappings/soc2.yaml:8:59 /criteria/CC6.7/0/note  Unknown field "note"; remove it or check its spelling.",
+      ]
+    `);
+  });
+
+  it('an artifact path outside the repository', async () => {
+    const e = await failure('bad-artifact-path');
+    expect(e.details).toMatchInlineSnapshot(`
+      [
+        "controls/catalog/mesh_mutual_tls.yaml:9:5 /artifacts/0/file  Artifact path "../outside/mesh.yaml" must be repository-relative and normalised (e.g. platform/infra/vault/vault.tf).",
+      ]
+    `);
+  });
+
   it('an unknown framework in catalog.yaml', async () => {
     const e = await failure('unknown-framework');
     expect(e.details).toMatchInlineSnapshot(`
