@@ -34,7 +34,7 @@ export const pdfReport: Benchmark = {
     const htmlFile = path.join(dir, 'report.html');
     writeFileSync(htmlFile, markdownToHtml(renderMarkdown(input), `${bundle.catalog.organisation.name} trust report`));
     const chromePdf = path.join(dir, 'chromium.pdf');
-    let ours = Buffer.alloc(0);
+    let ours: Buffer = Buffer.alloc(0);
     const s = await measurePair(
       ctx.repeats,
       () => timeIt(async () => { ours = await renderPdf(input); }),

@@ -28,13 +28,14 @@ export async function run(argv: string[]): Promise<number> {
   const { runBench } = await import('../../bench/runner.ts');
   const { formatTable } = await import('../../bench/table.ts');
   const { BENCHMARKS } = await import('../../bench/registry.ts');
-  const only = String(args.values.only ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const values = args.values as { smoke?: boolean; only?: string; json?: boolean; out?: string };
+  const only = String(values.only ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   const known = BENCHMARKS.map((b) => b.name);
   const bad = only.filter((n) => !known.includes(n));
   if (bad.length) throw new InputError(`trust bench: --only names unknown benchmark(s) ${bad.join(', ')}; known: ${known.join(', ')}`);
-  const json = Boolean(args.values.json);
-  const outFile = path.resolve(String(args.values.out || path.join(ROOT, 'out', 'bench.json')));
-  const smoke = Boolean(args.values.smoke);
+  const json = Boolean(values.json);
+  const outFile = path.resolve(String(values.out || path.join(ROOT, 'out', 'bench.json')));
+  const smoke = Boolean(values.smoke);
   const results = await runBench({
     smoke,
     only,
