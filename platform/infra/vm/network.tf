@@ -1,6 +1,6 @@
 # DESIGN, NOT DEPLOYED. Control: vm_private_network_isolated.
 # Each VM gets a private network of its own behind a NAT gateway: it reaches the
-# internet and the management layer, and there is no route to any other VM.
+# internet and our control plane, with no route to any other VM.
 
 resource "hcloud_network" "vm_private" {
   name     = "vm-private-template"
