@@ -19,7 +19,7 @@ export const AuditFactsSchema = z.object({
     firstBroken: z.object({ seq: z.number().int(), reason: z.string() }).nullable(),
   }),
   /** The latest signed checkpoint; null when none exists yet. */
-  checkpoint: z.object({ seq: z.number().int(), keyId: z.string(), signatureValid: z.boolean(), keyTrusted: z.boolean() }).nullable(),
+  checkpoint: z.object({ seq: z.number().int(), keyId: z.string(), signatureValid: z.boolean(), keyTrusted: z.boolean(), chainVerifiesFromIt: z.boolean() }).nullable(),
   checkpoints: z.number().int(),
   events: z.number().int(),
   /** Events per action (`agent.provisioned`, `oauth.token_refreshed`...), by action. */
@@ -39,7 +39,10 @@ export default defineCollector({
     if (!ctx.client) throw new Error('the audit collector needs the collectors\' database client');
     const { verifyChain } = await import('../platform/audit/verify.ts');
     const mode = ctx.options.auditVerification;
-    const r = await verifyChain(ctx.client, { from: mode === 'full' ? 'genesis' : 'checkpoint' });
+    // The incremental pass always runs: it is what proves the latest checkpoint. A full
+    // run then also hashes every event from genesis.
+    const incremental = await verifyChain(ctx.client, { from: 'checkpoint' });
+    const r = mode === 'full' ? await verifyChain(ctx.client, { from: 'genesis' }) : incremental;
     const [counts] = await ctx.sql<{ events: string; checkpoints: string }>(
       `SELECT (SELECT count(*) FROM audit_events) AS events, (SELECT count(*) FROM audit_checkpoints) AS checkpoints`);
     const actions = await ctx.sql<{ action: string; count: string }>(
@@ -57,7 +60,7 @@ export default defineCollector({
     return {
       transfers: { events: Number(t.events), onBoundary: Number(t.on_boundary), firstOffBoundarySeq: t.first_off === null ? null : Number(t.first_off) },
       verification: { mode, ok: r.ok, eventsVerified: r.eventsVerified, headSeq: r.headSeq, firstBroken: r.firstBroken ?? null },
-      checkpoint: r.checkpoint ?? null,
+      checkpoint: incremental.checkpoint ? { ...incremental.checkpoint, chainVerifiesFromIt: incremental.ok } : null,
       checkpoints: Number(counts.checkpoints),
       events: Number(counts.events),
       actions: actions.map((a) => ({ action: a.action, count: Number(a.count) })),

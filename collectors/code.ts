@@ -13,7 +13,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { defineCollector } from './types.ts';
 import { byKey } from './sort.ts';
-import type { Node as TsNode, SourceFile, CallExpression } from 'ts-morph';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 const Loc = { file: z.string(), line: z.number().int().positive() };
 export const CodeFactsSchema = z.object({
@@ -59,102 +59,92 @@ export function secretNamed(name: string): boolean {
 }
 
 export async function scanCode(root: string, dir = 'platform'): Promise<CodeFacts> {
-  const { Project, SyntaxKind, Node } = await import('ts-morph');
-  const project = new Project({ skipAddingFilesFromTsConfig: true, skipFileDependencyResolution: true, compilerOptions: { allowJs: false, noResolve: true } });
-  project.addSourceFilesAtPaths([path.join(root, dir, '**/*.ts'), '!' + path.join(root, dir, '**/*.d.ts')]);
-  const files = project.getSourceFiles();
-  const rel = (sf: SourceFile) => path.relative(root, sf.getFilePath()).split(path.sep).join('/');
-  const facts: CodeFacts = { root: dir, files: files.length, ciphers: [], secretLogging: [], loggingCalls: 0, cookies: [], secretTableWrites: [], functions: [], mathRandom: [] };
+  // The compiler bundled with ts-morph, used directly: one syntax walk per file, no
+  // wrapper objects, no program, no type check (ts-morph's wrappers cost seconds here).
+  const { ts } = await import('ts-morph');
+  const paths = listTs(path.join(root, dir));
+  const facts: CodeFacts = { root: dir, files: paths.length, ciphers: [], secretLogging: [], loggingCalls: 0, cookies: [], secretTableWrites: [], functions: [], mathRandom: [] };
+  type N = import('typescript').Node;
 
-  /** Follows an identifier to a `const x = <init>` in an enclosing scope of the same file. */
-  const resolve = (node: TsNode, depth = 0): TsNode => {
-    if (depth > 4 || !Node.isIdentifier(node)) return node;
-    const name = node.getText();
-    for (let scope: TsNode | undefined = node.getParent(); scope; scope = scope.getParent()) {
-      const decl = scope.getDescendantsOfKind(SyntaxKind.VariableDeclaration).find((d) => d.getName() === name && d.getStart() < node.getStart() && d.getInitializer());
-      if (decl) return resolve(decl.getInitializerOrThrow(), depth + 1);
-      if (Node.isSourceFile(scope)) break;
-    }
-    return node;
-  };
-  const literal = (node: TsNode): string | null => {
-    const r = resolve(node);
-    return Node.isStringLiteral(r) || Node.isNoSubstitutionTemplateLiteral(r) ? r.getLiteralValue() : null;
-  };
-  const numberOf = (node: TsNode): number | null => {
-    const r = resolve(node);
-    return Node.isNumericLiteral(r) ? Number(r.getLiteralValue()) : null;
-  };
+  for (const abs of paths) {
+    const file = path.relative(root, abs).split(path.sep).join('/');
+    const sf = ts.createSourceFile(abs, readFileSync(abs, 'utf8'), ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+    const lineOf = (n: N) => sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1;
+    const text = (n: N) => n.getText(sf);
+    const decls = new Map<string, import('typescript').VariableDeclaration[]>();
+    const importsCrypto = sf.statements.some((st) => ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier) && st.moduleSpecifier.text.startsWith('.') &&
+      path.relative(root, path.resolve(path.dirname(abs), st.moduleSpecifier.text)).split(path.sep).join('/').startsWith('platform/crypto/'));
+    const isFn = (n: N) => ts.isFunctionDeclaration(n) || ts.isMethodDeclaration(n) || ts.isArrowFunction(n) || ts.isFunctionExpression(n);
+    const enclosingFn = (n: N): N | undefined => { for (let p = n.parent; p; p = p.parent) if (isFn(p)) return p; return undefined; };
+    const within = (inner: N, outer: N | undefined) => !outer || (inner.pos >= outer.pos && inner.end <= outer.end);
+    /** Follows an identifier to the nearest earlier `const x = <init>` visible from it. */
+    const resolve = (n: N, depth = 0): N => {
+      if (depth > 4 || !ts.isIdentifier(n)) return n;
+      const d = (decls.get(n.text) ?? []).filter((x) => x.initializer && x.pos < n.pos && within(n, enclosingFn(x))).pop();
+      return d?.initializer ? resolve(d.initializer, depth + 1) : n;
+    };
+    const literal = (n: N): string | null => { const r = resolve(n); return ts.isStringLiteralLike(r) ? r.text : null; };
+    const numberOf = (n: N): number | null => { const r = resolve(n); return ts.isNumericLiteral(r) ? Number(r.text) : null; };
+    const calls: import('typescript').CallExpression[] = [];
+    const strings: N[] = [];
+    const objects: import('typescript').ObjectLiteralExpression[] = [];
+    const walk = (n: N): void => {
+      if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name)) decls.set(n.name.text, [...(decls.get(n.name.text) ?? []), n]);
+      else if (ts.isCallExpression(n)) calls.push(n);
+      else if (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n) || ts.isTemplateExpression(n)) strings.push(n);
+      else if (ts.isObjectLiteralExpression(n)) objects.push(n);
+      if (ts.isFunctionDeclaration(n) && n.name && n.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) {
+        const called = new Set<string>();
+        const inner = (c: N): void => { if (ts.isCallExpression(c)) called.add(text(c.expression).split('.').pop()!.replace(/[^A-Za-z0-9_$]/g, '')); ts.forEachChild(c, inner); };
+        ts.forEachChild(n, inner);
+        facts.functions.push({ file, line: lineOf(n), name: n.name.text, calls: [...called].filter(Boolean).sort() });
+      }
+      ts.forEachChild(n, walk);
+    };
+    walk(sf);
 
-  for (const sf of files) {
-    const file = rel(sf);
-    const importsCrypto = sf.getImportDeclarations().some((d) => {
-      const spec = d.getModuleSpecifierValue();
-      return spec.startsWith('.') && path.relative(root, path.resolve(path.dirname(sf.getFilePath()), spec)).split(path.sep).join('/').startsWith('platform/crypto/');
-    });
-    for (const f of sf.getFunctions().filter((x) => x.isExported())) {
-      const calls = new Set(f.getDescendantsOfKind(SyntaxKind.CallExpression).map((c) => c.getExpression().getText().split('.').pop()!.replace(/[^A-Za-z0-9_$]/g, '')));
-      facts.functions.push({ file, line: f.getStartLineNumber(), name: f.getName() ?? 'default', calls: [...calls].filter(Boolean).sort() });
-    }
-    for (const call of sf.getDescendantsOfKind(SyntaxKind.CallExpression)) {
-      const callee = call.getExpression().getText();
-      const line = call.getStartLineNumber();
-      if (callee === 'createCipheriv' || callee.endsWith('.createCipheriv')) facts.ciphers.push(cipherFact(call, file, line));
-      else if (callee === 'Math.random') facts.mathRandom.push({ file, line });
-      else if (LOGGER.test(callee)) {
+    for (const call of calls) {
+      const callee = text(call.expression);
+      const line = lineOf(call);
+      if (callee === 'createCipheriv' || callee.endsWith('.createCipheriv')) {
+        const [alg, , iv] = call.arguments;
+        const ivNode = iv ? resolve(iv) : undefined;
+        let nonceSource: 'randomBytes' | 'other' = 'other';
+        let nonceBytes: number | null = null;
+        if (ivNode && ts.isCallExpression(ivNode) && /(^|\.)randomBytes$/.test(text(ivNode.expression))) {
+          nonceSource = 'randomBytes';
+          nonceBytes = ivNode.arguments[0] ? numberOf(ivNode.arguments[0]) : null;
+        }
+        const fn = enclosingFn(call);
+        const setsAad = Boolean(fn && calls.some((c) => within(c, fn) && /\.setAAD$/.test(text(c.expression))));
+        facts.ciphers.push({ file, line, algorithmExpression: alg ? text(alg) : '', algorithm: alg ? literal(alg) : null, nonceSource, nonceExpression: iv ? text(iv) : '', nonceBytes, setsAad });
+      } else if (callee === 'Math.random') {
+        facts.mathRandom.push({ file, line });
+      } else if (LOGGER.test(callee)) {
         facts.loggingCalls++;
         const names = new Set<string>();
-        for (const arg of call.getArguments()) {
-          const nodes = [arg, ...arg.getDescendants()];
-          for (const n of nodes) {
-            if (Node.isIdentifier(n) && secretNamed(n.getText())) {
-              // A property name in `x.secret` is judged on the access; a key in `{ secret: 1 }` counts too.
-              names.add(n.getText());
-            }
-          }
-        }
+        const scan = (n: N): void => { if (ts.isIdentifier(n) && secretNamed(n.text)) names.add(n.text); ts.forEachChild(n, scan); };
+        call.arguments.forEach(scan);
         if (names.size) facts.secretLogging.push({ file, line, callee, names: [...names].sort() });
       }
     }
-    for (const lit of [...sf.getDescendantsOfKind(SyntaxKind.StringLiteral), ...sf.getDescendantsOfKind(SyntaxKind.NoSubstitutionTemplateLiteral), ...sf.getDescendantsOfKind(SyntaxKind.TemplateExpression)]) {
-      const text = lit.getText();
-      const line = lit.getStartLineNumber();
-      for (const m of text.matchAll(SECRET_WRITE)) facts.secretTableWrites.push({ file, line, table: m[2].toLowerCase(), verb: m[1].split(/\s+/)[0].toUpperCase(), importsCrypto });
-      if (/;\s*(Path|Max-Age|Expires|Domain)=/i.test(text) && /=/.test(text)) {
-        const sameSite = /;\s*SameSite=(\w+)/i.exec(text)?.[1] ?? null;
-        facts.cookies.push({ file, line, kind: 'set_cookie_string', secure: /;\s*Secure\b/i.test(text), httpOnly: /;\s*HttpOnly\b/i.test(text), sameSite });
+    for (const lit of strings) {
+      const t = text(lit);
+      const line = lineOf(lit);
+      for (const m of t.matchAll(SECRET_WRITE)) facts.secretTableWrites.push({ file, line, table: m[2].toLowerCase(), verb: m[1].split(/\s+/)[0].toUpperCase(), importsCrypto });
+      if (/;\s*(Path|Max-Age|Expires|Domain)=/i.test(t)) {
+        const sameSite = /;\s*SameSite=(\w+)/i.exec(t)?.[1] ?? null;
+        facts.cookies.push({ file, line, kind: 'set_cookie_string', secure: /;\s*Secure\b/i.test(t), httpOnly: /;\s*HttpOnly\b/i.test(t), sameSite });
       }
     }
-    for (const obj of sf.getDescendantsOfKind(SyntaxKind.ObjectLiteralExpression)) {
-      const props = new Map(obj.getProperties().filter(Node.isPropertyAssignment).map((p) => [p.getName().replace(/['"]/g, '').toLowerCase(), p.getInitializerOrThrow()]));
+    for (const obj of objects) {
+      const props = new Map<string, N>();
+      for (const p of obj.properties) if (ts.isPropertyAssignment(p)) props.set(text(p.name).replace(/['"]/g, '').toLowerCase(), p.initializer);
       if (!props.has('httponly') && !props.has('samesite')) continue;
-      const bool = (k: string) => props.get(k)?.getText() === 'true';
+      const bool = (k: string) => props.get(k)?.kind === ts.SyntaxKind.TrueKeyword;
       const ss = props.get('samesite');
-      facts.cookies.push({ file, line: obj.getStartLineNumber(), kind: 'options_object', secure: bool('secure'), httpOnly: bool('httponly'), sameSite: ss ? literal(ss) : null });
+      facts.cookies.push({ file, line: lineOf(obj), kind: 'options_object', secure: bool('secure'), httpOnly: bool('httponly'), sameSite: ss ? literal(ss) : null });
     }
-  }
-
-  function cipherFact(call: CallExpression, file: string, line: number): CodeFacts['ciphers'][number] {
-    const [alg, , iv] = call.getArguments();
-    const ivNode = iv ? resolve(iv) : undefined;
-    let nonceSource: 'randomBytes' | 'other' = 'other';
-    let nonceBytes: number | null = null;
-    if (ivNode && Node.isCallExpression(ivNode) && /(^|\.)randomBytes$/.test(ivNode.getExpression().getText())) {
-      nonceSource = 'randomBytes';
-      const n = ivNode.getArguments()[0];
-      nonceBytes = n ? numberOf(n) : null;
-    }
-    const fn = call.getFirstAncestor((a) => Node.isFunctionDeclaration(a) || Node.isMethodDeclaration(a) || Node.isArrowFunction(a) || Node.isFunctionExpression(a));
-    const setsAad = Boolean(fn?.getDescendantsOfKind(SyntaxKind.CallExpression).some((c) => /\.setAAD$/.test(c.getExpression().getText())));
-    return {
-      file, line,
-      algorithmExpression: alg?.getText() ?? '',
-      algorithm: alg ? literal(alg) : null,
-      nonceSource,
-      nonceExpression: iv?.getText() ?? '',
-      nonceBytes,
-      setsAad,
-    };
   }
 
   const byLoc = byKey((x: { file: string; line: number }) => `${x.file}:${String(x.line).padStart(6, '0')}`);
@@ -165,6 +155,18 @@ export async function scanCode(root: string, dir = 'platform'): Promise<CodeFact
   facts.mathRandom.sort(byLoc);
   facts.functions.sort(byLoc);
   return facts;
+}
+
+/** Every .ts file under `dir` (not .d.ts), in code-point order. */
+function listTs(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...listTs(p));
+    else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) out.push(p);
+  }
+  return out.sort();
 }
 
 export default defineCollector({

@@ -38,6 +38,23 @@ function resourceLine(text: string, address: string): number | null {
   return null;
 }
 
+/** Line of a top-level export named `symbol` (declaration or `export { x }`), or null. Syntax only. */
+function exportedSymbolLine(ts: typeof import('typescript'), abs: string, symbol: string): number | null {
+  const sf = ts.createSourceFile(abs, readFileSync(abs, 'utf8'), ts.ScriptTarget.Latest, true);
+  const line = (n: import('typescript').Node) => sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1;
+  const exported = (n: import('typescript').Node) => (ts.canHaveModifiers(n) ? ts.getModifiers(n) : undefined)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+  for (const st of sf.statements) {
+    if (ts.isVariableStatement(st) && exported(st)) {
+      for (const d of st.declarationList.declarations) if (ts.isIdentifier(d.name) && d.name.text === symbol) return line(d);
+    } else if ((ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st) || ts.isInterfaceDeclaration(st) || ts.isTypeAliasDeclaration(st) || ts.isEnumDeclaration(st)) && exported(st) && st.name?.text === symbol) {
+      return line(st);
+    } else if (ts.isExportDeclaration(st) && st.exportClause && ts.isNamedExports(st.exportClause)) {
+      for (const e of st.exportClause.elements) if (e.name.text === symbol) return line(e);
+    }
+  }
+  return null;
+}
+
 export default defineCollector({
   id: 'design',
   version: '1.0.0',
@@ -46,21 +63,17 @@ export default defineCollector({
   facts: DesignFactsSchema,
   async collect(ctx) {
     const wanted = ctx.catalog.controls.flatMap((c) => c.artifacts.map((a) => ({ control: c.id, ...a })));
-    let project: import('ts-morph').Project | undefined;
+    let ts: typeof import('typescript') | undefined;
     const out: DesignFacts['artifacts'] = [];
     for (const a of wanted) {
       const abs = path.join(ctx.root, a.file);
       const base = { control: a.control, file: a.file, symbol: a.symbol ?? null, resource: a.resource ?? null };
       if (!existsSync(abs)) { out.push({ ...base, found: false, line: null, missing: `file ${a.file} does not exist` }); continue; }
       if (a.symbol) {
-        if (!project) {
-          const { Project } = await import('ts-morph');
-          project = new Project({ skipAddingFilesFromTsConfig: true, skipFileDependencyResolution: true, compilerOptions: { noResolve: true } });
-        }
-        const sf = project.getSourceFile(abs) ?? project.addSourceFileAtPath(abs);
-        const decl = sf.getExportedDeclarations().get(a.symbol)?.[0];
-        out.push(decl
-          ? { ...base, found: true, line: decl.getStartLineNumber(), missing: null }
+        ts ??= (await import('ts-morph')).ts as unknown as typeof import('typescript');
+        const line = exportedSymbolLine(ts, abs, a.symbol);
+        out.push(line
+          ? { ...base, found: true, line, missing: null }
           : { ...base, found: false, line: null, missing: `${a.file} does not export ${a.symbol}` });
         continue;
       }

@@ -12,6 +12,7 @@ export default defineCheck({
     const a = factsOf<AuditFacts>(facts, 'audit');
     const v = a.verification;
     const from = v.mode === 'full' || !a.checkpoint ? 'genesis' : `signed checkpoint ${a.checkpoint.seq}`;
+    // verifyChain reports the checkpoint's own problem (bad signature) as a break at its seq.
     if (!v.ok) {
       const seq = v.firstBroken?.seq;
       return [fail(`The audit chain breaks at event ${seq}: ${v.firstBroken?.reason ?? 'verification failed'}.`, { resource: seq ? `row:public.audit_events.seq=${seq}` : 'table:public.audit_events' }, `verified ${v.eventsVerified} from ${from}`)];
