@@ -29,7 +29,7 @@ export function evaluationFailures(evaluations: ControlEvaluation[]): GateFailur
       kind: e.verdict,
       control: e.control,
       message: `${e.verdict}: ${e.control}: ${lines[0] ?? `${claim} but observed ${e.observed}`}`,
-      details: [`${claim}, observed ${e.observed}`, ...lines],
+      details: [`${claim}, observed ${e.observed}`, ...lines.slice(1)],
     });
   }
   return out;

@@ -20,12 +20,16 @@ const COLORS = { live: '#1f7a4d', designed: '#c98a12', roadmap: '#8a8f98', ink: 
 const WIN_ANSI_EXTRA = new Set('€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ');
 const ASCII_FOR: Record<string, string> = { '≥': '>=', '≤': '<=', '→': '->', '←': '<-', '✓': 'ok', '✗': 'x', '≠': '!=', '×': 'x', '‑': '-' };
 export function pdfText(s: string): string {
-  return [...s].map((ch) => {
+  // Markdown code spans read as noise in print: drop the backticks, keep the words.
+  return [...s.replace(/`/g, '')].map((ch) => {
     const c = ch.codePointAt(0)!;
     if ((c >= 0x20 && c <= 0x7e) || (c >= 0xa0 && c <= 0xff) || WIN_ANSI_EXTRA.has(ch) || ch === '\n') return ch;
     return ASCII_FOR[ch] ?? '?';
   }).join('');
 }
+
+/** Chart labels must fit one line; the full names are in the scope table. */
+const SHORT_NAMES: Record<string, string> = { soc2: 'SOC 2', iso27001: 'ISO/IEC 27001', gdpr: 'GDPR' };
 
 interface TocEntry { title: string; dest: string; level: number; page: number }
 
@@ -257,10 +261,11 @@ export async function renderPdf(input: ReportInput): Promise<Buffer> {
   w.table([{ header: 'Status', width: 1 }, { header: 'Claimed', width: 1 }, { header: 'Observed', width: 1 }],
     STATUS_ORDER.map((st) => [st, String(s.claimed[st] ?? 0), String(s.observed[st] ?? 0)]), 9);
   w.para(`Regressions: ${s.regressions}. Unsupported claims: ${s.unsupported}. Ready to promote: ${s.readyToPromote}.`, { font: 'Helvetica-Bold' });
+  w.ensure((fws.length + 1) * 22 + 70); // keep the chart with its caption
   w.para('Observed status of the controls mapped to each framework:', { size: 9 });
   statusBarChart(w, [
     { label: 'All controls', counts: s.observed },
-    ...fws.map((f) => ({ label: `${f.framework.name.replace(/ Trust Services Criteria.*/, '').replace(/^AICPA /, '')} (${f.mapped})`, counts: f.observed })),
+    ...fws.map((f) => ({ label: `${SHORT_NAMES[f.framework.id] ?? f.framework.name} (${f.mapped})`, counts: f.observed })),
   ]);
   const failing = views.filter((v) => v.evaluation.verdict === 'regression' || v.evaluation.verdict === 'unsupported');
   if (failing.length) {
