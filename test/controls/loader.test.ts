@@ -186,6 +186,15 @@ describe('loadCatalog errors', () => {
     `);
   });
 
+  it('an empty control file', async () => {
+    const e = await failure('empty-file');
+    expect(e.details).toMatchInlineSnapshot(`
+      [
+        "controls/catalog/keys_customer_managed.yaml:1:1 /  Expected a YAML mapping at the top of the file.",
+      ]
+    `);
+  });
+
   it('an unknown framework in catalog.yaml', async () => {
     const e = await failure('unknown-framework');
     expect(e.details).toMatchInlineSnapshot(`
