@@ -21,6 +21,11 @@ export interface PlatformContext {
   provider: Provider;
   /** Injected time for history (demo); undefined = database clock at the operation. */
   clock?: () => Date | undefined;
+  /**
+   * An open transaction to run in instead of a new one (batches). Its owner set the
+   * account context and commits; a refusal then aborts the whole batch.
+   */
+  tx?: pg.PoolClient;
 }
 
 export function platformContext(pool: pg.Pool, opts: Partial<Omit<PlatformContext, 'pool'>> = {}): PlatformContext {
@@ -30,6 +35,7 @@ export function platformContext(pool: pg.Pool, opts: Partial<Omit<PlatformContex
 /** Runs fn in one transaction for the given accounts; database refusals become PlatformError. */
 export async function serviceTx<T>(ctx: PlatformContext, accounts: string[], fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
   try {
+    if (ctx.tx) return await fn(ctx.tx);
     return await withTransaction(ctx.pool, { accounts: [...new Set(accounts)] }, fn);
   } catch (e) {
     throw asPlatformError(e);

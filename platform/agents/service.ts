@@ -146,12 +146,44 @@ export async function cloneAgent(ctx: PlatformContext, agentId: string, opts: { 
 export async function getAgent(ctx: PlatformContext, agentId: string): Promise<Agent | null> {
   requireUuid(agentId, 'agent');
   return serviceTx(ctx, ctx.accounts, async (c) => {
-    const r = (await c.query('SELECT * FROM agents WHERE id = $1', [agentId])).rows[0];
+    const r = (await c.query(
+      `SELECT a.*, (SELECT p.state FROM agent_state_periods p WHERE p.agent_id = a.id ORDER BY lower(p.period) DESC LIMIT 1) AS state
+         FROM agents a WHERE a.id = $1`, [agentId])).rows[0];
     if (!r) return null;
     return {
       id: r.id, accountId: r.account_id, region: r.region, name: r.name, imageDigest: r.image_digest, env: r.env,
       platformVersion: r.platform_version, serverId: r.server_id, tunnelId: r.tunnel_id, diskId: r.disk_id,
       state: r.state, clonedFrom: r.cloned_from, provisionedAt: r.provisioned_at,
     };
+  });
+}
+
+export interface StateChange {
+  agentId: string;
+  state: 'running' | 'paused';
+  at: Date;
+}
+
+/**
+ * Many starts and stops in one round trip (imports, replays, the demo). Each change
+ * runs the same agent_set_state as startAgent / stopAgent, in order, in one
+ * transaction: a refusal rolls back the whole batch.
+ */
+export async function applyStateChanges(ctx: PlatformContext, changes: StateChange[]): Promise<void> {
+  if (!changes.length) return;
+  for (const ch of changes) {
+    requireUuid(ch.agentId, 'agent');
+    if (ch.state !== 'running' && ch.state !== 'paused') throw new PlatformError('invalid_state', `unknown state "${ch.state}"`);
+    if (!(ch.at instanceof Date) || Number.isNaN(ch.at.getTime())) throw new PlatformError('invalid_time', `agent ${ch.agentId}: invalid time`);
+  }
+  await serviceTx(ctx, ctx.accounts, async (client) => {
+    const actor = client.escapeLiteral(ctx.actor);
+    // Simple-protocol multi-statement text: values are uuids, two fixed words and ISO times, all quoted by escapeLiteral.
+    for (let i = 0; i < changes.length; i += 250) {
+      const sql = changes.slice(i, i + 250)
+        .map((ch) => `SELECT agent_set_state(${client.escapeLiteral(ch.agentId)}, ${client.escapeLiteral(ch.state)}, ${actor}, ${client.escapeLiteral(ch.at.toISOString())});`)
+        .join('\n');
+      await client.query(sql);
+    }
   });
 }

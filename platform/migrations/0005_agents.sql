@@ -26,7 +26,6 @@ CREATE TABLE agents (
   server_kind text NOT NULL DEFAULT 'agent' CHECK (server_kind = 'agent'),
   tunnel_id uuid NOT NULL UNIQUE REFERENCES tunnels(id),
   disk_id uuid NOT NULL UNIQUE REFERENCES disks(id),
-  state text NOT NULL CHECK (state IN ('running', 'paused')),
   cloned_from uuid,               -- no FK: the source may be destroyed later
   provisioned_at timestamptz NOT NULL,
   FOREIGN KEY (region, product) REFERENCES region_products(region, product),
@@ -64,6 +63,9 @@ CREATE TABLE agent_state_periods (
   CONSTRAINT agent_state_periods_no_overlap EXCLUDE USING gist (agent_id WITH =, period WITH &&)
 );
 CREATE UNIQUE INDEX agent_state_periods_open ON agent_state_periods (agent_id) WHERE upper_inf(period);
+-- The latest period of an agent, found without the partial index: row-level
+-- security keeps non-leakproof predicates such as upper_inf() out of index scans.
+CREATE INDEX agent_state_periods_latest ON agent_state_periods (agent_id, lower(period) DESC);
 CREATE INDEX agent_state_periods_account ON agent_state_periods (account_id);
 
 -- Daily usage per agent and account. No FK to agents: past usage stays with the
@@ -100,7 +102,20 @@ CREATE TRIGGER agent_state_periods_no_truncate BEFORE TRUNCATE ON agent_state_pe
 -- transaction. SECURITY DEFINER: the runtime role cannot write usage directly.
 CREATE FUNCTION book_closed_period() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = public, pg_temp AS $f$
+DECLARE
+  v_day date := (lower(NEW.period) AT TIME ZONE 'UTC')::date;
+  v_s numeric;
 BEGIN
+  -- Most periods start and end on the same UTC day: one row, no series.
+  IF v_day = ((upper(NEW.period) - interval '1 microsecond') AT TIME ZONE 'UTC')::date THEN
+    v_s := extract(epoch FROM upper(NEW.period) - lower(NEW.period));
+    INSERT INTO agent_usage_daily AS u (agent_id, account_id, day, running_seconds, paused_seconds)
+    VALUES (NEW.agent_id, NEW.account_id, v_day, CASE WHEN NEW.state = 'running' THEN v_s ELSE 0 END, CASE WHEN NEW.state = 'paused' THEN v_s ELSE 0 END)
+    ON CONFLICT (agent_id, account_id, day) DO UPDATE
+      SET running_seconds = u.running_seconds + excluded.running_seconds,
+          paused_seconds = u.paused_seconds + excluded.paused_seconds;
+    RETURN NULL;
+  END IF;
   INSERT INTO agent_usage_daily AS u (agent_id, account_id, day, running_seconds, paused_seconds)
   SELECT NEW.agent_id, NEW.account_id, d::date,
          CASE WHEN NEW.state = 'running' THEN s ELSE 0 END,
@@ -120,22 +135,31 @@ END $f$;
 CREATE TRIGGER agent_state_periods_book AFTER UPDATE OF period ON agent_state_periods FOR EACH ROW
   WHEN (upper_inf(OLD.period) AND NOT upper_inf(NEW.period)) EXECUTE FUNCTION book_closed_period();
 
--- Closes the agent's open period at p_at and, unless p_state is NULL, opens the next
--- one for p_account. Times must move forward.
-CREATE FUNCTION agent_switch_period(p_agent uuid, p_account uuid, p_state text, p_at timestamptz) RETURNS void
-LANGUAGE plpgsql AS $f$
-DECLARE v_from timestamptz;
+-- Closes the agent's open period at p_at and opens the next one for p_account in
+-- p_state ('=' keeps the current state, NULL opens nothing). Returns the state that
+-- ended. The agent's state IS its open period: there is no second copy to drift.
+CREATE FUNCTION agent_switch_period(p_agent uuid, p_account uuid, p_state text, p_at timestamptz, p_refuse_same boolean)
+RETURNS text LANGUAGE plpgsql AS $f$
+DECLARE v_from timestamptz; v_id bigint; v_open boolean; v_state text;
 BEGIN
-  SELECT lower(period) INTO v_from FROM agent_state_periods WHERE agent_id = p_agent AND upper_inf(period);
-  IF v_from IS NOT NULL THEN
+  SELECT id, lower(period), upper_inf(period), state INTO v_id, v_from, v_open, v_state
+    FROM agent_state_periods WHERE agent_id = p_agent ORDER BY lower(period) DESC LIMIT 1;
+  IF v_open THEN
+    IF p_refuse_same AND v_state = p_state THEN
+      PERFORM platform_refuse('invalid_state', format('agent %s is already %s', p_agent, p_state));
+    END IF;
     IF p_at <= v_from THEN
       PERFORM platform_refuse('time_out_of_order', format('agent %s: %s is not after the start of its current period (%s)', p_agent, p_at, v_from));
     END IF;
-    UPDATE agent_state_periods SET period = tstzrange(v_from, p_at, '[)') WHERE agent_id = p_agent AND upper_inf(period);
+    UPDATE agent_state_periods SET period = tstzrange(v_from, p_at, '[)') WHERE id = v_id;
+  ELSE
+    v_state := NULL;
   END IF;
   IF p_state IS NOT NULL THEN
-    INSERT INTO agent_state_periods (agent_id, account_id, state, period) VALUES (p_agent, p_account, p_state, tstzrange(p_at, NULL, '[)'));
+    INSERT INTO agent_state_periods (agent_id, account_id, state, period)
+      VALUES (p_agent, p_account, CASE WHEN p_state = '=' THEN v_state ELSE p_state END, tstzrange(p_at, NULL, '[)'));
   END IF;
+  RETURN v_state;
 END $f$;
 
 CREATE FUNCTION agent_lock(p_agent uuid) RETURNS agents LANGUAGE plpgsql AS $f$
@@ -168,9 +192,9 @@ BEGIN
   INSERT INTO tunnels (id, account_id, region, provider, provider_ref, created_at) VALUES (p_tunnel_id, p_account, p_region, p_provider, p_tunnel_ref, p_at);
   INSERT INTO disks (id, account_id, region, provider, provider_ref, size_gb, created_at)
     VALUES (p_disk_id, p_account, p_region, p_provider, p_disk_ref, p_disk_gb, p_at);
-  INSERT INTO agents (id, account_id, region, name, image_digest, env, platform_version, server_id, tunnel_id, disk_id, state, cloned_from, provisioned_at)
-    VALUES (p_id, p_account, p_region, p_name, p_image, p_env, p_platform_version, p_server_id, p_tunnel_id, p_disk_id, 'paused', p_cloned_from, p_at);
-  PERFORM agent_switch_period(p_id, p_account, 'paused', p_at);
+  INSERT INTO agents (id, account_id, region, name, image_digest, env, platform_version, server_id, tunnel_id, disk_id, cloned_from, provisioned_at)
+    VALUES (p_id, p_account, p_region, p_name, p_image, p_env, p_platform_version, p_server_id, p_tunnel_id, p_disk_id, p_cloned_from, p_at);
+  PERFORM agent_switch_period(p_id, p_account, 'paused', p_at, false);
   PERFORM audit_record(p_at, p_account, p_actor, 'agent.provisioned', 'agent', p_id::text, jsonb_build_object(
     'region', p_region, 'image_digest', p_image, 'platform_version', p_platform_version, 'server_id', p_server_id,
     'tunnel_id', p_tunnel_id, 'disk_id', p_disk_id, 'cloned_from', p_cloned_from));
@@ -181,11 +205,7 @@ LANGUAGE plpgsql AS $f$
 DECLARE a agents := agent_lock(p_agent);
         v_at timestamptz := coalesce(p_at, clock_timestamp());
 BEGIN
-  IF a.state = p_state THEN
-    PERFORM platform_refuse('invalid_state', format('agent %s is already %s', p_agent, p_state));
-  END IF;
-  PERFORM agent_switch_period(p_agent, a.account_id, p_state, v_at);
-  UPDATE agents SET state = p_state WHERE id = p_agent;
+  PERFORM agent_switch_period(p_agent, a.account_id, p_state, v_at, true);
   PERFORM audit_record(v_at, a.account_id, p_actor, CASE p_state WHEN 'running' THEN 'agent.started' ELSE 'agent.stopped' END,
     'agent', p_agent::text, jsonb_build_object('image_digest', a.image_digest, 'platform_version', a.platform_version));
   RETURN v_at;
@@ -197,6 +217,7 @@ CREATE FUNCTION agent_transfer(p_agent uuid, p_to uuid, p_actor text, p_at times
 LANGUAGE plpgsql AS $f$
 DECLARE a agents := agent_lock(p_agent);
         v_at timestamptz := coalesce(p_at, clock_timestamp());
+        v_state text;
 BEGIN
   IF a.account_id = p_to THEN
     PERFORM platform_refuse('same_account', format('agent %s already belongs to account %s', p_agent, p_to));
@@ -204,14 +225,14 @@ BEGIN
   IF NOT EXISTS (SELECT 1 FROM accounts WHERE id = p_to) THEN
     PERFORM platform_refuse('account_not_found', format('account %s does not exist', p_to));
   END IF;
-  PERFORM agent_switch_period(p_agent, p_to, a.state, v_at);
+  v_state := agent_switch_period(p_agent, p_to, '=', v_at, false);
   UPDATE agents SET account_id = p_to WHERE id = p_agent;
   UPDATE servers SET account_id = p_to WHERE id = a.server_id;
   UPDATE firewalls SET account_id = p_to WHERE server_id = a.server_id;
   UPDATE tunnels SET account_id = p_to WHERE id = a.tunnel_id;
   UPDATE disks SET account_id = p_to WHERE id = a.disk_id;
   PERFORM audit_record(v_at, a.account_id, p_actor, 'agent.transferred', 'agent', p_agent::text,
-    jsonb_build_object('from_account_id', a.account_id, 'to_account_id', p_to, 'state', a.state));
+    jsonb_build_object('from_account_id', a.account_id, 'to_account_id', p_to, 'state', v_state));
   RETURN v_at;
 END $f$;
 
@@ -223,7 +244,7 @@ LANGUAGE plpgsql AS $f$
 DECLARE a agents := agent_lock(p_agent);
         v_at timestamptz := coalesce(p_at, clock_timestamp());
 BEGIN
-  PERFORM agent_switch_period(p_agent, a.account_id, NULL, v_at);
+  PERFORM agent_switch_period(p_agent, a.account_id, NULL, v_at, false);
   DELETE FROM agents WHERE id = p_agent;
   account_id := a.account_id; server_id := a.server_id; tunnel_id := a.tunnel_id; disk_id := a.disk_id; destroyed_at := v_at;
   DELETE FROM servers s WHERE s.id = a.server_id RETURNING s.provider_ref INTO server_ref;
@@ -250,7 +271,7 @@ BEGIN
 END $$;
 
 GRANT SELECT, INSERT, DELETE ON agents TO trust_app;
-GRANT UPDATE (account_id, state, name) ON agents TO trust_app;
+GRANT UPDATE (account_id, name) ON agents TO trust_app;
 GRANT SELECT, INSERT ON agent_state_periods TO trust_app;
 GRANT UPDATE (period) ON agent_state_periods TO trust_app;
 GRANT SELECT ON agent_usage_daily TO trust_app;
@@ -261,7 +282,7 @@ DROP FUNCTION agent_transfer(uuid, uuid, text, timestamptz);
 DROP FUNCTION agent_set_state(uuid, text, text, timestamptz);
 DROP FUNCTION agent_provision(uuid, uuid, text, text, text, jsonb, text, text, uuid, text, uuid, text, uuid, text, integer, text, timestamptz, uuid);
 DROP FUNCTION agent_lock(uuid);
-DROP FUNCTION agent_switch_period(uuid, uuid, text, timestamptz);
+DROP FUNCTION agent_switch_period(uuid, uuid, text, timestamptz, boolean);
 DROP TABLE agent_usage_daily;
 DROP TABLE agent_state_periods;
 DROP FUNCTION book_closed_period();

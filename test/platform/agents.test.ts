@@ -43,8 +43,8 @@ describe('the database enforces the promises', () => {
     const id = await provisionAgent(ctx, { accountId: accounts[0], region: 'us', name: 'owner-of-server' });
     const a = (await admin.query('SELECT * FROM agents WHERE id = $1', [id])).rows[0];
     const insert = (server: string, tunnel: string, disk: string) => admin.query(
-      `INSERT INTO agents (id, account_id, region, name, image_digest, platform_version, server_id, tunnel_id, disk_id, state, provisioned_at)
-       VALUES (gen_random_uuid(), $1, 'us', 'squatter', $2, 'v', $3, $4, $5, 'paused', now())`, [a.account_id, a.image_digest, server, tunnel, disk]);
+      `INSERT INTO agents (id, account_id, region, name, image_digest, platform_version, server_id, tunnel_id, disk_id, provisioned_at)
+       VALUES (gen_random_uuid(), $1, 'us', 'squatter', $2, 'v', $3, $4, $5, now())`, [a.account_id, a.image_digest, server, tunnel, disk]);
     const t2 = (await admin.query(`INSERT INTO tunnels VALUES (gen_random_uuid(), $1, 'us', 'local', 'free-tunnel', now()) RETURNING id`, [a.account_id])).rows[0].id;
     const d2 = (await admin.query(`INSERT INTO disks VALUES (gen_random_uuid(), $1, 'us', 'local', 'free-disk', 10, now()) RETURNING id`, [a.account_id])).rows[0].id;
     await expect(insert(a.server_id, t2, d2)).rejects.toThrow(/agents_server_id_key/);
