@@ -120,7 +120,12 @@ export async function produceOutputs(o: ProduceOptions): Promise<RunOutcome> {
     if (failures.length) notes.push(`not released: the gate failed, ${bundle.catalog.version} was not recorded`);
     else notes.push(recordRelease(o.root, mapping));
   }
-  const changelog = buildChangelog(readReleases(o.root), mapping);
+  const releases = readReleases(o.root);
+  const released = releases.find((r) => r.catalogVersion === mapping.catalogVersion);
+  if (released && released.catalogSha256 !== mapping.catalogSha256) {
+    notes.push(`warning: catalog ${mapping.catalogVersion} was released with other content (controls/releases/${mapping.catalogVersion}.json); bump the version in controls/catalog.yaml before releasing`);
+  }
+  const changelog = buildChangelog(releases, mapping);
   const results = buildResults(bundle, bundleSha256, failures);
 
   const set = new OutputSet(o.outDir);

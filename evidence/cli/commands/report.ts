@@ -5,7 +5,7 @@ import { InputError } from '../../../platform/errors.ts';
 import { verifyBundleBytes } from '../../bundle/verify.ts';
 import { REPO_ROOT } from '../../pipeline.ts';
 import { buildMapping } from '../../mapping/mapping.ts';
-import { buildChangelog, readReleases } from '../../mapping/releases.ts';
+import { buildChangelog, readReleases, type Changelog } from '../../mapping/releases.ts';
 import { renderMarkdown } from '../../report/markdown.ts';
 import { OutputSet } from '../../output/atomic-set.ts';
 
@@ -35,8 +35,12 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(`${r.failures[0]}\nrefusing to render a report from a bundle that does not verify (trust verify ${path.relative(process.cwd(), bundlePath)})\n`);
     return 1;
   }
-  const mapping = buildMapping(r.bundle, r.bundleSha256);
-  const input = { bundle: r.bundle, bundleSha256: r.bundleSha256, generatedAt: new Date(r.statement.predicate.signedAt), changelog: buildChangelog(readReleases(REPO_ROOT), mapping) };
+  // The changelog the run wrote beside the bundle, so the report is the run's own; else recompute.
+  const changelogPath = path.join(path.dirname(bundlePath), 'changelog.json');
+  const changelog: Changelog = existsSync(changelogPath)
+    ? (JSON.parse(readFileSync(changelogPath, 'utf8')) as Changelog)
+    : buildChangelog(readReleases(REPO_ROOT), buildMapping(r.bundle, r.bundleSha256));
+  const input = { bundle: r.bundle, bundleSha256: r.bundleSha256, generatedAt: new Date(r.statement.predicate.signedAt), changelog };
   const set = new OutputSet(path.resolve(v.out ?? path.dirname(bundlePath)));
   set.write('report.md', renderMarkdown(input));
   const { renderPdf } = await import('../../report/pdf.ts');

@@ -1,0 +1,59 @@
+import { openDatabase } from '../../../platform/db/index.ts';
+import { InputError } from '../../../platform/errors.ts';
+import { parseCommand } from '../args.ts';
+
+const spec = {
+  name: 'audit',
+  usage: 'audit <verify|checkpoint> [--full] [--json]',
+  description:
+    'verify: stream the audit hash chain and report the first event that breaks it (exit 1 when broken). By default it starts at ' +
+    'the latest signed checkpoint (checking its Ed25519 signature and that the event still carries the signed hash); --full starts at genesis.\n' +
+    'checkpoint: verify from the latest checkpoint, then sign the chain head with the checkpoint key ' +
+    '(TRUST_CHECKPOINT_KEY, TRUST_CHECKPOINT_KEY_FILE, or a development key under .data/keys).',
+  options: {
+    full: { type: 'boolean', description: 'verify from genesis instead of the latest checkpoint' },
+    json: { type: 'boolean', description: 'print the result as JSON' },
+  },
+  examples: ['npx trust audit verify', 'npx trust audit verify --full --json', 'npx trust audit checkpoint'],
+  allowPositionals: true,
+} as const;
+
+export async function run(argv: string[]): Promise<number> {
+  const args = parseCommand(spec, argv);
+  if (!args) return 0;
+  const [sub, ...rest] = args.positionals;
+  if (rest.length || (sub !== 'verify' && sub !== 'checkpoint')) {
+    throw new InputError(`trust audit: expected "verify" or "checkpoint", got ${sub ? `"${[sub, ...rest].join(' ')}"` : 'nothing'} (see trust audit --help)`);
+  }
+  const db = await openDatabase();
+  try {
+    if (sub === 'checkpoint') {
+      const { createCheckpoint } = await import('../../../platform/audit/checkpoint.ts');
+      const cp = await createCheckpoint({ app: db.pool('app'), reader: db.pool('reader') });
+      if (args.values.json) console.log(JSON.stringify(cp));
+      else if (!cp) console.log('the audit chain is empty: nothing to sign');
+      else console.log(`${cp.created ? 'signed' : 'already signed'} checkpoint at seq ${cp.seq} (hash ${cp.hash}, key ${cp.keyId})`);
+      return 0;
+    }
+    const { verifyChain } = await import('../../../platform/audit/verify.ts');
+    const client = await db.pool('reader').connect();
+    const started = Date.now();
+    try {
+      const r = await verifyChain(client, { from: args.values.full ? 'genesis' : 'checkpoint', ownTransaction: true });
+      const seconds = (Date.now() - started) / 1000;
+      if (args.values.json) {
+        console.log(JSON.stringify({ ...r, seconds }));
+      } else {
+        const from = r.checkpoint ? `checkpoint ${r.checkpoint.seq} (key ${r.checkpoint.keyId}, signature ${r.checkpoint.signatureValid ? 'valid' : 'INVALID'}${r.checkpoint.keyTrusted ? '' : ', key not in the trusted list'})` : 'genesis';
+        console.log(r.ok
+          ? `audit chain intact: ${r.eventsVerified} events verified from ${from} in ${seconds.toFixed(2)}s; head seq ${r.headSeq} hash ${r.headHash}`
+          : `audit chain BROKEN at event ${r.firstBroken!.seq}: ${r.firstBroken!.reason} (verified from ${from})`);
+      }
+      return r.ok ? 0 : 1;
+    } finally {
+      client.release();
+    }
+  } finally {
+    await db.close();
+  }
+}

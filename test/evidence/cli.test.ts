@@ -1,0 +1,89 @@
+/** The verify, diff and report commands through the real `trust` binary. */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const BIN = path.join(ROOT, 'evidence', 'cli', 'bin.mjs');
+const data = mkdtempSync(path.join(os.tmpdir(), 'trust-cli-data-'));
+const env = { ...process.env, TRUST_DATA_DIR: data, TRUST_FIXTURE_ROOT: data, CI: '1' };
+
+function trust(...args: string[]) {
+  return spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', env });
+}
+function fixtureRun(outDir: string, variant: 'ok' | 'broken') {
+  return spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/fixtures/evidence/run-fixture.ts'), outDir, variant], { cwd: ROOT, encoding: 'utf8', env });
+}
+
+let ok: string;
+let broken: string;
+beforeAll(() => {
+  ok = mkdtempSync(path.join(os.tmpdir(), 'trust-cli-ok-'));
+  broken = mkdtempSync(path.join(os.tmpdir(), 'trust-cli-broken-'));
+  expect(fixtureRun(ok, 'ok').status).toBe(0);
+  expect(fixtureRun(broken, 'broken').status).toBe(1);
+}, 120_000);
+
+describe('trust verify', () => {
+  it('exit 0 on a fresh bundle, naming its hash, key and the development-key warning', () => {
+    const r = trust('verify', path.join(ok, 'bundle.json'));
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^verified: bundle\.json sha256 [0-9a-f]{64}\n/);
+    expect(r.stdout).toContain('note: signed with a DEVELOPMENT key');
+  });
+
+  it('exit 1 with one line per failure on a tampered copy; exit 2 when a file is missing', () => {
+    const t = mkdtempSync(path.join(os.tmpdir(), 'trust-cli-tamper-'));
+    for (const f of ['bundle.json', 'bundle.sig.json', 'bundle.pub.pem']) copyFileSync(path.join(ok, f), path.join(t, f));
+    const b = readFileSync(path.join(t, 'bundle.json'));
+    const i = b.indexOf('"holds"') + 2;
+    b[i] = 'x'.charCodeAt(0);
+    writeFileSync(path.join(t, 'bundle.json'), b);
+    const r = trust('verify', path.join(t, 'bundle.json'), '--json');
+    expect(r.status).toBe(1);
+    const j = JSON.parse(r.stdout);
+    expect(j.ok).toBe(false);
+    expect(j.failures[0]).toMatch(/^bundle\.json: SHA-256 [0-9a-f]{64} does not match the signed digest [0-9a-f]{64}$/);
+    expect(j.failures[1]).toMatch(/^bundle\.json: does not match the bundle schema \(\/evaluations\/\d+\/verdict: /);
+    // Another key, given explicitly, is refused.
+    const otherKey = path.join(t, 'other.pub.pem');
+    writeFileSync(otherKey, generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }));
+    const other = trust('verify', path.join(ok, 'bundle.json'), '--key', otherKey);
+    expect(other.status).toBe(1);
+    expect(other.stdout.split('\n').slice(0, 2)).toEqual([
+      expect.stringMatching(/^signature keyid [0-9a-f]{16} does not match the public key \(keyid [0-9a-f]{16}\)$/),
+      'signature: Ed25519 signature over the DSSE payload does not verify with the public key',
+    ]);
+    const missing = trust('verify', path.join(t, 'nope.json'));
+    expect(missing.status).toBe(2);
+    expect(missing.stderr.split('\n').find((l) => l.startsWith('trust verify:'))).toMatch(/nope\.json: cannot read the bundle \(ENOENT\)$/);
+  });
+});
+
+describe('trust diff', () => {
+  it('prints the observed status change between two runs; --json too', () => {
+    const r = trust('diff', path.join(ok, 'mapping.json'), path.join(broken, 'mapping.json'));
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.split('\n').slice(1)).toEqual(['0 added, 0 removed, 0 claimed and 1 observed status changes, 0 mapping changes', '~ tokens_encrypted observed status live -> roadmap', '']);
+    const j = JSON.parse(trust('diff', path.join(ok, 'mapping.json'), path.join(broken, 'mapping.json'), '--json').stdout);
+    expect(j.changes).toEqual([{ kind: 'observed_status', control: 'tokens_encrypted', from: 'live', to: 'roadmap' }]);
+  });
+  it('exit 2 naming the file when an input is not a mapping', () => {
+    const r = trust('diff', path.join(ok, 'results.json'), path.join(broken, 'mapping.json'));
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/results\.json: \/format: .*expected a trust-controls-mapping\/1 file/);
+  });
+});
+
+describe('trust report', () => {
+  it('re-renders report.md byte-identically from the signed bundle alone', () => {
+    const out = mkdtempSync(path.join(os.tmpdir(), 'trust-cli-report-'));
+    const r = trust('report', '--bundle', path.join(ok, 'bundle.json'), '--out', out);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(readFileSync(path.join(out, 'report.md'), 'utf8')).toBe(readFileSync(path.join(ok, 'report.md'), 'utf8'));
+    expect(statSync(path.join(out, 'report.pdf')).size).toBeGreaterThan(5000);
+  });
+});
