@@ -23,7 +23,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!args) return 0;
   const [sub, ...rest] = args.positionals;
   if (rest.length || (sub !== 'verify' && sub !== 'checkpoint')) {
-    throw new InputError(`trust audit: expected "verify" or "checkpoint", got ${sub ? `"${[sub, ...rest].join(' ')}"` : 'nothing'} (see trust audit --help)`);
+    throw new InputError(`expected "verify" or "checkpoint", got ${sub ? `"${[sub, ...rest].join(' ')}"` : 'nothing'} (see trust audit --help)`);
   }
   const db = await openDatabase();
   try {
