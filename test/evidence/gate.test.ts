@@ -124,3 +124,19 @@ describe('the CLI exits 2 with a one-line cause', () => {
     expect((err as Error).message).toMatch(new RegExp(`^controls/catalog/${file.replace('.', '\\.')}:\\d+:\\d+ `));
   });
 });
+
+describe('the gate with a baseline', () => {
+  it('fails when a control observed live in the baseline is not live now, and says so in SARIF', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'trust-gate-root-'));
+    const run = (state: Parameters<typeof fixtureParts>[0], baseline?: ReturnType<typeof JSON.parse>) =>
+      produceOutputs({ root, outDir: mkdtempSync(path.join(os.tmpdir(), 'trust-gate-')), catalog: fixtureCatalog(), parts: fixtureParts(state), now: new Date(), progress: silentProgress, checks: fixtureChecks, oscal: false, baseline });
+    const first = await run({});
+    const baseline = JSON.parse(readFileSync(path.join(first.written.find((w) => w.endsWith('mapping.json'))!), 'utf8'));
+    expect((await run({}, baseline)).exitCode).toBe(0);
+    const bad = await run({ tokensEncrypted: false }, baseline);
+    expect(bad.exitCode).toBe(1);
+    expect(bad.failures.map((f) => f.kind)).toEqual(['regression', 'lost_live']);
+    const sarif = JSON.parse(readFileSync(bad.written.find((w) => w.endsWith('results.sarif'))!, 'utf8'));
+    expect(sarif.runs[0].results.map((r: { ruleId: string }) => r.ruleId)).toEqual(['fixture_flag', 'baseline']);
+  });
+});
