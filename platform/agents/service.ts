@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { PlatformError } from '../errors.ts';
 import { findRegion } from '../config/regions.ts';
 import { serviceTx, requireUuid, timeOf, type PlatformContext } from '../services.ts';
+import { deliverAgentSecrets } from '../secrets/agent-secrets.ts';
 
 /** The image and platform version new agents get (clone moves an agent to another image). */
 export const CURRENT_AGENT_IMAGE = 'sha256:' + '7'.repeat(64);
@@ -90,6 +91,8 @@ async function provisionInTx(
     [a.id, a.accountId, a.region, a.name, a.image, JSON.stringify(a.env), CURRENT_PLATFORM_VERSION, ctx.provider.name,
       serverId, serverRef, tunnelId, tunnelRef, diskId, diskRef, DEFAULT_DISK_GB, ctx.actor, a.at, a.clonedFrom],
   );
+  // Per-agent secrets (platform/secrets): generated, sealed and marked delivered in this transaction.
+  await deliverAgentSecrets(client, { agentId: a.id, accountId: a.accountId });
 }
 
 /** Starts a paused agent on the image, environment and platform version it was provisioned with. */

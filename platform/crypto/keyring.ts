@@ -250,7 +250,15 @@ export function addKeyVersion(): { file: string; version: number } {
   return { file, version };
 }
 
+let cached: Keyring | undefined;
+
+/** The process's keyring, loaded once (what services use when none is passed). */
+export function defaultKeyring(): Keyring {
+  cached ??= loadKeyring();
+  return cached;
+}
+
 /** Non-secret description of the configured keyring. */
-export function describeKeyring(keyring: Keyring = loadKeyring()): KeyringDescription {
+export function describeKeyring(keyring: Keyring = defaultKeyring()): KeyringDescription {
   return keyring.describe();
 }

@@ -5,7 +5,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { openColumn, sealColumn } from '../crypto/column-cipher.ts';
-import { loadKeyring, type Keyring } from '../crypto/keyring.ts';
+import { defaultKeyring, type Keyring } from '../crypto/keyring.ts';
 import { PlatformError } from '../errors.ts';
 
 const TABLE = 'agent_secrets';
@@ -37,7 +37,7 @@ function delivery(values: Record<string, string>): SecretDelivery {
 export async function setAgentSecret(
   client: pg.ClientBase,
   input: { agentId: string; accountId: string; name: string; value: string },
-  keyring: Keyring = loadKeyring(),
+  keyring: Keyring = defaultKeyring(),
 ): Promise<void> {
   if (!NAME_PATTERN.test(input.name)) throw new PlatformError('invalid_secret_name', `secret name "${input.name}" must match ${NAME_PATTERN.source}`);
   if (typeof input.value !== 'string' || input.value.length === 0 || input.value.length > 8192) throw new PlatformError('invalid_secret_value', `secret ${input.name} must be 1..8192 characters`);
@@ -59,7 +59,7 @@ export async function setAgentSecret(
 export async function deliverAgentSecrets(
   client: pg.ClientBase,
   input: { agentId: string; accountId: string; extra?: Record<string, string> },
-  keyring: Keyring = loadKeyring(),
+  keyring: Keyring = defaultKeyring(),
 ): Promise<SecretDelivery> {
   for (const [name, value] of Object.entries(input.extra ?? {})) await setAgentSecret(client, { ...input, name, value }, keyring);
   for (const name of GENERATED_SECRETS) {
