@@ -5,11 +5,14 @@ BEGIN
   RAISE EXCEPTION '%', p_message USING ERRCODE = 'PT001', HINT = p_code;
 END $f$;
 
+-- plpgsql rather than sql: a non-inlinable SQL function is planned at every call,
+-- plpgsql caches the INSERT's plan for the session.
 CREATE FUNCTION audit_record(p_at timestamptz, p_account uuid, p_actor text, p_action text,
-  p_subject_type text, p_subject_id text, p_details jsonb) RETURNS void LANGUAGE sql AS $f$
+  p_subject_type text, p_subject_id text, p_details jsonb) RETURNS void LANGUAGE plpgsql AS $f$
+BEGIN
   INSERT INTO audit_events (occurred_at, account_id, actor, action, subject_type, subject_id, details)
-  VALUES (p_at, p_account, p_actor, p_action, p_subject_type, p_subject_id, p_details)
-$f$;
+  VALUES (p_at, p_account, p_actor, p_action, p_subject_type, p_subject_id, p_details);
+END $f$;
 
 -- One agent = one dedicated server, tunnel and disk (UNIQUE references), an image,
 -- environment and platform version frozen at provisioning, a region fixed for life.
