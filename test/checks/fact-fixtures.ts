@@ -1,0 +1,78 @@
+/** Passing facts for every non-schema collector; tests derive failing variants from them. */
+import type { AuditFacts } from '../../collectors/audit.ts';
+import type { EncryptionFacts } from '../../collectors/encryption.ts';
+import type { RegionsFacts } from '../../collectors/regions.ts';
+import type { PrivacyFacts } from '../../collectors/privacy.ts';
+import type { IdentityFacts } from '../../collectors/identity.ts';
+import type { CodeFacts } from '../../collectors/code.ts';
+import type { ConfigFacts } from '../../collectors/config.ts';
+
+export const audit = (): AuditFacts => ({
+  verification: { mode: 'full', ok: true, eventsVerified: 120, headSeq: 120, firstBroken: null },
+  checkpoint: { seq: 100, keyId: '0123456789abcdef', signatureValid: true, keyTrusted: true, chainVerifiesFromIt: true },
+  checkpoints: 1,
+  events: 120,
+  actions: [{ action: 'agent.provisioned', count: 10 }, { action: 'agent.transferred', count: 2 }],
+  transfers: { events: 2, onBoundary: 2, firstOffBoundarySeq: null },
+});
+
+export const encryption = (): EncryptionFacts => ({
+  config: { file: 'platform/config/encryption.yaml', algorithm: 'AES-256-GCM', nonceBits: 96, ciphertextFormat: 'tev1', ciphertextPattern: '^tev1:', associatedData: 'table/column/row_id' },
+  keyring: { source: 'env', algorithm: 'AES-256-GCM', nonceBits: 96, activeVersion: 2, versions: [{ version: 1, ageDays: 200, active: false }, { version: 2, ageDays: 10, active: true }] },
+  columns: [
+    { table: 'public.oauth_connections', column: 'access_token', rows: 5, values: 5, malformed: 0, lengths: { min: 60, max: 90, avg: 70 }, versions: [{ format: 'tev1', keyVersion: 2, count: 5 }] },
+    { table: 'public.agent_secrets', column: 'ciphertext', rows: 3, values: 3, malformed: 0, lengths: { min: 60, max: 70, avg: 65 }, versions: [{ format: 'tev1', keyVersion: 1, count: 1 }, { format: 'tev1', keyVersion: 2, count: 2 }] },
+  ],
+});
+
+export const regions = (): RegionsFacts => ({
+  config: { file: 'platform/config/regions.ts', regions: [{ id: 'eu', location: 'hel1', priceCell: 'p_eu', products: ['agent', 'vm'] }, { id: 'us', location: 'hil', priceCell: 'p_us', products: ['agent'] }] },
+  database: [{ id: 'eu', location: 'hel1', priceCell: 'p_eu', products: ['agent', 'vm'] }, { id: 'us', location: 'hil', priceCell: 'p_us', products: ['agent'] }],
+  resources: [{ table: 'public.agents', region: 'us', product: 'agent', count: 4 }, { table: 'public.vms', region: 'eu', product: 'vm', count: 2 }],
+  guards: [{ table: 'public.agents', triggers: [{ name: 'agents_region_fixed', function: 'public.reject_region_change', enabled: 'O' }] }],
+});
+
+export const privacy = (): PrivacyFacts => ({
+  retention: {
+    file: 'platform/config/retention.yaml',
+    purgeWithinDays: 30,
+    keptAfterPurge: ['audit_events'],
+    rules: [
+      { table: 'public.admin_access_log', timestampColumn: 'started_at', keepDays: 90, rows: 4, expiredRows: 0 },
+      { table: 'public.sessions', timestampColumn: 'expires_at', keepDays: 30, rows: 9, expiredRows: 0 },
+    ],
+  },
+  deletionRequests: { total: 3, open: 1, overdue: 0, completedLate: 0, maxDaysToComplete: 2.5, dueDateMismatch: 0 },
+  jobs: [{ job: 'retention.sessions', runs: 3, lastStatus: 'succeeded', hoursSinceLastSuccess: 5 }, { job: 'privacy.account_purge', runs: 2, lastStatus: 'succeeded', hoursSinceLastSuccess: 1 }],
+  adminAccessLog: { rows: 4, oldestAgeDays: 30 },
+});
+
+export const identity = (): IdentityFacts => ({
+  passwords: { users: 3, byCost: [{ cost: 12, count: 3 }], notBcrypt: 0 },
+  apiKeys: { keys: 2, sha256Hashes: 2, prefixMatchesTier: 2, byTier: [{ tier: 'read', count: 2 }] },
+  sessions: { sessions: 4, sha256Tokens: 4, maxLifetimeHours: 12 },
+});
+
+export const code = (): CodeFacts => ({
+  root: 'platform',
+  files: 40,
+  ciphers: [{ file: 'platform/crypto/keyring.ts', line: 96, algorithmExpression: 'ALGORITHM', algorithm: 'aes-256-gcm', nonceSource: 'randomBytes', nonceExpression: 'nonce', nonceBytes: 12, setsAad: true }],
+  secretLogging: [],
+  loggingCalls: 7,
+  cookies: [{ file: 'platform/identity/session-cookie.ts', line: 10, kind: 'set_cookie_string', secure: true, httpOnly: true, sameSite: 'Strict' }],
+  secretTableWrites: [{ file: 'platform/oauth/connections.ts', line: 40, table: 'oauth_connections', verb: 'INSERT', importsCrypto: true }],
+  functions: [{ file: 'platform/tools/tool-controls.ts', line: 63, name: 'authorizeToolCall', calls: ['appendAuditEvent', 'withTransaction'] }],
+  mathRandom: [{ file: 'platform/demo/prng.ts', line: 3 }],
+});
+
+export const config = (): ConfigFacts => ({
+  catalogFile: 'controls/catalog.yaml',
+  organisation: {
+    name: 'Harbor Cloud',
+    website: 'https://harborcloud.example',
+    contact: 'security@harborcloud.example',
+    disclosure: { contact: 'security@harborcloud.example', acknowledgementBusinessDays: 2, fixTargetDays: { critical: 7, high: 30, medium: 90, low: 180 }, coordinatedDisclosureDays: 90, policyUrl: '/security/disclosure', preferredLanguages: ['en'] },
+    subprocessors: [{ name: 'Example Hosting', purpose: 'compute and storage', location: 'EU', data: null }],
+  },
+  configFiles: [],
+});
