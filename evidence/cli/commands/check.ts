@@ -21,18 +21,18 @@ const spec = {
     '(commit it); it refuses to rewrite a released version whose content differs.',
   ].join('\n'),
   options: {
-    json: { type: 'boolean', description: 'Print results JSON on stdout (human text goes to stderr)' },
-    baseline: { type: 'string', description: 'A previous mapping.json: live controls must stay live' },
-    out: { type: 'string', description: 'Output directory (default out/)' },
-    'full-audit': { type: 'boolean', description: 'Verify the whole audit hash chain, not only since the last checkpoint' },
-    release: { type: 'boolean', description: 'Record controls/releases/<catalog version>.json when the gate passes' },
+    json: { type: 'boolean' as const, description: 'Print results JSON on stdout (human text goes to stderr)' },
+    baseline: { type: 'string' as const, description: 'A previous mapping.json: live controls must stay live' },
+    out: { type: 'string' as const, description: 'Output directory (default out/)' },
+    'full-audit': { type: 'boolean' as const, description: 'Verify the whole audit hash chain, not only since the last checkpoint' },
+    release: { type: 'boolean' as const, description: 'Record controls/releases/<catalog version>.json when the gate passes' },
   },
   examples: [
     'npx trust check',
     'npx trust check --json --out /tmp/evidence > results.json',
     'npx trust check --baseline controls/releases/1.0.0.json',
   ],
-} as const;
+};
 
 export async function run(argv: string[]): Promise<number> {
   const args = parseCommand(spec, argv);

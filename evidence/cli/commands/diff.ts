@@ -12,10 +12,10 @@ const spec = {
     'and observed status changes, criteria added or removed per control, mapping file versions.',
     'Exit 0 (whether or not anything changed), 2 unreadable input.',
   ].join('\n'),
-  options: { json: { type: 'boolean', description: 'Print the diff as JSON' } },
+  options: { json: { type: 'boolean' as const, description: 'Print the diff as JSON' } },
   examples: ['npx trust diff controls/releases/1.0.0.json out/mapping.json', 'npx trust diff old/mapping.json out/mapping.json --json'],
   allowPositionals: true,
-} as const;
+};
 
 export async function run(argv: string[]): Promise<number> {
   const args = parseCommand(spec, argv);

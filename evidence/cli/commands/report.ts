@@ -17,11 +17,11 @@ const spec = {
     'The bundle is verified first (envelope and key beside it); the generation time is the signing time.',
   ].join('\n'),
   options: {
-    bundle: { type: 'string', description: 'The bundle to render (default out/bundle.json)' },
-    out: { type: 'string', description: 'Where to write the reports (default: the bundle\'s directory)' },
+    bundle: { type: 'string' as const, description: 'The bundle to render (default out/bundle.json)' },
+    out: { type: 'string' as const, description: 'Where to write the reports (default: the bundle\'s directory)' },
   },
   examples: ['npx trust report', 'npx trust report --bundle /tmp/audit/bundle.json --out /tmp/audit'],
-} as const;
+};
 
 export async function run(argv: string[]): Promise<number> {
   const args = parseCommand(spec, argv);

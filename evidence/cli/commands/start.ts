@@ -23,11 +23,11 @@ const spec = {
     'Exit code as for `trust check` (0 every claim holds, 1 a claim does not hold, 2 bad input or environment).',
   ].join('\n'),
   options: {
-    out: { type: 'string', description: 'Output directory (default out/)' },
-    'full-audit': { type: 'boolean', description: 'Verify the whole audit hash chain' },
+    out: { type: 'string' as const, description: 'Output directory (default out/)' },
+    'full-audit': { type: 'boolean' as const, description: 'Verify the whole audit hash chain' },
   },
   examples: ['npm start', 'DATABASE_URL=postgres://admin:pw@127.0.0.1:5432/trust npx trust start'],
-} as const;
+};
 
 async function importIfPresent<T>(rel: string): Promise<T | null> {
   const file = path.join(REPO_ROOT, rel);

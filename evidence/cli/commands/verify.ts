@@ -15,12 +15,12 @@ const spec = {
     'Prints one line per failure. Exit 0 verified, 1 verification failed, 2 unreadable input.',
   ].join('\n'),
   options: {
-    key: { type: 'string', description: 'Public key PEM to verify with (default: bundle.pub.pem beside the bundle)' },
-    json: { type: 'boolean', description: 'Print the result as JSON' },
+    key: { type: 'string' as const, description: 'Public key PEM to verify with (default: bundle.pub.pem beside the bundle)' },
+    json: { type: 'boolean' as const, description: 'Print the result as JSON' },
   },
   examples: ['npx trust verify out/bundle.json', 'npx trust verify evidence/bundle.json --key harbor-signing.pub.pem --json'],
   allowPositionals: true,
-} as const;
+};
 
 function read(file: string, what: string): Buffer {
   try {
