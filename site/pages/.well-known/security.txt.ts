@@ -21,7 +21,7 @@ export const GET: APIRoute = () => {
     `Expires: ${expires.toISOString().replace(/\.\d{3}Z$/, 'Z')}`,
     `Preferred-Languages: ${d.preferredLanguages.join(', ')}`,
     `Canonical: ${site}/.well-known/security.txt`,
-    `Policy: ${site}/vulnerability-disclosure/`,
+    `Policy: ${d.policyUrl}`,
     '',
   ];
   return new Response(lines.join('\n'), { headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
