@@ -17,7 +17,11 @@ export const GENESIS_HASH = Buffer.alloc(32);
 export interface VerifyOptions {
   /** 'checkpoint' starts at the latest signed checkpoint (falls back to genesis when none). */
   from?: 'genesis' | 'checkpoint';
-  /** Public keys trusted for checkpoints; default: the configured signing key, if any. */
+  /**
+   * Public keys trusted for checkpoints; default: the configured signing key, if any.
+   * With no trusted key at all, a checkpoint is checked against the public key stored
+   * with it and reported as `keyTrusted: false`.
+   */
   trustedKeys?: KeyObject[];
   /** Wrap the run in its own READ ONLY REPEATABLE READ transaction (for a client not already in one). */
   ownTransaction?: boolean;
@@ -84,6 +88,8 @@ async function run(client: pg.ClientBase, opts: VerifyOptions): Promise<VerifyRe
       checkpoint = { seq, keyId: cp.key_id, signatureValid, keyTrusted: Boolean(trustedKey) };
       const base = { eventsVerified: 0, headSeq: seq, headHash: hashHex, checkpoint };
       if (!signatureValid) return { ok: false, ...base, firstBroken: { seq, reason: `checkpoint at seq ${seq} has an invalid signature (key ${cp.key_id})` } };
+      // With a trust list, a checkpoint under any other key proves nothing (anyone can sign their own).
+      if (trusted.length && !trustedKey) return { ok: false, ...base, firstBroken: { seq, reason: `checkpoint at seq ${seq} is signed by key ${cp.key_id}, which is not trusted` } };
       if (!cp.event_hash) return { ok: false, ...base, firstBroken: { seq, reason: `checkpoint at seq ${seq} names an event that does not exist` } };
       if (!(cp.event_hash as Buffer).equals(cp.hash)) return { ok: false, ...base, firstBroken: { seq, reason: `event ${seq} no longer has the hash its signed checkpoint recorded` } };
       startSeq = seq;

@@ -150,7 +150,7 @@ describe('hash chain', () => {
     expect(again.firstBroken).toEqual({ seq: 8, reason: 'expected event 7, found 8: events are missing or reordered' });
   });
 
-  it('refuses to sign a broken chain', async () => {
+  it('signs past old damage incrementally, and rejects a checkpoint under an untrusted key', async () => {
     await expect(createCheckpoint({ app: db.pool('app'), reader: db.pool('reader') }, key)).resolves.toBeDefined(); // incremental: damage is before the checkpoint
     const other = generateKeyPairSync('ed25519');
     const r = await (async () => {
@@ -159,5 +159,24 @@ describe('hash chain', () => {
       try { return await verifyChain(c, { from: 'checkpoint', trustedKeys: [other.publicKey], ownTransaction: true }); } finally { await c.end(); }
     })();
     expect(r.checkpoint?.keyTrusted).toBe(false);
+    expect(r.ok).toBe(false);
+    expect(r.firstBroken?.reason).toMatch(/is not trusted/);
+  });
+
+  it('refuses to sign a chain broken after the last checkpoint, and notices a rewritten checkpointed event', async () => {
+    const id = await provisionAgent(ctx, { accountId: accounts[0], region: 'eu', name: 'late' });
+    const seq = Number((await superuser((c) => c.query(`SELECT max(seq) AS m FROM audit_events WHERE subject_id = $1`, [id]))).rows[0].m);
+    await superuser(async (c) => {
+      await c.query(`SET session_replication_role = replica`);
+      await c.query(`UPDATE audit_events SET actor = 'someone-else' WHERE seq = $1`, [seq]);
+    });
+    await expect(createCheckpoint({ app: db.pool('app'), reader: db.pool('reader') }, key)).rejects.toMatchObject({ code: 'audit_chain_broken' });
+    const cpSeq = Number((await superuser((c) => c.query(`SELECT max(seq) AS m FROM audit_checkpoints`))).rows[0].m);
+    await superuser(async (c) => {
+      await c.query(`SET session_replication_role = replica`);
+      await c.query(`UPDATE audit_events SET hash = sha256(hash) WHERE seq = $1`, [cpSeq]);
+    });
+    const r = await verifyAsReader('checkpoint');
+    expect(r.firstBroken).toEqual({ seq: cpSeq, reason: `event ${cpSeq} no longer has the hash its signed checkpoint recorded` });
   });
 });
