@@ -5,6 +5,7 @@
 import type pg from 'pg';
 import type { Database } from '../db/index.ts';
 import type { PlatformContext } from '../services.ts';
+import { coreIIDemo } from './core-ii.ts';
 
 export interface DemoContext {
   db: Database;
@@ -25,4 +26,4 @@ export interface DemoContext {
 
 export type DemoExtension = (ctx: DemoContext) => Promise<void>;
 
-export const demoExtensions: DemoExtension[] = [];
+export const demoExtensions: DemoExtension[] = [coreIIDemo];
