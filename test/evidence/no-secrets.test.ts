@@ -70,6 +70,18 @@ beforeAll(async () => {
     secrets[`keyring key ${v} (hex)`] = Buffer.from(k, 'base64').toString('hex');
   }
 
+  // Every secret the demo itself stored encrypted (OAuth tokens, agent secrets...), decrypted.
+  const { loadEncryptionConfig } = await import('../../platform/crypto/encrypted-columns.ts');
+  const scan = new pg.Client({ connectionString: db.adminUrl });
+  await scan.connect();
+  let n = 0;
+  for (const col of loadEncryptionConfig().columns) {
+    const rows = (await scan.query<{ id: string; ct: string }>(`SELECT ${col.row_id_column}::text AS id, ${col.column} AS ct FROM ${col.table} WHERE ${col.column} IS NOT NULL`)).rows;
+    for (const r of rows) secrets[`demo ${col.table}.${col.column} #${n++}`] = keyring.decrypt(r.ct, { table: col.table, column: col.column, rowId: r.id });
+  }
+  await scan.end();
+  expect(n).toBeGreaterThan(50);
+
   // The real run: catalog, collectors, evaluation, every output.
   const { loadCatalogFrom, produceOutputs } = await import('../../evidence/pipeline.ts');
   const { runCollectors } = await import('../../collectors/run.ts');
@@ -92,6 +104,16 @@ describe('no secret value in any output', () => {
     const names = files(outDir).map((f) => path.relative(outDir, f));
     for (const f of ['bundle.json', 'bundle.sig.json', 'report.md', 'report.pdf', 'results.json', 'results.sarif', 'junit.xml', 'mapping.json', 'changelog.json']) expect(names).toContain(f);
     expect(Object.keys(secrets).length).toBeGreaterThan(10);
+  });
+
+  it('no output carries the shape of a secret: API keys, virtual keys, bcrypt hashes, ciphertexts, demo passphrases and tokens', () => {
+    const SHAPES = [/hck_(read|manage|admin)_[0-9a-f]{16,}/, /hcv_[0-9a-f]{16,}/, /\$2[aby]\$\d\d\$[./A-Za-z0-9]{20,}/, /tev1:\d+:[A-Za-z0-9+/=]{16,}/, /demo [A-Za-z0-9_-]{12} passphrase/, /demo-(access|refresh)-[0-9a-f]{8}/];
+    const hits: string[] = [];
+    for (const file of files(outDir)) {
+      const text = readFileSync(file).toString('latin1');
+      for (const re of SHAPES) if (re.test(text)) hits.push(`${path.relative(outDir, file)}: ${re} (${re.exec(text)![0].slice(0, 12)}...)`);
+    }
+    expect(hits).toEqual([]);
   });
 
   it('no output contains a secret, as bytes or as extracted PDF text', () => {
