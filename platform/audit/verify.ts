@@ -103,7 +103,7 @@ async function run(client: pg.ClientBase, opts: VerifyOptions): Promise<VerifyRe
   let prevHex = prev.toString('hex');
   let verified = 0;
   let firstBroken: VerifyResult['firstBroken'];
-  let carry = Buffer.allocUnsafe(1 << 16);
+  let carry: Buffer = Buffer.allocUnsafe(1 << 16);
   let carryLen = 0;
 
   const line = (buf: Buffer, start: number, end: number): void => {
@@ -183,7 +183,7 @@ async function run(client: pg.ClientBase, opts: VerifyOptions): Promise<VerifyRe
 function append(carry: Buffer, used: number, src: Buffer, from: number, to: number): Buffer {
   const need = used + (to - from);
   if (need > carry.length) {
-    const bigger = Buffer.allocUnsafe(Math.max(need, carry.length * 2));
+    const bigger: Buffer = Buffer.allocUnsafe(Math.max(need, carry.length * 2));
     carry.copy(bigger, 0, 0, used);
     carry = bigger;
   }

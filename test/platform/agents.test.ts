@@ -87,9 +87,9 @@ describe('typed errors write nothing', () => {
   for (const [name, code, call] of cases) {
     it(name, async () => {
       const before = await snapshot();
-      const err = await call().catch((e) => e);
+      const err: unknown = await call().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(PlatformError);
-      expect(err.code).toBe(code);
+      expect((err as PlatformError).code).toBe(code);
       expect(await snapshot()).toEqual(before);
     });
   }
@@ -102,9 +102,9 @@ describe('typed errors write nothing', () => {
       [() => stopAgent(ctx, id), 'invalid_state'],
       [() => transferAgent(ctx, id, '00000000-0000-4000-8000-000000000001'), 'account_not_found'],
     ] as const) {
-      const err = await call().catch((e) => e);
+      const err: unknown = await call().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(PlatformError);
-      expect(err.code).toBe(code);
+      expect((err as PlatformError).code).toBe(code);
     }
     expect(await snapshot()).toEqual(before);
   });

@@ -11,16 +11,17 @@ const spec = {
     'checkpoint: verify from the latest checkpoint, then sign the chain head with the checkpoint key ' +
     '(TRUST_CHECKPOINT_KEY, TRUST_CHECKPOINT_KEY_FILE, or a development key under .data/keys).',
   options: {
-    full: { type: 'boolean', description: 'verify from genesis instead of the latest checkpoint' },
-    json: { type: 'boolean', description: 'print the result as JSON' },
+    full: { type: 'boolean' as const, description: 'verify from genesis instead of the latest checkpoint' },
+    json: { type: 'boolean' as const, description: 'print the result as JSON' },
   },
   examples: ['npx trust audit verify', 'npx trust audit verify --full --json', 'npx trust audit checkpoint'],
   allowPositionals: true,
-} as const;
+};
 
 export async function run(argv: string[]): Promise<number> {
   const args = parseCommand(spec, argv);
   if (!args) return 0;
+  const values = args.values as { full?: boolean; json?: boolean };
   const [sub, ...rest] = args.positionals;
   if (rest.length || (sub !== 'verify' && sub !== 'checkpoint')) {
     throw new InputError(`expected "verify" or "checkpoint", got ${sub ? `"${[sub, ...rest].join(' ')}"` : 'nothing'} (see trust audit --help)`);
@@ -30,7 +31,7 @@ export async function run(argv: string[]): Promise<number> {
     if (sub === 'checkpoint') {
       const { createCheckpoint } = await import('../../../platform/audit/checkpoint.ts');
       const cp = await createCheckpoint({ app: db.pool('app'), reader: db.pool('reader') });
-      if (args.values.json) console.log(JSON.stringify(cp));
+      if (values.json) console.log(JSON.stringify(cp));
       else if (!cp) console.log('the audit chain is empty: nothing to sign');
       else console.log(`${cp.created ? 'signed' : 'already signed'} checkpoint at seq ${cp.seq} (hash ${cp.hash}, key ${cp.keyId})`);
       return 0;
@@ -39,9 +40,9 @@ export async function run(argv: string[]): Promise<number> {
     const client = await db.pool('reader').connect();
     const started = Date.now();
     try {
-      const r = await verifyChain(client, { from: args.values.full ? 'genesis' : 'checkpoint', ownTransaction: true });
+      const r = await verifyChain(client, { from: values.full ? 'genesis' : 'checkpoint', ownTransaction: true });
       const seconds = (Date.now() - started) / 1000;
-      if (args.values.json) {
+      if (values.json) {
         console.log(JSON.stringify({ ...r, seconds }));
       } else {
         const from = r.checkpoint ? `checkpoint ${r.checkpoint.seq} (key ${r.checkpoint.keyId}, signature ${r.checkpoint.signatureValid ? 'valid' : 'INVALID'}${r.checkpoint.keyTrusted ? '' : ', key not in the trusted list'})` : 'genesis';

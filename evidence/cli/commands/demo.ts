@@ -10,12 +10,12 @@ const spec = {
     'transfers, clones, destroys, plain VMs with firewalls, and signed audit checkpoints. Scale 1 is 100 agents and ~10,000 audit ' +
     'events; scale 100 is 10,000 agents and over 1,000,000 events. Runs are reproducible for a given seed and scale.',
   options: {
-    scale: { type: 'string', default: '1', description: 'Size multiplier (1-1000)' },
-    seed: { type: 'string', default: '1', description: 'PRNG seed; a new seed adds another independent data set' },
-    workers: { type: 'string', default: '3', description: 'Concurrent database connections (1-8)' },
+    scale: { type: 'string' as const, default: '1', description: 'Size multiplier (1-1000)' },
+    seed: { type: 'string' as const, default: '1', description: 'PRNG seed; a new seed adds another independent data set' },
+    workers: { type: 'string' as const, default: '3', description: 'Concurrent database connections (1-8)' },
   },
   examples: ['npx trust demo', 'npx trust demo --scale 100', 'npx trust demo --seed 2'],
-} as const;
+};
 
 function intOption(name: string, value: string, min: number, max: number): number {
   const n = Number(value);
@@ -26,9 +26,10 @@ function intOption(name: string, value: string, min: number, max: number): numbe
 export async function run(argv: string[]): Promise<number> {
   const args = parseCommand(spec, argv);
   if (!args) return 0;
-  const scale = intOption('scale', String(args.values.scale), 1, 1000);
-  const seed = intOption('seed', String(args.values.seed), 0, 2 ** 31 - 1);
-  const workers = intOption('workers', String(args.values.workers), 1, 8);
+  const values = args.values as { scale: string; seed: string; workers: string };
+  const scale = intOption('scale', values.scale, 1, 1000);
+  const seed = intOption('seed', values.seed, 0, 2 ** 31 - 1);
+  const workers = intOption('workers', values.workers, 1, 8);
   const { runDemo } = await import('../../../platform/demo/run.ts');
   const db = await openDatabase();
   const tty = process.stderr.isTTY;
