@@ -22,16 +22,16 @@ export async function run(argv: string[]): Promise<number> {
   const args = parseCommand(spec, argv);
   if (!args) return 0;
   const [sub, ...rest] = args.positionals;
-  if (rest.length) throw new InputError(`trust keys: unexpected argument "${rest[0]}" (see trust keys --help)`);
+  if (rest.length) throw new InputError(`unexpected argument "${rest[0]}" (see trust keys --help)`);
   const { loadKeyring, addKeyVersion } = await import('../../../platform/crypto/keyring.ts');
   if (sub === 'add') {
     const { file, version } = addKeyVersion();
     console.log(`added key version ${version} to ${file} and made it active; run \`trust keys rotate\` to re-encrypt existing ciphertexts`);
     return 0;
   }
-  if (sub !== 'status' && sub !== 'rotate') throw new InputError(`trust keys: expected a subcommand status, rotate or add, got "${sub ?? ''}" (see trust keys --help)`);
+  if (sub !== 'status' && sub !== 'rotate') throw new InputError(`expected a subcommand status, rotate or add, got "${sub ?? ''}" (see trust keys --help)`);
   const batch = Number(args.values.batch);
-  if (!Number.isInteger(batch) || batch < 1 || batch > 50_000) throw new InputError(`trust keys: --batch: expected an integer from 1 to 50000, got "${String(args.values.batch)}"`);
+  if (!Number.isInteger(batch) || batch < 1 || batch > 50_000) throw new InputError(`--batch: expected an integer from 1 to 50000, got "${String(args.values.batch)}"`);
   const keyring = loadKeyring();
   const { openDatabase } = await import('../../../platform/db/index.ts');
   const { loadEncryptionConfig } = await import('../../../platform/crypto/encrypted-columns.ts');
