@@ -141,6 +141,7 @@ describe('key rotation', () => {
     expect(stale).toBeLessThan(2 * CONNECTIONS);
     const again = await rotateKeys(pool, k3, { batchSize: 2000 });
     expect(again.rotated).toBe(stale);
+    console.log(`rotation without clients: ${again.rotated} ciphertexts in ${again.seconds.toFixed(2)} s = ${Math.round(again.rowsPerSecond)} /s`);
     expect(await staleCount(3)).toBe(0);
     const runs = await adminQuery(db, `SELECT status FROM job_runs WHERE job = 'keys.rotate' ORDER BY id`);
     expect(runs.map((r) => r.status)).toEqual(['succeeded', 'failed', 'succeeded']);
