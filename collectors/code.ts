@@ -47,7 +47,7 @@ export type CodeFacts = z.output<typeof CodeFactsSchema>;
 export const SECRET_TABLES = ['oauth_connections', 'agent_secrets'];
 const SECRET_WRITE = new RegExp(`\\b(INSERT\\s+INTO|UPDATE)\\s+(?:public\\.)?(${SECRET_TABLES.join('|')})\\b`, 'gi');
 const SECRET_NAME = /(^|_)(password|passwd|passphrase|secret|token|tokens|api_?key|private_?key|refresh|access_token|ciphertext|plaintext|credentials?)($|_)/;
-const NOT_SECRET = /(^|_)(hash|hashes|digest|prefix|hint|id|ids|count|length|len|name|names|type|kind|status|version|expires|expiry|at|url|ttl|days|hours|seconds|pattern|format|column|table)$/;
+const NOT_SECRET = /(^|_)(hash|hashes|digest|prefix|hint|id|ids|count|length|len|name|names|type|kind|status|version|expires|expiry|at|url|ttl|days|hours|seconds|pattern|format|column|table|failed|failures|failure|succeeded|success|outcome|outcomes|result|results|total|rotated|refreshed)$/;
 const LOGGER = /^(console\.(log|info|warn|error|debug|trace)|(\w+\.)*(logger|log)\.(info|warn|error|debug|trace|fatal|log)|log|warn|process\.(stderr|stdout)\.write|(opts|options|ctx)\.(log|warn|progress))$/;
 
 function snake(name: string): string {
@@ -64,14 +64,14 @@ export async function scanCode(root: string, dir = 'platform'): Promise<CodeFact
   const { ts } = await import('ts-morph');
   const paths = listTs(path.join(root, dir));
   const facts: CodeFacts = { root: dir, files: paths.length, ciphers: [], secretLogging: [], loggingCalls: 0, cookies: [], secretTableWrites: [], functions: [], mathRandom: [] };
-  type N = import('typescript').Node;
+  type N = import('ts-morph').ts.Node;
 
   for (const abs of paths) {
     const file = path.relative(root, abs).split(path.sep).join('/');
     const sf = ts.createSourceFile(abs, readFileSync(abs, 'utf8'), ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
     const lineOf = (n: N) => sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1;
     const text = (n: N) => n.getText(sf);
-    const decls = new Map<string, import('typescript').VariableDeclaration[]>();
+    const decls = new Map<string, import('ts-morph').ts.VariableDeclaration[]>();
     const importsCrypto = sf.statements.some((st) => ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier) && st.moduleSpecifier.text.startsWith('.') &&
       path.relative(root, path.resolve(path.dirname(abs), st.moduleSpecifier.text)).split(path.sep).join('/').startsWith('platform/crypto/'));
     const isFn = (n: N) => ts.isFunctionDeclaration(n) || ts.isMethodDeclaration(n) || ts.isArrowFunction(n) || ts.isFunctionExpression(n);
@@ -85,9 +85,9 @@ export async function scanCode(root: string, dir = 'platform'): Promise<CodeFact
     };
     const literal = (n: N): string | null => { const r = resolve(n); return ts.isStringLiteralLike(r) ? r.text : null; };
     const numberOf = (n: N): number | null => { const r = resolve(n); return ts.isNumericLiteral(r) ? Number(r.text) : null; };
-    const calls: import('typescript').CallExpression[] = [];
+    const calls: import('ts-morph').ts.CallExpression[] = [];
     const strings: N[] = [];
-    const objects: import('typescript').ObjectLiteralExpression[] = [];
+    const objects: import('ts-morph').ts.ObjectLiteralExpression[] = [];
     const walk = (n: N): void => {
       if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name)) decls.set(n.name.text, [...(decls.get(n.name.text) ?? []), n]);
       else if (ts.isCallExpression(n)) calls.push(n);

@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { isMap, isSeq, LineCounter, parseAllDocuments, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
 import { defineCollector } from './types.ts';
 import { byKey } from './sort.ts';
@@ -34,6 +35,39 @@ function resourceLine(text: string, address: string): number | null {
   for (const p of patterns) {
     const m = p.exec(text);
     if (m) return text.slice(0, m.index).split('\n').length + (m[0].startsWith('\n') ? 1 : 0);
+  }
+  return null;
+}
+
+/**
+ * Addresses in YAML artifacts, resolved structurally so that a comment or a value that
+ * merely mentions the name does not count:
+ * `Kind/name` (a Kubernetes-style document), `key/value` (a list item such as a Falco
+ * `rule:`), or a dotted path of keys (`sources.platform_cli_log`).
+ */
+function yamlResourceLine(text: string, address: string): number | null {
+  const counter = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter: counter });
+  if (!Array.isArray(docs)) return null;
+  const lineOf = (n: YamlNode | null | undefined) => (n?.range ? counter.linePos(n.range[0]).line : null);
+  const slash = address.indexOf('/');
+  for (const doc of docs) {
+    if (doc.errors.length) continue;
+    const root = doc.contents;
+    if (slash > 0) {
+      const [head, value] = [address.slice(0, slash), address.slice(slash + 1)];
+      if (isMap(root) && doc.get('kind') === head && doc.getIn(['metadata', 'name']) === value) return lineOf(root);
+      if (isSeq(root)) {
+        for (const item of root.items) if (isMap(item) && (item.get(head) as unknown) === value) return lineOf(item as YamlNode);
+      }
+    } else if (address.includes('.')) {
+      const keys = address.split('.');
+      if (doc.hasIn(keys)) {
+        const parent = keys.length > 1 ? doc.getIn(keys.slice(0, -1), true) : root;
+        const pair = isMap(parent) ? parent.items.find((p) => (p.key as { value?: unknown } | null)?.value === keys.at(-1)) : undefined;
+        return lineOf(pair?.key as YamlNode | undefined) ?? lineOf(root);
+      }
+    }
   }
   return null;
 }
@@ -78,7 +112,10 @@ export default defineCollector({
         continue;
       }
       if (a.resource) {
-        const line = resourceLine(readFileSync(abs, 'utf8'), a.resource);
+        const text = readFileSync(abs, 'utf8');
+        // A structural YAML address must resolve structurally; plain words fall back to a text search.
+        const structural = /\.ya?ml$/.test(a.file) && /[./]/.test(a.resource);
+        const line = structural ? yamlResourceLine(text, a.resource) : resourceLine(text, a.resource);
         out.push(line ? { ...base, found: true, line, missing: null } : { ...base, found: false, line: null, missing: `${a.file} does not declare ${a.resource}` });
         continue;
       }

@@ -48,12 +48,14 @@ export function outcomeText(r: RunOutcome, root: string): string {
   const lines: string[] = [];
   const s = r.results.summary;
   if (r.failures.length) {
-    lines.push(r.failures[0].message);
+    // One line with the cause first (what CI logs show), then every failure with its details.
+    const more = r.failures.length > 1 ? ` (and ${r.failures.length - 1} more below)` : '';
+    lines.push(`FAILED: ${r.failures[0].message}${more}`);
     for (const f of r.failures) {
       lines.push(`  ${f.message}`);
       for (const d of f.details) lines.push(`      ${d}`);
     }
-    lines.push(`FAILED: ${r.failures.length} claim(s) do not hold`);
+    lines.push(`${r.failures.length} claim(s) do not hold`);
   } else {
     lines.push(`ok: all ${s.controls} claims hold (${s.claimed.live ?? 0} live, ${s.claimed.designed ?? 0} designed, ${s.claimed.roadmap ?? 0} roadmap)`);
   }

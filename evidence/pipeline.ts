@@ -163,7 +163,8 @@ async function writeOscalIfPresent(set: OutputSet, bundle: Bundle, envelope: Env
   const mod = (await import(pathToFileURL(file).href)) as { writeOscal?: (outDir: string, bundle: Bundle, envelope: Envelope) => Promise<unknown> | unknown };
   if (typeof mod.writeOscal !== 'function') return 'OSCAL skipped: evidence/oscal/index.ts does not export writeOscal';
   progress.start('oscal');
-  await mod.writeOscal(set.staging, bundle, envelope);
+  // out/oscal/: the documents link to ../bundle.json and ../bundle.sig.json.
+  await mod.writeOscal(path.join(set.staging, 'oscal'), bundle, envelope);
   progress.done('oscal');
   return '';
 }

@@ -7,7 +7,7 @@ export interface CommandSpec<O extends NonNullable<ParseArgsConfig['options']>> 
   usage: string;
   description: string;
   options: O;
-  examples: string[];
+  examples: readonly string[];
   allowPositionals?: boolean;
 }
 

@@ -231,9 +231,11 @@ export async function renderPdf(input: ReportInput): Promise<Buffer> {
   }
 
   // Reserve the table of contents: one line per section and control.
-  const tocLines = 8 + fws.length + views.length;
-  const perPage = Math.floor((doc.page.height - MARGIN * 2 - FOOTER - 40) / 15);
-  const tocPages = Math.ceil(tocLines / perPage);
+  const tocLines = 7 + fws.length + views.length;
+  // The same arithmetic as the TOC writer below: 15 pt per line, the first page starts under its title.
+  const perPage = Math.floor((doc.page.height - MARGIN - FOOTER - MARGIN) / 15);
+  const firstPage = perPage - 3;
+  const tocPages = tocLines <= firstPage ? 1 : 1 + Math.ceil((tocLines - firstPage) / perPage);
   const tocStart = w.currentPage() + 1;
   for (let i = 0; i < tocPages; i++) doc.addPage();
   doc.addPage();
@@ -342,7 +344,7 @@ export async function renderPdf(input: ReportInput): Promise<Buffer> {
   for (const t of w.toc) {
     if (ty + 15 > doc.page.height - MARGIN - FOOTER) {
       tocPage++;
-      if (tocPage >= tocEnd) break;
+      if (tocPage >= tocEnd) throw new Error('table of contents overflowed its reserved pages');
       doc.switchToPage(tocPage);
       ty = MARGIN;
     }

@@ -106,7 +106,7 @@ export async function startEmbedded(opts: { root?: string; onLog?: (m: string) =
   const dbDir = path.join(root, 'pg');
   const password = adminPassword(root);
   const port = await freePort();
-  const log = opts.onLog ?? (() => {});
+  const log = (m: unknown): void => opts.onLog?.(m instanceof Error ? m.message : String(m));
   const pg = new EmbeddedPostgres({
     databaseDir: dbDir,
     port,

@@ -21,8 +21,15 @@ export type RoleKind = keyof typeof ROLES;
  * that can reach the admin URL computes the same password without storing it.
  * Anyone holding the admin URL already has full control, so nothing is lost.
  */
+/**
+ * Role passwords are derived from the cluster's admin credentials and address, not from
+ * the database in the URL: roles are cluster-wide, so opening a second database on the
+ * same cluster must not change them.
+ */
 export function rolePassword(adminUrl: string, role: RoleKind): string {
-  return createHmac('sha256', adminUrl).update(`trust-role:${role}`).digest('base64url');
+  const u = new URL(adminUrl);
+  const clusterKey = `${u.protocol}//${u.username}:${u.password}@${u.hostname}:${u.port}`;
+  return createHmac('sha256', clusterKey).update(`trust-role:${role}`).digest('base64url');
 }
 
 export function roleUrl(adminUrl: string, role: RoleKind, database?: string): string {

@@ -385,3 +385,11 @@ describe('the check registry', () => {
     expect(ids.filter((id) => !tested.has(id))).toEqual([]);
   });
 });
+
+describe('secret-named values (code collector heuristic)', () => {
+  it('flags secrets, not counters or outcomes named after them', async () => {
+    const { secretNamed } = await import('../../collectors/code.ts');
+    for (const n of ['refreshToken', 'accessToken', 'password', 'apiKey', 'clientSecret', 'ciphertext', 'plaintext']) expect(secretNamed(n), n).toBe(true);
+    for (const n of ['refreshFailed', 'tokenHash', 'apiKeyId', 'passwordHash', 'tokenCount', 'secretName', 'refreshed', 'tokenExpiresAt']) expect(secretNamed(n), n).toBe(false);
+  });
+});

@@ -11,7 +11,7 @@ const spec = {
     'The CI gate. Loads the controls catalog, collects evidence from the platform, evaluates every',
     'control and writes, as one set, to the output directory: bundle.json, bundle.sig.json,',
     'bundle.pub.pem, mapping.json, changelog.json, results.json, junit.xml, results.sarif,',
-    'report.md, report.pdf (and OSCAL when available).',
+    'report.md, report.pdf and oscal/ (OSCAL 1.2.1 documents).',
     '',
     'Exit codes: 0 every claim holds; 1 a claim does not hold (regression, unsupported claim, or',
     'a baseline violation); 2 bad input or environment (invalid catalog, unreachable database).',

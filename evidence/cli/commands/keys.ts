@@ -21,6 +21,7 @@ const spec = {
 export async function run(argv: string[]): Promise<number> {
   const args = parseCommand(spec, argv);
   if (!args) return 0;
+  const values = args.values as { batch: string; json: boolean };
   const [sub, ...rest] = args.positionals;
   if (rest.length) throw new InputError(`unexpected argument "${rest[0]}" (see trust keys --help)`);
   const { loadKeyring, addKeyVersion } = await import('../../../platform/crypto/keyring.ts');
@@ -30,8 +31,8 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (sub !== 'status' && sub !== 'rotate') throw new InputError(`expected a subcommand status, rotate or add, got "${sub ?? ''}" (see trust keys --help)`);
-  const batch = Number(args.values.batch);
-  if (!Number.isInteger(batch) || batch < 1 || batch > 50_000) throw new InputError(`--batch: expected an integer from 1 to 50000, got "${String(args.values.batch)}"`);
+  const batch = Number(values.batch);
+  if (!Number.isInteger(batch) || batch < 1 || batch > 50_000) throw new InputError(`--batch: expected an integer from 1 to 50000, got "${String(values.batch)}"`);
   const keyring = loadKeyring();
   const { openDatabase } = await import('../../../platform/db/index.ts');
   const { loadEncryptionConfig } = await import('../../../platform/crypto/encrypted-columns.ts');
@@ -49,7 +50,7 @@ export async function run(argv: string[]): Promise<number> {
         counts.push({ table: col.table, column: col.column, by_version: Object.fromEntries(r.rows.map((x) => [x.v, Number(x.n)])) });
       }
       const description = keyring.describe();
-      if (args.values.json) {
+      if (values.json) {
         console.log(JSON.stringify({ keyring: description, columns: counts }, null, 2));
         return 0;
       }

@@ -91,7 +91,7 @@ export async function run(argv: string[]): Promise<number> {
     `  reports:  ${rel('report.md')}, ${rel('report.pdf')}`,
     `  mapping:  ${rel('mapping.json')}, changelog ${rel('changelog.json')}`,
     `  CI:       ${rel('results.json')}, ${rel('junit.xml')}, ${rel('results.sarif')}`,
-    outcome.notes.some((n) => n.startsWith('OSCAL skipped')) ? '  OSCAL:    not written (OSCAL writer not present)' : `  OSCAL:    ${rel('assessment-results.json')}, ${rel('component-definition.json')}, ${rel('mapping-*.json')}`,
+    outcome.notes.some((n) => n.startsWith('OSCAL skipped')) ? '  OSCAL:    not written (OSCAL writer not present)' : `  OSCAL:    ${rel('oscal/assessment-results.json')}, ${rel('oscal/component-definition.json')}, ${rel('oscal/mapping-*.json')}`,
     `  ${siteLine}`,
     '',
   ].join('\n'));
