@@ -1,7 +1,8 @@
 /**
- * End to end: build the site once from the fixture evidence (test/fixtures/site/out,
- * or TRUST_SITE_TEST_BUNDLE to point at a real out/bundle.json), serve it on
- * localhost and drive Debian's chromium through it.
+ * End to end: build the site once from evidence the real pipeline makes for this run
+ * (test/fixtures/site/make-fixture.ts: demo platform, committed catalog, collectors,
+ * signed outputs), or from TRUST_SITE_TEST_BUNDLE (e.g. out/bundle.json) when set,
+ * serve it on localhost and drive Debian's chromium through it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
@@ -12,12 +13,14 @@ import type { Browser, Page } from 'playwright-core';
 import { buildSite, type BuildSiteResult } from '../../evidence/site/build.ts';
 import { BundleSchema, type Bundle } from '../../evidence/types.ts';
 import { launchChromium, resolveStatic, serveStatic } from './harness.ts';
+import { makeSiteEvidence } from '../fixtures/site/make-fixture.ts';
 
-const BUNDLE = path.resolve(process.env.TRUST_SITE_TEST_BUNDLE ?? 'test/fixtures/site/out/bundle.json');
-const SOURCE_DIR = path.dirname(BUNDLE);
+let BUNDLE: string;
+let SOURCE_DIR: string;
 const AXE = readFileSync(path.resolve('node_modules/axe-core/axe.min.js'), 'utf8');
 
 let outDir: string;
+let evidenceDir: string | undefined;
 let result: BuildSiteResult;
 let bundle: Bundle;
 let server: Awaited<ReturnType<typeof serveStatic>>;
@@ -25,18 +28,26 @@ let browser: Browser;
 let pages: string[]; // URL paths of every HTML page, e.g. `/controls/x/`
 
 beforeAll(async () => {
+  if (process.env.TRUST_SITE_TEST_BUNDLE) BUNDLE = path.resolve(process.env.TRUST_SITE_TEST_BUNDLE);
+  else {
+    evidenceDir = mkdtempSync(path.join(os.tmpdir(), 'trust-site-evidence-'));
+    BUNDLE = path.join(evidenceDir, 'bundle.json');
+    await makeSiteEvidence(evidenceDir);
+  }
+  SOURCE_DIR = path.dirname(BUNDLE);
   outDir = mkdtempSync(path.join(os.tmpdir(), 'trust-site-'));
   bundle = BundleSchema.parse(JSON.parse(readFileSync(BUNDLE, 'utf8')));
   result = await buildSite({ bundlePath: BUNDLE, outDir });
   pages = Object.keys(result.bytes).map((f) => '/' + f.replace(/index\.html$/, ''));
   server = await serveStatic(outDir);
   browser = await launchChromium();
-}, 240_000);
+}, 600_000);
 
 afterAll(async () => {
   await browser?.close();
   await server?.close();
   if (outDir) rmSync(outDir, { recursive: true, force: true });
+  if (evidenceDir) rmSync(evidenceDir, { recursive: true, force: true });
 });
 
 /** Visits a page, collecting console errors, page errors and failed same-origin requests. */
