@@ -71,7 +71,7 @@ describe('the gate on a real database', () => {
       const bad = await gate(out);
       expect(bad.exitCode).toBe(1);
       expect(outcomeText(bad, ROOT).split('\n')[0]).toBe(
-        'regression: audit_events_append_only: check fixture_schema_trigger_enabled failed: Trigger `audit_events_no_update` on `public.audit_events` is disabled. [observed: enabled: D] (trigger:public.audit_events.audit_events_no_update)',
+        'FAILED: regression: audit_events_append_only: check fixture_schema_trigger_enabled failed: Trigger `audit_events_no_update` on `public.audit_events` is disabled. [observed: enabled: D] (trigger:public.audit_events.audit_events_no_update)',
       );
       const junit = readFileSync(path.join(out, 'junit.xml'), 'utf8');
       expect(junit.match(/<testcase /g)).toHaveLength(5);

@@ -93,7 +93,7 @@ export async function populateAccount(db: Database, accountId: string, keyring: 
   }
   await withTransaction(pool, { accounts: [accountId] }, async (c) => {
     await c.query(`SELECT agent_set_state($1, 'running', 'test', clock_timestamp())`, [agentId]);
-    await c.query(`SELECT agent_set_state($1, 'paused', 'test', clock_timestamp() + interval '1 second')`, [agentId]);
+    await c.query(`SELECT agent_set_state($1, 'paused', 'test', clock_timestamp() + interval '1 millisecond')`, [agentId]);
     await c.query(
       `SELECT vm_provision($1, $2, 'eu', 'vm', 'debian-12', 'local', $3, $4, '[{"protocol":"tcp","port_from":22}]'::jsonb, 'test', clock_timestamp())`,
       [randomUUID(), accountId, randomUUID(), `local-${randomBytes(6).toString('hex')}`],
