@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { createTestDatabase } from '../helpers/db.ts';
-import { openDatabase, type Database } from '../../platform/db/index.ts';
+import type { Database } from '../../platform/db/index.ts';
 import { runDemo } from '../../platform/demo/run.ts';
 import { loadCatalog } from '../../controls/loader.ts';
 import { runCollectors } from '../../collectors/run.ts';
@@ -100,24 +100,8 @@ const BREAKS: Break[] = [
   { control: 'account_data_exportable', how: 'export stops deriving its tables', code: { file: 'privacy/export.ts', edit: (t) => t.replaceAll('accountTables(', 'Array.of(') }, origin: 'function:platform/privacy/export.ts#exportAccount' },
 ];
 
-async function cloneDemo(): Promise<Database & { drop(): Promise<void> }> {
-  const name = `trust_test_brk_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: demo.adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name} TEMPLATE ${demo.name}`);
-  await admin.end();
-  const u = new URL(demo.adminUrl);
-  u.pathname = '/' + name;
-  const db = await openDatabase({ adminUrl: u.toString() });
-  return Object.assign(db, {
-    async drop() {
-      await db.close();
-      const c = new pg.Client({ connectionString: demo.adminUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  });
+function cloneDemo() {
+  return createTestDatabase(demo.name);
 }
 
 function codeCopy(edit: NonNullable<Break['code']>): string {

@@ -11,7 +11,6 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { createTestDatabase } from '../helpers/db.ts';
-import { openDatabase } from '../../platform/db/index.ts';
 import { runDemo } from '../../platform/demo/run.ts';
 import { runCollectors } from '../../collectors/run.ts';
 import { COLLECTORS } from '../../collectors/registry.ts';
@@ -63,24 +62,8 @@ afterAll(async () => {
   await demo?.drop();
 });
 
-async function clone() {
-  const name = `trust_test_gate_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: demo.adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name} TEMPLATE ${demo.name}`);
-  await admin.end();
-  const u = new URL(demo.adminUrl);
-  u.pathname = '/' + name;
-  const db = await openDatabase({ adminUrl: u.toString() });
-  return Object.assign(db, {
-    async drop() {
-      await db.close();
-      const c = new pg.Client({ connectionString: demo.adminUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  });
+function clone() {
+  return createTestDatabase(demo.name);
 }
 
 describe('the gate exits 1 on each regression', () => {

@@ -8,9 +8,12 @@ import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import { openDatabase, type Database } from '../../platform/db/index.ts';
 
-export async function createTestDatabase(): Promise<Database & { name: string; drop(): Promise<void> }> {
+export type TestDatabase = Database & { name: string; drop(): Promise<void> };
+
+/** `template`: another test database to copy (a demo-filled one, say) instead of the migrated template. */
+export async function createTestDatabase(template?: string): Promise<TestDatabase> {
   const serverUrl = inject('serverUrl');
-  const TEMPLATE_DB = inject('templateDb');
+  const TEMPLATE_DB = template ?? inject('templateDb');
   const name = `${inject('dbPrefix')}_${randomBytes(5).toString('hex')}`;
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
