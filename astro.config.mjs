@@ -13,8 +13,10 @@ export default defineConfig({
   publicDir: './site/public',
   output: 'static',
   trailingSlash: 'always',
-  build: { format: 'directory', inlineStylesheets: 'always' },
+  build: { format: 'directory', inlineStylesheets: 'never' },
   compressHTML: true,
+  // The pages carry no code blocks: no Shiki highlighter to load and run on every MDX file.
+  markdown: { syntaxHighlight: false },
   devToolbar: { enabled: false },
   integrations: [mdx(), markdownTwins()],
 });

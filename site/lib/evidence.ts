@@ -5,7 +5,7 @@
  * Nothing here computes a status: badges show `evaluation.observed` as written by
  * the engine.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -56,6 +56,10 @@ export interface Evidence {
   /** Signing time from the envelope's statement: when the evidence was last verified. */
   verifiedAt: Date;
   signatureSubjectMatches: boolean;
+  /** SHA-256 of the DER (SPKI) public key in bundle.pub.pem; the envelope's keyid is its first 16 hex digits. */
+  publicKeySha256: string | null;
+  /** keyid of the envelope's first signature. */
+  keyid: string | null;
   changelog: Changelog | null;
   downloads: Download[];
   controls: ControlView[];
@@ -70,6 +74,16 @@ const DESCRIPTIONS: Record<string, string> = {
   'mapping.json': 'Versioned framework mapping: SOC 2 and ISO 27001 criteria to controls.',
   'changelog.json': 'What changed between catalog and mapping versions.',
 };
+
+const OSCAL: Record<string, string> = {
+  'component-definition': 'OSCAL component definition: how the platform implements each control, for GRC tools.',
+  'assessment-results': 'OSCAL assessment results: each control\'s observed status and the findings behind it.',
+};
+function oscalDescription(base: string): string {
+  const fw = base.match(/^mapping-(.+)$/)?.[1];
+  if (fw) return `OSCAL control mapping: ${frameworkShort(fw)} criteria to our controls.`;
+  return OSCAL[base] ?? `OSCAL ${base.replace(/-/g, ' ')} (JSON).`;
+}
 
 function fail(file: string, message: string): never {
   throw new Error(`${file}: ${message}`);
@@ -103,11 +117,7 @@ function listDownloads(dir: string): Download[] {
   return names.map((name) => {
     const source = path.join(dir, name);
     const bytes = readFileSync(source);
-    const base = path.basename(name, '.json');
-    return {
-      name, source, bytes: bytes.length, sha256: sha256(bytes),
-      description: DESCRIPTIONS[name] ?? `OSCAL ${base.replace(/-/g, ' ')} (JSON).`,
-    };
+    return { name, source, bytes: bytes.length, sha256: sha256(bytes), description: DESCRIPTIONS[name] ?? oscalDescription(path.basename(name, '.json')) };
   });
 }
 
@@ -136,6 +146,15 @@ export function loadEvidence(bundlePath: string): Evidence {
   if (Number.isNaN(verifiedAt.getTime())) fail(sigPath, `/payload/predicate/signedAt "${statement.predicate.signedAt}" is not a date`);
   const bundleSha256 = sha256(raw);
   const signatureSubjectMatches = statement.subject.some((s) => s.digest.sha256 === bundleSha256);
+  const pemPath = path.join(dir, 'bundle.pub.pem');
+  let publicKeySha256: string | null = null;
+  if (existsSync(pemPath)) {
+    try {
+      publicKeySha256 = sha256(createPublicKey(readFileSync(pemPath)).export({ type: 'spki', format: 'der' }));
+    } catch (e) {
+      fail(pemPath, `not a public key (${(e as Error).message.split('\n')[0]})`);
+    }
+  }
 
   const changelogPath = path.join(dir, 'changelog.json');
   const changelog = existsSync(changelogPath) ? parseWith(ChangelogSchema, readJson(changelogPath), changelogPath) : null;
@@ -158,7 +177,7 @@ export function loadEvidence(bundlePath: string): Evidence {
   }).sort((a, b) => a.control.id.localeCompare(b.control.id));
 
   return {
-    bundlePath: abs, dir, bundle, bundleSha256, verifiedAt, signatureSubjectMatches, changelog,
+    bundlePath: abs, dir, bundle, bundleSha256, verifiedAt, signatureSubjectMatches, publicKeySha256, keyid: envelope.signatures[0]!.keyid ?? null, changelog,
     downloads: listDownloads(dir), controls, byId: new Map(controls.map((c) => [c.control.id, c])),
   };
 }
@@ -205,4 +224,11 @@ export function frameworkShort(id: string, name = id): string {
 export function inlineMarkdown(s: string): string {
   const esc = s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
   return esc.replace(/`([^`]+)`/g, '<code>$1</code>');
+}
+
+/** An identifier such as `trigger:public.audit_events.audit_events_no_change`, escaped, with
+ *  line-break opportunities after its separators, so it wraps at a dot, not mid-word. */
+export function breakable(s: string): string {
+  const esc = s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return esc.replace(/([.:/])(?=.)/g, '$1<wbr>');
 }
