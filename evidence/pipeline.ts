@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import type { Catalog } from '../controls/types.ts';
 import type { CheckDefinition } from '../controls/checks/types.ts';
 import type { Database } from '../platform/db/index.ts';
@@ -78,7 +78,7 @@ export interface ProduceOptions {
   release?: boolean;
   /** Check registry to evaluate with (defaults to the registry). */
   checks?: CheckDefinition[];
-  /** Write OSCAL when evidence/oscal/index.ts provides writeOscal (default true). */
+  /** Write the OSCAL documents to <out>/oscal/ (default true). */
   oscal?: boolean;
 }
 
@@ -146,7 +146,7 @@ export async function produceOutputs(o: ProduceOptions): Promise<RunOutcome> {
     const { renderPdf } = await import('./report/pdf.ts');
     set.write('report.pdf', await renderPdf(reportInput));
     o.progress.done('render', 'bundle, signature, mapping, changelog, junit, sarif, results, report.md, report.pdf');
-    if (o.oscal !== false) notes.push(await writeOscalIfPresent(set, bundle, envelope, o.progress));
+    if (o.oscal !== false) await writeOscalInto(set, bundle, envelope, o.progress);
     set.adoptAll();
     crashPoint('before-commit');
     const written = set.commit().map((e) => path.join(o.outDir, e));
@@ -157,16 +157,12 @@ export async function produceOutputs(o: ProduceOptions): Promise<RunOutcome> {
   }
 }
 
-async function writeOscalIfPresent(set: OutputSet, bundle: Bundle, envelope: Envelope, progress: Progress): Promise<string> {
-  const file = path.join(REPO_ROOT, 'evidence', 'oscal', 'index.ts');
-  if (!existsSync(file)) return 'OSCAL skipped: evidence/oscal/index.ts is not present';
-  const mod = (await import(pathToFileURL(file).href)) as { writeOscal?: (outDir: string, bundle: Bundle, envelope: Envelope) => Promise<unknown> | unknown };
-  if (typeof mod.writeOscal !== 'function') return 'OSCAL skipped: evidence/oscal/index.ts does not export writeOscal';
+async function writeOscalInto(set: OutputSet, bundle: Bundle, envelope: Envelope, progress: Progress): Promise<void> {
+  const { writeOscal } = await import('./oscal/index.ts');
   progress.start('oscal');
   // out/oscal/: the documents link to ../bundle.json and ../bundle.sig.json.
-  await mod.writeOscal(path.join(set.staging, 'oscal'), bundle, envelope);
+  await writeOscal(path.join(set.staging, 'oscal'), bundle, envelope);
   progress.done('oscal');
-  return '';
 }
 
 /** Writes controls/releases/<version>.json; refuses to rewrite a released version with other content. */

@@ -1,11 +1,9 @@
 /**
  * `npm start`: the whole job on one machine. Embedded PostgreSQL (or DATABASE_URL),
  * migrations, the demo workload when the platform is empty, then the gate (collect,
- * evaluate, sign, reports, OSCAL) and the site when it is available.
+ * evaluate, sign, reports, OSCAL) and the site when every claim holds.
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Database } from '../../../platform/db/index.ts';
 import { parseCommand } from '../args.ts';
 import { REPO_ROOT } from '../../pipeline.ts';
@@ -19,7 +17,7 @@ const spec = {
     'Runs everything on this machine: starts an embedded PostgreSQL under .data/ unless DATABASE_URL is set,',
     'applies migrations, fills an empty platform with the demo workload, collects evidence, evaluates every',
     'control, writes the signed bundle, mapping, changelog, CI files, report.md, report.pdf and OSCAL to out/,',
-    'builds the security site into dist/ when the site builder is present, and prints where everything is.',
+    'builds the security site into dist/ when every claim holds, and prints where everything is.',
     'Exit code as for `trust check` (0 every claim holds, 1 a claim does not hold, 2 bad input or environment).',
   ].join('\n'),
   options: {
@@ -28,11 +26,6 @@ const spec = {
   },
   examples: ['npm start', 'DATABASE_URL=postgres://admin:pw@127.0.0.1:5432/trust npx trust start'],
 };
-
-async function importIfPresent<T>(rel: string): Promise<T | null> {
-  const file = path.join(REPO_ROOT, rel);
-  return existsSync(file) ? ((await import(pathToFileURL(file).href)) as T) : null;
-}
 
 async function platformIsEmpty(db: Database): Promise<boolean> {
   const r = await db.pool('owner').query<{ n: string }>('SELECT count(*)::text AS n FROM accounts');
@@ -48,14 +41,9 @@ async function prepare(db: Database, progress: Progress): Promise<void> {
     progress.done('demo', 'platform already has data, kept as is');
     return;
   }
-  type DemoModule = { runDemo?: (db: Database, opts: { scale: number; seed: number; log: (l: string) => void; progress?: (done: number, total: number) => void }) => Promise<{ accounts: number; agents: number; auditEvents: number; seconds: number }> };
-  const demo = await importIfPresent<DemoModule>('platform/demo/run.ts');
-  if (!demo?.runDemo) {
-    progress.warn('demo: platform/demo/run.ts does not provide runDemo; collecting from an empty platform');
-    return;
-  }
+  const { runDemo } = await import('../../../platform/demo/run.ts');
   progress.start('demo workload');
-  const s = await demo.runDemo(db, { scale: 1, seed: 1, log: () => {}, progress: (done, total) => progress.start(`demo workload: ${done}/${total} accounts`) });
+  const s = await runDemo(db, { scale: 1, seed: 1, log: () => {}, progress: (done, total) => progress.start(`demo workload: ${done}/${total} accounts`) });
   progress.done('demo', `${s.accounts} accounts, ${s.agents} agents, ${s.auditEvents} audit events in ${s.seconds.toFixed(1)} s`);
   return;
 }
@@ -69,15 +57,14 @@ export async function run(argv: string[]): Promise<number> {
   const t0 = performance.now();
   const outcome = await runGate({ root: REPO_ROOT, outDir, fullAudit: v['full-audit'], progress, prepare: (db) => prepare(db, progress) });
 
-  let siteLine = 'site: not built (the site builder is not present yet)';
-  type SiteModule = { buildSite?: (o: { bundlePath: string; outDir: string }) => Promise<unknown> };
-  const site = (await importIfPresent<SiteModule>('evidence/site/build.ts')) ?? (await importIfPresent<SiteModule>('evidence/site-build.ts'));
-  if (site?.buildSite && outcome.exitCode !== 0) {
+  let siteLine: string;
+  if (outcome.exitCode !== 0) {
     siteLine = 'site: not built: the site is never published while a claim does not hold (fix the findings above, then npx trust site)';
-  } else if (site?.buildSite) {
+  } else {
+    const { buildSite } = await import('../../site/build.ts');
     progress.start('site');
     const dist = path.join(REPO_ROOT, 'dist');
-    await site.buildSite({ bundlePath: path.join(outDir, 'bundle.json'), outDir: dist });
+    await buildSite({ bundlePath: path.join(outDir, 'bundle.json'), outDir: dist });
     progress.done('site', path.relative(process.cwd(), dist) || dist);
     siteLine = `site:     ${path.relative(process.cwd(), dist)}/index.html  (preview: npx astro preview --outDir dist, then open http://localhost:4321/)`;
   }
@@ -91,7 +78,7 @@ export async function run(argv: string[]): Promise<number> {
     `  reports:  ${rel('report.md')}, ${rel('report.pdf')}`,
     `  mapping:  ${rel('mapping.json')}, changelog ${rel('changelog.json')}`,
     `  CI:       ${rel('results.json')}, ${rel('junit.xml')}, ${rel('results.sarif')}`,
-    outcome.notes.some((n) => n.startsWith('OSCAL skipped')) ? '  OSCAL:    not written (OSCAL writer not present)' : `  OSCAL:    ${rel('oscal/assessment-results.json')}, ${rel('oscal/component-definition.json')}, ${rel('oscal/mapping-*.json')}`,
+    `  OSCAL:    ${rel('oscal/assessment-results.json')}, ${rel('oscal/component-definition.json')}, ${rel('oscal/mapping-*.json')}`,
     `  ${siteLine}`,
     '',
   ].join('\n'));
