@@ -129,76 +129,37 @@ const CONSTRAINT_KINDS: Record<string, string> = { p: 'primary_key', u: 'unique'
 const FK_ACTIONS: Record<string, string> = { a: 'no_action', r: 'restrict', c: 'cascade', n: 'set_null', d: 'set_default' };
 const POLICY_COMMANDS: Record<string, string> = { r: 'select', a: 'insert', w: 'update', d: 'delete', '*': 'all' };
 
-const RELATIONS_SQL = `
-SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS kind, pg_get_userbyid(c.relowner) AS owner,
-       c.relispartition AS is_partition, c.relrowsecurity AS rls_enabled, c.relforcerowsecurity AS rls_forced,
-       obj_description(c.oid, 'pg_class') AS comment,
+/*
+ * Two catalog-wide queries (three when `pgmigrations` is readable), never one per table:
+ *
+ * 1. META_SQL: server, database, roles, extensions and functions, as JSON. It also turns
+ *    JIT off for the rest of the transaction (`set_config(..., true)`): the catalog
+ *    estimates for the tables query are far above `jit_above_cost`, and compiling it
+ *    costs more than running it.
+ * 2. tablesSql(): one row per relation, its columns, constraints, indexes, triggers,
+ *    policies and grants aggregated as JSON by set-based joins over the catalogs (one pass
+ *    over pg_attribute, pg_constraint, pg_index, ...; comments by one join on pg_description).
+ *
+ * Definitions come from PostgreSQL's own deparsers (pg_get_constraintdef, pg_get_indexdef,
+ * pg_get_triggerdef, pg_get_expr), except where the catalog columns determine the text
+ * completely: plain-column, non-partial indexes with default operator classes, PRIMARY
+ * KEY / UNIQUE without INCLUDE or NULLS NOT DISTINCT, and foreign keys between tables
+ * the collector reads. Those are assembled here from the same catalog rows, identifiers
+ * quoted by quote_ident() (the deparsers' own quote_identifier), on the server versions
+ * whose deparser output this reproduces (SHORTCUT_VERSIONS); everything else, and every
+ * other version, goes to the deparser. The collector test compares every assembled
+ * definition with the deparser's.
+ */
+
+/** Server versions (server_version_num) whose ruleutils output the shortcuts reproduce. */
+export const SHORTCUT_VERSIONS = { min: 150000, max: 179999 } as const;
+
+const META_SQL = `
+SELECT set_config('jit', 'off', true) AS jit,
+       current_setting('server_version') AS version, current_setting('server_version_num')::int AS version_num,
+       current_database() AS database,
+       coalesce(has_table_privilege(to_regclass('public.pgmigrations'), 'SELECT'), false) AS migrations_readable,
        (SELECT coalesce(json_agg(json_build_object(
-                 'name', a.attname, 'type', format_type(a.atttypid, a.atttypmod), 'notNull', a.attnotnull,
-                 'default', pg_get_expr(d.adbin, d.adrelid), 'comment', col_description(c.oid, a.attnum)) ORDER BY a.attnum), '[]')
-          FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-         WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns,
-       (SELECT coalesce(json_agg(json_build_object(
-                 'grantee', CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(g.grantee) END,
-                 'privilege', g.privilege_type, 'grantable', g.is_grantable)), '[]')
-          FROM aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) g) AS grants,
-       (SELECT coalesce(json_agg(json_build_object(
-                 'name', p.polname, 'permissive', p.polpermissive, 'command', p.polcmd::text,
-                 'roles', (SELECT coalesce(array_agg(x.role ORDER BY x.role), '{}') FROM (SELECT CASE WHEN r = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(r) END AS role FROM unnest(p.polroles) r) x),
-                 'using', pg_get_expr(p.polqual, p.polrelid), 'withCheck', pg_get_expr(p.polwithcheck, p.polrelid))), '[]')
-          FROM pg_policy p WHERE p.polrelid = c.oid) AS policies
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
- WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND ${USER_NAMESPACE} AND ${NOT_EXTENSION_MEMBER('pg_class', 'c')}
- ORDER BY n.nspname, c.relname`;
-
-const CONSTRAINTS_SQL = `
-SELECT n.nspname AS schema, c.relname AS table, con.conname AS name, con.contype::text AS kind,
-       pg_get_constraintdef(con.oid) AS definition,
-       ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(attnum, ord)
-               JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY k.ord)::text[] AS columns,
-       CASE WHEN con.contype = 'f' THEN fn.nspname || '.' || fc.relname END AS ref_table,
-       ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(attnum, ord)
-               JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum ORDER BY k.ord)::text[] AS ref_columns,
-       con.confdeltype::text AS on_delete, con.confupdtype::text AS on_update
-  FROM pg_constraint con
-  JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-  LEFT JOIN pg_class fc ON fc.oid = con.confrelid LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
- WHERE ${USER_NAMESPACE} AND ${NOT_EXTENSION_MEMBER('pg_class', 'c')}
- ORDER BY n.nspname, c.relname, con.conname`;
-
-const INDEXES_SQL = `
-SELECT n.nspname AS schema, t.relname AS table, i.relname AS name, x.indisunique AS unique, x.indisprimary AS primary,
-       x.indpred IS NOT NULL AS partial, pg_get_indexdef(x.indexrelid) AS definition
-  FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
-  JOIN pg_namespace n ON n.oid = t.relnamespace
- WHERE ${USER_NAMESPACE} AND ${NOT_EXTENSION_MEMBER('pg_class', 't')}
- ORDER BY n.nspname, t.relname, i.relname`;
-
-// tgtype bits (pg_trigger.h): 1 row, 2 before, 4 insert, 8 delete, 16 update, 32 truncate, 64 instead.
-const TRIGGERS_SQL = `
-SELECT n.nspname AS schema, c.relname AS table, t.tgname AS name, pn.nspname || '.' || p.proname AS function,
-       t.tgenabled::text AS enabled, t.tgtype::int AS type, t.tgqual IS NOT NULL AS conditional,
-       ARRAY(SELECT a.attname FROM unnest(t.tgattr::int2[]) k(attnum)
-               JOIN pg_attribute a ON a.attrelid = t.tgrelid AND a.attnum = k.attnum ORDER BY a.attname)::text[] AS update_columns,
-       pg_get_triggerdef(t.oid) AS definition
-  FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-  JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace pn ON pn.oid = p.pronamespace
- WHERE NOT t.tgisinternal AND ${USER_NAMESPACE}
- ORDER BY n.nspname, c.relname, t.tgname`;
-
-const FUNCTIONS_SQL = `
-SELECT n.nspname AS schema, p.proname AS name, pg_get_function_identity_arguments(p.oid) AS arguments,
-       CASE WHEN p.prokind IN ('f', 'w') THEN pg_get_function_result(p.oid) END AS returns,
-       l.lanname AS language, pg_get_userbyid(p.proowner) AS owner, p.prosecdef AS security_definer,
-       coalesce(p.proconfig, '{}')::text[] AS config,
-       CASE WHEN l.lanname IN ('sql', 'plpgsql') THEN p.prosrc END AS source
-  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
- WHERE ${USER_NAMESPACE} AND ${NOT_EXTENSION_MEMBER('pg_proc', 'p')}
- ORDER BY n.nspname, p.proname, 3`;
-
-// oid 10 is the bootstrap superuser created by initdb (BOOTSTRAP_SUPERUSERID).
-const ROLES_AND_EXTENSIONS_SQL = `
-SELECT (SELECT coalesce(json_agg(json_build_object(
           'name', r.rolname, 'login', r.rolcanlogin, 'superuser', r.rolsuper, 'bypassRls', r.rolbypassrls,
           'createRole', r.rolcreaterole, 'createDb', r.rolcreatedb, 'replication', r.rolreplication,
           'bootstrap', r.oid = 10,
@@ -206,12 +167,123 @@ SELECT (SELECT coalesce(json_agg(json_build_object(
                              WHERE m.member = r.oid ORDER BY g.rolname)) ORDER BY r.rolname), '[]')
           FROM pg_roles r WHERE r.rolname NOT LIKE 'pg\\_%') AS roles,
        (SELECT coalesce(json_agg(json_build_object('name', e.extname, 'version', e.extversion, 'schema', n.nspname) ORDER BY e.extname), '[]')
-          FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace) AS extensions`;
+          FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace) AS extensions,
+       (SELECT coalesce(json_agg(json_build_object(
+                 'schema', f.schema, 'name', f.name, 'arguments', f.arguments, 'returns', f.returns, 'language', f.language,
+                 'owner', f.owner, 'securityDefiner', f.security_definer, 'config', f.config, 'source', f.source)
+                 ORDER BY f.schema, f.name, f.arguments), '[]')
+          FROM (SELECT n.nspname AS schema, p.proname AS name, pg_get_function_identity_arguments(p.oid) AS arguments,
+                       CASE WHEN p.prokind IN ('f', 'w') THEN pg_get_function_result(p.oid) END AS returns,
+                       l.lanname AS language, pg_get_userbyid(p.proowner) AS owner, p.prosecdef AS security_definer,
+                       coalesce(p.proconfig, '{}')::text[] AS config,
+                       CASE WHEN l.lanname IN ('sql', 'plpgsql') THEN p.prosrc END AS source
+                  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
+                 WHERE ${USER_NAMESPACE} AND ${NOT_EXTENSION_MEMBER('pg_proc', 'p')}) f) AS functions`;
 
-const META_SQL = `
-SELECT current_setting('server_version') AS version, current_setting('server_version_num')::int AS version_num,
-       current_database() AS database,
-       coalesce(has_table_privilege(to_regclass('public.pgmigrations'), 'SELECT'), false) AS migrations_readable`;
+/**
+ * The tables query. Every JSON array below is positional (see the Raw* types); `shortcuts`
+ * enables the assembled definitions (the SQL names catalog columns that exist from 15 on).
+ */
+export function tablesSql(shortcuts: boolean): string {
+  // A definition is left NULL (assembled in introspectSchema) only when `shortcut` holds.
+  const def = (fn: string, shortcut: string) => (shortcuts ? `CASE WHEN ${shortcut} THEN NULL ELSE ${fn} END` : fn);
+  const constraintShortcut = `((con.contype IN ('p', 'u') AND ci.indnatts = ci.indnkeyatts AND NOT ci.indnullsnotdistinct AND 0 < ALL (con.conkey))
+      OR (con.contype = 'f' AND fr.oid IS NOT NULL AND con.confdelsetcols IS NULL AND 0 < ALL (con.conkey) AND 0 < ALL (con.confkey)))`;
+  const indexShortcut = `(i.relkind = 'i' AND x.indexprs IS NULL AND x.indpred IS NULL AND x.indnatts = x.indnkeyatts AND NOT x.indnullsnotdistinct
+      AND i.reloptions IS NULL AND ik.plain AND ik.keys = x.indnkeyatts)`;
+  // Per index: every key column a plain column with its type's default operator class,
+  // the column's collation, default ordering and no operator class options.
+  const indexKeys = shortcuts
+    ? `LEFT JOIN (SELECT k.indexrelid, bool_and(opc.opcdefault AND opc.opcintype = a.atttypid AND (k.coll = 0 OR k.coll = a.attcollation)
+                                         AND k.opt = 0 AND ia.attoptions IS NULL) AS plain, count(*) AS keys
+                    FROM (SELECT x.indexrelid, x.indrelid, u.*
+                            FROM rel JOIN pg_index x ON x.indrelid = rel.oid,
+                                 unnest(x.indkey::int2[], x.indclass::oid[], x.indcollation::oid[], x.indoption::int2[]) WITH ORDINALITY u(attnum, opclass, coll, opt, ord)) k
+                    JOIN pg_opclass opc ON opc.oid = k.opclass
+                    JOIN pg_attribute a ON a.attrelid = k.indrelid AND a.attnum = k.attnum
+                    JOIN pg_attribute ia ON ia.attrelid = k.indexrelid AND ia.attnum = k.ord
+                   GROUP BY k.indexrelid) ik ON ik.indexrelid = x.indexrelid`
+    : '';
+  return `
+WITH rel AS MATERIALIZED (
+  SELECT c.oid, n.nspname, c.relname, c.relkind, c.relowner, c.relispartition, c.relrowsecurity, c.relforcerowsecurity, c.relacl
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+   WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND ${USER_NAMESPACE} AND ${NOT_EXTENSION_MEMBER('pg_class', 'c')}
+)
+SELECT r.nspname AS schema, r.relname AS name, r.relkind::text AS kind, pg_get_userbyid(r.relowner) AS owner,
+       r.relispartition AS is_partition, r.relrowsecurity AS rls_enabled, r.relforcerowsecurity AS rls_forced,
+       td.description AS comment, quote_ident(r.nspname) || '.' || quote_ident(r.relname) AS quoted,
+       cols.j AS columns, cons.j AS constraints, idx.j AS indexes, trg.j AS triggers, pol.j AS policies,
+       (SELECT json_agg(json_build_array(CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(g.grantee) END, g.privilege_type, g.is_grantable))
+          FROM aclexplode(coalesce(r.relacl, acldefault('r', r.relowner))) g) AS grants
+  FROM rel r
+  LEFT JOIN pg_description td ON td.objoid = r.oid AND td.classoid = 'pg_class'::regclass AND td.objsubid = 0
+  LEFT JOIN (SELECT a.attrelid, json_agg(json_build_array(a.attnum, a.attname, quote_ident(a.attname), format_type(a.atttypid, a.atttypmod),
+                      a.attnotnull, pg_get_expr(d.adbin, d.adrelid), cd.description) ORDER BY a.attnum) AS j
+               FROM rel JOIN pg_attribute a ON a.attrelid = rel.oid
+               LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+               LEFT JOIN pg_description cd ON cd.objoid = a.attrelid AND cd.classoid = 'pg_class'::regclass AND cd.objsubid = a.attnum
+              WHERE a.attnum > 0 AND NOT a.attisdropped
+              GROUP BY a.attrelid) cols ON cols.attrelid = r.oid
+  LEFT JOIN (SELECT con.conrelid, json_agg(json_build_array(con.conname, con.contype, ${def('pg_get_constraintdef(con.oid)', constraintShortcut)},
+                      con.conkey,
+                      CASE WHEN 0 > ANY (con.conkey) THEN ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(attnum, ord)
+                        JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY k.ord) END,
+                      CASE WHEN con.contype = 'f' THEN fn.nspname END, CASE WHEN con.contype = 'f' THEN fc.relname END,
+                      CASE WHEN con.contype = 'f' AND fr.oid IS NULL THEN ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(attnum, ord)
+                        JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum ORDER BY k.ord) END,
+                      con.confdeltype, con.confupdtype, con.confkey, ${shortcuts ? `CASE WHEN con.contype = 'f' AND fr.oid IS NOT NULL THEN
+                        CASE WHEN pg_table_is_visible(fc.oid) THEN quote_ident(fc.relname) ELSE quote_ident(fn.nspname) || '.' || quote_ident(fc.relname) END END` : 'NULL'},
+                      con.confmatchtype, con.condeferrable, con.condeferred, con.convalidated) ORDER BY con.conname) AS j
+               FROM rel JOIN pg_constraint con ON con.conrelid = rel.oid
+               LEFT JOIN pg_class fc ON fc.oid = con.confrelid LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
+               LEFT JOIN rel fr ON fr.oid = con.confrelid
+               LEFT JOIN pg_index ci ON ci.indexrelid = con.conindid AND con.contype IN ('p', 'u')
+              GROUP BY con.conrelid) cons ON cons.conrelid = r.oid
+  LEFT JOIN (SELECT x.indrelid, json_agg(json_build_array(i.relname, x.indisunique, x.indisprimary, x.indpred IS NOT NULL,
+                      ${def('pg_get_indexdef(x.indexrelid)', indexShortcut)}, quote_ident(i.relname), quote_ident(am.amname), x.indkey::int2[]) ORDER BY i.relname) AS j
+               FROM rel JOIN pg_index x ON x.indrelid = rel.oid JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_am am ON am.oid = i.relam
+               ${indexKeys}
+              GROUP BY x.indrelid) idx ON idx.indrelid = r.oid
+  LEFT JOIN (SELECT t.tgrelid, json_agg(json_build_array(t.tgname, pn.nspname || '.' || p.proname, t.tgenabled, t.tgtype, t.tgqual IS NOT NULL,
+                      t.tgattr::int2[], pg_get_triggerdef(t.oid)) ORDER BY t.tgname) AS j
+               FROM rel JOIN pg_trigger t ON t.tgrelid = rel.oid JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace pn ON pn.oid = p.pronamespace
+              WHERE NOT t.tgisinternal
+              GROUP BY t.tgrelid) trg ON trg.tgrelid = r.oid
+  LEFT JOIN (SELECT p.polrelid, json_agg(json_build_array(p.polname, p.polpermissive, p.polcmd,
+                      (SELECT coalesce(array_agg(x.role ORDER BY x.role), '{}') FROM (SELECT CASE WHEN r = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(r) END AS role FROM unnest(p.polroles) r) x),
+                      pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid))) AS j
+               FROM rel JOIN pg_policy p ON p.polrelid = rel.oid
+              GROUP BY p.polrelid) pol ON pol.polrelid = r.oid
+ ORDER BY r.nspname, r.relname`;
+}
+
+// Positional rows of the tables query.
+type RawColumn = [attnum: number, name: string, quoted: string, type: string, notNull: boolean, dflt: string | null, comment: string | null];
+type RawConstraint = [
+  name: string, kind: string, definition: string | null, conkey: number[] | null, systemColumns: string[] | null,
+  refSchema: string | null, refTable: string | null, refColumnsOutside: string[] | null, onDelete: string, onUpdate: string,
+  confkey: number[] | null, refQuoted: string | null, match: string, deferrable: boolean, deferred: boolean, validated: boolean,
+];
+type RawIndex = [name: string, unique: boolean, primary: boolean, partial: boolean, definition: string | null, quoted: string, am: string, indkey: number[]];
+type RawTrigger = [name: string, fn: string, enabled: 'O' | 'D' | 'R' | 'A', type: number, conditional: boolean, tgattr: number[] | null, definition: string];
+type RawPolicy = [name: string, permissive: boolean, command: string, roles: string[], using: string | null, withCheck: string | null];
+type RawGrant = [grantee: string, privilege: string, grantable: boolean];
+interface RawTable {
+  schema: string; name: string; kind: string; owner: string; is_partition: boolean; rls_enabled: boolean; rls_forced: boolean;
+  comment: string | null; quoted: string;
+  columns: RawColumn[] | null; constraints: RawConstraint[] | null; indexes: RawIndex[] | null;
+  triggers: RawTrigger[] | null; policies: RawPolicy[] | null; grants: RawGrant[] | null;
+}
+
+// ruleutils.c: pg_get_constraintdef_worker's ON UPDATE / ON DELETE and MATCH words.
+const FK_ACTION_SQL: Record<string, string> = { r: 'RESTRICT', c: 'CASCADE', n: 'SET NULL', d: 'SET DEFAULT' };
+const FK_MATCH_SQL: Record<string, string> = { f: ' MATCH FULL', p: ' MATCH PARTIAL', s: '' };
+
+/** Byte order of UTF-8, as PostgreSQL's "C" collation (the `name` type) sorts. */
+function compareC(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
 
 function decodeTrigger(type: number): Pick<z.output<typeof TriggerSchema>, 'timing' | 'level' | 'events'> {
   const events: ('insert' | 'update' | 'delete' | 'truncate')[] = [];
@@ -228,20 +300,36 @@ function decodeTrigger(type: number): Pick<z.output<typeof TriggerSchema>, 'timi
 
 /** Introspects a database through `sql`; a fixed number of queries whatever its size. */
 export async function introspectSchema(sql: Sql): Promise<SchemaFacts> {
-  const [meta] = await sql<{ version: string; version_num: number; database: string; migrations_readable: boolean }>(META_SQL);
-  const relations = await sql<Record<string, any>>(RELATIONS_SQL);
-  const constraints = await sql<Record<string, any>>(CONSTRAINTS_SQL);
-  const indexes = await sql<Record<string, any>>(INDEXES_SQL);
-  const triggers = await sql<Record<string, any>>(TRIGGERS_SQL);
-  const functions = await sql<Record<string, any>>(FUNCTIONS_SQL);
-  const [re] = await sql<{ roles: z.output<typeof RoleSchema>[]; extensions: { name: string; version: string; schema: string }[] }>(ROLES_AND_EXTENSIONS_SQL);
+  const [meta] = await sql<{
+    version: string; version_num: number; database: string; migrations_readable: boolean;
+    roles: z.output<typeof RoleSchema>[]; extensions: { name: string; version: string; schema: string }[]; functions: FunctionFacts[];
+  }>(META_SQL);
+  const shortcuts = meta.version_num >= SHORTCUT_VERSIONS.min && meta.version_num <= SHORTCUT_VERSIONS.max;
+  const relations = await sql<RawTable & Record<string, unknown>>(tablesSql(shortcuts));
   const migrations = meta.migrations_readable
     ? (await sql<{ name: string }>('SELECT name FROM public.pgmigrations ORDER BY run_on, id')).map((r) => r.name)
     : null;
 
-  const tables = new Map<string, z.output<typeof TableSchema>>();
+  // attnum -> [name, quoted name], per table (schema \0 name), for the columns of
+  // constraints and triggers and the assembled definitions.
+  const attributes = new Map<string, Map<number, RawColumn>>();
   for (const r of relations) {
-    tables.set(`${r.schema}.${r.name}`, {
+    const byNum = new Map<number, RawColumn>();
+    for (const c of r.columns ?? []) byNum.set(c[0], c);
+    attributes.set(`${r.schema}\u0000${r.name}`, byNum);
+  }
+  const names = (byNum: Map<number, RawColumn>, nums: number[] | null, at: 1 | 2): string[] => {
+    const out: string[] = [];
+    for (const n of nums ?? []) {
+      const c = byNum.get(n);
+      if (c) out.push(c[at]);
+    }
+    return out;
+  };
+
+  const tables: TableFacts[] = relations.map((r) => {
+    const byNum = attributes.get(`${r.schema}\u0000${r.name}`)!;
+    return {
       schema: r.schema,
       name: r.name,
       kind: KINDS[r.kind] ?? r.kind,
@@ -249,58 +337,67 @@ export async function introspectSchema(sql: Sql): Promise<SchemaFacts> {
       isPartition: r.is_partition,
       rls: { enabled: r.rls_enabled, forced: r.rls_forced },
       comment: r.comment,
-      columns: r.columns,
-      constraints: [],
-      indexes: [],
-      triggers: [],
-      policies: (r.policies as any[])
-        .map((p) => ({ ...p, command: POLICY_COMMANDS[p.command] ?? p.command }))
-        .sort(byKey((p: { name: string }) => p.name)),
-      grants: (r.grants as z.output<typeof GrantSchema>[]).sort(byKey((g) => `${g.grantee}\u0000${g.privilege}`)),
-    });
-  }
-  for (const r of constraints) {
-    const t = tables.get(`${r.schema}.${r.table}`);
-    if (!t) continue;
-    t.constraints.push({
-      name: r.name,
-      kind: CONSTRAINT_KINDS[r.kind] ?? r.kind,
-      columns: r.columns,
-      definition: r.definition,
-      references: r.kind === 'f' ? { table: r.ref_table, columns: r.ref_columns, onDelete: FK_ACTIONS[r.on_delete] ?? r.on_delete, onUpdate: FK_ACTIONS[r.on_update] ?? r.on_update } : null,
-    });
-  }
-  for (const r of indexes) {
-    tables.get(`${r.schema}.${r.table}`)?.indexes.push({ name: r.name, unique: r.unique, primary: r.primary, partial: r.partial, definition: r.definition });
-  }
-  for (const r of triggers) {
-    tables.get(`${r.schema}.${r.table}`)?.triggers.push({
-      name: r.name,
-      function: r.function,
-      enabled: r.enabled,
-      ...decodeTrigger(r.type),
-      conditional: r.conditional,
-      updateColumns: r.update_columns,
-      definition: r.definition,
-    });
-  }
+      columns: (r.columns ?? []).map((c) => ({ name: c[1], type: c[3], notNull: c[4], default: c[5], comment: c[6] })),
+      constraints: (r.constraints ?? []).map((c) => {
+        const [name, kind, definition, conkey, systemColumns, refSchema, refTable, refColumnsOutside, onDelete, onUpdate, confkey, refQuoted, match, deferrable, deferred, validated] = c;
+        // The referenced table is one the collector reads, or its column names came with the row.
+        const refNum = kind === 'f' ? attributes.get(`${refSchema}\u0000${refTable}`) : undefined;
+        let def = definition;
+        if (def === null) {
+          const cols = names(byNum, conkey, 2).join(', ');
+          if (kind === 'f') {
+            def = `FOREIGN KEY (${cols}) REFERENCES ${refQuoted}(${names(refNum!, confkey, 2).join(', ')})${FK_MATCH_SQL[match]}`;
+            if (FK_ACTION_SQL[onUpdate]) def += ` ON UPDATE ${FK_ACTION_SQL[onUpdate]}`;
+            if (FK_ACTION_SQL[onDelete]) def += ` ON DELETE ${FK_ACTION_SQL[onDelete]}`;
+          } else {
+            def = `${kind === 'p' ? 'PRIMARY KEY' : 'UNIQUE'} (${cols})`;
+          }
+          if (deferrable) def += ' DEFERRABLE';
+          if (deferred) def += ' INITIALLY DEFERRED';
+          if (!validated) def += ' NOT VALID';
+        }
+        return {
+          name,
+          kind: CONSTRAINT_KINDS[kind] ?? kind,
+          columns: systemColumns ?? names(byNum, conkey, 1),
+          definition: def,
+          references: kind === 'f'
+            ? { table: `${refSchema}.${refTable}`, columns: refColumnsOutside ?? names(refNum!, confkey, 1), onDelete: FK_ACTIONS[onDelete] ?? onDelete, onUpdate: FK_ACTIONS[onUpdate] ?? onUpdate }
+            : null,
+        };
+      }),
+      indexes: (r.indexes ?? []).map(([name, unique, primary, partial, definition, quoted, am, indkey]) => ({
+        name,
+        unique,
+        primary,
+        partial,
+        definition: definition ?? `CREATE ${unique ? 'UNIQUE ' : ''}INDEX ${quoted} ON ${r.quoted} USING ${am} (${names(byNum, indkey, 2).join(', ')})`,
+      })),
+      triggers: (r.triggers ?? []).map(([name, fn, enabled, type, conditional, tgattr, definition]) => ({
+        name,
+        function: fn,
+        enabled,
+        ...decodeTrigger(type),
+        conditional,
+        updateColumns: names(byNum, tgattr, 1).sort(compareC),
+        definition,
+      })),
+      policies: (r.policies ?? [])
+        .map(([name, permissive, command, roles, using, withCheck]) => ({ name, permissive, roles, command: POLICY_COMMANDS[command] ?? command, using, withCheck }))
+        .sort(byKey((p) => p.name)),
+      grants: (r.grants ?? [])
+        .map(([grantee, privilege, grantable]) => ({ key: `${grantee}\u0000${privilege}`, grant: { grantee, privilege, grantable } }))
+        .sort(byKey((g) => g.key))
+        .map((g) => g.grant),
+    };
+  });
   return {
     server: { version: meta.version, versionNum: meta.version_num },
     database: meta.database,
-    tables: [...tables.values()],
-    functions: functions.map((f) => ({
-      schema: f.schema,
-      name: f.name,
-      arguments: f.arguments,
-      returns: f.returns,
-      language: f.language,
-      owner: f.owner,
-      securityDefiner: f.security_definer,
-      config: f.config,
-      source: f.source,
-    })),
-    roles: re.roles,
-    extensions: re.extensions,
+    tables,
+    functions: meta.functions,
+    roles: meta.roles,
+    extensions: meta.extensions,
     migrations,
   };
 }
