@@ -1,12 +1,25 @@
 /**
- * Deterministic facts: object keys in code-point order. Arrays keep the order the
+ * Deterministic facts: object keys in code-point order, in place (facts are the run's own). Arrays keep the order the
  * collector gave them (collectors sort their arrays by a natural key: name, file:line).
  */
 export function sortDeep<T>(value: T): T {
-  if (Array.isArray(value)) return value.map((v) => sortDeep(v)) as T;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = sortDeep(value[i]);
+    return value;
+  }
   if (value && typeof value === 'object' && (value as object).constructor === Object) {
+    const obj = value as Record<string, unknown>;
+    const keys = Object.keys(obj);
+    let sorted = true;
+    for (let i = 1; i < keys.length && sorted; i++) sorted = keys[i - 1] < keys[i];
+    // Facts are fresh objects owned by the run, so they are sorted in place; an object
+    // whose keys are already in order (most rows a collector builds) is not copied.
+    if (sorted) {
+      for (const k of keys) obj[k] = sortDeep(obj[k]);
+      return value;
+    }
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value as object).sort()) out[k] = sortDeep((value as Record<string, unknown>)[k]);
+    for (const k of keys.sort()) out[k] = sortDeep(obj[k]);
     return out as T;
   }
   return value;
