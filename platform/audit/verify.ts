@@ -1,15 +1,23 @@
 /**
- * Verifies the audit hash chain by streaming `COPY ... TO STDOUT` and hashing the
- * raw line bytes (see migration 0003: an event's content bytes ARE its COPY text
- * line up to the prev_hash column). No row is parsed into objects; memory stays flat.
+ * Verifies the audit hash chain. Every event's hash is recomputed from its content and
+ * every link (prev_hash = hash of the previous event) is checked, in seq order.
  *
- * Works with any pg client, including the read-only collector role inside a READ
- * ONLY transaction: it only SELECTs and COPYs out, and it restores the session
- * settings it changes.
+ * The content bytes of an event are the PostgreSQL COPY text-format line of its content
+ * columns (migration 0003). Rather than have the server format that text (timestamps,
+ * uuids and two hex-encoded hashes per row cost it more than the whole table scan), we
+ * stream `COPY ... TO STDOUT (FORMAT binary)` and rebuild the text line here, byte for
+ * byte as COPY writes it (see `contentLine`): integers in decimal, the timestamp in ISO
+ * form at UTC with trailing zeros of the fraction dropped, the uuid in lower-case hex,
+ * jsonb as its text (the binary jsonb form is a version byte followed by that text), and
+ * every field with COPY's escapes. No row becomes an object; one scratch buffer is reused,
+ * so memory stays flat in the number of events.
+ *
+ * Works with any pg client, including the read-only collector role inside a READ ONLY
+ * transaction: it only SELECTs and COPYs out, and changes no session setting.
  */
 import type pg from 'pg';
-import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
-import { to as copyTo } from 'pg-copy-streams';
+import crypto, { createPublicKey, type KeyObject } from 'node:crypto';
+import { CopyOut } from './copy-out.ts';
 import { findSigningKey, keyIdOf, verifyCheckpointSignature } from './keys.ts';
 
 export const GENESIS_HASH = Buffer.alloc(32);
@@ -36,157 +44,422 @@ export interface VerifyResult {
   checkpoint?: { seq: number; keyId: string; signatureValid: boolean; keyTrusted: boolean };
 }
 
-// COPY writes a bytea as `\\x` + 64 hex digits: 67 bytes; each follows a tab.
-const HASH_FIELD = 67;
-const TAIL = 2 * (HASH_FIELD + 1);
-const TAB = 9;
-
+/** The columns streamed, in order: the content columns, then prev_hash and hash. */
 export const CHAIN_COPY_SQL = `SELECT seq, occurred_at, account_id, actor, action, subject_type, subject_id, details, prev_hash, hash FROM audit_events`;
+const FIELDS = 10;
+
+const CHECKPOINT_SQL = `SELECT c.seq::text AS seq, c.hash, c.key_id, c.public_key, c.signature, e.hash AS event_hash
+  FROM audit_checkpoints c LEFT JOIN audit_events e ON e.seq = c.seq ORDER BY c.seq DESC LIMIT 1`;
+const HEAD_SQL = `SELECT seq::text AS seq, encode(hash, 'hex') AS hash FROM event_chain_head`;
 
 export async function verifyChain(client: pg.ClientBase, opts: VerifyOptions = {}): Promise<VerifyResult> {
-  if (opts.ownTransaction) await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-  const saved = (await client.query(
-    `SELECT current_setting('TimeZone') AS tz, current_setting('DateStyle') AS ds, current_setting('bytea_output') AS bo`)).rows[0];
-  // Session-level on purpose: SET LOCAL would be a no-op outside a transaction.
-  await client.query(`SELECT set_config('TimeZone', 'UTC', false), set_config('DateStyle', 'ISO, YMD', false), set_config('bytea_output', 'hex', false)`);
+  // One round trip for the transaction, the checkpoint and the stored head. Within a
+  // REPEATABLE READ snapshot the head read first is the head at the end as well.
+  const statements = [
+    ...(opts.ownTransaction ? ['BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY'] : []),
+    ...(opts.from === 'checkpoint' ? [CHECKPOINT_SQL] : []),
+    ...(opts.ownTransaction ? [HEAD_SQL] : []),
+  ];
+  let done = false;
   try {
-    const result = await run(client, opts);
+    const results = statements.length ? ([] as pg.QueryResult[]).concat(await client.query(statements.join(';\n')) as unknown as pg.QueryResult | pg.QueryResult[]) : [];
+    let i = opts.ownTransaction ? 1 : 0;
+    const cp = opts.from === 'checkpoint' ? results[i++].rows[0] : undefined;
+    const head = opts.ownTransaction ? results[i++].rows[0] : undefined;
+    const result = await run(client, opts, cp);
     if (opts.ownTransaction && result.ok) {
-      // Within one snapshot the stored head must be the last event we saw: events
-      // removed from the end of the chain would otherwise go unnoticed.
-      const head = (await client.query('SELECT seq::text AS seq, encode(hash, \'hex\') AS hash FROM event_chain_head')).rows[0];
+      // The stored head must be the last event we saw: events removed from the end of
+      // the chain would otherwise go unnoticed.
       if (head && (Number(head.seq) !== result.headSeq || head.hash !== result.headHash)) {
         result.ok = false;
         result.firstBroken = { seq: result.headSeq + 1, reason: `chain head says seq ${head.seq} but the last event is seq ${result.headSeq}: events are missing at the end` };
       }
     }
+    done = true;
     return result;
   } finally {
-    await client.query(`SELECT set_config('TimeZone', $1, false), set_config('DateStyle', $2, false), set_config('bytea_output', $3, false)`, [saved.tz, saved.ds, saved.bo]);
-    if (opts.ownTransaction) await client.query('COMMIT');
+    if (opts.ownTransaction) {
+      // After a failed statement the transaction is aborted; ROLLBACK ends it either way.
+      await client.query(done ? 'COMMIT' : 'ROLLBACK');
+    }
   }
 }
 
-async function run(client: pg.ClientBase, opts: VerifyOptions): Promise<VerifyResult> {
+interface CheckpointRow { seq: string; hash: Buffer; key_id: string; public_key: string; signature: Buffer; event_hash: Buffer | null }
+
+async function run(client: pg.ClientBase, opts: VerifyOptions, cp: CheckpointRow | undefined): Promise<VerifyResult> {
   let startSeq = 0;
   let prev: Buffer = GENESIS_HASH;
   let checkpoint: VerifyResult['checkpoint'];
-  if (opts.from === 'checkpoint') {
-    const cp = (await client.query(
-      `SELECT c.seq::text AS seq, c.hash, c.key_id, c.public_key, c.signature, e.hash AS event_hash
-         FROM audit_checkpoints c LEFT JOIN audit_events e ON e.seq = c.seq ORDER BY c.seq DESC LIMIT 1`)).rows[0];
-    if (cp) {
-      const seq = Number(cp.seq);
-      const hashHex = (cp.hash as Buffer).toString('hex');
-      const trusted = opts.trustedKeys ?? [findSigningKey()?.publicKey].filter((k): k is KeyObject => Boolean(k));
-      const trustedKey = trusted.find((k) => keyIdOf(k) === cp.key_id);
-      let key = trustedKey;
-      if (!key) {
-        try { key = createPublicKey(cp.public_key); } catch { key = undefined; }
-      }
-      const signatureValid = Boolean(key && keyIdOf(key) === cp.key_id && verifyCheckpointSignature(key, cp.seq, hashHex, cp.signature));
-      checkpoint = { seq, keyId: cp.key_id, signatureValid, keyTrusted: Boolean(trustedKey) };
-      const base = { eventsVerified: 0, headSeq: seq, headHash: hashHex, checkpoint };
-      if (!signatureValid) return { ok: false, ...base, firstBroken: { seq, reason: `checkpoint at seq ${seq} has an invalid signature (key ${cp.key_id})` } };
-      // With a trust list, a checkpoint under any other key proves nothing (anyone can sign their own).
-      if (trusted.length && !trustedKey) return { ok: false, ...base, firstBroken: { seq, reason: `checkpoint at seq ${seq} is signed by key ${cp.key_id}, which is not trusted` } };
-      if (!cp.event_hash) return { ok: false, ...base, firstBroken: { seq, reason: `checkpoint at seq ${seq} names an event that does not exist` } };
-      if (!(cp.event_hash as Buffer).equals(cp.hash)) return { ok: false, ...base, firstBroken: { seq, reason: `event ${seq} no longer has the hash its signed checkpoint recorded` } };
-      startSeq = seq;
-      prev = cp.hash;
+  if (cp) {
+    const seq = Number(cp.seq);
+    const hashHex = cp.hash.toString('hex');
+    const trusted = opts.trustedKeys ?? [findSigningKey()?.publicKey].filter((k): k is KeyObject => Boolean(k));
+    const trustedKey = trusted.find((k) => keyIdOf(k) === cp.key_id);
+    let key = trustedKey;
+    if (!key) {
+      try { key = createPublicKey(cp.public_key); } catch { key = undefined; }
     }
+    const signatureValid = Boolean(key && keyIdOf(key) === cp.key_id && verifyCheckpointSignature(key, cp.seq, hashHex, cp.signature));
+    checkpoint = { seq, keyId: cp.key_id, signatureValid, keyTrusted: Boolean(trustedKey) };
+    const base = { eventsVerified: 0, headSeq: seq, headHash: hashHex, checkpoint };
+    if (!signatureValid) return { ok: false, ...base, firstBroken: { seq, reason: `checkpoint at seq ${seq} has an invalid signature (key ${cp.key_id})` } };
+    // With a trust list, a checkpoint under any other key proves nothing (anyone can sign their own).
+    if (trusted.length && !trustedKey) return { ok: false, ...base, firstBroken: { seq, reason: `checkpoint at seq ${seq} is signed by key ${cp.key_id}, which is not trusted` } };
+    if (!cp.event_hash) return { ok: false, ...base, firstBroken: { seq, reason: `checkpoint at seq ${seq} names an event that does not exist` } };
+    if (!cp.event_hash.equals(cp.hash)) return { ok: false, ...base, firstBroken: { seq, reason: `event ${seq} no longer has the hash its signed checkpoint recorded` } };
+    startSeq = seq;
+    prev = cp.hash;
   }
 
-  const sql = `COPY (${CHAIN_COPY_SQL}${startSeq > 0 ? ` WHERE seq > ${startSeq}` : ''} ORDER BY seq) TO STDOUT`;
-  const stream = client.query(copyTo(sql));
-  let expectedSeq = startSeq + 1;
-  let prevHex = prev.toString('hex');
-  let verified = 0;
-  let firstBroken: VerifyResult['firstBroken'];
-  let carry: Buffer = Buffer.allocUnsafe(1 << 16);
-  let carryLen = 0;
-
-  const line = (buf: Buffer, start: number, end: number): void => {
-    const len = end - start;
-    let seq = 0;
-    let p = start;
-    for (; p < end && buf[p] !== TAB; p++) seq = seq * 10 + (buf[p] - 48);
-    verified++;
-    if (firstBroken) return;
-    if (len < TAIL + 2 || buf[end - TAIL] !== TAB || buf[end - HASH_FIELD - 1] !== TAB) {
-      firstBroken = { seq, reason: `event ${seq} is malformed (hash columns missing)` };
-      return;
-    }
-    if (seq !== expectedSeq) {
-      firstBroken = { seq, reason: `expected event ${expectedSeq}, found ${seq}: events are missing or reordered` };
-      return;
-    }
-    const storedPrev = buf.toString('latin1', end - TAIL + 4, end - HASH_FIELD - 1);
-    const storedHash = buf.toString('latin1', end - HASH_FIELD + 3, end);
-    if (storedPrev !== prevHex) {
-      firstBroken = { seq, reason: `event ${seq} does not point at the hash of event ${seq - 1}` };
-      return;
-    }
-    const h = createHash('sha256');
-    h.update(Buffer.from(storedPrev, 'hex'));
-    h.update(buf.subarray(start, end - TAIL));
-    const computed = h.digest('hex');
-    if (computed !== storedHash) {
-      firstBroken = { seq, reason: `event ${seq} was altered: its content does not match its hash` };
-      return;
-    }
-    prevHex = storedHash;
-    expectedSeq = seq + 1;
-  };
-
-  let lastHashHex = prevHex;
-  let lastSeq = startSeq;
-  const track = (buf: Buffer, start: number, end: number) => {
-    line(buf, start, end);
-    lastHashHex = buf.toString('latin1', end - HASH_FIELD + 3, end);
-    let s = 0;
-    for (let p = start; p < end && buf[p] !== TAB; p++) s = s * 10 + (buf[p] - 48);
-    lastSeq = s;
-  };
-
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    let pos = 0;
-    for (;;) {
-      const nl = chunk.indexOf(10, pos);
-      if (nl < 0) break;
-      if (carryLen === 0) {
-        track(chunk, pos, nl);
-      } else {
-        carry = append(carry, carryLen, chunk, pos, nl);
-        carryLen += nl - pos;
-        track(carry, 0, carryLen);
-        carryLen = 0;
-      }
-      pos = nl + 1;
-    }
-    if (pos < chunk.length) {
-      carry = append(carry, carryLen, chunk, pos, chunk.length);
-      carryLen += chunk.length - pos;
-    }
-  }
+  const sql = `COPY (${CHAIN_COPY_SQL}${startSeq > 0 ? ` WHERE seq > ${startSeq}` : ''} ORDER BY seq) TO STDOUT (FORMAT binary)`;
+  const checker = new ChainChecker(startSeq, prev);
+  await client.query(new CopyOut(sql, (buf, start, end) => checker.feed(buf, start, end))).done;
+  checker.finish();
   return {
-    ok: !firstBroken,
-    eventsVerified: verified,
-    headSeq: lastSeq,
-    headHash: lastHashHex,
-    ...(firstBroken ? { firstBroken } : {}),
+    ok: !checker.firstBroken,
+    eventsVerified: checker.verified,
+    headSeq: checker.lastSeq,
+    headHash: checker.lastHash.toString('hex'),
+    ...(checker.firstBroken ? { firstBroken: checker.firstBroken } : {}),
     ...(checkpoint ? { checkpoint } : {}),
   };
 }
 
-/** Appends src[from, to) to the reused carry buffer, growing it only when a line is longer than ever before. */
-function append(carry: Buffer, used: number, src: Buffer, from: number, to: number): Buffer {
-  const need = used + (to - from);
-  if (need > carry.length) {
-    const bigger: Buffer = Buffer.allocUnsafe(Math.max(need, carry.length * 2));
-    carry.copy(bigger, 0, 0, used);
-    carry = bigger;
+// ---------------------------------------------------------------------------------------
+// The binary COPY stream: an 11-byte signature, flags and header extension, then per row
+// a 16-bit field count and each field as a 32-bit length (-1 for NULL) and its bytes,
+// then a 16-bit -1. Chunks split rows anywhere; an incomplete row waits in `carry`.
+
+const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+const HEADER = SIGNATURE.length + 8;
+const NEEDS_MORE = -1;
+const BACKSLASH = 0x5c;
+const TAB = 0x09;
+/** The letter COPY writes after a backslash for bytes 0x08-0x0d (\b \t \n \v \f \r). */
+const ESCAPE_LETTER = [0x62, 0x74, 0x6e, 0x76, 0x66, 0x72];
+const HEX = Buffer.from('0123456789abcdef', 'latin1');
+const US_PER_DAY = 86_400_000_000;
+/** Days from 1970-01-01 to 2000-01-01, the PostgreSQL timestamp epoch. */
+const PG_EPOCH_DAYS = 10_957;
+
+/**
+ * sha256 of data as a 32-character latin1 string (one char per byte): in one call where
+ * the runtime has crypto.hash (Node >= 20.12). A string result costs far less per call
+ * than a Buffer, and a million calls is the whole budget of a full verification.
+ */
+const sha256Latin1: (data: Buffer) => string = typeof crypto.hash === 'function'
+  ? (data) => crypto.hash('sha256', data, 'binary')
+  : (data) => crypto.createHash('sha256').update(data).digest('binary');
+
+/** Whether the 32-character latin1 digest equals the 32 bytes at buf[p..]. */
+function sameDigest(digest: string, buf: Buffer, p: number): boolean {
+  for (let i = 0; i < 32; i++) if (digest.charCodeAt(i) !== buf[p + i]) return false;
+  return true;
+}
+
+class ChainChecker {
+  verified = 0;
+  lastSeq: number;
+  lastHash: Buffer;
+  firstBroken: VerifyResult['firstBroken'];
+  private expectedSeq: number;
+  /** The stored hash of the previous event (the checkpoint's or genesis at the start). */
+  private prevHash: Buffer;
+  private state: 'header' | 'rows' | 'trailer' = 'header';
+  private carry = Buffer.allocUnsafe(1 << 16);
+  private carryLen = 0;
+  /** prev_hash (32 bytes) followed by the content line: what the event's hash covers. */
+  private out = Buffer.allocUnsafe(1 << 16);
+  private readonly offs = new Int32Array(FIELDS);
+  private readonly lens = new Int32Array(FIELDS);
+
+  constructor(startSeq: number, prev: Buffer) {
+    this.lastSeq = startSeq;
+    this.expectedSeq = startSeq + 1;
+    this.prevHash = Buffer.from(prev);
+    this.lastHash = Buffer.from(prev);
   }
-  src.copy(carry, used, from, to);
-  return carry;
+
+  finish(): void {
+    if (this.state !== 'trailer' || this.carryLen > 0) throw new Error('audit chain COPY stream ended early');
+  }
+
+  /** Consumes chunk[start, n); throws on a stream that is not a binary COPY of the chain's columns. */
+  feed(chunk: Buffer, start: number, n: number): void {
+    let pos = start;
+    if (this.carryLen > 0) {
+      // Complete the pending item with as few bytes of this chunk as it takes.
+      let taken = start;
+      for (;;) {
+        const step = Math.min(n - taken, Math.max(4096, this.carryLen));
+        this.append(chunk, taken, taken + step);
+        taken += step;
+        const end = this.item(this.carry, 0, this.carryLen);
+        if (end !== NEEDS_MORE) {
+          pos = taken - (this.carryLen - end);
+          this.carryLen = 0;
+          break;
+        }
+        if (taken === n) return;
+      }
+    }
+    while (pos < n) {
+      const end = this.item(chunk, pos, n);
+      if (end === NEEDS_MORE) {
+        this.append(chunk, pos, n);
+        return;
+      }
+      pos = end;
+    }
+  }
+
+  private append(src: Buffer, from: number, to: number): void {
+    const need = this.carryLen + (to - from);
+    if (need > this.carry.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(need, this.carry.length * 2));
+      this.carry.copy(bigger, 0, 0, this.carryLen);
+      this.carry = bigger;
+    }
+    src.copy(this.carry, this.carryLen, from, to);
+    this.carryLen = need;
+  }
+
+  /** Consumes one item (header, row or trailer) at buf[pos..end); returns where it ends, or NEEDS_MORE. */
+  private item(buf: Buffer, pos: number, end: number): number {
+    if (this.state === 'header') {
+      if (end - pos < HEADER) return NEEDS_MORE;
+      if (buf.compare(SIGNATURE, 0, SIGNATURE.length, pos, pos + SIGNATURE.length) !== 0) throw new Error('audit chain COPY stream: not a binary COPY signature');
+      const ext = buf.readUInt32BE(pos + SIGNATURE.length + 4);
+      if (end - pos < HEADER + ext) return NEEDS_MORE;
+      this.state = 'rows';
+      return pos + HEADER + ext;
+    }
+    if (this.state === 'trailer') throw new Error('audit chain COPY stream: data after the end marker');
+    if (end - pos < 2) return NEEDS_MORE;
+    const nf = (buf[pos] << 8) | buf[pos + 1];
+    if (nf === 0xffff) {
+      this.state = 'trailer';
+      return pos + 2;
+    }
+    if (nf !== FIELDS) throw new Error(`audit chain COPY stream: ${nf} fields in a row, expected ${FIELDS}`);
+    const { offs, lens } = this;
+    let p = pos + 2;
+    for (let f = 0; f < FIELDS; f++) {
+      if (end - p < 4) return NEEDS_MORE;
+      const len = (buf[p] << 24) | (buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3];
+      p += 4;
+      offs[f] = p;
+      lens[f] = len;
+      if (len > 0) {
+        if (end - p < len) return NEEDS_MORE;
+        p += len;
+      }
+    }
+    this.row(buf);
+    return p;
+  }
+
+  /** One complete row: its fields are at offs/lens in buf. */
+  private row(buf: Buffer): void {
+    const { offs, lens } = this;
+    this.verified++;
+    const seq = lens[0] === 8 ? int64(buf, offs[0]) : NaN;
+    const hashOk = lens[8] === 32 && lens[9] === 32;
+    if (hashOk) copy32(buf, offs[9], this.lastHash);
+    this.lastSeq = seq;
+    if (this.firstBroken) return;
+    if (!hashOk || !(seq >= 1)) {
+      this.firstBroken = { seq, reason: `event ${seq} is malformed (hash columns missing)` };
+      return;
+    }
+    if (seq !== this.expectedSeq) {
+      this.firstBroken = { seq, reason: `expected event ${this.expectedSeq}, found ${seq}: events are missing or reordered` };
+      return;
+    }
+    if (!same32(this.prevHash, buf, offs[8])) {
+      this.firstBroken = { seq, reason: `event ${seq} does not point at the hash of event ${seq - 1}` };
+      return;
+    }
+    const n = this.contentLine(buf);
+    if (n < 0) {
+      this.firstBroken = { seq, reason: `event ${seq} is malformed (a content column has an unexpected binary form)` };
+      return;
+    }
+    if (!sameDigest(sha256Latin1(this.out.subarray(0, n)), buf, offs[9])) {
+      this.firstBroken = { seq, reason: `event ${seq} was altered: its content does not match its hash` };
+      return;
+    }
+    copy32(buf, offs[9], this.prevHash);
+    this.expectedSeq = seq + 1;
+  }
+
+  /**
+   * Writes prev_hash followed by the event's COPY text line (without the newline) into
+   * `out`; returns its length, or -1 when a column's binary form is not what it should be.
+   */
+  private contentLine(buf: Buffer): number {
+    const { offs, lens } = this;
+    let size = 32 + 128;
+    for (let f = 0; f < 8; f++) if (lens[f] > 0) size += 2 * lens[f] + 1;
+    if (size > this.out.length) this.out = Buffer.allocUnsafe(Math.max(size, this.out.length * 2));
+    const out = this.out;
+    copy32(buf, offs[8], out);
+    let o = 32;
+    // seq bigint
+    o = writeDecimal(out, o, int64(buf, offs[0]));
+    out[o++] = TAB;
+    // occurred_at timestamptz
+    if (lens[1] !== 8) return -1;
+    o = writeTimestamp(out, o, buf, offs[1]);
+    if (o < 0) return -1;
+    out[o++] = TAB;
+    // account_id uuid (nullable)
+    if (lens[2] === -1) {
+      out[o++] = BACKSLASH;
+      out[o++] = 0x4e; // N
+    } else {
+      if (lens[2] !== 16) return -1;
+      o = writeUuid(out, o, buf, offs[2]);
+    }
+    // actor, action, subject_type, subject_id: text
+    for (let f = 3; f < 7; f++) {
+      out[o++] = TAB;
+      o = writeText(out, o, buf, offs[f], lens[f]);
+    }
+    out[o++] = TAB;
+    // details jsonb: version 1, then its text form
+    if (lens[7] === -1) return writeText(out, o, buf, 0, -1);
+    if (lens[7] < 1 || buf[offs[7]] !== 1) return -1;
+    return writeText(out, o, buf, offs[7] + 1, lens[7] - 1);
+  }
+}
+
+/** A big-endian int64 as a number (exact up to 2^53). */
+function int64(buf: Buffer, p: number): number {
+  const hi = (buf[p] << 24) | (buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3];
+  const lo = ((buf[p + 4] << 24) | (buf[p + 5] << 16) | (buf[p + 6] << 8) | buf[p + 7]) >>> 0;
+  return hi * 4294967296 + lo;
+}
+
+/** Copies the 32 bytes at src[p..] to the start of dst (a loop: cheaper than Buffer#copy for so few bytes). */
+function copy32(src: Buffer, p: number, dst: Buffer): void {
+  for (let i = 0; i < 32; i++) dst[i] = src[p + i];
+}
+
+/** Whether the first 32 bytes of a equal the 32 bytes at b[p..]. */
+function same32(a: Buffer, b: Buffer, p: number): boolean {
+  for (let i = 0; i < 32; i++) if (a[i] !== b[p + i]) return false;
+  return true;
+}
+
+function writeDecimal(out: Buffer, o: number, v: number): number {
+  if (v < 0) {
+    out[o++] = 0x2d;
+    v = -v;
+  }
+  let width = 1;
+  for (let t = v; t >= 10; t = Math.floor(t / 10)) width++;
+  return writeDigits(out, o, v, width);
+}
+
+function writeDigits(out: Buffer, o: number, v: number, width: number): number {
+  for (let i = o + width - 1; i >= o; i--) {
+    const q = Math.floor(v / 10);
+    out[i] = 48 + (v - q * 10);
+    v = q;
+  }
+  return o + width;
+}
+
+/**
+ * A timestamptz (microseconds since 2000-01-01 UTC) as COPY prints it with TimeZone=UTC
+ * and DateStyle=ISO: `YYYY-MM-DD HH:MM:SS[.ffffff]+00`, trailing zeros of the fraction
+ * dropped. Years 2000-9999 (the table's CHECK); anything else returns -1.
+ */
+function writeTimestamp(out: Buffer, o: number, buf: Buffer, p: number): number {
+  const hi = (buf[p] << 24) | (buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3];
+  const lo = ((buf[p + 4] << 24) | (buf[p + 5] << 16) | (buf[p + 6] << 8) | buf[p + 7]) >>> 0;
+  let days: number;
+  let usOfDay: number;
+  if (hi >= 0 && hi < 1 << 21) {
+    const v = hi * 4294967296 + lo; // < 2^53: exact
+    days = Math.floor(v / US_PER_DAY);
+    usOfDay = v - days * US_PER_DAY;
+  } else {
+    const v = BigInt.asIntN(64, buf.readBigInt64BE(p));
+    if (v < 0n) return -1;
+    days = Number(v / BigInt(US_PER_DAY));
+    usOfDay = Number(v % BigInt(US_PER_DAY));
+  }
+  // Civil date from days since 1970-01-01 (H. Hinnant's algorithm), proleptic Gregorian.
+  const z = days + PG_EPOCH_DAYS + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  if (year < 2000 || year > 9999) return -1;
+  const secs = Math.floor(usOfDay / 1_000_000);
+  let frac = usOfDay - secs * 1_000_000;
+  o = writeDigits(out, o, year, 4);
+  out[o++] = 0x2d;
+  o = writeDigits(out, o, month, 2);
+  out[o++] = 0x2d;
+  o = writeDigits(out, o, day, 2);
+  out[o++] = 0x20;
+  o = writeDigits(out, o, Math.floor(secs / 3600), 2);
+  out[o++] = 0x3a;
+  o = writeDigits(out, o, Math.floor(secs / 60) % 60, 2);
+  out[o++] = 0x3a;
+  o = writeDigits(out, o, secs % 60, 2);
+  if (frac > 0) {
+    out[o++] = 0x2e;
+    let width = 6;
+    while (frac % 10 === 0) {
+      frac /= 10;
+      width--;
+    }
+    o = writeDigits(out, o, frac, width);
+  }
+  out[o++] = 0x2b;
+  out[o++] = 0x30;
+  out[o++] = 0x30;
+  return o;
+}
+
+function writeUuid(out: Buffer, o: number, buf: Buffer, p: number): number {
+  for (let i = 0; i < 16; i++) {
+    if (i === 4 || i === 6 || i === 8 || i === 10) out[o++] = 0x2d;
+    const b = buf[p + i];
+    out[o++] = HEX[b >> 4];
+    out[o++] = HEX[b & 15];
+  }
+  return o;
+}
+
+/** A text field as COPY text format writes it: \N for NULL, backslash and 0x08-0x0d escaped. */
+function writeText(out: Buffer, o: number, buf: Buffer, p: number, len: number): number {
+  if (len < 0) {
+    out[o++] = BACKSLASH;
+    out[o++] = 0x4e; // N
+    return o;
+  }
+  const end = p + len;
+  for (let i = p; i < end; i++) {
+    const c = buf[i];
+    if (c === BACKSLASH) {
+      out[o++] = BACKSLASH;
+      out[o++] = BACKSLASH;
+    } else if (c >= 0x08 && c <= 0x0d) {
+      out[o++] = BACKSLASH;
+      out[o++] = ESCAPE_LETTER[c - 0x08];
+    } else {
+      out[o++] = c;
+    }
+  }
+  return o;
 }

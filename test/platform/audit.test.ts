@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
 import { generateKeyPairSync } from 'node:crypto';
 import { platformFixture, type TestDb } from './helpers.ts';
 import { provisionAgent, startAgent, stopAgent } from '../../platform/agents/service.ts';
@@ -40,6 +41,11 @@ beforeAll(async () => {
   // Characters COPY escapes (tab, newline, CR, backslash, \b \f \v) and non-ASCII must hash the same way in both places.
   await superuser((c) => c.query(`INSERT INTO audit_events (account_id, actor, action, subject_type, subject_id, details)
     VALUES (NULL, E'op:\\t\tx\ny\rz\bq\fw\v', 'test.escaping', 'raw', E'a\\b', jsonb_build_object('s', E'é\t\\n"q"', 'n', 1.50))`));
+  // Timestamps whose text form trims the fraction differently, up to the far end of the range.
+  await superuser((c) => c.query(`INSERT INTO audit_events (occurred_at, account_id, actor, action, subject_type, subject_id, details)
+    SELECT t::timestamptz, $1, 'test:time', 'test.timestamps', 'raw', t, jsonb_build_object('k', E'back\\slash', 'ctl', E'\x01\x0b') FROM unnest(ARRAY[
+      '2026-01-01 00:00:10+00', '2026-01-01 00:00:00.5+00', '2026-01-01 00:00:00.000001+00', '2000-01-01 00:00:00+00',
+      '2099-12-31 23:59:59.999999+00', '2288-02-29 13:14:15.16+00', '9998-06-01 12:00:00.25+00']) t`, [accounts[0]]));
 });
 afterAll(async () => { await db.drop(); });
 
@@ -89,6 +95,40 @@ describe('hash chain', () => {
     expect(r.rows.every((x) => x.same)).toBe(true);
   });
 
+  it('audit_content_bytes is byte for byte the COPY text line of the content columns', async () => {
+    await superuser(async (c) => {
+      await c.query(`SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'`);
+      const expected = (await c.query(`SELECT convert_from(audit_content_bytes(seq, occurred_at, account_id, actor, action, subject_type, subject_id, details), 'UTF8') AS line
+        FROM audit_events ORDER BY seq`)).rows.map((r) => r.line as string);
+      const chunks: Buffer[] = [];
+      for await (const chunk of c.query(copyTo(`COPY (SELECT seq, occurred_at, account_id, actor, action, subject_type, subject_id, details FROM audit_events ORDER BY seq) TO STDOUT`)) as AsyncIterable<Buffer>) chunks.push(chunk);
+      const lines = Buffer.concat(chunks).toString('utf8').split('\n').slice(0, -1);
+      expect(lines.length).toBeGreaterThanOrEqual(16);
+      expect(expected).toEqual(lines);
+    });
+  });
+
+  it('the secret guard refuses exactly the secret shapes in details', async () => {
+    const refused = [
+      { refresh_token: 'abc' }, { Password: 'x' }, { nested: { API_KEY: 1 } }, { list: [{ client_secret: 's' }] }, { deep: { a: [{ b: { sessionToken: null } }] } },
+      { v: 'tev1:2:AAAA' }, { k: 'hck_read_0123abcd' }, { k: 'x hck_admin_' + 'f'.repeat(64) }, { k: 'hcv_deadbeef' }, { h: '$2b$12$abc' }, { hashes: ['$2y$04$x'] },
+    ];
+    const accepted = [
+      { token_count: 3 }, { tokens: 1 }, { note: 'the password": field' }, { note: 'secret' }, { k: 'hck_read_0123' }, { k: 'hck_other_0123abcd' },
+      { v: 'TEV1:2:' }, { v: 'tev1:x:' }, { h: '$2x$12$' }, { h: '$2b$1$' }, { password_hint_shown: true },
+    ];
+    await superuser(async (c) => {
+      const insert = (d: unknown) => c.query(`INSERT INTO audit_events (account_id, actor, action, subject_type, subject_id, details) VALUES (NULL, 'test:guard', 'test.guard', 'raw', 'x', $1)`, [JSON.stringify(d)]);
+      for (const d of refused) await expect(insert(d), JSON.stringify(d)).rejects.toThrow(/would record a secret/);
+      await c.query('BEGIN');
+      try {
+        for (const d of accepted) await insert(d);
+      } finally {
+        await c.query('ROLLBACK');
+      }
+    });
+  });
+
   it('concurrent inserts from many connections keep one chain', async () => {
     const pool = new pg.Pool({ connectionString: db.url('app'), max: 8 });
     await Promise.all(Array.from({ length: 8 }, async (_, w) => {
@@ -110,6 +150,26 @@ describe('hash chain', () => {
     expect(count.rows[0].n).toBe(r.eventsVerified);
     expect(count.rows[0].m).toBe(count.rows[0].n);
     expect(count.rows[0].h).toBe(count.rows[0].n);
+  });
+
+  it('savepoints rolled back before, between and after events leave one chain and the right head', async () => {
+    await superuser(async (c) => {
+      const ins = (n: string) => c.query(`INSERT INTO audit_events (account_id, actor, action, subject_type, subject_id) VALUES (NULL, 'test:sp', 'test.savepoint', 'raw', $1)`, [n]);
+      await c.query('BEGIN');
+      await c.query('SAVEPOINT a');
+      await ins('gone-1');
+      await c.query('ROLLBACK TO SAVEPOINT a');
+      await ins('kept-1');
+      await c.query('SAVEPOINT b');
+      await ins('gone-2');
+      await c.query('ROLLBACK TO SAVEPOINT b');
+      await ins('kept-2');
+      await c.query('COMMIT');
+    });
+    const r = await verifyAsReader();
+    expect(r.ok).toBe(true);
+    const last = await superuser((c) => c.query(`SELECT e.subject_id, e.seq::int AS seq, h.seq::int AS head FROM audit_events e, event_chain_head h ORDER BY e.seq DESC LIMIT 1`));
+    expect(last.rows[0]).toEqual({ subject_id: 'kept-2', seq: r.headSeq, head: r.headSeq });
   });
 
   it('a checkpoint makes verification incremental', async () => {

@@ -1,6 +1,6 @@
 /**
- * audit-verify-full: verifyChain from genesis over 1,000,000 events (streamed COPY,
- * raw line bytes hashed) in a child process, against the server merely writing the
+ * audit-verify-full: verifyChain from genesis over 1,000,000 events (streamed binary COPY,
+ * each content line rebuilt and hashed) in a child process, against the server merely writing the
  * same table out: `COPY audit_events TO '/dev/null'` as superuser. Peak RSS of our
  * child must stay under 200 MB (memory flat in the number of events).
  */
