@@ -5,7 +5,8 @@
  * site's own loader (site/lib/evidence.ts) applies the same gate, so a direct
  * `astro build` cannot bypass it either.
  */
-import { readFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, existsSync, statSync, renameSync, lstatSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../../platform/errors.ts';
 import { BundleSchema, type Bundle } from '../types.ts';
@@ -55,6 +56,17 @@ function readBundle(file: string): Bundle {
   return r.data;
 }
 
+function moveAsideAndRemove(outDir: string): Promise<void> {
+  if (!existsSync(outDir) || !lstatSync(outDir).isDirectory() || existsSync(path.join(outDir, '.git'))) return Promise.resolve();
+  const aside = path.join(path.dirname(outDir), `.${path.basename(outDir)}.old-${process.pid}-${Date.now()}`);
+  try {
+    renameSync(outDir, aside);
+  } catch {
+    return Promise.resolve(); // e.g. a mount point: Astro empties it in place
+  }
+  return rm(aside, { recursive: true, force: true });
+}
+
 export async function buildSite(options: BuildSiteOptions): Promise<BuildSiteResult> {
   const root = path.resolve(options.root ?? REPO_ROOT);
   const bundlePath = path.resolve(options.bundlePath);
@@ -64,9 +76,21 @@ export async function buildSite(options: BuildSiteOptions): Promise<BuildSiteRes
   if (blocked.length) throw new SiteRefusedError(blocked);
 
   process.env.TRUST_BUNDLE = bundlePath;
+  // Hand the validated bundle to the site's loader (same process): it is parsed and
+  // validated once per build, not again inside Astro. Keyed by path, size and mtime.
+  const st = statSync(bundlePath);
+  (globalThis as Record<symbol, unknown>)[Symbol.for('trust-evidence.site.bundle')] = { path: bundlePath, size: st.size, mtimeMs: st.mtimeMs, bundle };
   process.env.ASTRO_TELEMETRY_DISABLED = '1';
-  const { build } = await import('astro');
-  await build({ root, outDir, logLevel: 'warn', mode: 'production' });
+  // The previous site is moved aside and deleted while Astro compiles, instead of Astro
+  // emptying the directory file by file before it starts: same work, overlapped with
+  // the build, and awaited before we return. (Kept in place when it holds a .git.)
+  const removal = moveAsideAndRemove(outDir);
+  try {
+    const { build } = await import('astro');
+    await build({ root, outDir, logLevel: 'warn', mode: 'production' });
+  } finally {
+    await removal;
+  }
 
   // Astro's content layer leaves empty module stubs in a static build's output.
   for (const stub of ['content-assets.mjs', 'content-modules.mjs']) rmSync(path.join(outDir, stub), { force: true });
@@ -74,7 +98,7 @@ export async function buildSite(options: BuildSiteOptions): Promise<BuildSiteRes
   for (const e of readdirSync(outDir, { withFileTypes: true, recursive: true })) {
     if (e.isFile() && e.name.endsWith('.html')) {
       const abs = path.join(e.parentPath, e.name);
-      bytes[path.relative(outDir, abs).split(path.sep).join('/')] = readFileSync(abs).length;
+      bytes[path.relative(outDir, abs).split(path.sep).join('/')] = statSync(abs).size;
     }
   }
   return { pages: Object.keys(bytes).length, bytes: Object.fromEntries(Object.entries(bytes).sort(([a], [b]) => a.localeCompare(b))) };

@@ -127,7 +127,13 @@ export function loadEvidence(bundlePath: string): Evidence {
   if (!existsSync(abs)) fail(abs, 'no evidence bundle here; run `npx trust check` (or `npm start`) first, or pass --bundle');
   const dir = path.dirname(abs);
   const raw = readFileSync(abs);
-  const bundle = parseWith(BundleSchema, readJson(abs), abs);
+  // evidence/site/build.ts validated this very file with the same schema a moment ago:
+  // take its result instead of parsing again (a direct `astro build` parses here).
+  const handed = (globalThis as Record<symbol, unknown>)[Symbol.for('trust-evidence.site.bundle')] as { path: string; size: number; mtimeMs: number; bundle: Bundle } | undefined;
+  const st = statSync(abs);
+  const bundle = handed && handed.path === abs && handed.size === st.size && handed.mtimeMs === st.mtimeMs && raw.length === st.size
+    ? handed.bundle
+    : parseWith(BundleSchema, readJson(abs), abs);
 
   const blocked = liveControlsNotObservedLive(bundle);
   if (blocked.length) throw new Error(`refusing to build the site: ${blocked.map((b) => b.summary).join('; ')}`);
