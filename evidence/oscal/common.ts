@@ -96,7 +96,10 @@ export function organisationParty(bundle: Bundle, uuid: (...p: string[]) => stri
   const party: Record<string, unknown> = { uuid: uuid('party', org.name), type: 'organization', name: oneLine(org.name) };
   const website = /^[a-z][a-z0-9+.-]*:/i.test(org.website) ? org.website : `https://${org.website}`;
   party.links = [{ href: website, rel: 'website' }];
-  const emails = [org.contact, org.disclosure.contact].filter((c, i, all) => /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(c) && all.indexOf(c) === i);
+  // Contacts may be written as URIs (security.txt style: `mailto:...`); OSCAL wants bare addresses.
+  const emails = [org.contact, org.disclosure.contact]
+    .map((c) => c.replace(/^mailto:/i, ''))
+    .filter((c, i, all) => /^[^@\s:]+@[^@\s]+\.[^@\s]+$/.test(c) && all.indexOf(c) === i);
   if (emails.length) party['email-addresses'] = emails;
   return party;
 }

@@ -306,3 +306,19 @@ describe('mappings', () => {
     expect(validateOscal('component-definition', cd)).toEqual([]);
   });
 });
+
+describe('with the real catalog organisation', () => {
+  it('validates when contacts are written as mailto: URIs (as controls/catalog.yaml does for disclosure)', async () => {
+    const { loadCatalog } = await import('../../controls/loader.ts');
+    const catalog = await loadCatalog(join(import.meta.dirname, '../..'));
+    const b = clone(bundle);
+    b.catalog.organisation = JSON.parse(JSON.stringify(catalog.organisation));
+    b.catalog.organisation.disclosure.contact = 'mailto:' + b.catalog.organisation.contact.replace(/^mailto:/, '');
+    const docs = { ...buildMappings(ctx(b)), 'assessment-results': buildAssessmentResults(ctx(b)), 'component-definition': buildComponentDefinition(ctx(b)) };
+    for (const [name, doc] of Object.entries(docs)) {
+      expect({ name, errors: validateOscal(modelOf(doc as Json), doc) }).toEqual({ name, errors: [] });
+    }
+    const party = (docs['assessment-results'] as Json)['assessment-results'].metadata.parties[0];
+    expect(party['email-addresses']).toEqual([b.catalog.organisation.contact.replace(/^mailto:/, '')]);
+  });
+});
