@@ -13,6 +13,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { defineCollector } from './types.ts';
 import { byKey } from './sort.ts';
+import { loadTypeScript } from './typescript.ts';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 const Loc = { file: z.string(), line: z.number().int().positive() };
@@ -61,7 +62,7 @@ export function secretNamed(name: string): boolean {
 export async function scanCode(root: string, dir = 'platform'): Promise<CodeFacts> {
   // The compiler bundled with ts-morph, used directly: one syntax walk per file, no
   // wrapper objects, no program, no type check (ts-morph's wrappers cost seconds here).
-  const { ts } = await import('ts-morph');
+  const ts = loadTypeScript();
   const paths = listTs(path.join(root, dir));
   const facts: CodeFacts = { root: dir, files: paths.length, ciphers: [], secretLogging: [], loggingCalls: 0, cookies: [], secretTableWrites: [], functions: [], mathRandom: [] };
   type N = import('ts-morph').ts.Node;

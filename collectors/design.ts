@@ -9,6 +9,7 @@ import { isMap, isSeq, LineCounter, parseAllDocuments, type Node as YamlNode } f
 import { z } from 'zod';
 import { defineCollector } from './types.ts';
 import { byKey } from './sort.ts';
+import { loadTypeScript, type TypeScript } from './typescript.ts';
 
 export const DesignFactsSchema = z.object({
   artifacts: z.array(z.object({
@@ -73,10 +74,10 @@ function yamlResourceLine(text: string, address: string): number | null {
 }
 
 /** Line of a top-level export named `symbol` (declaration or `export { x }`), or null. Syntax only. */
-function exportedSymbolLine(ts: typeof import('typescript'), abs: string, symbol: string): number | null {
+function exportedSymbolLine(ts: TypeScript, abs: string, symbol: string): number | null {
   const sf = ts.createSourceFile(abs, readFileSync(abs, 'utf8'), ts.ScriptTarget.Latest, true);
-  const line = (n: import('typescript').Node) => sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1;
-  const exported = (n: import('typescript').Node) => (ts.canHaveModifiers(n) ? ts.getModifiers(n) : undefined)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+  const line = (n: import('ts-morph').ts.Node) => sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1;
+  const exported = (n: import('ts-morph').ts.Node) => (ts.canHaveModifiers(n) ? ts.getModifiers(n) : undefined)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
   for (const st of sf.statements) {
     if (ts.isVariableStatement(st) && exported(st)) {
       for (const d of st.declarationList.declarations) if (ts.isIdentifier(d.name) && d.name.text === symbol) return line(d);
@@ -97,14 +98,14 @@ export default defineCollector({
   facts: DesignFactsSchema,
   async collect(ctx) {
     const wanted = ctx.catalog.controls.flatMap((c) => c.artifacts.map((a) => ({ control: c.id, ...a })));
-    let ts: typeof import('typescript') | undefined;
+    let ts: TypeScript | undefined;
     const out: DesignFacts['artifacts'] = [];
     for (const a of wanted) {
       const abs = path.join(ctx.root, a.file);
       const base = { control: a.control, file: a.file, symbol: a.symbol ?? null, resource: a.resource ?? null };
       if (!existsSync(abs)) { out.push({ ...base, found: false, line: null, missing: `file ${a.file} does not exist` }); continue; }
       if (a.symbol) {
-        ts ??= (await import('ts-morph')).ts as unknown as typeof import('typescript');
+        ts ??= loadTypeScript();
         const line = exportedSymbolLine(ts, abs, a.symbol);
         out.push(line
           ? { ...base, found: true, line, missing: null }
