@@ -1,7 +1,8 @@
 /**
  * Runs collectors: every database collector shares ONE read-only, repeatable-read
- * transaction as the reader role, so all facts describe the same snapshot; the file
- * collectors (code, design, config) run without a connection.
+ * transaction as the reader role, so all facts describe the same snapshot (a collector
+ * that asks for `connections` also gets further transactions on that same snapshot);
+ * the file collectors (code, design, config) run without a connection.
  */
 import type pg from 'pg';
 import type { Database } from '../platform/db/index.ts';
@@ -70,6 +71,39 @@ async function copyOutFor(client: pg.ClientBase, counter: { queries: number }): 
   };
 }
 
+const BEGIN = 'BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY';
+const SNAPSHOT_ID = /^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$/i;
+
+/**
+ * Opens the collectors' transaction on `client` and, when there are `extras`, exports
+ * its snapshot and imports it into a READ ONLY, repeatable-read transaction on each
+ * (pg_dump -j's mechanism), so every connection sees the same database state. Returns
+ * the extras that joined: none on a standby (no snapshot export during recovery); an
+ * extra that cannot import the snapshot is rolled back and left out. The extras' own
+ * transactions are theirs to end (COMMIT or ROLLBACK), the caller releases every client.
+ */
+async function beginSnapshot(client: pg.ClientBase, extras: pg.ClientBase[]): Promise<pg.ClientBase[]> {
+  if (!extras.length) {
+    await client.query(`${BEGIN}; SET LOCAL TimeZone = 'UTC'`);
+    return [];
+  }
+  const results = (await client.query(
+    `${BEGIN}; SET LOCAL TimeZone = 'UTC'; SELECT CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_export_snapshot() END AS snapshot`,
+  )) as unknown as pg.QueryResult[];
+  const snapshot = results[results.length - 1].rows[0]?.snapshot as string | null;
+  if (!snapshot || !SNAPSHOT_ID.test(snapshot)) return [];
+  const joined = await Promise.all(extras.map(async (x) => {
+    try {
+      await x.query(`${BEGIN}; SET TRANSACTION SNAPSHOT '${snapshot}'; SET LOCAL TimeZone = 'UTC'`);
+      return x;
+    } catch {
+      await x.query('ROLLBACK').catch(() => {});
+      return null;
+    }
+  }));
+  return joined.filter((x): x is pg.ClientBase => x !== null);
+}
+
 export async function runCollectors(db: Database, opts: RunCollectorsOptions): Promise<RunCollectorsResult> {
   const all = opts.collectors ?? COLLECTORS;
   if (opts.only) {
@@ -92,7 +126,7 @@ export async function runCollectors(db: Database, opts: RunCollectorsOptions): P
     copyOut: () => Promise.reject(new Error('this collector declared needsDatabase: false')),
   };
 
-  async function one(c: Collector, io: Pick<CollectorContext, 'sql' | 'copyOut' | 'client'>): Promise<void> {
+  async function one(c: Collector, io: Pick<CollectorContext, 'sql' | 'copyOut' | 'client' | 'parallel'>): Promise<void> {
     opts.progress?.(c.id, 'start');
     const t0 = performance.now();
     let facts: unknown;
@@ -118,21 +152,36 @@ export async function runCollectors(db: Database, opts: RunCollectorsOptions): P
   const fileCollectors = selected.filter((c) => !c.needsDatabase);
 
   if (dbCollectors.length) {
-    // Connection errors propagate untouched: the CLI maps them to exit 2.
-    const client = await db.pool('reader').connect();
+    const pool = db.pool('reader');
+    // Further connections on the same snapshot, for collectors that split their work
+    // (`connections`); never more than the pool can give besides the main one.
+    const wanted = Math.min(Math.max(0, ...dbCollectors.map((c) => c.connections ?? 0)), Math.max(0, (pool.options?.max ?? 10) - 1));
+    // Opened while the main connection is; one that cannot connect is not used.
+    const extrasOpening = Promise.all(Array.from({ length: wanted }, () => pool.connect().catch(() => null)));
+    let client: pg.PoolClient;
+    try {
+      // Connection errors propagate untouched: the CLI maps them to exit 2.
+      client = await pool.connect();
+    } catch (e) {
+      for (const x of await extrasOpening) x?.release();
+      throw e;
+    }
+    let extras: pg.PoolClient[] = [];
     let broken = false;
     try {
-      await client.query('BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      await client.query(`SET LOCAL TimeZone = 'UTC'`);
+      extras = (await extrasOpening).filter((x): x is pg.PoolClient => x !== null);
+      const joined = await beginSnapshot(client, extras);
       const io = { sql: countingSql(client, counter), copyOut: await copyOutFor(client, counter), client: countingClient(client, counter) };
-      for (const c of dbCollectors) await one(c, io);
-      await client.query('COMMIT');
+      const parallel = joined.map((x) => countingSql(x, counter));
+      for (const c of dbCollectors) await one(c, { ...io, parallel: parallel.slice(0, c.connections ?? 0) });
+      await Promise.all([client.query('COMMIT'), ...joined.map((x) => x.query('COMMIT'))]);
     } catch (e) {
       broken = true;
-      await client.query('ROLLBACK').catch(() => {});
+      await Promise.all([client, ...extras].map((x) => x.query('ROLLBACK').catch(() => {})));
       throw e;
     } finally {
       client.release(broken);
+      for (const x of extras) x.release(broken);
     }
   }
   for (const c of fileCollectors) await one(c, noDb);

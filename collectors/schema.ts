@@ -11,105 +11,108 @@ import { z } from 'zod';
 import { defineCollector, type CollectorContext } from './types.ts';
 import { byKey } from './sort.ts';
 
+// Every object shape below lists its keys in code-point order: zod builds its output in
+// shape order, so the facts come out of validation already in the order sortDeep wants
+// (which then copies nothing).
 export const ColumnSchema = z.object({
+  comment: z.string().nullable(),
+  default: z.string().nullable(),
   name: z.string(),
+  notNull: z.boolean(),
   /** format_type(): `text`, `character varying(64)`, `timestamp with time zone`. */
   type: z.string(),
-  notNull: z.boolean(),
-  default: z.string().nullable(),
-  comment: z.string().nullable(),
 });
 export const ConstraintSchema = z.object({
-  name: z.string(),
-  /** primary_key, unique, foreign_key, check, exclusion, trigger, not_null */
-  kind: z.string(),
   columns: z.array(z.string()),
   /** pg_get_constraintdef(): `CHECK ((password_hash ~ ...))`, `EXCLUDE USING gist (...)`. */
   definition: z.string(),
+  /** primary_key, unique, foreign_key, check, exclusion, trigger, not_null */
+  kind: z.string(),
+  name: z.string(),
   references: z.object({
-    table: z.string(),
     columns: z.array(z.string()),
     /** no_action, restrict, cascade, set_null, set_default */
     onDelete: z.string(),
     onUpdate: z.string(),
+    table: z.string(),
   }).nullable(),
 });
-export const IndexSchema = z.object({ name: z.string(), unique: z.boolean(), primary: z.boolean(), partial: z.boolean(), definition: z.string() });
+export const IndexSchema = z.object({ definition: z.string(), name: z.string(), partial: z.boolean(), primary: z.boolean(), unique: z.boolean() });
 export const TriggerSchema = z.object({
-  name: z.string(),
-  /** `schema.function` the trigger calls; its source is in `functions`. */
-  function: z.string(),
-  /** O origin/local (enabled), D disabled, R replica only, A always. */
-  enabled: z.enum(['O', 'D', 'R', 'A']),
-  timing: z.enum(['before', 'after', 'instead_of']),
-  level: z.enum(['row', 'statement']),
-  events: z.array(z.enum(['insert', 'update', 'delete', 'truncate'])),
   /** Has a WHEN condition: it fires only for some rows. */
   conditional: z.boolean(),
+  definition: z.string(),
+  /** O origin/local (enabled), D disabled, R replica only, A always. */
+  enabled: z.enum(['O', 'D', 'R', 'A']),
+  events: z.array(z.enum(['insert', 'update', 'delete', 'truncate'])),
+  /** `schema.function` the trigger calls; its source is in `functions`. */
+  function: z.string(),
+  level: z.enum(['row', 'statement']),
+  name: z.string(),
+  timing: z.enum(['before', 'after', 'instead_of']),
   /** For UPDATE OF col, ...: the columns it is limited to (empty = every column). */
   updateColumns: z.array(z.string()),
-  definition: z.string(),
 });
 export const PolicySchema = z.object({
+  /** all, select, insert, update, delete */
+  command: z.string(),
   name: z.string(),
   permissive: z.boolean(),
   roles: z.array(z.string()),
-  /** all, select, insert, update, delete */
-  command: z.string(),
   using: z.string().nullable(),
   withCheck: z.string().nullable(),
 });
-export const GrantSchema = z.object({ grantee: z.string(), privilege: z.string(), grantable: z.boolean() });
+export const GrantSchema = z.object({ grantable: z.boolean(), grantee: z.string(), privilege: z.string() });
 export const TableSchema = z.object({
-  schema: z.string(),
-  name: z.string(),
+  columns: z.array(ColumnSchema),
+  comment: z.string().nullable(),
+  constraints: z.array(ConstraintSchema),
+  grants: z.array(GrantSchema),
+  indexes: z.array(IndexSchema),
+  isPartition: z.boolean(),
   /** table, partitioned_table, view, materialized_view, foreign_table */
   kind: z.string(),
+  name: z.string(),
   owner: z.string(),
-  isPartition: z.boolean(),
-  rls: z.object({ enabled: z.boolean(), forced: z.boolean() }),
-  comment: z.string().nullable(),
-  columns: z.array(ColumnSchema),
-  constraints: z.array(ConstraintSchema),
-  indexes: z.array(IndexSchema),
-  triggers: z.array(TriggerSchema),
   policies: z.array(PolicySchema),
-  grants: z.array(GrantSchema),
+  rls: z.object({ enabled: z.boolean(), forced: z.boolean() }),
+  schema: z.string(),
+  triggers: z.array(TriggerSchema),
 });
 export const FunctionSchema = z.object({
-  schema: z.string(),
-  name: z.string(),
   arguments: z.string(),
-  returns: z.string().nullable(),
-  language: z.string(),
-  owner: z.string(),
-  securityDefiner: z.boolean(),
   /** proconfig entries such as `search_path=pg_catalog, public`. */
   config: z.array(z.string()),
+  language: z.string(),
+  name: z.string(),
+  owner: z.string(),
+  returns: z.string().nullable(),
+  schema: z.string(),
+  securityDefiner: z.boolean(),
   /** prosrc: the body for SQL and PL/pgSQL functions. */
   source: z.string().nullable(),
 });
 export const RoleSchema = z.object({
-  name: z.string(),
-  login: z.boolean(),
-  superuser: z.boolean(),
-  bypassRls: z.boolean(),
-  createRole: z.boolean(),
-  createDb: z.boolean(),
-  replication: z.boolean(),
   /** The cluster's install superuser (created by initdb); it cannot be dropped. */
   bootstrap: z.boolean(),
+  bypassRls: z.boolean(),
+  createDb: z.boolean(),
+  createRole: z.boolean(),
+  login: z.boolean(),
   memberOf: z.array(z.string()),
+  name: z.string(),
+  replication: z.boolean(),
+  superuser: z.boolean(),
 });
 export const SchemaFactsSchema = z.object({
-  server: z.object({ version: z.string(), versionNum: z.number().int() }),
   database: z.string(),
-  tables: z.array(TableSchema),
+  extensions: z.array(z.object({ name: z.string(), schema: z.string(), version: z.string() })),
   functions: z.array(FunctionSchema),
-  roles: z.array(RoleSchema),
-  extensions: z.array(z.object({ name: z.string(), version: z.string(), schema: z.string() })),
   /** node-pg-migrate state; null when the database has no readable `pgmigrations` table. */
   migrations: z.array(z.string()).nullable(),
+  roles: z.array(RoleSchema),
+  server: z.object({ version: z.string(), versionNum: z.number().int() }),
+  tables: z.array(TableSchema),
 });
 export type SchemaFacts = z.output<typeof SchemaFactsSchema>;
 export type TableFacts = z.output<typeof TableSchema>;
@@ -184,11 +187,14 @@ SELECT set_config('jit', 'off', true) AS jit,
  * The tables query. Every JSON array below is positional (see the Raw* types); `shortcuts`
  * enables the assembled definitions (the SQL names catalog columns that exist from 15 on).
  */
-export function tablesSql(shortcuts: boolean): string {
+export function tablesSql(shortcuts: boolean, part = 0, parts = 1): string {
   // A definition is left NULL (assembled in introspectSchema) only when `shortcut` holds.
   const def = (fn: string, shortcut: string) => (shortcuts ? `CASE WHEN ${shortcut} THEN NULL ELSE ${fn} END` : fn);
+  // The referenced relation is one the collector reads (the predicate of `rel`, on fc/fn):
+  // its column names come from its own columns row, whichever part of the query carries it.
+  const refRead = `(fc.relkind IN ('r', 'p', 'v', 'm', 'f') AND ${USER_NAMESPACE.replaceAll('n.nspname', 'fn.nspname')} AND ${NOT_EXTENSION_MEMBER('pg_class', 'fc')})`;
   const constraintShortcut = `((con.contype IN ('p', 'u') AND ci.indnatts = ci.indnkeyatts AND NOT ci.indnullsnotdistinct AND 0 < ALL (con.conkey))
-      OR (con.contype = 'f' AND fr.oid IS NOT NULL AND con.confdelsetcols IS NULL AND 0 < ALL (con.conkey) AND 0 < ALL (con.confkey)))`;
+      OR (con.contype = 'f' AND ${refRead} AND con.confdelsetcols IS NULL AND 0 < ALL (con.conkey) AND 0 < ALL (con.confkey)))`;
   const indexShortcut = `(i.relkind = 'i' AND x.indexprs IS NULL AND x.indpred IS NULL AND x.indnatts = x.indnkeyatts AND NOT x.indnullsnotdistinct
       AND i.reloptions IS NULL AND ik.plain AND ik.keys = x.indnkeyatts)`;
   // Per index: every key column a plain column with its type's default operator class,
@@ -206,11 +212,14 @@ export function tablesSql(shortcuts: boolean): string {
     : '';
   return `
 WITH rel AS MATERIALIZED (
-  SELECT c.oid, n.nspname, c.relname, c.relkind, c.relowner, c.relispartition, c.relrowsecurity, c.relforcerowsecurity, c.relacl
-    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-   WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND ${USER_NAMESPACE} AND ${NOT_EXTENSION_MEMBER('pg_class', 'c')}
+  SELECT * FROM (
+    SELECT c.oid, n.nspname, c.relname, c.relkind, c.relowner, c.relispartition, c.relrowsecurity, c.relforcerowsecurity, c.relacl,
+           (row_number() OVER (ORDER BY n.nspname, c.relname))::int AS rn
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND ${USER_NAMESPACE} AND ${NOT_EXTENSION_MEMBER('pg_class', 'c')}) s
+  ${parts > 1 ? `WHERE s.rn % ${parts} = ${part}` : ''}
 )
-SELECT r.nspname AS schema, r.relname AS name, r.relkind::text AS kind, pg_get_userbyid(r.relowner) AS owner,
+SELECT r.rn, r.nspname AS schema, r.relname AS name, r.relkind::text AS kind, pg_get_userbyid(r.relowner) AS owner,
        r.relispartition AS is_partition, r.relrowsecurity AS rls_enabled, r.relforcerowsecurity AS rls_forced,
        td.description AS comment, quote_ident(r.nspname) || '.' || quote_ident(r.relname) AS quoted,
        cols.j AS columns, cons.j AS constraints, idx.j AS indexes, trg.j AS triggers, pol.j AS policies,
@@ -230,14 +239,13 @@ SELECT r.nspname AS schema, r.relname AS name, r.relkind::text AS kind, pg_get_u
                       CASE WHEN 0 > ANY (con.conkey) THEN ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(attnum, ord)
                         JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY k.ord) END,
                       CASE WHEN con.contype = 'f' THEN fn.nspname END, CASE WHEN con.contype = 'f' THEN fc.relname END,
-                      CASE WHEN con.contype = 'f' AND fr.oid IS NULL THEN ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(attnum, ord)
+                      CASE WHEN con.contype = 'f' AND NOT ${refRead} THEN ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(attnum, ord)
                         JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum ORDER BY k.ord) END,
-                      con.confdeltype, con.confupdtype, con.confkey, ${shortcuts ? `CASE WHEN con.contype = 'f' AND fr.oid IS NOT NULL THEN
+                      con.confdeltype, con.confupdtype, con.confkey, ${shortcuts ? `CASE WHEN con.contype = 'f' AND ${refRead} THEN
                         CASE WHEN pg_table_is_visible(fc.oid) THEN quote_ident(fc.relname) ELSE quote_ident(fn.nspname) || '.' || quote_ident(fc.relname) END END` : 'NULL'},
                       con.confmatchtype, con.condeferrable, con.condeferred, con.convalidated) ORDER BY con.conname) AS j
                FROM rel JOIN pg_constraint con ON con.conrelid = rel.oid
                LEFT JOIN pg_class fc ON fc.oid = con.confrelid LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
-               LEFT JOIN rel fr ON fr.oid = con.confrelid
                LEFT JOIN pg_index ci ON ci.indexrelid = con.conindid AND con.contype IN ('p', 'u')
               GROUP BY con.conrelid) cons ON cons.conrelid = r.oid
   LEFT JOIN (SELECT x.indrelid, json_agg(json_build_array(i.relname, x.indisunique, x.indisprimary, x.indpred IS NOT NULL,
@@ -255,7 +263,7 @@ SELECT r.nspname AS schema, r.relname AS name, r.relkind::text AS kind, pg_get_u
                       pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid))) AS j
                FROM rel JOIN pg_policy p ON p.polrelid = rel.oid
               GROUP BY p.polrelid) pol ON pol.polrelid = r.oid
- ORDER BY r.nspname, r.relname`;
+ ORDER BY r.rn`;
 }
 
 // Positional rows of the tables query.
@@ -270,7 +278,7 @@ type RawTrigger = [name: string, fn: string, enabled: 'O' | 'D' | 'R' | 'A', typ
 type RawPolicy = [name: string, permissive: boolean, command: string, roles: string[], using: string | null, withCheck: string | null];
 type RawGrant = [grantee: string, privilege: string, grantable: boolean];
 interface RawTable {
-  schema: string; name: string; kind: string; owner: string; is_partition: boolean; rls_enabled: boolean; rls_forced: boolean;
+  rn: number; schema: string; name: string; kind: string; owner: string; is_partition: boolean; rls_enabled: boolean; rls_forced: boolean;
   comment: string | null; quoted: string;
   columns: RawColumn[] | null; constraints: RawConstraint[] | null; indexes: RawIndex[] | null;
   triggers: RawTrigger[] | null; policies: RawPolicy[] | null; grants: RawGrant[] | null;
@@ -298,17 +306,28 @@ function decodeTrigger(type: number): Pick<z.output<typeof TriggerSchema>, 'timi
   };
 }
 
-/** Introspects a database through `sql`; a fixed number of queries whatever its size. */
-export async function introspectSchema(sql: Sql): Promise<SchemaFacts> {
+/**
+ * Introspects a database through `sql`; a fixed number of queries whatever its size.
+ * `more`: connections on the same snapshot (runCollectors' `ctx.parallel`); the tables
+ * query is then split into one part per connection (every n-th relation in name order),
+ * run at the same time, so the server deparses and aggregates on several backends.
+ */
+export async function introspectSchema(sql: Sql, more: readonly Sql[] = []): Promise<SchemaFacts> {
   const [meta] = await sql<{
     version: string; version_num: number; database: string; migrations_readable: boolean;
     roles: z.output<typeof RoleSchema>[]; extensions: { name: string; version: string; schema: string }[]; functions: FunctionFacts[];
   }>(META_SQL);
   const shortcuts = meta.version_num >= SHORTCUT_VERSIONS.min && meta.version_num <= SHORTCUT_VERSIONS.max;
-  const relations = await sql<RawTable & Record<string, unknown>>(tablesSql(shortcuts));
-  const migrations = meta.migrations_readable
-    ? (await sql<{ name: string }>('SELECT name FROM public.pgmigrations ORDER BY run_on, id')).map((r) => r.name)
-    : null;
+  const connections = [sql, ...more];
+  const [parts, migrationRows] = await Promise.all([
+    Promise.all(connections.map((q, i) => q<RawTable & Record<string, unknown>>(tablesSql(shortcuts, i, connections.length)))),
+    // After its part of the tables query on the same connection (queries on one client run in order).
+    meta.migrations_readable ? sql<{ name: string }>('SELECT name FROM public.pgmigrations ORDER BY run_on, id') : null,
+  ]);
+  const migrations = migrationRows ? migrationRows.map((r) => r.name) : null;
+  // Each part comes in name order; `rn` is the relation's place in the whole list.
+  const relations: RawTable[] = new Array(parts.reduce((n, p) => n + p.length, 0));
+  for (const p of parts) for (const r of p) relations[r.rn - 1] = r;
 
   // attnum -> [name, quoted name], per table (schema \0 name), for the columns of
   // constraints and triggers and the assembled definitions.
@@ -408,7 +427,8 @@ export default defineCollector({
   description: 'Tables, columns, constraints, indexes, triggers, row-level security, grants, roles, extensions and migration state, from the system catalogs.',
   needsDatabase: true,
   facts: SchemaFactsSchema,
-  collect: (ctx) => introspectSchema(ctx.sql),
+  connections: 1,
+  collect: (ctx) => introspectSchema(ctx.sql, ctx.parallel),
 });
 
 /** Lookup helpers shared by checks and lints. */

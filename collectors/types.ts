@@ -1,7 +1,8 @@
 /**
  * The collector contract. A collector observes; it never decides pass or fail.
  *
- * - It runs as the read-only role inside one READ ONLY transaction (`ctx.sql`).
+ * - It runs as the read-only role inside one READ ONLY transaction (`ctx.sql`), and
+ *   possibly further connections on the same snapshot (`ctx.parallel`).
  * - Its number of queries does not grow with the number of tables.
  * - Its facts are validated by its zod schema, are in deterministic order (every
  *   query ends in ORDER BY; arrays sorted), contain no wall-clock time except from
@@ -21,6 +22,13 @@ export interface CollectorContext {
    * takes a pg client, such as platform/audit/verify.ts. Absent for file collectors.
    */
   client?: import('pg').ClientBase;
+  /**
+   * Queries on further connections whose READ ONLY transactions share `sql`'s snapshot
+   * (exported and imported as `pg_dump -j` does), as many as the collector asked for in
+   * `connections`, or fewer (none when the server cannot export a snapshot or no
+   * connection is free): a collector must give the same facts with any number. Counted.
+   */
+  parallel?: readonly CollectorContext['sql'][];
   /** Repository root (where platform/, controls/ live). */
   root: string;
   /** Injected clock: the run's timestamp. */
@@ -41,6 +49,8 @@ export interface Collector<S extends z.ZodTypeAny = z.ZodTypeAny> {
   description: string;
   /** Whether the collector needs the database (the `code` and `design` collectors do not). */
   needsDatabase: boolean;
+  /** Extra connections on the same snapshot it can use (`ctx.parallel`); default none. */
+  connections?: number;
   facts: S;
   collect(ctx: CollectorContext): Promise<z.output<S>>;
 }

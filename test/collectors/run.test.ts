@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import pg from 'pg';
 import { createTestDatabase } from '../helpers/db.ts';
 import { runCollectors } from '../../collectors/run.ts';
 import { defineCollector } from '../../collectors/types.ts';
@@ -31,6 +32,38 @@ describe('runCollectors', () => {
     expect(r.parts.probe.facts).toEqual({ user: 'trust_reader', readOnly: 'on', isolation: 'repeatable read', same: true, tz: 'UTC' });
     expect(r.queries).toBe(3);
     expect(Object.keys(r.timings)).toEqual(['probe']);
+  });
+
+  it('a collector that asks for connections gets transactions on the same snapshot, as the reader, read-only, in UTC', async () => {
+    const session = `SELECT current_user AS u, current_setting('transaction_read_only') AS ro, current_setting('transaction_isolation') AS iso,
+      current_setting('TimeZone') AS tz, (SELECT count(*)::int FROM accounts) AS n`;
+    let committedMeanwhile = false;
+    const probe = defineCollector({
+      id: 'probe', version: '1', description: 'session facts on every connection', needsDatabase: true, connections: 1,
+      facts: z.object({ parallel: z.number(), main: z.unknown(), other: z.unknown() }),
+      async collect(ctx) {
+        const [main] = await ctx.sql(session);
+        // A row committed after the snapshot was taken: a connection on its own snapshot would see it.
+        const c = new pg.Client({ connectionString: db.adminUrl });
+        await c.connect();
+        try { await c.query(`INSERT INTO accounts (name) VALUES ('committed meanwhile')`); committedMeanwhile = true; } finally { await c.end(); }
+        const [other] = await ctx.parallel![0](session);
+        return { parallel: ctx.parallel!.length, main, other };
+      },
+    });
+    const r = await runCollectors(db, { ...opts, collectors: [probe] });
+    const facts = r.parts.probe.facts as { parallel: number; main: Record<string, unknown>; other: Record<string, unknown> };
+    expect(committedMeanwhile).toBe(true);
+    expect(facts.parallel).toBe(1);
+    expect(facts.main).toMatchObject({ u: 'trust_reader', ro: 'on', iso: 'repeatable read', tz: 'UTC' });
+    expect(facts.other).toEqual(facts.main);
+    expect(r.queries).toBe(2);
+    // A collector that asks for none gets none.
+    const plain = defineCollector({
+      id: 'plain', version: '1', description: '', needsDatabase: true, facts: z.object({ n: z.number() }),
+      collect: async (ctx) => ({ n: ctx.parallel?.length ?? 0 }),
+    });
+    expect((await runCollectors(db, { ...opts, collectors: [plain] })).parts.plain.facts).toEqual({ n: 0 });
   });
 
   it('a collector that tries to write fails as a CollectorError naming it', async () => {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createTestDatabase } from '../helpers/db.ts';
-import { introspectSchema, SchemaFactsSchema, findTable } from '../../collectors/schema.ts';
-import { countingSql } from '../../collectors/run.ts';
+import schemaCollector, { introspectSchema, SchemaFactsSchema, findTable } from '../../collectors/schema.ts';
+import { countingSql, runCollectors } from '../../collectors/run.ts';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 beforeAll(async () => { db = await createTestDatabase(); });
@@ -145,6 +145,31 @@ describe('schema collector', () => {
     expect(t.constraints.find((c) => c.name === 'fx_fk2')?.references).toMatchObject({ table: 'fx Other.fx_ref', columns: ['a', 'b'], onDelete: 'set_null' });
     expect(t.constraints.find((c) => c.name === 'fx_pk')?.columns).toEqual(['id', 'Select']);
     await admin((c) => c.query(`DROP TABLE public.fx_defs, public.fx_ref; DROP SCHEMA "fx Other" CASCADE`));
+  });
+
+  it('gives the same facts split over snapshot-sharing connections as on one (runCollectors), keys already in order', async () => {
+    const counter = { queries: 0 };
+    const sequential = SchemaFactsSchema.parse(await introspectAsReader(counter));
+    // Every object leaves validation with its keys in code-point order (the shapes list them so).
+    const unsorted: string[] = [];
+    const walk = (v: unknown, at: string): void => {
+      if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${at}/${i}`));
+      else if (v && typeof v === 'object') {
+        const keys = Object.keys(v);
+        if (keys.some((k, i) => i > 0 && keys[i - 1] >= k)) unsorted.push(at);
+        for (const k of keys) walk((v as Record<string, unknown>)[k], `${at}/${k}`);
+      }
+    };
+    walk(sequential, '');
+    expect(unsorted).toEqual([]);
+    const r = await runCollectors(db, {
+      root: process.cwd(), now: new Date(0), auditVerification: 'incremental', collectors: [schemaCollector],
+      catalog: { version: '0.0.0', sha256: '', organisation: {}, controls: [], frameworks: [], mappings: [], files: {} } as never,
+    });
+    // One more query: the tables query in two parts, one per connection.
+    expect(r.queries).toBe(counter.queries + 1);
+    expect(JSON.stringify(r.parts.schema.facts)).toBe(JSON.stringify(sequential));
+    expect(sequential.tables.length).toBeGreaterThan(10);
   });
 
   it('gives the same facts twice (deterministic order)', async () => {
