@@ -319,24 +319,9 @@ export async function introspectSchema(sql: Sql, more: readonly Sql[] = []): Pro
   }>(META_SQL);
   const shortcuts = meta.version_num >= SHORTCUT_VERSIONS.min && meta.version_num <= SHORTCUT_VERSIONS.max;
   const connections = [sql, ...more];
-  const [parts, migrationRows] = await Promise.all([
-    Promise.all(connections.map((q, i) => q<RawTable & Record<string, unknown>>(tablesSql(shortcuts, i, connections.length)))),
-    // After its part of the tables query on the same connection (queries on one client run in order).
-    meta.migrations_readable ? sql<{ name: string }>('SELECT name FROM public.pgmigrations ORDER BY run_on, id') : null,
-  ]);
-  const migrations = migrationRows ? migrationRows.map((r) => r.name) : null;
-  // Each part comes in name order; `rn` is the relation's place in the whole list.
-  const relations: RawTable[] = new Array(parts.reduce((n, p) => n + p.length, 0));
-  for (const p of parts) for (const r of p) relations[r.rn - 1] = r;
-
   // attnum -> [name, quoted name], per table (schema \0 name), for the columns of
   // constraints and triggers and the assembled definitions.
   const attributes = new Map<string, Map<number, RawColumn>>();
-  for (const r of relations) {
-    const byNum = new Map<number, RawColumn>();
-    for (const c of r.columns ?? []) byNum.set(c[0], c);
-    attributes.set(`${r.schema}\u0000${r.name}`, byNum);
-  }
   const names = (byNum: Map<number, RawColumn>, nums: number[] | null, at: 1 | 2): string[] => {
     const out: string[] = [];
     for (const n of nums ?? []) {
@@ -345,8 +330,57 @@ export async function introspectSchema(sql: Sql, more: readonly Sql[] = []): Pro
     }
     return out;
   };
+  // Each part is assembled as it arrives, while the others are still running; a foreign
+  // key may name a table of another part, so foreign keys are completed once all are in.
+  const tables: TableFacts[] = [];
+  const foreignKeys: (() => void)[] = [];
+  const assemble = (rows: RawTable[]): void => {
+    for (const r of rows) {
+      const byNum = new Map<number, RawColumn>();
+      for (const c of r.columns ?? []) byNum.set(c[0], c);
+      attributes.set(`${r.schema}\u0000${r.name}`, byNum);
+    }
+    // `rn` is the relation's place in the whole list (name order).
+    for (const r of rows) tables[r.rn - 1] = table(r);
+  };
+  const [, migrationRows] = await Promise.all([
+    Promise.all(connections.map((q, i) => q<RawTable & Record<string, unknown>>(tablesSql(shortcuts, i, connections.length)).then(assemble))),
+    // After its part of the tables query on the same connection (queries on one client run in order).
+    meta.migrations_readable ? sql<{ name: string }>('SELECT name FROM public.pgmigrations ORDER BY run_on, id') : null,
+  ]);
+  for (const complete of foreignKeys) complete();
+  const migrations = migrationRows ? migrationRows.map((r) => r.name) : null;
 
-  const tables: TableFacts[] = relations.map((r) => {
+  function constraint(c: RawConstraint, byNum: Map<number, RawColumn>): z.output<typeof ConstraintSchema> {
+    const [name, kind, definition, conkey, systemColumns, refSchema, refTable, refColumnsOutside, onDelete, onUpdate, confkey, refQuoted, match, deferrable, deferred, validated] = c;
+    // The referenced table is one the collector reads, or its column names came with the row.
+    const refNum = kind === 'f' ? attributes.get(`${refSchema}\u0000${refTable}`) : undefined;
+    let def = definition;
+    if (def === null) {
+      const cols = names(byNum, conkey, 2).join(', ');
+      if (kind === 'f') {
+        def = `FOREIGN KEY (${cols}) REFERENCES ${refQuoted}(${names(refNum!, confkey, 2).join(', ')})${FK_MATCH_SQL[match]}`;
+        if (FK_ACTION_SQL[onUpdate]) def += ` ON UPDATE ${FK_ACTION_SQL[onUpdate]}`;
+        if (FK_ACTION_SQL[onDelete]) def += ` ON DELETE ${FK_ACTION_SQL[onDelete]}`;
+      } else {
+        def = `${kind === 'p' ? 'PRIMARY KEY' : 'UNIQUE'} (${cols})`;
+      }
+      if (deferrable) def += ' DEFERRABLE';
+      if (deferred) def += ' INITIALLY DEFERRED';
+      if (!validated) def += ' NOT VALID';
+    }
+    return {
+      columns: systemColumns ?? names(byNum, conkey, 1),
+      definition: def,
+      kind: CONSTRAINT_KINDS[kind] ?? kind,
+      name,
+      references: kind === 'f'
+        ? { columns: refColumnsOutside ?? names(refNum!, confkey, 1), onDelete: FK_ACTIONS[onDelete] ?? onDelete, onUpdate: FK_ACTIONS[onUpdate] ?? onUpdate, table: `${refSchema}.${refTable}` }
+        : null,
+    };
+  }
+
+  function table(r: RawTable): TableFacts {
     const byNum = attributes.get(`${r.schema}\u0000${r.name}`)!;
     return {
       schema: r.schema,
@@ -358,32 +392,10 @@ export async function introspectSchema(sql: Sql, more: readonly Sql[] = []): Pro
       comment: r.comment,
       columns: (r.columns ?? []).map((c) => ({ name: c[1], type: c[3], notNull: c[4], default: c[5], comment: c[6] })),
       constraints: (r.constraints ?? []).map((c) => {
-        const [name, kind, definition, conkey, systemColumns, refSchema, refTable, refColumnsOutside, onDelete, onUpdate, confkey, refQuoted, match, deferrable, deferred, validated] = c;
-        // The referenced table is one the collector reads, or its column names came with the row.
-        const refNum = kind === 'f' ? attributes.get(`${refSchema}\u0000${refTable}`) : undefined;
-        let def = definition;
-        if (def === null) {
-          const cols = names(byNum, conkey, 2).join(', ');
-          if (kind === 'f') {
-            def = `FOREIGN KEY (${cols}) REFERENCES ${refQuoted}(${names(refNum!, confkey, 2).join(', ')})${FK_MATCH_SQL[match]}`;
-            if (FK_ACTION_SQL[onUpdate]) def += ` ON UPDATE ${FK_ACTION_SQL[onUpdate]}`;
-            if (FK_ACTION_SQL[onDelete]) def += ` ON DELETE ${FK_ACTION_SQL[onDelete]}`;
-          } else {
-            def = `${kind === 'p' ? 'PRIMARY KEY' : 'UNIQUE'} (${cols})`;
-          }
-          if (deferrable) def += ' DEFERRABLE';
-          if (deferred) def += ' INITIALLY DEFERRED';
-          if (!validated) def += ' NOT VALID';
-        }
-        return {
-          name,
-          kind: CONSTRAINT_KINDS[kind] ?? kind,
-          columns: systemColumns ?? names(byNum, conkey, 1),
-          definition: def,
-          references: kind === 'f'
-            ? { table: `${refSchema}.${refTable}`, columns: refColumnsOutside ?? names(refNum!, confkey, 1), onDelete: FK_ACTIONS[onDelete] ?? onDelete, onUpdate: FK_ACTIONS[onUpdate] ?? onUpdate }
-            : null,
-        };
+        if (c[1] !== 'f') return constraint(c, byNum);
+        const fk = { name: c[0] } as z.output<typeof ConstraintSchema>;
+        foreignKeys.push(() => Object.assign(fk, constraint(c, byNum)));
+        return fk;
       }),
       indexes: (r.indexes ?? []).map(([name, unique, primary, partial, definition, quoted, am, indkey]) => ({
         name,
@@ -409,7 +421,8 @@ export async function introspectSchema(sql: Sql, more: readonly Sql[] = []): Pro
         .sort(byKey((g) => g.key))
         .map((g) => g.grant),
     };
-  });
+  }
+
   return {
     server: { version: meta.version, versionNum: meta.version_num },
     database: meta.database,
