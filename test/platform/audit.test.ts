@@ -172,6 +172,67 @@ describe('hash chain', () => {
     expect(last.rows[0]).toEqual({ subject_id: 'kept-2', seq: r.headSeq, head: r.headSeq });
   });
 
+  /** Runs `fn` in one transaction on a fresh runtime-role connection (so the trigger is compiled in that session). */
+  async function asApp(fn: (c: pg.Client) => Promise<void>) {
+    const c = new pg.Client({ connectionString: db.url('app') });
+    await c.connect();
+    try {
+      await c.query('BEGIN');
+      await c.query(`SELECT set_config('trust.account_ids', $1, true)`, [accounts.join(',')]);
+      await fn(c);
+      await c.query('COMMIT');
+    } finally {
+      await c.end();
+    }
+  }
+
+  /** Every event of these actors hashes to sha256(prev_hash || audit_content_bytes(...)), the COPY line checked above. */
+  async function hashesMatch(actor: string) {
+    const r = await superuser((c) => c.query(
+      `SELECT count(*)::int AS n, count(*) FILTER (WHERE hash = sha256(prev_hash || audit_content_bytes(seq, occurred_at, account_id, actor, action, subject_type, subject_id, details)))::int AS same
+         FROM audit_events WHERE actor = $1`, [actor]));
+    return r.rows[0] as { n: number; same: number };
+  }
+
+  it('the chain trigger writes the same bytes whatever the session DateStyle and TimeZone', async () => {
+    const times = ['2026-03-01 12:00:00+00', '2026-03-01 12:00:00.12+00', '2031-07-04 23:59:59.999999+00', '2000-01-01 00:00:00.000001+00'];
+    for (const style of ['ISO, DMY', 'SQL, DMY', 'German', 'Postgres, MDY']) {
+      await asApp(async (c) => {
+        await c.query(`SELECT set_config('DateStyle', $1, true), set_config('TimeZone', 'America/St_Johns', true)`, [style]);
+        await c.query(`INSERT INTO audit_events (occurred_at, account_id, actor, action, subject_type, subject_id, details)
+          SELECT t::timestamptz, $1, 'test:datestyle', 'test.datestyle', 'raw', $2, '{}' FROM unnest($3::text[]) t`, [accounts[0], style, times]);
+      });
+    }
+    expect(await hashesMatch('test:datestyle')).toEqual({ n: 16, same: 16 });
+    expect((await verifyAsReader()).ok).toBe(true);
+  });
+
+  it("the caller's search_path and temporary objects cannot steer the chain trigger", async () => {
+    // The trigger runs with the inserting role's rights and search_path. A temporary table's row
+    // type is found before pg_catalog's types, so an unqualified `text` or `bytea` would resolve here.
+    await asApp(async (c) => {
+      for (const t of ['text', 'bytea', 'int8', 'event_chain_head', 'audit_events']) await c.query(`CREATE TEMP TABLE ${t} (x int)`);
+      await c.query(`SET LOCAL search_path = pg_temp, public`);
+      await c.query(`INSERT INTO public.audit_events (account_id, actor, action, subject_type, subject_id, details)
+        SELECT $1, 'test:search-path', 'test.search_path', 'raw', g::text, jsonb_build_object('g', g) FROM generate_series(1, 3) g`, [accounts[1]]);
+    });
+    expect(await hashesMatch('test:search-path')).toEqual({ n: 3, same: 3 });
+    expect((await verifyAsReader()).ok).toBe(true);
+  });
+
+  it('the runtime role can neither take nor write the chain head itself', async () => {
+    await expect(db.pool('app').query('SELECT * FROM audit_chain_take_head()')).rejects.toThrow(/runs only inside the audit_events_chain trigger/);
+    await expect(db.pool('app').query('UPDATE event_chain_head SET seq = 0')).rejects.toThrow(/permission denied/);
+    await expect(db.pool('reader').query('SELECT * FROM audit_chain_take_head()')).rejects.toThrow(/permission denied/);
+    // Supplied chain columns are overwritten: the trigger computes seq, prev_hash and hash.
+    await asApp(async (c) => {
+      await c.query(`INSERT INTO audit_events (seq, account_id, actor, action, subject_type, subject_id, prev_hash, hash)
+        VALUES (1, NULL, 'test:forge', 'test.forge', 'raw', 'x', sha256('a'), sha256('b'))`);
+    });
+    expect(await hashesMatch('test:forge')).toEqual({ n: 1, same: 1 });
+    expect((await verifyAsReader()).ok).toBe(true);
+  });
+
   it('a checkpoint makes verification incremental', async () => {
     const cp = await createCheckpoint({ app: db.pool('app'), reader: db.pool('reader') }, key);
     expect(cp?.created).toBe(true);
