@@ -6,6 +6,7 @@
  * Building scale 100 takes minutes, so the demo database `bench_scale100` is kept
  * between runs and reused only when its marker (a hash of the migrations and the
  * demo and platform sources) matches; the gate itself is always measured fresh.
+ * TRUST_BENCH_SCALE_DB_URL names an already filled database to use instead.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -41,6 +42,18 @@ async function demoDatabase(ctx: BenchContext, scale: number): Promise<{ url: st
     const pdb = await createPlatformDatabase(server, benchName('gate'));
     await pdb.db.close();
     return { url: pdb.adminUrl, built: true, drop: () => server.dropDatabase(pdb.name) };
+  }
+  const external = process.env.TRUST_BENCH_SCALE_DB_URL;
+  if (external) {
+    // A database someone filled with `trust migrate && trust demo --scale 100` (it takes
+    // minutes): used as it is, after checking that it really is that size.
+    const r = await adminQuery(external, `SELECT (SELECT count(*) FROM agents) AS agents, (SELECT count(*) FROM audit_events) AS events`);
+    const { agents, events } = r.rows[0] as { agents: string; events: string };
+    if (Number(agents) < 100 * scale || Number(events) < 10_000 * scale) {
+      throw new Error(`TRUST_BENCH_SCALE_DB_URL has ${agents} agents and ${events} audit events; scale ${scale} needs at least ${100 * scale} and ${10_000 * scale}`);
+    }
+    ctx.log(`bench: using TRUST_BENCH_SCALE_DB_URL (${agents} agents, ${events} audit events)`);
+    return { url: external, built: false };
   }
   const name = `bench_scale${scale}`;
   const marker = workloadMarker(ctx.root, scale);
