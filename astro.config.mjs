@@ -6,6 +6,20 @@ import { defineConfig } from 'astro/config';
 import mdx from '@astrojs/mdx';
 import { markdownTwins } from './site/lib/markdown-twins.ts';
 
+/**
+ * The server bundle of a static build only runs once, to prerender the pages, and is
+ * deleted afterwards: tree-shaking it (Rollup's include/side-effect analysis of every
+ * module for every page entry) costs build time and saves nothing. Client bundles, if
+ * the site ever has any, are still tree-shaken.
+ */
+const noServerTreeshake = {
+  name: 'trust-evidence:no-server-treeshake',
+  apply: 'build',
+  config(_config, env) {
+    if (env.isSsrBuild) return { build: { rollupOptions: { treeshake: false } } };
+  },
+};
+
 export default defineConfig({
   site: 'https://harborcloud.example',
   srcDir: './site',
@@ -18,5 +32,6 @@ export default defineConfig({
   // The pages carry no code blocks: no Shiki highlighter to load and run on every MDX file.
   markdown: { syntaxHighlight: false },
   devToolbar: { enabled: false },
+  vite: { plugins: [noServerTreeshake] },
   integrations: [mdx(), markdownTwins()],
 });

@@ -188,13 +188,18 @@ export function loadEvidence(bundlePath: string): Evidence {
   };
 }
 
-let cached: { key: string; value: Evidence } | undefined;
+let cached: { key: string; value: Evidence; handed: unknown } | undefined;
 /** The evidence for this build: TRUST_BUNDLE, else out/bundle.json under the working directory.
- *  Cached per bundle path and modification time: one process may build twice (tests). */
+ *  Cached per bundle path and modification time: one process may build twice (tests). Pages
+ *  call this several times each; within a build run by evidence/site/build.ts the bundle it
+ *  handed over identifies the build, so no file is looked at again per call. */
 export function evidence(): Evidence {
+  const handed = (globalThis as Record<symbol, unknown>)[Symbol.for('trust-evidence.site.bundle')];
+  if (handed && cached?.handed === handed) return cached.value;
   const file = path.resolve(process.env.TRUST_BUNDLE ?? path.join(process.cwd(), 'out', 'bundle.json'));
   const key = `${file}@${existsSync(file) ? statSync(file).mtimeMs : 0}`;
-  if (cached?.key !== key) cached = { key, value: loadEvidence(file) };
+  if (cached?.key !== key) cached = { key, value: loadEvidence(file), handed };
+  else cached.handed = handed;
   return cached.value;
 }
 

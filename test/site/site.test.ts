@@ -14,6 +14,7 @@ import { buildSite, type BuildSiteResult } from '../../evidence/site/build.ts';
 import { BundleSchema, type Bundle } from '../../evidence/types.ts';
 import { launchChromium, resolveStatic, serveStatic } from './harness.ts';
 import { makeSiteEvidence } from '../fixtures/site/make-fixture.ts';
+import { fastParse, htmlToMarkdown } from '../../site/lib/markdown-twins.ts';
 
 let BUNDLE: string;
 let SOURCE_DIR: string;
@@ -202,6 +203,15 @@ describe('security site built from evidence', () => {
     }
     const twin = readFileSync(path.join(outDir, 'controls', bundle.evaluations[0]!.control, 'index.md'), 'utf8');
     expect(twin).toContain(`**${bundle.evaluations[0]!.observed}**`);
+    // Twins come from a fast reader of the site's own HTML: every page is one it reads
+    // itself, and its twin is what parse5's tree of the same page gives.
+    for (const f of Object.keys(result.bytes)) {
+      const html = readFileSync(path.join(outDir, f), 'utf8');
+      const urlPath = '/' + f.replace(/index\.html$/, '');
+      expect(fastParse(html), f).not.toBeNull();
+      const twin = readFileSync(path.join(outDir, f.replace(/\.html$/, '.md')), 'utf8');
+      expect(twin, f).toBe(await htmlToMarkdown(html, urlPath, 'https://harborcloud.example', { parser: 'parse5' }));
+    }
     const llms = readFileSync(path.join(outDir, 'llms.txt'), 'utf8');
     expect(llms).toMatch(/^# /);
     for (const c of bundle.catalog.controls) expect(llms).toContain(`/controls/${c.id}/index.md`);
