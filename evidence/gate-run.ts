@@ -26,6 +26,9 @@ export async function runGate(o: GateOptions): Promise<RunOutcome> {
   o.progress.start('load catalog');
   const catalog = await loadCatalogFrom(o.root);
   const baseline = readBaseline(o.baselineFile);
+  // The report renderer (pdfkit) takes a while to load: let it load while the
+  // collectors wait on the database. produceOutputs imports the same module.
+  import('./report/pdf.ts').catch(() => {});
   o.progress.start('open database');
   const { openDatabase } = await import('../platform/db/index.ts');
   const db = await openDatabase();

@@ -20,6 +20,8 @@ const COLORS = { live: '#1f7a4d', designed: '#c98a12', roadmap: '#8a8f98', ink: 
 const WIN_ANSI_EXTRA = new Set('€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ');
 const ASCII_FOR: Record<string, string> = { '≥': '>=', '≤': '<=', '→': '->', '←': '<-', '✓': 'ok', '✗': 'x', '≠': '!=', '×': 'x', '‑': '-' };
 export function pdfText(s: string): string {
+  // Most text is already printable WinAnsi without backticks: nothing to do.
+  if (/^[\x20-\x5f\x61-\x7e\n\xa0-\xff]*$/.test(s)) return s;
   // Markdown code spans read as noise in print: drop the backticks, keep the words.
   return [...s.replace(/`/g, '')].map((ch) => {
     const c = ch.codePointAt(0)!;
@@ -95,9 +97,8 @@ class Writer {
     const pad = 3;
     const fontOf = (i: number, header: boolean) => (header ? 'Helvetica-Bold' : columns[i].mono ? 'Courier' : 'Helvetica');
     const measure = (cells: string[], header: boolean) =>
-      Math.max(...cells.map((t, i) => doc.font(fontOf(i, header)).fontSize(size).heightOfString(pdfText(t), { width: widths[i] - pad * 2 }))) + pad * 2;
-    const drawRow = (cells: string[], header: boolean) => {
-      const h = measure(cells, header);
+      Math.max(...cells.map((t, i) => this.cellHeight(t, fontOf(i, header), size, widths[i] - pad * 2))) + pad * 2;
+    const drawRow = (cells: string[], header: boolean, h = measure(cells, header)) => {
       const y = doc.y;
       if (header) doc.rect(MARGIN, y, this.width, h).fill(COLORS.head);
       let x = MARGIN;
@@ -113,26 +114,39 @@ class Writer {
     const header = columns.map((c) => c.header);
     const headerH = measure(header, true);
     this.ensure(headerH + 20);
-    drawRow(header, true);
+    drawRow(header, true, headerH);
     for (const row of rows) {
       // A row taller than a page is split into chunks of lines so nothing runs off the page.
       const chunks = this.splitRow(row, widths, pad, size, fontOf);
       for (const chunk of chunks) {
-        if (doc.y + measure(chunk, false) > this.bottom) {
+        const h = chunks.length === 1 ? chunk.height : measure(chunk.cells, false);
+        if (doc.y + h > this.bottom) {
           doc.addPage();
-          drawRow(header, true);
+          drawRow(header, true, headerH);
         }
-        drawRow(chunk, false);
+        drawRow(chunk.cells, false, h);
       }
     }
     doc.moveDown(0.6);
   }
 
-  private splitRow(row: string[], widths: number[], pad: number, size: number, fontOf: (i: number, h: boolean) => string): string[][] {
+  /**
+   * A cell's height. Most cells hold one short line: measuring its width is enough and
+   * far cheaper than a wrap layout (pdfkit lays the text out again to draw it).
+   */
+  private cellHeight(text: string, font: string, size: number, width: number): number {
+    const doc = this.doc.font(font).fontSize(size);
+    const t = pdfText(text);
+    if (t !== '' && !t.includes('\n') && t.trim() === t && doc.widthOfString(t) <= width) return doc.currentLineHeight(true);
+    return doc.heightOfString(t, { width });
+  }
+
+  /** The row as it is when it fits a page (with its height), else split into chunks of lines. */
+  private splitRow(row: string[], widths: number[], pad: number, size: number, fontOf: (i: number, h: boolean) => string): { cells: string[]; height: number }[] {
     const doc = this.doc;
     const max = this.bottom - MARGIN - 40;
-    const h = Math.max(...row.map((t, i) => doc.font(fontOf(i, false)).fontSize(size).heightOfString(pdfText(t), { width: widths[i] - pad * 2 })));
-    if (h <= max) return [row];
+    const h = Math.max(...row.map((t, i) => this.cellHeight(t, fontOf(i, false), size, widths[i] - pad * 2)));
+    if (h <= max) return [{ cells: row, height: h + pad * 2 }];
     // Split every cell by words into pieces that fit `max`.
     const pieces = row.map((t, i) => {
       const out: string[] = [];
@@ -148,7 +162,7 @@ class Writer {
       return out;
     });
     const n = Math.max(...pieces.map((p) => p.length));
-    return Array.from({ length: n }, (_, k) => pieces.map((p) => p[k] ?? ''));
+    return Array.from({ length: n }, (_, k) => ({ cells: pieces.map((p) => p[k] ?? ''), height: 0 }));
   }
 }
 
