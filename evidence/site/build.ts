@@ -71,6 +71,10 @@ export async function buildSite(options: BuildSiteOptions): Promise<BuildSiteRes
   const root = path.resolve(options.root ?? REPO_ROOT);
   const bundlePath = path.resolve(options.bundlePath);
   const outDir = path.resolve(options.outDir ?? path.join(root, 'dist'));
+  // Astro's module graph loads (much of it off the main thread, through the module
+  // loader's hooks) while the bundle is read and validated here.
+  const astro = import('astro');
+  astro.catch(() => {}); // a refusal below must not leave an unhandled rejection behind
   const bundle = readBundle(bundlePath);
   const blocked = liveControlsNotObservedLive(bundle);
   if (blocked.length) throw new SiteRefusedError(blocked);
@@ -86,7 +90,7 @@ export async function buildSite(options: BuildSiteOptions): Promise<BuildSiteRes
   // the build, and awaited before we return. (Kept in place when it holds a .git.)
   const removal = moveAsideAndRemove(outDir);
   try {
-    const { build } = await import('astro');
+    const { build } = await astro;
     await build({ root, outDir, logLevel: 'warn', mode: 'production' });
   } finally {
     await removal;
