@@ -1,6 +1,6 @@
 /**
  * What changed between two mapping files: controls added or removed, claimed and
- * observed status changes, criteria added or removed per control, mapping file
+ * observed status changes, changed definitions, criteria added or removed per control, mapping file
  * versions, and the catalog version itself.
  */
 import type { MappingFile } from './mapping.ts';
@@ -11,6 +11,7 @@ export type Change =
   | { kind: 'control_removed'; control: string; claimed: string }
   | { kind: 'claimed_status'; control: string; from: string; to: string }
   | { kind: 'observed_status'; control: string; from: string; to: string }
+  | { kind: 'control_changed'; control: string }
   | { kind: 'criterion_added'; control: string; framework: string; criterion: string }
   | { kind: 'criterion_removed'; control: string; framework: string; criterion: string }
   | { kind: 'mapping_version'; framework: string; from: string | null; to: string | null };
@@ -47,6 +48,7 @@ export function diffMappings(oldMap: MappingFile | null, newMap: MappingFile): M
     if (!a || !b) continue;
     if (a.claimed !== b.claimed) changes.push({ kind: 'claimed_status', control: id, from: a.claimed, to: b.claimed });
     if (a.observed !== b.observed) changes.push({ kind: 'observed_status', control: id, from: a.observed, to: b.observed });
+    if (a.contentSha256 && b.contentSha256 && a.contentSha256 !== b.contentSha256) changes.push({ kind: 'control_changed', control: id });
     const frameworks = [...new Set([...Object.keys(a.criteria), ...Object.keys(b.criteria)])].sort();
     for (const fw of frameworks) {
       const was = new Set(a.criteria[fw] ?? []);
@@ -79,6 +81,7 @@ export function describeChange(c: Change): string {
     case 'control_removed': return `- ${c.control} removed (was claimed ${c.claimed})`;
     case 'claimed_status': return `~ ${c.control} claimed status ${c.from} -> ${c.to}`;
     case 'observed_status': return `~ ${c.control} observed status ${c.from} -> ${c.to}`;
+    case 'control_changed': return `~ ${c.control} definition changed (statement, description, checks or artifacts)`;
     case 'criterion_added': return `+ ${c.control} mapped to ${c.framework} ${c.criterion}`;
     case 'criterion_removed': return `- ${c.control} no longer mapped to ${c.framework} ${c.criterion}`;
     case 'mapping_version': return `~ ${c.framework} mapping version ${c.from ?? '(none)'} -> ${c.to ?? '(none)'}`;
@@ -93,7 +96,7 @@ export function renderDiffText(d: MappingDiff): string {
   const count = (k: Change['kind']) => d.changes.filter((c) => c.kind === k).length;
   lines.push(
     `${count('control_added')} added, ${count('control_removed')} removed, ` +
-      `${count('claimed_status')} claimed and ${count('observed_status')} observed status changes, ` +
+      `${count('claimed_status')} claimed and ${count('observed_status')} observed status changes, ${count('control_changed')} changed definitions, ` +
       `${count('criterion_added') + count('criterion_removed')} mapping changes`,
   );
   if (d.changes.length === 0) lines.push('no changes');

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { StatusSchema } from '../../controls/types.ts';
 import { VerdictSchema, type Bundle } from '../types.ts';
+import { contentHash } from '../canonical.ts';
 
 export const MAPPING_FORMAT = 'trust-controls-mapping/1' as const;
 
@@ -24,6 +25,12 @@ export const MappingFileSchema = z.object({
     claimed: StatusSchema,
     observed: StatusSchema,
     verdict: VerdictSchema,
+    /**
+     * SHA-256 of the control's definition without its status (canonical JSON): a changed statement, description
+     * or check shows in the diff even when its status and criteria stay. Absent in mappings
+     * recorded before it existed.
+     */
+    contentSha256: z.string().optional(),
     /** framework id -> sorted criterion ids this control is mapped to. */
     criteria: z.record(z.string(), z.array(z.string())),
   })),
@@ -49,7 +56,7 @@ export function buildMapping(bundle: Bundle, bundleSha256: string): MappingFile 
       const criteria: Record<string, string[]> = {};
       for (const fw of Object.keys(per).sort()) criteria[fw] = [...new Set(per[fw])].sort(compareCriteria);
       const e = evaluation.get(c.id);
-      return { id: c.id, title: c.title, claimed: c.status, observed: e?.observed ?? 'roadmap', verdict: e?.verdict ?? 'holds', criteria };
+      return { id: c.id, title: c.title, claimed: c.status, observed: e?.observed ?? 'roadmap', verdict: e?.verdict ?? 'holds', contentSha256: definitionHash(c), criteria };
     });
   return {
     format: MAPPING_FORMAT,
@@ -59,6 +66,12 @@ export function buildMapping(bundle: Bundle, bundleSha256: string): MappingFile 
     mappings: bundle.catalog.mappings.map((m) => ({ framework: m.framework, version: m.version })).sort((a, b) => (a.framework < b.framework ? -1 : 1)),
     controls,
   };
+}
+
+/** SHA-256 of a control's definition without its claimed status (a status change is reported as such). */
+export function definitionHash(control: Bundle['catalog']['controls'][number]): string {
+  const { status: _status, ...definition } = control;
+  return contentHash(definition);
 }
 
 /** Natural order for criterion ids: CC6.2 before CC6.10, A.5.9 before A.5.10. */

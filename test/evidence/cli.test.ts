@@ -67,7 +67,7 @@ describe('trust diff', () => {
   it('prints the observed status change between two runs; --json too', () => {
     const r = trust('diff', path.join(ok, 'mapping.json'), path.join(broken, 'mapping.json'));
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout.split('\n').slice(1)).toEqual(['0 added, 0 removed, 0 claimed and 1 observed status changes, 0 mapping changes', '~ tokens_encrypted observed status live -> roadmap', '']);
+    expect(r.stdout.split('\n').slice(1)).toEqual(['0 added, 0 removed, 0 claimed and 1 observed status changes, 0 changed definitions, 0 mapping changes', '~ tokens_encrypted observed status live -> roadmap', '']);
     const j = JSON.parse(trust('diff', path.join(ok, 'mapping.json'), path.join(broken, 'mapping.json'), '--json').stdout);
     expect(j.changes).toEqual([{ kind: 'observed_status', control: 'tokens_encrypted', from: 'live', to: 'roadmap' }]);
   });

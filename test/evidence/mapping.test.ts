@@ -30,7 +30,7 @@ describe('mapping', () => {
   it('lists every control with criteria per framework, claimed and observed status, stamped', () => {
     const m = mappingFor();
     expect(m).toMatchObject({ format: 'trust-controls-mapping/1', catalogVersion: '1.0.0', bundleSha256: 'b'.repeat(64), mappings: [{ framework: 'iso27001', version: '1.0.0' }, { framework: 'soc2', version: '1.0.0' }] });
-    expect(m.controls.find((c) => c.id === 'tokens_encrypted')).toEqual({ id: 'tokens_encrypted', title: 'OAuth tokens are encrypted at rest', claimed: 'live', observed: 'live', verdict: 'holds', criteria: { iso27001: ['A.8.24'], soc2: ['CC6.1'] } });
+    expect(m.controls.find((c) => c.id === 'tokens_encrypted')).toEqual({ id: 'tokens_encrypted', title: 'OAuth tokens are encrypted at rest', claimed: 'live', observed: 'live', verdict: 'holds', contentSha256: expect.stringMatching(/^[0-9a-f]{64}$/), criteria: { iso27001: ['A.8.24'], soc2: ['CC6.1'] } });
   });
 });
 
@@ -47,6 +47,16 @@ describe('diff', () => {
     expect(d.catalogVersionChanged).toBe(true);
   });
 
+  it('a reworded control shows as a changed definition; mappings recorded without hashes compare as before', () => {
+    const old = mappingFor();
+    const reworded = fixtureControls().map((c) => (c.id === 'tokens_encrypted' ? { ...c, description: `${c.description} Reworded.` } : c));
+    const now = mappingFor({}, reworded, '1.0.1');
+    expect(diffMappings(old, now).changes).toEqual([{ kind: 'control_changed', control: 'tokens_encrypted' }]);
+    expect(renderDiffText(diffMappings(old, now))).toContain('~ tokens_encrypted definition changed');
+    const legacy = { ...old, controls: old.controls.map(({ contentSha256: _, ...c }) => c) };
+    expect(diffMappings(legacy, now).changes).toEqual([]);
+  });
+
   it('no changes between identical mappings', () => {
     const d = diffMappings(mappingFor(), mappingFor());
     expect(d.changes).toEqual([]);
@@ -59,7 +69,8 @@ describe('changelog', () => {
     const r1 = mappingFor();
     const current = mappingFor({}, nextCatalog(), '1.1.0');
     const log = buildChangelog([r1], current);
-    expect(log.versions.map((v) => [v.version, v.unreleased, v.changes.length])).toEqual([['1.1.0', true, 4], ['1.0.0', false, 7]]);
+    // 1.1.0: added, removed, promoted (claimed and observed), keys_rotated's artifacts dropped
+    expect(log.versions.map((v) => [v.version, v.unreleased, v.changes.length])).toEqual([['1.1.0', true, 5], ['1.0.0', false, 7]]);
     expect(log.versions[1].changes.map((c) => c.kind)).toEqual([...Array(5).fill('control_added'), 'mapping_version', 'mapping_version']);
   });
 

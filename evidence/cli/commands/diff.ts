@@ -9,7 +9,7 @@ const spec = {
   description: [
     'Shows what changed between two controls mapping files (out/mapping.json of a run, or a released',
     'snapshot in controls/releases/<version>.json): catalog version, controls added or removed, claimed',
-    'and observed status changes, criteria added or removed per control, mapping file versions.',
+    'and observed status changes, changed control definitions (statement, description, checks), criteria added or removed per control, mapping file versions.',
     'Exit 0 (whether or not anything changed), 2 unreadable input.',
   ].join('\n'),
   options: { json: { type: 'boolean' as const, description: 'Print the diff as JSON' } },
