@@ -47,12 +47,13 @@ async function demoDatabase(ctx: BenchContext, scale: number): Promise<{ url: st
   if (external) {
     // A database someone filled with `trust migrate && trust demo --scale 100` (it takes
     // minutes): used as it is, after checking that it really is that size.
-    const r = await adminQuery(external, `SELECT (SELECT count(*) FROM agents) AS agents, (SELECT count(*) FROM audit_events) AS events`);
+    // Agents provisioned, destroyed ones included (their history stays in the audit log).
+    const r = await adminQuery(external, `SELECT (SELECT count(*) FROM audit_events WHERE action = 'agent.provisioned') AS agents, (SELECT count(*) FROM audit_events) AS events`);
     const { agents, events } = r.rows[0] as { agents: string; events: string };
     if (Number(agents) < 100 * scale || Number(events) < 10_000 * scale) {
-      throw new Error(`TRUST_BENCH_SCALE_DB_URL has ${agents} agents and ${events} audit events; scale ${scale} needs at least ${100 * scale} and ${10_000 * scale}`);
+      throw new Error(`TRUST_BENCH_SCALE_DB_URL has ${agents} agents provisioned and ${events} audit events; scale ${scale} needs at least ${100 * scale} and ${10_000 * scale}`);
     }
-    ctx.log(`bench: using TRUST_BENCH_SCALE_DB_URL (${agents} agents, ${events} audit events)`);
+    ctx.log(`bench: using TRUST_BENCH_SCALE_DB_URL (${agents} agents provisioned, ${events} audit events)`);
     return { url: external, built: false };
   }
   const name = `bench_scale${scale}`;
