@@ -202,6 +202,27 @@ function statusBarChart(w: Writer, rows: { label: string; counts: Record<string,
   doc.y = y + 24;
 }
 
+/**
+ * pdfkit measures each word again on every layout pass and for every line it draws,
+ * and its per-character kerning lookups are most of the report's time. A string's
+ * width depends only on the font, the size and the spacing, so widths are remembered.
+ */
+function memoizeTextWidths(doc: PDFKit.PDFDocument): void {
+  type Options = { features?: unknown; characterSpacing?: number; horizontalScaling?: number };
+  const d = doc as unknown as { widthOfString(s: string, o?: Options): number; _font: { name: string }; _fontSize: number };
+  const measure = d.widthOfString.bind(d);
+  const byStyle = new Map<string, Map<string, number>>();
+  d.widthOfString = (s, o = {}) => {
+    if (o.features || o.characterSpacing || (o.horizontalScaling ?? 100) !== 100) return measure(s, o);
+    const style = `${d._font.name} ${d._fontSize}`;
+    let widths = byStyle.get(style);
+    if (!widths) byStyle.set(style, (widths = new Map()));
+    let w = widths.get(s);
+    if (w === undefined) widths.set(s, (w = measure(s, o)));
+    return w;
+  };
+}
+
 export async function renderPdf(input: ReportInput): Promise<Buffer> {
   const { default: PDFDocument } = await import('pdfkit');
   const { bundle, bundleSha256, generatedAt, changelog } = input;
@@ -215,6 +236,7 @@ export async function renderPdf(input: ReportInput): Promise<Buffer> {
     info: { Title: title, Author: org.name, Subject: `Security controls evidence, catalog ${bundle.catalog.version}`, Keywords: `bundle-sha256:${bundleSha256}`, CreationDate: generatedAt, ModDate: generatedAt },
     displayTitle: true, pdfVersion: '1.7',
   });
+  memoizeTextWidths(doc);
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
   const ended = new Promise<void>((resolve, reject) => { doc.on('end', () => resolve()); doc.on('error', reject); });
