@@ -36,3 +36,19 @@ describe('database roles', () => {
     await c.end();
   });
 });
+
+describe('role passwords', () => {
+  it('opening a second database on the same cluster keeps the first one\'s role logins working', async () => {
+    const second = await createTestDatabase(); // bootstraps the (cluster-wide) roles again
+    try {
+      for (const role of ['owner', 'app', 'reader'] as const) {
+        const c = new pg.Client({ connectionString: db.url(role) }); // a new login, not a pooled one
+        await c.connect();
+        expect((await c.query('SELECT current_user AS u')).rows[0].u).toBe(`trust_${role}`);
+        await c.end();
+      }
+    } finally {
+      await second.drop();
+    }
+  });
+});
