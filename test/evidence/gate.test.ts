@@ -140,3 +140,15 @@ describe('the gate with a baseline', () => {
     expect(sarif.runs[0].results.map((r: { ruleId: string }) => r.ruleId)).toEqual(['fixture_flag', 'baseline']);
   });
 });
+
+describe('OSCAL beside the bundle', () => {
+  it('a run writes its OSCAL documents to <out>/oscal/, linking back to ../bundle.json', async () => {
+    const out = mkdtempSync(path.join(os.tmpdir(), 'trust-gate-oscal-'));
+    const r = await produceOutputs({ root: mkdtempSync(path.join(os.tmpdir(), 'trust-gate-root-')), outDir: out, catalog: fixtureCatalog(), parts: fixtureParts(), now: new Date('2026-11-21T12:00:00Z'), progress: silentProgress, checks: fixtureChecks });
+    expect(r.written).toContain(path.join(out, 'oscal'));
+    expect(readdirSync(out).filter((f) => f.endsWith('.json')).sort()).toEqual(['bundle.json', 'bundle.sig.json', 'changelog.json', 'mapping.json', 'results.json']);
+    const ar = readFileSync(path.join(out, 'oscal', 'assessment-results.json'), 'utf8');
+    expect(ar).toContain('"href": "../bundle.json#/parts/');
+    expect(ar).toContain(r.bundleSha256);
+  });
+});
