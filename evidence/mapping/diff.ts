@@ -1,7 +1,7 @@
 /**
  * What changed between two mapping files: controls added or removed, claimed and
- * observed status changes, changed definitions, criteria added or removed per control, mapping file
- * versions, and the catalog version itself.
+ * observed status changes, changed definitions, criteria added or removed per control,
+ * mapping file versions, and the catalog version itself.
  */
 import type { MappingFile } from './mapping.ts';
 import { compareCriteria } from './mapping.ts';

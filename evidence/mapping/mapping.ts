@@ -26,9 +26,9 @@ export const MappingFileSchema = z.object({
     observed: StatusSchema,
     verdict: VerdictSchema,
     /**
-     * SHA-256 of the control's definition without its status (canonical JSON): a changed statement, description
-     * or check shows in the diff even when its status and criteria stay. Absent in mappings
-     * recorded before it existed.
+     * SHA-256 of the control's definition without its status (canonical JSON): a changed
+     * statement, description or check shows in the diff even when its status and criteria
+     * stay. Absent in mappings recorded before it existed.
      */
     contentSha256: z.string().optional(),
     /** framework id -> sorted criterion ids this control is mapped to. */

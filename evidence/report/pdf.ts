@@ -98,7 +98,7 @@ class Writer {
     const fontOf = (i: number, header: boolean) => (header ? 'Helvetica-Bold' : columns[i].mono ? 'Courier' : 'Helvetica');
     const measure = (cells: string[], header: boolean) =>
       Math.max(...cells.map((t, i) => this.cellHeight(t, fontOf(i, header), size, widths[i] - pad * 2))) + pad * 2;
-    const drawRow = (cells: string[], header: boolean, h = measure(cells, header)) => {
+    const drawRow = (cells: string[], header: boolean, h: number) => {
       const y = doc.y;
       if (header) doc.rect(MARGIN, y, this.width, h).fill(COLORS.head);
       let x = MARGIN;
@@ -119,7 +119,7 @@ class Writer {
       // A row taller than a page is split into chunks of lines so nothing runs off the page.
       const chunks = this.splitRow(row, widths, pad, size, fontOf);
       for (const chunk of chunks) {
-        const h = chunks.length === 1 ? chunk.height : measure(chunk.cells, false);
+        const h = chunk.height ?? measure(chunk.cells, false);
         if (doc.y + h > this.bottom) {
           doc.addPage();
           drawRow(header, true, headerH);
@@ -141,8 +141,8 @@ class Writer {
     return doc.heightOfString(t, { width });
   }
 
-  /** The row as it is when it fits a page (with its height), else split into chunks of lines. */
-  private splitRow(row: string[], widths: number[], pad: number, size: number, fontOf: (i: number, h: boolean) => string): { cells: string[]; height: number }[] {
+  /** The row as it is when it fits a page (with its height, measured once), else split into chunks of lines. */
+  private splitRow(row: string[], widths: number[], pad: number, size: number, fontOf: (i: number, h: boolean) => string): { cells: string[]; height?: number }[] {
     const doc = this.doc;
     const max = this.bottom - MARGIN - 40;
     const h = Math.max(...row.map((t, i) => this.cellHeight(t, fontOf(i, false), size, widths[i] - pad * 2)));
@@ -162,7 +162,7 @@ class Writer {
       return out;
     });
     const n = Math.max(...pieces.map((p) => p.length));
-    return Array.from({ length: n }, (_, k) => ({ cells: pieces.map((p) => p[k] ?? ''), height: 0 }));
+    return Array.from({ length: n }, (_, k) => ({ cells: pieces.map((p) => p[k] ?? '') }));
   }
 }
 

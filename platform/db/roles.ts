@@ -20,11 +20,9 @@ export type RoleKind = keyof typeof ROLES;
  * Role passwords are derived from the admin connection string, so every process
  * that can reach the admin URL computes the same password without storing it.
  * Anyone holding the admin URL already has full control, so nothing is lost.
- */
-/**
- * Role passwords are derived from the cluster's admin credentials and address, not from
- * the database in the URL: roles are cluster-wide, so opening a second database on the
- * same cluster must not change them.
+ * Only the cluster's part of the URL counts (credentials and address, not the
+ * database): roles are cluster-wide, so opening a second database on the same
+ * cluster must not change them.
  */
 export function rolePassword(adminUrl: string, role: RoleKind): string {
   const u = new URL(adminUrl);

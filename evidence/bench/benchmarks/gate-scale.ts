@@ -74,8 +74,8 @@ async function demoDatabase(ctx: BenchContext, scale: number): Promise<{ url: st
   const env = { ...process.env, DATABASE_URL: url };
   const t0 = Date.now();
   await runChildOk(process.execPath, [cli, 'migrate'], { cwd: ctx.root, env, timeoutMs: 600_000 });
-  // A budget, so a slow demo cannot push `npm run bench` past its 10 minutes: over it,
-  // the benchmark says so (the unmarked database is rebuilt next time).
+  // The budget the caller gave: over it, the benchmark says so (the unmarked database
+  // is rebuilt next time).
   const budget = Number(process.env.TRUST_BENCH_DEMO_BUDGET_S);
   const demo = await runChild(process.execPath, [cli, 'demo', '--scale', String(scale)], { cwd: ctx.root, env, timeoutMs: budget * 1000 });
   if (demo.code !== 0) {
