@@ -175,6 +175,7 @@ export default defineCollector({
   version: '1.0.0',
   description: 'ts-morph over platform/: cipher algorithms and nonce sources, secret-named values passed to loggers, cookie attributes, SQL writing token tables, Math.random; each with file:line.',
   needsDatabase: false,
+  ownThread: true,
   facts: CodeFactsSchema,
   collect: (ctx) => scanCode(ctx.root),
 });

@@ -35,6 +35,7 @@ export default defineCollector({
   version: '1.0.0',
   description: 'Vulnerability disclosure policy and subprocessors from the catalog, and the platform configuration files present.',
   needsDatabase: false,
+  needsCatalog: true,
   facts: ConfigFactsSchema,
   async collect(ctx) {
     const o = ctx.catalog.organisation;

@@ -95,6 +95,8 @@ export default defineCollector({
   version: '1.0.0',
   description: 'Existence of the design artifacts controls name: files, exported TypeScript symbols, infrastructure-as-code resources, with line numbers.',
   needsDatabase: false,
+  needsCatalog: true,
+  ownThread: true,
   facts: DesignFactsSchema,
   async collect(ctx) {
     const wanted = ctx.catalog.controls.flatMap((c) => c.artifacts.map((a) => ({ control: c.id, ...a })));

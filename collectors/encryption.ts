@@ -57,15 +57,24 @@ export default defineCollector({
     const keyring = await describeConfiguredKeyring(ctx.now);
     const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
     const pattern = lit(config.ciphertext_pattern);
-    const stats = await ctx.sql<Record<string, string | null>>(config.columns.map((c, i) => `
-      SELECT ${i} AS i, count(*) AS rows, count(${ident(c.column)}) AS values,
-             count(*) FILTER (WHERE ${ident(c.column)} IS NOT NULL AND ${ident(c.column)} !~ ${pattern}) AS malformed,
-             min(length(${ident(c.column)})) AS min, max(length(${ident(c.column)})) AS max,
-             round(avg(length(${ident(c.column)})), 1) AS avg
-        FROM ${ident(c.table)}`).join(' UNION ALL ') + ' ORDER BY i');
-    const versions = await ctx.sql<{ i: number; format: string; key_version: string; count: string }>(config.columns.map((c, i) => `
-      SELECT ${i} AS i, split_part(${ident(c.column)}, ':', 1) AS format, split_part(${ident(c.column)}, ':', 2) AS key_version, count(*) AS count
-        FROM ${ident(c.table)} WHERE ${ident(c.column)} ~ ${pattern} GROUP BY 2, 3`).join(' UNION ALL ') + ' ORDER BY 1, 2, 3');
+    // One pass per column, the pattern matched once per value: PostgreSQL's regex engine
+    // spends about 10 µs on a bounded repetition such as {38,}, the scan itself 0.2 µs.
+    // Grouping sets give the column totals (g = 1) and the per-version counts (g = 0).
+    const rowsOf = config.columns.map((c, i) => `
+      SELECT ${i} AS i, ${ident(c.column)} AS v, ${ident(c.column)} ~ ${pattern} AS ok FROM ${ident(c.table)}`).join(' UNION ALL ');
+    // MATERIALIZED: otherwise the planner inlines `ok` into each use and matches again.
+    const groups = await ctx.sql<Record<string, string | null>>(`
+      WITH r AS MATERIALIZED (${rowsOf})
+      SELECT i, GROUPING(format, key_version) AS g, format, key_version,
+             count(*) AS rows, count(v) AS values, count(*) FILTER (WHERE NOT ok) AS malformed,
+             min(length(v)) AS min, max(length(v)) AS max, round(avg(length(v)), 1) AS avg
+        FROM (SELECT i, v, ok, CASE WHEN ok THEN split_part(v, ':', 1) END AS format,
+                     CASE WHEN ok THEN split_part(v, ':', 2) END AS key_version
+                FROM r) x
+       GROUP BY GROUPING SETS ((i), (i, format, key_version))
+       ORDER BY i, g DESC, format, key_version`);
+    const stats = groups.filter((r) => Number(r.g) !== 0);
+    const versions = groups.filter((r) => Number(r.g) === 0 && r.format !== null);
     return {
       config: {
         file: path.relative(ctx.root, file),
@@ -77,7 +86,8 @@ export default defineCollector({
       },
       keyring,
       columns: config.columns.map((c, i) => {
-        const s = stats.find((r) => Number(r.i) === i)!;
+        // An empty table has no group at all.
+        const s = stats.find((r) => Number(r.i) === i) ?? { rows: '0', values: '0', malformed: '0', min: null, max: null, avg: null };
         return {
           table: `public.${c.table}`,
           column: c.column,
@@ -85,7 +95,7 @@ export default defineCollector({
           values: Number(s.values),
           malformed: Number(s.malformed),
           lengths: { min: s.min === null ? null : Number(s.min), max: s.max === null ? null : Number(s.max), avg: s.avg === null ? null : Number(s.avg) },
-          versions: versions.filter((v) => Number(v.i) === i).map((v) => ({ format: v.format, keyVersion: Number(v.key_version), count: Number(v.count) })),
+          versions: versions.filter((v) => Number(v.i) === i).map((v) => ({ format: v.format!, keyVersion: Number(v.key_version), count: Number(v.rows) })),
         };
       }).sort(byKey((c) => `${c.table}.${c.column}`)),
     };

@@ -2,7 +2,8 @@
  * Runs collectors: every database collector shares ONE read-only, repeatable-read
  * transaction as the reader role, so all facts describe the same snapshot (a collector
  * that asks for `connections` also gets further transactions on that same snapshot);
- * the file collectors (code, design, config) run without a connection.
+ * the file collectors (code, design, config) run without a connection, and those that
+ * declare `ownThread` in a worker thread, alongside the database collectors.
  */
 import type pg from 'pg';
 import type { Database } from '../platform/db/index.ts';
@@ -11,11 +12,13 @@ import type { Collector, CollectorContext } from './types.ts';
 import { COLLECTORS } from './registry.ts';
 import { CollectorError } from './collector-error.ts';
 import { byKey, sortDeep } from './sort.ts';
+import { startCollectorThread } from './thread.ts';
 
 export interface RunCollectorsOptions {
   root: string;
   now: Date;
-  catalog: Catalog;
+  /** Awaited only by the collectors that declare `needsCatalog`: the others may start before it loads. */
+  catalog: Catalog | Promise<Catalog>;
   auditVerification: 'incremental' | 'full';
   progress?: (collectorId: string, phase: 'start' | 'done', ms?: number) => void;
   /** Run only these collector ids (default: all registered). */
@@ -63,14 +66,6 @@ export function countingClient(client: pg.ClientBase, counter: { queries: number
   });
 }
 
-async function copyOutFor(client: pg.ClientBase, counter: { queries: number }): Promise<CollectorContext['copyOut']> {
-  return async (text: string) => {
-    counter.queries++;
-    const mod = (await import('pg-copy-streams')) as unknown as { to(sql: string): NodeJS.ReadableStream };
-    return (client as unknown as { query<T>(s: T): T }).query(mod.to(text)) as unknown as NodeJS.ReadableStream;
-  };
-}
-
 const BEGIN = 'BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY';
 const SNAPSHOT_ID = /^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$/i;
 
@@ -114,25 +109,22 @@ export async function runCollectors(db: Database, opts: RunCollectorsOptions): P
   const counter = { queries: 0 };
   const parts: Record<string, CollectedPart> = {};
   const timings: Record<string, number> = {};
+  const catalog = Promise.resolve(opts.catalog);
+  // Whoever passed a pending catalog handles its failure; collectors needing it rethrow it.
+  catalog.catch(() => {});
 
-  const base = {
-    root: opts.root,
-    now: opts.now,
-    options: { auditVerification: opts.auditVerification },
-    catalog: opts.catalog,
-  };
-  const noDb: Pick<CollectorContext, 'sql' | 'copyOut'> = {
+  const base = { root: opts.root, now: opts.now, options: { auditVerification: opts.auditVerification } };
+  const noDb: Pick<CollectorContext, 'sql'> = {
     sql: () => Promise.reject(new Error('this collector declared needsDatabase: false')),
-    copyOut: () => Promise.reject(new Error('this collector declared needsDatabase: false')),
   };
 
-  async function one(c: Collector, io: Pick<CollectorContext, 'sql' | 'copyOut' | 'client' | 'parallel'>): Promise<void> {
+  /** Runs one collector (or takes what its thread produced) and keeps its checked facts. */
+  async function one(c: Collector, produce: () => Promise<unknown>): Promise<void> {
     opts.progress?.(c.id, 'start');
     const t0 = performance.now();
     let facts: unknown;
     try {
-      const raw = await c.collect({ ...base, ...io, progress: () => {} });
-      const parsed = c.facts.safeParse(raw);
+      const parsed = c.facts.safeParse(await produce());
       if (!parsed.success) {
         const i = parsed.error.issues[0];
         throw new Error(`facts do not match the collector's schema at /${i.path.join('/')}: ${i.message}`);
@@ -147,46 +139,73 @@ export async function runCollectors(db: Database, opts: RunCollectorsOptions): P
     parts[c.id] = { collector: c.id, version: c.version, facts };
     opts.progress?.(c.id, 'done', ms);
   }
+  const inThread = (c: Collector, io: Pick<CollectorContext, 'sql' | 'client' | 'parallel'>) => async () =>
+    c.collect({ ...base, ...io, catalog: c.needsCatalog ? await catalog : catalogNotDeclared(c.id), progress: () => {} });
 
-  const dbCollectors = selected.filter((c) => c.needsDatabase);
-  const fileCollectors = selected.filter((c) => !c.needsDatabase);
-
-  if (dbCollectors.length) {
-    const pool = db.pool('reader');
-    // Further connections on the same snapshot, for collectors that split their work
-    // (`connections`); never more than the pool can give besides the main one.
-    const wanted = Math.min(Math.max(0, ...dbCollectors.map((c) => c.connections ?? 0)), Math.max(0, (pool.options?.max ?? 10) - 1));
-    // Opened while the main connection is; one that cannot connect is not used.
-    const extrasOpening = Promise.all(Array.from({ length: wanted }, () => pool.connect().catch(() => null)));
-    let client: pg.PoolClient;
-    try {
-      // Connection errors propagate untouched: the CLI maps them to exit 2.
-      client = await pool.connect();
-    } catch (e) {
-      for (const x of await extrasOpening) x?.release();
-      throw e;
-    }
-    let extras: pg.PoolClient[] = [];
-    let broken = false;
-    try {
-      extras = (await extrasOpening).filter((x): x is pg.PoolClient => x !== null);
-      const joined = await beginSnapshot(client, extras);
-      const io = { sql: countingSql(client, counter), copyOut: await copyOutFor(client, counter), client: countingClient(client, counter) };
-      const parallel = joined.map((x) => countingSql(x, counter));
-      for (const c of dbCollectors) await one(c, { ...io, parallel: parallel.slice(0, c.connections ?? 0) });
-      await Promise.all([client.query('COMMIT'), ...joined.map((x) => x.query('COMMIT'))]);
-    } catch (e) {
-      broken = true;
-      await Promise.all([client, ...extras].map((x) => x.query('ROLLBACK').catch(() => {})));
-      throw e;
-    } finally {
-      client.release(broken);
-      for (const x of extras) x.release(broken);
-    }
+  // CPU-bound file collectors start first, on their own thread, and work while the
+  // database answers the others (those that read the catalog get it once it has loaded).
+  const threaded = selected.filter((c) => c.ownThread && !c.needsDatabase && COLLECTORS.includes(c));
+  const threadRun = threaded.length ? startCollectorThread(threaded.map((c) => c.id), base) : null;
+  if (threadRun && threaded.some((c) => c.needsCatalog)) catalog.then((x) => threadRun.sendCatalog(x), () => {});
+  try {
+    const dbCollectors = selected.filter((c) => c.needsDatabase);
+    if (dbCollectors.length) await runDatabaseCollectors(db, dbCollectors, counter, (c, io) => one(c, inThread(c, io)));
+    for (const c of selected.filter((x) => !x.needsDatabase && !threaded.includes(x))) await one(c, inThread(c, noDb));
+    for (const c of threaded) await one(c, () => threadRun!.result(c.id));
+  } finally {
+    await threadRun?.stop();
   }
-  for (const c of fileCollectors) await one(c, noDb);
 
   const sortedParts: Record<string, CollectedPart> = {};
   for (const id of Object.keys(parts).sort()) sortedParts[id] = parts[id];
   return { parts: sortedParts, queries: counter.queries, timings };
+}
+
+/** The database collectors, one after another, on one snapshot (see the top of this file). */
+async function runDatabaseCollectors(
+  db: Database,
+  collectors: Collector[],
+  counter: { queries: number },
+  run: (c: Collector, io: Pick<CollectorContext, 'sql' | 'client' | 'parallel'>) => Promise<void>,
+): Promise<void> {
+  const pool = db.pool('reader');
+  // Further connections on the same snapshot, for collectors that split their work
+  // (`connections`); never more than the pool can give besides the main one.
+  const wanted = Math.min(Math.max(0, ...collectors.map((c) => c.connections ?? 0)), Math.max(0, (pool.options?.max ?? 10) - 1));
+  // Opened while the main connection is; one that cannot connect is not used.
+  const extrasOpening = Promise.all(Array.from({ length: wanted }, () => pool.connect().catch(() => null)));
+  let client: pg.PoolClient;
+  try {
+    // Connection errors propagate untouched: the CLI maps them to exit 2.
+    client = await pool.connect();
+  } catch (e) {
+    for (const x of await extrasOpening) x?.release();
+    throw e;
+  }
+  let extras: pg.PoolClient[] = [];
+  let broken = false;
+  try {
+    extras = (await extrasOpening).filter((x): x is pg.PoolClient => x !== null);
+    const joined = await beginSnapshot(client, extras);
+    const io = { sql: countingSql(client, counter), client: countingClient(client, counter) };
+    const parallel = joined.map((x) => countingSql(x, counter));
+    for (const c of collectors) await run(c, { ...io, parallel: parallel.slice(0, c.connections ?? 0) });
+    await Promise.all([client.query('COMMIT'), ...joined.map((x) => x.query('COMMIT'))]);
+  } catch (e) {
+    broken = true;
+    await Promise.all([client, ...extras].map((x) => x.query('ROLLBACK').catch(() => {})));
+    throw e;
+  } finally {
+    client.release(broken);
+    for (const x of extras) x.release(broken);
+  }
+}
+
+/** Stands in for the catalog of a collector that did not declare `needsCatalog`: any use fails loudly. */
+function catalogNotDeclared(id: string): Catalog {
+  return new Proxy({} as Catalog, {
+    get() {
+      throw new Error(`collector ${id} reads the catalog but does not declare needsCatalog: true`);
+    },
+  });
 }

@@ -15,8 +15,6 @@ import type { Catalog } from '../controls/types.ts';
 export interface CollectorContext {
   /** Runs one query in the collectors' READ ONLY transaction as the reader role. Counted. */
   sql<R extends Record<string, unknown> = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>;
-  /** Streams `COPY (...) TO STDOUT` output, for bulk work such as audit chain verification. */
-  copyOut(text: string): Promise<NodeJS.ReadableStream>;
   /**
    * The same READ ONLY transaction's client (queries counted), for platform code that
    * takes a pg client, such as platform/audit/verify.ts. Absent for file collectors.
@@ -35,7 +33,7 @@ export interface CollectorContext {
   now: Date;
   /** Parameters from the run (e.g. full vs incremental audit verification). */
   options: { auditVerification: 'incremental' | 'full' };
-  /** The loaded catalog: the design collector checks the artifacts it names. */
+  /** The loaded catalog (only for collectors that declare `needsCatalog`): the design collector checks the artifacts it names. */
   catalog: Catalog;
   /** Progress for long work; no-op off a terminal. */
   progress(message: string): void;
@@ -49,6 +47,14 @@ export interface Collector<S extends z.ZodTypeAny = z.ZodTypeAny> {
   description: string;
   /** Whether the collector needs the database (the `code` and `design` collectors do not). */
   needsDatabase: boolean;
+  /** Whether it reads `ctx.catalog`; the others may run while the catalog still loads. */
+  needsCatalog?: boolean;
+  /**
+   * CPU-bound file collector (no database, no catalog) run in a worker thread, so it
+   * costs no time while the database collectors wait on the server. Its facts cross
+   * the thread boundary by structured clone.
+   */
+  ownThread?: boolean;
   /** Extra connections on the same snapshot it can use (`ctx.parallel`); default none. */
   connections?: number;
   facts: S;

@@ -8,11 +8,11 @@
  * the YAML source (parseDocument + LineCounter), so an author lands on the bad key.
  */
 import { readFile, readdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { LineCounter, parseDocument, isMap, isScalar, isSeq, type Document, type Node, type YAMLError } from 'yaml';
 import canonicalize from 'canonicalize';
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { z } from 'zod';
 import {
@@ -184,7 +184,12 @@ function checkArtifacts(run: Run, src: Source, c: Control): void {
 }
 
 /** Ajv validator compiled from the published JSON Schema, so editors and the loader agree. */
-async function controlValidator(root: string, run: Run): Promise<ValidateFunction | null> {
+/**
+ * The published control schema's validator, compiled on first use: only a file zod
+ * rejects needs its JSON-pointer diagnostics, and compiling costs more than validating
+ * the whole catalog. The file is read at once, so a missing schema is still reported.
+ */
+async function controlValidator(root: string, run: Run): Promise<(() => ValidateFunction) | null> {
   const file = CATALOG_PATHS.controlSchema;
   let schema: object;
   try {
@@ -193,8 +198,12 @@ async function controlValidator(root: string, run: Run): Promise<ValidateFunctio
     run.atFile(file, `Cannot read the control JSON Schema (${(e as Error).message.split('\n')[0]}); regenerate it with npx tsx controls/schema/generate.ts.`);
     return null;
   }
-  const ajv = new Ajv2020({ allErrors: true, strict: false, verbose: true });
-  return ajv.compile(schema);
+  let compiled: ValidateFunction | undefined;
+  return () => {
+    // Loaded here too, not at start-up, for the same reason.
+    const { Ajv2020 } = createRequire(import.meta.url)('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
+    return (compiled ??= new Ajv2020({ allErrors: true, strict: false, verbose: true }).compile(schema));
+  };
 }
 
 // ---------------------------------------------------------------- frameworks
@@ -326,21 +335,24 @@ function yamlMessage(err: YAMLError, segs: Segment[]): string {
 }
 
 /**
- * Validates a parsed document: first against the JSON Schema (when given), whose
- * errors carry JSON pointers; then with zod, which also applies defaults.
+ * Validates a parsed document with zod, which also applies defaults. A document zod
+ * rejects is reported from the JSON Schema (when given), whose errors carry JSON
+ * pointers; the schema is generated from the same zod source (controls/schema/), so
+ * both accept the same documents, and zod's own issues are the fallback.
  */
-function validate<S extends z.ZodTypeAny>(run: Run, src: Source, schema: S, ajv?: ValidateFunction | null): z.output<S> | null {
+function validate<S extends z.ZodTypeAny>(run: Run, src: Source, schema: S, ajv?: (() => ValidateFunction) | null): z.output<S> | null {
   const value: unknown = src.doc.toJS();
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     run.at(src, [], 'Expected a YAML mapping at the top of the file.');
     return null;
   }
-  if (ajv && !ajv(value)) {
-    for (const e of ajv.errors ?? []) reportAjv(run, src, e);
-    return null;
-  }
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data as z.output<S>;
+  const validator = ajv?.();
+  if (validator && !validator(value)) {
+    for (const e of validator.errors ?? []) reportAjv(run, src, e);
+    return null;
+  }
   for (const issue of parsed.error.issues) {
     const segs = issue.path.map(seg);
     if (issue.code === 'unrecognized_keys') {

@@ -7,7 +7,11 @@ import path from 'node:path';
 import type { Database } from '../platform/db/index.ts';
 import { collectEvidence, loadCatalogFrom, produceOutputs, readBaseline, type RunOutcome } from './pipeline.ts';
 import { crashPoint } from './output/atomic-set.ts';
-import type { Progress } from './progress.ts';
+import { heldProgress, type Progress } from './progress.ts';
+import type { Catalog } from '../controls/types.ts';
+import type { MappingFile } from './mapping/mapping.ts';
+import type { ReportInput } from './report/model.ts';
+import { startPdfThread } from './report/pdf-thread.ts';
 
 export interface GateOptions {
   root: string;
@@ -22,28 +26,58 @@ export interface GateOptions {
 
 export async function runGate(o: GateOptions): Promise<RunOutcome> {
   const now = new Date();
-  // Catalog and baseline first: bad input is reported before any slow work.
   o.progress.start('load catalog');
-  const catalog = await loadCatalogFrom(o.root);
+  const catalogLoading = loadCatalogFrom(o.root);
+  catalogLoading.catch(() => {}); // awaited below; reported before any other failure
   const baseline = readBaseline(o.baselineFile);
-  // The report renderer (pdfkit) takes a while to load: let it load while the
-  // collectors wait on the database. produceOutputs imports the same module.
-  import('./report/pdf.ts').catch(() => {});
-  o.progress.start('open database');
-  const { openDatabase } = await import('../platform/db/index.ts');
-  const db = await openDatabase();
-  let parts;
+  // Slow preparation (start: migrate, demo) waits for good input. Without it, the
+  // database collectors already run while the catalog loads: they do not read it.
+  if (o.prepare) await catalogLoading;
+  // The report renderer (pdfkit) takes a while to load: its thread loads it while the
+  // collectors wait on the database, and renders while this thread writes the rest.
+  const pdfThread = startPdfThread();
   try {
-    // Reported only now, so a failure to connect is the first line a reader sees.
-    o.progress.done('catalog', `version ${catalog.version}, ${catalog.controls.length} controls`);
-    o.progress.done('database', db.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL');
-    await o.prepare?.(db);
-    parts = await collectEvidence({ root: o.root, catalog, db, now, fullAudit: Boolean(o.fullAudit), progress: o.progress });
+    return await collectAndProduce(o, now, catalogLoading, baseline, pdfThread.render);
   } finally {
-    await db.close();
+    await pdfThread.stop();
   }
+}
+
+async function collectAndProduce(
+  o: GateOptions, now: Date, catalogLoading: Promise<Catalog>, baseline: MappingFile | undefined, renderPdf: (input: ReportInput) => Promise<Buffer>,
+): Promise<RunOutcome> {
+  // Lines of steps running meanwhile wait until the catalog has loaded and the database
+  // is open: when either fails, its cause is the first line a reader sees.
+  const progress = heldProgress(o.progress);
+  let opened!: () => void;
+  const databaseOpen = new Promise<void>((resolve) => { opened = resolve; });
+  const collecting = (async () => {
+    const { openDatabase } = await import('../platform/db/index.ts');
+    const db = await openDatabase();
+    try {
+      opened();
+      progress.done('database', db.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL');
+      await o.prepare?.(db);
+      return await collectEvidence({ root: o.root, catalog: catalogLoading, db, now, fullAudit: Boolean(o.fullAudit), progress });
+    } finally {
+      await db.close();
+    }
+  })();
+  collecting.catch(() => {}); // awaited below, once the catalog has loaded
+  let catalog;
+  try {
+    // Bad input is the first line a reader sees, even when the database fails too.
+    catalog = await catalogLoading;
+  } catch (e) {
+    await collecting.catch(() => {});
+    throw e;
+  }
+  progress.done('catalog', `version ${catalog.version}, ${catalog.controls.length} controls`);
+  await Promise.race([databaseOpen, collecting]);
+  progress.release();
+  const parts = await collecting;
   crashPoint('collected');
-  return produceOutputs({ root: o.root, outDir: o.outDir, catalog, parts, now, progress: o.progress, baseline, release: o.release });
+  return produceOutputs({ root: o.root, outDir: o.outDir, catalog, parts, now, progress: o.progress, baseline, release: o.release, renderPdf });
 }
 
 /** Human-readable outcome: the first line is the one-line cause when the gate fails. */

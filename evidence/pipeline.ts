@@ -23,6 +23,7 @@ import { renderJunit } from './ci/junit.ts';
 import { renderSarif } from './ci/sarif.ts';
 import { buildResults, type GateResults } from './ci/results.ts';
 import { renderMarkdown } from './report/markdown.ts';
+import type { ReportInput } from './report/model.ts';
 import { OutputSet, crashPoint, writeFileAtomic } from './output/atomic-set.ts';
 import type { Progress } from './progress.ts';
 import type { Bundle } from './types.ts';
@@ -31,8 +32,7 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 
 /** Loads the catalog through the catalog engineer's loader (controls/loader.ts). */
 export async function loadCatalogFrom(root: string): Promise<Catalog> {
-  const loader = '../controls/loader.ts'; // written by the catalog engineer
-  const mod = (await import(loader)) as { loadCatalog(root: string): Promise<Catalog> };
+  const mod = await import('../controls/loader.ts');
   try {
     return await mod.loadCatalog(root);
   } catch (e) {
@@ -47,7 +47,8 @@ export async function loadCatalogFrom(root: string): Promise<Catalog> {
 
 export interface CollectOptions {
   root: string;
-  catalog: Catalog;
+  /** May still be loading: only the collectors that read it wait for it. */
+  catalog: Catalog | Promise<Catalog>;
   db: Database;
   now: Date;
   fullAudit: boolean;
@@ -80,6 +81,8 @@ export interface ProduceOptions {
   checks?: CheckDefinition[];
   /** Write the OSCAL documents to <out>/oscal/ (default true). */
   oscal?: boolean;
+  /** Renders report.pdf (default: in this thread); the gate passes its PDF thread's. */
+  renderPdf?: (input: ReportInput) => Promise<Buffer>;
 }
 
 export interface RunOutcome {
@@ -140,13 +143,15 @@ export async function produceOutputs(o: ProduceOptions): Promise<RunOutcome> {
     set.write('junit.xml', renderJunit(evaluations, o.catalog.controls));
     const sarif = renderSarif({ evaluations, checks, controlFiles: o.catalog.files, baselineFailures: failures.filter((f) => f.kind === 'lost_live' || f.kind === 'catalog_not_bumped'), toolVersion: bundle.catalog.version });
     set.write('results.sarif', JSON.stringify(sarif, null, 2) + '\n');
-    const reportInput = { bundle, bundleSha256, generatedAt: o.now, changelog };
+    const reportInput: ReportInput = { bundle, bundleSha256, generatedAt: o.now, changelog };
+    // Started first: on its own thread it renders while this one writes the rest.
+    const pdf = (o.renderPdf ?? renderPdfHere)(reportInput);
+    pdf.catch(() => {}); // awaited below
     set.write('report.md', renderMarkdown(reportInput));
     crashPoint('rendered-markdown');
-    const { renderPdf } = await import('./report/pdf.ts');
-    set.write('report.pdf', await renderPdf(reportInput));
-    o.progress.done('render', 'bundle, signature, mapping, changelog, junit, sarif, results, report.md, report.pdf');
     if (o.oscal !== false) await writeOscalInto(set, bundle, envelope, o.progress);
+    set.write('report.pdf', await pdf);
+    o.progress.done('render', 'bundle, signature, mapping, changelog, junit, sarif, results, report.md, report.pdf');
     set.adoptAll();
     crashPoint('before-commit');
     const written = set.commit().map((e) => path.join(o.outDir, e));
@@ -155,6 +160,11 @@ export async function produceOutputs(o: ProduceOptions): Promise<RunOutcome> {
     set.discard();
     throw e;
   }
+}
+
+async function renderPdfHere(input: ReportInput): Promise<Buffer> {
+  const { renderPdf } = await import('./report/pdf.ts');
+  return renderPdf(input);
 }
 
 async function writeOscalInto(set: OutputSet, bundle: Bundle, envelope: Envelope, progress: Progress): Promise<void> {

@@ -55,3 +55,24 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, quie
 }
 
 export const silentProgress: Progress = { start() {}, done() {}, warn() {}, clear() {} };
+
+/**
+ * Holds finished-step lines until release(): steps that run alongside a check which may
+ * still fail (the catalog, the connection) must not print before its one-line cause.
+ * Held lines are dropped when release() is never called.
+ */
+export function heldProgress(inner: Progress): Progress & { release(): void } {
+  let held: (() => void)[] | null = [];
+  const later = (f: () => void) => (held ? held.push(f) : f());
+  return {
+    start: (step) => inner.start(step),
+    done: (step, detail) => later(() => inner.done(step, detail)),
+    warn: (message) => later(() => inner.warn(message)),
+    clear: () => inner.clear(),
+    release() {
+      const lines = held ?? [];
+      held = null;
+      for (const f of lines) f();
+    },
+  };
+}

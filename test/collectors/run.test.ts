@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import pg from 'pg';
+import { mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { createTestDatabase } from '../helpers/db.ts';
 import { runCollectors } from '../../collectors/run.ts';
 import { defineCollector } from '../../collectors/types.ts';
@@ -97,4 +100,42 @@ describe('runCollectors', () => {
     expect(e).not.toBeInstanceOf(CollectorError);
     expect(e.code).toBe('ECONNREFUSED');
   });
+
+  it('threaded collectors give the same facts as in this thread; the catalog reaches them once it loads', async () => {
+    const code = COLLECTORS.find((c) => c.id === 'code')!;
+    const design = COLLECTORS.find((c) => c.id === 'design')!;
+    expect(code.ownThread && design.ownThread && design.needsCatalog).toBe(true);
+    const { loadCatalog } = await import('../../controls/loader.ts');
+    const real = await loadCatalog(process.cwd());
+    let resolveCatalog!: (c: Catalog) => void;
+    const pending = new Promise<Catalog>((r) => { resolveCatalog = r; });
+    const running = runCollectors(db, { ...opts, catalog: pending, only: ['code', 'design'] });
+    setTimeout(() => resolveCatalog(real), 50);
+    const threaded = await running;
+    const here = { root: opts.root, now: opts.now, options: { auditVerification: 'incremental' as const }, catalog: real, sql: async () => [], progress: () => {} };
+    const { sortDeep } = await import('../../collectors/sort.ts');
+    expect(threaded.parts.code.facts).toEqual(sortDeep(code.facts.parse(await code.collect(here))));
+    expect(threaded.parts.design.facts).toEqual(sortDeep(design.facts.parse(await design.collect(here))));
+    expect((threaded.parts.design.facts as { artifacts: unknown[] }).artifacts.length).toBeGreaterThan(0);
+  });
+
+  it('a collector reading a catalog it did not declare fails loudly, naming itself', async () => {
+    const sneaky = defineCollector({
+      id: 'sneaky', version: '1', description: '', needsDatabase: false, facts: z.object({ n: z.number() }),
+      collect: async (ctx) => ({ n: ctx.catalog.controls.length }),
+    });
+    await expect(runCollectors(db, { ...opts, collectors: [sneaky] })).rejects.toThrow(/collector sneaky failed: collector sneaky reads the catalog but does not declare needsCatalog/);
+  });
+
+  it('a failing threaded collector is a CollectorError naming it, and the failure is not lost', async () => {
+    // A source file that cannot be read: a dangling symlink.
+    const root = mkdtempSync(path.join(os.tmpdir(), 'trust-thread-'));
+    mkdirSync(path.join(root, 'platform'));
+    symlinkSync(path.join(root, 'gone.ts'), path.join(root, 'platform', 'broken.ts'));
+    const e = await runCollectors(db, { ...opts, root, only: ['code'] }).catch((x) => x);
+    expect(e).toBeInstanceOf(CollectorError);
+    expect(e.collector).toBe('code');
+    expect(e.message).toMatch(/^collector code failed: ENOENT.*broken\.ts/);
+  });
 });
+

@@ -15,7 +15,7 @@ import schemaCollector from '../../collectors/schema.ts';
 import { defineCheck } from '../../controls/checks/types.ts';
 import { produceOutputs, loadCatalogFrom } from '../../evidence/pipeline.ts';
 import { silentProgress } from '../../evidence/progress.ts';
-import { outcomeText } from '../../evidence/gate-run.ts';
+import { outcomeText, runGate } from '../../evidence/gate-run.ts';
 import { InputError } from '../../platform/errors.ts';
 import { fixtureCatalog, fixtureChecks, fixtureControls, fixtureParts } from '../fixtures/evidence/fixture.ts';
 
@@ -122,6 +122,26 @@ describe('the CLI exits 2 with a one-line cause', () => {
     const err = await loadCatalogFrom(root).then(() => null, (e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
     expect((err as Error).message).toMatch(new RegExp(`^controls/catalog/${file.replace('.', '\\.')}:\\d+:\\d+ `));
+  });
+
+  it('a bad catalog is the cause even when the database, opened meanwhile, fails too; nothing prints before it', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'trust-bad-catalog-'));
+    cpSync(path.join(ROOT, 'controls'), path.join(root, 'controls'), { recursive: true });
+    const file = readdirSync(path.join(root, 'controls', 'catalog')).filter((f) => f.endsWith('.yaml')).sort()[0];
+    appendFileSync(path.join(root, 'controls', 'catalog', file), '\nid: duplicate-key\n');
+    const lines: string[] = [];
+    const progress = { ...silentProgress, done: (step: string) => { lines.push(step); }, warn: (m: string) => { lines.push(m); } };
+    const saved = process.env.DATABASE_URL;
+    process.env.DATABASE_URL = 'postgres://nobody:x@127.0.0.1:1/none';
+    try {
+      const err = await runGate({ root, outDir: mkdtempSync(path.join(os.tmpdir(), 'trust-gate-')), progress }).then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(InputError);
+      expect((err as Error).message).toMatch(new RegExp(`^controls/catalog/${file.replace('.', '\\.')}:\\d+:\\d+ `));
+      expect(lines).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.DATABASE_URL;
+      else process.env.DATABASE_URL = saved;
+    }
   });
 });
 

@@ -9,6 +9,7 @@ import { buildMapping } from '../../evidence/mapping/mapping.ts';
 import { buildChangelog } from '../../evidence/mapping/releases.ts';
 import { renderMarkdown } from '../../evidence/report/markdown.ts';
 import { renderPdf } from '../../evidence/report/pdf.ts';
+import { startPdfThread } from '../../evidence/report/pdf-thread.ts';
 import { sha256Hex } from '../../evidence/canonical.ts';
 import type { Control } from '../../controls/types.ts';
 import type { ReportInput } from '../../evidence/report/model.ts';
@@ -73,6 +74,18 @@ describe('report.pdf', () => {
     writeFileSync(path.join(dir, 'r.pdf'), pdf);
     expect(execFileSync('/usr/bin/qpdf', ['--check', path.join(dir, 'r.pdf')]).toString()).toContain('No syntax or stream encoding errors');
     expect((await renderPdf(input)).equals(pdf)).toBe(true);
+  });
+
+  it('renders the same bytes on its own thread (as the gate does) as in this one', async () => {
+    const thread = startPdfThread();
+    try {
+      expect((await thread.render(input)).equals(pdf)).toBe(true);
+      // A failure comes back as a rejection, and the thread still serves the next report.
+      await expect(thread.render({ ...input, bundle: null } as never)).rejects.toThrow(/null/);
+      expect((await thread.render(input)).equals(pdf)).toBe(true);
+    } finally {
+      await thread.stop();
+    }
   });
 
   it('has extractable text naming every control, a cover and a footer with page number and bundle hash on every page', () => {

@@ -114,7 +114,11 @@ export const gateScale100: Benchmark = {
       const samples = await measureOne(ctx.smoke ? ctx.repeats : { warmup: 1, runs: 3 }, async () => {
         const r = await runChild(process.execPath, [cli, 'check', '--out', outDir], { cwd: ctx.root, env, timeoutMs: 600_000 });
         // 0 holds, 1 a claim does not hold: both are answers; 2 is a broken run.
-        if (r.code !== 0 && r.code !== 1) throw new Error(`trust check exited ${r.code}: ${r.stderr.trim().split('\n')[0]}`);
+        if (r.code !== 0 && r.code !== 1) {
+          // The cause is the line the CLI prefixes with its name; progress lines may precede it.
+          const lines = r.stderr.trim().split('\n');
+          throw new Error(`trust check exited ${r.code}: ${lines.find((l) => l.startsWith('trust ')) ?? lines[0]}`);
+        }
         codes.push(r.code);
         return r.ms;
       });

@@ -1,0 +1,30 @@
+/**
+ * Worker thread side of collectors/thread.ts: runs the collectors it is given, without
+ * a database, and posts each one's raw facts (checked on the main thread). Collectors
+ * that read the catalog run last, once the main thread has sent it.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Catalog } from '../controls/types.ts';
+import { COLLECTORS } from './registry.ts';
+import type { ThreadBase, ThreadMessage } from './thread.ts';
+
+const { ids, base } = workerData as { ids: string[]; base: ThreadBase };
+const noDatabase = () => Promise.reject(new Error('collectors in a thread have no database'));
+const catalogArrived = new Promise<Catalog>((resolve) => {
+  parentPort!.once('message', (m: { catalog: Catalog }) => resolve(m.catalog));
+});
+
+const collectors = ids.map((id) => ({ id, c: COLLECTORS.find((x) => x.id === id) }));
+for (const { id, c } of [...collectors].sort((a, b) => Number(Boolean(a.c?.needsCatalog)) - Number(Boolean(b.c?.needsCatalog)))) {
+  let message: ThreadMessage;
+  try {
+    if (!c) throw new Error(`no collector "${id}" in the registry`);
+    const catalog = c.needsCatalog ? await catalogArrived : (undefined as never);
+    const facts = await c.collect({ ...base, sql: noDatabase, catalog, progress: () => {} });
+    message = { id, facts };
+  } catch (e) {
+    message = { id, error: { message: (e as Error)?.message ?? String(e), stack: (e as Error)?.stack } };
+  }
+  parentPort!.postMessage(message);
+}
+parentPort!.close();
