@@ -23,6 +23,8 @@ export const ENTRIES = {
   main: 'evidence/cli/main.ts',
   'collector-worker': 'collectors/worker.ts',
   'pdf-worker': 'evidence/report/pdf-worker.ts',
+  // For the site benchmark's child process, which builds the way `trust site` does.
+  'site-build': 'evidence/site/build.ts',
 };
 
 function fresh(cache, manifest) {

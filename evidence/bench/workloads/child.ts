@@ -1,9 +1,10 @@
-/** Runs a TypeScript child script under tsx and parses the JSON it prints last. */
+/** Runs a child script (TypeScript under tsx, or plain .mjs as is) and parses the JSON it prints last. */
 import path from 'node:path';
 import { runChildOk } from '../measure.ts';
 
 export async function runTsChild<T>(root: string, script: string, args: string[], env: Record<string, string> = {}, timeoutMs = 600_000): Promise<T> {
-  const r = await runChildOk(process.execPath, ['--import', 'tsx', path.join(root, script), ...args], {
+  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const r = await runChildOk(process.execPath, [...loader, path.join(root, script), ...args], {
     cwd: root,
     env: { ...process.env, ...env },
     timeoutMs,

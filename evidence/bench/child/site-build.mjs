@@ -1,0 +1,34 @@
+/**
+ * Child process for the site benchmarks: one Astro build, timed from before Astro is
+ * imported to the end of the build, printed as { ms } on the last stdout line. Each
+ * build gets a fresh process. Plain JavaScript, so that neither side pays for a
+ * TypeScript loader: ours runs the compiled bundle, as `trust site` does, and the
+ * reference is Astro alone.
+ *
+ * Usage: node evidence/bench/child/site-build.mjs ours <bundle.json> <outDir>
+ *        node evidence/bench/child/site-build.mjs reference <projectRoot>
+ */
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { bundleDir, setRunningBundle } from '../../cli/bundle.mjs';
+
+const [mode, a, b] = process.argv.slice(2);
+let t0;
+if (mode === 'ours') {
+  // Checked (or built) before the clock starts, as an installed CLI's bundle would be.
+  const dir = await bundleDir();
+  if (!dir) throw new Error('the CLI bundle could not be built (see evidence/cli/bundle.mjs)');
+  setRunningBundle(dir);
+  t0 = performance.now();
+  const { buildSite } = await import(pathToFileURL(path.join(dir, 'site-build.js')).href);
+  await buildSite({ bundlePath: a, outDir: b });
+} else {
+  t0 = performance.now();
+  const { build } = await import('astro');
+  await build({ root: a, logLevel: 'error' });
+}
+const ms = performance.now() - t0;
+process.stdout.write(JSON.stringify({ ms }) + '\n');
+// Astro may leave handles open (file watchers, workers); the figure is taken.
+process.exit(0);
