@@ -23,8 +23,10 @@ export const ENTRIES = {
   main: 'evidence/cli/main.ts',
   'collector-worker': 'collectors/worker.ts',
   'pdf-worker': 'evidence/report/pdf-worker.ts',
-  // For the site benchmark's child process, which builds the way `trust site` does.
+  'verify-worker': 'platform/audit/verify-worker.ts',
+  // For the benchmarks' child processes, which run the code the way the CLI does.
   'site-build': 'evidence/site/build.ts',
+  'audit-verify': 'platform/audit/verify.ts',
 };
 
 function fresh(cache, manifest) {

@@ -33,6 +33,14 @@ export interface VerifyOptions {
   trustedKeys?: KeyObject[];
   /** Wrap the run in its own READ ONLY REPEATABLE READ transaction (for a client not already in one). */
   ownTransaction?: boolean;
+  /**
+   * Also verify in worker threads, each on its own connection to `connectionString` in this
+   * run's snapshot (exported and imported, as pg_dump -j does), over consecutive seq ranges
+   * whose links are joined at the boundaries: the same verdict as one pass, with the
+   * hashing spread over the machine's cores. Only with `ownTransaction`, and only when
+   * there are at least `minEvents` events to verify (default 100,000).
+   */
+  workers?: { connectionString: string; count: number; minEvents?: number };
 }
 
 export interface VerifyResult {
@@ -112,18 +120,104 @@ async function run(client: pg.ClientBase, opts: VerifyOptions, cp: CheckpointRow
     prev = cp.hash;
   }
 
-  const sql = `COPY (${CHAIN_COPY_SQL}${startSeq > 0 ? ` WHERE seq > ${startSeq}` : ''} ORDER BY seq) TO STDOUT (FORMAT binary)`;
-  const checker = new ChainChecker(startSeq, prev);
+  const ranges = opts.workers && opts.ownTransaction ? await splitRanges(client, startSeq, opts.workers) : null;
+  const whole = ranges
+    ? await verifyInParallel(client, startSeq, prev, ranges, opts.workers!.connectionString)
+    : await verifyRange(client, startSeq + 1, null, prev);
+  return {
+    ok: !whole.firstBroken,
+    eventsVerified: whole.verified,
+    headSeq: whole.lastSeq,
+    headHash: whole.lastHash,
+    ...(whole.firstBroken ? { firstBroken: whole.firstBroken } : {}),
+    ...(checkpoint ? { checkpoint } : {}),
+  };
+}
+
+/** What one pass over a seq range found. */
+export interface RangeResult {
+  verified: number;
+  /** Seq of the range's first event (null when it has none). */
+  firstSeq: number | null;
+  /** prev_hash of the range's first event when the pass took it as given (hex); null otherwise, or when that event is malformed. */
+  firstPrev: string | null;
+  lastSeq: number;
+  lastHash: string;
+  firstBroken?: { seq: number; reason: string };
+}
+
+/**
+ * Verifies the events with seq in [from, to] (no upper bound when `to` is null). With
+ * `prev` null the first event's seq and prev_hash are taken as given and returned
+ * (`firstSeq`, `firstPrev`), for the caller to join with the range before.
+ */
+export async function verifyRange(client: pg.ClientBase, from: number, to: number | null, prev: Buffer | null): Promise<RangeResult> {
+  const where = [from > 1 ? `seq >= ${from}` : '', to !== null ? `seq <= ${to}` : ''].filter(Boolean).join(' AND ');
+  const sql = `COPY (${CHAIN_COPY_SQL}${where ? ` WHERE ${where}` : ''} ORDER BY seq) TO STDOUT (FORMAT binary)`;
+  const checker = new ChainChecker(from - 1, prev);
   await client.query(new CopyOut(sql, (buf, start, end) => checker.feed(buf, start, end))).done;
   checker.finish();
   return {
-    ok: !checker.firstBroken,
-    eventsVerified: checker.verified,
-    headSeq: checker.lastSeq,
-    headHash: checker.lastHash.toString('hex'),
+    verified: checker.verified,
+    firstSeq: checker.firstSeq,
+    firstPrev: checker.firstPrev ? checker.firstPrev.toString('hex') : null,
+    lastSeq: checker.lastSeq,
+    lastHash: checker.lastHash.toString('hex'),
     ...(checker.firstBroken ? { firstBroken: checker.firstBroken } : {}),
-    ...(checkpoint ? { checkpoint } : {}),
   };
+}
+
+const SNAPSHOT_ID = /^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$/i;
+
+/** Consecutive [from, to] seq ranges after `startSeq`, one per thread, or null when too few events to be worth it. */
+async function splitRanges(client: pg.ClientBase, startSeq: number, w: NonNullable<VerifyOptions['workers']>): Promise<[number, number][] | null> {
+  if (w.count < 1) return null;
+  const { rows } = await client.query<{ last: string | null }>(`SELECT max(seq)::text AS last FROM audit_events`);
+  const last = rows[0]?.last === null || rows[0]?.last === undefined ? startSeq : Number(rows[0].last);
+  const events = last - startSeq;
+  if (events < (w.minEvents ?? 100_000) || events < w.count + 1) return null;
+  const parts = w.count + 1;
+  const size = Math.ceil(events / parts);
+  const ranges: [number, number][] = [];
+  for (let from = startSeq + 1; from <= last; from += size) ranges.push([from, Math.min(last, from + size - 1)]);
+  return ranges;
+}
+
+/**
+ * This thread verifies the first range from the known `prev`; worker threads verify the
+ * others in the same snapshot. A range's first prev_hash must then be the hash the range
+ * before ended on; the first break in seq order is the verdict, as in one pass.
+ */
+async function verifyInParallel(client: pg.ClientBase, startSeq: number, prev: Buffer, ranges: [number, number][], connectionString: string): Promise<RangeResult> {
+  const { rows } = await client.query<{ snapshot: string }>('SELECT pg_export_snapshot() AS snapshot');
+  const snapshot = rows[0].snapshot;
+  if (!SNAPSHOT_ID.test(snapshot)) throw new Error(`unexpected snapshot id from the server: ${snapshot}`);
+  const { runVerifyWorker } = await import('./verify-thread.ts');
+  // Started first: each connects and imports the snapshot while this thread hashes.
+  const others = ranges.slice(1).map(([from, to]) => runVerifyWorker({ connectionString, snapshot, from, to }));
+  for (const o of others) o.catch(() => {}); // awaited below
+  const parts = [await verifyRange(client, ranges[0][0], ranges[0][1], prev), ...(await Promise.all(others))];
+  let joined: RangeResult = { verified: 0, firstSeq: null, firstPrev: null, lastSeq: startSeq, lastHash: prev.toString('hex') };
+  for (const part of parts) {
+    if (!part.verified) continue;
+    // The checks one pass makes on an event, in its order, for the event at the seam.
+    let firstBroken = joined.firstBroken;
+    const seq = part.firstSeq!;
+    if (!firstBroken && part !== parts[0] && part.firstPrev !== null) {
+      if (seq !== joined.lastSeq + 1) firstBroken = { seq, reason: `expected event ${joined.lastSeq + 1}, found ${seq}: events are missing or reordered` };
+      else if (part.firstPrev !== joined.lastHash) firstBroken = { seq, reason: `event ${seq} does not point at the hash of event ${seq - 1}` };
+    }
+    firstBroken ??= part.firstBroken;
+    joined = {
+      verified: joined.verified + part.verified,
+      firstSeq: joined.firstSeq ?? seq,
+      firstPrev: null,
+      lastSeq: part.lastSeq,
+      lastHash: part.lastHash,
+      ...(firstBroken ? { firstBroken } : {}),
+    };
+  }
+  return joined;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -174,11 +268,17 @@ class ChainChecker {
   private readonly offs = new Int32Array(FIELDS);
   private readonly lens = new Int32Array(FIELDS);
 
-  constructor(startSeq: number, prev: Buffer) {
+  /** The first event's seq, and its prev_hash when the checker was not given one (a range joined later). */
+  firstSeq: number | null = null;
+  firstPrev: Buffer | null = null;
+  private takeFirst: boolean;
+
+  constructor(startSeq: number, prev: Buffer | null) {
     this.lastSeq = startSeq;
     this.expectedSeq = startSeq + 1;
-    this.prevHash = Buffer.from(prev);
-    this.lastHash = Buffer.from(prev);
+    this.takeFirst = prev === null;
+    this.prevHash = Buffer.from(prev ?? GENESIS_HASH);
+    this.lastHash = Buffer.from(prev ?? GENESIS_HASH);
   }
 
   finish(): void {
@@ -268,10 +368,18 @@ class ChainChecker {
     const hashOk = lens[8] === 32 && lens[9] === 32;
     if (hashOk) copy32(buf, offs[9], this.lastHash);
     this.lastSeq = seq;
+    this.firstSeq ??= seq;
     if (this.firstBroken) return;
     if (!hashOk || !(seq >= 1)) {
       this.firstBroken = { seq, reason: `event ${seq} is malformed (hash columns missing)` };
       return;
+    }
+    if (this.takeFirst) {
+      // A range joined later: its first seq and link are checked at the seam.
+      this.takeFirst = false;
+      this.expectedSeq = seq;
+      copy32(buf, offs[8], this.prevHash);
+      this.firstPrev = Buffer.from(this.prevHash);
     }
     if (seq !== this.expectedSeq) {
       this.firstBroken = { seq, reason: `expected event ${this.expectedSeq}, found ${seq}: events are missing or reordered` };

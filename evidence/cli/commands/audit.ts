@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { openDatabase } from '../../../platform/db/index.ts';
 import { InputError } from '../../../platform/errors.ts';
 import { parseCommand } from '../args.ts';
@@ -40,7 +41,9 @@ export async function run(argv: string[]): Promise<number> {
     const client = await db.pool('reader').connect();
     const started = Date.now();
     try {
-      const r = await verifyChain(client, { from: values.full ? 'genesis' : 'checkpoint', ownTransaction: true });
+      // A long run (from genesis, or far from the checkpoint) spreads over the machine's cores.
+      const workers = { connectionString: db.url('reader'), count: os.availableParallelism() - 1 };
+      const r = await verifyChain(client, { from: values.full ? 'genesis' : 'checkpoint', ownTransaction: true, workers });
       const seconds = (Date.now() - started) / 1000;
       if (values.json) {
         console.log(JSON.stringify({ ...r, seconds }));

@@ -1,0 +1,38 @@
+/**
+ * Child process for the audit verification benchmarks: runs verifyChain once, as
+ * `trust audit verify` does (compiled bundle, one worker thread per further core), and
+ * prints { ms, peakRssMb, result } as its last stdout line. A separate process, so its
+ * peak resident memory is ours alone and the figure proves memory stays flat.
+ *
+ * Usage: node evidence/bench/child/verify-chain.mjs <reader-url> <genesis|checkpoint> [trusted public key PEM in env BENCH_TRUSTED_KEY]
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { createPublicKey } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import pg from 'pg';
+import { bundleDir, setRunningBundle } from '../../cli/bundle.mjs';
+
+const [url, from] = process.argv.slice(2);
+const dir = await bundleDir();
+if (!dir) throw new Error('the CLI bundle could not be built (see evidence/cli/bundle.mjs)');
+setRunningBundle(dir);
+const { verifyChain } = await import(pathToFileURL(path.join(dir, 'audit-verify.js')).href);
+const trusted = process.env.BENCH_TRUSTED_KEY ? [createPublicKey(process.env.BENCH_TRUSTED_KEY)] : [];
+const client = new pg.Client({ connectionString: url });
+await client.connect();
+try {
+  const t0 = performance.now();
+  const result = await verifyChain(client, {
+    from: from === 'checkpoint' ? 'checkpoint' : 'genesis',
+    trustedKeys: trusted,
+    ownTransaction: true,
+    workers: { connectionString: url, count: os.availableParallelism() - 1 },
+  });
+  const ms = performance.now() - t0;
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(JSON.stringify({ ms, peakRssMb, result }) + '\n');
+} finally {
+  await client.end();
+}

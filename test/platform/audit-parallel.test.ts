@@ -1,0 +1,111 @@
+/**
+ * Parallel chain verification (worker threads over seq ranges, joined at the seams) must
+ * give exactly the verdict of one sequential pass, wherever the damage sits relative to
+ * the seams: every thread count below puts seams at different events.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { platformFixture, type TestDb } from './helpers.ts';
+import { verifyChain, type VerifyResult } from '../../platform/audit/verify.ts';
+
+let db: TestDb;
+
+async function superuser(sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: db.adminUrl });
+  await c.connect();
+  try {
+    await c.query('SET session_replication_role = replica');
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+async function verify(workers?: number): Promise<VerifyResult> {
+  const c = new pg.Client({ connectionString: db.url('reader') });
+  await c.connect();
+  try {
+    return await verifyChain(c, {
+      from: 'genesis', ownTransaction: true,
+      ...(workers ? { workers: { connectionString: db.url('reader'), count: workers, minEvents: 1 } } : {}),
+    });
+  } finally {
+    await c.end();
+  }
+}
+
+/**
+ * The seq where worker `i` (1-based) starts when `workers` threads help: the chain after
+ * genesis is cut into workers + 1 equal consecutive ranges (as verify.ts does), this
+ * thread taking the first.
+ */
+async function seam(workers: number, i: number): Promise<number> {
+  const c = new pg.Client({ connectionString: db.adminUrl });
+  await c.connect();
+  try {
+    const last = Number((await c.query('SELECT max(seq) AS m FROM audit_events')).rows[0].m);
+    return 1 + i * Math.ceil(last / (workers + 1));
+  } finally {
+    await c.end();
+  }
+}
+
+/** The sequential verdict, checked against every parallel split. */
+async function sameVerdictEverywhere(): Promise<VerifyResult> {
+  const one = await verify();
+  for (const workers of [1, 2, 3, 5, 8]) expect(await verify(workers), `${workers} worker(s)`).toEqual(one);
+  return one;
+}
+
+beforeAll(async () => {
+  ({ db } = await platformFixture());
+  const c = new pg.Client({ connectionString: db.adminUrl });
+  await c.connect();
+  try {
+    // Through the chain trigger, as any insert: every event linked and hashed.
+    await c.query(`INSERT INTO audit_events (account_id, actor, action, subject_type, subject_id, details)
+      SELECT NULL, 'test:bulk', 'test.bulk', 'raw', g::text, jsonb_build_object('i', g, 's', E'tab\\there') FROM generate_series(1, 57) g`);
+  } finally {
+    await c.end();
+  }
+});
+afterAll(async () => { await db.drop(); });
+
+describe('parallel audit chain verification', () => {
+  it('an intact chain: the same result as one pass, every event counted once', async () => {
+    const r = await sameVerdictEverywhere();
+    expect(r.ok).toBe(true);
+    expect(r.eventsVerified).toBeGreaterThanOrEqual(57);
+  });
+
+  // Each step damages an event earlier than the last, so each is the new first break, and
+  // each sits on a seam of one of the splits (the first event of a worker's range).
+  it('a link rewritten where a worker range starts', async () => {
+    const seq = await seam(1, 1);
+    await superuser(`UPDATE audit_events SET prev_hash = sha256(prev_hash) WHERE seq = ${seq}`);
+    expect((await sameVerdictEverywhere()).firstBroken).toEqual({ seq, reason: `event ${seq} does not point at the hash of event ${seq - 1}` });
+  });
+
+  it('content altered where another split has a seam', async () => {
+    const seq = await seam(3, 1);
+    await superuser(`UPDATE audit_events SET details = details || '{"x": 1}' WHERE seq = ${seq}`);
+    expect((await sameVerdictEverywhere()).firstBroken).toEqual({ seq, reason: `event ${seq} was altered: its content does not match its hash` });
+  });
+
+  it('events deleted at the start of a worker range', async () => {
+    const seq = await seam(5, 1);
+    await superuser(`DELETE FROM audit_events WHERE seq BETWEEN ${seq} AND ${seq + 1}`);
+    expect((await sameVerdictEverywhere()).firstBroken).toEqual({ seq: seq + 2, reason: `expected event ${seq}, found ${seq + 2}: events are missing or reordered` });
+  });
+
+  it('events deleted at the end of the range before a seam', async () => {
+    const seq = await seam(8, 1);
+    await superuser(`DELETE FROM audit_events WHERE seq BETWEEN ${seq - 2} AND ${seq - 1}`);
+    expect((await sameVerdictEverywhere()).firstBroken).toEqual({ seq, reason: `expected event ${seq - 2}, found ${seq}: events are missing or reordered` });
+  });
+
+  it('the first events deleted, and the last one: the head no longer matches either', async () => {
+    await superuser(`DELETE FROM audit_events WHERE seq <= 2 OR seq = (SELECT max(seq) FROM audit_events)`);
+    expect((await sameVerdictEverywhere()).firstBroken?.seq).toBe(3);
+  });
+});
