@@ -8,7 +8,7 @@
 import type pg from 'pg';
 import type { Database } from '../platform/db/index.ts';
 import type { Catalog } from '../controls/types.ts';
-import type { Collector, CollectorContext } from './types.ts';
+import { catalogNotDeclared, type Collector, type CollectorContext } from './types.ts';
 import { COLLECTORS } from './registry.ts';
 import { CollectorError } from './collector-error.ts';
 import { byKey, sortDeep } from './sort.ts';
@@ -118,13 +118,19 @@ export async function runCollectors(db: Database, opts: RunCollectorsOptions): P
     sql: () => Promise.reject(new Error('this collector declared needsDatabase: false')),
   };
 
-  /** Runs one collector (or takes what its thread produced) and keeps its checked facts. */
-  async function one(c: Collector, produce: () => Promise<unknown>): Promise<void> {
+  /**
+   * Runs one collector (or takes what its thread produced) and keeps its checked facts.
+   * A thread reports how long the collector itself took; waiting for it is not counted.
+   */
+  async function one(c: Collector, produce: () => Promise<{ raw: unknown; ms?: number }>): Promise<void> {
     opts.progress?.(c.id, 'start');
     const t0 = performance.now();
     let facts: unknown;
+    let threadMs: number | undefined;
     try {
-      const parsed = c.facts.safeParse(await produce());
+      const { raw, ms } = await produce();
+      threadMs = ms;
+      const parsed = c.facts.safeParse(raw);
       if (!parsed.success) {
         const i = parsed.error.issues[0];
         throw new Error(`facts do not match the collector's schema at /${i.path.join('/')}: ${i.message}`);
@@ -134,13 +140,13 @@ export async function runCollectors(db: Database, opts: RunCollectorsOptions): P
       if (e instanceof CollectorError) throw e;
       throw new CollectorError(c.id, e);
     }
-    const ms = performance.now() - t0;
+    const ms = threadMs ?? performance.now() - t0;
     timings[c.id] = Math.round(ms * 10) / 10;
     parts[c.id] = { collector: c.id, version: c.version, facts };
     opts.progress?.(c.id, 'done', ms);
   }
-  const inThread = (c: Collector, io: Pick<CollectorContext, 'sql' | 'client' | 'parallel'>) => async () =>
-    c.collect({ ...base, ...io, catalog: c.needsCatalog ? await catalog : catalogNotDeclared(c.id), progress: () => {} });
+  const here = (c: Collector, io: Pick<CollectorContext, 'sql' | 'client' | 'parallel'>) => async () =>
+    ({ raw: await c.collect({ ...base, ...io, catalog: c.needsCatalog ? await catalog : catalogNotDeclared(c.id), progress: () => {} }) });
 
   // CPU-bound file collectors start first, on their own thread, and work while the
   // database answers the others (those that read the catalog get it once it has loaded).
@@ -149,8 +155,8 @@ export async function runCollectors(db: Database, opts: RunCollectorsOptions): P
   if (threadRun && threaded.some((c) => c.needsCatalog)) catalog.then((x) => threadRun.sendCatalog(x), () => {});
   try {
     const dbCollectors = selected.filter((c) => c.needsDatabase);
-    if (dbCollectors.length) await runDatabaseCollectors(db, dbCollectors, counter, (c, io) => one(c, inThread(c, io)));
-    for (const c of selected.filter((x) => !x.needsDatabase && !threaded.includes(x))) await one(c, inThread(c, noDb));
+    if (dbCollectors.length) await runDatabaseCollectors(db, dbCollectors, counter, (c, io) => one(c, here(c, io)));
+    for (const c of selected.filter((x) => !x.needsDatabase && !threaded.includes(x))) await one(c, here(c, noDb));
     for (const c of threaded) await one(c, () => threadRun!.result(c.id));
   } finally {
     await threadRun?.stop();
@@ -199,13 +205,4 @@ async function runDatabaseCollectors(
     client.release(broken);
     for (const x of extras) x.release(broken);
   }
-}
-
-/** Stands in for the catalog of a collector that did not declare `needsCatalog`: any use fails loudly. */
-function catalogNotDeclared(id: string): Catalog {
-  return new Proxy({} as Catalog, {
-    get() {
-      throw new Error(`collector ${id} reads the catalog but does not declare needsCatalog: true`);
-    },
-  });
 }

@@ -11,12 +11,12 @@ export type ThreadBase = Pick<CollectorContext, 'root' | 'now' | 'options'>;
 
 /** What the worker posts, once per collector. */
 export type ThreadMessage =
-  | { id: string; facts: unknown }
+  | { id: string; facts: unknown; ms: number }
   | { id: string; error: { message: string; stack?: string } };
 
 export interface CollectorThread {
-  /** The raw facts of one collector, or its error. */
-  result(id: string): Promise<unknown>;
+  /** The raw facts of one collector and how long it took, or its error. */
+  result(id: string): Promise<{ raw: unknown; ms: number }>;
   /** Hands the loaded catalog to the collectors that declared `needsCatalog`. */
   sendCatalog(catalog: Catalog): void;
   /** Ends the thread (idempotent). */
@@ -25,28 +25,30 @@ export interface CollectorThread {
 
 export function startCollectorThread(ids: string[], base: ThreadBase): CollectorThread {
   const worker = startThread('collector-worker', new URL('./worker.ts', import.meta.url), { ids, base });
-  const waiting = new Map<string, { resolve(v: unknown): void; reject(e: unknown): void }>();
-  const settled = new Map<string, { ok: true; value: unknown } | { ok: false; error: Error }>();
-  const settle = (id: string, r: { ok: true; value: unknown } | { ok: false; error: Error }) => {
-    if (settled.has(id)) return;
-    settled.set(id, r);
-    const w = waiting.get(id);
-    if (w) r.ok ? w.resolve(r.value) : w.reject(r.error);
-  };
-  const failAll = (error: Error) => { for (const id of ids) settle(id, { ok: false, error }); };
+  // One promise per collector, settled by its message (or by the thread dying first).
+  type Outcome = { raw: unknown; ms: number };
+  const outcomes = new Map<string, { promise: Promise<Outcome>; resolve(v: Outcome): void; reject(e: Error): void }>();
+  for (const id of ids) {
+    let resolve!: (v: Outcome) => void;
+    let reject!: (e: Error) => void;
+    const promise = new Promise<Outcome>((a, b) => { resolve = a; reject = b; });
+    promise.catch(() => {}); // awaited through result()
+    outcomes.set(id, { promise, resolve, reject });
+  }
+  const failAll = (error: Error) => { for (const o of outcomes.values()) o.reject(error); };
   worker.on('message', (m: ThreadMessage) => {
-    if ('facts' in m) return settle(m.id, { ok: true, value: m.facts });
+    const o = outcomes.get(m.id);
+    if (!o) return;
+    if ('facts' in m) return o.resolve({ raw: m.facts, ms: m.ms });
     const error = new Error(m.error.message);
     if (m.error.stack) error.stack = m.error.stack;
-    settle(m.id, { ok: false, error });
+    o.reject(error);
   });
   worker.on('error', (e) => failAll(e));
   worker.on('exit', (code) => failAll(new Error(`collector thread exited (code ${code}) before it reported`)));
   return {
     result(id) {
-      const r = settled.get(id);
-      if (r) return r.ok ? Promise.resolve(r.value) : Promise.reject(r.error);
-      return new Promise((resolve, reject) => waiting.set(id, { resolve, reject }));
+      return outcomes.get(id)?.promise ?? Promise.reject(new Error(`collector ${id} was not given to the thread`));
     },
     sendCatalog(catalog) {
       worker.postMessage({ catalog });

@@ -67,3 +67,12 @@ export function defineCollector<S extends z.ZodTypeAny>(c: Collector<S>): Collec
 
 /** Facts of one run, keyed by collector id. */
 export type FactSet = Record<string, unknown>;
+
+/** Stands in for the catalog of a collector that did not declare `needsCatalog`: any use fails loudly. */
+export function catalogNotDeclared(id: string): Catalog {
+  return new Proxy({} as Catalog, {
+    get() {
+      throw new Error(`collector ${id} reads the catalog but does not declare needsCatalog: true`);
+    },
+  });
+}

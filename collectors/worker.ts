@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Catalog } from '../controls/types.ts';
 import { COLLECTORS } from './registry.ts';
+import { catalogNotDeclared } from './types.ts';
 import type { ThreadBase, ThreadMessage } from './thread.ts';
 
 const { ids, base } = workerData as { ids: string[]; base: ThreadBase };
@@ -19,9 +20,10 @@ for (const { id, c } of [...collectors].sort((a, b) => Number(Boolean(a.c?.needs
   let message: ThreadMessage;
   try {
     if (!c) throw new Error(`no collector "${id}" in the registry`);
-    const catalog = c.needsCatalog ? await catalogArrived : (undefined as never);
+    const catalog = c.needsCatalog ? await catalogArrived : catalogNotDeclared(id);
+    const t0 = performance.now();
     const facts = await c.collect({ ...base, sql: noDatabase, catalog, progress: () => {} });
-    message = { id, facts };
+    message = { id, facts, ms: performance.now() - t0 };
   } catch (e) {
     message = { id, error: { message: (e as Error)?.message ?? String(e), stack: (e as Error)?.stack } };
   }
