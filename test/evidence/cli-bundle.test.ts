@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync, utimesSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 // @ts-expect-error plain JavaScript module without types
@@ -33,6 +33,13 @@ describe('the compiled CLI bundle', () => {
     } finally {
       utimesSync(source, atime, mtime);
     }
+  });
+
+  it('is optional: where it cannot be built, the CLI is told to run the sources through tsx', async () => {
+    // A file where the cache directory would go: no build directory can be made there.
+    const blocked = path.join(mkdtempSync(path.join(os.tmpdir(), 'trust-bundle-')), 'not-a-dir');
+    writeFileSync(blocked, '');
+    expect(await bundleDir({ cache: path.join(blocked, 'cache') })).toBeNull();
   });
 
   it('gives the same output and exit code as the sources run through tsx', () => {
