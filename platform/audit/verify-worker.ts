@@ -1,24 +1,41 @@
 /**
  * Worker thread side of verify-thread.ts: joins the coordinating transaction's snapshot
- * on a connection of its own, read-only, and verifies its seq range.
+ * on a connection of its own, read-only, then verifies each seq range it is sent.
  */
 import pg from 'pg';
 import { parentPort, workerData } from 'node:worker_threads';
 import { verifyRange } from './verify.ts';
-import type { RangeJob, RangeReply } from './verify-thread.ts';
+import type { RangeReply, RangeRequest, RangeWorkerSetup } from './verify-thread.ts';
 
-const job = workerData as RangeJob;
-let reply: RangeReply;
-const client = new pg.Client({ connectionString: job.connectionString });
+const setup = workerData as RangeWorkerSetup;
+const port = parentPort!;
+const reply = (m: RangeReply) => port.postMessage(m);
+const failure = (e: unknown): RangeReply => ({ error: { message: (e as Error)?.message ?? String(e), stack: (e as Error)?.stack } });
+
+const client = new pg.Client({ connectionString: setup.connectionString });
+let queue = Promise.resolve();
 try {
   await client.connect();
-  await client.query(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '${job.snapshot.replace(/'/g, "''")}'`);
-  const part = await verifyRange(client, job.from, job.to, null);
-  await client.query('COMMIT');
-  reply = { part };
+  await client.query(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '${setup.snapshot.replace(/'/g, "''")}'`);
+  port.on('message', (m: RangeRequest) => {
+    queue = queue.then(async () => {
+      if ('close' in m) {
+        await client.query('COMMIT').catch(() => {});
+        await client.end().catch(() => {});
+        reply({ closed: true });
+        port.close();
+        return;
+      }
+      try {
+        reply({ part: await verifyRange(client, m.from, m.to, null) });
+      } catch (e) {
+        reply(failure(e));
+      }
+    });
+  });
+  reply({ ready: true });
 } catch (e) {
-  reply = { error: { message: (e as Error)?.message ?? String(e), stack: (e as Error)?.stack } };
-} finally {
   await client.end().catch(() => {});
+  reply(failure(e));
+  port.close();
 }
-parentPort!.postMessage(reply);

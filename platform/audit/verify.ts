@@ -122,7 +122,7 @@ async function run(client: pg.ClientBase, opts: VerifyOptions, cp: CheckpointRow
 
   const ranges = opts.workers && opts.ownTransaction ? await splitRanges(client, startSeq, opts.workers) : null;
   const whole = ranges
-    ? await verifyInParallel(client, startSeq, prev, ranges, opts.workers!.connectionString)
+    ? await verifyInParallel(client, startSeq, prev, ranges, opts.workers!)
     : await verifyRange(client, startSeq + 1, null, prev);
   return {
     ok: !whole.firstBroken,
@@ -169,34 +169,58 @@ export async function verifyRange(client: pg.ClientBase, from: number, to: numbe
 
 const SNAPSHOT_ID = /^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$/i;
 
-/** Consecutive [from, to] seq ranges after `startSeq`, one per thread, or null when too few events to be worth it. */
+/**
+ * Consecutive [from, to] seq ranges after `startSeq`, smaller than one per thread so that
+ * threads which finish early take more; or null when too few events to be worth it.
+ */
 async function splitRanges(client: pg.ClientBase, startSeq: number, w: NonNullable<VerifyOptions['workers']>): Promise<[number, number][] | null> {
   if (w.count < 1) return null;
   const { rows } = await client.query<{ last: string | null }>(`SELECT max(seq)::text AS last FROM audit_events`);
   const last = rows[0]?.last === null || rows[0]?.last === undefined ? startSeq : Number(rows[0].last);
   const events = last - startSeq;
   if (events < (w.minEvents ?? 100_000) || events < w.count + 1) return null;
-  const parts = w.count + 1;
-  const size = Math.ceil(events / parts);
+  const size = Math.max(1, Math.ceil(events / (8 * (w.count + 1))));
   const ranges: [number, number][] = [];
   for (let from = startSeq + 1; from <= last; from += size) ranges.push([from, Math.min(last, from + size - 1)]);
   return ranges;
 }
 
 /**
- * This thread verifies the first range from the known `prev`; worker threads verify the
- * others in the same snapshot. A range's first prev_hash must then be the hash the range
- * before ended on; the first break in seq order is the verdict, as in one pass.
+ * This thread verifies the first range from the known `prev`; then it and the worker
+ * threads, each in the same snapshot, take the remaining ranges in turn. A range's first
+ * prev_hash must be the hash the range before ended on; the first break in seq order is
+ * the verdict, as in one pass. A worker that cannot start leaves its share to the others.
  */
-async function verifyInParallel(client: pg.ClientBase, startSeq: number, prev: Buffer, ranges: [number, number][], connectionString: string): Promise<RangeResult> {
+async function verifyInParallel(client: pg.ClientBase, startSeq: number, prev: Buffer, ranges: [number, number][], w: NonNullable<VerifyOptions['workers']>): Promise<RangeResult> {
   const { rows } = await client.query<{ snapshot: string }>('SELECT pg_export_snapshot() AS snapshot');
   const snapshot = rows[0].snapshot;
   if (!SNAPSHOT_ID.test(snapshot)) throw new Error(`unexpected snapshot id from the server: ${snapshot}`);
-  const { runVerifyWorker } = await import('./verify-thread.ts');
+  const { startRangeWorker } = await import('./verify-thread.ts');
   // Started first: each connects and imports the snapshot while this thread hashes.
-  const others = ranges.slice(1).map(([from, to]) => runVerifyWorker({ connectionString, snapshot, from, to }));
-  for (const o of others) o.catch(() => {}); // awaited below
-  const parts = [await verifyRange(client, ranges[0][0], ranges[0][1], prev), ...(await Promise.all(others))];
+  const workers = Array.from({ length: w.count }, () => startRangeWorker({ connectionString: w.connectionString, snapshot }));
+  const parts: RangeResult[] = new Array(ranges.length);
+  let next = 1;
+  const take = () => (next < ranges.length ? next++ : -1);
+  const work = async (verify: (from: number, to: number) => Promise<RangeResult>) => {
+    for (let i = take(); i >= 0; i = take()) parts[i] = await verify(ranges[i][0], ranges[i][1]);
+  };
+  try {
+    const here = (async () => {
+      parts[0] = await verifyRange(client, ranges[0][0], ranges[0][1], prev);
+      await work((from, to) => verifyRange(client, from, to, null));
+    })();
+    const there = workers.map(async (x) => {
+      try {
+        await x.ready;
+      } catch {
+        return; // never connected: took no range
+      }
+      await work((from, to) => x.verify(from, to));
+    });
+    await Promise.all([here, ...there]);
+  } finally {
+    await Promise.all(workers.map((x) => x.close().catch(() => {})));
+  }
   let joined: RangeResult = { verified: 0, firstSeq: null, firstPrev: null, lastSeq: startSeq, lastHash: prev.toString('hex') };
   for (const part of parts) {
     if (!part.verified) continue;

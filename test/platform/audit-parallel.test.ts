@@ -35,16 +35,16 @@ async function verify(workers?: number): Promise<VerifyResult> {
 }
 
 /**
- * The seq where worker `i` (1-based) starts when `workers` threads help: the chain after
- * genesis is cut into workers + 1 equal consecutive ranges (as verify.ts does), this
- * thread taking the first.
+ * The seq where range `i` starts when `workers` threads help: the chain after genesis is
+ * cut into 8 × (workers + 1) equal consecutive ranges (as verify.ts does), which the
+ * threads take in turn; every range after the first joins the one before at a seam.
  */
 async function seam(workers: number, i: number): Promise<number> {
   const c = new pg.Client({ connectionString: db.adminUrl });
   await c.connect();
   try {
     const last = Number((await c.query('SELECT max(seq) AS m FROM audit_events')).rows[0].m);
-    return 1 + i * Math.ceil(last / (workers + 1));
+    return 1 + i * Math.ceil(last / (8 * (workers + 1)));
   } finally {
     await c.end();
   }
@@ -78,28 +78,39 @@ describe('parallel audit chain verification', () => {
     expect(r.eventsVerified).toBeGreaterThanOrEqual(57);
   });
 
+  it('workers that cannot connect leave their ranges to this thread: same result', async () => {
+    const c = new pg.Client({ connectionString: db.url('reader') });
+    await c.connect();
+    try {
+      const r = await verifyChain(c, { from: 'genesis', ownTransaction: true, workers: { connectionString: 'postgres://nobody:x@127.0.0.1:1/none', count: 2, minEvents: 1 } });
+      expect(r).toEqual(await verify());
+    } finally {
+      await c.end();
+    }
+  });
+
   // Each step damages an event earlier than the last, so each is the new first break, and
   // each sits on a seam of one of the splits (the first event of a worker's range).
   it('a link rewritten where a worker range starts', async () => {
-    const seq = await seam(1, 1);
+    const seq = await seam(1, 12);
     await superuser(`UPDATE audit_events SET prev_hash = sha256(prev_hash) WHERE seq = ${seq}`);
     expect((await sameVerdictEverywhere()).firstBroken).toEqual({ seq, reason: `event ${seq} does not point at the hash of event ${seq - 1}` });
   });
 
   it('content altered where another split has a seam', async () => {
-    const seq = await seam(3, 1);
+    const seq = await seam(2, 11);
     await superuser(`UPDATE audit_events SET details = details || '{"x": 1}' WHERE seq = ${seq}`);
     expect((await sameVerdictEverywhere()).firstBroken).toEqual({ seq, reason: `event ${seq} was altered: its content does not match its hash` });
   });
 
   it('events deleted at the start of a worker range', async () => {
-    const seq = await seam(5, 1);
+    const seq = await seam(3, 10);
     await superuser(`DELETE FROM audit_events WHERE seq BETWEEN ${seq} AND ${seq + 1}`);
     expect((await sameVerdictEverywhere()).firstBroken).toEqual({ seq: seq + 2, reason: `expected event ${seq}, found ${seq + 2}: events are missing or reordered` });
   });
 
   it('events deleted at the end of the range before a seam', async () => {
-    const seq = await seam(8, 1);
+    const seq = await seam(1, 3);
     await superuser(`DELETE FROM audit_events WHERE seq BETWEEN ${seq - 2} AND ${seq - 1}`);
     expect((await sameVerdictEverywhere()).firstBroken).toEqual({ seq, reason: `expected event ${seq - 2}, found ${seq}: events are missing or reordered` });
   });
