@@ -59,7 +59,8 @@ export default defineCollector({
     const pattern = lit(config.ciphertext_pattern);
     // One pass per column, the pattern matched once per value: PostgreSQL's regex engine
     // spends about 10 µs on a bounded repetition such as {38,}, the scan itself 0.2 µs.
-    // Grouping sets give the column totals (g = 1) and the per-version counts (g = 0).
+    // Grouping sets give the column totals (g = 3: both columns grouped away) and the
+    // per-version counts (g = 0).
     const rowsOf = config.columns.map((c, i) => `
       SELECT ${i} AS i, ${ident(c.column)} AS v, ${ident(c.column)} ~ ${pattern} AS ok FROM ${ident(c.table)}`).join(' UNION ALL ');
     // MATERIALIZED: otherwise the planner inlines `ok` into each use and matches again.
