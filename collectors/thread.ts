@@ -3,7 +3,7 @@
  * the code collector's TypeScript parsing then overlaps the database collectors instead
  * of following them.
  */
-import { startThread } from '../platform/threads.ts';
+import { fromThreadError, startThread, type ThreadError } from '../platform/threads.ts';
 import type { Catalog } from '../controls/types.ts';
 import type { CollectorContext } from './types.ts';
 
@@ -12,7 +12,7 @@ export type ThreadBase = Pick<CollectorContext, 'root' | 'now' | 'options'>;
 /** What the worker posts, once per collector. */
 export type ThreadMessage =
   | { id: string; facts: unknown; ms: number }
-  | { id: string; error: { message: string; stack?: string } };
+  | { id: string; error: ThreadError };
 
 export interface CollectorThread {
   /** The raw facts of one collector and how long it took, or its error. */
@@ -40,9 +40,7 @@ export function startCollectorThread(ids: string[], base: ThreadBase): Collector
     const o = outcomes.get(m.id);
     if (!o) return;
     if ('facts' in m) return o.resolve({ raw: m.facts, ms: m.ms });
-    const error = new Error(m.error.message);
-    if (m.error.stack) error.stack = m.error.stack;
-    o.reject(error);
+    o.reject(fromThreadError(m.error));
   });
   worker.on('error', (e) => failAll(e));
   worker.on('exit', (code) => failAll(new Error(`collector thread exited (code ${code}) before it reported`)));

@@ -4,6 +4,7 @@
  * that read the catalog run last, once the main thread has sent it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { toThreadError } from '../platform/threads.ts';
 import type { Catalog } from '../controls/types.ts';
 import { COLLECTORS } from './registry.ts';
 import { catalogNotDeclared } from './types.ts';
@@ -25,7 +26,7 @@ for (const { id, c } of [...collectors].sort((a, b) => Number(Boolean(a.c?.needs
     const facts = await c.collect({ ...base, sql: noDatabase, catalog, progress: () => {} });
     message = { id, facts, ms: performance.now() - t0 };
   } catch (e) {
-    message = { id, error: { message: (e as Error)?.message ?? String(e), stack: (e as Error)?.stack } };
+    message = { id, error: toThreadError(e) };
   }
   parentPort!.postMessage(message);
 }

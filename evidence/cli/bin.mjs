@@ -2,8 +2,6 @@
 // The `trust` command. Kept as plain JavaScript so `trust --help` starts in the time
 // of a bare `node`: TypeScript and heavy libraries load only when a command actually
 // runs, from a compiled bundle (./bundle.mjs) or, failing that, through tsx.
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { COMMANDS, usage } from './help.mjs';
 
 const [name, ...rest] = process.argv.slice(2);
@@ -16,13 +14,9 @@ if (!command) {
   process.stderr.write(`trust: unknown command "${name}". Run \`trust --help\` for the list.\n`);
   process.exit(2);
 }
-const { bundleDir, setRunningBundle } = await import('./bundle.mjs');
-const dir = await bundleDir();
-let main;
-if (dir) {
-  setRunningBundle(dir);
-  ({ main } = await import(pathToFileURL(path.join(dir, 'main.js')).href));
-} else {
+const { importBundled } = await import('./bundle.mjs');
+let main = (await importBundled('main'))?.main;
+if (!main) {
   const { register } = await import('tsx/esm/api');
   register();
   ({ main } = await import('./main.ts'));

@@ -145,3 +145,14 @@ const BUNDLE_DIR = Symbol.for('trust.cli.bundleDir');
 export function setRunningBundle(dir) {
   globalThis[BUNDLE_DIR] = dir;
 }
+
+/**
+ * Imports one entry (a key of ENTRIES) from an up-to-date bundle and marks that bundle as
+ * the running one; null when there is no bundle (see bundleDir).
+ */
+export async function importBundled(entry) {
+  const dir = await bundleDir();
+  if (!dir) return null;
+  setRunningBundle(dir);
+  return import(pathToFileURL(path.join(dir, `${entry}.js`)).href);
+}

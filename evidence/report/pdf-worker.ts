@@ -3,6 +3,7 @@
  * renders each report it is sent.
  */
 import { parentPort } from 'node:worker_threads';
+import { toThreadError } from '../../platform/threads.ts';
 import { renderPdf } from './pdf.ts';
 import type { ReportInput } from './model.ts';
 import type { PdfThreadReply } from './pdf-thread.ts';
@@ -13,7 +14,7 @@ port.on('message', async (input: ReportInput) => {
   try {
     reply = { pdf: await renderPdf(input) };
   } catch (e) {
-    reply = { error: { message: (e as Error)?.message ?? String(e), stack: (e as Error)?.stack } };
+    reply = { error: toThreadError(e) };
   }
   port.postMessage(reply);
 });

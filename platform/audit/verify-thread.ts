@@ -3,7 +3,7 @@
  * transaction's snapshot on a connection of its own (verify-worker.ts) and verifies the
  * seq ranges it is handed, one at a time.
  */
-import { startThread } from '../threads.ts';
+import { inOrderReplies, startThread, type ThreadError } from '../threads.ts';
 import type { RangeResult } from './verify.ts';
 
 export interface RangeWorkerSetup {
@@ -13,7 +13,7 @@ export interface RangeWorkerSetup {
 }
 
 export type RangeRequest = { from: number; to: number } | { close: true };
-export type RangeReply = { ready: true } | { part: RangeResult } | { closed: true } | { error: { message: string; stack?: string } };
+export type RangeReply = { ready: true } | { part: RangeResult } | { closed: true } | { error: ThreadError };
 
 export interface RangeWorker {
   /** Settles once the worker is connected in the snapshot (rejects when it cannot be). */
@@ -25,27 +25,7 @@ export interface RangeWorker {
 
 export function startRangeWorker(setup: RangeWorkerSetup): RangeWorker {
   const worker = startThread('verify-worker', new URL('./verify-worker.ts', import.meta.url), setup);
-  // Replies come in request order: the first waiter is the one answered.
-  const waiters: { resolve(m: RangeReply): void; reject(e: Error): void }[] = [];
-  let gone: Error | null = null;
-  const next = () => (gone ? Promise.reject(gone) : new Promise<RangeReply>((resolve, reject) => waiters.push({ resolve, reject })));
-  const failAll = (e: Error) => {
-    gone ??= e;
-    for (const w of waiters.splice(0)) w.reject(e);
-  };
-  worker.on('message', (m: RangeReply) => {
-    const w = waiters.shift();
-    if (!w) return;
-    if ('error' in m) {
-      const e = new Error(m.error.message);
-      if (m.error.stack) e.stack = m.error.stack;
-      w.reject(e);
-    } else {
-      w.resolve(m);
-    }
-  });
-  worker.on('error', failAll);
-  worker.on('exit', (code) => failAll(new Error(`audit verification thread exited (code ${code}) before it replied`)));
+  const next = inOrderReplies<RangeReply>(worker, 'audit verification thread');
   const ready = next().then(() => undefined);
   ready.catch(() => {}); // the caller decides what a worker that never started means
   return {

@@ -4,13 +4,14 @@
  */
 import pg from 'pg';
 import { parentPort, workerData } from 'node:worker_threads';
+import { toThreadError } from '../threads.ts';
 import { verifyRange } from './verify.ts';
 import type { RangeReply, RangeRequest, RangeWorkerSetup } from './verify-thread.ts';
 
 const setup = workerData as RangeWorkerSetup;
 const port = parentPort!;
 const reply = (m: RangeReply) => port.postMessage(m);
-const failure = (e: unknown): RangeReply => ({ error: { message: (e as Error)?.message ?? String(e), stack: (e as Error)?.stack } });
+const failure = (e: unknown): RangeReply => ({ error: toThreadError(e) });
 
 const client = new pg.Client({ connectionString: setup.connectionString });
 let queue = Promise.resolve();

@@ -7,18 +7,15 @@
  * Usage: node evidence/bench/child/verify-chain.mjs <reader-url> <genesis|checkpoint> [trusted public key PEM in env BENCH_TRUSTED_KEY]
  */
 import os from 'node:os';
-import path from 'node:path';
 import { createPublicKey } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
 import pg from 'pg';
-import { bundleDir, setRunningBundle } from '../../cli/bundle.mjs';
+import { importBundled } from '../../cli/bundle.mjs';
 
 const [url, from] = process.argv.slice(2);
-const dir = await bundleDir();
-if (!dir) throw new Error('the CLI bundle could not be built (see evidence/cli/bundle.mjs)');
-setRunningBundle(dir);
-const { verifyChain } = await import(pathToFileURL(path.join(dir, 'audit-verify.js')).href);
+const bundled = await importBundled('audit-verify');
+if (!bundled) throw new Error('the CLI bundle could not be built (see evidence/cli/bundle.mjs)');
+const { verifyChain } = bundled;
 const trusted = process.env.BENCH_TRUSTED_KEY ? [createPublicKey(process.env.BENCH_TRUSTED_KEY)] : [];
 const client = new pg.Client({ connectionString: url });
 await client.connect();
