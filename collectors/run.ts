@@ -196,7 +196,8 @@ async function runDatabaseCollectors(
     const io = { sql: countingSql(client, counter), client: countingClient(client, counter) };
     const parallel = joined.map((x) => countingSql(x, counter));
     for (const c of collectors) await run(c, { ...io, parallel: parallel.slice(0, c.connections ?? 0) });
-    await Promise.all([client.query('COMMIT'), ...joined.map((x) => x.query('COMMIT'))]);
+    // Rolled back, not committed: the gate leaves no committed transaction in the audited database.
+    await Promise.all([client.query('ROLLBACK'), ...joined.map((x) => x.query('ROLLBACK'))]);
   } catch (e) {
     broken = true;
     await Promise.all([client, ...extras].map((x) => x.query('ROLLBACK').catch(() => {})));

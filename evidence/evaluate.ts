@@ -84,11 +84,20 @@ export function evaluateControl(control: Control, facts: FactSet, find: (id: str
   const failing = checks.flatMap((c) => c.findings.filter((f) => f.status !== 'pass').map((f) => ({ ...f, check: c.check })));
   let verdict: Verdict = 'holds';
   let findings: ControlEvaluation['findings'] = [];
-  if (control.status === 'live' && !allPass) {
+  // No self-attestation: checks that read only the catalog's own text cannot make a claim live.
+  const selfAttested = checks.length > 0 && control.checks.every((ref) => find(ref.check)?.catalogOnly === true);
+  if (control.status === 'live' && selfAttested) {
+    verdict = 'regression';
+    findings = [{
+      check: 'catalog', status: 'fail', kind: 'structure',
+      reason: `Control ${control.id} claims live but every check it names reads only the catalog's own text, which proves nothing about the platform.`,
+      origin: { resource: `control:${control.id}` },
+    }, ...failing];
+  } else if (control.status === 'live' && !allPass) {
     verdict = 'regression';
     findings = checks.length
       ? failing
-      : [{ check: 'catalog', status: 'fail', reason: `Control ${control.id} claims live but names no check, so nothing proves it.`, origin: { resource: `control:${control.id}` } }];
+      : [{ check: 'catalog', status: 'fail', kind: 'structure', reason: `Control ${control.id} claims live but names no check, so nothing proves it.`, origin: { resource: `control:${control.id}` } }];
   } else if (control.status === 'designed') {
     const missing = reported.filter((a) => !a.found);
     if (artifacts.length === 0 || missing.length > 0) {

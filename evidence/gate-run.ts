@@ -52,8 +52,10 @@ async function collectAndProduce(
   let opened!: () => void;
   const databaseOpen = new Promise<void>((resolve) => { opened = resolve; });
   const collecting = (async () => {
-    const { openDatabase } = await import('../platform/db/index.ts');
-    const db = await openDatabase();
+    // The gate only observes: without a preparation step (start's migrate and demo) it opens
+    // the database with role credentials alone, never bootstrapping or healing a role.
+    const { openDatabase, openGateDatabase } = await import('../platform/db/index.ts');
+    const db = o.prepare ? await openDatabase() : await openGateDatabase();
     try {
       opened();
       progress.done('database', db.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL');

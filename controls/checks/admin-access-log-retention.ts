@@ -5,6 +5,7 @@ import { factsOf, fail, pass } from './helpers.ts';
 
 export default defineCheck({
   id: 'admin_access_log_retention',
+  kind: 'data',
   description: 'Operator access log entries are kept the configured number of days and no longer than that plus the job interval.',
   collectors: ['privacy'],
   params: z.object({ /** @example 90 */ days: z.number().int().positive(), /** Slack for the job interval. */ slackDays: z.number().min(0).default(2) }).strict(),

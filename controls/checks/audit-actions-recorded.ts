@@ -5,6 +5,7 @@ import { factsOf, fail, pass } from './helpers.ts';
 
 export default defineCheck({
   id: 'audit_actions_recorded',
+  kind: 'data',
   description: 'Audit events of each listed action exist, so the platform is seen recording them.',
   collectors: ['audit'],
   params: z.object({

@@ -5,6 +5,7 @@ import { factsOf, fail, pass } from './helpers.ts';
 
 export default defineCheck({
   id: 'audit_checkpoint_signed',
+  kind: 'data',
   description: 'The latest audit checkpoint exists, its Ed25519 signature verifies (with a trusted key when required), and verification from it succeeds.',
   collectors: ['audit'],
   params: z.object({ /** Require the signing key to be one the verifier trusts, not only the key stored with the checkpoint. */ requireTrustedKey: z.boolean().default(true) }).strict(),

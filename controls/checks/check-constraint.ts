@@ -5,6 +5,7 @@ import { fail, pass, schemaOf, tableOrFail } from './helpers.ts';
 
 export default defineCheck({
   id: 'check_constraint',
+  kind: 'structure',
   description: 'A CHECK constraint on the column exists (by name, when given) and its definition contains the expected text, so the database refuses other values.',
   collectors: ['schema'],
   params: z.object({

@@ -5,6 +5,7 @@ import { factsOf, fail, pass } from './helpers.ts';
 
 export default defineCheck({
   id: 'cipher_usage',
+  kind: 'structure',
   description: 'Every createCipheriv in the platform uses the expected algorithm with a fresh randomBytes nonce of the expected size and, when required, binds associated data.',
   collectors: ['code'],
   params: z.object({

@@ -5,6 +5,7 @@ import { fail, pass, schemaOf, tableOrFail } from './helpers.ts';
 
 export default defineCheck({
   id: 'column_comment_contains',
+  kind: 'structure',
   description: 'The column carries a database comment stating a decision (for example that a value is stored in plain text on purpose).',
   collectors: ['schema'],
   params: z.object({ table: z.string(), column: z.string(), /** @example "not a secret" */ text: z.string() }).strict(),

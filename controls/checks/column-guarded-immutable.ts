@@ -12,6 +12,7 @@ function guards(source: string | null, column: string): boolean {
 
 export default defineCheck({
   id: 'column_guarded_immutable',
+  kind: 'structure',
   description: 'An enabled BEFORE UPDATE row trigger on the table refuses any change of the column, whoever issues the UPDATE.',
   collectors: ['schema'],
   params: z.object({

@@ -5,6 +5,7 @@ import { factsOf, fail, pass } from './helpers.ts';
 
 export default defineCheck({
   id: 'deletion_requests_on_time',
+  kind: 'data',
   description: 'Account deletion requests are due within the configured days, none is open past its due date and none was completed late.',
   collectors: ['privacy'],
   params: z.object({ /** @example 30 */ maxDays: z.number().int().positive() }).strict(),

@@ -5,6 +5,8 @@ import { factsOf, fail, pass } from './helpers.ts';
 
 export default defineCheck({
   id: 'disclosure_policy_complete',
+  kind: 'structure',
+  catalogOnly: true,
   description: 'The vulnerability disclosure policy names a contact, an acknowledgement time, fix targets per severity (ordered by severity) and a coordinated disclosure window within limits.',
   collectors: ['config'],
   params: z.object({

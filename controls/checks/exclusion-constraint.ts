@@ -5,6 +5,7 @@ import { fail, pass, sameSet, schemaOf, tableOrFail } from './helpers.ts';
 
 export default defineCheck({
   id: 'exclusion_constraint',
+  kind: 'structure',
   description: 'The table has an exclusion constraint over exactly these columns, so the database refuses overlapping rows.',
   collectors: ['schema'],
   params: z.object({

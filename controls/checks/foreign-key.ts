@@ -5,6 +5,7 @@ import { fail, pass, qname, sameSet, schemaOf, tableOrFail } from './helpers.ts'
 
 export default defineCheck({
   id: 'foreign_key',
+  kind: 'structure',
   description: 'The columns reference the other table with the expected ON DELETE action and, optionally, are NOT NULL.',
   collectors: ['schema'],
   params: z.object({

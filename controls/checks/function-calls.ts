@@ -5,6 +5,7 @@ import { factsOf, fail, pass } from './helpers.ts';
 
 export default defineCheck({
   id: 'function_calls',
+  kind: 'structure',
   description: 'An exported function calls each of the named functions (for example, the gate that records a decision, or the authoriser that checks a tier).',
   collectors: ['code'],
   params: z.object({

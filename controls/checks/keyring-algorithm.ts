@@ -5,6 +5,7 @@ import { factsOf, fail, pass } from './helpers.ts';
 
 export default defineCheck({
   id: 'keyring_algorithm',
+  kind: 'structure',
   description: 'The encryption configuration and the loaded keyring use the expected algorithm, nonce size and associated data binding.',
   collectors: ['encryption'],
   params: z.object({

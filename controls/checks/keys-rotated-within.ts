@@ -5,6 +5,7 @@ import { factsOf, fail, pass } from './helpers.ts';
 
 export default defineCheck({
   id: 'keys_rotated_within',
+  kind: 'data',
   description: 'The active encryption key is younger than the rotation period, and no stored ciphertext uses a key version older than the grace period.',
   collectors: ['encryption'],
   params: z.object({

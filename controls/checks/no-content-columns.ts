@@ -8,6 +8,7 @@ const UNBOUNDED = /^(text|json|jsonb|bytea|xml|character varying|citext)$|\[\]$/
 
 export default defineCheck({
   id: 'no_content_columns',
+  kind: 'structure',
   description: 'No column of the matching tables is named like content (body, prompt, card number...) and, optionally, none could hold free text of unbounded size.',
   collectors: ['schema'],
   params: z.object({

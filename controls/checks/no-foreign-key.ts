@@ -5,6 +5,7 @@ import { fail, pass, qname, schemaOf, tableOrFail } from './helpers.ts';
 
 export default defineCheck({
   id: 'no_foreign_key',
+  kind: 'structure',
   description: 'The table has no foreign key to the listed tables, so deleting those rows can neither cascade into it nor be blocked by it.',
   collectors: ['schema'],
   params: z.object({

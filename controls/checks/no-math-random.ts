@@ -5,6 +5,7 @@ import { factsOf, fail, pass } from './helpers.ts';
 
 export default defineCheck({
   id: 'no_math_random_in_security_code',
+  kind: 'structure',
   description: 'No Math.random call in the security directories: tokens, nonces and keys come from the operating system\'s CSPRNG.',
   collectors: ['code'],
   params: z.object({

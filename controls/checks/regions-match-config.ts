@@ -5,6 +5,7 @@ import { factsOf, fail, pass } from './helpers.ts';
 
 export default defineCheck({
   id: 'regions_match_config',
+  kind: 'data',
   description: 'The regions table holds exactly the configured regions, each with the configured location, price cell and products.',
   collectors: ['regions'],
   params: z.object({}).strict(),

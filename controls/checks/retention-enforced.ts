@@ -5,6 +5,7 @@ import { factsOf, fail, pass, qname } from './helpers.ts';
 
 export default defineCheck({
   id: 'retention_enforced',
+  kind: 'data',
   description: 'Each retention rule (optionally: a named table with its period) is configured, and no table holds rows older than its rule allows.',
   collectors: ['privacy'],
   params: z.object({

@@ -5,6 +5,7 @@ import { factsOf, fail, pass } from './helpers.ts';
 
 export default defineCheck({
   id: 'retention_job_recent',
+  kind: 'data',
   description: 'The named job (or every job with the prefix) last succeeded within the given number of hours and its last run did not fail.',
   collectors: ['privacy'],
   params: z.object({

@@ -5,6 +5,7 @@ import { fail, pass, schemaOf } from './helpers.ts';
 
 export default defineCheck({
   id: 'rls_forced_on_account_tables',
+  kind: 'structure',
   description: 'Every table holding the tenant column has row-level security enabled and forced (so the owner is bound too) and a policy that filters on the accounts of the transaction.',
   collectors: ['schema'],
   params: z.object({

@@ -5,6 +5,7 @@ import { fail, pass, schemaOf } from './helpers.ts';
 
 export default defineCheck({
   id: 'role_not_privileged',
+  kind: 'structure',
   description: 'The role is neither SUPERUSER nor BYPASSRLS (nor a member of such a role) and, optionally, owns no table, so row-level security and the audit triggers bind it.',
   collectors: ['schema'],
   params: z.object({

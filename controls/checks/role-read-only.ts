@@ -5,6 +5,7 @@ import { fail, pass, schemaOf } from './helpers.ts';
 
 export default defineCheck({
   id: 'role_read_only',
+  kind: 'structure',
   description: 'The role holds only SELECT on every table and view, owns nothing and is neither SUPERUSER nor BYPASSRLS.',
   collectors: ['schema'],
   params: z.object({ /** @example "trust_reader" */ role: z.string() }).strict(),

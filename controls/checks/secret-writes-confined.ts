@@ -5,6 +5,7 @@ import { factsOf, fail, pass } from './helpers.ts';
 
 export default defineCheck({
   id: 'secret_writes_confined',
+  kind: 'structure',
   description: 'SQL that inserts into or updates the token and secret tables appears only in the modules that encrypt through the keyring.',
   collectors: ['code'],
   params: z.object({

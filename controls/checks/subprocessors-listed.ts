@@ -5,6 +5,8 @@ import { factsOf, fail, pass } from './helpers.ts';
 
 export default defineCheck({
   id: 'subprocessors_listed',
+  kind: 'structure',
+  catalogOnly: true,
   description: 'The subprocessor list is not empty and names, for each, its purpose and location.',
   collectors: ['config'],
   params: z.object({ minCount: z.number().int().min(1).default(1) }).strict(),

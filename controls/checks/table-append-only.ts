@@ -7,6 +7,7 @@ const WRITE_PRIVILEGES = ['UPDATE', 'DELETE', 'TRUNCATE'];
 
 export default defineCheck({
   id: 'table_append_only',
+  kind: 'structure',
   description: 'The table refuses UPDATE, DELETE and TRUNCATE for every role through enabled BEFORE triggers, and the named roles hold none of those privileges.',
   collectors: ['schema'],
   params: z.object({

@@ -5,6 +5,7 @@ import { fail, pass, schemaOf, tableOrFail } from './helpers.ts';
 
 export default defineCheck({
   id: 'table_columns',
+  kind: 'structure',
   description: 'The table exists with these columns, NOT NULL where required.',
   collectors: ['schema'],
   params: z.object({

@@ -5,6 +5,7 @@ import { factsOf, fail, pass } from './helpers.ts';
 
 export default defineCheck({
   id: 'transfer_boundaries_recorded',
+  kind: 'data',
   description: 'Every agent transfer event sits exactly on a state-period boundary: the old account\'s period closes and the new account\'s opens at the event\'s time.',
   collectors: ['audit'],
   params: z.object({ /** Require at least this many transfers to have been observed. */ minTransfers: z.number().int().min(0).default(1) }).strict(),

@@ -5,6 +5,7 @@ import { fail, pass, schemaOf, tableOrFail } from './helpers.ts';
 
 export default defineCheck({
   id: 'trigger_present',
+  kind: 'structure',
   description: 'An enabled trigger with this timing and these events exists on the table and calls the expected function (whose body, optionally, contains a text).',
   collectors: ['schema'],
   params: z.object({

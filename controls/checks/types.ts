@@ -8,6 +8,17 @@ import type { FactSet } from '../../collectors/types.ts';
 
 export const FindingStatusSchema = z.enum(['pass', 'fail', 'error']);
 
+/**
+ * The kind of proof a finding gives (design.md, Section 2):
+ * - structure: the guard exists and is effective (enabled, validated, effective privileges,
+ *   RLS per command), or the shipped artifact (config, rendered file, source) says so;
+ * - data: the rows obey the promise now;
+ * - enforcement: a probe attempted the forbidden act as the runtime role, rolled back,
+ *   and the database refused it.
+ */
+export const ProofKindSchema = z.enum(['structure', 'data', 'enforcement']);
+export type ProofKind = z.output<typeof ProofKindSchema>;
+
 /** Where a finding comes from, so an engineer can go straight to it. */
 export const OriginSchema = z.object({
   /** Stable resource name: `table:public.audit_events`, `column:public.oauth_tokens.refresh_token`,
@@ -27,6 +38,8 @@ export const FindingSchema = z.object({
   origin: OriginSchema,
   /** The observed fact behind the finding, short and secret-free (e.g. "trigger enabled: O"). */
   observed: z.string().optional(),
+  /** The kind of proof; defaults to the check's own kind (see CheckDefinition.kind). */
+  kind: ProofKindSchema.optional(),
 });
 export type Finding = z.output<typeof FindingSchema>;
 
@@ -47,6 +60,13 @@ export interface CheckDefinition<P extends z.ZodTypeAny = z.ZodTypeAny> {
   id: string;
   /** What the check proves, one sentence, for reports. */
   description: string;
+  /** The kind of proof its findings give unless a finding says otherwise. */
+  kind: ProofKind;
+  /**
+   * True when the check's only input is the catalog's own text (a description, the
+   * organisation block): such a check can never make a control live (no self-attestation).
+   */
+  catalogOnly?: boolean;
   /** Collector ids whose facts it reads. */
   collectors: string[];
   /** Parameter schema; control files are validated against it. Use z.object({}).strict() for none. */
@@ -74,6 +94,7 @@ export function runCheck(def: CheckDefinition, facts: FactSet, params: Record<st
       findings = [{ status: 'error', reason: `Check ${def.id} could not evaluate: ${(e as Error).message}`, origin: { resource: `check:${def.id}` } }];
     }
   }
+  findings = findings.map((f) => (f.kind ? f : { ...f, kind: def.kind }));
   const status = findings.some((f) => f.status === 'error') ? 'error' : findings.some((f) => f.status === 'fail') ? 'fail' : 'pass';
   return { check: def.id, params, status, collectors: [...def.collectors].sort(), findings };
 }

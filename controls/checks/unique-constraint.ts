@@ -5,6 +5,7 @@ import { fail, indexColumns, pass, sameSet, schemaOf, tableOrFail } from './help
 
 export default defineCheck({
   id: 'unique_constraint',
+  kind: 'structure',
   description: 'The columns are unique in the table, by a primary key, a unique constraint or a unique index (partial only when allowed).',
   collectors: ['schema'],
   params: z.object({

@@ -15,8 +15,9 @@ export function originText(o: Finding['origin']): string {
 }
 
 export function findingLine(f: ControlEvaluation['findings'][number]): string {
+  // The kind of proof first, so the first line says how the promise was found broken.
   const verb = f.status === 'error' ? 'could not be evaluated' : 'failed';
-  return `check ${f.check} ${verb}: ${f.reason}${f.observed ? ` [observed: ${f.observed}]` : ''} (${originText(f.origin)})`;
+  return `${f.kind ?? 'structure'}: ${f.reason}${f.observed ? ` [observed: ${f.observed}]` : ''} (${originText(f.origin)}; check ${f.check} ${verb})`;
 }
 
 export function evaluationFailures(evaluations: ControlEvaluation[]): GateFailure[] {

@@ -7,14 +7,17 @@
  */
 import pg from 'pg';
 import { startEmbedded } from './embedded.ts';
-import { bootstrapRoles, roleUrl, type RoleKind } from './roles.ts';
+import { bootstrapRoles, roleUrl, ROLES, type RoleKind } from './roles.ts';
 import { EnvironmentError } from '../errors.ts';
 
 // int8 and numeric as JS numbers would silently lose precision; keep bigint ids as strings
 // but parse counts we know are small where they are read.
 export interface Database {
-  /** The superuser / DATABASE_URL connection string; used only for bootstrap and tests. */
+  /** The superuser / DATABASE_URL connection string; used only for bootstrap and tests.
+   *  Empty for a gate opened with role credentials alone (openGateDatabase). */
   adminUrl: string;
+  /** Whether a credential for this role is available (a gate may have only the reader's). */
+  has(role: RoleKind): boolean;
   /** `owner`, `app` or `reader` connection string for this database. */
   url(role: RoleKind): string;
   pool(role: RoleKind): pg.Pool;
@@ -67,16 +70,26 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
     await stopEmbedded?.();
     throw new EnvironmentError(`cannot prepare the database at ${where}: ${(e as Error).message}`, { cause: e });
   }
-  const pools = new Map<RoleKind, pg.Pool>();
   const finalAdmin = adminUrl;
+  return databaseOf(finalAdmin, (role) => roleUrl(finalAdmin, role), stopEmbedded);
+}
+
+function databaseOf(adminUrl: string, urlOf: (role: RoleKind) => string | undefined, stopEmbedded?: () => Promise<void>): Database {
+  const pools = new Map<RoleKind, pg.Pool>();
+  const url = (role: RoleKind): string => {
+    const u = urlOf(role);
+    if (!u) throw new EnvironmentError(`no credential for the ${ROLES[role]} role was given`);
+    return u;
+  };
   return {
-    adminUrl: finalAdmin,
+    adminUrl,
+    has: (role) => urlOf(role) !== undefined,
     embedded: Boolean(stopEmbedded),
-    url: (role) => roleUrl(finalAdmin, role),
+    url,
     pool(role) {
       let p = pools.get(role);
       if (!p) {
-        p = new pg.Pool({ connectionString: roleUrl(finalAdmin, role), max: 10 });
+        p = new pg.Pool({ connectionString: url(role), max: 10 });
         // An idle client's error (server shut down) must not crash the process.
         p.on('error', () => {});
         pools.set(role, p);
@@ -89,6 +102,46 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
       await stopEmbedded?.();
     },
   };
+}
+
+/**
+ * Opens the platform database for the gate, which only observes: no role bootstrap, no
+ * database creation, no DDL. Credentials, first found wins:
+ * - the reader: `TRUST_READER_URL`, else derived from `DATABASE_URL` (roles are set up by
+ *   `trust migrate`), else the embedded server's;
+ * - the runtime role, for enforcement probes only: `TRUST_RUNTIME_URL`, else derived the
+ *   same way; absent when only `TRUST_READER_URL` is given (probes are then skipped).
+ * A drifted role is therefore observed as it is, never healed before collection.
+ */
+export async function openGateDatabase(opts: { onLog?: (m: string) => void } = {}): Promise<Database> {
+  const env = process.env;
+  let adminUrl = env.DATABASE_URL;
+  let stopEmbedded: (() => Promise<void>) | undefined;
+  if (!adminUrl && !env.TRUST_READER_URL) {
+    const cluster = await startEmbedded({ onLog: opts.onLog });
+    stopEmbedded = cluster.stop;
+    const u = new URL(cluster.adminUrl);
+    u.pathname = '/' + DEFAULT_DATABASE;
+    adminUrl = u.toString();
+  }
+  const admin = adminUrl;
+  const urls: Partial<Record<RoleKind, string>> = {
+    reader: env.TRUST_READER_URL || (admin ? roleUrl(admin, 'reader') : undefined),
+    app: env.TRUST_RUNTIME_URL || (admin ? roleUrl(admin, 'app') : undefined),
+  };
+  const db = databaseOf('', (role) => urls[role], stopEmbedded);
+  // Fail early, with the cause, when the reader cannot log in (not migrated, wrong URL).
+  const probe = new pg.Client({ connectionString: urls.reader });
+  try {
+    await probe.connect();
+  } catch (e) {
+    await stopEmbedded?.();
+    const hint = env.TRUST_READER_URL ? 'TRUST_READER_URL' : 'the reader role derived from ' + (env.DATABASE_URL ? 'DATABASE_URL' : 'the embedded server');
+    throw new EnvironmentError(`cannot connect as ${hint} (${safeUrl(urls.reader!)}): ${(e as Error).message}; run \`npx trust migrate\` (or \`npm start\`) first`, { cause: e });
+  } finally {
+    await probe.end().catch(() => {});
+  }
+  return db;
 }
 
 /** A connection string with the password removed, for messages. */

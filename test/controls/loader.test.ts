@@ -14,6 +14,7 @@ import { catalogScenario } from '../helpers/catalog-fixture.ts';
 // A real check definition, as the registry would hold it; only its parameter schema matters here.
 const encryptedColumn = defineCheck({
   id: 'encrypted_column',
+  kind: 'structure',
   description: 'Every value of the column looks like keyring ciphertext.',
   collectors: ['encryption'],
   params: z.object({ table: z.string().min(1), column: z.enum(['access_token', 'refresh_token']) }).strict(),

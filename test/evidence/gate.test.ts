@@ -25,6 +25,7 @@ const BIN = path.join(ROOT, 'evidence', 'cli', 'bin.mjs');
 // A check over the real schema collector's facts: the named trigger exists and is enabled.
 const triggerEnabled = defineCheck({
   id: 'fixture_schema_trigger_enabled',
+  kind: 'structure',
   description: 'A named trigger exists on a table and is enabled.',
   collectors: ['schema'],
   params: z.object({ table: z.string(), trigger: z.string() }).strict(),

@@ -39,6 +39,7 @@ export function freshConnectionDatabase(adminUrl: string): Database {
   return {
     adminUrl,
     embedded: false,
+    has: () => true,
     url: (role) => roleUrl(adminUrl, role),
     pool(role) {
       let p = pools.get(role);
