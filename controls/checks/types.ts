@@ -55,6 +55,11 @@ export const CheckResultSchema = z.object({
 });
 export type CheckResult = z.output<typeof CheckResultSchema>;
 
+/** Kinds of object a check may judge *every* one of (see controls/claim-scope.ts). */
+export type ScopeNoun =
+  | 'table' | 'column' | 'row' | 'resource' | 'agent' | 'vm' | 'account' | 'secret'
+  | 'token' | 'password' | 'event' | 'file' | 'cookie' | 'ciphertext';
+
 export interface CheckDefinition<P extends z.ZodTypeAny = z.ZodTypeAny> {
   /** snake_case id referenced from control files. */
   id: string;
@@ -67,6 +72,12 @@ export interface CheckDefinition<P extends z.ZodTypeAny = z.ZodTypeAny> {
    * organisation block): such a check can never make a control live (no self-attestation).
    */
   catalogOnly?: boolean;
+  /**
+   * The kinds of object this check judges every one of (not only those its parameters
+   * name), given its parameters. A live control whose statement promises something of
+   * "every table" or "no secret" needs a check that covers that noun. Default: none.
+   */
+  scope?: ScopeNoun[] | ((params: z.output<P>) => ScopeNoun[]);
   /** Collector ids whose facts it reads. */
   collectors: string[];
   /** Parameter schema; control files are validated against it. Use z.object({}).strict() for none. */
