@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
+import { prepareSystem } from './test/system.ts';
 
 // One embedded PostgreSQL 17 cluster per run (test/global-setup.ts); each test file
 // gets its own database cloned from a migrated template. When TRUST_TEST_PG15_URL is
-// set (`.ci/run` sets it), the `pg15` project runs the database tests again against
+// set (test/system.ts starts Debian's server and sets it), the `pg15` project runs the database tests again against
 // Debian's PostgreSQL 15 server.
 const shared = {
   testTimeout: 180_000,
@@ -10,6 +11,8 @@ const shared = {
   pool: 'forks' as const,
   poolOptions: { forks: { maxForks: 2, minForks: 1 } },
 };
+// Installs what the suite needs from the machine and starts PostgreSQL 15 (test/system.ts).
+prepareSystem();
 const pg15 = process.env.TRUST_TEST_PG15_URL;
 
 export default defineConfig({
