@@ -444,36 +444,8 @@ export default defineCollector({
   collect: (ctx) => introspectSchema(ctx.sql, ctx.parallel),
 });
 
-/** Lookup helpers shared by checks and lints. */
-export function findTable(facts: SchemaFacts, name: string): TableFacts | undefined {
-  const [schema, table] = name.includes('.') ? name.split('.', 2) : ['public', name];
-  return facts.tables.find((t) => t.schema === schema && t.name === table);
-}
-export function qualified(t: { schema: string; name: string }): string {
-  return `${t.schema}.${t.name}`;
-}
-export function findFunction(facts: SchemaFacts, qualifiedName: string): FunctionFacts[] {
-  const [schema, name] = qualifiedName.split('.', 2);
-  return facts.functions.filter((f) => f.schema === schema && f.name === name);
-}
-
 /**
- * Whether an enabled trigger on the table refuses `event` for every row: a BEFORE (or
- * INSTEAD OF) trigger, not conditional, not limited to some columns, whose function
- * raises an exception or returns NULL (which silently skips the row). Returns the trigger.
+ * Judgement helpers moved to controls/checks/schema-helpers.ts (collectors return facts;
+ * checks judge). Re-exported for code not yet switched over; import them from there.
  */
-export function blockingTrigger(facts: SchemaFacts, table: TableFacts, event: 'insert' | 'update' | 'delete' | 'truncate'): TriggerFacts | undefined {
-  return table.triggers.find((t) => {
-    if (t.enabled === 'D' || t.enabled === 'R') return false;
-    if (t.timing === 'after' || t.conditional || !t.events.includes(event)) return false;
-    if (event === 'update' && t.updateColumns.length > 0) return false;
-    return findFunction(facts, t.function).some((f) => functionRefuses(f.source));
-  });
-}
-
-/** A PL/pgSQL or SQL trigger body that always stops the write. */
-export function functionRefuses(source: string | null): boolean {
-  if (!source) return false;
-  const body = source.replace(/--[^\n]*/g, '');
-  return /\braise\s+exception\b/i.test(body) || /\breturn\s+null\s*;/i.test(body);
-}
+export { findTable, qualified, findFunction, blockingTrigger, functionRefuses } from '../controls/checks/schema-helpers.ts';

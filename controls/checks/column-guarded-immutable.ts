@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineCheck } from './types.ts';
-import { findFunction, qualified } from '../../collectors/schema.ts';
+import { findFunction, qualified } from './schema-helpers.ts';
 import { fail, pass, schemaOf, tableOrFail } from './helpers.ts';
 
 /** The function compares NEW.col with OLD.col and raises. */

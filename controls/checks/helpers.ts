@@ -1,7 +1,8 @@
 /** Small helpers shared by checks: typed access to a collector's facts and finding builders. */
 import type { FactSet } from '../../collectors/types.ts';
 import type { Finding, Origin } from './types.ts';
-import { findTable, type SchemaFacts, type TableFacts } from '../../collectors/schema.ts';
+import { findTable } from './schema-helpers.ts';
+import type { SchemaFacts, TableFacts } from '../../collectors/schema.ts';
 
 /** The facts of one collector; runCheck turns a missing part into an `error` before we get here. */
 export function factsOf<T>(facts: FactSet, collector: string): T {

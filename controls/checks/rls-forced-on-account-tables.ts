@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineCheck, type Finding } from './types.ts';
-import { qualified } from '../../collectors/schema.ts';
+import { qualified } from './schema-helpers.ts';
 import { fail, pass, schemaOf } from './helpers.ts';
 
 export default defineCheck({

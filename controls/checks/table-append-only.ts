@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineCheck, type Finding } from './types.ts';
-import { blockingTrigger, qualified } from '../../collectors/schema.ts';
+import { blockingTrigger, qualified } from './schema-helpers.ts';
 import { fail, pass, qname, schemaOf, tableOrFail } from './helpers.ts';
 
 const WRITE_PRIVILEGES = ['UPDATE', 'DELETE', 'TRUNCATE'];
