@@ -14,8 +14,15 @@ async function superuser(sql: string): Promise<void> {
   const c = new pg.Client({ connectionString: db.adminUrl });
   await c.connect();
   try {
-    await c.query('SET session_replication_role = replica');
+    // The immutability guards fire in replica sessions too (ENABLE ALWAYS, migration 0240):
+    // switched off around the one statement, inside its transaction, and back on as they were.
+    const guards = ['audit_events_no_update', 'audit_events_no_delete', 'audit_events_no_change'];
+    await c.query('BEGIN');
+    await c.query('SET LOCAL session_replication_role = replica');
+    for (const t of guards) await c.query(`ALTER TABLE audit_events DISABLE TRIGGER ${t}`);
     await c.query(sql);
+    for (const t of guards) await c.query(`ALTER TABLE audit_events ENABLE ALWAYS TRIGGER ${t}`);
+    await c.query('COMMIT');
   } finally {
     await c.end();
   }
