@@ -20,6 +20,7 @@ import {
   type Catalog, type Control, type Framework, type Mapping,
 } from './types.ts';
 import { CHECKS } from './checks/registry.ts';
+import { closest } from '../platform/text/closest.mjs';
 import type { CheckDefinition } from './checks/types.ts';
 import { CatalogError, type CatalogDiagnostic } from './catalog-error.ts';
 
@@ -467,24 +468,10 @@ function paramNames(schema: z.ZodTypeAny): string[] {
 
 /** "Did you mean" for near misses; otherwise says where the list lives. */
 function suggest(value: string, known: string[], what: string, where?: string): string {
-  const best = known.map((k) => [k, distance(value, k)] as const).sort((a, b) => a[1] - b[1] || cmp(a[0], b[0]))[0];
-  if (best && best[1] <= Math.max(2, Math.floor(value.length / 4))) return `Did you mean "${best[0]}"?`;
+  const best = closest(value, known, 1 / 4);
+  if (best) return `Did you mean "${best}"?`;
   if (known.length === 0) return `No ${what} are defined${where ? ` (${where})` : ''}.`;
   return known.length <= 8 ? `Known ${what}: ${[...known].sort().join(', ')}.` : `${known.length} ${what} are defined${where ? ` in ${where}` : ''}.`;
-}
-
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length]!;
 }
 
 function cmp(a: string, b: string): number {

@@ -1,6 +1,7 @@
 /** Small helpers every command uses: argument parsing with --help, and one-line errors. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { InputError } from '../../platform/errors.ts';
+import { closest } from '../../platform/text/closest.mjs';
 
 export interface CommandSpec<O extends NonNullable<ParseArgsConfig['options']>> {
   name: string;
@@ -46,6 +47,11 @@ export function parseCommand<O extends Record<string, Opt>>(spec: CommandSpec<O>
     );
     return parseArgs({ args: argv, options: options as unknown as ParseArgsConfig['options'], allowPositionals: spec.allowPositionals ?? false, strict: true });
   } catch (e) {
-    throw new InputError(`trust ${spec.name}: ${(e as Error).message.split('\n')[0]} (see trust ${spec.name} --help)`);
+    // The CLI prefixes "trust <command>: " itself; a suggestion follows an unknown flag.
+    const message = (e as Error).message.split('\n')[0];
+    const unknown = /Unknown option '(--?[^']+)'/.exec(message)?.[1];
+    const near = unknown ? closest(unknown.replace(/^-+/, ''), Object.keys(spec.options)) : undefined;
+    const hint = near ? `did you mean --${near}? ` : '';
+    throw new InputError(`${message.replace(/\.?$/, '.')} ${hint}(see trust ${spec.name} --help)`);
   }
 }

@@ -56,7 +56,7 @@ export interface OpenOptions {
 
 /** Connects to the platform database, bootstrapping roles; throws EnvironmentError when unreachable. */
 export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
-  let adminUrl = opts.adminUrl ?? process.env.DATABASE_URL;
+  let adminUrl = opts.adminUrl ?? envDatabaseUrl('DATABASE_URL');
   let stopEmbedded: (() => Promise<void>) | undefined;
   if (!adminUrl) {
     const cluster = await startEmbedded({ onLog: opts.onLog });
@@ -114,10 +114,11 @@ function databaseOf(adminUrl: string, urlOf: (role: RoleKind) => string | undefi
  * A drifted role is therefore observed as it is, never healed before collection.
  */
 export async function openGateDatabase(opts: { onLog?: (m: string) => void } = {}): Promise<Database> {
-  const env = process.env;
-  let adminUrl = env.DATABASE_URL;
+  const readerUrl = envDatabaseUrl('TRUST_READER_URL');
+  const runtimeUrl = envDatabaseUrl('TRUST_RUNTIME_URL');
+  let adminUrl = envDatabaseUrl('DATABASE_URL');
   let stopEmbedded: (() => Promise<void>) | undefined;
-  if (!adminUrl && !env.TRUST_READER_URL) {
+  if (!adminUrl && !readerUrl) {
     const cluster = await startEmbedded({ onLog: opts.onLog });
     stopEmbedded = cluster.stop;
     const u = new URL(cluster.adminUrl);
@@ -126,8 +127,8 @@ export async function openGateDatabase(opts: { onLog?: (m: string) => void } = {
   }
   const admin = adminUrl;
   const urls: Partial<Record<RoleKind, string>> = {
-    reader: env.TRUST_READER_URL || (admin ? roleUrl(admin, 'reader') : undefined),
-    app: env.TRUST_RUNTIME_URL || (admin ? roleUrl(admin, 'app') : undefined),
+    reader: readerUrl ?? (admin ? roleUrl(admin, 'reader') : undefined),
+    app: runtimeUrl ?? (admin ? roleUrl(admin, 'app') : undefined),
   };
   const db = databaseOf('', (role) => urls[role], stopEmbedded);
   // Fail early, with the cause, when the reader cannot log in (not migrated, wrong URL).
@@ -136,12 +137,33 @@ export async function openGateDatabase(opts: { onLog?: (m: string) => void } = {
     await probe.connect();
   } catch (e) {
     await stopEmbedded?.();
-    const hint = env.TRUST_READER_URL ? 'TRUST_READER_URL' : 'the reader role derived from ' + (env.DATABASE_URL ? 'DATABASE_URL' : 'the embedded server');
+    const hint = readerUrl ? 'TRUST_READER_URL' : 'the reader role derived from ' + (adminUrl && !stopEmbedded ? 'DATABASE_URL' : 'the embedded server');
     throw new EnvironmentError(`cannot connect as ${hint} (${safeUrl(urls.reader!)}): ${(e as Error).message}; run \`npx trust migrate\` (or \`npm start\`) first`, { cause: e });
   } finally {
     await probe.end().catch(() => {});
   }
   return db;
+}
+
+/**
+ * The connection URL held by an environment variable, or a one-line EnvironmentError
+ * naming the variable (never its value, which may hold a password). Without this check
+ * `DATABASE_URL=notaurl` reached the driver, which read it as a host name and failed
+ * with a DNS error naming neither the variable nor the mistake.
+ */
+export function envDatabaseUrl(variable: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = env[variable];
+  if (value === undefined || value === '') return undefined;
+  let u: URL | undefined;
+  try {
+    u = new URL(value);
+  } catch {
+    u = undefined;
+  }
+  if (!u || !/^postgres(ql)?:$/.test(u.protocol) || !u.hostname) {
+    throw new EnvironmentError(`${variable} is not a PostgreSQL connection URL; expected postgres://user:password@host:5432/database`);
+  }
+  return value;
 }
 
 /** A connection string with the password removed, for messages. */
