@@ -3,14 +3,16 @@ import type { Collector } from './types.ts';
 import audit from './audit.ts';
 import code from './code.ts';
 import config from './config.ts';
+import dependencies from './dependencies.ts';
 import design from './design.ts';
 import encryption from './encryption.ts';
 import identity from './identity.ts';
 import privacy from './privacy.ts';
 import regions from './regions.ts';
 import schema from './schema.ts';
+import vmBoot from './vm-boot.ts';
 
-export const COLLECTORS: Collector[] = [audit, code, config, design, encryption, identity, privacy, regions, schema];
+export const COLLECTORS: Collector[] = [audit, code, config, dependencies, design, encryption, identity, privacy, regions, schema, vmBoot];
 
 export function findCollector(id: string): Collector | undefined {
   return COLLECTORS.find((c) => c.id === id);

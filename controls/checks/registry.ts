@@ -37,6 +37,8 @@ import tableColumns from './table-columns.ts';
 import transferBoundariesRecorded from './transfer-boundaries-recorded.ts';
 import triggerPresent from './trigger-present.ts';
 import uniqueConstraint from './unique-constraint.ts';
+import vendorSdksPublished from './vendor-sdks-published.ts';
+import vmBootConfig from './vm-boot-config.ts';
 
 export const CHECKS: CheckDefinition[] = [
   adminAccessLogRetention,
@@ -76,6 +78,8 @@ export const CHECKS: CheckDefinition[] = [
   transferBoundariesRecorded,
   triggerPresent,
   uniqueConstraint,
+  vendorSdksPublished,
+  vmBootConfig,
 ];
 
 export function findCheck(id: string): CheckDefinition | undefined {

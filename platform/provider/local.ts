@@ -20,7 +20,8 @@ export class LocalProvider implements Provider {
 
   async createServer(call: ProviderCall, spec: ServerSpec): Promise<string> {
     const ref = `local-server-${spec.id}`;
-    await this.record(call, 'create_server', spec.id, ref, { location: spec.location, kind: spec.kind, region: spec.region });
+    // The exact boot document is recorded, so the evidence reads what a VM would boot with.
+    await this.record(call, 'create_server', spec.id, ref, { location: spec.location, kind: spec.kind, region: spec.region, ...(spec.userData !== undefined ? { user_data: spec.userData } : {}) });
     return ref;
   }
   async destroyServer(call: ProviderCall, id: string, ref: string): Promise<void> {

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { PlatformError } from '../errors.ts';
 import { findRegion } from '../config/regions.ts';
 import type { FirewallRule } from '../provider/types.ts';
+import { renderCloudInit } from './cloud-init.ts';
 import { serviceTx, requireUuid, timeOf, type PlatformContext } from '../services.ts';
 
 export const DEFAULT_VM_IMAGE = 'debian-12';
@@ -48,7 +49,10 @@ export async function provisionVm(ctx: PlatformContext, input: ProvisionVmInput)
     const at = timeOf(ctx, input.at) ?? new Date((await client.query('SELECT clock_timestamp() AS t')).rows[0].t);
     const call = { client, accountId: input.accountId, at };
     const serverId = randomUUID();
-    const serverRef = await ctx.provider.createServer(call, { id: serverId, region: region.id, location: region.location, kind: 'vm' });
+    // One boot document per VM from the one template: the account's SSH keys and the declared ports.
+    const keys = await client.query<{ public_key: string }>('SELECT public_key FROM ssh_public_keys WHERE account_id = $1 ORDER BY created_at, id', [input.accountId]);
+    const userData = renderCloudInit({ sshKeys: keys.rows.map((k) => k.public_key), inbound });
+    const serverRef = await ctx.provider.createServer(call, { id: serverId, region: region.id, location: region.location, kind: 'vm', userData });
     await ctx.provider.applyFirewall(call, { serverId, serverRef, inbound });
     await client.query('SELECT vm_provision($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)', [
       id, input.accountId, region.id, input.name, input.image ?? DEFAULT_VM_IMAGE, ctx.provider.name, serverId, serverRef, rulesJson(inbound), ctx.actor, at]);

@@ -1,0 +1,150 @@
+/**
+ * The vm_boot collector: the first-boot (cloud-init) configuration VMs boot with. It
+ * reads the one template the VM service renders (platform/vms/cloud-init.yaml) and every
+ * document the provider recorded for a provisioned VM (provider_operations, create_server,
+ * request.user_data), each beside the inbound ports its provisioning audit event (the
+ * chained witness) declared. Each document is parsed with the `yaml` package into the
+ * settings that matter (SSH authentication, ufw commands, fail2ban jails); it is not
+ * judged here. Public SSH keys are counted, never copied.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { defineCollector } from './types.ts';
+
+export const BootSettingsSchema = z.object({
+  /** First line is `#cloud-config` (cloud-init ignores the document otherwise). */
+  header: z.boolean(),
+  /** Why the YAML could not be read (duplicate key, syntax); the other fields are then empty. */
+  parseError: z.string().nullable(),
+  /** Top-level `ssh_pwauth` and `disable_root` as JSON (`false`, `true`, `"no"`), null when absent. */
+  sshPwauth: z.string().nullable(),
+  disableRoot: z.string().nullable(),
+  /** sshd directives written under /etc/ssh/sshd_config*: first value per keyword (sshd keeps the first). */
+  sshd: z.record(z.string(), z.string()),
+  /** Users with a password (passwd, plain_text_passwd, hashed_passwd) or `lock_passwd: false`; and whether chpasswd is set. */
+  usersWithPassword: z.array(z.string()),
+  chpasswd: z.boolean(),
+  /** SSH public keys given to users (count only). */
+  authorizedKeys: z.number().int(),
+  packages: z.array(z.string()),
+  /** runcmd entries in order, each as one space-joined command. */
+  commands: z.array(z.string()),
+  /** fail2ban jails written under /etc/fail2ban: section -> key -> value. */
+  fail2banJails: z.record(z.string(), z.record(z.string(), z.string())),
+  /** 1-based line of each top-level key and sshd keyword in the text, for findings. */
+  lines: z.record(z.string(), z.number().int()),
+});
+export type BootSettings = z.output<typeof BootSettingsSchema>;
+
+export const VmBootFactsSchema = z.object({
+  template: z.object({ file: z.string(), settings: BootSettingsSchema }),
+  documents: z.array(z.object({
+    vm: z.string(),
+    server: z.string().nullable(),
+    /** Seq of the vm.provisioned audit event (the witness of what was declared). */
+    seq: z.number().int(),
+    /** provider_operations row of the create_server request; null when none was recorded. */
+    operation: z.number().int().nullable(),
+    provider: z.string().nullable(),
+    /** The inbound rules the event declared, as the ufw commands that would open them. */
+    declaredAllows: z.array(z.string()),
+    /** Null when the request carried no boot document. */
+    settings: BootSettingsSchema.nullable(),
+  })),
+});
+export type VmBootFacts = z.output<typeof VmBootFactsSchema>;
+
+/** The template the VM service renders (platform/vms/cloud-init.ts, CLOUD_INIT_TEMPLATE). */
+export const TEMPLATE_FILE = 'platform/vms/cloud-init.yaml';
+
+const str = (v: unknown): string => (Array.isArray(v) ? v.map(String).join(' ') : String(v)).trim();
+
+/** Reads the settings of one cloud-init document (text as applied). Never throws. */
+export function bootSettings(text: string): BootSettings {
+  const lines: Record<string, number> = {};
+  text.split('\n').forEach((l, i) => {
+    const m = /^([A-Za-z_][\w-]*):/.exec(l) ?? /^\s+(PasswordAuthentication|KbdInteractiveAuthentication|ChallengeResponseAuthentication|PermitRootLogin|PermitEmptyPasswords)\b/.exec(l);
+    if (m && lines[m[1]] === undefined) lines[m[1]] = i + 1;
+  });
+  const empty: BootSettings = {
+    header: text.split('\n', 1)[0].trim() === '#cloud-config', parseError: null, sshPwauth: null, disableRoot: null, sshd: {},
+    usersWithPassword: [], chpasswd: false, authorizedKeys: 0, packages: [], commands: [], fail2banJails: {}, lines,
+  };
+  const doc = parseDocument(text, { uniqueKeys: true });
+  if (doc.errors.length) return { ...empty, parseError: doc.errors[0].message.split('\n')[0] };
+  const js = doc.toJS() as Record<string, unknown> | null;
+  if (!js || typeof js !== 'object' || Array.isArray(js)) return { ...empty, parseError: 'the document is not a mapping' };
+  const out: BootSettings = { ...empty };
+  if ('ssh_pwauth' in js) out.sshPwauth = JSON.stringify(js.ssh_pwauth);
+  if ('disable_root' in js) out.disableRoot = JSON.stringify(js.disable_root);
+  out.chpasswd = js.chpasswd !== undefined && js.chpasswd !== null;
+  const users = Array.isArray(js.users) ? js.users : [];
+  for (const u of users) {
+    if (!u || typeof u !== 'object') continue;
+    const user = u as Record<string, unknown>;
+    if (['passwd', 'plain_text_passwd', 'hashed_passwd'].some((k) => user[k] !== undefined) || user.lock_passwd === false) out.usersWithPassword.push(String(user.name ?? '?'));
+    if (Array.isArray(user.ssh_authorized_keys)) out.authorizedKeys += user.ssh_authorized_keys.length;
+  }
+  out.packages = (Array.isArray(js.packages) ? js.packages : []).map(str);
+  out.commands = (Array.isArray(js.runcmd) ? js.runcmd : []).map(str);
+  for (const f of Array.isArray(js.write_files) ? js.write_files : []) {
+    const file = f as { path?: unknown; content?: unknown };
+    const p = String(file?.path ?? '');
+    const content = typeof file?.content === 'string' ? file.content : '';
+    if (p.startsWith('/etc/ssh/sshd_config')) {
+      for (const line of content.split('\n')) {
+        const m = /^\s*([A-Za-z]+)\s+(.+?)\s*$/.exec(line);
+        if (m && !line.trim().startsWith('#') && out.sshd[m[1]] === undefined) out.sshd[m[1]] = m[2];
+      }
+    } else if (p.startsWith('/etc/fail2ban/')) {
+      let section = '';
+      for (const line of content.split('\n')) {
+        const s = /^\s*\[([^\]]+)\]\s*$/.exec(line);
+        const kv = /^\s*([A-Za-z_.]+)\s*=\s*(.*?)\s*$/.exec(line);
+        if (s) out.fail2banJails[(section = s[1])] ??= {};
+        else if (kv && section) out.fail2banJails[section][kv[1]] = kv[2];
+      }
+    }
+  }
+  return out;
+}
+
+export default defineCollector({
+  id: 'vm_boot',
+  version: '1.0.0',
+  description: 'The VM first-boot (cloud-init) template and every boot document the provider recorded, parsed, beside the ports each VM declared.',
+  needsDatabase: true,
+  facts: VmBootFactsSchema,
+  async collect(ctx) {
+    const { ufwAllow } = await import('../platform/vms/cloud-init.ts');
+    // Read under ctx.root (not the module's own copy), so a run on a copy of the tree judges that copy.
+    const file = TEMPLATE_FILE;
+    const templateText = readFileSync(path.join(ctx.root, file), 'utf8');
+    // One query: every VM provisioning event (also of destroyed VMs: events and provider
+    // operations outlive the VM) with the create_server request of its server.
+    const rows = await ctx.sql<{ vm: string; server: string | null; seq: string; rules: unknown; op: string | null; provider: string | null; user_data: string | null }>(`
+      SELECT e.subject_id AS vm, e.details->>'server_id' AS server, e.seq, e.details->'inbound_rules' AS rules,
+             o.id AS op, o.provider, o.request->>'user_data' AS user_data
+        FROM audit_events e
+        LEFT JOIN LATERAL (SELECT p.id, p.provider, p.request FROM provider_operations p
+                            WHERE p.operation = 'create_server' AND p.resource_id::text = e.details->>'server_id'
+                            ORDER BY p.id LIMIT 1) o ON true
+       WHERE e.action = 'vm.provisioned'
+       ORDER BY e.seq`);
+    return {
+      template: { file, settings: bootSettings(templateText) },
+      documents: rows.map((r) => ({
+        vm: r.vm,
+        server: r.server,
+        seq: Number(r.seq),
+        operation: r.op === null ? null : Number(r.op),
+        provider: r.provider,
+        declaredAllows: (Array.isArray(r.rules) ? (r.rules as { protocol: 'tcp' | 'udp'; port_from: number; port_to?: number; source?: string }[]) : [])
+          .map((x) => ufwAllow({ protocol: x.protocol, portFrom: x.port_from, portTo: x.port_to, source: x.source }).join(' ')),
+        settings: r.user_data === null ? null : bootSettings(r.user_data),
+      })),
+    };
+  },
+});
