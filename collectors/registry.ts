@@ -1,5 +1,6 @@
 /** Every collector, listed explicitly (no discovery by naming convention). */
 import type { Collector } from './types.ts';
+import access from './access.ts';
 import audit from './audit.ts';
 import code from './code.ts';
 import config from './config.ts';
@@ -12,7 +13,7 @@ import regions from './regions.ts';
 import schema from './schema.ts';
 import vmBoot from './vm-boot.ts';
 
-export const COLLECTORS: Collector[] = [audit, code, config, dependencies, design, encryption, identity, privacy, regions, schema, vmBoot];
+export const COLLECTORS: Collector[] = [access, audit, code, config, dependencies, design, encryption, identity, privacy, regions, schema, vmBoot];
 
 export function findCollector(id: string): Collector | undefined {
   return COLLECTORS.find((c) => c.id === id);
