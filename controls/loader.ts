@@ -11,7 +11,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { LineCounter, parseDocument, isMap, isScalar, isSeq, type Document, type Node, type YAMLError } from 'yaml';
+import { CST, LineCounter, Parser, parseDocument, visit, isMap, isScalar, isSeq, type Document, type Node, type YAMLError } from 'yaml';
 import canonicalize from 'canonicalize';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { z } from 'zod';
@@ -306,24 +306,80 @@ async function listYaml(root: string, dir: string, run: Run): Promise<string[]> 
 
 /** Reads and parses one YAML file; YAML errors (syntax, duplicate keys) become diagnostics. */
 async function readSource(root: string, file: string, run: Run): Promise<Source | null> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path.join(root, file), 'utf8');
+    bytes = await readFile(path.join(root, file));
   } catch (e) {
     run.atFile(file, `Cannot read file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`);
     return null;
   }
+  const text = decodeUtf8(bytes, file, run);
+  if (text === null) return null;
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   const src: Source = { file, doc, lines };
+  // An unclosed [ or { swallows the lines after it, and the parser reports where it gave
+  // up; the author needs the line where the bracket was opened (one mistake, one diagnostic).
+  const opener = doc.errors.length ? unclosedFlowCollection(text) : undefined;
+  if (opener) {
+    const where = lines.linePos(opener.offset);
+    const segs = pathAtOffset(doc, opener.offset);
+    run.diagnostics.push({ file, line: where.line, col: where.col, pointer: toPointer(segs), message: `Malformed YAML: the ${opener.char} opened here is never closed with ${opener.char === '[' ? ']' : '}'}.` });
+    return null;
+  }
   for (const err of doc.errors) {
     const segs = pathAtOffset(doc, err.pos[0]);
-    // An unclosed quote or bracket is reported where the file ends; the author needs
-    // the place where it was opened, which is the value at the same path.
+    // An unclosed quote is reported where the file ends; the author needs the place
+    // where it was opened, which is the value at the same path.
     const where = err.code === 'MISSING_CHAR' && segs.length > 0 ? locate(src, segs) : lines.linePos(err.pos[0]);
     run.diagnostics.push({ file, line: where.line, col: where.col, pointer: toPointer(segs), message: yamlMessage(err, segs) });
   }
-  return doc.errors.length ? null : src;
+  if (doc.errors.length) return null;
+  // Catalog files have no use for aliases, and an alias bomb ("billion laughs") would
+  // expand into gigabytes when converted: refuse any alias, located at the first one.
+  let alias: Node | undefined;
+  visit(doc, { Alias(_, node) { alias = node as Node; return visit.BREAK; } });
+  if (alias) {
+    const offset = alias.range?.[0] ?? 0;
+    const where = lines.linePos(offset);
+    run.diagnostics.push({ file, line: where.line, col: where.col, pointer: toPointer(pathAtOffset(doc, offset)), message: 'YAML aliases (*name) are not allowed in catalog files; write the value out.' });
+    return null;
+  }
+  return src;
+}
+
+/** Strict UTF-8: invalid bytes are an error at their line and column, never replaced silently. */
+function decodeUtf8(bytes: Buffer, file: string, run: Run): string | null {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    // The lenient decoding puts U+FFFD where the first invalid sequence is.
+    const lenient = new TextDecoder('utf-8').decode(bytes);
+    const at = lenient.indexOf('\uFFFD');
+    const before = lenient.slice(0, Math.max(0, at));
+    const line = before.split('\n').length;
+    const col = at - (before.lastIndexOf('\n') + 1) + 1;
+    run.diagnostics.push({ file, line, col, pointer: '/', message: 'Invalid UTF-8 at this position; save the file as UTF-8.' });
+    return null;
+  }
+}
+
+/** The first flow collection ([...] or {...}) that the text opens and never closes. */
+function unclosedFlowCollection(text: string): { offset: number; char: '[' | '{' } | undefined {
+  let found: { offset: number; char: '[' | '{' } | undefined;
+  for (const token of new Parser().parse(text)) {
+    if (token.type !== 'document') continue;
+    CST.visit(token, (item) => {
+      for (const n of [item.key, item.value]) {
+        if (found || !n || n.type !== 'flow-collection') continue;
+        const close = n.start.source === '[' ? ']' : '}';
+        if (!n.end.some((t) => t.source === close)) found = { offset: n.offset, char: n.start.source as '[' | '{' };
+      }
+      return found ? CST.visit.BREAK : undefined;
+    });
+    if (found) break;
+  }
+  return found;
 }
 
 function yamlMessage(err: YAMLError, segs: Segment[]): string {
