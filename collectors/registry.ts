@@ -6,6 +6,7 @@ import code from './code.ts';
 import config from './config.ts';
 import dependencies from './dependencies.ts';
 import design from './design.ts';
+import disclosure from './disclosure.ts';
 import encryption from './encryption.ts';
 import identity from './identity.ts';
 import privacy from './privacy.ts';
@@ -13,7 +14,7 @@ import regions from './regions.ts';
 import schema from './schema.ts';
 import vmBoot from './vm-boot.ts';
 
-export const COLLECTORS: Collector[] = [access, audit, code, config, dependencies, design, encryption, identity, privacy, regions, schema, vmBoot];
+export const COLLECTORS: Collector[] = [access, audit, code, config, dependencies, design, disclosure, encryption, identity, privacy, regions, schema, vmBoot];
 
 export function findCollector(id: string): Collector | undefined {
   return COLLECTORS.find((c) => c.id === id);

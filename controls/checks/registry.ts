@@ -14,6 +14,7 @@ import cookieFlags from './cookie-flags.ts';
 import functionCalls from './function-calls.ts';
 import deletionRequestsOnTime from './deletion-requests-on-time.ts';
 import disclosurePolicyComplete from './disclosure-policy-complete.ts';
+import disclosurePublished from './disclosure-published.ts';
 import exclusionConstraint from './exclusion-constraint.ts';
 import foreignKey from './foreign-key.ts';
 import keyringAlgorithm from './keyring-algorithm.ts';
@@ -39,6 +40,14 @@ import triggerPresent from './trigger-present.ts';
 import uniqueConstraint from './unique-constraint.ts';
 import vendorSdksPublished from './vendor-sdks-published.ts';
 import vmBootConfig from './vm-boot-config.ts';
+// The generic profile's checks (trust inspect; see profiles.ts), usable from controls too.
+import auditTablesImmutable from './audit-tables-immutable.ts';
+import definerFunctionsPinSearchPath from './definer-functions-pin-search-path.ts';
+import loginRolesNotPrivileged from './login-roles-not-privileged.ts';
+import rlsForcedWhereEnabled from './rls-forced-where-enabled.ts';
+import secretsNotPlaintext from './secrets-not-plaintext.ts';
+import tablesHavePrimaryKey from './tables-have-primary-key.ts';
+import tenantTablesHaveRls from './tenant-tables-have-rls.ts';
 
 export const CHECKS: CheckDefinition[] = [
   adminAccessLogRetention,
@@ -55,6 +64,7 @@ export const CHECKS: CheckDefinition[] = [
   functionCalls,
   deletionRequestsOnTime,
   disclosurePolicyComplete,
+  disclosurePublished,
   exclusionConstraint,
   foreignKey,
   keyringAlgorithm,
@@ -80,6 +90,13 @@ export const CHECKS: CheckDefinition[] = [
   uniqueConstraint,
   vendorSdksPublished,
   vmBootConfig,
+  auditTablesImmutable,
+  definerFunctionsPinSearchPath,
+  loginRolesNotPrivileged,
+  rlsForcedWhereEnabled,
+  secretsNotPlaintext,
+  tablesHavePrimaryKey,
+  tenantTablesHaveRls,
 ];
 
 export function findCheck(id: string): CheckDefinition | undefined {

@@ -1,0 +1,31 @@
+/**
+ * RFC 9116 security.txt, rendered from the catalog's organisation block. One renderer for
+ * the site route (site/pages/.well-known/security.txt.ts) and for the disclosure collector,
+ * so the evidence judges the file the site serves. It renders; it never judges. Expires is
+ * derived from the evidence time (not the build time), EXPIRES_AFTER_DAYS ahead: a site
+ * built from stale evidence carries an expiring security.txt.
+ */
+export const EXPIRES_AFTER_DAYS = 180;
+
+export interface SecurityTxtInput {
+  organisation: { name: string; website: string; disclosure: { contact: string; policyUrl: string; preferredLanguages: string[] } };
+  catalogVersion: string;
+  /** When the evidence was signed (the site) or collected (the gate). */
+  evidenceTime: Date;
+}
+
+export function renderSecurityTxt({ organisation: org, catalogVersion, evidenceTime }: SecurityTxtInput): string {
+  const d = org.disclosure;
+  const contact = d.contact.includes(':') ? d.contact : `mailto:${d.contact}`;
+  const expires = new Date(evidenceTime.getTime() + EXPIRES_AFTER_DAYS * 86_400_000);
+  const site = org.website.replace(/\/$/, '');
+  return [
+    `# ${org.name} security contact. Generated from catalog ${catalogVersion}, evidence signed ${evidenceTime.toISOString()}.`,
+    `Contact: ${contact}`,
+    `Expires: ${expires.toISOString().replace(/\.\d{3}Z$/, 'Z')}`,
+    `Preferred-Languages: ${d.preferredLanguages.join(', ')}`,
+    `Canonical: ${site}/.well-known/security.txt`,
+    `Policy: ${d.policyUrl}`,
+    '',
+  ].join('\n');
+}
