@@ -12,9 +12,10 @@ import identity from './identity.ts';
 import privacy from './privacy.ts';
 import regions from './regions.ts';
 import schema from './schema.ts';
+import tools from './tools.ts';
 import vmBoot from './vm-boot.ts';
 
-export const COLLECTORS: Collector[] = [access, audit, code, config, dependencies, design, disclosure, encryption, identity, privacy, regions, schema, vmBoot];
+export const COLLECTORS: Collector[] = [access, audit, code, config, dependencies, design, disclosure, encryption, identity, privacy, regions, schema, tools, vmBoot];
 
 export function findCollector(id: string): Collector | undefined {
   return COLLECTORS.find((c) => c.id === id);

@@ -35,6 +35,9 @@ import secretWritesConfined from './secret-writes-confined.ts';
 import subprocessorsListed from './subprocessors-listed.ts';
 import tableAppendOnly from './table-append-only.ts';
 import tableColumns from './table-columns.ts';
+import toolApprovalsHonoured from './tool-approvals-honoured.ts';
+import toolDecisionsRecorded from './tool-decisions-recorded.ts';
+import toolDecisionsWithinSkills from './tool-decisions-within-skills.ts';
 import transferBoundariesRecorded from './transfer-boundaries-recorded.ts';
 import triggerPresent from './trigger-present.ts';
 import uniqueConstraint from './unique-constraint.ts';
@@ -85,6 +88,9 @@ export const CHECKS: CheckDefinition[] = [
   subprocessorsListed,
   tableAppendOnly,
   tableColumns,
+  toolApprovalsHonoured,
+  toolDecisionsRecorded,
+  toolDecisionsWithinSkills,
   transferBoundariesRecorded,
   triggerPresent,
   uniqueConstraint,
