@@ -12,6 +12,7 @@ import type { Catalog } from '../controls/types.ts';
 import type { MappingFile } from './mapping/mapping.ts';
 import type { ReportInput } from './report/model.ts';
 import { startPdfThread } from './report/pdf-thread.ts';
+import { plural } from '../platform/text/plural.ts';
 
 export interface GateOptions {
   root: string;
@@ -94,7 +95,7 @@ export function outcomeText(r: RunOutcome, root: string): string {
       lines.push(`  ${f.message}`);
       for (const d of f.details) lines.push(`      ${d}`);
     }
-    lines.push(`${r.failures.length} claim(s) do not hold`);
+    lines.push(`${plural(r.failures.length, 'claim does', 'claims do')} not hold`);
   } else {
     lines.push(`ok: all ${s.controls} claims hold (${s.claimed.live ?? 0} live, ${s.claimed.designed ?? 0} designed, ${s.claimed.roadmap ?? 0} roadmap)`);
   }

@@ -27,6 +27,7 @@ import type { ReportInput } from './report/model.ts';
 import { OutputSet, crashPoint, writeFileAtomic } from './output/atomic-set.ts';
 import type { Progress } from './progress.ts';
 import type { Bundle } from './types.ts';
+import { plural } from '../platform/text/plural.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -107,7 +108,7 @@ export async function produceOutputs(o: ProduceOptions): Promise<RunOutcome> {
 
   o.progress.start('evaluate');
   const { evaluations, summary } = evaluateCatalog(o.catalog, o.parts, { findCheck: (id) => byId.get(id) });
-  o.progress.done('evaluate', `${summary.controls} controls, ${summary.regressions} regressions, ${summary.unsupported} unsupported, ${summary.readyToPromote} ready to promote`);
+  o.progress.done('evaluate', `${plural(summary.controls, 'control')}, ${plural(summary.regressions, 'regression')}, ${summary.unsupported} unsupported, ${summary.readyToPromote} ready to promote`);
 
   const key = loadSigningKey(o.root, (m) => o.progress.warn(m));
   const bundle = buildBundle({ catalog: o.catalog, parts: o.parts, evaluations, summary, platform: platformInfo(o.parts, o.root), developmentSigningKey: key.development });

@@ -26,6 +26,7 @@ export const NEEDS: Need[] = [
   { pkg: 'chromium', file: '/usr/bin/chromium', why: 'the security site tests drive it with playwright-core' },
   { pkg: 'postgresql-15', file: '/usr/lib/postgresql/15/bin/postgres', why: 'the second database pass, and pg_dump for the benchmarks' },
   { pkg: 'postgresql-common', file: '/usr/bin/pg_ctlcluster', why: 'starts the PostgreSQL 15 cluster' },
+  { pkg: 'libxml2-utils', file: '/usr/bin/xmllint', why: 'validates junit.xml against the Jenkins xUnit schema' },
   { pkg: 'pdns-backend-pgsql', file: '/usr/share/pdns-backend-pgsql/schema/schema.pgsql.sql', why: '`trust inspect` is tested on PowerDNS\'s real schema' },
 ];
 

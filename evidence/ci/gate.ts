@@ -5,6 +5,7 @@
 import type { Finding } from '../../controls/checks/types.ts';
 import type { GateFailure } from '../mapping/baseline.ts';
 import type { ControlEvaluation } from '../types.ts';
+import { plural } from '../../platform/text/plural.ts';
 
 export type { GateFailure };
 
@@ -25,12 +26,17 @@ export function evaluationFailures(evaluations: ControlEvaluation[]): GateFailur
   for (const e of evaluations) {
     if (e.verdict !== 'regression' && e.verdict !== 'unsupported') continue;
     const lines = e.findings.map(findingLine);
-    const claim = e.verdict === 'regression' ? 'claimed live' : 'claimed designed';
+    // What a reader needs: the claim and what let it down (the observed status alone said
+    // "observed roadmap" for a live control whose check failed, which reads as a demotion).
+    const failing = e.checks.filter((c) => c.status !== 'pass').length;
+    const claim = e.verdict === 'regression'
+      ? `claimed live; ${failing ? `${plural(failing, 'check')} failing` : 'not proven'}`
+      : 'claimed designed; design artifact missing';
     out.push({
       kind: e.verdict,
       control: e.control,
-      message: `${e.verdict}: ${e.control}: ${lines[0] ?? `${claim} but observed ${e.observed}`}`,
-      details: [`${claim}, observed ${e.observed}`, ...lines.slice(1)],
+      message: `${e.verdict}: ${e.control}: ${lines[0] ?? claim}`,
+      details: [claim, ...lines.slice(1)],
     });
   }
   return out;

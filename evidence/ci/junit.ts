@@ -19,7 +19,7 @@ export function renderJunit(evaluations: ControlEvaluation[], controls: Control[
     const cls = `controls.${(c?.category ?? 'uncategorised').replace(/\s+/g, '_')}`;
     const head = `    <testcase classname="${esc(cls)}" name="${esc(name)}" time="0">`;
     const checks = e.checks.map((r) => `${r.check}: ${r.status}`).join('\n');
-    const out = `      <system-out>${esc(`claimed ${e.claimed}, observed ${e.observed}, verdict ${e.verdict}\n${checks}`)}</system-out>`;
+    const out = `      <system-out>${esc(`claimed ${e.claimed}, verdict ${e.verdict}\n${checks}`)}</system-out>`;
     if (e.verdict === 'regression' || e.verdict === 'unsupported') {
       const text = e.findings.map(findingLine).join('\n');
       return `${head}\n      <failure type="${e.verdict}" message="${esc(`${e.verdict}: ${e.findings[0] ? findingLine(e.findings[0]) : e.control}`)}">${esc(text)}</failure>\n${out}\n    </testcase>`;
@@ -29,7 +29,8 @@ export function renderJunit(evaluations: ControlEvaluation[], controls: Control[
   });
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="trust check" tests="${evaluations.length}" failures="${failures}" errors="0" skipped="${skipped}">`,
+    // The Jenkins xUnit schema (junit-10.xsd) allows `skipped` on a testsuite, not on testsuites.
+    `<testsuites name="trust check" tests="${evaluations.length}" failures="${failures}" errors="0">`,
     `  <testsuite name="controls" tests="${evaluations.length}" failures="${failures}" errors="0" skipped="${skipped}">`,
     ...cases,
     '  </testsuite>',

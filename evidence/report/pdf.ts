@@ -9,6 +9,7 @@ import type PDFKit from 'pdfkit';
 import { describeChange } from '../mapping/diff.ts';
 import { originText } from '../ci/gate.ts';
 import { controlViews, frameworkRows, latestChanges, shortHash, STATUS_ORDER, VERDICT_TEXT, type ReportInput } from './model.ts';
+import { plural } from '../../platform/text/plural.ts';
 
 type Doc = PDFKit.PDFDocument;
 
@@ -259,7 +260,7 @@ export async function renderPdf(input: ReportInput): Promise<Buffer> {
   coverRow('Generated', generatedAt.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC'));
   coverRow('Bundle SHA-256', bundleSha256, true);
   coverRow('Controls', `${s.controls} (${STATUS_ORDER.map((st) => `${s.claimed[st] ?? 0} claimed ${st}`).join(', ')})`);
-  coverRow('Claims not holding', `${s.regressions} regressions, ${s.unsupported} unsupported`);
+  coverRow('Claims not holding', `${plural(s.regressions, 'regression')}, ${s.unsupported} unsupported`);
   coverRow('Contact', org.contact);
   if (bundle.developmentSigningKey) {
     y += 10;

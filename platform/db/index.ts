@@ -138,7 +138,10 @@ export async function openGateDatabase(opts: { onLog?: (m: string) => void } = {
   } catch (e) {
     await stopEmbedded?.();
     const hint = readerUrl ? 'TRUST_READER_URL' : 'the reader role derived from ' + (adminUrl && !stopEmbedded ? 'DATABASE_URL' : 'the embedded server');
-    throw new EnvironmentError(`cannot connect as ${hint} (${safeUrl(urls.reader!)}): ${(e as Error).message}; run \`npx trust migrate\` (or \`npm start\`) first`, { cause: e });
+    // A refused login or a missing database usually means the roles were never set up.
+    const code = (e as { code?: string }).code ?? '';
+    const advice = ['28P01', '28000', '3D000'].includes(code) ? '; run `npx trust migrate` (or `npm start`) first' : '';
+    throw new EnvironmentError(`cannot connect as ${hint} (${safeUrl(urls.reader!)}): ${(e as Error).message}${advice}`, { cause: e });
   } finally {
     await probe.end().catch(() => {});
   }

@@ -27,8 +27,20 @@ describe('evaluate', () => {
     const e = by.tokens_encrypted;
     expect(e.verdict).toBe('regression');
     expect(e.observed).toBe('roadmap');
-    expect(e.findings).toEqual([{ check: 'fixture_flag', status: 'fail', reason: 'Property `tokens_encrypted` is off.', observed: 'tokens_encrypted=false', origin: { resource: 'config:tokens_encrypted', file: 'platform/config/encryption.yaml', line: 3 } }]);
+    expect(e.findings).toEqual([{ check: 'fixture_flag', status: 'fail', kind: 'structure', reason: 'Property `tokens_encrypted` is off.', observed: 'tokens_encrypted=false', origin: { resource: 'config:tokens_encrypted', file: 'platform/config/encryption.yaml', line: 3 } }]);
     expect(summary.regressions).toBe(1);
+  });
+
+  it('a live control proven only by catalog-only checks is a regression (no self-attestation)', () => {
+    const selfAttesting = (id: string) => {
+      const def = find(id);
+      return def ? { ...def, catalogOnly: true } : undefined;
+    };
+    const r = evaluateCatalog(fixtureCatalog(), fixtureParts(), { findCheck: selfAttesting });
+    const e = r.evaluations.find((x) => x.control === 'tokens_encrypted')!;
+    expect(e.verdict).toBe('regression');
+    expect(e.findings[0]).toMatchObject({ check: 'catalog', status: 'fail', kind: 'structure' });
+    expect(e.findings[0].reason).toMatch(/reads only the catalog's own text/);
   });
 
   it('missing facts are an error, never a pass: the live control regresses', () => {

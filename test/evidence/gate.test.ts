@@ -72,11 +72,15 @@ describe('the gate on a real database', () => {
       const bad = await gate(out);
       expect(bad.exitCode).toBe(1);
       expect(outcomeText(bad, ROOT).split('\n')[0]).toBe(
-        'FAILED: regression: audit_events_append_only: check fixture_schema_trigger_enabled failed: Trigger `audit_events_no_update` on `public.audit_events` is disabled. [observed: enabled: D] (trigger:public.audit_events.audit_events_no_update)',
+        'FAILED: regression: audit_events_append_only: structure: Trigger `audit_events_no_update` on `public.audit_events` is disabled. [observed: enabled: D] (trigger:public.audit_events.audit_events_no_update; check fixture_schema_trigger_enabled failed)',
       );
       const junit = readFileSync(path.join(out, 'junit.xml'), 'utf8');
       expect(junit.match(/<testcase /g)).toHaveLength(5);
-      expect(junit).toContain('<failure type="regression" message="regression: check fixture_schema_trigger_enabled failed');
+      expect(junit).toContain('<failure type="regression" message="regression: structure: Trigger `audit_events_no_update` on `public.audit_events` is disabled.');
+      // The Jenkins xUnit plugin validates reports with junit-10.xsd (test/fixtures/junit/).
+      const xsd = path.join(ROOT, 'test/fixtures/junit/junit-10.xsd');
+      const lint = spawnSync('xmllint', ['--noout', '--schema', xsd, path.join(out, 'junit.xml')], { encoding: 'utf8' });
+      expect(lint.status, lint.stderr).toBe(0);
       const sarif = JSON.parse(readFileSync(path.join(out, 'results.sarif'), 'utf8'));
       expect(sarif.version).toBe('2.1.0');
       expect(sarif.runs[0].results).toHaveLength(1);
@@ -110,7 +114,7 @@ describe('the CLI exits 2 with a one-line cause', () => {
     expect(r.status, r.stderr).toBe(2);
     expect(Date.now() - t0).toBeLessThan(30_000);
     const lines = r.stderr.split('\n').filter((l) => l && !l.startsWith('npm warn'));
-    expect(lines[0]).toMatch(/^trust check: cannot prepare the database at postgres:\/\/nobody:\*\*\*@127\.0\.0\.1:1\/none: .*ECONNREFUSED/);
+    expect(lines[0]).toMatch(/^trust check: cannot connect as the reader role derived from DATABASE_URL \(postgres:\/\/trust_reader:\*\*\*@127\.0\.0\.1:1\/none\): .*ECONNREFUSED/);
     expect(r.stderr).not.toContain('nobody:x@');
     expect(readdirSync(out)).toEqual([]);
   });
