@@ -2,11 +2,12 @@ import { z } from 'zod';
 import { defineCheck, type Finding } from './types.ts';
 import { qualified } from './schema-helpers.ts';
 import { fail, pass, qname, sameSet, schemaOf, tableOrFail } from './helpers.ts';
+import { notValidated } from './effective.ts';
 
 export default defineCheck({
   id: 'foreign_key',
   kind: 'structure',
-  description: 'The columns reference the other table with the expected ON DELETE action and, optionally, are NOT NULL.',
+  description: 'The columns reference the other table by a validated foreign key (not NOT VALID) with the expected ON DELETE action and, optionally, are NOT NULL.',
   collectors: ['schema'],
   params: z.object({
     /** @example "agent_secrets" */
@@ -26,6 +27,8 @@ export default defineCheck({
     const out: Finding[] = [];
     if (!fk) out.push(fail(`No foreign key from \`${qualified(t)}\` (${columns.join(', ')}) to \`${qname(references)}\`.`, { resource: `table:${qualified(t)}` }));
     else if (onDelete && fk.references!.onDelete !== onDelete) out.push(fail(`Foreign key \`${fk.name}\` on \`${qualified(t)}\` is ON DELETE ${fk.references!.onDelete}, not ${onDelete}.`, { resource: `constraint:${qualified(t)}.${fk.name}` }, fk.definition));
+    // NOT VALID: existing rows were never checked, so some may point nowhere.
+    else if (notValidated(fk)) out.push(fail(`Foreign key \`${fk.name}\` on \`${qualified(t)}\` is NOT VALID: rows written before it was added were never checked against it.`, { resource: `constraint:${qualified(t)}.${fk.name}` }, fk.definition));
     else out.push(pass(`Foreign key \`${fk.name}\`: ${fk.definition}.`, { resource: `constraint:${qualified(t)}.${fk.name}` }, fk.definition));
     if (notNull) {
       for (const name of columns) {
