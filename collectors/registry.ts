@@ -12,6 +12,7 @@ import identity from './identity.ts';
 import privacy from './privacy.ts';
 import regions from './regions.ts';
 import schema from './schema.ts';
+import witness from './witness.ts';
 import tools from './tools.ts';
 import vmBoot from './vm-boot.ts';
 

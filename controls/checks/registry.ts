@@ -5,6 +5,7 @@ import apiKeysHashed from './api-keys-hashed.ts';
 import auditActionsRecorded from './audit-actions-recorded.ts';
 import auditChainIntact from './audit-chain-intact.ts';
 import auditCheckpointSigned from './audit-checkpoint-signed.ts';
+import auditHeadWitnessed from './audit-head-witnessed.ts';
 import checkConstraint from './check-constraint.ts';
 import cipherUsage from './cipher-usage.ts';
 import columnCommentContains from './column-comment-contains.ts';
@@ -58,6 +59,7 @@ export const CHECKS: CheckDefinition[] = [
   auditActionsRecorded,
   auditChainIntact,
   auditCheckpointSigned,
+  auditHeadWitnessed,
   checkConstraint,
   cipherUsage,
   columnCommentContains,

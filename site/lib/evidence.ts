@@ -231,15 +231,24 @@ export function frameworkShort(id: string, name = id): string {
   return ({ soc2: 'SOC 2', iso27001: 'ISO 27001', gdpr: 'GDPR' } as Record<string, string>)[id] ?? name;
 }
 
-/** Catalog prose uses `backticks` for identifiers: escape HTML, then render those as <code>. */
+/** Catalog prose uses `backticks` for identifiers: escape HTML, then render those as <code>
+ *  that wraps only between the identifier's parts. */
 export function inlineMarkdown(s: string): string {
-  const esc = s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-  return esc.replace(/`([^`]+)`/g, '<code>$1</code>');
+  return escapeHtml(s).replace(/`([^`]+)`/g, (_, id: string) => `<code>${wordBreaks(id)}</code>`);
 }
 
 /** An identifier such as `trigger:public.audit_events.audit_events_no_change`, escaped, with
- *  line-break opportunities after its separators, so it wraps at a dot, not mid-word. */
+ *  line-break opportunities after its separators, so it wraps at a dot or an underscore,
+ *  never mid-word ("rls_forced_on_accoun t_tables" was what wrapping anywhere gave). */
 export function breakable(s: string): string {
-  const esc = s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-  return esc.replace(/([.:/])(?=.)/g, '$1<wbr>');
+  return wordBreaks(escapeHtml(s));
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** <wbr> after each underscore, dot, colon and slash of already-escaped text (not at its end). */
+function wordBreaks(escaped: string): string {
+  return escaped.replace(/([._:/])(?=.)/g, '$1<wbr>');
 }
