@@ -16,7 +16,7 @@ import witness from './witness.ts';
 import tools from './tools.ts';
 import vmBoot from './vm-boot.ts';
 
-export const COLLECTORS: Collector[] = [access, audit, code, config, dependencies, design, disclosure, encryption, identity, privacy, regions, schema, tools, vmBoot];
+export const COLLECTORS: Collector[] = [access, audit, code, config, dependencies, design, disclosure, encryption, identity, privacy, regions, schema, tools, vmBoot, witness];
 
 export function findCollector(id: string): Collector | undefined {
   return COLLECTORS.find((c) => c.id === id);

@@ -112,10 +112,10 @@ export function verifyInclusion(index: number, size: number, leaf: Uint8Array, p
 export function verifyConsistency(size1: number, size2: number, proof: readonly Uint8Array[], root1: Uint8Array, root2: Uint8Array): boolean {
   if (!(Number.isSafeInteger(size1) && Number.isSafeInteger(size2)) || size1 < 0 || size2 < size1) return false;
   if (proof.some((p) => p.length !== HASH_SIZE)) return false;
-  if (size1 === size2) return proof.length === 0 && Buffer.compare(root1, root2) === 0;
   // Every tree extends the empty one: no proof says anything about it, so none is accepted
   // (as transparency-dev/merkle decides; callers never ask).
   if (size1 === 0) return false;
+  if (size1 === size2) return proof.length === 0 && Buffer.compare(root1, root2) === 0;
   if (proof.length === 0) return false;
   const path = isPowerOfTwo(size1) ? [root1, ...proof] : [...proof];
   let fn = size1 - 1;

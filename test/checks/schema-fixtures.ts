@@ -51,8 +51,8 @@ export function appendOnlyTable(name = 'public.audit_events'): TableFacts {
   return table(name, {
     columns: [{ name: 'id', type: 'bigint' }, { name: 'account_id', type: 'uuid' }, { name: 'action', type: 'text' }],
     triggers: [
-      { name: `${rel}_no_update`, function: 'public.refuse_change', enabled: 'O', timing: 'before', level: 'row', events: ['delete', 'update'], conditional: false, updateColumns: [], definition: def('u') },
-      { name: `${rel}_no_truncate`, function: 'public.refuse_change', enabled: 'O', timing: 'before', level: 'statement', events: ['truncate'], conditional: false, updateColumns: [], definition: def('t') },
+      { name: `${rel}_no_update`, function: 'public.refuse_change', enabled: 'A', timing: 'before', level: 'row', events: ['delete', 'update'], conditional: false, updateColumns: [], definition: def('u') },
+      { name: `${rel}_no_truncate`, function: 'public.refuse_change', enabled: 'A', timing: 'before', level: 'statement', events: ['truncate'], conditional: false, updateColumns: [], definition: def('t') },
     ],
   });
 }
