@@ -90,6 +90,8 @@ export const OrganisationSchema = z.object({
     preferredLanguages: z.array(z.string()).default(['en']),
   }).strict(),
   subprocessors: z.array(SubprocessorSchema),
+  /** Where the source lives (https://host/owner/name): file paths on the site link to it at the bundle's commit. */
+  repository: z.string().regex(/^https:\/\/[^\s]+[^/\s]$/, 'an https URL without a trailing slash').optional(),
 }).strict();
 export type Organisation = z.output<typeof OrganisationSchema>;
 

@@ -231,6 +231,20 @@ export function frameworkShort(id: string, name = id): string {
   return ({ soc2: 'SOC 2', iso27001: 'ISO 27001', gdpr: 'GDPR' } as Record<string, string>)[id] ?? name;
 }
 
+/**
+ * The source of a repository path at the commit the bundle names, when the catalog names
+ * a repository (organisation.repository) and the commit is known; otherwise undefined and
+ * the path stays plain text. GitHub, GitLab and Gitea all serve `/blob/<commit>/<path>#L<n>`
+ * (GitLab also at `/-/blob/`, and redirects the short form).
+ */
+export function sourceUrl(bundle: Bundle, file: string, line?: number): string | undefined {
+  const repo = bundle.catalog.organisation.repository;
+  const commit = bundle.platform.gitCommit;
+  if (!repo || !/^[0-9a-f]{7,40}$/.test(commit)) return undefined;
+  const encoded = file.split('/').map(encodeURIComponent).join('/');
+  return `${repo}/blob/${commit}/${encoded}${line ? `#L${line}` : ''}`;
+}
+
 /** Catalog prose uses `backticks` for identifiers: escape HTML, then render those as <code>
  *  that wraps only between the identifier's parts. */
 export function inlineMarkdown(s: string): string {

@@ -9,6 +9,7 @@ import type { FactSet } from '../../collectors/types.ts';
 import { appendOnlyTable, fn, refuseFn, schemaFacts, table } from './schema-fixtures.ts';
 import * as F from './fact-fixtures.ts';
 import type { SchemaFacts } from '../../collectors/schema.ts';
+import { accessFacts } from './access-fixtures.ts';
 
 const tested = new Set<string>();
 function check(id: string, facts: FactSet, params: Record<string, unknown> = {}): CheckResult {
@@ -18,11 +19,13 @@ function check(id: string, facts: FactSet, params: Record<string, unknown> = {})
   return runCheck(def, facts, params);
 }
 const failing = (r: CheckResult) => r.findings.filter((f) => f.status === 'fail');
-const S = (s: SchemaFacts) => ({ schema: s });
+// Access facts (effective privileges, memberships) follow from the schema's grants and roles.
+const S = (s: SchemaFacts) => ({ schema: s, access: accessFacts(s) });
 
 /** A platform-like schema in which every schema check passes. */
 function goodSchema(): SchemaFacts {
   const guardFn = fn('public.reject_region_change', { source: "BEGIN IF NEW.region IS DISTINCT FROM OLD.region THEN RAISE EXCEPTION 'fixed'; END IF; RETURN NEW; END" });
+  const accountsFn = fn('public.current_account_ids', { language: 'sql', returns: 'uuid[]', source: "SELECT coalesce(string_to_array(nullif(current_setting('trust.account_ids', true), ''), ',')::uuid[], '{}')" });
   const chainFn = fn('public.audit_chain_event', { source: 'BEGIN NEW.hash := sha256(v_prev || x); RETURN NEW; END' });
   const audit = appendOnlyTable('public.audit_events');
   audit.triggers.push({ name: 'audit_events_chain', function: 'public.audit_chain_event', enabled: 'O', timing: 'before', level: 'row', events: ['insert'], conditional: false, updateColumns: [], definition: '' });
@@ -42,13 +45,13 @@ function goodSchema(): SchemaFacts {
       { name: 'agents_no_overlap', kind: 'exclusion', columns: ['account_id', 'region'], definition: 'EXCLUDE USING gist (account_id WITH =, region WITH =)', references: null },
     ],
     indexes: [{ name: 'agents_live_server', unique: true, primary: false, partial: true, definition: 'CREATE UNIQUE INDEX agents_live_server ON public.agents USING btree (server_id) WHERE (alive)' }],
-    triggers: [{ name: 'agents_region_fixed', function: 'public.reject_region_change', enabled: 'O', timing: 'before', level: 'row', events: ['update'], conditional: false, updateColumns: [], definition: '' }],
+    triggers: [{ name: 'agents_region_fixed', function: 'public.reject_region_change', enabled: 'A', timing: 'before', level: 'row', events: ['update'], conditional: false, updateColumns: [], definition: '' }],
   });
   const keys = table('public.ssh_public_keys', { columns: [{ name: 'id', type: 'uuid' }, { name: 'public_key', type: 'text', comment: 'public key, not a secret: stored in plaintext on purpose' }] });
   const usage = table('public.llm_usage_daily', { rls: { enabled: true, forced: true }, policies: [policy], columns: [{ name: 'account_id', type: 'uuid' }, { name: 'model', type: 'character varying(64)' }, { name: 'requests', type: 'bigint' }] });
   return schemaFacts({
     tables: [agents, audit, keys, usage, table('public.accounts')],
-    functions: [refuseFn(), guardFn, chainFn],
+    functions: [refuseFn(), guardFn, chainFn, accountsFn],
     roles: [
       { name: 'trust_app', login: true, superuser: false, bypassRls: false, createRole: false, createDb: false, replication: false, bootstrap: false, memberOf: [] },
       { name: 'trust_reader', login: true, superuser: false, bypassRls: false, createRole: false, createDb: false, replication: false, bootstrap: false, memberOf: [] },
@@ -63,7 +66,7 @@ describe('schema checks', () => {
     const granted = goodSchema();
     T(granted, 'public.audit_events').grants.push({ grantee: 'trust_app', privilege: 'UPDATE', grantable: false });
     const r = check('table_append_only', S(granted), { table: 'audit_events', roles: ['trust_app'] });
-    expect(failing(r)).toEqual([expect.objectContaining({ reason: 'Role `trust_app` holds UPDATE on `public.audit_events`.', origin: { resource: 'role:trust_app' } })]);
+    expect(failing(r)).toEqual([expect.objectContaining({ reason: 'Role `trust_app` can UPDATE `public.audit_events` (UPDATE granted to it directly).', origin: { resource: 'role:trust_app' } })]);
     const disabled = goodSchema();
     T(disabled, 'public.audit_events').triggers[1].enabled = 'D';
     expect(failing(check('table_append_only', S(disabled), { table: 'audit_events' }))[0].origin.resource).toBe('table:public.audit_events');
@@ -84,21 +87,21 @@ describe('schema checks', () => {
     expect(check('role_not_privileged', S(goodSchema()), { role: 'trust_app' }).status).toBe('pass');
     const s = goodSchema();
     s.roles[0].bypassRls = true;
-    expect(failing(check('role_not_privileged', S(s), { role: 'trust_app' }))[0].reason).toBe('Role `trust_app` has BYPASSRLS.');
+    expect(failing(check('role_not_privileged', S(s), { role: 'trust_app' }))[0].reason).toBe('Role `trust_app` has BYPASSRLS: it ignores every row-level security policy.');
     const owner = goodSchema();
     T(owner, 'public.agents').owner = 'trust_app';
     expect(failing(check('role_not_privileged', S(owner), { role: 'trust_app' }))[0].origin.resource).toBe('table:public.agents');
     const member = goodSchema();
     member.roles.push({ ...member.roles[0], name: 'admin', superuser: true, login: false });
     member.roles[0].memberOf = ['admin'];
-    expect(failing(check('role_not_privileged', S(member), { role: 'trust_app', ownsNoTables: false }))[0].reason).toBe('Role `trust_app` is a member of privileged role `admin`.');
+    expect(failing(check('role_not_privileged', S(member), { role: 'trust_app', ownsNoTables: false }))[0].reason).toBe('Role `trust_app` is a member of `admin`, a superuser role.');
   });
 
   it('role_read_only', () => {
     expect(check('role_read_only', S(goodSchema()), { role: 'trust_reader' }).status).toBe('pass');
     const s = goodSchema();
     T(s, 'public.agents').grants.push({ grantee: 'trust_reader', privilege: 'INSERT', grantable: false });
-    expect(failing(check('role_read_only', S(s), { role: 'trust_reader' }))).toEqual([expect.objectContaining({ reason: 'Role `trust_reader` holds INSERT on `public.agents`.', origin: { resource: 'table:public.agents' } })]);
+    expect(failing(check('role_read_only', S(s), { role: 'trust_reader' }))).toEqual([expect.objectContaining({ reason: 'Role `trust_reader` can INSERT on table `public.agents` (effective privilege).', origin: { resource: 'table:public.agents' } })]);
   });
 
   it('exclusion_constraint', () => {
@@ -124,12 +127,16 @@ describe('schema checks', () => {
   });
 
   it('no_content_columns', () => {
-    const params = { tablePattern: '^public\\.llm_usage_daily$', columnPattern: 'body|prompt', noUnboundedText: true };
+    const params = { columnPattern: 'body|prompt', unboundedTextIn: '^public\\.llm_usage_daily$' };
     expect(check('no_content_columns', S(goodSchema()), params).status).toBe('pass');
     const s = goodSchema();
     T(s, 'public.llm_usage_daily').columns.push({ name: 'notes', type: 'text', notNull: false, default: null, comment: null }, { name: 'prompt', type: 'character varying(100)', notNull: false, default: null, comment: null });
-    expect(failing(check('no_content_columns', S(s), params)).map((f) => f.origin.resource)).toEqual(['column:public.llm_usage_daily.prompt', 'column:public.llm_usage_daily.notes']);
-    expect(check('no_content_columns', S(goodSchema()), { ...params, tablePattern: '^nothing$' }).status).toBe('fail');
+    expect(failing(check('no_content_columns', S(s), params)).map((f) => f.origin.resource)).toEqual(['column:public.llm_usage_daily.notes', 'column:public.llm_usage_daily.prompt']);
+    // Every table is in scope: a body column on a table no pattern names fails too.
+    const other = goodSchema();
+    T(other, 'public.agents').columns.push({ name: 'request_body', type: 'jsonb', notNull: false, default: null, comment: null }, { name: 'response_ms', type: 'integer', notNull: false, default: null, comment: null });
+    expect(failing(check('no_content_columns', S(other), { columnPattern: 'body|response' })).map((f) => f.origin.resource)).toEqual(['column:public.agents.request_body']);
+    expect(check('no_content_columns', S(other), { columnPattern: 'body|response', allow: [{ column: 'public.agents.request_body', reason: 'a reason long enough' }] }).status).toBe('pass');
   });
 
   it('check_constraint', () => {
@@ -372,6 +379,49 @@ describe('config checks', () => {
   });
 });
 
+describe('the generic profile (trust inspect), registered as checks', () => {
+  // Detailed cases live in test/inspect/generic-checks.test.ts; here each passes and fails once.
+  it('each passes a clean schema and fails its planted smell', () => {
+    const role = { name: 'app', login: true, superuser: false, bypassRls: true, createRole: false, createDb: false, replication: false, bootstrap: false, memberOf: [] };
+    const smelly = schemaFacts({
+      tables: [
+        table('public.audit_log', { constraints: [], rls: { enabled: true, forced: false }, columns: [{ name: 'id' }, { name: 'account_id' }, { name: 'api_token', type: 'text' }] }),
+        table('public.notes', { columns: [{ name: 'id' }, { name: 'tenant_id' }] }),
+      ],
+      functions: [fn('public.f', { securityDefiner: true })],
+      roles: [role],
+    });
+    const ids = ['audit_tables_immutable', 'definer_functions_pin_search_path', 'login_roles_not_privileged', 'rls_forced_where_enabled', 'secrets_not_plaintext', 'tables_have_primary_key', 'tenant_tables_have_rls'];
+    for (const id of ids) {
+      const facts = (s: SchemaFacts) => ({ schema: s, secret_values: { samples: [] } });
+      expect(check(id, facts(schemaFacts({ tables: [table('clean')] }))).status, id).toBe('pass');
+      const r = check(id, facts(smelly));
+      expect(r.status, id).toBe('fail');
+      expect(failing(r)[0].origin.resource, id).toMatch(/^(table|column|function|role):/);
+    }
+  });
+});
+
+describe('audit_head_witnessed (transparency log)', () => {
+  const facts = (over: Partial<import('../../collectors/witness.ts').WitnessFacts> = {}): FactSet => ({
+    witness: {
+      database: 'postgres:1/trust', logError: null, witnessed: { index: 4, seq: 100, hash: 'a'.repeat(64), at: '2026-01-01T00:00:00.000Z' }, hashAtWitnessedSeq: 'a'.repeat(64),
+      headSeq: 120, headHash: 'b'.repeat(64), unwitnessedEvents: 20, unwitnessedSeconds: 30, configuredBound: null, ...over,
+    },
+  });
+  it('passes when the witnessed event keeps its hash and the window is within bounds', () => {
+    expect(check('audit_head_witnessed', facts()).status).toBe('pass');
+    expect(check('audit_head_witnessed', facts({ witnessed: null, hashAtWitnessedSeq: null })).status).toBe('pass');
+  });
+  it('fails on a rewritten or missing witnessed event, an untrusted log, or a wide window', () => {
+    expect(failing(check('audit_head_witnessed', facts({ hashAtWitnessedSeq: 'c'.repeat(64) })))[0].reason).toMatch(/Event 100 now hashes .* rewritten/);
+    expect(failing(check('audit_head_witnessed', facts({ hashAtWitnessedSeq: null })))[0].reason).toMatch(/no longer exists/);
+    expect(failing(check('audit_head_witnessed', facts({ logError: 'checkpoint: invalid signature' })))[0].reason).toMatch(/cannot be trusted/);
+    expect(failing(check('audit_head_witnessed', facts(), { maxEvents: 10 }))[0].reason).toMatch(/unwitnessed window is too wide/);
+    expect(failing(check('audit_head_witnessed', facts({ configuredBound: { maxSeconds: 5 } })))[0].reason).toMatch(/oldest 30 s/);
+  });
+});
+
 describe('audit_head_witnessed (transparency log)', () => {
   const facts = (over: Partial<import('../../collectors/witness.ts').WitnessFacts> = {}): FactSet => ({
     witness: {
@@ -413,3 +463,4 @@ describe('secret-named values (code collector heuristic)', () => {
     for (const n of ['refreshFailed', 'tokenHash', 'apiKeyId', 'passwordHash', 'tokenCount', 'secretName', 'refreshed', 'tokenExpiresAt']) expect(secretNamed(n), n).toBe(false);
   });
 });
+
