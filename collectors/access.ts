@@ -20,7 +20,7 @@ import { ROLES } from '../platform/db/roles.ts';
 
 export const RoleAccessSchema = z.object({
   bypassRls: z.boolean(),
-  /** rolconfig: settings imposed at login (`ALTER ROLE ... SET`), e.g. `session_replication_role=replica`. */
+  /** Settings imposed at login in this database (`ALTER ROLE ... [IN DATABASE ...] SET`), e.g. `session_replication_role=replica`. */
   config: z.array(z.string()),
   createDb: z.boolean(),
   createRole: z.boolean(),
@@ -110,7 +110,9 @@ SELECT
   (SELECT coalesce(json_agg(json_build_object(
             'name', r.rolname, 'login', r.rolcanlogin, 'superuser', r.rolsuper, 'bypassRls', r.rolbypassrls,
             'createRole', r.rolcreaterole, 'createDb', r.rolcreatedb, 'replication', r.rolreplication, 'inherit', r.rolinherit,
-            'config', coalesce(r.rolconfig, '{}')::text[],
+            'config', ARRAY(SELECT c FROM pg_db_role_setting s, unnest(s.setconfig) c
+                             WHERE s.setrole = r.oid AND s.setdatabase IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))
+                             ORDER BY c COLLATE "C"),
             'ownsDatabase', r.oid = (SELECT datdba FROM pg_database WHERE datname = current_database()),
             'memberOf', coalesce((SELECT json_agg(json_build_object('role', m.role, 'via', m.via) ORDER BY m.role COLLATE "C")
                                     FROM member_of m WHERE m.member = r.oid), '[]'))
