@@ -9,6 +9,7 @@ import design from './design.ts';
 import disclosure from './disclosure.ts';
 import encryption from './encryption.ts';
 import identity from './identity.ts';
+import lifecycle from './lifecycle.ts';
 import privacy from './privacy.ts';
 import regions from './regions.ts';
 import schema from './schema.ts';
@@ -16,7 +17,7 @@ import witness from './witness.ts';
 import tools from './tools.ts';
 import vmBoot from './vm-boot.ts';
 
-export const COLLECTORS: Collector[] = [access, audit, code, config, dependencies, design, disclosure, encryption, identity, privacy, regions, schema, tools, vmBoot, witness];
+export const COLLECTORS: Collector[] = [access, audit, code, config, dependencies, design, disclosure, encryption, identity, lifecycle, privacy, regions, schema, tools, vmBoot, witness];
 
 export function findCollector(id: string): Collector | undefined {
   return COLLECTORS.find((c) => c.id === id);

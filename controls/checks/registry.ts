@@ -53,6 +53,17 @@ import secretsNotPlaintext from './secrets-not-plaintext.ts';
 import tablesHavePrimaryKey from './tables-have-primary-key.ts';
 import tenantTablesHaveRls from './tenant-tables-have-rls.ts';
 
+// Data proofs of the agent and resource lifecycle (collectors/lifecycle.ts).
+import destroyedAgentHistoryKept from './destroyed-agent-history-kept.ts';
+import destroyedAgentRemainsRemoved from './destroyed-agent-remains-removed.ts';
+import historyAttributedToOwner from './history-attributed-to-owner.ts';
+import imageMatchesProvisioningEvent from './image-matches-provisioning-event.ts';
+import lifecycleEventsWitnessSubjects from './lifecycle-events-witness-subjects.ts';
+import regionMatchesProvisioningEvent from './region-matches-provisioning-event.ts';
+import resourcesDedicatedInRows from './resources-dedicated-in-rows.ts';
+import statePeriodsTile from './state-periods-tile.ts';
+import usageMatchesPeriods from './usage-matches-periods.ts';
+
 export const CHECKS: CheckDefinition[] = [
   adminAccessLogRetention,
   apiKeysHashed,
@@ -105,6 +116,16 @@ export const CHECKS: CheckDefinition[] = [
   secretsNotPlaintext,
   tablesHavePrimaryKey,
   tenantTablesHaveRls,
+  // lifecycle data proofs
+  destroyedAgentHistoryKept,
+  destroyedAgentRemainsRemoved,
+  historyAttributedToOwner,
+  imageMatchesProvisioningEvent,
+  lifecycleEventsWitnessSubjects,
+  regionMatchesProvisioningEvent,
+  resourcesDedicatedInRows,
+  statePeriodsTile,
+  usageMatchesPeriods,
 ];
 
 export function findCheck(id: string): CheckDefinition | undefined {
