@@ -443,9 +443,3 @@ export default defineCollector({
   connections: 1,
   collect: (ctx) => introspectSchema(ctx.sql, ctx.parallel),
 });
-
-/**
- * Judgement helpers moved to controls/checks/schema-helpers.ts (collectors return facts;
- * checks judge). Re-exported for code not yet switched over; import them from there.
- */
-export { findTable, qualified, findFunction, blockingTrigger, functionRefuses } from '../controls/checks/schema-helpers.ts';

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createTestDatabase } from '../helpers/db.ts';
-import schemaCollector, { introspectSchema, SchemaFactsSchema, findTable } from '../../collectors/schema.ts';
+import schemaCollector, { introspectSchema, SchemaFactsSchema } from '../../collectors/schema.ts';
+import { findTable } from '../../controls/checks/schema-helpers.ts';
 import { countingSql, runCollectors } from '../../collectors/run.ts';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
