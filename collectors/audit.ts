@@ -15,9 +15,13 @@ export const AuditFactsSchema = z.object({
     /** Events hashed in this run (after the checkpoint when incremental). */
     eventsVerified: z.number().int(),
     headSeq: z.number().int(),
-    /** The first event whose hash or link does not verify. */
+    /** The first event whose hash or link does not verify, or where the chain's end and the stored head disagree. */
     firstBroken: z.object({ seq: z.number().int(), reason: z.string() }).nullable(),
+    /** The stored chain head (event_chain_head) in the same snapshot: verification compares the chain's end with it. */
+    storedHeadSeq: z.number().int().nullable(),
   }),
+  /** Checkpoint rows newer than the one verification started from that are not authentic (forged, or under an untrusted key). */
+  ignoredCheckpoints: z.array(z.object({ seq: z.number().int(), keyId: z.string(), reason: z.string() })),
   /** The latest signed checkpoint; null when none exists yet. */
   checkpoint: z.object({ seq: z.number().int(), keyId: z.string(), signatureValid: z.boolean(), keyTrusted: z.boolean(), chainVerifiesFromIt: z.boolean() }).nullable(),
   checkpoints: z.number().int(),
@@ -58,7 +62,8 @@ export default defineCollector({
       SELECT count(*) AS events, count(*) FILTER (WHERE ok) AS on_boundary, min(seq) FILTER (WHERE NOT ok) AS first_off FROM t`);
     return {
       transfers: { events: Number(t.events), onBoundary: Number(t.on_boundary), firstOffBoundarySeq: t.first_off === null ? null : Number(t.first_off) },
-      verification: { mode, ok: r.ok, eventsVerified: r.eventsVerified, headSeq: r.headSeq, firstBroken: r.firstBroken ?? null },
+      verification: { mode, ok: r.ok, eventsVerified: r.eventsVerified, headSeq: r.headSeq, firstBroken: r.firstBroken ?? null, storedHeadSeq: r.storedHead?.seq ?? null },
+      ignoredCheckpoints: incremental.ignoredCheckpoints ?? [],
       checkpoint: incremental.checkpoint ? { ...incremental.checkpoint, chainVerifiesFromIt: incremental.ok } : null,
       checkpoints: Number(counts.checkpoints),
       // Every event has exactly one action: the total is the sum, without another scan.

@@ -10,8 +10,12 @@ import { PlatformError } from '../errors.ts';
 
 export interface Checkpoint { seq: number; hash: string; keyId: string; created: boolean }
 
-/** Verifies incrementally with the reader pool, then signs and stores the head with the app pool. */
-export async function createCheckpoint(pools: { app: pg.Pool; reader: pg.Pool }, key: CheckpointKey = loadSigningKey()): Promise<Checkpoint | null> {
+/**
+ * Verifies incrementally with the reader pool, then signs and stores the head as the schema
+ * owner: the runtime role may not write checkpoints (migration 0300), and the database refuses
+ * one whose seq, hash or key id do not match the chain.
+ */
+export async function createCheckpoint(pools: { owner: pg.Pool; reader: pg.Pool }, key: CheckpointKey = loadSigningKey()): Promise<Checkpoint | null> {
   const client = await pools.reader.connect();
   let result;
   try {
@@ -21,7 +25,7 @@ export async function createCheckpoint(pools: { app: pg.Pool; reader: pg.Pool },
   }
   if (!result.ok) throw new PlatformError('audit_chain_broken', `refusing to sign a broken chain: ${result.firstBroken?.reason}`);
   if (result.headSeq === 0) return null;
-  return withTransaction(pools.app, {}, async (c) => {
+  return withTransaction(pools.owner, {}, async (c) => {
     const signature = signCheckpoint(key, result.headSeq, result.headHash);
     const r = await c.query(
       `INSERT INTO audit_checkpoints (seq, hash, key_id, public_key, signature) VALUES ($1, decode($2, 'hex'), $3, $4, $5)

@@ -50,37 +50,58 @@ export interface VerifyResult {
   headHash: string;
   firstBroken?: { seq: number; reason: string };
   checkpoint?: { seq: number; keyId: string; signatureValid: boolean; keyTrusted: boolean };
+  /** Checkpoint rows newer than the one verification started from that are not authentic, each with why. */
+  ignoredCheckpoints?: { seq: number; keyId: string; reason: string }[];
+  /** The stored chain head (event_chain_head) in the same snapshot; null when the table is absent. */
+  storedHead?: { seq: number; hash: string } | null;
 }
 
 /** The columns streamed, in order: the content columns, then prev_hash and hash. */
 export const CHAIN_COPY_SQL = `SELECT seq, occurred_at, account_id, actor, action, subject_type, subject_id, details, prev_hash, hash FROM audit_events`;
 const FIELDS = 10;
 
+/**
+ * The newest checkpoints, newest first: the first authentic one is where verification starts,
+ * and any newer row that is not authentic (forged, or under an untrusted key) is reported in
+ * `ignoredCheckpoints`. A bounded look-back: a run of more forged rows than this falls back to
+ * reporting the newest one's problem as the break.
+ */
+const CHECKPOINT_LOOKBACK = 50;
 const CHECKPOINT_SQL = `SELECT c.seq::text AS seq, c.hash, c.key_id, c.public_key, c.signature, e.hash AS event_hash
-  FROM audit_checkpoints c LEFT JOIN audit_events e ON e.seq = c.seq ORDER BY c.seq DESC LIMIT 1`;
+  FROM audit_checkpoints c LEFT JOIN audit_events e ON e.seq = c.seq ORDER BY c.seq DESC LIMIT ${CHECKPOINT_LOOKBACK}`;
 const HEAD_SQL = `SELECT seq::text AS seq, encode(hash, 'hex') AS hash FROM event_chain_head`;
 
 export async function verifyChain(client: pg.ClientBase, opts: VerifyOptions = {}): Promise<VerifyResult> {
   // One round trip for the transaction, the checkpoint and the stored head. Within a
   // REPEATABLE READ snapshot the head read first is the head at the end as well.
+  // The stored head is read in every mode, not only in a transaction of our own: a caller (the
+  // audit collector) runs verification inside its own snapshot, and without this comparison
+  // events removed from the end of the chain would pass (issue 13, defect 2).
   const statements = [
     ...(opts.ownTransaction ? ['BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY'] : []),
     ...(opts.from === 'checkpoint' ? [CHECKPOINT_SQL] : []),
-    ...(opts.ownTransaction ? [HEAD_SQL] : []),
+    HEAD_SQL,
   ];
   let done = false;
   try {
-    const results = statements.length ? ([] as pg.QueryResult[]).concat(await client.query(statements.join(';\n')) as unknown as pg.QueryResult | pg.QueryResult[]) : [];
+    const results = ([] as pg.QueryResult[]).concat(await client.query(statements.join(';\n')) as unknown as pg.QueryResult | pg.QueryResult[]);
     let i = opts.ownTransaction ? 1 : 0;
-    const cp = opts.from === 'checkpoint' ? results[i++].rows[0] : undefined;
-    const head = opts.ownTransaction ? results[i++].rows[0] : undefined;
-    const result = await run(client, opts, cp);
-    if (opts.ownTransaction && result.ok) {
-      // The stored head must be the last event we saw: events removed from the end of
-      // the chain would otherwise go unnoticed.
-      if (head && (Number(head.seq) !== result.headSeq || head.hash !== result.headHash)) {
+    const cps = opts.from === 'checkpoint' ? (results[i++].rows as CheckpointRow[]) : [];
+    const head = results[i++].rows[0] as { seq: string; hash: string } | undefined;
+    const result = await run(client, opts, cps);
+    result.storedHead = head ? { seq: Number(head.seq), hash: head.hash } : null;
+    if (result.ok && head) {
+      // The stored head must be the last event we saw.
+      const headSeq = Number(head.seq);
+      if (headSeq > result.headSeq) {
         result.ok = false;
-        result.firstBroken = { seq: result.headSeq + 1, reason: `chain head says seq ${head.seq} but the last event is seq ${result.headSeq}: events are missing at the end` };
+        result.firstBroken = { seq: result.headSeq + 1, reason: `the stored chain head is seq ${headSeq} but the last event is seq ${result.headSeq}: events are missing at the end` };
+      } else if (headSeq < result.headSeq) {
+        result.ok = false;
+        result.firstBroken = { seq: headSeq + 1, reason: `events ${headSeq + 1}-${result.headSeq} lie beyond the stored chain head (seq ${headSeq}): the head stopped advancing, so those events were not chained through it` };
+      } else if (head.hash !== result.headHash) {
+        result.ok = false;
+        result.firstBroken = { seq: headSeq, reason: `the stored chain head at seq ${headSeq} carries a different hash than event ${headSeq}` };
       }
     }
     done = true;
@@ -95,25 +116,45 @@ export async function verifyChain(client: pg.ClientBase, opts: VerifyOptions = {
 
 interface CheckpointRow { seq: string; hash: Buffer; key_id: string; public_key: string; signature: Buffer; event_hash: Buffer | null }
 
-async function run(client: pg.ClientBase, opts: VerifyOptions, cp: CheckpointRow | undefined): Promise<VerifyResult> {
+interface Authenticity { signatureValid: boolean; keyTrusted: boolean; authentic: boolean; reason: string }
+
+/** Whether a checkpoint row was signed by a key we trust (or, with no trust list, by its own stored key). */
+function authenticate(cp: CheckpointRow, trusted: KeyObject[]): Authenticity {
+  const seq = Number(cp.seq);
+  const trustedKey = trusted.find((k) => keyIdOf(k) === cp.key_id);
+  let key = trustedKey;
+  if (!key) {
+    try { key = createPublicKey(cp.public_key); } catch { key = undefined; }
+  }
+  const signatureValid = Boolean(key && keyIdOf(key) === cp.key_id && verifyCheckpointSignature(key, cp.seq, cp.hash.toString('hex'), cp.signature));
+  const keyTrusted = Boolean(trustedKey);
+  // With a trust list, a checkpoint under any other key proves nothing (anyone can sign their own).
+  if (!signatureValid) return { signatureValid, keyTrusted, authentic: false, reason: `checkpoint at seq ${seq} has an invalid signature (key ${cp.key_id})` };
+  if (trusted.length && !keyTrusted) return { signatureValid, keyTrusted, authentic: false, reason: `checkpoint at seq ${seq} is signed by key ${cp.key_id}, which is not trusted` };
+  return { signatureValid, keyTrusted, authentic: true, reason: '' };
+}
+
+async function run(client: pg.ClientBase, opts: VerifyOptions, cps: CheckpointRow[]): Promise<VerifyResult> {
   let startSeq = 0;
   let prev: Buffer = GENESIS_HASH;
   let checkpoint: VerifyResult['checkpoint'];
+  const trusted = opts.trustedKeys ?? [findSigningKey()?.publicKey].filter((k): k is KeyObject => Boolean(k));
+  // Start from the newest authentic checkpoint. Newer rows that are not authentic (the runtime
+  // role could once insert any row, and the table is append-only) are passed over and reported,
+  // so a forged row can neither stop verification nor go unmentioned. When no row is authentic,
+  // the newest one's problem is the break, as before.
+  const checked = cps.map((cp) => ({ cp, a: authenticate(cp, trusted) }));
+  const at = checked.findIndex((x) => x.a.authentic);
+  const chosen = at >= 0 ? checked[at] : checked[0];
+  const ignoredCheckpoints = at > 0 ? checked.slice(0, at).map((x) => ({ seq: Number(x.cp.seq), keyId: x.cp.key_id, reason: x.a.reason })) : [];
+  const cp = chosen?.cp;
   if (cp) {
     const seq = Number(cp.seq);
     const hashHex = cp.hash.toString('hex');
-    const trusted = opts.trustedKeys ?? [findSigningKey()?.publicKey].filter((k): k is KeyObject => Boolean(k));
-    const trustedKey = trusted.find((k) => keyIdOf(k) === cp.key_id);
-    let key = trustedKey;
-    if (!key) {
-      try { key = createPublicKey(cp.public_key); } catch { key = undefined; }
-    }
-    const signatureValid = Boolean(key && keyIdOf(key) === cp.key_id && verifyCheckpointSignature(key, cp.seq, hashHex, cp.signature));
-    checkpoint = { seq, keyId: cp.key_id, signatureValid, keyTrusted: Boolean(trustedKey) };
-    const base = { eventsVerified: 0, headSeq: seq, headHash: hashHex, checkpoint };
-    if (!signatureValid) return { ok: false, ...base, firstBroken: { seq, reason: `checkpoint at seq ${seq} has an invalid signature (key ${cp.key_id})` } };
-    // With a trust list, a checkpoint under any other key proves nothing (anyone can sign their own).
-    if (trusted.length && !trustedKey) return { ok: false, ...base, firstBroken: { seq, reason: `checkpoint at seq ${seq} is signed by key ${cp.key_id}, which is not trusted` } };
+    const { signatureValid, keyTrusted } = chosen.a;
+    checkpoint = { seq, keyId: cp.key_id, signatureValid, keyTrusted };
+    const base = { eventsVerified: 0, headSeq: seq, headHash: hashHex, checkpoint, ...(ignoredCheckpoints.length ? { ignoredCheckpoints } : {}) };
+    if (!chosen.a.authentic) return { ok: false, ...base, firstBroken: { seq, reason: chosen.a.reason } };
     if (!cp.event_hash) return { ok: false, ...base, firstBroken: { seq, reason: `checkpoint at seq ${seq} names an event that does not exist` } };
     if (!cp.event_hash.equals(cp.hash)) return { ok: false, ...base, firstBroken: { seq, reason: `event ${seq} no longer has the hash its signed checkpoint recorded` } };
     startSeq = seq;
@@ -131,6 +172,7 @@ async function run(client: pg.ClientBase, opts: VerifyOptions, cp: CheckpointRow
     headHash: whole.lastHash,
     ...(whole.firstBroken ? { firstBroken: whole.firstBroken } : {}),
     ...(checkpoint ? { checkpoint } : {}),
+    ...(ignoredCheckpoints.length ? { ignoredCheckpoints } : {}),
   };
 }
 

@@ -4,7 +4,7 @@
  * seed (choices come from ctx.rand); the secrets themselves come from the CSPRNG, as
  * they must. Logs counts only, never a secret.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { DemoContext } from './extensions.ts';
 import { defaultKeyring } from '../crypto/keyring.ts';
 import { rotateKeys } from '../crypto/rotate.ts';
@@ -36,6 +36,16 @@ function prngBytes(rand: () => number, n: number): Buffer {
   return Buffer.from(Array.from({ length: n }, () => Math.floor(rand() * 256)));
 }
 
+/**
+ * Secret bytes (passwords, OAuth tokens): from the CSPRNG, never from the seeded PRNG, whose
+ * output anyone with the seed can replay. The PRNG still advances by the same n draws, so
+ * every later choice for a seed (who fails, which model, which account) stays the same.
+ */
+function secretBytes(rand: () => number, n: number): Buffer {
+  for (let i = 0; i < n; i++) rand();
+  return randomBytes(n);
+}
+
 function sshString(b: Buffer): Buffer {
   const len = Buffer.alloc(4);
   len.writeUInt32BE(b.length);
@@ -52,8 +62,8 @@ function fakeTokenEndpoint(rand: () => number, failTerminally: () => boolean): T
   return async () => {
     if (failTerminally()) throw new TokenEndpointError('invalid_grant', true);
     return {
-      accessToken: `demo-access-${prngBytes(rand, 12).toString('hex')}`,
-      refreshToken: `demo-refresh-${prngBytes(rand, 12).toString('hex')}`,
+      accessToken: `demo-access-${secretBytes(rand, 12).toString('hex')}`,
+      refreshToken: `demo-refresh-${secretBytes(rand, 12).toString('hex')}`,
       expiresInSeconds: 3600,
     };
   };
@@ -70,7 +80,7 @@ export async function coreIIDemo(ctx: DemoContext): Promise<void> {
   const owner = accounts[0];
   const passwords: string[] = [];
   for (let i = 0; i < Math.min(3, accounts.length); i++) {
-    const password = `demo ${prngBytes(rand, 9).toString('base64url')} passphrase`;
+    const password = `demo ${secretBytes(rand, 9).toString('base64url')} passphrase`;
     passwords.push(password);
     const user = await createUser(app, { accountId: accounts[i], email: `owner${i + 1}@demo.harborcloud.example`, password });
     counts.users++;
@@ -117,7 +127,7 @@ export async function coreIIDemo(ctx: DemoContext): Promise<void> {
     const id = await createOAuthConnection(app, keyring, {
       accountId,
       provider,
-      tokens: { accessToken: `demo-access-${prngBytes(rand, 12).toString('hex')}`, refreshToken: `demo-refresh-${prngBytes(rand, 12).toString('hex')}` },
+      tokens: { accessToken: `demo-access-${secretBytes(rand, 12).toString('hex')}`, refreshToken: `demo-refresh-${secretBytes(rand, 12).toString('hex')}` },
       actor: 'system:demo',
     });
     counts.oauth++;
@@ -179,9 +189,11 @@ export async function coreIIDemo(ctx: DemoContext): Promise<void> {
   await withOperatorAccess(app, { operator: 'oncall@harborcloud.example', reason: 'INC-2041: customer reported failed OAuth refreshes', accounts: [owner] }, async (c) => {
     await c.query(`SELECT id, provider, status, refreshed_at FROM oauth_connections ORDER BY id`);
   });
-  const leaving = (await app.query<{ id: string }>(`INSERT INTO accounts (name) VALUES ('Demo account (leaving)') RETURNING id`)).rows[0].id;
-  await createUser(app, { accountId: leaving, email: 'leaving@demo.harborcloud.example', password: `demo ${prngBytes(rand, 9).toString('base64url')} passphrase` });
-  await createOAuthConnection(app, keyring, { accountId: leaving, provider: 'github', tokens: { accessToken: `demo-access-${prngBytes(rand, 12).toString('hex')}`, refreshToken: `demo-refresh-${prngBytes(rand, 12).toString('hex')}` }, actor: 'system:demo' });
+  // The id is chosen here so the transaction can act for it (accounts is row-level secured).
+  const leaving = randomUUID();
+  await withTransaction(app, { accounts: [leaving] }, (c) => c.query(`INSERT INTO accounts (id, name) VALUES ($1, 'Demo account (leaving)')`, [leaving]));
+  await createUser(app, { accountId: leaving, email: 'leaving@demo.harborcloud.example', password: `demo ${secretBytes(rand, 9).toString('base64url')} passphrase` });
+  await createOAuthConnection(app, keyring, { accountId: leaving, provider: 'github', tokens: { accessToken: `demo-access-${secretBytes(rand, 12).toString('hex')}`, refreshToken: `demo-refresh-${secretBytes(rand, 12).toString('hex')}` }, actor: 'system:demo' });
   const vk = await createVirtualKey(app, { accountId: leaving, kind: 'llm' });
   await recordProxyRequest(app, { virtualKey: vk.key, model: 'claude-haiku', costMicros: 1234, units: { input: 100, output: 40 }, at: ctx.start });
   await requestAccountDeletion(app, { accountId: leaving, requestedBy: 'user:leaving-owner' });

@@ -14,6 +14,7 @@ import { createAccount, platformContext, syncRegions, type PlatformContext } fro
 import { applyStateChanges, cloneAgent, destroyAgent, provisionAgent, startAgent, transferAgent, type StateChange } from '../agents/service.ts';
 import { destroyVm, provisionVm, setVmFirewall } from '../vms/service.ts';
 import { createCheckpoint } from '../audit/checkpoint.ts';
+import { withCallerEventTime } from '../audit/clock.ts';
 import { loadSigningKey } from '../audit/keys.ts';
 import type { FirewallRule } from '../provider/types.ts';
 import { seededRandom } from './prng.ts';
@@ -47,8 +48,14 @@ function uuidFrom(rand: () => number): string {
 interface AccountPlan { index: number; id: string; name: string }
 
 export async function runDemo(db: Database, opts: DemoOptions): Promise<DemoSummary> {
-  const began = Date.now();
   await migrate(db);
+  // The demo replays a simulated history (DEMO_START onwards): events keep the platform's
+  // simulated times while it seeds, and the database's clock dates every event afterwards.
+  return withCallerEventTime(db.pool('owner'), () => seedDemo(db, opts));
+}
+
+async function seedDemo(db: Database, opts: DemoOptions): Promise<DemoSummary> {
+  const began = Date.now();
   await syncRegions(db.pool('owner'));
   const app = db.pool('app');
   const base = platformContext(app, { actor: 'system:demo' });
@@ -80,13 +87,13 @@ export async function runDemo(db: Database, opts: DemoOptions): Promise<DemoSumm
       opts.progress?.(done, plans.length);
       if (sinceCheckpoint >= checkpointEvery) {
         sinceCheckpoint = 0;
-        checkpointing = checkpointing.then(() => createCheckpoint({ app, reader: db.pool('reader') }, key)).then(() => summary.checkpoints++);
+        checkpointing = checkpointing.then(() => createCheckpoint({ owner: db.pool('owner'), reader: db.pool('reader') }, key)).then(() => summary.checkpoints++);
       }
     }
   };
   await Promise.all(Array.from({ length: opts.workers ?? 3 }, worker));
   await checkpointing;
-  if (await createCheckpoint({ app, reader: db.pool('reader') }, key)) summary.checkpoints++;
+  if (await createCheckpoint({ owner: db.pool('owner'), reader: db.pool('reader') }, key)) summary.checkpoints++;
 
   const ctx: DemoContext = {
     db, pools: { owner: db.pool('owner'), app, reader: db.pool('reader') }, rand: root, log: opts.log, scale: opts.scale,

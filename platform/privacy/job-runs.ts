@@ -5,8 +5,9 @@
  */
 import type pg from 'pg';
 
+/** Every account id, read outside any tenant's transaction (migration 0310: accounts is row-level secured). */
 export async function allAccountIds(pool: pg.Pool): Promise<string[]> {
-  const r = await pool.query<{ id: string }>(`SELECT id FROM accounts ORDER BY id`);
+  const r = await pool.query<{ id: string }>(`SELECT id FROM platform_account_ids() AS id`);
   return r.rows.map((x) => x.id);
 }
 

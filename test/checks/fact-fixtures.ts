@@ -8,7 +8,8 @@ import type { CodeFacts } from '../../collectors/code.ts';
 import type { ConfigFacts } from '../../collectors/config.ts';
 
 export const audit = (): AuditFacts => ({
-  verification: { mode: 'full', ok: true, eventsVerified: 120, headSeq: 120, firstBroken: null },
+  verification: { mode: 'full', ok: true, eventsVerified: 120, headSeq: 120, firstBroken: null, storedHeadSeq: 120 },
+  ignoredCheckpoints: [],
   checkpoint: { seq: 100, keyId: '0123456789abcdef', signatureValid: true, keyTrusted: true, chainVerifiesFromIt: true },
   checkpoints: 1,
   events: 120,

@@ -19,8 +19,10 @@ export function withActive(k: Keyring, file: { keys: Record<string, string> }, a
 }
 
 export async function makeAccount(db: Database, name = 'acct'): Promise<string> {
-  const r = await db.pool('app').query<{ id: string }>(`INSERT INTO accounts (name) VALUES ($1) RETURNING id`, [name]);
-  return r.rows[0].id;
+  // The id is chosen here so the transaction can act for it: accounts is row-level secured (0310).
+  const id = randomUUID();
+  await withTransaction(db.pool('app'), { accounts: [id] }, (c) => c.query(`INSERT INTO accounts (id, name) VALUES ($1, $2)`, [id, name]));
+  return id;
 }
 
 export async function ensureRegion(db: Database): Promise<void> {

@@ -237,9 +237,10 @@ describe('hash chain', () => {
   });
 
   it('the runtime role can neither take nor write the chain head itself', async () => {
-    await expect(db.pool('app').query('SELECT * FROM audit_chain_take_head()')).rejects.toThrow(/runs only inside the audit_events_chain trigger/);
+    // 0300: the head is taken inside the chain trigger itself; no separate entry point is left.
+    await expect(db.pool('app').query('SELECT * FROM audit_chain_take_head()')).rejects.toThrow(/does not exist/);
     await expect(db.pool('app').query('UPDATE event_chain_head SET seq = 0')).rejects.toThrow(/permission denied/);
-    await expect(db.pool('reader').query('SELECT * FROM audit_chain_take_head()')).rejects.toThrow(/permission denied/);
+    await expect(db.pool('app').query('SELECT audit_chain_event()')).rejects.toThrow(/permission denied|trigger functions can only be called as triggers/);
     // Supplied chain columns are overwritten: the trigger computes seq, prev_hash and hash.
     await asApp(async (c) => {
       await c.query(`INSERT INTO audit_events (seq, account_id, actor, action, subject_type, subject_id, prev_hash, hash)
@@ -250,7 +251,7 @@ describe('hash chain', () => {
   });
 
   it('a checkpoint makes verification incremental', async () => {
-    const cp = await createCheckpoint({ app: db.pool('app'), reader: db.pool('reader') }, key);
+    const cp = await createCheckpoint({ owner: db.pool('owner'), reader: db.pool('reader') }, key);
     expect(cp?.created).toBe(true);
     const id = await provisionAgent(ctx, { accountId: accounts[0], region: 'us', name: 'after-checkpoint' });
     await startAgent(ctx, id);
@@ -286,7 +287,7 @@ describe('hash chain', () => {
   });
 
   it('signs past old damage incrementally, and rejects a checkpoint under an untrusted key', async () => {
-    await expect(createCheckpoint({ app: db.pool('app'), reader: db.pool('reader') }, key)).resolves.toBeDefined(); // incremental: damage is before the checkpoint
+    await expect(createCheckpoint({ owner: db.pool('owner'), reader: db.pool('reader') }, key)).resolves.toBeDefined(); // incremental: damage is before the checkpoint
     const other = generateKeyPairSync('ed25519');
     const r = await (async () => {
       const c = new pg.Client({ connectionString: db.url('reader') });
@@ -304,7 +305,7 @@ describe('hash chain', () => {
     await superuser(async (c) => {
       await tamper(c, `UPDATE audit_events SET actor = 'someone-else' WHERE seq = $1`, [seq]);
     });
-    await expect(createCheckpoint({ app: db.pool('app'), reader: db.pool('reader') }, key)).rejects.toMatchObject({ code: 'audit_chain_broken' });
+    await expect(createCheckpoint({ owner: db.pool('owner'), reader: db.pool('reader') }, key)).rejects.toMatchObject({ code: 'audit_chain_broken' });
     const cpSeq = Number((await superuser((c) => c.query(`SELECT max(seq) AS m FROM audit_checkpoints`))).rows[0].m);
     await superuser(async (c) => {
       await tamper(c, `UPDATE audit_events SET hash = sha256(hash) WHERE seq = $1`, [cpSeq]);

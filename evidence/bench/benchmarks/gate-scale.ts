@@ -102,7 +102,7 @@ export const gateScale100: Benchmark = {
       const db = await openDatabase({ adminUrl: demo.url });
       let events = 0;
       try {
-        await createCheckpoint({ app: db.pool('app'), reader: db.pool('reader') }, loadSigningKey(() => {}));
+        await createCheckpoint({ owner: db.pool('owner'), reader: db.pool('reader') }, loadSigningKey(() => {}));
         events = Number((await db.pool('reader').query('SELECT count(*) AS n FROM audit_events')).rows[0].n);
       } finally {
         await db.close();

@@ -39,7 +39,7 @@ export function auditChain(ctx: BenchContext): Promise<AuditChain> {
         await appendEvents(pdb.adminUrl, 1, base, 100_000, (n) => ctx.log(`bench: ${n} chained audit events (${((Date.now() - t0) / 1000).toFixed(0)} s)`));
         const key = await benchCheckpointKey();
         const { createCheckpoint } = await import('../../../platform/audit/checkpoint.ts');
-        const cp = await createCheckpoint({ app: pdb.db.pool('app'), reader: pdb.db.pool('reader') }, key);
+        const cp = await createCheckpoint({ owner: pdb.db.pool('owner'), reader: pdb.db.pool('reader') }, key);
         if (!cp || cp.seq !== base) throw new Error(`expected a checkpoint at seq ${base}, got ${cp?.seq}`);
         await appendEvents(pdb.adminUrl, base + 1, after);
         const admin = new pg.Client({ connectionString: pdb.adminUrl });

@@ -5,7 +5,7 @@ import { parseCommand } from '../args.ts';
 
 const spec = {
   name: 'audit',
-  usage: 'audit <verify|checkpoint> [--full] [--json]',
+  usage: 'audit <verify|checkpoint|witness> [--full] [--json]   (trust audit witness --help)',
   description:
     'verify: stream the audit hash chain and report the first event that breaks it (exit 1 when broken). By default it starts at ' +
     'the latest signed checkpoint (checking its Ed25519 signature and that the event still carries the signed hash); --full starts at genesis.\n' +
@@ -20,6 +20,8 @@ const spec = {
 };
 
 export async function run(argv: string[]): Promise<number> {
+  // witness has its own options and --help (the transparency log, evidence/tlog).
+  if (argv[0] === 'witness') return (await import('./audit-witness.ts')).run(argv.slice(1));
   const args = parseCommand(spec, argv);
   if (!args) return 0;
   const values = args.values as { full?: boolean; json?: boolean };
@@ -31,7 +33,14 @@ export async function run(argv: string[]): Promise<number> {
   try {
     if (sub === 'checkpoint') {
       const { createCheckpoint } = await import('../../../platform/audit/checkpoint.ts');
-      const cp = await createCheckpoint({ app: db.pool('app'), reader: db.pool('reader') });
+      let cp;
+      try {
+        cp = await createCheckpoint({ owner: db.pool('owner'), reader: db.pool('reader') });
+      } catch (e) {
+        // A refusal (broken chain, a checkpoint the database rejects) is one line, exit 2: never a stack trace.
+        console.error(`trust audit checkpoint: ${(e as Error).message.split('\n')[0]}`);
+        return 2;
+      }
       if (values.json) console.log(JSON.stringify(cp));
       else if (!cp) console.log('the audit chain is empty: nothing to sign');
       else console.log(`${cp.created ? 'signed' : 'already signed'} checkpoint at seq ${cp.seq} (hash ${cp.hash}, key ${cp.keyId})`);
@@ -48,6 +57,8 @@ export async function run(argv: string[]): Promise<number> {
       if (values.json) {
         console.log(JSON.stringify({ ...r, seconds }));
       } else {
+        // Checkpoints verification passed over (not signed by a trusted key): said, never silent.
+        for (const x of r.ignoredCheckpoints ?? []) console.log(`WARNING: checkpoint at seq ${x.seq} ignored: ${x.reason}`);
         const from = r.checkpoint ? `checkpoint ${r.checkpoint.seq} (key ${r.checkpoint.keyId}, signature ${r.checkpoint.signatureValid ? 'valid' : 'INVALID'}${r.checkpoint.keyTrusted ? '' : ', key not in the trusted list'})` : 'genesis';
         console.log(r.ok
           ? `audit chain intact: ${r.eventsVerified} events verified from ${from} in ${seconds.toFixed(2)}s; head seq ${r.headSeq} hash ${r.headHash}`
