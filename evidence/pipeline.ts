@@ -153,6 +153,9 @@ export async function produceOutputs(o: ProduceOptions): Promise<RunOutcome> {
     if (o.oscal !== false) await writeOscalInto(set, bundle, envelope, o.progress);
     set.write('report.pdf', await pdf);
     o.progress.done('render', 'bundle, signature, mapping, changelog, junit, sarif, results, report.md, report.pdf');
+    // The transparency log outside the database records the run before its outputs are
+    // published, so no published bundle is missing from it (evidence/tlog/gate.ts).
+    if (o.parts.witness) notes.push(...(await (await import('./tlog/gate.ts')).recordRun({ root: o.root, parts: o.parts, bundle, bundleSha256, now: o.now })));
     set.adoptAll();
     crashPoint('before-commit');
     const written = set.commit().map((e) => path.join(o.outDir, e));

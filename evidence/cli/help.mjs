@@ -5,6 +5,7 @@ export const COMMANDS = [
   { name: 'migrate', summary: 'Apply database migrations (idempotent)' },
   { name: 'demo', summary: 'Fill the platform with a realistic demo workload through its own services' },
   { name: 'audit', summary: 'Verify the audit hash chain (full or incremental) and write signed checkpoints' },
+  { name: 'log', summary: 'Verify the transparency log outside the database; print inclusion and consistency proofs' },
   { name: 'keys', summary: 'Manage encryption keys: rotate re-encrypts every ciphertext under the active key' },
   { name: 'catalog', summary: 'Validate the controls catalog and print its size by status and framework' },
   { name: 'inspect', summary: 'Lint any PostgreSQL database for security smells (RLS, plaintext secrets, ...)' },

@@ -13,6 +13,7 @@ const loaders: Record<string, () => Promise<CommandModule>> = {
   migrate: () => import('./commands/migrate.ts'),
   demo: () => import('./commands/demo.ts'),
   audit: () => import('./commands/audit.ts'),
+  log: () => import('./commands/log.ts'),
   keys: () => import('./commands/keys.ts'),
   catalog: () => import('./commands/catalog.ts'),
   inspect: () => import('./commands/inspect.ts'),

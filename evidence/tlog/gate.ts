@@ -1,0 +1,47 @@
+/**
+ * What every gate run writes to the transparency log: its bundle leaf, and the audit
+ * chain's head when it may be witnessed. The log is outside the database, so the gate
+ * still never writes to the database.
+ *
+ * The head is not witnessed when the chain failed verification, when it disagrees with
+ * the head witnessed before (a rewrite), or when the log itself could not be trusted:
+ * witnessing it then would make the next run accept the rewritten chain. The failure
+ * stays visible on every run until someone looks.
+ */
+import type { CollectedPart } from '../evaluate.ts';
+import type { Bundle } from '../types.ts';
+import type { WitnessFacts } from '../../collectors/witness.ts';
+import { logDir, logSigner } from './config.ts';
+import { encodeLeaf, verdictsDigest } from './leaves.ts';
+import { append } from './log.ts';
+
+export interface RecordRunInput {
+  root: string;
+  parts: Record<string, CollectedPart>;
+  bundle: Bundle;
+  bundleSha256: string;
+  now: Date;
+}
+
+export async function recordRun(i: RecordRunInput): Promise<string[]> {
+  const w = i.parts.witness?.facts as WitnessFacts | undefined;
+  const audit = i.parts.audit?.facts as { verification?: { ok?: boolean } } | undefined;
+  const at = i.now.toISOString();
+  const failing = i.bundle.evaluations.filter((e) => e.verdict === 'regression' || e.verdict === 'unsupported').length;
+  const leaves = [encodeLeaf({ kind: 'bundle', v: 1, bundleSha256: i.bundleSha256, catalogVersion: i.bundle.catalog.version, verdictsSha256: verdictsDigest(i.bundle.evaluations), controls: i.bundle.evaluations.length, failing, at })];
+  let headNote = '';
+  if (w) {
+    const rewritten = w.witnessed && w.hashAtWitnessedSeq !== w.witnessed.hash;
+    const advanced = w.headSeq > 0 && w.headHash && (!w.witnessed || w.headSeq > w.witnessed.seq);
+    if (w.logError) headNote = 'audit head not witnessed: the log could not be trusted';
+    else if (rewritten) headNote = `audit head not witnessed: the chain disagrees with the head witnessed at seq ${w.witnessed!.seq}`;
+    else if (audit?.verification?.ok === false) headNote = 'audit head not witnessed: the audit chain does not verify';
+    else if (advanced) {
+      leaves.push(encodeLeaf({ kind: 'audit-head', v: 1, database: w.database, seq: w.headSeq, hash: w.headHash!, at }));
+      headNote = `audit head seq ${w.headSeq} witnessed`;
+    } else headNote = `audit head seq ${w.headSeq} already witnessed`;
+  }
+  const dir = logDir(i.root);
+  const r = await append(dir, leaves, logSigner(i.root, () => {}));
+  return [`transparency log ${dir}: bundle at entry ${r.firstIndex}${headNote ? `, ${headNote}` : ''} (size ${r.size})`];
+}
