@@ -8,6 +8,7 @@ import dependencies from './dependencies.ts';
 import design from './design.ts';
 import disclosure from './disclosure.ts';
 import encryption from './encryption.ts';
+import enforcement from './enforcement.ts';
 import identity from './identity.ts';
 import lifecycle from './lifecycle.ts';
 import privacy from './privacy.ts';
@@ -17,7 +18,7 @@ import witness from './witness.ts';
 import tools from './tools.ts';
 import vmBoot from './vm-boot.ts';
 
-export const COLLECTORS: Collector[] = [access, audit, code, config, dependencies, design, disclosure, encryption, identity, lifecycle, privacy, regions, schema, tools, vmBoot, witness];
+export const COLLECTORS: Collector[] = [access, audit, code, config, dependencies, design, disclosure, encryption, enforcement, identity, lifecycle, privacy, regions, schema, tools, vmBoot, witness];
 
 export function findCollector(id: string): Collector | undefined {
   return COLLECTORS.find((c) => c.id === id);

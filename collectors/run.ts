@@ -13,6 +13,7 @@ import { COLLECTORS } from './registry.ts';
 import { CollectorError } from './collector-error.ts';
 import { byKey, sortDeep } from './sort.ts';
 import { startCollectorThread } from './thread.ts';
+import { openRuntime } from './probe.ts';
 
 export interface RunCollectorsOptions {
   root: string;
@@ -145,7 +146,7 @@ export async function runCollectors(db: Database, opts: RunCollectorsOptions): P
     parts[c.id] = { collector: c.id, version: c.version, facts };
     opts.progress?.(c.id, 'done', ms);
   }
-  const here = (c: Collector, io: Pick<CollectorContext, 'sql' | 'client' | 'parallel'>) => async () =>
+  const here = (c: Collector, io: Pick<CollectorContext, 'sql' | 'client' | 'parallel' | 'runtime'>) => async () =>
     ({ raw: await c.collect({ ...base, ...io, catalog: c.needsCatalog ? await catalog : catalogNotDeclared(c.id), progress: () => {} }) });
 
   // CPU-bound file collectors start first, on their own thread, and work while the
@@ -172,9 +173,12 @@ async function runDatabaseCollectors(
   db: Database,
   collectors: Collector[],
   counter: { queries: number },
-  run: (c: Collector, io: Pick<CollectorContext, 'sql' | 'client' | 'parallel'>) => Promise<void>,
+  run: (c: Collector, io: Pick<CollectorContext, 'sql' | 'client' | 'parallel' | 'runtime'>) => Promise<void>,
 ): Promise<void> {
   const pool = db.pool('reader');
+  // Enforcement probes get the runtime role's own, always rolled back, transaction
+  // (collectors/probe.ts), opened while the reader's connection is.
+  const runtimeOpening = collectors.some((c) => c.needsRuntime) ? openRuntime(db) : null;
   // Further connections on the same snapshot, for collectors that split their work
   // (`connections`); never more than the pool can give besides the main one.
   const wanted = Math.min(Math.max(0, ...collectors.map((c) => c.connections ?? 0)), Math.max(0, (pool.options?.max ?? 10) - 1));
@@ -186,6 +190,7 @@ async function runDatabaseCollectors(
     client = await pool.connect();
   } catch (e) {
     for (const x of await extrasOpening) x?.release();
+    await (await runtimeOpening)?.close();
     throw e;
   }
   let extras: pg.PoolClient[] = [];
@@ -195,7 +200,16 @@ async function runDatabaseCollectors(
     const joined = await beginSnapshot(client, extras);
     const io = { sql: countingSql(client, counter), client: countingClient(client, counter) };
     const parallel = joined.map((x) => countingSql(x, counter));
-    for (const c of collectors) await run(c, { ...io, parallel: parallel.slice(0, c.connections ?? 0) });
+    const runtime = await runtimeOpening;
+    // Probing collectors first: the reader's transaction holds no table lock yet.
+    const ordered = [...collectors.filter((c) => c.needsRuntime), ...collectors.filter((c) => !c.needsRuntime)];
+    try {
+      for (const c of ordered) {
+        await run(c, { ...io, parallel: parallel.slice(0, c.connections ?? 0), ...(c.needsRuntime ? { runtime: runtime!.access } : {}) });
+      }
+    } finally {
+      await runtime?.close();
+    }
     // Rolled back, not committed: the gate leaves no committed transaction in the audited database.
     await Promise.all([client.query('ROLLBACK'), ...joined.map((x) => x.query('ROLLBACK'))]);
   } catch (e) {

@@ -2,7 +2,8 @@
  * The collector contract. A collector observes; it never decides pass or fail.
  *
  * - It runs as the read-only role inside one READ ONLY transaction (`ctx.sql`), and
- *   possibly further connections on the same snapshot (`ctx.parallel`).
+ *   possibly further connections on the same snapshot (`ctx.parallel`). Only enforcement
+ *   probes act as the runtime role (`ctx.runtime`), always rolled back (collectors/probe.ts).
  * - Its number of queries does not grow with the number of tables.
  * - Its facts are validated by its zod schema, are in deterministic order (every
  *   query ends in ORDER BY; arrays sorted), contain no wall-clock time except from
@@ -27,6 +28,13 @@ export interface CollectorContext {
    * connection is free): a collector must give the same facts with any number. Counted.
    */
   parallel?: readonly CollectorContext['sql'][];
+  /**
+   * The runtime role's probe session (collectors that declare `needsRuntime` only): each
+   * attempt runs as the platform's runtime role in a savepoint of a transaction that is
+   * always rolled back (collectors/probe.ts). `available: false`, with the reason, when the
+   * gate has no runtime credential: the collector records the probes as skipped.
+   */
+  runtime?: import('./probe.ts').RuntimeAccess;
   /** Repository root (where platform/, controls/ live). */
   root: string;
   /** Injected clock: the run's timestamp. */
@@ -47,6 +55,12 @@ export interface Collector<S extends z.ZodTypeAny = z.ZodTypeAny> {
   description: string;
   /** Whether the collector needs the database (the `code` and `design` collectors do not). */
   needsDatabase: boolean;
+  /**
+   * Whether it probes enforcement as the runtime role (`ctx.runtime`); implies needsDatabase.
+   * Such collectors run first, before the reader's transaction holds any table lock a probe
+   * could queue behind (a TRUNCATE attempt that passes the privilege check waits for them).
+   */
+  needsRuntime?: boolean;
   /** Whether it reads `ctx.catalog`; the others may run while the catalog still loads. */
   needsCatalog?: boolean;
   /**
