@@ -25,6 +25,7 @@ import noForeignKey from './no-foreign-key.ts';
 import noMathRandom from './no-math-random.ts';
 import noSecretLogging from './no-secret-logging.ts';
 import passwordHashesStrong from './password-hashes-strong.ts';
+import probeRefused from './probe-refused.ts';
 import regionsMatchConfig from './regions-match-config.ts';
 import resourcesInAllowedRegions from './resources-in-allowed-regions.ts';
 import retentionEnforced from './retention-enforced.ts';
@@ -90,6 +91,7 @@ export const CHECKS: CheckDefinition[] = [
   noMathRandom,
   noSecretLogging,
   passwordHashesStrong,
+  probeRefused,
   regionsMatchConfig,
   resourcesInAllowedRegions,
   retentionEnforced,
