@@ -106,7 +106,7 @@ export default defineCheck({
       const origin = { resource };
       const observed = sample && sample.sampled ? `sampled ${sample.sampled}: ${shapeList(sample.shapes)}` : 'no rows to sample';
       if (verdict === 'plaintext') {
-        findings.push({ ...fail(`${what} holds plaintext ${kind === 'key' ? 'keys' : 'secrets'}: ${plaintext} of ${sample!.sampled} sampled values are not a hash or reference.`, origin, observed), kind: 'data' });
+        findings.push({ ...fail(`${what} holds plaintext ${kind === 'key' ? 'keys or shared secrets' : 'secrets'}: ${plaintext} of ${sample!.sampled} sampled values are not a hash or reference.`, origin, observed), kind: 'data' });
       } else if (verdict === 'hashed' || verdict === 'reference') {
         findings.push({ ...pass(`${what} holds ${verdict === 'hashed' ? 'hashes' : 'references, not secrets'}: all ${sample!.sampled} sampled values.`, origin, observed), kind: 'data' });
       } else if (shaped) {
