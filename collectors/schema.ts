@@ -111,7 +111,8 @@ export const SchemaFactsSchema = z.object({
   /** node-pg-migrate state; null when the database has no readable `pgmigrations` table. */
   migrations: z.array(z.string()).nullable(),
   roles: z.array(RoleSchema),
-  server: z.object({ version: z.string(), versionNum: z.number().int() }),
+  /** fsync tells a disposable demo server (off) from one that keeps its data; reports state it. */
+  server: z.object({ version: z.string(), versionNum: z.number().int(), fsync: z.enum(['on', 'off']) }),
   tables: z.array(TableSchema),
 });
 export type SchemaFacts = z.output<typeof SchemaFactsSchema>;
@@ -160,6 +161,7 @@ export const SHORTCUT_VERSIONS = { min: 150000, max: 179999 } as const;
 const META_SQL = `
 SELECT set_config('jit', 'off', true) AS jit,
        current_setting('server_version') AS version, current_setting('server_version_num')::int AS version_num,
+       current_setting('fsync') AS fsync,
        current_database() AS database,
        coalesce(has_table_privilege(to_regclass('public.pgmigrations'), 'SELECT'), false) AS migrations_readable,
        (SELECT coalesce(json_agg(json_build_object(
@@ -314,7 +316,7 @@ function decodeTrigger(type: number): Pick<z.output<typeof TriggerSchema>, 'timi
  */
 export async function introspectSchema(sql: Sql, more: readonly Sql[] = []): Promise<SchemaFacts> {
   const [meta] = await sql<{
-    version: string; version_num: number; database: string; migrations_readable: boolean;
+    version: string; version_num: number; fsync: 'on' | 'off'; database: string; migrations_readable: boolean;
     roles: z.output<typeof RoleSchema>[]; extensions: { name: string; version: string; schema: string }[]; functions: FunctionFacts[];
   }>(META_SQL);
   const shortcuts = meta.version_num >= SHORTCUT_VERSIONS.min && meta.version_num <= SHORTCUT_VERSIONS.max;
@@ -424,7 +426,7 @@ export async function introspectSchema(sql: Sql, more: readonly Sql[] = []): Pro
   }
 
   return {
-    server: { version: meta.version, versionNum: meta.version_num },
+    server: { version: meta.version, versionNum: meta.version_num, fsync: meta.fsync },
     database: meta.database,
     tables,
     functions: meta.functions,
@@ -436,7 +438,7 @@ export async function introspectSchema(sql: Sql, more: readonly Sql[] = []): Pro
 
 export default defineCollector({
   id: 'schema',
-  version: '1.0.0',
+  version: '1.1.0',
   description: 'Tables, columns, constraints, indexes, triggers, row-level security, grants, roles, extensions and migration state, from the system catalogs.',
   needsDatabase: true,
   facts: SchemaFactsSchema,

@@ -11,6 +11,7 @@ import { heldProgress, type Progress } from './progress.ts';
 import type { Catalog } from '../controls/types.ts';
 import type { MappingFile } from './mapping/mapping.ts';
 import type { ReportInput } from './report/model.ts';
+import type { RunEnvironment } from './bundle/build.ts';
 import { startPdfThread } from './report/pdf-thread.ts';
 import { plural } from '../platform/text/plural.ts';
 
@@ -50,6 +51,7 @@ async function collectAndProduce(
   // Lines of steps running meanwhile wait until the catalog has loaded and the database
   // is open: when either fails, its cause is the first line a reader sees.
   const progress = heldProgress(o.progress);
+  let environment: RunEnvironment | undefined;
   let opened!: () => void;
   const databaseOpen = new Promise<void>((resolve) => { opened = resolve; });
   const collecting = (async () => {
@@ -60,6 +62,7 @@ async function collectAndProduce(
     try {
       opened();
       progress.done('database', db.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL');
+      environment = { embedded: db.embedded, server: serverOf(db.url('reader')) };
       await o.prepare?.(db);
       return await collectEvidence({ root: o.root, catalog: catalogLoading, db, now, fullAudit: Boolean(o.fullAudit), progress });
     } finally {
@@ -80,7 +83,13 @@ async function collectAndProduce(
   progress.release();
   const parts = await collecting;
   crashPoint('collected');
-  return produceOutputs({ root: o.root, outDir: o.outDir, catalog, parts, now, progress: o.progress, baseline, release: o.release, renderPdf });
+  return produceOutputs({ root: o.root, outDir: o.outDir, catalog, parts, now, progress: o.progress, baseline, release: o.release, renderPdf, environment });
+}
+
+/** host:port of a connection URL, without credentials. */
+function serverOf(url: string): string {
+  const u = new URL(url);
+  return `${u.hostname}:${u.port || '5432'}`;
 }
 
 /** Human-readable outcome: the first line is the one-line cause when the gate fails. */

@@ -11,9 +11,10 @@ import type { CheckDefinition } from '../controls/checks/types.ts';
 import type { Database } from '../platform/db/index.ts';
 import { InputError } from '../platform/errors.ts';
 import { evaluateCatalog, type CollectedPart } from './evaluate.ts';
-import { buildBundle, platformInfo, serializeBundle } from './bundle/build.ts';
+import { buildBundle, platformInfo, serializeBundle, type RunEnvironment } from './bundle/build.ts';
 import { signBundle, serializeEnvelope, type Envelope } from './bundle/dsse.ts';
-import { loadSigningKey } from './bundle/keys.ts';
+import { keyFingerprint, loadSigningKey } from './bundle/keys.ts';
+import { toolVersion } from './tool-version.ts';
 import { sha256Hex } from './canonical.ts';
 import { buildMapping, type MappingFile } from './mapping/mapping.ts';
 import { buildChangelog, readReleases, readMappingFile, releasesDir } from './mapping/releases.ts';
@@ -82,6 +83,8 @@ export interface ProduceOptions {
   checks?: CheckDefinition[];
   /** Write the OSCAL documents to <out>/oscal/ (default true). */
   oscal?: boolean;
+  /** Where the gate ran (embedded demo server or a named one), for the reports' scope. */
+  environment?: RunEnvironment;
   /** Renders report.pdf (default: in this thread); the gate passes its PDF thread's. */
   renderPdf?: (input: ReportInput) => Promise<Buffer>;
 }
@@ -111,7 +114,7 @@ export async function produceOutputs(o: ProduceOptions): Promise<RunOutcome> {
   o.progress.done('evaluate', `${plural(summary.controls, 'control')}, ${plural(summary.regressions, 'regression')}, ${summary.unsupported} unsupported, ${summary.readyToPromote} ready to promote`);
 
   const key = loadSigningKey(o.root, (m) => o.progress.warn(m));
-  const bundle = buildBundle({ catalog: o.catalog, parts: o.parts, evaluations, summary, platform: platformInfo(o.parts, o.root), developmentSigningKey: key.development });
+  const bundle = buildBundle({ catalog: o.catalog, parts: o.parts, evaluations, summary, platform: platformInfo(o.parts, o.root, o.environment), developmentSigningKey: key.development });
   const bundleBytes = serializeBundle(bundle);
   const bundleSha256 = sha256Hex(bundleBytes);
   const envelope = signBundle(bundleBytes, key, { signedAt: o.now, catalogVersion: bundle.catalog.version });
@@ -144,7 +147,7 @@ export async function produceOutputs(o: ProduceOptions): Promise<RunOutcome> {
     set.write('junit.xml', renderJunit(evaluations, o.catalog.controls));
     const sarif = renderSarif({ evaluations, checks, controlFiles: o.catalog.files, baselineFailures: failures.filter((f) => f.kind === 'lost_live' || f.kind === 'catalog_not_bumped'), toolVersion: bundle.catalog.version });
     set.write('results.sarif', JSON.stringify(sarif, null, 2) + '\n');
-    const reportInput: ReportInput = { bundle, bundleSha256, generatedAt: o.now, changelog };
+    const reportInput: ReportInput = { bundle, bundleSha256, generatedAt: o.now, changelog, signingKeySha256: keyFingerprint(key.publicKey), toolVersion: toolVersion() };
     // Started first: on its own thread it renders while this one writes the rest.
     const pdf = (o.renderPdf ?? renderPdfHere)(reportInput);
     pdf.catch(() => {}); // awaited below

@@ -54,6 +54,15 @@ export const BundleSchema = z.object({
     schemaVersion: z.string(),
     postgresVersion: z.string(),
     gitCommit: z.string(),
+    /** What was assessed: the server and database, and whether it is the disposable demo. */
+    environment: z.object({
+      /** `embedded`: the demo server `npm start` runs (fsync off); `external`: a server named by URL. */
+      kind: z.enum(['embedded', 'external']),
+      /** host:port of the server (never credentials). */
+      server: z.string(),
+      database: z.string(),
+      fsync: z.enum(['on', 'off', 'unknown']),
+    }).optional(),
   }),
   /** True when the signing key was generated for development; auditors should not trust such a bundle. */
   developmentSigningKey: z.boolean(),

@@ -50,9 +50,22 @@ export function serializeBundle(bundle: Bundle): Buffer {
 }
 
 /** Platform identity from the schema collector's facts plus the repository's commit. */
-export function platformInfo(parts: Record<string, CollectedPart>, root: string): Bundle['platform'] {
+export function platformInfo(parts: Record<string, CollectedPart>, root: string, where?: RunEnvironment): Bundle['platform'] {
   const schema = (parts.schema?.facts ?? {}) as Record<string, unknown>;
-  return { schemaVersion: lastMigration(schema), postgresVersion: postgresVersion(schema), gitCommit: gitCommit(root) };
+  const info: Bundle['platform'] = { schemaVersion: lastMigration(schema), postgresVersion: postgresVersion(schema), gitCommit: gitCommit(root) };
+  if (where) {
+    const server = schema.server as { fsync?: unknown } | undefined;
+    const fsync = server?.fsync === 'on' || server?.fsync === 'off' ? server.fsync : 'unknown';
+    info.environment = { kind: where.embedded ? 'embedded' : 'external', server: where.server, database: typeof schema.database === 'string' ? schema.database : 'unknown', fsync };
+  }
+  return info;
+}
+
+/** Where the gate ran, as the database connection says it (never credentials). */
+export interface RunEnvironment {
+  embedded: boolean;
+  /** host:port */
+  server: string;
 }
 
 function lastMigration(schema: Record<string, unknown>): string {

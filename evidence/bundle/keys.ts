@@ -22,7 +22,12 @@ export interface SigningKey {
 }
 
 export function keyIdOf(publicKey: KeyObject): string {
-  return sha256Hex(publicKey.export({ type: 'spki', format: 'der' })).slice(0, 16);
+  return keyFingerprint(publicKey).slice(0, 16);
+}
+
+/** SHA-256 of the public key's DER (SPKI) encoding, hex: what reports and the site publish to pin the signer. */
+export function keyFingerprint(publicKey: KeyObject): string {
+  return sha256Hex(publicKey.export({ type: 'spki', format: 'der' }));
 }
 
 function fromPem(pem: string, source: string, development: boolean): SigningKey {

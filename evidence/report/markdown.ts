@@ -3,7 +3,7 @@
  * (and the changelog) only; it states verdicts, never computes them.
  */
 import { describeChange } from '../mapping/diff.ts';
-import { controlViews, frameworkRows, latestChanges, shortHash, STATUS_ORDER, VERDICT_TEXT, type ReportInput } from './model.ts';
+import { assessedText, controlViews, exceptions, frameworkRows, latestChanges, shortHash, STATUS_ORDER, toolText, VERDICT_TEXT, type ReportInput } from './model.ts';
 import { originText } from '../ci/gate.ts';
 
 function cell(s: string): string {
@@ -31,6 +31,10 @@ export function renderMarkdown(input: ReportInput): string {
   push(`This report covers the security controls that ${org.name} (${org.website}) publishes for its hosting platform for AI agents and virtual machines, evaluated against the running platform.`, '');
   push(...table(['Item', 'Value'], [
     ['Organisation', `${org.name} (${org.website})`],
+    ['Assessed', assessedText(bundle)],
+    ['As of', generatedAt.toISOString()],
+    ['Tool', toolText(input)],
+    ...(input.signingKeySha256 ? [['Signing key SHA-256', `\`${input.signingKeySha256}\`${bundle.developmentSigningKey ? ' (development key)' : ''}`]] : []),
     ['Security contact', org.contact],
     ['Controls', String(s.controls)],
     ['Catalog version', `${bundle.catalog.version} (content SHA-256 \`${shortHash(bundle.catalog.sha256)}\`)`],
@@ -67,6 +71,10 @@ export function renderMarkdown(input: ReportInput): string {
   }
   const ready = views.filter((v) => v.evaluation.verdict === 'ready_to_promote');
   if (ready.length) push(`Ready to promote to live: ${ready.map((v) => `\`${v.control.id}\``).join(', ')}.`, '');
+  const notLive = exceptions(bundle);
+  push('### Exceptions: controls that are not live', '');
+  if (notLive.length === 0) push('Every control is live.', '');
+  else push(...table(['Control', 'Status', 'Why'], notLive.map((x) => [`\`${x.id}\``, x.status, x.why])), '');
 
   push('## 4. Controls', '');
   for (const v of views) {
@@ -123,10 +131,12 @@ export function renderMarkdown(input: ReportInput): string {
     'The bundle (`bundle.json`) is canonical JSON (RFC 8785) with no timestamp inside: the same platform state and catalog give the same bytes. `bundle.sig.json` is a DSSE envelope (payload type `application/vnd.in-toto+json`) whose payload is an in-toto Statement v1 naming `bundle.json` by SHA-256 and carrying the signing time; the Ed25519 signature covers the DSSE pre-authentication encoding of that payload. `bundle.pub.pem` is the public key; its key id is the first 16 hex digits of the SHA-256 of its DER (SPKI) encoding.',
     '',
     '```sh',
-    'npx trust verify out/bundle.json                   # uses bundle.pub.pem beside the bundle',
-    'npx trust verify out/bundle.json --key harbor.pem  # or a public key you obtained separately',
-    `sha256sum out/bundle.json                          # ${bundleSha256}`,
+    'npx trust verify out/bundle.json --key out/bundle.pub.pem',
+    `openssl pkey -pubin -in out/bundle.pub.pem -outform DER | sha256sum   # ${input.signingKeySha256 ?? 'the fingerprint the site publishes'}`,
+    `sha256sum out/bundle.json   # ${bundleSha256}`,
     '```',
+    '',
+    'Pin the signer: the key\'s fingerprint must equal the one this report, the site and security.txt publish; a key found only beside the bundle proves nothing about who signed it. This report is a rendering of the signed bundle: `npx trust report out/bundle.json` reproduces it byte for byte.',
     '',
     'Verification fails, naming the reason, if any byte of the bundle or the envelope changed, if a part\'s facts do not match their recorded SHA-256, or if the key does not match.',
     '',

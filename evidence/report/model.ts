@@ -14,6 +14,10 @@ export interface ReportInput {
   /** The run's time (the envelope's signedAt). */
   generatedAt: Date;
   changelog: Changelog;
+  /** SHA-256 of the signing public key (DER, SPKI), to pin the signer when verifying. */
+  signingKeySha256?: string;
+  /** The tool that produced the bundle: package version (the commit is in bundle.platform). */
+  toolVersion?: string;
 }
 
 export interface FrameworkRow {
@@ -90,4 +94,39 @@ export function latestChanges(changelog: Changelog): { version: string; unreleas
 
 export function shortHash(h: string): string {
   return h.slice(0, 12);
+}
+
+/** What was assessed, in one sentence, from the bundle's own record of where it ran. */
+export function assessedText(bundle: Bundle): string {
+  const env = bundle.platform.environment;
+  const pg = `PostgreSQL ${bundle.platform.postgresVersion}`;
+  if (!env) return `Database not recorded (bundle from an older run); ${pg}.`;
+  if (env.kind === 'embedded') {
+    return `Demo workload on the embedded ${pg} (database ${env.database} at ${env.server}, fsync ${env.fsync}): a disposable demonstration, not a production system.`;
+  }
+  return `Database ${env.database} on ${env.server}, ${pg}${env.fsync === 'off' ? ' (fsync off: not durable)' : ''}.`;
+}
+
+/** The tool and the exact source that produced the bundle. */
+export function toolText(input: ReportInput): string {
+  const commit = input.bundle.platform.gitCommit;
+  return `trust-evidence ${input.toolVersion ?? 'unknown'}, commit ${/^[0-9a-f]{7,}$/.test(commit) ? commit.slice(0, 12) : commit}`;
+}
+
+/**
+ * Every control that is not live, with why, as the engine recorded it: designed and
+ * roadmap claims, and any claim that does not hold. Nothing is decided here.
+ */
+export function exceptions(bundle: Bundle): { id: string; title: string; status: string; why: string }[] {
+  return controlViews(bundle)
+    .filter((v) => v.evaluation.observed !== 'live' || v.evaluation.claimed !== 'live')
+    .map((v) => {
+      const e = v.evaluation;
+      let why: string;
+      if (e.verdict === 'regression' || e.verdict === 'unsupported') why = `${VERDICT_TEXT[e.verdict]}: ${e.findings[0]?.reason ?? 'no finding recorded'}`;
+      else if (e.claimed === 'designed') why = `Designed: ${e.artifacts.length} design artifact(s) verified in the repository; not running on the platform${e.verdict === 'ready_to_promote' ? ' (its checks pass: ready to promote)' : ''}.`;
+      else if (e.claimed === 'roadmap') why = `Roadmap${v.control.target ? `, target ${v.control.target}` : ''}: declared, no evidence claimed.`;
+      else why = VERDICT_TEXT[e.verdict];
+      return { id: v.control.id, title: v.control.title, status: e.claimed === e.observed ? e.claimed : `claimed ${e.claimed}, observed ${e.observed}`, why };
+    });
 }

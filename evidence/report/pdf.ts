@@ -8,7 +8,7 @@
 import type PDFKit from 'pdfkit';
 import { describeChange } from '../mapping/diff.ts';
 import { originText } from '../ci/gate.ts';
-import { controlViews, frameworkRows, latestChanges, shortHash, STATUS_ORDER, VERDICT_TEXT, type ReportInput } from './model.ts';
+import { assessedText, controlViews, exceptions, frameworkRows, latestChanges, shortHash, STATUS_ORDER, toolText, VERDICT_TEXT, type ReportInput } from './model.ts';
 import { plural } from '../../platform/text/plural.ts';
 
 type Doc = PDFKit.PDFDocument;
@@ -255,20 +255,26 @@ export async function renderPdf(input: ReportInput): Promise<Buffer> {
     doc.font(mono ? 'Courier' : 'Helvetica').fontSize(mono ? 8 : 11).fillColor(COLORS.ink).text(pdfText(v), MARGIN + 150, y, { width: w.width - 150 });
     y = doc.y + 10;
   };
+  // What was assessed, by what, and how to pin the signer: an auditor reads this first.
   coverRow('Organisation', org.name);
+  coverRow('Assessed', assessedText(bundle));
+  coverRow('As of', generatedAt.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC'));
+  coverRow('Tool', toolText(input));
   coverRow('Catalog version', bundle.catalog.version);
-  coverRow('Generated', generatedAt.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC'));
   coverRow('Bundle SHA-256', bundleSha256, true);
+  // The development-key warning is the red line below the rows.
+  if (input.signingKeySha256) coverRow('Signing key SHA-256', input.signingKeySha256, true);
   coverRow('Controls', `${s.controls} (${STATUS_ORDER.map((st) => `${s.claimed[st] ?? 0} claimed ${st}`).join(', ')})`);
   coverRow('Claims not holding', `${plural(s.regressions, 'regression')}, ${s.unsupported} unsupported`);
   coverRow('Contact', org.contact);
+  coverRow('This document', 'A rendering of the signed bundle: `npx trust report out/bundle.json` reproduces it byte for byte; section "How to verify" says how to check the signature.');
   if (bundle.developmentSigningKey) {
     y += 10;
     doc.font('Helvetica-Bold').fontSize(11).fillColor(COLORS.bad).text('Signed with a DEVELOPMENT key: not for audit use.', MARGIN, y, { width: w.width });
   }
 
   // Reserve the table of contents: one line per section and control.
-  const tocLines = 7 + fws.length + views.length;
+  const tocLines = 8 + fws.length + views.length; // 7 numbered sections, the exceptions, frameworks, controls
   // The same arithmetic as the TOC writer below: 15 pt per line, the first page starts under its title.
   const perPage = Math.floor((doc.page.height - MARGIN - FOOTER - MARGIN) / 15);
   const firstPage = perPage - 3;
@@ -282,6 +288,8 @@ export async function renderPdf(input: ReportInput): Promise<Buffer> {
   w.para(`This report covers the security controls that ${org.name} publishes for its hosting platform for AI agents and virtual machines, each evaluated against the running platform.`);
   w.table([{ header: 'Item', width: 1 }, { header: 'Value', width: 2.6 }], [
     ['Organisation', `${org.name} (${org.website})`],
+    ['Assessed', assessedText(bundle)],
+    ['Tool', toolText(input)],
     ['Security contact', org.contact],
     ['Catalog', `version ${bundle.catalog.version}, content SHA-256 ${bundle.catalog.sha256}`],
     ['Platform schema version', bundle.platform.schemaVersion],
@@ -315,6 +323,10 @@ export async function renderPdf(input: ReportInput): Promise<Buffer> {
   }
   const ready = views.filter((v) => v.evaluation.verdict === 'ready_to_promote');
   if (ready.length) w.para(`Ready to promote to live: ${ready.map((v) => v.control.id).join(', ')}.`);
+  const notLive = exceptions(bundle);
+  w.heading('Exceptions: controls that are not live', 2, 'exceptions');
+  if (notLive.length === 0) w.para('Every control is live.');
+  else w.table([{ header: 'Control', width: 1.3 }, { header: 'Status', width: 0.7 }, { header: 'Why', width: 2.6 }], notLive.map((x) => [x.id, x.status, x.why]), 7.5);
 
   // Controls.
   doc.addPage();
@@ -368,7 +380,8 @@ export async function renderPdf(input: ReportInput): Promise<Buffer> {
   }
   w.heading(`${n + 1}. How to verify this evidence`, 1, 'verify');
   w.para('bundle.json is canonical JSON (RFC 8785) with no timestamp inside. bundle.sig.json is a DSSE envelope (payload type application/vnd.in-toto+json) whose payload is an in-toto Statement v1 naming bundle.json by SHA-256 with the signing time; the Ed25519 signature covers the DSSE pre-authentication encoding of the payload. bundle.pub.pem is the public key; its key id is the first 16 hex digits of the SHA-256 of its DER (SPKI) encoding.');
-  w.para('npx trust verify out/bundle.json\nnpx trust verify out/bundle.json --key harbor-signing.pub.pem', { font: 'Courier', size: 8.5 });
+  w.para('npx trust verify out/bundle.json --key out/bundle.pub.pem\nopenssl pkey -pubin -in out/bundle.pub.pem -outform DER | sha256sum', { font: 'Courier', size: 8.5 });
+  if (input.signingKeySha256) w.para(`Pin the signer: the second command must print ${input.signingKeySha256}, the fingerprint this report, the site and security.txt publish. A key obtained only from beside the bundle proves nothing about who signed it.`);
   w.para(`The SHA-256 of bundle.json must be ${bundleSha256}. Verification fails, naming the reason, if any byte of the bundle or envelope changed, if a part's facts do not match their recorded hash, or if the key does not match.`);
 
   // Table of contents (on the reserved pages), with links.

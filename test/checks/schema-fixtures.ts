@@ -31,7 +31,7 @@ export function fn(qualifiedName: string, over: Partial<FunctionFacts> = {}): Fu
 
 export function schemaFacts(over: Partial<SchemaFacts> = {}): SchemaFacts {
   return {
-    server: { version: '17.0', versionNum: 170000 },
+    server: { version: '17.0', versionNum: 170000, fsync: 'on' },
     database: 'test',
     tables: [],
     functions: [],

@@ -106,6 +106,27 @@ describe('report.pdf', () => {
     expect(text).toContain('ISO/IEC 27001 mapping matrix');
   });
 
+  it('states on its first page what was assessed, by which tool and commit, and the signing key to pin', async () => {
+    const fingerprint = 'f'.repeat(16) + '0123456789abcdef'.repeat(3);
+    const scoped: ReportInput = {
+      ...input,
+      bundle: { ...input.bundle, platform: { ...PLATFORM, environment: { kind: 'embedded', server: '127.0.0.1:5433', database: 'trust', fsync: 'off' } } },
+      signingKeySha256: fingerprint,
+      toolVersion: '0.1.0',
+    };
+    const front = pdftotext(await renderPdf(scoped), '-layout', '-l', '1');
+    expect(front).toMatch(/Assessed\s+Demo workload on the embedded PostgreSQL 17\.2/);
+    expect(front).toContain('fsync off');
+    expect(front).toMatch(/Tool\s+trust-evidence 0\.1\.0, commit 0123456789ab/);
+    expect(front).toMatch(/Catalog version\s+1\.0\.0/);
+    expect(front).toMatch(new RegExp(`Signing key SHA-256\\s+${fingerprint}\n`));
+    expect(front).toContain('Signed with a DEVELOPMENT key');
+    const whole = pdftotext(await renderPdf(scoped), '-layout');
+    expect(whole).toContain('Exceptions: controls that are not live');
+    expect(whole).not.toMatch(/harbor[\w-]*\.pem/);
+    expect(whole).toContain('npx trust verify out/bundle.json --key out/bundle.pub.pem');
+  });
+
   it('has a PDF outline (bookmarks) with every section and control', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'trust-pdf-'));
     writeFileSync(path.join(dir, 'r.pdf'), pdf);

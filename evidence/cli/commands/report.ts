@@ -1,8 +1,11 @@
 import { readFileSync, existsSync } from 'node:fs';
+import { createPublicKey } from 'node:crypto';
 import path from 'node:path';
 import { parseCommand } from '../args.ts';
 import { InputError } from '../../../platform/errors.ts';
 import { verifyBundleBytes } from '../../bundle/verify.ts';
+import { keyFingerprint } from '../../bundle/keys.ts';
+import { toolVersion } from '../../tool-version.ts';
 import { REPO_ROOT } from '../../pipeline.ts';
 import { buildMapping } from '../../mapping/mapping.ts';
 import { buildChangelog, readReleases, type Changelog } from '../../mapping/releases.ts';
@@ -40,7 +43,8 @@ export async function run(argv: string[]): Promise<number> {
   const changelog: Changelog = existsSync(changelogPath)
     ? (JSON.parse(readFileSync(changelogPath, 'utf8')) as Changelog)
     : buildChangelog(readReleases(REPO_ROOT), buildMapping(r.bundle, r.bundleSha256));
-  const input = { bundle: r.bundle, bundleSha256: r.bundleSha256, generatedAt: new Date(r.statement.predicate.signedAt), changelog };
+  const signingKeySha256 = keyFingerprint(createPublicKey(readFileSync(`${base}.pub.pem`, 'utf8')));
+  const input = { bundle: r.bundle, bundleSha256: r.bundleSha256, generatedAt: new Date(r.statement.predicate.signedAt), changelog, signingKeySha256, toolVersion: toolVersion() };
   const set = new OutputSet(path.resolve(v.out ?? path.dirname(bundlePath)));
   set.write('report.md', renderMarkdown(input));
   const { renderPdf } = await import('../../report/pdf.ts');
