@@ -1,8 +1,9 @@
 /**
  * The three database roles. Separating them is what lets the database, not the
  * application, enforce the promises:
- * - owner: owns the schema and runs migrations; still subject to FORCE ROW LEVEL
- *   SECURITY and to the audit immutability triggers;
+ * - owner: owns the schema, runs migrations and writes audit checkpoints; held to FORCE ROW
+ *   LEVEL SECURITY and the audit triggers only while it leaves them on (it owns them), so
+ *   only an external log protects against it (README: what each role can and cannot do);
  * - app: the platform's runtime role, neither superuser nor BYPASSRLS;
  * - reader: what collectors log in as; SELECT only, used in READ ONLY transactions.
  */
