@@ -70,13 +70,14 @@ export default defineCollector({
           FROM ev e LEFT JOIN approved a ON a.approval = e.details->>'approval_id'
          WHERE e.action = 'tool.allowed'
       )
+      SELECT * FROM (
       SELECT tool, skill, enabled_skills,
              CASE WHEN approval IS NULL THEN 'none' WHEN approved_seq IS NULL THEN 'never_approved'
                   WHEN approved_seq > seq THEN 'approved_after' ELSE 'approved_before' END AS approval,
              CASE WHEN approval IS NULL THEN 0 ELSE uses END AS uses,
              count(*) AS n, min(seq) AS first_seq, (array_agg(agent ORDER BY seq))[1] AS first_agent
         FROM d GROUP BY 1, 2, 3, 4, 5
-       ORDER BY 1 COLLATE "C", 2 COLLATE "C" NULLS FIRST, 3 COLLATE "C", 4 COLLATE "C", 5`);
+      ) x ORDER BY x.tool COLLATE "C", x.skill COLLATE "C" NULLS FIRST, x.enabled_skills COLLATE "C", x.approval COLLATE "C", x.uses`);
     const approvals = await ctx.sql<{ status: string; used: boolean; requested: boolean; decided: boolean; allowed: boolean; n: string; first: string }>(`
       WITH e AS (
         SELECT details->>'approval_id' AS approval,
@@ -87,10 +88,12 @@ export default defineCollector({
          WHERE action IN ('tool.approval_requested', 'tool.approved', 'tool.approval_denied', 'tool.allowed') AND details ? 'approval_id'
          GROUP BY 1
       )
+      SELECT * FROM (
       SELECT t.status, t.used_at IS NOT NULL AS used, coalesce(e.requested, false) AS requested, coalesce(e.decided, false) AS decided,
              coalesce(e.allowed, false) AS allowed, count(*) AS n, (array_agg(t.id::text ORDER BY t.id))[1] AS first
         FROM tool_approvals t LEFT JOIN e ON e.approval = t.id::text
-       GROUP BY 1, 2, 3, 4, 5 ORDER BY 1 COLLATE "C", 2, 3, 4, 5`);
+       GROUP BY 1, 2, 3, 4, 5
+      ) x ORDER BY x.status COLLATE "C", x.used, x.requested, x.decided, x.allowed`);
     return {
       config: {
         file,

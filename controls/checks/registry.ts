@@ -1,5 +1,6 @@
 /** Every check, listed explicitly. Control files may reference only these ids. */
 import type { CheckDefinition } from './types.ts';
+import adminAccessLogKept from './admin-access-log-kept.ts';
 import adminAccessLogRetention from './admin-access-log-retention.ts';
 import apiKeysHashed from './api-keys-hashed.ts';
 import auditActionsRecorded from './audit-actions-recorded.ts';
@@ -26,6 +27,7 @@ import noMathRandom from './no-math-random.ts';
 import noSecretLogging from './no-secret-logging.ts';
 import passwordHashesStrong from './password-hashes-strong.ts';
 import probeRefused from './probe-refused.ts';
+import purgedAccountsEmpty from './purged-accounts-empty.ts';
 import regionsMatchConfig from './regions-match-config.ts';
 import resourcesInAllowedRegions from './resources-in-allowed-regions.ts';
 import retentionEnforced from './retention-enforced.ts';
@@ -66,6 +68,7 @@ import statePeriodsTile from './state-periods-tile.ts';
 import usageMatchesPeriods from './usage-matches-periods.ts';
 
 export const CHECKS: CheckDefinition[] = [
+  adminAccessLogKept,
   adminAccessLogRetention,
   apiKeysHashed,
   auditActionsRecorded,
@@ -92,6 +95,7 @@ export const CHECKS: CheckDefinition[] = [
   noSecretLogging,
   passwordHashesStrong,
   probeRefused,
+  purgedAccountsEmpty,
   regionsMatchConfig,
   resourcesInAllowedRegions,
   retentionEnforced,
