@@ -34,9 +34,9 @@ export async function readDatabaseIdentity(sql: Sql): Promise<string> {
 
 export interface Head { seq: number; hash: string; occurredAt: string }
 
-/** The last event (not the stored head row: its job is to be checked against this). */
+/** The last event (not the stored head row: its job is to be checked against this). ORDER BY names the column: the output `seq` is text and would sort 9999 after 10199. */
 export async function readHead(sql: Sql): Promise<Head | null> {
-  const [r] = await sql<{ seq: string; hash: string; at: Date }>(`SELECT seq::text AS seq, encode(hash, 'hex') AS hash, occurred_at AS at FROM audit_events ORDER BY seq DESC LIMIT 1`);
+  const [r] = await sql<{ seq: string; hash: string; at: Date }>(`SELECT seq::text AS seq, encode(hash, 'hex') AS hash, occurred_at AS at FROM audit_events ORDER BY audit_events.seq DESC LIMIT 1`);
   return r ? { seq: Number(r.seq), hash: r.hash, occurredAt: new Date(r.at).toISOString() } : null;
 }
 

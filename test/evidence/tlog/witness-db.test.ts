@@ -1,0 +1,111 @@
+/**
+ * Issue 13, item 3 against a real database: after a gate run witnessed the audit head in
+ * the transparency log, a privileged rewrite of the events up to that head (triggers off,
+ * tail deleted, one event dropped, the rest re-inserted and re-chained by the trigger) is
+ * caught by the next gate run, which names audit_events_hash_chained and does not witness
+ * the rewritten head. The triggers cannot stop this; the log outside the database does.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { createTestDatabase, type TestDatabase } from '../../helpers/db.ts';
+import { runDemo } from '../../../platform/demo/run.ts';
+import { runCollectors } from '../../../collectors/run.ts';
+import { loadCatalogFrom, produceOutputs } from '../../../evidence/pipeline.ts';
+import { silentProgress } from '../../../evidence/progress.ts';
+import { logDir, logVerifiers } from '../../../evidence/tlog/config.ts';
+import { readCheckpoint, verifyLog } from '../../../evidence/tlog/log.ts';
+import { readWitnessState, rewriteDetected, type Sql } from '../../../evidence/tlog/witness.ts';
+import type { Catalog } from '../../../controls/types.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
+let db: TestDatabase;
+let catalog: Catalog;
+const saved = { data: process.env.TRUST_DATA_DIR, log: process.env.TRUST_LOG_DIR, keyring: process.env.TRUST_KEYRING };
+const tmp: string[] = [];
+
+async function gate() {
+  const now = new Date();
+  const { parts } = await runCollectors(db, { root: ROOT, now, catalog, auditVerification: 'full' });
+  const out = mkdtempSync(path.join(os.tmpdir(), 'trust-witness-out-'));
+  tmp.push(out);
+  return produceOutputs({ root: ROOT, outDir: out, catalog, parts, now, progress: silentProgress, oscal: false });
+}
+
+async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: db.adminUrl });
+  await c.connect();
+  try { return await fn(c); } finally { await c.end(); }
+}
+
+beforeAll(async () => {
+  const data = mkdtempSync(path.join(os.tmpdir(), 'trust-witness-data-'));
+  tmp.push(data);
+  process.env.TRUST_DATA_DIR = data;
+  delete process.env.TRUST_LOG_DIR;
+  process.env.TRUST_KEYRING = JSON.stringify({ active: 1, keys: { '1': randomBytes(32).toString('base64') }, created: { '1': new Date().toISOString() } });
+  db = await createTestDatabase();
+  await runDemo(db, { scale: 1, seed: 1, log: () => {} });
+  catalog = await loadCatalogFrom(ROOT);
+});
+afterAll(async () => {
+  for (const [k, v] of [['TRUST_DATA_DIR', saved.data], ['TRUST_LOG_DIR', saved.log], ['TRUST_KEYRING', saved.keyring]] as const) {
+    if (v === undefined) delete process.env[k]; else process.env[k] = v;
+  }
+  await db?.drop();
+  for (const d of tmp) rmSync(d, { recursive: true, force: true });
+});
+
+describe('the gate and the transparency log', () => {
+  it('witnesses the head, then catches a privileged rewrite of events before it', async () => {
+    const first = await gate();
+    const chained = (r: Awaited<ReturnType<typeof gate>>) => r.bundle.evaluations.find((e) => e.control === 'audit_events_hash_chained')!;
+    expect(chained(first).checks.find((c) => c.check === 'audit_head_witnessed')?.status).toBe('pass');
+    expect(first.notes.join('\n')).toMatch(/transparency log .*bundle at entry 0, audit head seq \d+ witnessed \(size 2\)/);
+    const dir = logDir(ROOT);
+    const verifiers = logVerifiers(ROOT, undefined, () => {});
+    expect(verifyLog(dir, verifiers)).toMatchObject({ ok: true, size: 2 });
+
+    // The rewrite, as a role above the triggers: drop one event of the last ten and re-chain the rest.
+    const { head } = await admin(async (c) => (await c.query(`SELECT max(seq)::int AS head FROM audit_events`)).rows[0]);
+    await admin(async (c) => {
+      await c.query('BEGIN');
+      // The triggers off, as the table's owner may do (ENABLE ALWAYS does not stop ALTER TABLE).
+      await c.query('ALTER TABLE audit_events DISABLE TRIGGER USER');
+      await c.query('ALTER TABLE event_chain_head DISABLE TRIGGER USER');
+      await c.query(`CREATE TEMP TABLE tail ON COMMIT DROP AS SELECT * FROM audit_events WHERE seq > $1 - 10 AND seq <> $1 - 5 ORDER BY seq`, [head]);
+      await c.query(`DELETE FROM audit_events WHERE seq > $1 - 10`, [head]);
+      await c.query(`UPDATE event_chain_head SET seq = e.seq, hash = e.hash FROM (SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1) e`);
+      await c.query('ALTER TABLE audit_events ENABLE TRIGGER USER'); // the chain trigger re-chains what is re-inserted
+      await c.query('ALTER TABLE event_chain_head ENABLE TRIGGER USER');
+      const cols = (await c.query(`SELECT string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position) AS cols FROM information_schema.columns
+        WHERE table_name = 'audit_events' AND table_schema = 'public' AND column_name NOT IN ('seq', 'prev_hash', 'hash')`)).rows[0].cols;
+      await c.query(`INSERT INTO audit_events (${cols}) SELECT ${cols} FROM tail ORDER BY seq`);
+      await c.query('COMMIT');
+    });
+
+    // What the reader sees now: the witnessed event is gone or hashes differently.
+    const reader = await db.pool('reader').connect();
+    try {
+      const sql = (async (t: string, p?: unknown[]) => (await reader.query(t, p)).rows) as Sql;
+      const s = await readWitnessState(sql, dir, verifiers, new Date());
+      expect(s.witnessed?.seq).toBe(head);
+      expect(rewriteDetected(s)).toMatch(/rewritten|no longer exists/);
+    } finally {
+      reader.release();
+    }
+
+    const second = await gate();
+    expect(second.exitCode).toBe(1);
+    const witnessed = chained(second).checks.find((c) => c.check === 'audit_head_witnessed')!;
+    expect(witnessed.status).toBe('fail');
+    expect(witnessed.findings.find((f) => f.status === 'fail')?.reason).toMatch(new RegExp(`^Event ${head}(, witnessed in the transparency log .*, no longer exists| now hashes .* rewritten)`));
+    expect(second.failures.some((f) => f.control === 'audit_events_hash_chained')).toBe(true);
+    // The rewritten head is not witnessed, so the next run fails too; the bundle is still logged.
+    expect(second.notes.join('\n')).toMatch(/bundle at entry 2, audit head not witnessed: the chain disagrees with the head witnessed at seq \d+ \(size 3\)/);
+    expect(readCheckpoint(dir, verifiers)?.size).toBe(3);
+  });
+});
