@@ -12,6 +12,7 @@ import type { Catalog } from '../controls/types.ts';
 import type { MappingFile } from './mapping/mapping.ts';
 import type { ReportInput } from './report/model.ts';
 import type { RunEnvironment } from './bundle/build.ts';
+import { resolveAsOf } from './as-of.ts';
 import { startPdfThread } from './report/pdf-thread.ts';
 import { plural } from '../platform/text/plural.ts';
 
@@ -22,12 +23,13 @@ export interface GateOptions {
   fullAudit?: boolean;
   release?: boolean;
   progress: Progress;
+  /** The instant every age is measured from (--as-of); default: the database's clock, read before collecting. */
+  asOf?: Date;
   /** Runs after the database is open and before collection (start: migrate, demo). */
   prepare?: (db: Database) => Promise<void>;
 }
 
 export async function runGate(o: GateOptions): Promise<RunOutcome> {
-  const now = new Date();
   o.progress.start('load catalog');
   const catalogLoading = loadCatalogFrom(o.root);
   catalogLoading.catch(() => {}); // awaited below; reported before any other failure
@@ -39,19 +41,20 @@ export async function runGate(o: GateOptions): Promise<RunOutcome> {
   // collectors wait on the database, and renders while this thread writes the rest.
   const pdfThread = startPdfThread();
   try {
-    return await collectAndProduce(o, now, catalogLoading, baseline, pdfThread.render);
+    return await collectAndProduce(o, catalogLoading, baseline, pdfThread.render);
   } finally {
     await pdfThread.stop();
   }
 }
 
 async function collectAndProduce(
-  o: GateOptions, now: Date, catalogLoading: Promise<Catalog>, baseline: MappingFile | undefined, renderPdf: (input: ReportInput) => Promise<Buffer>,
+  o: GateOptions, catalogLoading: Promise<Catalog>, baseline: MappingFile | undefined, renderPdf: (input: ReportInput) => Promise<Buffer>,
 ): Promise<RunOutcome> {
   // Lines of steps running meanwhile wait until the catalog has loaded and the database
   // is open: when either fails, its cause is the first line a reader sees.
   const progress = heldProgress(o.progress);
   let environment: RunEnvironment | undefined;
+  let now!: Date;
   let opened!: () => void;
   const databaseOpen = new Promise<void>((resolve) => { opened = resolve; });
   const collecting = (async () => {
@@ -64,6 +67,8 @@ async function collectAndProduce(
       progress.done('database', db.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL');
       environment = { embedded: db.embedded, server: serverOf(db.url('reader')) };
       await o.prepare?.(db);
+      // One clock for every age, read after preparation (see evidence/as-of.ts).
+      now = await resolveAsOf(db.pool('reader'), o.asOf);
       return await collectEvidence({ root: o.root, catalog: catalogLoading, db, now, fullAudit: Boolean(o.fullAudit), progress });
     } finally {
       await db.close();
