@@ -422,6 +422,104 @@ describe('audit_head_witnessed (transparency log)', () => {
   });
 });
 
+describe('artifact and data checks (no self-attestation; tools; privacy rows)', () => {
+  it('vendor_sdks_published', () => {
+    const deps = (): import('../../collectors/dependencies.ts').DependenciesFacts => ({
+      sdks: [{ package: 'stripe', version: '^14.0.0', source: 'package.json dependencies', file: 'package.json', line: 12, vendor: 'Stripe', match: 'stripe' }],
+      providers: [{ file: 'platform/provider/local.ts', name: 'local', vendor: null, match: null }],
+      read: [{ file: 'package.json', packages: 10 }, { file: 'package-lock.json', packages: 200 }],
+    });
+    const c = F.config();
+    c.organisation.subprocessors = [{ name: 'Stripe, Inc.', purpose: 'Payments', location: 'US', data: null }];
+    expect(check('vendor_sdks_published', { dependencies: deps(), config: c }).status).toBe('pass');
+    const d = deps();
+    d.sdks.push({ package: '@sentry/node', version: '^8.0.0', source: 'package.json dependencies', file: 'package.json', line: 13, vendor: 'Sentry', match: 'sentry' });
+    expect(failing(check('vendor_sdks_published', { dependencies: d, config: c }))[0].origin).toEqual({ resource: 'package:@sentry/node', file: 'package.json', line: 13 });
+  });
+
+  it('vm_boot_config', () => {
+    const settings = (): import('../../collectors/vm-boot.ts').BootSettings => ({
+      header: true, parseError: null, sshPwauth: 'false', disableRoot: 'true',
+      sshd: { PasswordAuthentication: 'no', KbdInteractiveAuthentication: 'no', PermitRootLogin: 'prohibit-password' },
+      usersWithPassword: [], chpasswd: false, authorizedKeys: 1, packages: ['fail2ban', 'ufw'],
+      commands: ['ufw default deny incoming', 'ufw allow proto tcp from 0.0.0.0/0 to any port 443', 'ufw --force enable', 'systemctl enable --now fail2ban'],
+      fail2banJails: { sshd: { enabled: 'true', maxretry: '5' } }, lines: { ssh_pwauth: 10, runcmd: 30, write_files: 20 },
+    });
+    const facts = () => ({ template: { file: 'platform/vms/cloud-init.yaml', settings: { ...settings(), commands: ['ufw default deny incoming', 'ufw --force enable', 'systemctl enable --now fail2ban'] } },
+      documents: [{ vm: 'v1', server: 's1', seq: 7, operation: 3, provider: 'local', declaredAllows: ['ufw allow proto tcp from 0.0.0.0/0 to any port 443'], settings: settings() }] });
+    for (const aspect of ['ssh_key_only', 'firewall_default_deny', 'fail2ban_sshd']) expect(check('vm_boot_config', { vm_boot: facts() }, { aspect }).status, aspect).toBe('pass');
+    const t = facts();
+    t.template.settings.sshPwauth = 'true';
+    expect(failing(check('vm_boot_config', { vm_boot: t }, { aspect: 'ssh_key_only' }))[0].origin).toEqual({ resource: 'file:platform/vms/cloud-init.yaml', file: 'platform/vms/cloud-init.yaml', line: 10 });
+    const d = facts();
+    d.documents[0].declaredAllows = [];
+    expect(failing(check('vm_boot_config', { vm_boot: d }, { aspect: 'firewall_default_deny' }))[0]).toMatchObject({ origin: { resource: 'row:public.provider_operations.id=3' }, kind: 'data' });
+  });
+
+  it('disclosure_published', () => {
+    const facts = (): import('../../collectors/disclosure.ts').DisclosureFacts => ({
+      securityTxt: { renderer: 'site/lib/security-txt.ts', renderedAt: '2026-01-01T00:00:00.000Z', fields: [
+        { name: 'Contact', value: 'mailto:security@example.com', line: 2 }, { name: 'Expires', value: '2026-06-30T00:00:00Z', line: 3 }, { name: 'Policy', value: 'https://example.com/vd/', line: 4 }] },
+      policy: { file: 'controls/catalog.yaml', contact: 'mailto:security@example.com', acknowledgementBusinessDays: 1, policyUrl: 'https://example.com/vd/' },
+      promises: [{ file: 'site/pages/vulnerability-disclosure.mdx', line: 28, text: 'within {d.x} business day', source: 'config', days: 1 }],
+    });
+    expect(check('disclosure_published', { disclosure: facts() }).status).toBe('pass');
+    const f = facts();
+    f.securityTxt.fields[1].value = '2025-12-01T00:00:00Z';
+    expect(failing(check('disclosure_published', { disclosure: f }))[0].origin.resource).toBe('security.txt:Expires');
+    const g = facts();
+    g.promises.push({ file: 'controls/catalog/vulnerability_disclosure_published.yaml', line: 7, text: 'within two business days', source: 'literal', days: 2 });
+    expect(failing(check('disclosure_published', { disclosure: g }))[0].origin).toEqual({ resource: 'file:controls/catalog/vulnerability_disclosure_published.yaml', file: 'controls/catalog/vulnerability_disclosure_published.yaml', line: 7 });
+  });
+
+  const tools = (): import('../../collectors/tools.ts').ToolsFacts => ({
+    config: { file: 'platform/config/tools.yaml', skills: { email: ['email.read', 'email.send'], web: ['web.fetch'] }, requiresApproval: ['email.send'] },
+    allowed: [
+      { tool: 'web.fetch', skill: 'web', enabledSkills: 'email,web', approval: 'none', approvalUses: 0, count: 3, firstSeq: 10, firstAgent: 'a1' },
+      { tool: 'email.send', skill: null, enabledSkills: 'email,web', approval: 'approved_before', approvalUses: 1, count: 2, firstSeq: 14, firstAgent: 'a1' },
+    ],
+    approvals: [{ status: 'approved', used: true, requestedEvent: true, decidedEvent: true, allowedEvent: true, count: 2, first: 'p1' }],
+  });
+
+  it('tool_decisions_within_skills', () => {
+    expect(check('tool_decisions_within_skills', { tools: tools() }).status).toBe('pass');
+    const t = tools();
+    t.allowed[0].enabledSkills = 'email';
+    expect(failing(check('tool_decisions_within_skills', { tools: t }))[0]).toMatchObject({ origin: { resource: 'row:public.audit_events.seq=10' }, kind: 'data' });
+  });
+
+  it('tool_approvals_honoured', () => {
+    expect(check('tool_approvals_honoured', { tools: tools() }).status).toBe('pass');
+    const t = tools();
+    t.allowed[1].approval = 'none';
+    expect(failing(check('tool_approvals_honoured', { tools: t }))[0].origin.resource).toBe('row:public.audit_events.seq=14');
+    const u = tools();
+    u.allowed[1].approvalUses = 2;
+    expect(check('tool_approvals_honoured', { tools: u }).status).toBe('fail');
+  });
+
+  it('tool_decisions_recorded', () => {
+    expect(check('tool_decisions_recorded', { tools: tools() }).status).toBe('pass');
+    const t = tools();
+    t.approvals[0].allowedEvent = false;
+    expect(failing(check('tool_decisions_recorded', { tools: t }))[0].origin.resource).toBe('row:public.tool_approvals.id=p1');
+  });
+
+  it('purged_accounts_empty', () => {
+    expect(check('purged_accounts_empty', { privacy: F.privacy() }).status).toBe('pass');
+    const p = F.privacy();
+    p.purgeLeftovers = [{ request: 'r1', account: 'acc1', requestAgeDays: 40, completed: true, table: 'public.sessions', rows: 2 }];
+    expect(failing(check('purged_accounts_empty', { privacy: p }))[0]).toMatchObject({ origin: { resource: 'table:public.sessions' }, kind: 'data' });
+  });
+
+  it('admin_access_log_kept', () => {
+    expect(check('admin_access_log_kept', { privacy: F.privacy() }, { days: 90 }).status).toBe('pass');
+    const p = F.privacy();
+    p.adminAccessWitness.youngestMissing.unshift({ seq: 50, logId: '5', ageDays: 3 });
+    expect(failing(check('admin_access_log_kept', { privacy: p }, { days: 90 }))[0]).toMatchObject({ origin: { resource: 'row:public.admin_access_log.id=5' }, observed: 'witness seq 50' });
+  });
+});
+
 describe('the check registry', () => {
   it('missing facts give an error result, never a pass', () => {
     const r = runCheck(findCheck('audit_chain_intact')!, {}, {});

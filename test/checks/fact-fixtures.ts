@@ -46,6 +46,9 @@ export const privacy = (): PrivacyFacts => ({
   deletionRequests: { total: 3, open: 1, overdue: 0, completedLate: 0, maxDaysToComplete: 2.5, dueDateMismatch: 0 },
   jobs: [{ job: 'retention.sessions', runs: 3, lastStatus: 'succeeded', hoursSinceLastSuccess: 5 }, { job: 'privacy.account_purge', runs: 2, lastStatus: 'succeeded', hoursSinceLastSuccess: 1 }],
   adminAccessLog: { rows: 4, oldestAgeDays: 30 },
+  purgeLeftovers: [],
+  purgeRequestsChecked: 2,
+  adminAccessWitness: { events: 6, missingRows: 2, youngestMissing: [{ seq: 40, logId: '2', ageDays: 95.5 }, { seq: 12, logId: '1', ageDays: 120 }] },
 });
 
 export const identity = (): IdentityFacts => ({
