@@ -10,6 +10,7 @@ import { pdfReport } from './benchmarks/pdf-report.ts';
 import { lifecycleThroughput } from './benchmarks/lifecycle-throughput.ts';
 import { gateScale100 } from './benchmarks/gate-scale.ts';
 import { siteBuild200, siteBuild2000 } from './benchmarks/site-build.ts';
+import { tlogAppend, tlogConsistencyVerify, tlogInclusionVerify, tlogVerifyFull } from './benchmarks/tlog.ts';
 
 export const BENCHMARKS: Benchmark[] = [
   cliStart,
@@ -18,6 +19,10 @@ export const BENCHMARKS: Benchmark[] = [
   auditVerifyFull,
   auditVerifyIncremental,
   auditInsertChained,
+  tlogAppend,
+  tlogInclusionVerify,
+  tlogConsistencyVerify,
+  tlogVerifyFull,
   lifecycleThroughput,
   pdfReport,
   siteBuild200,
