@@ -14,12 +14,22 @@ import type { SigningKey } from './keys.ts';
 
 export const PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
-export const PREDICATE_TYPE = 'urn:trust-evidence:signature:v1';
+/**
+ * An https type URI under the project's own namespace (the OSCAL properties use the same
+ * one), as the in-toto attestation spec asks of predicate types. Not in-toto's
+ * `test-result/v0.1`: that predicate's subject is the software under test and its body a
+ * pass/warn/fail tally, while this Statement's subject is the evidence bundle itself and
+ * says only who signed it, when, and for which catalog version; the per-control results
+ * live in the signed bundle. See the README (Decisions).
+ */
+export const PREDICATE_TYPE = 'https://harborcloud.example/ns/trust-evidence/signature/v1';
+/** What bundles signed before the https URI carry: still verified, with a note. */
+export const LEGACY_PREDICATE_TYPE = 'urn:trust-evidence:signature:v1';
 
 export const StatementSchema = z.object({
   _type: z.literal(STATEMENT_TYPE),
   subject: z.array(z.object({ name: z.string(), digest: z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/) }).strict() }).strict()).length(1),
-  predicateType: z.literal(PREDICATE_TYPE),
+  predicateType: z.enum([PREDICATE_TYPE, LEGACY_PREDICATE_TYPE]),
   predicate: z.object({
     /** ISO 8601 time of signing: the run's clock. */
     signedAt: z.string().datetime(),

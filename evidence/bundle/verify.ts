@@ -6,7 +6,7 @@
 import { createPublicKey, verify as edVerify, type KeyObject } from 'node:crypto';
 import { canonicalBytes, contentHash, sha256Hex } from '../canonical.ts';
 import { BundleSchema, type Bundle } from '../types.ts';
-import { EnvelopeSchema, StatementSchema, PAYLOAD_TYPE, pae, type Statement } from './dsse.ts';
+import { EnvelopeSchema, StatementSchema, PAYLOAD_TYPE, PREDICATE_TYPE, LEGACY_PREDICATE_TYPE, pae, type Statement } from './dsse.ts';
 import { keyIdOf } from './keys.ts';
 
 export interface VerifyResult {
@@ -88,6 +88,8 @@ export function verifyBundleBytes(bundleBytes: Buffer, envelopeBytes: Buffer, pu
           const subject = st.data.subject[0];
           if (subject.name !== 'bundle.json') failures.push(`statement: subject is ${subject.name}, not bundle.json`);
           if (subject.digest.sha256 !== bundleSha256) failures.push(`bundle.json: SHA-256 ${bundleSha256} does not match the signed digest ${subject.digest.sha256}`);
+          // Same predicate body, older name: the signature still covers it, so it verifies.
+          if (st.data.predicateType === LEGACY_PREDICATE_TYPE) notes.push(`signed with the legacy predicate type ${LEGACY_PREDICATE_TYPE}; bundles signed now use ${PREDICATE_TYPE}`);
           if (st.data.predicate.developmentKey) notes.push('signed with a DEVELOPMENT key: do not rely on this bundle for an audit');
         }
       }

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -65,13 +65,29 @@ describe('signing and verification', () => {
     expect(statement).toEqual({
       _type: 'https://in-toto.io/Statement/v1',
       subject: [{ name: 'bundle.json', digest: { sha256: sha256Hex(bytes) } }],
-      predicateType: 'urn:trust-evidence:signature:v1',
+      predicateType: 'https://harborcloud.example/ns/trust-evidence/signature/v1',
       predicate: { signedAt: '2026-11-21T12:00:00.000Z', catalogVersion: '1.0.0', developmentKey: false },
     });
     expect(pae(PAYLOAD_TYPE, Buffer.from('hi')).toString()).toBe('DSSEv1 28 application/vnd.in-toto+json 2 hi');
     const r = verifyBundleBytes(bytes, serializeEnvelope(env), key.publicKeyPem);
     expect(r.failures).toEqual([]);
     expect(r.ok).toBe(true);
+  });
+
+  it('still verifies a bundle signed with the legacy urn: predicate type, and says so; an unknown type is refused', () => {
+    // The envelope an earlier release wrote: same predicate body, the urn: type.
+    const resign = (predicateType: string) => {
+      const statement = JSON.parse(Buffer.from(signBundle(bytes, key, { signedAt, catalogVersion: '1.0.0' }).payload, 'base64').toString());
+      const payload = canonicalBytes({ ...statement, predicateType });
+      const sig = sign(null, pae(PAYLOAD_TYPE, payload), key.privateKey).toString('base64');
+      return canonicalBytes({ payload: payload.toString('base64'), payloadType: PAYLOAD_TYPE, signatures: [{ keyid: key.keyid, sig }] });
+    };
+    const legacy = verifyBundleBytes(bytes, resign('urn:trust-evidence:signature:v1'), key.publicKeyPem);
+    expect(legacy.failures).toEqual([]);
+    expect(legacy.notes).toEqual(['signed with the legacy predicate type urn:trust-evidence:signature:v1; bundles signed now use https://harborcloud.example/ns/trust-evidence/signature/v1']);
+    const other = verifyBundleBytes(bytes, resign('https://in-toto.io/attestation/test-result/v0.1'), key.publicKeyPem);
+    expect(other.ok).toBe(false);
+    expect(other.failures[0]).toMatch(/^statement: payload is not a trust-evidence in-toto Statement \(\/predicateType: /);
   });
 
   it('says exactly what fails: another key, a re-hashed tampered part, a reformatted envelope', () => {
