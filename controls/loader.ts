@@ -21,6 +21,7 @@ import {
 } from './types.ts';
 import { CHECKS } from './checks/registry.ts';
 import { closest } from '../platform/text/closest.mjs';
+import { uncoveredPhrases, universalPhrases } from './claim-scope.ts';
 import type { CheckDefinition } from './checks/types.ts';
 import { CatalogError, type CatalogDiagnostic } from './catalog-error.ts';
 
@@ -131,6 +132,7 @@ async function loadControls(root: string, run: Run) {
     }
     checkStatusRules(run, src, control);
     checkCheckRefs(run, src, control);
+    checkClaimScope(run, src, control);
     checkArtifacts(run, src, control);
     files[control.id] = file;
     controls.push(control);
@@ -173,6 +175,16 @@ function checkCheckRefs(run: Run, src: Source, c: Control): void {
       }
     }
   });
+}
+
+/** A live claim may not promise more than its checks cover ("no table" needs a check of every table). */
+function checkClaimScope(run: Run, src: Source, c: Control): void {
+  if (c.status !== 'live') return;
+  const find = (id: string) => run.checks.find((k) => k.id === id);
+  for (const p of uncoveredPhrases(c, find)) {
+    const field = universalPhrases(c.statement).some((q) => q.noun === p.noun) ? 'statement' : 'claim';
+    run.at(src, [field], `The ${field} promises "${p.text}", but no check of this live control covers every ${p.noun} (a check declares it in its scope); narrow the wording or add a check that judges every ${p.noun}.`);
+  }
 }
 
 function checkArtifacts(run: Run, src: Source, c: Control): void {

@@ -6,6 +6,7 @@ import { factsOf, fail, pass } from './helpers.ts';
 export default defineCheck({
   id: 'api_keys_hashed',
   kind: 'data',
+  scope: ['token'],
   description: 'Every API key is stored only as a SHA-256 hash with a display prefix naming its tier, and the session cookie values only as SHA-256 hashes.',
   collectors: ['identity'],
   params: z.object({}).strict(),

@@ -6,6 +6,7 @@ import { factsOf, fail, pass } from './helpers.ts';
 export default defineCheck({
   id: 'audit_chain_intact',
   kind: 'data',
+  scope: ['event', 'row'],
   description: 'Every audit event verified in this run links to its predecessor and its hash recomputes (from genesis, or from the latest signed checkpoint).',
   collectors: ['audit'],
   params: z.object({ /** Require at least this many events in the table. */ minEvents: z.number().int().min(0).default(1) }).strict(),

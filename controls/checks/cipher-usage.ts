@@ -6,6 +6,7 @@ import { factsOf, fail, pass } from './helpers.ts';
 export default defineCheck({
   id: 'cipher_usage',
   kind: 'structure',
+  scope: ['ciphertext'],
   description: 'Every createCipheriv in the platform uses the expected algorithm with a fresh randomBytes nonce of the expected size and, when required, binds associated data.',
   collectors: ['code'],
   params: z.object({

@@ -6,6 +6,7 @@ import { factsOf, fail, pass, qname } from './helpers.ts';
 export default defineCheck({
   id: 'columns_encrypted',
   kind: 'data',
+  scope: ['ciphertext', 'token', 'secret'],
   description: 'Every stored value of the encrypted columns has the keyring ciphertext shape and uses a key version the keyring holds; the columns are listed in the encryption configuration.',
   collectors: ['encryption'],
   params: z.object({

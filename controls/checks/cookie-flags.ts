@@ -6,6 +6,7 @@ import { factsOf, fail, pass } from './helpers.ts';
 export default defineCheck({
   id: 'cookie_flags',
   kind: 'structure',
+  scope: ['cookie'],
   description: 'Every cookie the platform sets carries Secure, HttpOnly and an allowed SameSite value.',
   collectors: ['code'],
   params: z.object({ sameSite: z.array(z.enum(['Strict', 'Lax'])).default(['Strict', 'Lax']) }).strict(),

@@ -6,6 +6,7 @@ import { factsOf, fail, pass } from './helpers.ts';
 export default defineCheck({
   id: 'no_secret_logging',
   kind: 'structure',
+  scope: ['secret', 'token', 'password', 'file'],
   description: 'No logger, console or stream-write call under the platform passes a value named like a password, token, secret or key.',
   collectors: ['code'],
   params: z.object({ /** Limit to files under these directories. @example ["platform/oauth"] */ dirs: z.array(z.string()).default([]) }).strict(),

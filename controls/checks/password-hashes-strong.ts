@@ -6,6 +6,7 @@ import { factsOf, fail, pass } from './helpers.ts';
 export default defineCheck({
   id: 'password_hashes_strong',
   kind: 'data',
+  scope: ['password'],
   description: 'Every stored password is a bcrypt hash of at least the minimum cost; none is plain text or a weaker hash.',
   collectors: ['identity'],
   params: z.object({ /** @example 12 */ minCost: z.number().int().min(4).max(31) }).strict(),

@@ -6,6 +6,7 @@ import { factsOf, fail, pass } from './helpers.ts';
 export default defineCheck({
   id: 'resources_in_allowed_regions',
   kind: 'data',
+  scope: ['resource', 'agent', 'vm'],
   description: 'Every resource sits in a configured region that may host its product, and every table with a region column has an enabled trigger that keeps the region fixed.',
   collectors: ['regions'],
   params: z.object({ /** Function the guard triggers call. @example "public.reject_region_change" */ guardFunction: z.string().default('public.reject_region_change') }).strict(),

@@ -21,6 +21,7 @@ type Policy = TableFacts['policies'][number];
 export default defineCheck({
   id: 'rls_forced_on_account_tables',
   kind: 'structure',
+  scope: ['table'],
   description: 'Every table holding the tenant column has row-level security enabled and forced (so the owner is bound too), and for SELECT, INSERT, UPDATE and DELETE every permissive policy that applies keeps rows to the accounts of the transaction (USING and WITH CHECK judged separately), through a function that reads the tenant setting.',
   collectors: ['schema'],
   params: z.object({

@@ -90,6 +90,7 @@ export default defineCheck({
   id: 'secrets_not_plaintext',
   description: 'Every column (or attribute/value row) that stores a password, passphrase, key, token or secret holds a hash, a ciphertext or a file reference, judged on a bounded sample of its values, or by a CHECK that pins its shape when it has no rows.',
   kind: 'structure',
+  scope: ['column', 'secret', 'password', 'token'],
   collectors: ['schema', 'secret_values'],
   params: z.object({}).strict(),
   evaluate(facts) {

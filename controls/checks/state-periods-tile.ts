@@ -11,6 +11,7 @@ import { pass } from './helpers.ts';
 export default defineCheck({
   id: 'state_periods_tile',
   kind: 'data',
+  scope: ['agent'],
   description: 'Every live agent has exactly one open state period, and the periods of every destroyed or transferred agent follow each other without overlap or gap.',
   collectors: ['lifecycle'],
   params: z.object({}).strict(),

@@ -11,6 +11,7 @@ export default defineCheck({
   id: 'tables_have_primary_key',
   description: 'Every table has a primary key: without one a row cannot be referenced reliably, replicated logically, or audited on its own.',
   kind: 'structure',
+  scope: ['table'],
   collectors: ['schema'],
   params: z.object({}).strict(),
   evaluate(facts) {

@@ -38,3 +38,26 @@ describe('claim scope', () => {
     expect(coveredNouns(everyTable, { tables: 3 })).toEqual([]);
   });
 });
+
+describe('the catalog rule', () => {
+  it('refuses a live control whose statement promises more than its checks cover, at the statement', async () => {
+    const { realCatalogCopy } = await import('../helpers/catalog-fixture.ts');
+    const { loadCatalog } = await import('../../controls/loader.ts');
+    const { readFile, writeFile } = await import('node:fs/promises');
+    const path = await import('node:path');
+    const copy = await realCatalogCopy();
+    try {
+      // Untouched, the real catalog holds.
+      await expect(loadCatalog(copy.root)).resolves.toBeTruthy();
+      // session_cookies_hardened checks the cookies the platform sets; "every table" is wider.
+      const file = path.join(copy.root, 'controls/catalog/session_cookies_hardened.yaml');
+      const text = await readFile(file, 'utf8');
+      await writeFile(file, text.replace(/^statement: >-\n/m, 'statement: >-\n  Every table is encrypted too.\n'));
+      const err = await loadCatalog(copy.root).then(() => null, (e: unknown) => e as Error & { diagnostics?: { file: string; line: number; pointer: string; message: string }[] });
+      expect(err?.diagnostics?.map((d) => [d.file, d.pointer])).toEqual([['controls/catalog/session_cookies_hardened.yaml', '/statement']]);
+      expect(err?.diagnostics?.[0].message).toMatch(/promises "Every table", but no check of this live control covers every table/);
+    } finally {
+      await copy.cleanup();
+    }
+  });
+});
