@@ -11,6 +11,8 @@ import { factsOf, fail, pass } from './helpers.ts';
 export default defineCheck({
   id: 'admin_access_log_kept',
   kind: 'data',
+  // Every admin.access event of the chain.
+  scope: ['event'],
   description: 'No admin_access_log row named by an admin.access audit event younger than the given days is missing.',
   collectors: ['privacy'],
   params: z.object({ /** @example 90 */ days: z.number().int().positive() }).strict(),

@@ -12,6 +12,8 @@ import { factsOf, fail, pass } from './helpers.ts';
 export default defineCheck({
   id: 'purged_accounts_empty',
   kind: 'data',
+  // Every table with an account_id column, for every completed or due deletion.
+  scope: ['table', 'account'],
   description: 'No account whose deletion request is completed or past the purge window still holds rows in a table the purge must empty.',
   collectors: ['privacy'],
   params: z.object({}).strict(),

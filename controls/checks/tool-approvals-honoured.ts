@@ -11,6 +11,8 @@ import { factsOf, fail, pass } from './helpers.ts';
 export default defineCheck({
   id: 'tool_approvals_honoured',
   kind: 'data',
+  // Every tool.allowed event for a gated tool, every approval row.
+  scope: ['event', 'row'],
   description: 'Every tool.allowed audit event for a tool that requires approval names an approval approved earlier in the chain and used once; no used approval row is unapproved.',
   collectors: ['tools'],
   params: z.object({}).strict(),

@@ -11,6 +11,8 @@ import { factsOf, fail, pass } from './helpers.ts';
 export default defineCheck({
   id: 'tool_decisions_recorded',
   kind: 'data',
+  // Every tool_approvals row.
+  scope: ['row'],
   description: 'Every tool approval row has the audit events of its request, its decision (when decided) and its use (when used).',
   collectors: ['tools'],
   params: z.object({}).strict(),

@@ -11,6 +11,8 @@ import { factsOf, fail, pass } from './helpers.ts';
 export default defineCheck({
   id: 'tool_decisions_within_skills',
   kind: 'data',
+  // Every tool.allowed event of the chain.
+  scope: ['event'],
   scope: ['agent'],
   description: 'Every tool.allowed audit event is for a tool provided (per tools.yaml) by a skill the agent had enabled at that point of the audit chain.',
   collectors: ['tools'],
