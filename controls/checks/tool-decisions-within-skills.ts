@@ -11,9 +11,8 @@ import { factsOf, fail, pass } from './helpers.ts';
 export default defineCheck({
   id: 'tool_decisions_within_skills',
   kind: 'data',
-  // Every tool.allowed event of the chain.
-  scope: ['event'],
-  scope: ['agent'],
+  // Every tool.allowed event of the chain, so every agent's decisions.
+  scope: ['event', 'agent'],
   description: 'Every tool.allowed audit event is for a tool provided (per tools.yaml) by a skill the agent had enabled at that point of the audit chain.',
   collectors: ['tools'],
   params: z.object({}).strict(),

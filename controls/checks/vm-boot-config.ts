@@ -62,7 +62,6 @@ export default defineCheck({
   kind: 'structure',
   // The template and the boot document of every provisioned VM (one per vm.provisioned event).
   scope: ['vm'],
-  scope: ['vm'],
   description: 'The VM first-boot template and every boot document the provider recorded set the given aspect: SSH key-only logins, ufw default-deny inbound with exactly the declared ports, or a fail2ban sshd jail.',
   collectors: ['vm_boot'],
   params: z.object({
