@@ -6,7 +6,7 @@
  * `npx vitest run FILE` behave alike:
  * - missing Debian packages are installed with apt-get when we run as root and apt is
  *   there; otherwise the run stops at once with one line naming the exact command;
- * - Debian's PostgreSQL 15 is started on 127.0.0.1:5432 for the suite's second database
+ * - Debian's PostgreSQL 15 is started (cluster `trusttest`, 127.0.0.1:5439) for the suite's second database
  *   pass (the `pg15` project), with a password role of its own, unless
  *   TRUST_TEST_PG15_URL is already set or TRUST_TEST_NO_PG15=1.
  */
@@ -30,7 +30,14 @@ export const NEEDS: Need[] = [
   { pkg: 'pdns-backend-pgsql', file: '/usr/share/pdns-backend-pgsql/schema/schema.pgsql.sql', why: '`trust inspect` is tested on PowerDNS\'s real schema' },
 ];
 
-export const PG15_URL = 'postgres://trust_ci:trust_ci@127.0.0.1:5432/postgres';
+/**
+ * The suite's own PostgreSQL 15 cluster (`15 trusttest`, port 5439), not the machine's main
+ * one: roles are cluster-wide and their passwords derive from the admin URL (platform/db/
+ * roles.ts), so a suite sharing a cluster with a developer's own work would re-key the
+ * platform roles under it.
+ */
+export const PG15_PORT = 5439;
+export const PG15_URL = `postgres://trust_ci:trust_ci@127.0.0.1:${PG15_PORT}/postgres`;
 
 function fail(line: string): never {
   // One line, no stack: this is an environment problem, not a test failure.
@@ -62,10 +69,10 @@ export function startPg15(): string | undefined {
   if (!isRoot() || !has('pg_ctlcluster')) return undefined;
   const quiet = { stdio: 'ignore' as const };
   const clusters = spawnSync('pg_lsclusters', ['-h'], { encoding: 'utf8' }).stdout ?? '';
-  if (!/^15\s+main\s/m.test(clusters)) spawnSync('pg_createcluster', ['15', 'main'], quiet);
-  spawnSync('pg_ctlcluster', ['15', 'main', 'start'], quiet);
+  if (!/^15\s+trusttest\s/m.test(clusters)) spawnSync('pg_createcluster', ['15', 'trusttest', '-p', String(PG15_PORT)], quiet);
+  spawnSync('pg_ctlcluster', ['15', 'trusttest', 'start'], quiet);
   const sql = `DO $$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname='trust_ci') THEN CREATE ROLE trust_ci LOGIN SUPERUSER PASSWORD 'trust_ci'; END IF; END$$`;
-  const r = spawnSync('su', ['postgres', '-c', `psql -qtAc "${sql.replace(/\$/g, '\\$')}"`], quiet);
+  const r = spawnSync('su', ['postgres', '-c', `psql -p ${PG15_PORT} -qtAc "${sql.replace(/\$/g, '\\$')}"`], quiet);
   return r.status === 0 ? PG15_URL : undefined;
 }
 
