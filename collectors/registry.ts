@@ -4,6 +4,7 @@ import access from './access.ts';
 import audit from './audit.ts';
 import code from './code.ts';
 import config from './config.ts';
+import dbTls from './db-tls.ts';
 import dependencies from './dependencies.ts';
 import design from './design.ts';
 import disclosure from './disclosure.ts';
@@ -18,7 +19,7 @@ import witness from './witness.ts';
 import tools from './tools.ts';
 import vmBoot from './vm-boot.ts';
 
-export const COLLECTORS: Collector[] = [access, audit, code, config, dependencies, design, disclosure, encryption, enforcement, identity, lifecycle, privacy, regions, schema, tools, vmBoot, witness];
+export const COLLECTORS: Collector[] = [access, audit, code, config, dbTls, dependencies, design, disclosure, encryption, enforcement, identity, lifecycle, privacy, regions, schema, tools, vmBoot, witness];
 
 export function findCollector(id: string): Collector | undefined {
   return COLLECTORS.find((c) => c.id === id);

@@ -13,6 +13,7 @@ import { COLLECTORS } from './registry.ts';
 import { CollectorError } from './collector-error.ts';
 import { byKey, sortDeep } from './sort.ts';
 import { startCollectorThread } from './thread.ts';
+import { transportAccess } from './transport.ts';
 import { openRuntime } from './probe.ts';
 
 export interface RunCollectorsOptions {
@@ -146,7 +147,7 @@ export async function runCollectors(db: Database, opts: RunCollectorsOptions): P
     parts[c.id] = { collector: c.id, version: c.version, facts };
     opts.progress?.(c.id, 'done', ms);
   }
-  const here = (c: Collector, io: Pick<CollectorContext, 'sql' | 'client' | 'parallel' | 'runtime'>) => async () =>
+  const here = (c: Collector, io: Pick<CollectorContext, 'sql' | 'client' | 'parallel' | 'runtime' | 'transport'>) => async () =>
     ({ raw: await c.collect({ ...base, ...io, catalog: c.needsCatalog ? await catalog : catalogNotDeclared(c.id), progress: () => {} }) });
 
   // CPU-bound file collectors start first, on their own thread, and work while the
@@ -173,7 +174,7 @@ async function runDatabaseCollectors(
   db: Database,
   collectors: Collector[],
   counter: { queries: number },
-  run: (c: Collector, io: Pick<CollectorContext, 'sql' | 'client' | 'parallel' | 'runtime'>) => Promise<void>,
+  run: (c: Collector, io: Pick<CollectorContext, 'sql' | 'client' | 'parallel' | 'runtime' | 'transport'>) => Promise<void>,
 ): Promise<void> {
   const pool = db.pool('reader');
   // Enforcement probes get the runtime role's own, always rolled back, transaction
@@ -205,7 +206,7 @@ async function runDatabaseCollectors(
     const ordered = [...collectors.filter((c) => c.needsRuntime), ...collectors.filter((c) => !c.needsRuntime)];
     try {
       for (const c of ordered) {
-        await run(c, { ...io, parallel: parallel.slice(0, c.connections ?? 0), ...(c.needsRuntime ? { runtime: runtime!.access } : {}) });
+        await run(c, { ...io, parallel: parallel.slice(0, c.connections ?? 0), ...(c.needsRuntime ? { runtime: runtime!.access } : {}), ...(c.needsTransport ? { transport: transportAccess(db) } : {}) });
       }
     } finally {
       await runtime?.close();

@@ -35,6 +35,11 @@ export interface CollectorContext {
    * gate has no runtime credential: the collector records the probes as skipped.
    */
   runtime?: import('./probe.ts').RuntimeAccess;
+  /**
+   * How the gate's own connections are secured, and a login attempt without TLS
+   * (collectors that declare `needsTransport` only; collectors/transport.ts). No URL, no password.
+   */
+  transport?: import('./transport.ts').TransportAccess;
   /** Repository root (where platform/, controls/ live). */
   root: string;
   /** Injected clock: the run's timestamp. */
@@ -61,6 +66,8 @@ export interface Collector<S extends z.ZodTypeAny = z.ZodTypeAny> {
    * could queue behind (a TRUNCATE attempt that passes the privilege check waits for them).
    */
   needsRuntime?: boolean;
+  /** Whether it reads `ctx.transport` (the db_tls collector); implies needsDatabase. */
+  needsTransport?: boolean;
   /** Whether it reads `ctx.catalog`; the others may run while the catalog still loads. */
   needsCatalog?: boolean;
   /**

