@@ -22,6 +22,7 @@ import { compareWithBaseline } from './mapping/baseline.ts';
 import { evaluationFailures, type GateFailure } from './ci/gate.ts';
 import { renderJunit } from './ci/junit.ts';
 import { renderSarif } from './ci/sarif.ts';
+import { makeLocator } from './ci/locate.ts';
 import { buildResults, type GateResults } from './ci/results.ts';
 import { renderMarkdown } from './report/markdown.ts';
 import type { ReportInput } from './report/model.ts';
@@ -145,7 +146,7 @@ export async function produceOutputs(o: ProduceOptions): Promise<RunOutcome> {
     set.write('changelog.json', JSON.stringify(changelog, null, 2) + '\n');
     set.write('results.json', JSON.stringify(results, null, 2) + '\n');
     set.write('junit.xml', renderJunit(evaluations, o.catalog.controls));
-    const sarif = renderSarif({ evaluations, checks, controlFiles: o.catalog.files, baselineFailures: failures.filter((f) => f.kind === 'lost_live' || f.kind === 'catalog_not_bumped'), toolVersion: bundle.catalog.version });
+    const sarif = renderSarif({ evaluations, checks, controlFiles: o.catalog.files, baselineFailures: failures.filter((f) => f.kind === 'lost_live' || f.kind === 'catalog_not_bumped'), toolVersion: bundle.catalog.version, locate: makeLocator({ root: o.root, controlFiles: o.catalog.files }) });
     set.write('results.sarif', JSON.stringify(sarif, null, 2) + '\n');
     const reportInput: ReportInput = { bundle, bundleSha256, generatedAt: o.now, changelog, signingKeySha256: keyFingerprint(key.publicKey), toolVersion: toolVersion() };
     // Started first: on its own thread it renders while this one writes the rest.
