@@ -28,16 +28,16 @@ export interface DemoSummary {
   lifecycleOperations: number; auditEvents: number; checkpoints: number; seconds: number;
 }
 
-const ACCOUNTS_PER_SCALE = 10;
-const AGENTS_PER_ACCOUNT = 10;
-const CYCLES_PER_AGENT = 50; // 50 start/stop pairs: ~100 events per agent, spread over ~2 months
-const HOUR = 3_600_000;
+export const ACCOUNTS_PER_SCALE = 10;
+export const AGENTS_PER_ACCOUNT = 10;
+export const CYCLES_PER_AGENT = 50; // 50 start/stop pairs: ~100 events per agent, spread over ~2 months
+export const HOUR = 3_600_000;
 export const DEMO_START = new Date('2026-01-05T00:00:00Z');
-const NEW_IMAGE = 'sha256:' + '9'.repeat(64);
-const OLD_IMAGE = 'sha256:' + '5'.repeat(64);
+export const NEW_IMAGE = 'sha256:' + '9'.repeat(64);
+export const OLD_IMAGE = 'sha256:' + '5'.repeat(64);
 
 /** A uuid (v4 layout) drawn from the seeded PRNG, so ids repeat with the seed. */
-function uuidFrom(rand: () => number): string {
+export function uuidFrom(rand: () => number): string {
   const hex = Array.from({ length: 32 }, () => Math.floor(rand() * 16).toString(16));
   hex[12] = '4';
   hex[16] = ((parseInt(hex[16], 16) & 3) | 8).toString(16);
@@ -46,6 +46,11 @@ function uuidFrom(rand: () => number): string {
 }
 
 interface AccountPlan { index: number; id: string; name: string }
+
+/** Operations between signed checkpoints while seeding (the bulk demo signs at the same heads). */
+export function checkpointEvery(scale: number): number {
+  return Math.max(20_000, 100_000 * Math.min(1, scale / 10));
+}
 
 export async function runDemo(db: Database, opts: DemoOptions): Promise<DemoSummary> {
   await migrate(db);
@@ -75,7 +80,7 @@ async function seedDemo(db: Database, opts: DemoOptions): Promise<DemoSummary> {
   let done = 0;
   let sinceCheckpoint = 0;
   let checkpointing: Promise<unknown> = Promise.resolve();
-  const checkpointEvery = Math.max(20_000, 100_000 * Math.min(1, opts.scale / 10));
+  const every = checkpointEvery(opts.scale);
 
   const queue = [...plans];
   const worker = async () => {
@@ -85,7 +90,7 @@ async function seedDemo(db: Database, opts: DemoOptions): Promise<DemoSummary> {
       done++;
       sinceCheckpoint += ops;
       opts.progress?.(done, plans.length);
-      if (sinceCheckpoint >= checkpointEvery) {
+      if (sinceCheckpoint >= every) {
         sinceCheckpoint = 0;
         checkpointing = checkpointing.then(() => createCheckpoint({ owner: db.pool('owner'), reader: db.pool('reader') }, key)).then(() => summary.checkpoints++);
       }

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { BundleSchema, type Bundle, type ControlEvaluation } from '../../evidence/types.ts';
 import type { Control, Framework, Mapping } from '../../controls/types.ts';
 import { liveControlsNotObservedLive } from '../../evidence/site/publish-gate.ts';
+import { buildTrustJson, serializeTrustJson, type TrustJson, type TrustClaim } from '../../evidence/site/trust-json.ts';
 
 export type Status = 'live' | 'designed' | 'roadmap';
 export const STATUS_ORDER: Status[] = ['live', 'designed', 'roadmap'];
@@ -38,6 +39,8 @@ export interface Download {
   bytes: number;
   sha256: string;
   description: string;
+  /** The bytes served, when they are not the source file's as is (verify.mjs with the key pinned). */
+  data?: Buffer;
 }
 
 export interface ControlView {
@@ -61,6 +64,15 @@ export interface Evidence {
   /** keyid of the envelope's first signature. */
   keyid: string | null;
   changelog: Changelog | null;
+  /** trust.json as published: the gate's signed copy when the evidence directory has one
+   *  (checked byte for byte against what the bundle gives), else derived here, unsigned. */
+  trust: TrustJson;
+  trustBytes: Buffer;
+  trustById: Map<string, TrustClaim>;
+  /** trust.sig.json from the evidence directory, or null (the site then says trust.json is unsigned). */
+  trustSignature: Buffer | null;
+  /** The transparency log snapshot the gate published with the bundle (log/ beside it), or null. */
+  log: { dir: string; size: number; files: string[] } | null;
   downloads: Download[];
   controls: ControlView[];
   byId: Map<string, ControlView>;
@@ -73,7 +85,21 @@ const DESCRIPTIONS: Record<string, string> = {
   'bundle.pub.pem': 'Public key (Ed25519, PEM) that verifies the envelope.',
   'mapping.json': 'Versioned framework mapping: SOC 2 and ISO 27001 criteria to controls.',
   'changelog.json': 'What changed between catalog and mapping versions.',
+  'trust.json': 'Every claim with its status, kind of proof, evidence digest, last verified and freshness, for tools (also at /trust.json).',
+  'trust.sig.json': 'DSSE envelope: Ed25519 signature, by the same key, over an in-toto statement naming trust.json by SHA-256.',
+  'verify.mjs': 'Verifier for this site: one file, Node 18 or newer, no dependencies. Checks the signatures against the pinned key, the transparency log proofs, and every badge and trust.json entry against the bundle.',
 };
+
+/** The verifier offered under Downloads (one dependency-free file in the repository). */
+export const VERIFY_MJS = path.resolve(import.meta.dirname, '../../evidence/site/verify.mjs');
+
+/** verify.mjs as served: the repository file with the signing key's fingerprint pinned in it. */
+export function verifierWithPin(fingerprint: string | null): Buffer {
+  const src = readFileSync(VERIFY_MJS, 'utf8');
+  const line = 'const PINNED_FINGERPRINT = null;';
+  if (!src.includes(line)) throw new Error(`${VERIFY_MJS}: no "${line}" line to pin the key in`);
+  return Buffer.from(fingerprint ? src.replace(line, `const PINNED_FINGERPRINT = '${fingerprint}';`) : src, 'utf8');
+}
 
 const OSCAL: Record<string, string> = {
   'component-definition': 'OSCAL component definition: how the platform implements each control, for GRC tools.',
@@ -108,8 +134,8 @@ function parseWith<T extends z.ZodTypeAny>(schema: T, value: unknown, file: stri
 
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
-function listDownloads(dir: string): Download[] {
-  const names = ['report.pdf', 'bundle.json', 'bundle.sig.json', 'bundle.pub.pem', 'mapping.json', 'changelog.json'].filter((n) => existsSync(path.join(dir, n)));
+function listDownloads(dir: string, fingerprint: string | null): Download[] {
+  const names = ['report.pdf', 'bundle.json', 'bundle.sig.json', 'bundle.pub.pem', 'mapping.json', 'changelog.json', 'trust.json', 'trust.sig.json'].filter((n) => existsSync(path.join(dir, n)));
   const oscalDir = path.join(dir, 'oscal');
   if (existsSync(oscalDir) && statSync(oscalDir).isDirectory()) {
     for (const f of readdirSync(oscalDir).filter((f) => f.endsWith('.json')).sort()) names.push(`oscal/${f}`);
@@ -118,7 +144,10 @@ function listDownloads(dir: string): Download[] {
     const source = path.join(dir, name);
     const bytes = readFileSync(source);
     return { name, source, bytes: bytes.length, sha256: sha256(bytes), description: DESCRIPTIONS[name] ?? oscalDescription(path.basename(name, '.json')) };
-  });
+  }).concat((() => {
+    const data = verifierWithPin(fingerprint);
+    return [{ name: 'verify.mjs', source: VERIFY_MJS, bytes: data.length, sha256: sha256(data), description: DESCRIPTIONS['verify.mjs']!, data }];
+  })());
 }
 
 /** Loads and validates everything once per build. Throws one line naming the file and field. */
@@ -165,6 +194,25 @@ export function loadEvidence(bundlePath: string): Evidence {
   const changelogPath = path.join(dir, 'changelog.json');
   const changelog = existsSync(changelogPath) ? parseWith(ChangelogSchema, readJson(changelogPath), changelogPath) : null;
 
+  // The badges and trust.json come from the same evaluations; a trust.json that is not what
+  // this bundle gives (edited, or from another run) is refused rather than published beside it.
+  // From the bundle as written (not as the schema reads it), as the gate derived it.
+  const derived = serializeTrustJson(buildTrustJson({ bundle: JSON.parse(raw.toString('utf8')) as Bundle, bundleSha256: sha256(raw), signedAt: verifiedAt, changelog, publicKeySha256 }));
+  const trustPath = path.join(dir, 'trust.json');
+  const trustSigPath = path.join(dir, 'trust.sig.json');
+  let trustSignature: Buffer | null = null;
+  if (existsSync(trustPath)) {
+    if (!readFileSync(trustPath).equals(derived)) fail(trustPath, 'is not what this bundle, its signing time and changelog give: it belongs to another run or was edited');
+    trustSignature = existsSync(trustSigPath) ? readFileSync(trustSigPath) : null;
+  }
+  const trust = JSON.parse(derived.toString('utf8')) as TrustJson;
+  const logDirPath = path.join(dir, 'log');
+  const log = existsSync(path.join(logDirPath, 'checkpoint')) ? {
+    dir: logDirPath,
+    size: Number(readFileSync(path.join(logDirPath, 'checkpoint'), 'utf8').split('\n')[1]),
+    files: readdirSync(logDirPath, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.relative(logDirPath, path.join(e.parentPath, e.name)).split(path.sep).join('/')).sort(),
+  } : null;
+
   const evalById = new Map(bundle.evaluations.map((e) => [e.control, e]));
   const fwById = new Map(bundle.catalog.frameworks.map((f) => [f.id, f]));
   const controls: ControlView[] = bundle.catalog.controls.map((control) => {
@@ -184,7 +232,8 @@ export function loadEvidence(bundlePath: string): Evidence {
 
   return {
     bundlePath: abs, dir, bundle, bundleSha256, verifiedAt, signatureSubjectMatches, publicKeySha256, keyid: envelope.signatures[0]!.keyid ?? null, changelog,
-    downloads: listDownloads(dir), controls, byId: new Map(controls.map((c) => [c.control.id, c])),
+    trust, trustBytes: derived, trustById: new Map(trust.claims.map((c) => [c.id, c])), trustSignature, log,
+    downloads: listDownloads(dir, publicKeySha256), controls, byId: new Map(controls.map((c) => [c.control.id, c])),
   };
 }
 
@@ -265,4 +314,115 @@ function escapeHtml(s: string): string {
 /** <wbr> after each underscore, dot, colon and slash of already-escaped text (not at its end). */
 function wordBreaks(escaped: string): string {
   return escaped.replace(/([._:/])(?=.)/g, '$1<wbr>');
+}
+
+/** An id that is a valid CSS identifier (never starts with a digit or a hyphen-digit), so
+ *  `#id` works in querySelector and CSS: criterion `5.1` becomes `c-5-1`. */
+export const anchorId = (s: string, prefix = 'c') => `${prefix}-${slug(s)}`;
+
+/**
+ * Areas a buyer asks about, each made of catalog categories. Categories not named here get
+ * a tile of their own, so nothing in the catalog is left off the overview.
+ */
+const AREAS: { key: string; label: string; categories: string[]; page?: string }[] = [
+  { key: 'residency', label: 'Data residency', categories: ['residency'], page: '/residency/' },
+  { key: 'isolation', label: 'Isolation', categories: ['isolation'], page: '/agents/' },
+  { key: 'logging', label: 'Logging and audit', categories: ['logging'], page: '/logging/' },
+  { key: 'encryption', label: 'Encryption', categories: ['encryption'], page: '/encryption/' },
+  { key: 'access', label: 'Access control', categories: ['access', 'tool controls'], page: '/access-control/' },
+  { key: 'privacy', label: 'Privacy', categories: ['privacy'], page: '/data-handling/' },
+  { key: 'vulnerability', label: 'Vulnerability management', categories: ['vulnerability management'], page: '/vulnerability-disclosure/' },
+  { key: 'vendors', label: 'Vendors', categories: ['vendor'], page: '/subprocessors/' },
+  { key: 'governance', label: 'Governance', categories: ['governance'] },
+];
+
+export interface Area {
+  key: string;
+  label: string;
+  page?: string;
+  categories: string[];
+  controls: ControlView[];
+  /** Controls per observed status, as the engine observed them. */
+  counts: Record<Status, number>;
+  /** Controls whose passing findings include each kind of proof (from trust.json). */
+  proof: { structure: number; data: number; enforcement: number };
+}
+
+export function areas(): Area[] {
+  const ev = evidence();
+  const cats = [...new Set(ev.controls.map((c) => c.control.category))].sort();
+  const known = new Set(AREAS.flatMap((a) => a.categories));
+  const all = [...AREAS, ...cats.filter((c) => !known.has(c)).map((c) => ({ key: slug(c), label: c[0]!.toUpperCase() + c.slice(1), categories: [c] }))];
+  return all.map((a) => {
+    const controls = ev.controls.filter((c) => a.categories.includes(c.control.category));
+    const counts = { live: 0, designed: 0, roadmap: 0 } as Record<Status, number>;
+    const proof = { structure: 0, data: 0, enforcement: 0 };
+    for (const c of controls) {
+      counts[c.evaluation.observed]++;
+      for (const k of ev.trustById.get(c.control.id)?.proof ?? []) proof[k as keyof typeof proof]++;
+    }
+    return { ...a, controls, counts, proof };
+  }).filter((a) => a.controls.length > 0);
+}
+
+/** Criteria of a framework by the strongest status the engine observed among their mapped controls. */
+export function frameworkCoverage(framework: Framework): { live: number; designed: number; roadmap: number; none: number; total: number } {
+  const m = mappingFor(framework.id);
+  const ev = evidence();
+  const out = { live: 0, designed: 0, roadmap: 0, none: 0, total: framework.criteria.length };
+  for (const c of framework.criteria) {
+    const observed = (m?.criteria[c.id] ?? []).map((r) => ev.byId.get(r.control)?.evaluation.observed).filter(Boolean);
+    const best = STATUS_ORDER.find((s) => observed.includes(s));
+    out[best ?? 'none']++;
+  }
+  return out;
+}
+
+export interface VendorView {
+  name: string;
+  purpose: string;
+  location: string;
+  data?: string;
+  since?: string;
+  /** What in the code and configuration sends data to this vendor, as the dependencies
+   *  collector found it in this run (packages and provider drivers). */
+  found: { what: string; where: string }[];
+}
+
+/** The vendor registry (catalog organisation.subprocessors) joined with what the dependencies
+ *  collector found in package.json, the lockfile and the provider drivers. The judgement
+ *  (no undeclared vendor) is the vendor_sdks_published check's, shown by its badge. */
+export function vendors(): VendorView[] {
+  const ev = evidence();
+  const facts = ev.bundle.parts.dependencies?.facts as
+    | { sdks?: { package: string; version: string; source: string; match: string }[]; providers?: { file: string; name: string; match: string | null }[] }
+    | undefined;
+  return ev.bundle.catalog.organisation.subprocessors.map((s) => {
+    const n = s.name.toLowerCase();
+    const found = [
+      ...(facts?.sdks ?? []).filter((x) => n.includes(x.match)).map((x) => ({ what: `${x.package}@${x.version}`, where: x.source })),
+      ...(facts?.providers ?? []).filter((p) => p.match && n.includes(p.match)).map((p) => ({ what: `provider driver ${p.name}`, where: p.file })),
+    ];
+    return { ...s, found };
+  });
+}
+
+/** Policies kept as markdown in the repository (policies/*.md), published with their version,
+ *  date and the SHA-256 of the file as committed. */
+export const POLICIES_DIR = path.resolve(import.meta.dirname, '../../policies');
+
+export interface PolicyDocument { name: string; title: string; version: string; date: string; owner?: string; file: string; bytes: number; sha256: string }
+
+export function policies(): PolicyDocument[] {
+  if (!existsSync(POLICIES_DIR)) return [];
+  return readdirSync(POLICIES_DIR).filter((f) => f.endsWith('.md')).sort().map((f) => {
+    const file = path.join(POLICIES_DIR, f);
+    const raw = readFileSync(file);
+    const fm = /^---\n([\s\S]*?)\n---\n/.exec(raw.toString('utf8'))?.[1];
+    if (!fm) fail(file, 'no front matter (--- title, version, date ---)');
+    const meta = Object.fromEntries(fm.split('\n').map((l) => /^(\w+):\s*(.*)$/.exec(l)).filter((m): m is RegExpExecArray => !!m).map((m) => [m[1]!, m[2]!.trim()]));
+    for (const k of ['title', 'version', 'date']) if (!meta[k]) fail(file, `front matter has no ${k}`);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(meta.date!)) fail(file, `front matter date "${meta.date}" is not YYYY-MM-DD`);
+    return { name: f.replace(/\.md$/, ''), title: meta.title!, version: meta.version!, date: meta.date!, owner: meta.owner, file: `policies/${f}`, bytes: raw.length, sha256: sha256(raw) };
+  });
 }

@@ -1,6 +1,7 @@
 /**
  * A plain markdown twin for every built page: after the build, each `index.html`
- * gets an `index.md` beside it made from the page's <main>, so the twin can never
+ * gets an `index.md` beside it made from the page's <main> (and the same text at the
+ * paths llmstxt.org names: `index.html.md`, and `<dir>.md`), so the twin can never
  * drift from the page (same text, same links, same badges, same evidence time).
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -377,7 +378,8 @@ function blocks(n: Node, out: string[]): void {
       }
       out.push(items.join('\n'));
     } else if (tag === 'figure') {
-      const svg = find(c, (x) => x.tagName === 'svg');
+      // A bar chart (StackedBars) draws each bar as a small SVG: it is read as a list of bars.
+      const svg = find(c, (x) => x.tagName === 'ul' && cls(x).includes('bars')) ? undefined : find(c, (x) => x.tagName === 'svg');
       if (svg) {
         const title = find(svg, (x) => x.tagName === 'title');
         const desc = find(svg, (x) => x.tagName === 'desc');
@@ -435,7 +437,12 @@ export async function writeMarkdownTwins(outDir: string, site = '', files = html
     const html = readFileSync(file, 'utf8');
     const tree = fastParse(html) ?? (await viaParse5(html));
     const twin = file.slice(0, -'.html'.length) + '.md';
-    writeFileSync(twin, treeToMarkdown(tree, rel ? `/${rel}/` : '/', site));
+    const md = treeToMarkdown(tree, rel ? `/${rel}/` : '/', site);
+    writeFileSync(twin, md);
+    // Also where llmstxt.org says agents look: `index.html.md` for a directory URL, and
+    // `<url>.md` for the page's URL without its trailing slash (/controls/x.md).
+    writeFileSync(`${file}.md`, md);
+    if (rel) writeFileSync(`${path.dirname(file)}.md`, md);
     twins.push(twin);
   }
   return twins;

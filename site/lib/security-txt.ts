@@ -26,6 +26,8 @@ export function renderSecurityTxt({ organisation: org, catalogVersion, evidenceT
     `Preferred-Languages: ${d.preferredLanguages.join(', ')}`,
     `Canonical: ${site}/.well-known/security.txt`,
     `Policy: ${d.policyUrl}`,
+    // RFC 9116 has no field for it; a comment points tools at the signed claims.
+    `# Machine-readable security claims (signed): ${site}/trust.json`,
     '',
   ].join('\n');
 }

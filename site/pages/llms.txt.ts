@@ -6,16 +6,22 @@ export const GET: APIRoute = () => {
   const ev = evidence();
   const site = ev.bundle.catalog.organisation.website.replace(/\/$/, '');
   const s = ev.bundle.summary;
-  const page = (p: string, title: string, note: string) => `- [${title}](${site}${p}index.md): ${note}`;
+  // Twins at the paths llmstxt.org names (a directory URL + index.html.md); index.md stays too.
+  const page = (p: string, title: string, note: string) => `- [${title}](${site}${p}index.html.md): ${note}`;
   const text = [
     `# ${ev.bundle.catalog.organisation.name} security and trust`,
     '',
     `> Security claims of ${ev.bundle.catalog.organisation.name}, a host for AI agents (one dedicated server and tunnel per agent) and plain VMs in regions us (hil) and eu (hel1). Every status comes from a signed evidence bundle: ${s.observed.live} controls live, ${s.observed.designed} designed, ${s.observed.roadmap} on the roadmap. Evidence last verified ${ev.verifiedAt.toISOString()}, catalog ${ev.bundle.catalog.version}, bundle sha256 ${ev.bundleSha256}.`,
     '',
-    'Every page has a plain markdown twin: add `index.md` to its path.',
+    'Every page has a plain markdown twin: add `index.html.md` to its path (`index.md` works too).',
+    '',
+    `Machine-readable claims: [trust.json](${site}/trust.json) lists every control with its status, kind of proof, evidence digest, last verified and freshness; [trust.sig.json](${site}/trust.sig.json) is its DSSE signature by the key in [bundle.pub.pem](${site}/downloads/bundle.pub.pem).`,
     '',
     '## Pages',
-    page('/', 'Overview', 'residency, disclosure, logging, storage, encryption, isolation'),
+    page('/', 'Overview', 'status by area, framework coverage, certification roadmap, disclosure contact, latest changes'),
+    page('/residency/', 'Data residency', 'regions, locations, pinned for the life of a resource'),
+    page('/logging/', 'Logging and storage', 'what is logged, what is stored at rest, what is not kept'),
+    page('/documents/', 'Documents', 'policies with version, date and SHA-256'),
     page('/agents/', 'Isolation and logging for agents', 'boundary, network, what is logged'),
     page('/vms/', 'Security of plain VMs', 'firewall, isolation, access'),
     page('/data-handling/', 'Data handling', 'what leaves your server, what we access, retention'),
@@ -31,10 +37,12 @@ export const GET: APIRoute = () => {
     page('/downloads/', 'Downloads', 'signed bundle, report, OSCAL, how to verify'),
     '',
     '## Controls',
-    ...ev.controls.map((c) => `- [${c.control.title}](${site}/controls/${c.control.id}/index.md): ${c.evaluation.observed}`),
+    ...ev.controls.map((c) => `- [${c.control.title}](${site}/controls/${c.control.id}/index.html.md): ${c.evaluation.observed}`),
     '',
     '## Evidence',
+    `- [trust.json](${site}/trust.json): every claim, machine-readable and signed`,
     `- [bundle.json](${site}/downloads/bundle.json): the signed evidence bundle`,
+    `- [verify.mjs](${site}/downloads/verify.mjs): checks this site against the signed bundle and the transparency log (Node 18+, no dependencies)`,
     `- [security.txt](${site}/.well-known/security.txt)`,
     '',
   ].join('\n');

@@ -1,0 +1,19 @@
+/**
+ * The Content-Security-Policy of every page, read from site/public/_headers (what static
+ * hosts send), so the header and the <meta> copy cannot drift. A <meta> policy may not
+ * carry frame-ancestors (browsers ignore it there, with a console error), so it is dropped.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+export const HEADERS_FILE = path.resolve(import.meta.dirname, '../public/_headers');
+
+export function headerPolicy(): string {
+  const m = /^\s+Content-Security-Policy:\s*(.+)$/m.exec(readFileSync(HEADERS_FILE, 'utf8'));
+  if (!m) throw new Error(`${HEADERS_FILE}: no Content-Security-Policy line`);
+  return m[1]!.trim();
+}
+
+export function metaPolicy(): string {
+  return headerPolicy().split(';').map((d) => d.trim()).filter((d) => d && !d.startsWith('frame-ancestors')).join('; ');
+}
