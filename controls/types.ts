@@ -76,7 +76,13 @@ export const MappingSchema = z.object({
 }).strict();
 export type Mapping = z.output<typeof MappingSchema>;
 
-export const SubprocessorSchema = z.object({ name: z.string(), purpose: z.string(), location: z.string(), data: z.string().optional() }).strict();
+/** One entry of the vendor registry: the site's subprocessors page and feed are rendered from it,
+ *  and the dependencies check fails on a service SDK or driver whose vendor has no entry. */
+export const SubprocessorSchema = z.object({
+  name: z.string(), purpose: z.string(), location: z.string(), data: z.string().optional(),
+  /** Date (YYYY-MM-DD) since which the vendor processes data for us: the date the entry was added. */
+  since: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD').optional(),
+}).strict();
 export const OrganisationSchema = z.object({
   name: z.string(),
   website: z.string(),

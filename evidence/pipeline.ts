@@ -28,6 +28,9 @@ import { renderMarkdown } from './report/markdown.ts';
 import type { ReportInput } from './report/model.ts';
 import { OutputSet, crashPoint, writeFileAtomic } from './output/atomic-set.ts';
 import type { Progress } from './progress.ts';
+import { buildTrustJson, serializeTrustJson, signTrustJson } from './site/trust-json.ts';
+import { snapshotLog } from './site/log-snapshot.ts';
+import { logDir } from './tlog/config.ts';
 import type { Bundle } from './types.ts';
 import { plural } from '../platform/text/plural.ts';
 
@@ -144,6 +147,10 @@ export async function produceOutputs(o: ProduceOptions): Promise<RunOutcome> {
     set.write('bundle.pub.pem', key.publicKeyPem);
     set.write('mapping.json', JSON.stringify(mapping, null, 2) + '\n');
     set.write('changelog.json', JSON.stringify(changelog, null, 2) + '\n');
+    // trust.json: every claim for buyers' tools, signed with the bundle's key (evidence/site/trust-json.ts).
+    const trust = serializeTrustJson(buildTrustJson({ bundle, bundleSha256, signedAt: o.now, changelog, publicKeySha256: keyFingerprint(key.publicKey) }));
+    set.write('trust.json', trust);
+    set.write('trust.sig.json', signTrustJson(trust, key, { signedAt: o.now, bundleSha256 }));
     set.write('results.json', JSON.stringify(results, null, 2) + '\n');
     set.write('junit.xml', renderJunit(evaluations, o.catalog.controls));
     const sarif = renderSarif({ evaluations, checks, controlFiles: o.catalog.files, baselineFailures: failures.filter((f) => f.kind === 'lost_live' || f.kind === 'catalog_not_bumped'), toolVersion: bundle.catalog.version, locate: makeLocator({ root: o.root, controlFiles: o.catalog.files }) });
@@ -159,7 +166,13 @@ export async function produceOutputs(o: ProduceOptions): Promise<RunOutcome> {
     o.progress.done('render', 'bundle, signature, mapping, changelog, junit, sarif, results, report.md, report.pdf');
     // The transparency log outside the database records the run before its outputs are
     // published, so no published bundle is missing from it (evidence/tlog/gate.ts).
-    if (o.parts.witness) notes.push(...(await (await import('./tlog/gate.ts')).recordRun({ root: o.root, parts: o.parts, bundle, bundleSha256, now: o.now })));
+    if (o.parts.witness) {
+      notes.push(...(await (await import('./tlog/gate.ts')).recordRun({ root: o.root, parts: o.parts, bundle, bundleSha256, now: o.now })));
+      // The log as it stands with this run's leaf, published with the bundle so anyone can
+      // prove inclusion and consistency offline (evidence/site/log-snapshot.ts).
+      const snap = snapshotLog(logDir(o.root));
+      for (const f of snap?.files ?? []) set.write(`log/${f.name}`, f.data);
+    }
     set.adoptAll();
     crashPoint('before-commit');
     const written = set.commit().map((e) => path.join(o.outDir, e));
