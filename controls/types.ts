@@ -50,6 +50,14 @@ export const ControlFileSchema = z.object({
   target: z.string().optional().describe('Roadmap target, free text, e.g. 2027-H1.'),
   /** Seed or source claim this control answers, for traceability. */
   claim: z.string().optional().describe('The claim this control answers, in our own words.'),
+  /**
+   * How old the latest passing evidence of a live claim may be before the claim is stale
+   * (evidence/freshness.ts). Optional with no zod default, so catalogs that do not set it
+   * keep their hash; the engine applies 24h. @example "24h"
+   */
+  maxEvidenceAge: z.string().regex(/^[1-9][0-9]{0,5}[smhdw]$/, 'expected a whole number and a unit (s, m, h, d, w), such as 24h or 7d')
+    .optional().meta({ default: '24h', examples: ['24h', '1h', '7d'] })
+    .describe('Maximum age of the latest passing evidence before a live claim is stale: a whole number and a unit (s, m, h, d, w). Default 24h.'),
 }).strict();
 export type Control = z.output<typeof ControlFileSchema>;
 

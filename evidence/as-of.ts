@@ -55,6 +55,21 @@ export async function resolveAsOf(pool: pg.Pool, requested: Date | undefined): P
   }
 }
 
+/**
+ * The gate's two instants. `asOf` is when the claims are judged; `observedAt` is when the
+ * facts are read and every age in them is measured from. They are the same instant except
+ * for an as-of later than the database clock: facts cannot be read in the future, so they
+ * are read now and judged at the as-of, where a live claim whose evidence is older than its
+ * maximum age is stale (evidence/freshness.ts). That is how one asks "would this bundle
+ * still pass on day X with no newer run?" An as-of in the past is checked as resolveAsOf does.
+ */
+export async function resolveClock(pool: pg.Pool, requested: Date | undefined): Promise<{ asOf: Date; observedAt: Date }> {
+  const dbNow = await resolveAsOf(pool, undefined);
+  if (requested && requested.getTime() > dbNow.getTime() + FUTURE_SKEW_MS) return { asOf: requested, observedAt: dbNow };
+  const asOf = await resolveAsOf(pool, requested);
+  return { asOf, observedAt: asOf };
+}
+
 /** JavaScript dates hold milliseconds; PostgreSQL microseconds. The run's instant is the former. */
 function truncateToMs(d: Date): Date {
   return new Date(Math.floor(d.getTime()));

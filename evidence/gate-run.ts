@@ -12,7 +12,7 @@ import type { Catalog } from '../controls/types.ts';
 import type { MappingFile } from './mapping/mapping.ts';
 import type { ReportInput } from './report/model.ts';
 import type { RunEnvironment } from './bundle/build.ts';
-import { resolveAsOf } from './as-of.ts';
+import { resolveClock } from './as-of.ts';
 import { startPdfThread } from './report/pdf-thread.ts';
 import { plural } from '../platform/text/plural.ts';
 
@@ -55,6 +55,7 @@ async function collectAndProduce(
   const progress = heldProgress(o.progress);
   let environment: RunEnvironment | undefined;
   let now!: Date;
+  let observedAt!: Date;
   let opened!: () => void;
   const databaseOpen = new Promise<void>((resolve) => { opened = resolve; });
   const collecting = (async () => {
@@ -68,8 +69,9 @@ async function collectAndProduce(
       environment = { embedded: db.embedded, server: serverOf(db.url('reader')) };
       await o.prepare?.(db);
       // One clock for every age, read after preparation (see evidence/as-of.ts).
-      now = await resolveAsOf(db.pool('reader'), o.asOf);
-      return await collectEvidence({ root: o.root, catalog: catalogLoading, db, now, fullAudit: Boolean(o.fullAudit), progress });
+      // An as-of later than the database clock judges facts read now at that later instant.
+      ({ asOf: now, observedAt } = await resolveClock(db.pool('reader'), o.asOf));
+      return await collectEvidence({ root: o.root, catalog: catalogLoading, db, now: observedAt, fullAudit: Boolean(o.fullAudit), progress });
     } finally {
       await db.close();
     }
@@ -88,7 +90,7 @@ async function collectAndProduce(
   progress.release();
   const parts = await collecting;
   crashPoint('collected');
-  return produceOutputs({ root: o.root, outDir: o.outDir, catalog, parts, now, progress: o.progress, baseline, release: o.release, renderPdf, environment });
+  return produceOutputs({ root: o.root, outDir: o.outDir, catalog, parts, now, evidenceAt: observedAt, progress: o.progress, baseline, release: o.release, renderPdf, environment });
 }
 
 /** host:port of a connection URL, without credentials. */

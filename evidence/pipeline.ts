@@ -11,6 +11,7 @@ import type { CheckDefinition } from '../controls/checks/types.ts';
 import type { Database } from '../platform/db/index.ts';
 import { InputError } from '../platform/errors.ts';
 import { evaluateCatalog, type CollectedPart } from './evaluate.ts';
+import { judgeFreshness } from './freshness.ts';
 import { buildBundle, platformInfo, serializeBundle, type RunEnvironment } from './bundle/build.ts';
 import { signBundle, serializeEnvelope, type Envelope } from './bundle/dsse.ts';
 import { keyFingerprint, loadSigningKey } from './bundle/keys.ts';
@@ -79,6 +80,8 @@ export interface ProduceOptions {
   catalog: Catalog;
   parts: Record<string, CollectedPart>;
   now: Date;
+  /** When the facts were read (default `now`); later than it only for an as-of in the database's future. */
+  evidenceAt?: Date;
   progress: Progress;
   baseline?: MappingFile;
   /** Record controls/releases/<version>.json when the gate passes. */
@@ -114,7 +117,10 @@ export async function produceOutputs(o: ProduceOptions): Promise<RunOutcome> {
   const byId = new Map(checks.map((c) => [c.id, c]));
 
   o.progress.start('evaluate');
-  const { evaluations, summary } = evaluateCatalog(o.catalog, o.parts, { findCheck: (id) => byId.get(id) });
+  const evaluated = evaluateCatalog(o.catalog, o.parts, { findCheck: (id) => byId.get(id) });
+  // Freshness is the engine's to judge, here, before anything is signed or rendered.
+  const evaluations = judgeFreshness(evaluated.evaluations, o.catalog.controls, { evidenceAt: o.evidenceAt ?? o.now, judgedAt: o.now });
+  const { summary } = evaluated;
   o.progress.done('evaluate', `${plural(summary.controls, 'control')}, ${plural(summary.regressions, 'regression')}, ${summary.unsupported} unsupported, ${summary.readyToPromote} ready to promote`);
 
   const key = loadSigningKey(o.root, (m) => o.progress.warn(m));
@@ -167,7 +173,7 @@ export async function produceOutputs(o: ProduceOptions): Promise<RunOutcome> {
     // The transparency log outside the database records the run before its outputs are
     // published, so no published bundle is missing from it (evidence/tlog/gate.ts).
     if (o.parts.witness) {
-      notes.push(...(await (await import('./tlog/gate.ts')).recordRun({ root: o.root, parts: o.parts, bundle, bundleSha256, now: o.now })));
+      notes.push(...(await (await import('./tlog/gate.ts')).recordRun({ root: o.root, parts: o.parts, bundle, bundleSha256, now: o.now, bundleBytes, envelope: serializeEnvelope(envelope) })));
       // The log as it stands with this run's leaf, published with the bundle so anyone can
       // prove inclusion and consistency offline (evidence/site/log-snapshot.ts).
       const snap = snapshotLog(logDir(o.root));

@@ -11,8 +11,10 @@ import { StatusSchema, ControlFileSchema, FrameworkSchema, MappingSchema, Organi
  * regression: claimed live, a check fails or errors.
  * unsupported: claimed designed but a named artifact is missing (or other claim/evidence mismatch).
  * ready_to_promote: claimed designed, artifacts exist and every check passes.
+ * stale: claimed live and every check passed, but that evidence is older than the control's
+ *   maximum evidence age at the instant it is judged (evidence/freshness.ts decides it).
  */
-export const VerdictSchema = z.enum(['holds', 'regression', 'unsupported', 'ready_to_promote']);
+export const VerdictSchema = z.enum(['holds', 'regression', 'unsupported', 'ready_to_promote', 'stale']);
 export type Verdict = z.output<typeof VerdictSchema>;
 
 export const ControlEvaluationSchema = z.object({
@@ -27,6 +29,8 @@ export const ControlEvaluationSchema = z.object({
   artifacts: z.array(z.object({ file: z.string(), symbol: z.string().optional(), resource: z.string().optional(), found: z.boolean(), line: z.number().optional() })),
   /** Failing or erroring findings, flattened, each with its origin. Empty when the verdict holds. */
   findings: z.array(FindingSchema.extend({ check: z.string() })),
+  /** When this evaluation's facts were read and how old they may get (evidence/freshness.ts). Absent in bundles from before freshness. */
+  freshness: z.object({ evidenceAt: z.string().datetime(), maxAgeSeconds: z.number().int().positive() }).optional(),
 });
 export type ControlEvaluation = z.output<typeof ControlEvaluationSchema>;
 

@@ -24,6 +24,11 @@ export function findingLine(f: ControlEvaluation['findings'][number]): string {
 export function evaluationFailures(evaluations: ControlEvaluation[]): GateFailure[] {
   const out: GateFailure[] = [];
   for (const e of evaluations) {
+    if (e.verdict === 'stale') {
+      // A published live claim backed by evidence older than the control allows (evidence/freshness.ts).
+      out.push({ kind: 'stale', control: e.control, message: `stale: ${e.control}: ${e.findings[0]?.reason ?? 'evidence older than its maximum age'}`, details: ['claimed live; every check passed, but too long ago'] });
+      continue;
+    }
     if (e.verdict !== 'regression' && e.verdict !== 'unsupported') continue;
     const lines = e.findings.map(findingLine);
     // What a reader needs: the claim and what let it down (the observed status alone said

@@ -9,7 +9,7 @@ import type { MappingFile } from './mapping.ts';
 const RANK: Record<string, number> = { roadmap: 0, designed: 1, live: 2 };
 
 export interface GateFailure {
-  kind: 'regression' | 'unsupported' | 'lost_live' | 'catalog_not_bumped';
+  kind: 'regression' | 'unsupported' | 'lost_live' | 'catalog_not_bumped' | 'stale';
   control?: string;
   /** One line, the cause. */
   message: string;

@@ -192,7 +192,8 @@ function relevantEvidence(ctx: OscalContext, ns: string, bundle: Bundle, collect
 }
 
 function controlFinding(ns: string, uuid: string, control: Bundle['catalog']['controls'][number], evaluation: ControlEvaluation, related: string[]) {
-  const satisfied = evaluation.observed === 'live';
+  // A stale claim was live when its evidence was read, but that evidence is too old to say so now (evidence/freshness.ts).
+  const satisfied = evaluation.observed === 'live' && evaluation.verdict !== 'stale';
   const failing = evaluation.checks.some((c) => c.status !== 'pass');
   // pass/fail when checks decided it; other when nothing was tested (roadmap, designed without checks).
   const reason = satisfied ? 'pass' : failing ? 'fail' : 'other';

@@ -84,6 +84,7 @@ export const VERDICT_TEXT: Record<ControlEvaluation['verdict'], string> = {
   regression: 'REGRESSION',
   unsupported: 'UNSUPPORTED',
   ready_to_promote: 'ready to promote',
+  stale: 'STALE (evidence older than its maximum age)',
 };
 
 /** The newest changelog entry and what it says, for "what changed since the last version". */

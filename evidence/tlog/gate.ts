@@ -12,8 +12,10 @@ import type { CollectedPart } from '../evaluate.ts';
 import type { Bundle } from '../types.ts';
 import type { WitnessFacts } from '../../collectors/witness.ts';
 import { logDir, logSigner } from './config.ts';
-import { encodeLeaf, verdictsDigest } from './leaves.ts';
+import { encodeLeaf, verdictsDigest, verdictsLeaves } from './leaves.ts';
 import { append } from './log.ts';
+import { storeBundle } from './store.ts';
+import { maxAgeSeconds } from '../freshness.ts';
 
 export interface RecordRunInput {
   root: string;
@@ -21,6 +23,9 @@ export interface RecordRunInput {
   bundle: Bundle;
   bundleSha256: string;
   now: Date;
+  /** bundle.json's bytes and its DSSE envelope, stored by digest beside the log (tlog/store.ts). */
+  bundleBytes?: Uint8Array;
+  envelope?: Uint8Array;
 }
 
 export async function recordRun(i: RecordRunInput): Promise<string[]> {
@@ -29,6 +34,10 @@ export async function recordRun(i: RecordRunInput): Promise<string[]> {
   const at = i.now.toISOString();
   const failing = i.bundle.evaluations.filter((e) => e.verdict === 'regression' || e.verdict === 'unsupported').length;
   const leaves = [encodeLeaf({ kind: 'bundle', v: 1, bundleSha256: i.bundleSha256, catalogVersion: i.bundle.catalog.version, verdictsSha256: verdictsDigest(i.bundle.evaluations), controls: i.bundle.evaluations.length, failing, at })];
+  // The per-control verdicts the history reads, right after the bundle leaf (tlog/leaves.ts).
+  const controls = new Map(i.bundle.catalog.controls.map((c) => [c.id, c]));
+  const rows = i.bundle.evaluations.map((e) => [e.control, e.claimed, e.observed, e.verdict, e.freshness?.maxAgeSeconds ?? maxAgeSeconds(controls.get(e.control) ?? {})] as const);
+  for (const v of verdictsLeaves(i.bundleSha256, at, rows.map((r) => [...r]))) leaves.push(encodeLeaf(v));
   let headNote = '';
   if (w) {
     const rewritten = w.witnessed && w.hashAtWitnessedSeq !== w.witnessed.hash;
@@ -42,6 +51,7 @@ export async function recordRun(i: RecordRunInput): Promise<string[]> {
     } else headNote = `audit head seq ${w.headSeq} already witnessed`;
   }
   const dir = logDir(i.root);
+  if (i.bundleBytes && i.envelope) storeBundle(dir, i.bundleBytes, i.envelope);
   const r = await append(dir, leaves, logSigner(i.root, () => {}));
   return [`transparency log ${dir}: bundle at entry ${r.firstIndex}${headNote ? `, ${headNote}` : ''} (size ${r.size})`];
 }

@@ -64,10 +64,10 @@ describe('the gate and the transparency log', () => {
     const first = await gate();
     const chained = (r: Awaited<ReturnType<typeof gate>>) => r.bundle.evaluations.find((e) => e.control === 'audit_events_hash_chained')!;
     expect(chained(first).checks.find((c) => c.check === 'audit_head_witnessed')?.status).toBe('pass');
-    expect(first.notes.join('\n')).toMatch(/transparency log .*bundle at entry 0, audit head seq \d+ witnessed \(size 2\)/);
+    expect(first.notes.join('\n')).toMatch(/transparency log .*bundle at entry 0, audit head seq \d+ witnessed \(size 3\)/); // bundle, verdicts, head
     const dir = logDir(ROOT);
     const verifiers = logVerifiers(ROOT, undefined, () => {});
-    expect(verifyLog(dir, verifiers)).toMatchObject({ ok: true, size: 2 });
+    expect(verifyLog(dir, verifiers)).toMatchObject({ ok: true, size: 3 });
 
     // The rewrite, as a role above the triggers: drop one event of the last ten and re-chain the rest.
     const { head } = await admin(async (c) => (await c.query(`SELECT max(seq)::int AS head FROM audit_events`)).rows[0]);
@@ -105,7 +105,7 @@ describe('the gate and the transparency log', () => {
     expect(witnessed.findings.find((f) => f.status === 'fail')?.reason).toMatch(new RegExp(`^Event ${head}(, witnessed in the transparency log .*, no longer exists| now hashes .* rewritten)`));
     expect(second.failures.some((f) => f.control === 'audit_events_hash_chained')).toBe(true);
     // The rewritten head is not witnessed, so the next run fails too; the bundle is still logged.
-    expect(second.notes.join('\n')).toMatch(/bundle at entry 2, audit head not witnessed: the chain disagrees with the head witnessed at seq \d+ \(size 3\)/);
-    expect(readCheckpoint(dir, verifiers)?.size).toBe(3);
+    expect(second.notes.join('\n')).toMatch(/bundle at entry 3, audit head not witnessed: the chain disagrees with the head witnessed at seq \d+ \(size 5\)/);
+    expect(readCheckpoint(dir, verifiers)?.size).toBe(5);
   });
 });
