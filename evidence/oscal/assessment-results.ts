@@ -12,6 +12,7 @@ import {
   bundleResources, catalogResource, controlEvaluation, implementationState, metadata, oneLine, ourProp,
   propNamespace, uuidFactory, type OscalContext, type Prop,
 } from './common.ts';
+import { assessmentPlanUuid } from './assessment-plan.ts';
 
 type Check = ControlEvaluation['checks'][number];
 
@@ -94,7 +95,7 @@ export function buildAssessmentResults(ctx: OscalContext) {
       metadata: metadata(ctx, ns, uuid, `${bundle.catalog.organisation.name} trust evidence: assessment results`),
       'import-ap': {
         href: `#${planUuid}`,
-        remarks: 'There is no separate OSCAL assessment plan: the plan is the controls catalog in the signed bundle, which names for every control the checks that prove it. The reference points to a back-matter resource for that catalog.',
+        remarks: 'The assessment plan written beside these results (assessment-plan.json): one activity per check, the catalog\'s controls as the reviewed controls.',
       },
       results: [result],
       'back-matter': {
@@ -102,8 +103,9 @@ export function buildAssessmentResults(ctx: OscalContext) {
           {
             uuid: planUuid,
             title: oneLine(`Assessment plan: controls catalog ${bundle.catalog.version} and its checks`),
-            description: 'Each control of the catalog lists the automated checks that prove it; every check runs on every evidence run.',
-            rlinks: [{ href: `${ctx.bundleHref}#/catalog/controls`, 'media-type': 'application/json' }],
+            description: 'The OSCAL assessment plan of this run: each control of the catalog lists the automated checks that prove it; every check runs on every evidence run.',
+            props: [ourProp(ns, 'assessment-plan-uuid', assessmentPlanUuid(ctx))],
+            rlinks: [{ href: 'assessment-plan.json', 'media-type': 'application/json' }],
           },
           catalogRes,
           resources.bundle,

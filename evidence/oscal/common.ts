@@ -70,11 +70,14 @@ export function ourProp(ns: string, name: string, value: string, extra: Partial<
 /**
  * A framework criterion id as an OSCAL token (control-id, target ids). ISO 27001 Annex A
  * ids like `5.15` and GDPR article numbers start with a digit, which a token may not, so
- * they get their customary prefix (`A.5.15`, `art.32`); the raw id is kept in a prop.
+ * they get their customary prefix (`A.5.15`, `Art.32`); the raw id is kept in a prop.
+ * GDPR's prefix is `Art.` because that is how the Regulation is cited ("Art. 32 GDPR")
+ * and how our catalog (controls/frameworks/gdpr.yaml) already writes its ids, so a
+ * catalog id and a bare article number give the same token.
  */
 export function criterionToken(framework: string, id: string): string {
   if (TOKEN.test(id)) return id;
-  const prefix = framework === 'iso27001' ? 'A.' : framework === 'gdpr' ? 'art.' : `${framework}_`;
+  const prefix = framework === 'iso27001' ? 'A.' : framework === 'gdpr' ? 'Art.' : `${framework}_`;
   const token = `${prefix}${id}`.replace(/[^\p{L}\p{N}._-]/gu, '_');
   return TOKEN.test(token) ? token : `_${token}`;
 }
@@ -153,15 +156,40 @@ export function bundleResources(ctx: OscalContext, uuid: (...p: string[]) => str
   };
 }
 
-/** A back-matter resource standing for a framework: no OSCAL catalog of it is published, so it is cited by name and edition. */
+/**
+ * Where each framework is published, for the back-matter resources that stand for it: the
+ * publisher's own public page and a bibliographic citation, so a tool (or a reader) can
+ * resolve the `source` of a component's control implementation and the `target-resource`
+ * of a mapping. None of the three publishes an OSCAL catalog, so there is nothing to
+ * import; the criteria ids are cited as each publishes them.
+ */
+export const FRAMEWORK_REFERENCES: Record<string, { href: string; citation: string }> = {
+  soc2: {
+    href: 'https://www.aicpa-cima.com/resources/download/2017-trust-services-criteria-with-revised-points-of-focus-2022',
+    citation: 'AICPA, 2017 Trust Services Criteria for Security, Availability, Processing Integrity, Confidentiality, and Privacy (with Revised Points of Focus, 2022). American Institute of Certified Public Accountants, 2022.',
+  },
+  iso27001: {
+    href: 'https://www.iso.org/standard/27001',
+    citation: 'ISO/IEC 27001:2022, Information security, cybersecurity and privacy protection - Information security management systems - Requirements. International Organization for Standardization, 2022.',
+  },
+  gdpr: {
+    href: 'https://eur-lex.europa.eu/eli/reg/2016/679/oj',
+    citation: 'Regulation (EU) 2016/679 of the European Parliament and of the Council of 27 April 2016 (General Data Protection Regulation), OJ L 119, 4.5.2016, p. 1-88.',
+  },
+};
+
+/** A back-matter resource standing for a framework: cited, and linked to its publisher's page when we know it. */
 export function frameworkResource(ctx: OscalContext, ns: string, uuid: (...p: string[]) => string, frameworkId: string) {
   const fw = ctx.bundle.catalog.frameworks.find((f) => f.id === frameworkId);
   if (!fw) throw new InputError(`bundle.json /catalog/mappings: mapping names framework "${frameworkId}", which /catalog/frameworks does not define`);
+  const ref = FRAMEWORK_REFERENCES[fw.id];
   return {
     uuid: uuid('resource', 'framework', fw.id, fw.edition),
     title: oneLine(`${fw.name} (${fw.edition})`),
     description: `${fw.name}, edition ${fw.edition}. Criterion ids are cited as the framework publishes them; ids that are not OSCAL tokens carry a prefix and keep the published id in a \`criterion-id\` prop.`,
     props: [ourProp(ns, 'framework-id', fw.id), ourProp(ns, 'framework-edition', fw.edition)],
+    citation: { text: oneLine(ref?.citation ?? `${fw.name}, ${fw.edition}.`) },
+    ...(ref ? { rlinks: [{ href: ref.href, 'media-type': 'text/html' }] } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 /**
- * OSCAL 1.2.1 exports of an evidence run: assessment-results, component-definition
- * and one mapping-collection per framework, written atomically to one directory.
+ * OSCAL 1.2.1 exports of an evidence run: assessment-plan, assessment-results,
+ * component-definition and one mapping-collection per framework, written atomically to
+ * one directory.
  *
  * The evidence engine calls `writeOscal` after signing (trust check, npm start);
  * `trust oscal` calls it on an existing bundle. The builders are pure: same bundle,
@@ -10,11 +11,13 @@ import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../../platform/errors.ts';
 import type { Bundle } from '../types.ts';
+import { buildAssessmentPlan } from './assessment-plan.ts';
 import { buildAssessmentResults } from './assessment-results.ts';
 import type { OscalContext } from './common.ts';
 import { buildComponentDefinition } from './component-definition.ts';
 import { buildMappings } from './mapping.ts';
 
+export { buildAssessmentPlan } from './assessment-plan.ts';
 export { buildAssessmentResults } from './assessment-results.ts';
 export { buildComponentDefinition } from './component-definition.ts';
 export { buildMappings, RELATIONSHIPS } from './mapping.ts';
@@ -78,6 +81,8 @@ export function oscalContext(bundle: Bundle, given: OscalEnvelopeFacts | DsseEnv
 /** The documents by file name, in write order. */
 export function buildOscalDocuments(ctx: OscalContext): Record<string, unknown> {
   const docs: Record<string, unknown> = {
+    // The plan first: the results import it (import-ap -> assessment-plan.json).
+    'assessment-plan.json': buildAssessmentPlan(ctx),
     'assessment-results.json': buildAssessmentResults(ctx),
     'component-definition.json': buildComponentDefinition(ctx),
   };

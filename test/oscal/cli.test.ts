@@ -60,7 +60,7 @@ describe('trust oscal', () => {
     expect(r.stdout).toContain(join(out, 'assessment-results.json'));
 
     const names = (await readdir(out)).sort();
-    expect(names).toEqual(['assessment-results.json', 'component-definition.json', 'mapping-gdpr.json', 'mapping-iso27001.json', 'mapping-soc2.json']);
+    expect(names).toEqual(['assessment-plan.json', 'assessment-results.json', 'component-definition.json', 'mapping-gdpr.json', 'mapping-iso27001.json', 'mapping-soc2.json']);
     for (const name of names) {
       const doc = JSON.parse(await readFile(join(out, name), 'utf8'));
       expect(validateOscal(modelOf(doc), doc)).toEqual([]);

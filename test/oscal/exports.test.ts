@@ -49,10 +49,10 @@ describe('writeOscal', () => {
     const out = join(dir, 'valid');
     const files = await writeOscal(out, bundle, { signedAt: SIGNED_AT, bundleSha256: BUNDLE_SHA });
     expect(files.map((f) => f.slice(out.length + 1))).toEqual([
-      'assessment-results.json', 'component-definition.json', 'mapping-gdpr.json', 'mapping-iso27001.json', 'mapping-soc2.json',
+      'assessment-plan.json', 'assessment-results.json', 'component-definition.json', 'mapping-gdpr.json', 'mapping-iso27001.json', 'mapping-soc2.json',
     ]);
     const docs = await readDocs(out);
-    expect(Object.keys(docs)).toHaveLength(5); // no temporary file left behind
+    expect(Object.keys(docs)).toHaveLength(6); // no temporary file left behind
     for (const [name, doc] of Object.entries(docs)) {
       expect({ name, errors: validateOscal(modelOf(doc), doc) }).toEqual({ name, errors: [] });
       expect(JSON.stringify(doc)).toContain('"oscal-version":"1.2.1"');
@@ -121,7 +121,7 @@ describe('writeOscal', () => {
     const fewer = clone(bundle);
     fewer.catalog.mappings = fewer.catalog.mappings.filter((m) => m.framework !== 'gdpr');
     await writeOscal(out, fewer, { signedAt: SIGNED_AT, bundleSha256: BUNDLE_SHA });
-    expect((await readdir(out)).sort()).toEqual(['assessment-results.json', 'component-definition.json', 'mapping-iso27001.json', 'mapping-soc2.json']);
+    expect((await readdir(out)).sort()).toEqual(['assessment-plan.json', 'assessment-results.json', 'component-definition.json', 'mapping-iso27001.json', 'mapping-soc2.json']);
   });
 });
 
@@ -264,7 +264,8 @@ describe('component definition', () => {
     expect(criterionToken('soc2', 'CC6.1')).toBe('CC6.1');
     expect(criterionToken('iso27001', '8.24')).toBe('A.8.24');
     expect(criterionToken('iso27001', 'A.8.24')).toBe('A.8.24');
-    expect(criterionToken('gdpr', '32')).toBe('art.32');
+    expect(criterionToken('gdpr', '32')).toBe('Art.32');
+    expect(criterionToken('gdpr', 'Art.32')).toBe('Art.32');
     expect(criterionToken('nis2', '21 (2)')).toBe('nis2_21__2_');
   });
 });
@@ -292,7 +293,7 @@ describe('mappings', () => {
     expect(target).toMatchObject({ 'id-ref': 'A.5.15', props: [expect.objectContaining({ name: 'criterion-id', value: '5.15' })] });
 
     const gdpr = (buildMappings(ctx()).gdpr as Json)['mapping-collection'];
-    expect(gdpr.mappings[0]['target-gap-summary']['unmapped-controls'][0]['with-ids']).toEqual(['art.33']);
+    expect(gdpr.mappings[0]['target-gap-summary']['unmapped-controls'][0]['with-ids']).toEqual(['Art.33']);
   });
 
   it('publishes no mapping for a framework with no mapped control (OSCAL needs at least one map)', async () => {
