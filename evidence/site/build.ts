@@ -80,6 +80,8 @@ export async function buildSite(options: BuildSiteOptions): Promise<BuildSiteRes
   if (blocked.length) throw new SiteRefusedError(blocked);
 
   process.env.TRUST_BUNDLE = bundlePath;
+  // The pages read repository files (policies, verify.mjs, _headers) from here (site/lib/evidence.ts).
+  process.env.TRUST_SITE_ROOT = root;
   // Hand the validated bundle to the site's loader (same process): it is parsed and
   // validated once per build, not again inside Astro. Keyed by path, size and mtime.
   const st = statSync(bundlePath);

@@ -12,8 +12,9 @@
 //      grew from a checkpoint you kept, without rewriting it (consistency proof).
 // Exit 0 when everything holds, 1 when something was tampered with or overclaims, 2 on bad input.
 import { createHash, createPublicKey, verify as verifySignature } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 // Replaced by the site build with the SHA-256 of the evidence signing key (DER SubjectPublicKeyInfo).
 const PINNED_FINGERPRINT = null;
@@ -411,4 +412,10 @@ function main() {
   return 0;
 }
 
-process.exitCode = main();
+// The proof functions are exported so the tests can hold them against the log library
+// (evidence/tlog); run as a program, the file verifies a site.
+export { canonical, tileSource, inclusionPath, subproof, verifyInclusion, verifyConsistency, leafHash, rangeHash };
+const invoked = (() => {
+  try { return import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href; } catch { return false; }
+})();
+if (invoked) process.exitCode = main();

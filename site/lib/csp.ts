@@ -5,12 +5,14 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { repoRoot } from './evidence.ts';
 
-export const HEADERS_FILE = path.resolve(import.meta.dirname, '../public/_headers');
+export const HEADERS_FILE = 'site/public/_headers';
 
 export function headerPolicy(): string {
-  const m = /^\s+Content-Security-Policy:\s*(.+)$/m.exec(readFileSync(HEADERS_FILE, 'utf8'));
-  if (!m) throw new Error(`${HEADERS_FILE}: no Content-Security-Policy line`);
+  const file = path.join(repoRoot(), HEADERS_FILE);
+  const m = /^\s+Content-Security-Policy:\s*(.+)$/m.exec(readFileSync(file, 'utf8'));
+  if (!m) throw new Error(`${file}: no Content-Security-Policy line`);
   return m[1]!.trim();
 }
 

@@ -91,11 +91,14 @@ const DESCRIPTIONS: Record<string, string> = {
 };
 
 /** The verifier offered under Downloads (one dependency-free file in the repository). */
-export const VERIFY_MJS = path.resolve(import.meta.dirname, '../../evidence/site/verify.mjs');
+/** The repository root: pages run from a bundled copy in .astro/, so paths are resolved from the
+ *  root evidence/site/build.ts names (TRUST_SITE_ROOT), else from where `astro build` runs. */
+export const repoRoot = () => path.resolve(process.env.TRUST_SITE_ROOT ?? process.cwd());
+export const VERIFY_MJS = 'evidence/site/verify.mjs';
 
 /** verify.mjs as served: the repository file with the signing key's fingerprint pinned in it. */
 export function verifierWithPin(fingerprint: string | null): Buffer {
-  const src = readFileSync(VERIFY_MJS, 'utf8');
+  const src = readFileSync(path.join(repoRoot(), VERIFY_MJS), 'utf8');
   const line = 'const PINNED_FINGERPRINT = null;';
   if (!src.includes(line)) throw new Error(`${VERIFY_MJS}: no "${line}" line to pin the key in`);
   return Buffer.from(fingerprint ? src.replace(line, `const PINNED_FINGERPRINT = '${fingerprint}';`) : src, 'utf8');
@@ -146,7 +149,7 @@ function listDownloads(dir: string, fingerprint: string | null): Download[] {
     return { name, source, bytes: bytes.length, sha256: sha256(bytes), description: DESCRIPTIONS[name] ?? oscalDescription(path.basename(name, '.json')) };
   }).concat((() => {
     const data = verifierWithPin(fingerprint);
-    return [{ name: 'verify.mjs', source: VERIFY_MJS, bytes: data.length, sha256: sha256(data), description: DESCRIPTIONS['verify.mjs']!, data }];
+    return [{ name: 'verify.mjs', source: path.join(repoRoot(), VERIFY_MJS), bytes: data.length, sha256: sha256(data), description: DESCRIPTIONS['verify.mjs']!, data }];
   })());
 }
 
@@ -409,14 +412,15 @@ export function vendors(): VendorView[] {
 
 /** Policies kept as markdown in the repository (policies/*.md), published with their version,
  *  date and the SHA-256 of the file as committed. */
-export const POLICIES_DIR = path.resolve(import.meta.dirname, '../../policies');
+export const POLICIES_DIR = 'policies';
 
 export interface PolicyDocument { name: string; title: string; version: string; date: string; owner?: string; file: string; bytes: number; sha256: string }
 
 export function policies(): PolicyDocument[] {
-  if (!existsSync(POLICIES_DIR)) return [];
-  return readdirSync(POLICIES_DIR).filter((f) => f.endsWith('.md')).sort().map((f) => {
-    const file = path.join(POLICIES_DIR, f);
+  const dir = path.join(repoRoot(), POLICIES_DIR);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((f) => f.endsWith('.md')).sort().map((f) => {
+    const file = path.join(dir, f);
     const raw = readFileSync(file);
     const fm = /^---\n([\s\S]*?)\n---\n/.exec(raw.toString('utf8'))?.[1];
     if (!fm) fail(file, 'no front matter (--- title, version, date ---)');

@@ -214,6 +214,6 @@ describe('security site built from evidence', () => {
     }
     const llms = readFileSync(path.join(outDir, 'llms.txt'), 'utf8');
     expect(llms).toMatch(/^# /);
-    for (const c of bundle.catalog.controls) expect(llms).toContain(`/controls/${c.id}/index.md`);
+    for (const c of bundle.catalog.controls) expect(llms).toContain(`/controls/${c.id}/index.html.md`);
   });
 });
