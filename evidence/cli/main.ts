@@ -24,6 +24,9 @@ const loaders: Record<string, () => Promise<CommandModule>> = {
   oscal: () => import('./commands/oscal.ts'),
   site: () => import('./commands/site.ts'),
   bench: () => import('./commands/bench.ts'),
+  history: () => import('./commands/history.ts'),
+  period: () => import('./commands/period.ts'),
+  watch: () => import('./commands/watch.ts'),
 };
 
 export async function main(name: string, argv: string[]): Promise<number> {
