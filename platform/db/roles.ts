@@ -21,13 +21,15 @@ export type RoleKind = keyof typeof ROLES;
  * Role passwords are derived from the admin connection string, so every process
  * that can reach the admin URL computes the same password without storing it.
  * Anyone holding the admin URL already has full control, so nothing is lost.
- * Only the cluster's part of the URL counts (credentials and address, not the
- * database): roles are cluster-wide, so opening a second database on the same
- * cluster must not change them.
+ * Only the cluster's credentials and host count, not the database (roles are
+ * cluster-wide, so opening a second database on the same cluster must not change
+ * them) and not the port: the embedded server listens on a free port chosen at each
+ * start, and the read-only gate, which never re-keys a role, must still log in as the
+ * roles `npm start` set up.
  */
 export function rolePassword(adminUrl: string, role: RoleKind): string {
   const u = new URL(adminUrl);
-  const clusterKey = `${u.protocol}//${u.username}:${u.password}@${u.hostname}:${u.port}`;
+  const clusterKey = `${u.protocol}//${u.username}:${u.password}@${u.hostname}`;
   return createHmac('sha256', clusterKey).update(`trust-role:${role}`).digest('base64url');
 }
 

@@ -51,4 +51,12 @@ describe('role passwords', () => {
       await second.drop();
     }
   });
+
+  it('do not depend on the port: the embedded server listens on a new one at each start, and the read-only gate never re-keys a role', async () => {
+    const { rolePassword } = await import('../../platform/db/roles.ts');
+    const at = (port: number) => `postgres://postgres:s3cret@127.0.0.1:${port}/trust`;
+    expect(rolePassword(at(40001), 'reader')).toBe(rolePassword(at(40002), 'reader'));
+    expect(rolePassword(at(40001), 'reader')).not.toBe(rolePassword('postgres://postgres:other@127.0.0.1:40001/trust', 'reader'));
+    expect(rolePassword(at(40001), 'reader')).not.toBe(rolePassword(at(40001), 'app'));
+  });
 });
