@@ -8,7 +8,7 @@ import { auditVerifyIncremental } from './benchmarks/audit-verify-incremental.ts
 import { auditInsertChained } from './benchmarks/audit-insert-chained.ts';
 import { pdfReport } from './benchmarks/pdf-report.ts';
 import { lifecycleThroughput } from './benchmarks/lifecycle-throughput.ts';
-import { gateScale100 } from './benchmarks/gate-scale.ts';
+import { demoBulk100, gateScale100, gateScale1000 } from './benchmarks/gate-scale.ts';
 import { siteBuild200, siteBuild2000 } from './benchmarks/site-build.ts';
 import { tlogAppend, tlogConsistencyVerify, tlogInclusionVerify, tlogVerifyFull } from './benchmarks/tlog.ts';
 
@@ -27,5 +27,7 @@ export const BENCHMARKS: Benchmark[] = [
   pdfReport,
   siteBuild200,
   siteBuild2000,
+  demoBulk100,
   gateScale100,
+  gateScale1000,
 ];

@@ -74,6 +74,12 @@ const TABLES = {
   audit_events: 'audit_events (seq, occurred_at, account_id, actor, action, subject_type, subject_id, details, prev_hash, hash)',
 } as const;
 type Table = keyof typeof TABLES;
+/**
+ * Periods are the one table whose COPY costs more than its generation: each row is checked
+ * against the exclusion constraint (agent_id WITH =, period WITH &&) through its GiST
+ * index, about 65 us a row. Two sessions share that work (an agent's periods stay on one).
+ */
+const PERIOD_LANES = 2;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 /** Integer milliseconds as exact decimal seconds (numeric columns). */
@@ -104,6 +110,8 @@ interface AccountPlan { index: number; id: string; name: string }
 
 interface Gen {
   sink: Record<Table, Sink>;
+  periodLanes: Sink[];
+  agents: number;
   chain: ChainWriter;
   keyring: ReturnType<typeof defaultKeyring>;
   deliveredAt: string;
@@ -126,14 +134,17 @@ class AgentHistory {
   private open: { account: string; state: string; from: number } | null = null;
   /** account|day -> [running ms, paused ms] */
   private usage = new Map<string, [number, number]>();
-  constructor(readonly id: string, private readonly g: Gen) {}
+  private readonly periods: Sink;
+  constructor(readonly id: string, private readonly g: Gen) {
+    this.periods = g.periodLanes[g.agents++ % g.periodLanes.length];
+  }
   get state(): string | undefined { return this.open?.state; }
   /** Closes the open period at `at` (booking its time per UTC day) and opens `state` for `account`. */
   switch(account: string, state: string | null, at: number): void {
     const o = this.open;
     if (o) {
       if (at <= o.from) throw new Error(`agent ${this.id}: ${iso(at)} is not after ${iso(o.from)}`);
-      this.g.sink.agent_state_periods.push(row([this.id, o.account, o.state, `[${iso(o.from)},${iso(at)})`]));
+      this.periods.push(row([this.id, o.account, o.state, `[${iso(o.from)},${iso(at)})`]));
       for (let day = Math.floor(o.from / DAY) * DAY; day < at; day += DAY) {
         const ms = Math.min(at, day + DAY) - Math.max(o.from, day);
         const key = `${o.account}|${day}`;
@@ -147,7 +158,7 @@ class AgentHistory {
   /** Writes the open period (if any) and the usage rows. */
   finish(): void {
     const o = this.open;
-    if (o) this.g.sink.agent_state_periods.push(row([this.id, o.account, o.state, `[${iso(o.from)},)`]));
+    if (o) this.periods.push(row([this.id, o.account, o.state, `[${iso(o.from)},)`]));
     for (const [key, [run, pause]] of this.usage) {
       const [account, day] = key.split('|');
       this.g.sink.agent_usage_daily.push(row([this.id, account, iso(Number(day)).slice(0, 10), seconds(run), seconds(pause)]));
@@ -334,7 +345,9 @@ export async function runBulkDemo(db: Database, opts: DemoOptions): Promise<Demo
   const summary: DemoSummary = { skipped: false, accounts: plans.length, agents: 0, liveAgents: 0, vms: 0, transfers: 0, clones: 0, destroys: 0, lifecycleOperations: 0, auditEvents: 0, checkpoints: 0, seconds: 0 };
 
   const tables = Object.keys(TABLES) as Table[];
-  const clients = tables.map(() => new pg.Client({ connectionString: db.adminUrl }));
+  // One session per table, and more for the periods: [table, lane] per session.
+  const sessions: [Table, number][] = tables.flatMap((t) => Array.from({ length: t === 'agent_state_periods' ? PERIOD_LANES : 1 }, (_, i) => [t, i] as [Table, number]));
+  const clients = sessions.map(() => new pg.Client({ connectionString: db.adminUrl }));
   await Promise.all(clients.map((c) => c.connect()));
   const live: DemoContext['agents'] = [];
   const heads: { seq: number; hash: string }[] = [];
@@ -347,8 +360,10 @@ export async function runBulkDemo(db: Database, opts: DemoOptions): Promise<Demo
     const failed = new Promise<never>((_, reject) => { fail = reject; });
     failed.catch(() => {});
     const sinks = {} as Record<Table, Sink>;
+    const lanes: Sink[] = [];
     const done: Promise<unknown>[] = [];
-    for (const [i, t] of tables.entries()) {
+    const finished: Partial<Record<Table, number>> = {};
+    for (const [i, [t, lane]] of sessions.entries()) {
       const c = clients[i];
       await c.query('BEGIN');
       // The bulk-load mode, for this transaction only (see the top of this file).
@@ -356,11 +371,12 @@ export async function runBulkDemo(db: Database, opts: DemoOptions): Promise<Demo
       await c.query(`SET LOCAL synchronous_commit = off`);
       const stream = c.query(copyFrom(`COPY ${TABLES[t]} FROM STDIN`));
       stream.on('error', (e) => fail(new Error(`COPY ${t}: ${(e as Error).message}`)));
-      done.push(new Promise((resolve) => stream.on('finish', resolve)));
-      sinks[t] = new Sink(stream, failed);
+      done.push(new Promise((resolve) => stream.on('finish', resolve)).then(() => { finished[t] = Date.now() - began; }));
+      lanes.push(new Sink(stream, failed));
+      if (lane === 0) sinks[t] = lanes[lanes.length - 1];
     }
     const g: Gen = {
-      sink: sinks, chain: new ChainWriter(0, GENESIS_HASH), keyring: defaultKeyring(), deliveredAt: new Date().toISOString(),
+      sink: sinks, periodLanes: lanes.filter((_, i) => sessions[i][0] === 'agent_state_periods'), agents: 0, chain: new ChainWriter(0, GENESIS_HASH), keyring: defaultKeyring(), deliveredAt: new Date().toISOString(),
       location: Object.fromEntries(REGIONS.map((r) => [r.id, r.location])),
     };
     const every = checkpointEvery(opts.scale);
@@ -373,18 +389,22 @@ export async function runBulkDemo(db: Database, opts: DemoOptions): Promise<Demo
         since = 0;
         heads.push({ seq: g.chain.seq, hash: g.chain.hash.toString('hex') });
       }
-      for (const t of tables) await sinks[t].flush();
+      for (const l of lanes) await l.flush();
       opts.progress?.(plan.index + 1, plans.length);
     }
-    for (const t of tables) await sinks[t].flush(true);
-    for (const t of tables) sinks[t].stream.end();
+    for (const l of lanes) await l.flush(true);
+    for (const l of lanes) l.stream.end();
+    const generated = Date.now() - began;
     await Promise.race([Promise.all(done), failed]);
-    const audit = clients[tables.indexOf('audit_events')];
+    // Where the time went: generation (Node) against each table's COPY (the server).
+    opts.log(`bulk: generated in ${(generated / 1000).toFixed(1)}s; COPY done at ` +
+      Object.entries(finished).sort((a, b) => b[1] - a[1]).slice(0, 4).map(([t, ms]) => `${t} ${(ms / 1000).toFixed(1)}s`).join(', '));
+    const audit = clients[sessions.findIndex(([t]) => t === 'audit_events')];
     // The head the chain trigger would have stored at commit, in the events' own transaction.
     await audit.query(`UPDATE event_chain_head SET seq = $1, hash = decode($2, 'hex') WHERE singleton`, [g.chain.seq, g.chain.hash.toString('hex')]);
     for (const c of clients) await c.query('COMMIT');
     summary.auditEvents = g.chain.seq;
-    opts.log(`bulk: ${g.chain.seq} audit events and ${sinks.agent_state_periods.rows} periods loaded in ${((Date.now() - began) / 1000).toFixed(1)}s`);
+    opts.log(`bulk: ${g.chain.seq} audit events and ${g.periodLanes.reduce((n, l) => n + l.rows, 0)} periods loaded in ${((Date.now() - began) / 1000).toFixed(1)}s`);
   } catch (e) {
     await Promise.all(clients.map((c) => c.query('ROLLBACK').catch(() => {})));
     throw e;
@@ -395,6 +415,8 @@ export async function runBulkDemo(db: Database, opts: DemoOptions): Promise<Demo
   // Fresh statistics and visibility for the planner and index-only scans, as autovacuum would leave them.
   await vacuumAnalyze(db.adminUrl, ['audit_events', 'agent_state_periods', 'agent_usage_daily', 'provider_operations', 'agents', 'servers', 'tunnels', 'disks', 'firewalls', 'firewall_rules', 'agent_secrets', 'vms', 'accounts']);
 
+  const at = (what: string) => opts.log(`bulk: ${what} at ${((Date.now() - began) / 1000).toFixed(1)}s`);
+  at('vacuum and analyze done');
   // Sign only what verifies: the whole chain, from genesis, spread over the cores.
   const key = loadSigningKey(opts.log);
   const reader = await db.pool('reader').connect();
@@ -413,16 +435,18 @@ export async function runBulkDemo(db: Database, opts: DemoOptions): Promise<Demo
     }
   });
   summary.checkpoints += heads.length;
+  at(`chain verified and ${heads.length} checkpoints signed`);
 
   // Core II through its services, with the chain trigger on, as run.ts does.
   const app = db.pool('app');
   await withCallerEventTime(db.pool('owner'), async () => {
     const ctx: DemoContext = {
       db, pools: { owner: db.pool('owner'), app, reader: db.pool('reader') }, rand: root, log: opts.log, scale: opts.scale,
-      accounts: plans.map((p) => p.id), agents: live, platform: platformContext(app, { actor: ACTOR, accounts: plans.map((p) => p.id) }), start: DEMO_START,
+      accounts: plans.map((p) => p.id), agents: live, platform: platformContext(app, { actor: ACTOR, accounts: plans.map((p) => p.id) }), start: DEMO_START, bulk: true,
     };
     for (const ext of demoExtensions) await ext(ctx);
   });
+  at('core II done');
   if (await createCheckpoint({ owner: db.pool('owner'), reader: db.pool('reader') }, key)) summary.checkpoints++;
   summary.liveAgents = live.length;
   summary.auditEvents = Number((await db.pool('reader').query('SELECT count(*) AS n FROM audit_events')).rows[0].n);

@@ -14,7 +14,8 @@ import { authorize } from '../identity/authorization.ts';
 import { AuthError } from '../identity/errors.ts';
 import { createSession, resolveSession } from '../identity/sessions.ts';
 import { createUser, verifyPassword } from '../identity/users.ts';
-import { createVirtualKey, recordProxyRequest } from '../metering/proxy-metering.ts';
+import { createVirtualKey, recordProxyRequest, type ProxyRequest } from '../metering/proxy-metering.ts';
+import { recordDailyUsage } from './usage-batch.ts';
 import { createOAuthConnection, refreshOAuthConnection, type TokenEndpoint } from '../oauth/connections.ts';
 import { TokenEndpointError, OAuthError } from '../oauth/errors.ts';
 import { consumeOAuthState, createOAuthState } from '../oauth/states.ts';
@@ -155,10 +156,11 @@ export async function coreIIDemo(ctx: DemoContext): Promise<void> {
   for (const accountId of accounts) {
     const llm = await createVirtualKey(app, { accountId, kind: 'llm' });
     const voice = await createVirtualKey(app, { accountId, kind: 'voice' });
+    const requests: ProxyRequest[] = [];
     for (let i = 0; i < 60; i++) {
       const at = new Date(ctx.start.getTime() + Math.floor(rand() * 14) * 86_400_000 + Math.floor(rand() * 86_400_000));
       const isVoice = rand() < 0.25;
-      await recordProxyRequest(app, {
+      requests.push({
         virtualKey: isVoice ? voice.key : llm.key,
         model: isVoice ? pick(rand, VOICE_MODELS) : pick(rand, LLM_MODELS),
         costMicros: 50 + Math.floor(rand() * 20_000),
@@ -167,6 +169,9 @@ export async function coreIIDemo(ctx: DemoContext): Promise<void> {
       });
       counts.usage++;
     }
+    // The bulk demo writes the same daily rows in one transaction per account (usage-batch.ts).
+    if (ctx.bulk) await recordDailyUsage(app, accountId, [{ ...llm, kind: 'llm' }, { ...voice, kind: 'voice' }], requests);
+    else for (const r of requests) await recordProxyRequest(app, r);
   }
 
   // Tool controls: skills, allow-list decisions and an approval gate.

@@ -22,6 +22,8 @@ export interface DemoContext {
   platform: PlatformContext;
   /** Demo epoch: history starts here. */
   start: Date;
+  /** Set by `trust demo --bulk`: extensions may write the same rows in fewer transactions. */
+  bulk?: boolean;
 }
 
 export type DemoExtension = (ctx: DemoContext) => Promise<void>;

@@ -7,7 +7,7 @@
  * same shape as the services' for the same seed: the same counts per table and per action.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import pg from 'pg';
@@ -24,6 +24,9 @@ import { loadCatalog } from '../../controls/loader.ts';
 import { runCollectors } from '../../collectors/run.ts';
 import { findCheck } from '../../controls/checks/registry.ts';
 import { runCheck } from '../../controls/checks/types.ts';
+import { withTransaction } from '../../platform/db/tx.ts';
+import { createVirtualKey, recordProxyRequest } from '../../platform/metering/proxy-metering.ts';
+import { recordDailyUsage } from '../../platform/demo/usage-batch.ts';
 
 const ROOT = process.cwd();
 type Db = Awaited<ReturnType<typeof createTestDatabase>>;
@@ -68,6 +71,32 @@ describe('the chain computed in Node', () => {
         const e = chain.next({ occurredAt: times[i], accountId: r.account, actor: r.actor, action: 'test.bulk', subjectType: 'raw', subjectId: r.subject, details: jsonbText(r.details) });
         expect(e.hash.toString('hex')).toBe(stored.rows[i].hash);
       }
+    } finally {
+      await db.drop();
+    }
+  });
+});
+
+describe('the bulk demo\'s metering (usage-batch.ts)', () => {
+  it('leaves the daily rows recordProxyRequest leaves for the same requests', async () => {
+    const db = await createTestDatabase();
+    try {
+      const app = db.pool('app');
+      const [a, b] = [randomUUID(), randomUUID()];
+      for (const id of [a, b]) await withTransaction(app, { accounts: [id] }, (c) => c.query(`INSERT INTO accounts (id, name) VALUES ($1, 'metering')`, [id]));
+      const keysOf = async (accountId: string) => [{ ...(await createVirtualKey(app, { accountId, kind: 'llm' })), kind: 'llm' as const }, { ...(await createVirtualKey(app, { accountId, kind: 'voice' })), kind: 'voice' as const }];
+      const [ka, kb] = [await keysOf(a), await keysOf(b)];
+      const plan = Array.from({ length: 80 }, (_, i) => ({ voice: i % 3 === 0, model: i % 3 === 0 ? 'tts-hd' : ['claude-haiku', 'gpt-4o-mini'][i % 2], cost: 50 + i * 7, input: 1 + i, output: i % 5, at: new Date(Date.UTC(2026, 0, 5 + (i % 4), i % 24)) }));
+      const requests = (keys: typeof ka) => plan.map((p) => ({ virtualKey: keys[p.voice ? 1 : 0].key, model: p.model, costMicros: p.cost, units: { input: p.input, output: p.output }, at: p.at }));
+      for (const r of requests(ka)) await recordProxyRequest(app, r);
+      await recordDailyUsage(app, b, kb, requests(kb));
+      const rows = (accountId: string, keys: typeof ka) => admin(db, async (c) => (await c.query(`
+        SELECT t, CASE virtual_key_id WHEN $2 THEN 'llm' WHEN $3 THEN 'voice' END AS key, model, day::text, requests::text, cost_micros::text, input_units::text, output_units::text
+          FROM (SELECT 'llm' AS t, * FROM llm_usage_daily UNION ALL SELECT 'voice', * FROM voice_usage_daily) x
+         WHERE account_id = $1 ORDER BY 1, 2, 3, 4`, [accountId, keys[0].id, keys[1].id])).rows);
+      const plain = await rows(a, ka);
+      expect(plain.length).toBeGreaterThan(4);
+      expect(await rows(b, kb)).toEqual(plain);
     } finally {
       await db.drop();
     }
