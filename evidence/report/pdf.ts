@@ -4,7 +4,20 @@
  * the mapping matrices, the changes and how to verify; every footer carries the
  * page number and the bundle hash. Like the markdown report, it only states what
  * the bundle says. pdfkit is imported lazily (only this renderer needs it).
+ *
+ * Accessibility (PDF/UA, Section 508, EN 301 549) and archiving checks need a tagged
+ * PDF with embedded fonts: every piece of content is either inside a structure element
+ * (H1/H2, P, L/LI/Lbl/LBody, Table/TR/TH/TD, Figure with alternative text, TOC/TOCI,
+ * Link) or marked as an artifact (backgrounds, rules, repeated table headers, footers),
+ * the document language is set, and the text uses DejaVu fonts embedded from the
+ * `dejavu-fonts-ttf` package (Bitstream Vera license with public-domain changes; pdfkit
+ * embeds only the glyphs used). Structure elements are added in reading order; the
+ * table of contents, drawn last on pages reserved after the cover, has its place in the
+ * tree reserved there too.
  */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import type PDFKit from 'pdfkit';
 import { describeChange } from '../mapping/diff.ts';
 import { originText } from '../ci/gate.ts';
@@ -12,6 +25,43 @@ import { assessedText, controlViews, exceptions, frameworkRows, latestChanges, s
 import { plural } from '../../platform/text/plural.ts';
 
 type Doc = PDFKit.PDFDocument;
+type Struct = PDFKit.PDFStructureElement;
+/** Structure options pdfkit supports beyond its type definitions: TH scope, Figure box. */
+type StructOptions = { alt?: string; lang?: string; title?: string; scope?: 'Column' | 'Row' | 'Both'; bbox?: [number, number, number, number]; placement?: 'Block' | 'Inline' };
+
+/** Font names as registered on each document (see loadFonts). */
+const F = { body: 'DejaVuSansCondensed', bold: 'DejaVuSansCondensed-Bold', mono: 'DejaVuSansMono' } as const;
+const FONT_FILES: Record<(typeof F)[keyof typeof F], string> = {
+  DejaVuSansCondensed: 'DejaVuSansCondensed.ttf',
+  'DejaVuSansCondensed-Bold': 'DejaVuSansCondensed-Bold.ttf',
+  DejaVuSansMono: 'DejaVuSansMono.ttf',
+};
+/**
+ * Parsed once per process and shared by every render: pdfkit accepts a fontkit font, and
+ * fontkit keeps the glyphs and shaping tables it has read, so a second report does not
+ * parse and shape the same words again (that was most of the cost of embedding). Each
+ * document still builds its own subset, so the bytes do not depend on earlier renders.
+ */
+let fonts: Map<string, unknown> | undefined;
+function loadFonts(doc: Doc): void {
+  if (!fonts) {
+    const require = createRequire(import.meta.url);
+    const fontkit = require('fontkit') as { create(bytes: Uint8Array): unknown };
+    // Condensed keeps the text about as wide as Helvetica was, so the layout (and the page
+    // count) stays close to the unembedded report's.
+    const dir = path.join(path.dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf');
+    fonts = new Map(Object.entries(FONT_FILES).map(([name, file]) => [name, fontkit.create(readFileSync(path.join(dir, file)))]));
+  }
+  for (const [name, font] of fonts) {
+    doc.registerFont(name, font as unknown as string);
+    // pdfkit shapes each word once per document and keeps the result (glyphs and scaled
+    // positions, which depend on the font alone) in the font's layout cache; sharing that
+    // cache across documents saves shaping the same words in every report.
+    const embedded = (doc.font(name) as unknown as { _font: { layoutCache?: Record<string, unknown> } })._font;
+    if (embedded.layoutCache) embedded.layoutCache = layoutCaches.get(name) ?? (layoutCaches.set(name, embedded.layoutCache), embedded.layoutCache);
+  }
+}
+const layoutCaches = new Map<string, Record<string, unknown>>();
 
 const MARGIN = 56;
 const FOOTER = 34;
@@ -38,7 +88,51 @@ interface TocEntry { title: string; dest: string; level: number; page: number }
 
 class Writer {
   toc: TocEntry[] = [];
-  constructor(readonly doc: Doc) {}
+  private stack: Struct[];
+  constructor(readonly doc: Doc, root: Struct) {
+    this.stack = [root];
+  }
+
+  private get parent(): Struct {
+    return this.stack[this.stack.length - 1];
+  }
+  /** A structure element whose content is what `draw` puts on the page (drawn now). */
+  leaf(type: string, draw: () => void, options: StructOptions = {}): void {
+    this.parent.add(this.doc.struct(type, options as Parameters<Doc['struct']>[1], draw));
+  }
+  /** A structure element holding others: the parent of what `fill` adds. */
+  group(type: string, fill: () => void, options: StructOptions = {}): Struct {
+    const s = this.doc.struct(type, options as Parameters<Doc['struct']>[1]);
+    this.parent.add(s);
+    this.stack.push(s);
+    try {
+      fill();
+    } finally {
+      this.stack.pop();
+      s.end();
+    }
+    return s;
+  }
+  /** Adds an element built by the caller (one that must name itself, like a Link with its annotation). */
+  leafStruct(s: Struct): void {
+    this.parent.add(s);
+  }
+  /** Attaches an element created earlier (its place in reading order) and fills it now. */
+  fillInto(s: Struct, fill: () => void): void {
+    this.stack.push(s);
+    try {
+      fill();
+    } finally {
+      this.stack.pop();
+      s.end();
+    }
+  }
+  /** Drawing that is not content (backgrounds, rules, repeated headers, footers): skipped by assistive technology. */
+  artifact(draw: () => void, type: 'Layout' | 'Pagination' = 'Layout'): void {
+    this.doc.markContent('Artifact', { type });
+    draw();
+    this.doc.endMarkedContent();
+  }
 
   get width(): number {
     return this.doc.page.width - MARGIN * 2;
@@ -59,8 +153,8 @@ class Writer {
     if (level === 1) this.ensure(120);
     else this.ensure(90);
     doc.moveDown(level === 1 ? 0.6 : 0.9);
-    doc.font('Helvetica-Bold').fontSize(level === 1 ? 16 : 12).fillColor(COLORS.ink);
-    doc.text(pdfText(title), MARGIN, doc.y, { width: this.width, destination: dest });
+    doc.font(F.bold).fontSize(level === 1 ? 16 : 12).fillColor(COLORS.ink);
+    this.leaf(level === 1 ? 'H1' : 'H2', () => doc.text(pdfText(title), MARGIN, doc.y, { width: this.width, destination: dest }));
     doc.moveDown(level === 1 ? 0.5 : 0.3);
     this.toc.push({ title, dest, level, page: this.currentPage() });
     return (outline ?? doc.outline).addItem(pdfText(title));
@@ -68,25 +162,29 @@ class Writer {
 
   para(text: string, opts: { size?: number; color?: string; font?: string } = {}): void {
     const doc = this.doc;
-    doc.font(opts.font ?? 'Helvetica').fontSize(opts.size ?? 9.5).fillColor(opts.color ?? COLORS.ink);
+    doc.font(opts.font ?? F.body).fontSize(opts.size ?? 9.5).fillColor(opts.color ?? COLORS.ink);
     const t = pdfText(text);
     this.ensure(Math.min(doc.heightOfString(t, { width: this.width }), 60));
-    doc.text(t, MARGIN, doc.y, { width: this.width });
+    this.leaf(opts.font === F.mono ? 'Code' : 'P', () => doc.text(t, MARGIN, doc.y, { width: this.width }));
     doc.moveDown(0.4);
   }
 
   bullets(items: string[], size = 8.5): void {
-    for (const item of items) {
-      const doc = this.doc;
-      doc.font('Helvetica').fontSize(size).fillColor(COLORS.ink);
-      const t = pdfText(item);
-      const h = doc.heightOfString(t, { width: this.width - 12 });
-      this.ensure(Math.min(h, 40));
-      const y = doc.y;
-      doc.text('-', MARGIN, y, { width: 10 });
-      doc.text(t, MARGIN + 12, y, { width: this.width - 12 });
-      doc.moveDown(0.15);
-    }
+    this.group('L', () => {
+      for (const item of items) {
+        const doc = this.doc;
+        doc.font(F.body).fontSize(size).fillColor(COLORS.ink);
+        const t = pdfText(item);
+        const h = doc.heightOfString(t, { width: this.width - 12 });
+        this.ensure(Math.min(h, 40));
+        const y = doc.y;
+        this.group('LI', () => {
+          this.leaf('Lbl', () => doc.text('-', MARGIN, y, { width: 10 }));
+          this.leaf('LBody', () => doc.text(t, MARGIN + 12, y, { width: this.width - 12 }));
+        });
+        doc.moveDown(0.15);
+      }
+    });
     this.doc.moveDown(0.3);
   }
 
@@ -96,38 +194,52 @@ class Writer {
     const total = columns.reduce((a, c) => a + c.width, 0);
     const widths = columns.map((c) => (c.width / total) * this.width);
     const pad = 3;
-    const fontOf = (i: number, header: boolean) => (header ? 'Helvetica-Bold' : columns[i].mono ? 'Courier' : 'Helvetica');
+    const fontOf = (i: number, header: boolean) => (header ? F.bold : columns[i].mono ? F.mono : F.body);
     const measure = (cells: string[], header: boolean) =>
       Math.max(...cells.map((t, i) => this.cellHeight(t, fontOf(i, header), size, widths[i] - pad * 2))) + pad * 2;
-    const drawRow = (cells: string[], header: boolean, h: number) => {
+    // The header row is tagged once (TH cells); repeated on a later page it is an artifact.
+    const drawRow = (cells: string[], header: boolean, h: number, as: 'tagged' | 'artifact') => {
       const y = doc.y;
-      if (header) doc.rect(MARGIN, y, this.width, h).fill(COLORS.head);
-      let x = MARGIN;
-      cells.forEach((t, i) => {
-        doc.font(fontOf(i, header)).fontSize(size).fillColor(t.startsWith('REGRESSION') || t.startsWith('UNSUPPORTED') || t === 'fail' || t === 'error' ? COLORS.bad : COLORS.ink);
-        doc.text(pdfText(t), x + pad, y + pad, { width: widths[i] - pad * 2, lineBreak: true });
-        x += widths[i];
+      this.artifact(() => {
+        if (header) doc.rect(MARGIN, y, this.width, h).fill(COLORS.head);
+        doc.moveTo(MARGIN, y + h).lineTo(MARGIN + this.width, y + h).lineWidth(0.5).strokeColor(COLORS.rule).stroke();
       });
-      doc.moveTo(MARGIN, y + h).lineTo(MARGIN + this.width, y + h).lineWidth(0.5).strokeColor(COLORS.rule).stroke();
+      const drawCells = () => {
+        let x = MARGIN;
+        cells.forEach((t, i) => {
+          const cx = x;
+          const draw = () => {
+            doc.font(fontOf(i, header)).fontSize(size).fillColor(t.startsWith('REGRESSION') || t.startsWith('UNSUPPORTED') || t === 'fail' || t === 'error' ? COLORS.bad : COLORS.ink);
+            doc.text(pdfText(t), cx + pad, y + pad, { width: widths[i] - pad * 2, lineBreak: true });
+          };
+          if (as === 'artifact') this.artifact(draw, 'Pagination');
+          else this.leaf(header ? 'TH' : 'TD', draw, header ? { scope: 'Column' } : {});
+          x += widths[i];
+        });
+      };
+      if (as === 'artifact') drawCells();
+      else this.group('TR', drawCells);
       doc.x = MARGIN;
       doc.y = y + h;
     };
     const header = columns.map((c) => c.header);
     const headerH = measure(header, true);
     this.ensure(headerH + 20);
-    drawRow(header, true, headerH);
-    for (const row of rows) {
-      // A row taller than a page is split into chunks of lines so nothing runs off the page.
-      const chunks = this.splitRow(row, widths, pad, size, fontOf);
-      for (const chunk of chunks) {
-        const h = chunk.height ?? measure(chunk.cells, false);
-        if (doc.y + h > this.bottom) {
-          doc.addPage();
-          drawRow(header, true, headerH);
+    this.group('Table', () => {
+      drawRow(header, true, headerH, 'tagged');
+      for (const row of rows) {
+        // A row taller than a page is split into chunks of lines so nothing runs off the page.
+        const chunks = this.splitRow(row, widths, pad, size, fontOf);
+        for (const chunk of chunks) {
+          const h = chunk.height ?? measure(chunk.cells, false);
+          if (doc.y + h > this.bottom) {
+            doc.addPage();
+            drawRow(header, true, headerH, 'artifact');
+          }
+          drawRow(chunk.cells, false, h, 'tagged');
         }
-        drawRow(chunk.cells, false, h);
       }
-    }
+    });
     doc.moveDown(0.6);
   }
 
@@ -174,9 +286,17 @@ function statusBarChart(w: Writer, rows: { label: string; counts: Record<string,
   const max = Math.max(1, ...rows.map((r) => STATUS_ORDER.reduce((a, s) => a + (r.counts[s] ?? 0), 0)));
   const rowH = 22;
   w.ensure(rows.length * rowH + 40);
-  let y = doc.y;
+  const top = doc.y;
+  // The chart is vector graphics: one Figure whose alternative text states every bar.
+  const alt = `Bar chart of observed control status. ${rows.map((r) => `${r.label}: ${STATUS_ORDER.map((s) => `${r.counts[s] ?? 0} ${s}`).join(', ')}`).join('. ')}.`;
+  w.leaf('Figure', () => drawChart(), { alt: pdfText(alt), placement: 'Block', bbox: [MARGIN, top, MARGIN + w.width, top + rows.length * rowH + 24] });
+  doc.x = MARGIN;
+  doc.y = top + rows.length * rowH + 24;
+
+  function drawChart(): void {
+  let y = top;
   for (const r of rows) {
-    doc.font('Helvetica').fontSize(8.5).fillColor(COLORS.ink);
+    doc.font(F.body).fontSize(8.5).fillColor(COLORS.ink);
     let label = pdfText(r.label);
     // One line per bar: shorten long framework names rather than wrap into the next bar.
     while (label.length > 4 && doc.widthOfString(label) > labelW - 8) label = label.slice(0, -2).trimEnd() + '.';
@@ -187,7 +307,7 @@ function statusBarChart(w: Writer, rows: { label: string; counts: Record<string,
       if (!n) continue;
       const segW = (n / max) * barW;
       doc.rect(x, y, segW, 15).fill(COLORS[s]);
-      if (segW > 14) doc.font('Helvetica-Bold').fontSize(7.5).fillColor('#ffffff').text(String(n), x, y + 4, { width: segW, align: 'center', lineBreak: false });
+      if (segW > 14) doc.font(F.bold).fontSize(7.5).fillColor('#ffffff').text(String(n), x, y + 4, { width: segW, align: 'center', lineBreak: false });
       x += segW;
     }
     y += rowH;
@@ -196,11 +316,10 @@ function statusBarChart(w: Writer, rows: { label: string; counts: Record<string,
   let x = MARGIN + labelW;
   for (const s of STATUS_ORDER) {
     doc.rect(x, y + 2, 9, 9).fill(COLORS[s]);
-    doc.font('Helvetica').fontSize(8).fillColor(COLORS.ink).text(`${s} (observed)`, x + 13, y + 3, { lineBreak: false });
+    doc.font(F.body).fontSize(8).fillColor(COLORS.ink).text(`${s} (observed)`, x + 13, y + 3, { lineBreak: false });
     x += 95;
   }
-  doc.x = MARGIN;
-  doc.y = y + 24;
+  }
 }
 
 /**
@@ -235,24 +354,31 @@ export async function renderPdf(input: ReportInput): Promise<Buffer> {
   const doc = new PDFDocument({
     size: 'A4', margins: { top: MARGIN, bottom: MARGIN, left: MARGIN, right: MARGIN }, bufferPages: true, autoFirstPage: true,
     info: { Title: title, Author: org.name, Subject: `Security controls evidence, catalog ${bundle.catalog.version}`, Keywords: `bundle-sha256:${bundleSha256}`, CreationDate: generatedAt, ModDate: generatedAt },
-    displayTitle: true, pdfVersion: '1.7',
+    displayTitle: true, pdfVersion: '1.7', tagged: true, lang: 'en',
   });
+  loadFonts(doc);
   memoizeTextWidths(doc);
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
   const ended = new Promise<void>((resolve, reject) => { doc.on('end', () => resolve()); doc.on('error', reject); });
-  const w = new Writer(doc);
+  const root = doc.struct('Document');
+  doc.addStructure(root);
+  const w = new Writer(doc, root);
 
   // Cover.
-  doc.rect(0, 0, doc.page.width, 230).fill('#12324a');
-  doc.font('Helvetica-Bold').fontSize(30).fillColor('#ffffff').text(pdfText(org.name), MARGIN, 90, { width: w.width });
-  doc.font('Helvetica').fontSize(16).text('Trust report: security controls and their evidence', MARGIN, 135, { width: w.width });
-  doc.fontSize(10).text(pdfText(org.website), MARGIN, 170);
-  doc.fillColor(COLORS.ink).font('Helvetica').fontSize(11);
+  w.artifact(() => doc.rect(0, 0, doc.page.width, 230).fill('#12324a'));
+  w.leaf('Title', () => doc.font(F.bold).fontSize(30).fillColor('#ffffff').text(pdfText(org.name), MARGIN, 90, { width: w.width }));
+  w.leaf('P', () => doc.font(F.body).fontSize(16).text('Trust report: security controls and their evidence', MARGIN, 135, { width: w.width }));
+  const site = /^[a-z][a-z0-9+.-]*:/i.test(org.website) ? org.website : `https://${org.website}`;
+  w.group('P', () => w.leaf('Link', () => doc.fontSize(10).text(pdfText(org.website), MARGIN, 170, { link: site })));
+  doc.fillColor(COLORS.ink).font(F.body).fontSize(11);
   let y = 270;
   const coverRow = (k: string, v: string, mono = false) => {
-    doc.font('Helvetica-Bold').fontSize(10).fillColor(COLORS.muted).text(k, MARGIN, y, { width: 140 });
-    doc.font(mono ? 'Courier' : 'Helvetica').fontSize(mono ? 8 : 11).fillColor(COLORS.ink).text(pdfText(v), MARGIN + 150, y, { width: w.width - 150 });
+    // A key and its value, read as one paragraph ("Catalog version 1.2.0").
+    w.leaf('P', () => {
+      doc.font(F.bold).fontSize(10).fillColor(COLORS.muted).text(k, MARGIN, y, { width: 140 });
+      doc.font(mono ? F.mono : F.body).fontSize(mono ? 8 : 11).fillColor(COLORS.ink).text(pdfText(v), MARGIN + 150, y, { width: w.width - 150 });
+    });
     y = doc.y + 10;
   };
   // What was assessed, by what, and how to pin the signer: an auditor reads this first.
@@ -270,7 +396,7 @@ export async function renderPdf(input: ReportInput): Promise<Buffer> {
   coverRow('This document', 'A rendering of the signed bundle: `npx trust report out/bundle.json` reproduces it byte for byte; section "How to verify" says how to check the signature.');
   if (bundle.developmentSigningKey) {
     y += 10;
-    doc.font('Helvetica-Bold').fontSize(11).fillColor(COLORS.bad).text('Signed with a DEVELOPMENT key: not for audit use.', MARGIN, y, { width: w.width });
+    w.leaf('P', () => doc.font(F.bold).fontSize(11).fillColor(COLORS.bad).text('Signed with a DEVELOPMENT key: not for audit use.', MARGIN, y, { width: w.width }));
   }
 
   // Reserve the table of contents: one line per section and control.
@@ -280,6 +406,9 @@ export async function renderPdf(input: ReportInput): Promise<Buffer> {
   const firstPage = perPage - 3;
   const tocPages = tocLines <= firstPage ? 1 : 1 + Math.ceil((tocLines - firstPage) / perPage);
   const tocStart = w.currentPage() + 1;
+  // Its place in the structure tree is here, after the cover; it is filled at the end.
+  const tocSect = doc.struct('Sect');
+  root.add(tocSect);
   for (let i = 0; i < tocPages; i++) doc.addPage();
   doc.addPage();
 
@@ -307,7 +436,7 @@ export async function renderPdf(input: ReportInput): Promise<Buffer> {
   w.heading('3. Summary', 1, 'summary');
   w.table([{ header: 'Status', width: 1 }, { header: 'Claimed', width: 1 }, { header: 'Observed', width: 1 }],
     STATUS_ORDER.map((st) => [st, String(s.claimed[st] ?? 0), String(s.observed[st] ?? 0)]), 9);
-  w.para(`Regressions: ${s.regressions}. Unsupported claims: ${s.unsupported}. Ready to promote: ${s.readyToPromote}.`, { font: 'Helvetica-Bold' });
+  w.para(`Regressions: ${s.regressions}. Unsupported claims: ${s.unsupported}. Ready to promote: ${s.readyToPromote}.`, { font: F.bold });
   w.ensure((fws.length + 1) * 22 + 70); // keep the chart with its caption
   w.para('Observed status of the controls mapped to each framework:', { size: 9 });
   statusBarChart(w, [
@@ -316,7 +445,7 @@ export async function renderPdf(input: ReportInput): Promise<Buffer> {
   ]);
   const failing = views.filter((v) => v.evaluation.verdict === 'regression' || v.evaluation.verdict === 'unsupported');
   if (failing.length) {
-    w.para('Claims that do not hold:', { font: 'Helvetica-Bold', color: COLORS.bad });
+    w.para('Claims that do not hold:', { font: F.bold, color: COLORS.bad });
     w.bullets(failing.map((v) => `${v.control.id} (${VERDICT_TEXT[v.evaluation.verdict]}): ${v.evaluation.findings[0]?.reason ?? ''}`));
   } else {
     w.para('Every claimed status is supported by the evidence.');
@@ -337,7 +466,7 @@ export async function renderPdf(input: ReportInput): Promise<Buffer> {
     const e = v.evaluation;
     w.ensure(200);
     w.heading(`${v.control.id}: ${v.control.title}`, 2, `control-${v.control.id}`, controlsOutline);
-    w.para(`Claimed ${e.claimed}  |  observed ${e.observed}  |  ${VERDICT_TEXT[e.verdict]}  |  ${v.control.category}${v.control.target ? `  |  target ${v.control.target}` : ''}`, { font: 'Helvetica-Bold', size: 9, color: e.verdict === 'regression' || e.verdict === 'unsupported' ? COLORS.bad : COLORS.muted });
+    w.para(`Claimed ${e.claimed}  |  observed ${e.observed}  |  ${VERDICT_TEXT[e.verdict]}  |  ${v.control.category}${v.control.target ? `  |  target ${v.control.target}` : ''}`, { font: F.bold, size: 9, color: e.verdict === 'regression' || e.verdict === 'unsupported' ? COLORS.bad : COLORS.muted });
     w.para(v.control.statement.trim());
     w.para(v.control.description.trim(), { size: 8.5, color: COLORS.muted });
     const mapped = Object.entries(v.criteria).map(([fw, ids]) => `${fws.find((f) => f.framework.id === fw)?.framework.name ?? fw}: ${ids.join(', ')}`);
@@ -346,7 +475,7 @@ export async function renderPdf(input: ReportInput): Promise<Buffer> {
       w.table([{ header: 'Check', width: 1.3 }, { header: 'Result', width: 0.5 }, { header: 'Finding', width: 2.8 }, { header: 'Origin', width: 1.6 }],
         e.checks.flatMap((c) => c.findings.map((f, i) => [i === 0 ? c.check : '', f.status, f.reason + (f.observed ? ` Observed: ${f.observed}.` : ''), originText(f.origin)])), 7.5);
       const partIds = [...new Set(e.checks.flatMap((c) => c.collectors))].sort();
-      if (partIds.length) w.para(`Evidence parts: ${partIds.map((id) => `${id} ${shortHash(bundle.parts[id]?.sha256 ?? 'missing')}`).join(', ')}`, { size: 7.5, color: COLORS.muted, font: 'Courier' });
+      if (partIds.length) w.para(`Evidence parts: ${partIds.map((id) => `${id} ${shortHash(bundle.parts[id]?.sha256 ?? 'missing')}`).join(', ')}`, { size: 7.5, color: COLORS.muted, font: F.mono });
     } else {
       w.para('No checks: not proven by the running platform.', { size: 8.5, color: COLORS.muted });
     }
@@ -355,7 +484,7 @@ export async function renderPdf(input: ReportInput): Promise<Buffer> {
         e.artifacts.map((a) => [`${a.file}${a.symbol ? `#${a.symbol}` : ''}${a.resource ? `#${a.resource}` : ''}`, a.found ? `found${a.line ? ` (line ${a.line})` : ''}` : 'MISSING']), 7.5);
     }
     if (e.findings.length) {
-      w.para('Findings:', { font: 'Helvetica-Bold', color: COLORS.bad, size: 9 });
+      w.para('Findings:', { font: F.bold, color: COLORS.bad, size: 9 });
       w.bullets(e.findings.map((f) => `${f.check} ${f.status}: ${f.reason} (${originText(f.origin)})`));
     }
   }
@@ -380,7 +509,7 @@ export async function renderPdf(input: ReportInput): Promise<Buffer> {
   }
   w.heading(`${n + 1}. How to verify this evidence`, 1, 'verify');
   w.para('bundle.json is canonical JSON (RFC 8785) with no timestamp inside. bundle.sig.json is a DSSE envelope (payload type application/vnd.in-toto+json) whose payload is an in-toto Statement v1 naming bundle.json by SHA-256 with the signing time; the Ed25519 signature covers the DSSE pre-authentication encoding of the payload. bundle.pub.pem is the public key; its key id is the first 16 hex digits of the SHA-256 of its DER (SPKI) encoding.');
-  w.para('npx trust verify out/bundle.json --key out/bundle.pub.pem\nopenssl pkey -pubin -in out/bundle.pub.pem -outform DER | sha256sum', { font: 'Courier', size: 8.5 });
+  w.para('npx trust verify out/bundle.json --key out/bundle.pub.pem\nopenssl pkey -pubin -in out/bundle.pub.pem -outform DER | sha256sum', { font: F.mono, size: 8.5 });
   if (input.signingKeySha256) w.para(`Pin the signer: the second command must print ${input.signingKeySha256}, the fingerprint this report, the site and security.txt publish. A key obtained only from beside the bundle proves nothing about who signed it.`);
   w.para(`The SHA-256 of bundle.json must be ${bundleSha256}. Verification fails, naming the reason, if any byte of the bundle or envelope changed, if a part's facts do not match their recorded hash, or if the key does not match.`);
 
@@ -388,22 +517,37 @@ export async function renderPdf(input: ReportInput): Promise<Buffer> {
   const tocEnd = tocStart + tocPages;
   let tocPage = tocStart;
   doc.switchToPage(tocPage);
-  doc.font('Helvetica-Bold').fontSize(16).fillColor(COLORS.ink).text('Contents', MARGIN, MARGIN);
   doc.outline.addItem('Contents');
-  let ty = doc.y + 8;
-  for (const t of w.toc) {
-    if (ty + 15 > doc.page.height - MARGIN - FOOTER) {
-      tocPage++;
-      if (tocPage >= tocEnd) throw new Error('table of contents overflowed its reserved pages');
-      doc.switchToPage(tocPage);
-      ty = MARGIN;
-    }
-    const indent = t.level === 1 ? 0 : 14;
-    doc.font(t.level === 1 ? 'Helvetica-Bold' : 'Helvetica').fontSize(t.level === 1 ? 10 : 8.5).fillColor(COLORS.ink);
-    doc.text(pdfText(t.title), MARGIN + indent, ty, { width: w.width - indent - 40, lineBreak: false, ellipsis: true, goTo: t.dest });
-    doc.text(String(t.page + 1), MARGIN + w.width - 36, ty, { width: 36, align: 'right', lineBreak: false });
-    ty += 15;
-  }
+  let ty = 0;
+  w.fillInto(tocSect, () => {
+    w.leaf('H1', () => doc.font(F.bold).fontSize(16).fillColor(COLORS.ink).text('Contents', MARGIN, MARGIN));
+    ty = doc.y + 8;
+    w.group('TOC', () => {
+      for (const t of w.toc) {
+        if (ty + 15 > doc.page.height - MARGIN - FOOTER) {
+          tocPage++;
+          if (tocPage >= tocEnd) throw new Error('table of contents overflowed its reserved pages');
+          doc.switchToPage(tocPage);
+          ty = MARGIN;
+        }
+        const indent = t.level === 1 ? 0 : 14;
+        const at = ty;
+        w.group('TOCI', () => {
+          // The entry is a link to its section; the annotation is a child of the Link element.
+          const link = doc.struct('Link', {}, () => {
+            doc.font(t.level === 1 ? F.bold : F.body).fontSize(t.level === 1 ? 10 : 8.5).fillColor(COLORS.ink);
+            const text = pdfText(t.title);
+            const width = w.width - indent - 40;
+            doc.text(text, MARGIN + indent, at, { width, lineBreak: false, ellipsis: true });
+            doc.text(String(t.page + 1), MARGIN + w.width - 36, at, { width: 36, align: 'right', lineBreak: false });
+            doc.goTo(MARGIN + indent, at, w.width - indent, doc.currentLineHeight(), t.dest, { structParent: link, Contents: new String(`${text}, page ${t.page + 1}`) } as unknown as object);
+          });
+          w.leafStruct(link);
+        });
+        ty += 15;
+      }
+    });
+  });
 
   // Footers on every page.
   const range = doc.bufferedPageRange();
@@ -412,11 +556,13 @@ export async function renderPdf(input: ReportInput): Promise<Buffer> {
     const bottomMargin = doc.page.margins.bottom;
     doc.page.margins.bottom = 0; // writing inside the margin must not add a page
     const fy = doc.page.height - MARGIN + 6;
-    doc.moveTo(MARGIN, fy - 6).lineTo(doc.page.width - MARGIN, fy - 6).lineWidth(0.5).strokeColor(COLORS.rule).stroke();
-    doc.font('Helvetica').fontSize(7.5).fillColor(COLORS.muted);
-    doc.text(pdfText(`${title}, catalog ${bundle.catalog.version}`), MARGIN, fy, { width: w.width / 2, lineBreak: false });
-    doc.text(`Page ${i + 1} of ${range.count}`, MARGIN + w.width / 2, fy, { width: w.width / 2, align: 'right', lineBreak: false });
-    doc.font('Courier').fontSize(6.5).text(`bundle SHA-256 ${bundleSha256}`, MARGIN, fy + 11, { width: w.width, lineBreak: false });
+    w.artifact(() => {
+      doc.moveTo(MARGIN, fy - 6).lineTo(doc.page.width - MARGIN, fy - 6).lineWidth(0.5).strokeColor(COLORS.rule).stroke();
+      doc.font(F.body).fontSize(7.5).fillColor(COLORS.muted);
+      doc.text(pdfText(`${title}, catalog ${bundle.catalog.version}`), MARGIN, fy, { width: w.width / 2, lineBreak: false });
+      doc.text(`Page ${i + 1} of ${range.count}`, MARGIN + w.width / 2, fy, { width: w.width / 2, align: 'right', lineBreak: false });
+      doc.font(F.mono).fontSize(6.5).text(`bundle SHA-256 ${bundleSha256}`, MARGIN, fy + 11, { width: w.width, lineBreak: false });
+    }, 'Pagination');
     doc.page.margins.bottom = bottomMargin;
   }
   doc.end();

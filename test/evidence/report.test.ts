@@ -140,6 +140,43 @@ describe('report.pdf', () => {
     for (const c of input.bundle.catalog.controls) expect(titles.some((t) => t.startsWith(`${c.id}:`)), c.id).toBe(true);
   });
 
+  it('is tagged (pdfinfo Tagged: yes) with a language, and embeds every font (pdffonts)', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'trust-pdf-'));
+    const file = path.join(dir, 'r.pdf');
+    writeFileSync(file, pdf);
+    const info = execFileSync('/usr/bin/pdfinfo', [file]).toString();
+    expect(info).toMatch(/^Tagged:\s+yes$/m);
+    const fonts = execFileSync('/usr/bin/pdffonts', [file]).toString().split('\n');
+    const dash = fonts.findIndex((l) => l.startsWith('---'));
+    const rows = fonts.slice(dash + 1).filter((l) => l.trim());
+    expect(rows.length).toBeGreaterThan(0);
+    // Columns: name type encoding emb sub uni object ID; "emb" is the fourth from the end.
+    const notEmbedded = rows.filter((l) => l.trim().split(/\s+/).slice(-5)[0] !== 'yes');
+    expect(notEmbedded).toEqual([]);
+    expect(rows.every((l) => /DejaVu/.test(l))).toBe(true);
+    const raw = pdf.toString('latin1');
+    expect(raw).toMatch(/\/MarkInfo\s+\d+ 0 R/);
+    expect(raw).toMatch(/\/Marked true/);
+    expect(raw).toMatch(/\/StructTreeRoot\s+\d+ 0 R/);
+    expect(raw).toMatch(/\/Lang \(en\)/);
+  });
+
+  it('has structure elements: headings, tables with TH header cells, lists, links and a figure with alternative text', () => {
+    // Structure element dictionaries are plain (uncompressed) objects: count them by type.
+    const raw = pdf.toString('latin1');
+    const count = (type: string) => (raw.match(new RegExp(`/S /${type}\\b`, 'g')) ?? []).length;
+    for (const type of ['Document', 'H1', 'H2', 'P', 'Table', 'TR', 'TH', 'TD', 'L', 'LI', 'Lbl', 'LBody', 'Link', 'Figure', 'TOC', 'TOCI']) expect(count(type), type).toBeGreaterThan(0);
+    expect(count('H1')).toBeGreaterThanOrEqual(7);
+    expect(count('H2')).toBeGreaterThanOrEqual(input.bundle.catalog.controls.length);
+    // The status chart is vector graphics: its alternative text states every bar.
+    const alt = /\/S \/Figure[\s\S]*?\/Alt \(([^)]*)\)/.exec(raw) ?? /\/Alt \(([^)]*)\)[\s\S]*?\/S \/Figure/.exec(raw);
+    expect(alt?.[1]).toMatch(/^Bar chart of observed control status\. All controls: \d+ live, \d+ designed, \d+ roadmap\./);
+    // Header cells say what they head.
+    expect(raw).toMatch(/\/S \/TH[\s\S]{0,200}?\/Scope \/Column/);
+    // Every page's content is marked: no page without marked content.
+    expect((raw.match(/\/StructParents \d+/g) ?? []).length).toBeGreaterThan(0);
+  });
+
   it('never draws text outside the page body (tables wrap and break across pages)', () => {
     const bbox = pdftotext(pdf, '-bbox');
     const page = /<page width="([\d.]+)" height="([\d.]+)">/.exec(bbox)!;
