@@ -4,7 +4,7 @@ import { parseCommand } from '../args.ts';
 
 const spec = {
   name: 'demo',
-  usage: 'demo [--scale N] [--seed N] [--bulk]',
+  usage: 'demo [--scale N] [--seed N] [--bulk] | demo --history 90d',
   description:
     'Migrate, then fill the platform through its services: accounts, agents in both regions with weeks of start/stop history, ' +
     'transfers, clones, destroys, plain VMs with firewalls, and signed audit checkpoints. Scale 1 is 100 agents and ~10,000 audit ' +
@@ -18,8 +18,9 @@ const spec = {
       description: 'Write the same data with COPY (superuser DATABASE_URL, empty platform only): scale 100 in under 2 minutes. ' +
         'The audit chain is computed in Node, verified in full, then signed; core II still runs through its services.',
     },
+    history: { type: 'string' as const, description: 'Instead: append DAYS (90d) of backdated, signed runs marked SIMULATED to the transparency log (no database)' },
   },
-  examples: ['npx trust demo', 'npx trust demo --scale 100', 'npx trust demo --seed 2', 'npx trust demo --scale 100 --bulk'],
+  examples: ['npx trust demo', 'npx trust demo --scale 100', 'npx trust demo --seed 2', 'npx trust demo --scale 100 --bulk', 'npx trust demo --history 90d'],
 };
 
 function intOption(name: string, value: string, min: number, max: number): number {
@@ -31,7 +32,15 @@ function intOption(name: string, value: string, min: number, max: number): numbe
 export async function run(argv: string[]): Promise<number> {
   const args = parseCommand(spec, argv);
   if (!args) return 0;
-  const values = args.values as { scale: string; seed: string; workers: string; bulk: boolean };
+  const values = args.values as { scale: string; seed: string; workers: string; bulk: boolean; history?: string };
+  if (values.history !== undefined) {
+    // A history to show trust history and trust period without waiting 90 days (evidence/history/demo-history.ts).
+    const { parseHistoryDays, writeDemoHistory } = await import('../../history/demo-history.ts');
+    const days = parseHistoryDays(values.history);
+    const { REPO_ROOT } = await import('../../pipeline.ts');
+    await writeDemoHistory(REPO_ROOT, days, (l) => console.log(l));
+    return 0;
+  }
   const scale = intOption('scale', values.scale, 1, 1000);
   const seed = intOption('seed', values.seed, 0, 2 ** 31 - 1);
   const workers = intOption('workers', values.workers, 1, 8);
