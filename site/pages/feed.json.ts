@@ -9,7 +9,7 @@ export const GET: APIRoute = () => {
   const title = (id?: string) => (id && ev.byId.get(id)?.control.title) || id || '';
   const items = (ev.changelog?.versions ?? []).map((v) => ({
     id: `${site}/changelog/#v${slug(v.version)}${v.unreleased === true ? `-${ev.bundleSha256.slice(0, 12)}` : ''}`,
-    url: `${site}/changelog/#v${slug(v.version)}`,
+    url: `${site}/changelog/#v${slug(v.version)}${v.unreleased === true ? '-unreleased' : ''}`,
     title: `Catalog ${v.version}${v.unreleased === true ? ' (unreleased run)' : ''}: ${v.changes.length} change${v.changes.length === 1 ? '' : 's'}`,
     content_text: v.changes.map((c) => `${c.kind.replace(/_/g, ' ')}${c.control ? ` ${title(c.control)}` : ''}${c.to !== undefined ? ` (${c.from !== undefined ? `${String(c.from)} -> ` : ''}${String(c.to)})` : ''}`).join('\n') || 'No control changed.',
   }));
