@@ -70,6 +70,8 @@ export const TableSchema = z.object({
   grants: z.array(GrantSchema),
   indexes: z.array(IndexSchema),
   isPartition: z.boolean(),
+  /** The partitioned table this partition belongs to (`schema.name`), for checks that must hold on every partition. */
+  partitionOf: z.string().nullable().optional(),
   /** table, partitioned_table, view, materialized_view, foreign_table */
   kind: z.string(),
   name: z.string(),
@@ -223,6 +225,8 @@ WITH rel AS MATERIALIZED (
 )
 SELECT r.rn, r.nspname AS schema, r.relname AS name, r.relkind::text AS kind, pg_get_userbyid(r.relowner) AS owner,
        r.relispartition AS is_partition, r.relrowsecurity AS rls_enabled, r.relforcerowsecurity AS rls_forced,
+       CASE WHEN r.relispartition THEN (SELECT pn.nspname || '.' || pc.relname FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent
+         JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE i.inhrelid = r.oid) END AS partition_of,
        td.description AS comment, quote_ident(r.nspname) || '.' || quote_ident(r.relname) AS quoted,
        cols.j AS columns, cons.j AS constraints, idx.j AS indexes, trg.j AS triggers, pol.j AS policies,
        (SELECT json_agg(json_build_array(CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(g.grantee) END, g.privilege_type, g.is_grantable))
@@ -280,7 +284,7 @@ type RawTrigger = [name: string, fn: string, enabled: 'O' | 'D' | 'R' | 'A', typ
 type RawPolicy = [name: string, permissive: boolean, command: string, roles: string[], using: string | null, withCheck: string | null];
 type RawGrant = [grantee: string, privilege: string, grantable: boolean];
 interface RawTable {
-  rn: number; schema: string; name: string; kind: string; owner: string; is_partition: boolean; rls_enabled: boolean; rls_forced: boolean;
+  rn: number; schema: string; name: string; kind: string; owner: string; is_partition: boolean; partition_of: string | null; rls_enabled: boolean; rls_forced: boolean;
   comment: string | null; quoted: string;
   columns: RawColumn[] | null; constraints: RawConstraint[] | null; indexes: RawIndex[] | null;
   triggers: RawTrigger[] | null; policies: RawPolicy[] | null; grants: RawGrant[] | null;
@@ -390,6 +394,7 @@ export async function introspectSchema(sql: Sql, more: readonly Sql[] = []): Pro
       kind: KINDS[r.kind] ?? r.kind,
       owner: r.owner,
       isPartition: r.is_partition,
+      partitionOf: r.partition_of,
       rls: { enabled: r.rls_enabled, forced: r.rls_forced },
       comment: r.comment,
       columns: (r.columns ?? []).map((c) => ({ name: c[1], type: c[3], notNull: c[4], default: c[5], comment: c[6] })),

@@ -145,9 +145,25 @@ async function run(client: pg.ClientBase, opts: VerifyOptions, cps: CheckpointRo
   // the newest one's problem is the break, as before.
   const checked = cps.map((cp) => ({ cp, a: authenticate(cp, trusted) }));
   const at = checked.findIndex((x) => x.a.authentic);
-  const chosen = at >= 0 ? checked[at] : checked[0];
+  let chosen = at >= 0 ? checked[at] : checked[0];
   const ignoredCheckpoints = at > 0 ? checked.slice(0, at).map((x) => ({ seq: Number(x.cp.seq), keyId: x.cp.key_id, reason: x.a.reason })) : [];
-  const cp = chosen?.cp;
+  let cp = chosen?.cp;
+  // Months detached to cold storage (migration 0420): the chain here starts after the newest
+  // one, from the checkpoint that carries its last event. A checkpoint at or below that boundary
+  // names an event no longer in the table, so verification starts at the boundary instead.
+  const base = await detachedBase(client);
+  if (base && (!cp || Number(cp.seq) <= base.seq)) {
+    const { rows } = await client.query<CheckpointRow>(
+      `SELECT c.seq::text AS seq, c.hash, c.key_id, c.public_key, c.signature, c.hash AS event_hash FROM audit_checkpoints c WHERE c.seq = $1 AND c.hash = $2`,
+      [base.seq, base.hash]);
+    const found = rows.map((r) => ({ cp: r, a: authenticate(r, trusted) })).find((x) => x.a.authentic);
+    if (!found) {
+      return { ok: false, eventsVerified: 0, headSeq: base.seq, headHash: base.hash.toString('hex'), firstBroken: { seq: base.seq,
+        reason: `events up to seq ${base.seq} are detached to cold storage, and no trusted checkpoint at seq ${base.seq} carries the hash recorded for it` } };
+    }
+    cp = found.cp;
+    chosen = found;
+  }
   if (cp) {
     const seq = Number(cp.seq);
     const hashHex = cp.hash.toString('hex');
@@ -176,6 +192,17 @@ async function run(client: pg.ClientBase, opts: VerifyOptions, cps: CheckpointRo
   };
 }
 
+/** The last event of the newest month detached from audit_events (0420), or null. */
+async function detachedBase(client: pg.ClientBase): Promise<{ seq: number; hash: Buffer } | null> {
+  // A database migrated before 0420 has no chain_months; asking first keeps a caller's
+  // transaction (the collectors' shared one) from being aborted by a missing table.
+  const has = await client.query<{ has: boolean }>(`SELECT to_regclass('public.chain_months') IS NOT NULL AS has`);
+  if (!has.rows[0]?.has) return null;
+  const { rows } = await client.query<{ seq: string; hash: Buffer | null }>(
+    `SELECT last_seq::text AS seq, last_hash AS hash FROM chain_months WHERE detached_at IS NOT NULL ORDER BY last_seq DESC LIMIT 1`);
+  return rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash ?? Buffer.alloc(0) } : null;
+}
+
 /** What one pass over a seq range found. */
 export interface RangeResult {
   verified: number;
@@ -193,9 +220,11 @@ export interface RangeResult {
  * `prev` null the first event's seq and prev_hash are taken as given and returned
  * (`firstSeq`, `firstPrev`), for the caller to join with the range before.
  */
-export async function verifyRange(client: pg.ClientBase, from: number, to: number | null, prev: Buffer | null): Promise<RangeResult> {
+export async function verifyRange(client: pg.ClientBase, from: number, to: number | null, prev: Buffer | null, table = 'audit_events'): Promise<RangeResult> {
   const where = [from > 1 ? `seq >= ${from}` : '', to !== null ? `seq <= ${to}` : ''].filter(Boolean).join(' AND ');
-  const sql = `COPY (${CHAIN_COPY_SQL}${where ? ` WHERE ${where}` : ''} ORDER BY seq) TO STDOUT (FORMAT binary)`;
+  // `table`: another relation with the chain's columns (a month detached to cold storage, 0420).
+  const source = table === 'audit_events' ? CHAIN_COPY_SQL : CHAIN_COPY_SQL.replace(/ FROM audit_events$/, ` FROM ${table}`);
+  const sql = `COPY (${source}${where ? ` WHERE ${where}` : ''} ORDER BY seq) TO STDOUT (FORMAT binary)`;
   const checker = new ChainChecker(from - 1, prev);
   await client.query(new CopyOut(sql, (buf, start, end) => checker.feed(buf, start, end))).done;
   checker.finish();

@@ -34,7 +34,7 @@ const forgingInsert = (n: number, forge: string, extra = { cols: '', vals: '' })
   `INSERT INTO audit_events (${extra.cols}account_id, actor, action, subject_type, subject_id)
    SELECT ${extra.vals}$1, 'x:forge', 'agent.started', 'agent', (${forge})::text FROM generate_series(1, ${n}) g`;
 
-async function appTx(fn: (c: pg.Client) => Promise<void>): Promise<void> {
+async function appTx(fn: (c: pg.Client) => Promise<unknown>): Promise<void> {
   await as(db.url('app'), async (c) => {
     await c.query('BEGIN');
     try {
