@@ -14,14 +14,17 @@ import { OutputSet } from '../../output/atomic-set.ts';
 
 const spec = {
   name: 'report',
-  usage: 'report [--bundle FILE] [--out DIR]',
+  usage: 'report [--bundle FILE] [--out DIR] [--as-of INSTANT]',
   description: [
     'Re-renders report.md and report.pdf from an existing signed bundle, without touching the platform.',
     'The bundle is verified first (envelope and key beside it); the generation time is the signing time.',
+    'Claims are judged at --as-of (default: now): a live claim whose evidence is older than its control\'s',
+    'maxEvidenceAge renders STALE (decided by the engine, evidence/freshness.ts).',
   ].join('\n'),
   options: {
     bundle: { type: 'string' as const, description: 'The bundle to render (default out/bundle.json)' },
     out: { type: 'string' as const, description: 'Where to write the reports (default: the bundle\'s directory)' },
+    'as-of': { type: 'string' as const, description: 'ISO 8601 instant the claims are judged at (default: now)' },
   },
   examples: ['npx trust report', 'npx trust report --bundle /tmp/audit/bundle.json --out /tmp/audit'],
 };
@@ -29,7 +32,9 @@ const spec = {
 export async function run(argv: string[]): Promise<number> {
   const args = parseCommand(spec, argv);
   if (!args) return 0;
-  const v = args.values as { bundle?: string; out?: string };
+  const v = args.values as { bundle?: string; out?: string; 'as-of'?: string };
+  const { parseAsOf } = await import('../../as-of.ts');
+  const judgedAt = v['as-of'] === undefined ? new Date() : parseAsOf(v['as-of']);
   const bundlePath = path.resolve(v.bundle ?? path.join(REPO_ROOT, 'out', 'bundle.json'));
   const base = bundlePath.replace(/\.json$/, '');
   for (const f of [bundlePath, `${base}.sig.json`, `${base}.pub.pem`]) if (!existsSync(f)) throw new InputError(`${f}: not found (run \`trust check\` first)`);
@@ -44,7 +49,9 @@ export async function run(argv: string[]): Promise<number> {
     ? (JSON.parse(readFileSync(changelogPath, 'utf8')) as Changelog)
     : buildChangelog(readReleases(REPO_ROOT), buildMapping(r.bundle, r.bundleSha256));
   const signingKeySha256 = keyFingerprint(createPublicKey(readFileSync(`${base}.pub.pem`, 'utf8')));
-  const input = { bundle: r.bundle, bundleSha256: r.bundleSha256, generatedAt: new Date(r.statement.predicate.signedAt), changelog, signingKeySha256, toolVersion: toolVersion() };
+  // Rendered later than its evidence allows, a live claim is stale: the engine says so, the renderers print it.
+  const { rejudge } = await import('../../freshness.ts');
+  const input = { bundle: rejudge(r.bundle, judgedAt), bundleSha256: r.bundleSha256, generatedAt: new Date(r.statement.predicate.signedAt), changelog, signingKeySha256, toolVersion: toolVersion() };
   const set = new OutputSet(path.resolve(v.out ?? path.dirname(bundlePath)));
   set.write('report.md', renderMarkdown(input));
   const { renderPdf } = await import('../../report/pdf.ts');
