@@ -2,6 +2,7 @@
 import type { Collector } from './types.ts';
 import access from './access.ts';
 import audit from './audit.ts';
+import backups from './backups.ts';
 import code from './code.ts';
 import config from './config.ts';
 import dbTls from './db-tls.ts';
@@ -19,7 +20,7 @@ import witness from './witness.ts';
 import tools from './tools.ts';
 import vmBoot from './vm-boot.ts';
 
-export const COLLECTORS: Collector[] = [access, audit, code, config, dbTls, dependencies, design, disclosure, encryption, enforcement, identity, lifecycle, privacy, regions, schema, tools, vmBoot, witness];
+export const COLLECTORS: Collector[] = [access, audit, backups, code, config, dbTls, dependencies, design, disclosure, encryption, enforcement, identity, lifecycle, privacy, regions, schema, tools, vmBoot, witness];
 
 export function findCollector(id: string): Collector | undefined {
   return COLLECTORS.find((c) => c.id === id);

@@ -7,6 +7,7 @@ import auditActionsRecorded from './audit-actions-recorded.ts';
 import auditChainIntact from './audit-chain-intact.ts';
 import auditCheckpointSigned from './audit-checkpoint-signed.ts';
 import auditHeadWitnessed from './audit-head-witnessed.ts';
+import backupsEncryptedRestored from './backups-encrypted-restored.ts';
 import checkConstraint from './check-constraint.ts';
 import cipherUsage from './cipher-usage.ts';
 import columnCommentContains from './column-comment-contains.ts';
@@ -76,6 +77,7 @@ export const CHECKS: CheckDefinition[] = [
   auditChainIntact,
   auditCheckpointSigned,
   auditHeadWitnessed,
+  backupsEncryptedRestored,
   checkConstraint,
   cipherUsage,
   columnCommentContains,

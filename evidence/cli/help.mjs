@@ -7,6 +7,7 @@ export const COMMANDS = [
   { name: 'audit', summary: 'Verify the audit hash chain (full or incremental) and write signed checkpoints' },
   { name: 'log', summary: 'Verify the transparency log outside the database; print inclusion and consistency proofs' },
   { name: 'keys', summary: 'Manage encryption keys: rotate re-encrypts every ciphertext under the active key' },
+  { name: 'backup', summary: 'Take an encrypted database backup; restore-test restores the latest into a scratch database' },
   { name: 'catalog', summary: 'Validate the controls catalog and print its size by status and framework' },
   { name: 'inspect', summary: 'Lint any PostgreSQL database for security smells (RLS, plaintext secrets, ...)' },
   { name: 'check', summary: 'The CI gate: collect, evaluate, sign; exit 0 holds, 1 regression, 2 bad input' },

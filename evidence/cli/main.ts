@@ -15,6 +15,7 @@ const loaders: Record<string, () => Promise<CommandModule>> = {
   audit: () => import('./commands/audit.ts'),
   log: () => import('./commands/log.ts'),
   keys: () => import('./commands/keys.ts'),
+  backup: () => import('./commands/backup.ts'),
   catalog: () => import('./commands/catalog.ts'),
   inspect: () => import('./commands/inspect.ts'),
   check: () => import('./commands/check.ts'),

@@ -9,7 +9,7 @@
  * Every ciphertext is bound through GCM's associated data to `table/column/rowId`:
  * copied to another row or another column, it fails authentication.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -112,6 +112,18 @@ export class Keyring {
     } catch {
       throw new DecryptionError('authentication_failed', `cannot decrypt ${ctx.table}.${ctx.column} row ${ctx.rowId}: the ciphertext was altered or belongs to another row or column`);
     }
+  }
+
+  /**
+   * A 256-bit key for one purpose other than column values (database backups), derived from
+   * key version `version` (default: the active one) with HKDF-SHA256 and the purpose as info:
+   * never the column key itself, so a backup and a column never share a key and nonce space.
+   * The caller must never log or store it.
+   */
+  purposeKey(purpose: string, version: number = this.file.active): { version: number; key: Buffer } {
+    const key = this.keys.get(version);
+    if (!key) throw new DecryptionError('unknown_key_version', `key version ${version} is not in the keyring`);
+    return { version, key: Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), `trust-evidence/${purpose}`, KEY_BYTES)) };
   }
 
   /** Re-encrypts under the active key (same context); used by rotation. */

@@ -10,8 +10,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
+import { backupDir, latestBackup, readHeader, restoreBackup } from '../../platform/backup/backup.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { runDemo } from '../../platform/demo/run.ts';
 import { loadCatalog } from '../../controls/loader.ts';
@@ -33,6 +36,7 @@ beforeAll(async () => {
   catalog = await loadCatalog(root);
 }, 600_000);
 afterAll(async () => {
+  if (db) rmSync(backupDir(db.name), { recursive: true, force: true });
   await db?.drop();
 });
 
@@ -115,6 +119,96 @@ describe('database_connections_tls', () => {
       await plain.end().catch(() => {});
       writeFileSync(file, before);
       await admin((c) => c.query('SELECT pg_reload_conf()'));
+    }
+  });
+});
+
+describe('database_backups_encrypted', () => {
+  it('the demo\'s backup is encrypted and restore-tested; data and enforcement findings pass', async () => {
+    const rs = await evaluate('database_backups_encrypted');
+    expect(failing(rs), show(failing(rs))).toEqual([]);
+    const kinds = new Set(rs.flatMap((r) => r.findings.map((f) => f.kind)));
+    expect([...kinds].sort()).toEqual(['data', 'enforcement']);
+    const dir = backupDir(db.name);
+    console.log(`backup directory of the test database: ${dir}`);
+    const file = latestBackup(dir)!;
+    // Not a plain dump: the header, then ciphertext; no table name or COPY line in clear.
+    const bytes = readFileSync(file);
+    expect(bytes.subarray(0, 15).toString()).toBe('TRUST-BACKUP/1\n');
+    expect(bytes.includes(Buffer.from('audit_events'))).toBe(false);
+    expect(bytes.includes(Buffer.from('COPY '))).toBe(false);
+  });
+
+  it('a backup changed by one byte does not restore, and leaves no scratch database', async () => {
+    const file = latestBackup(backupDir(db.name))!;
+    const tampered = path.join(os.tmpdir(), `tampered-${randomBytes(4).toString('hex')}.tbk`);
+    const bytes = readFileSync(file);
+    const h = readHeader(file)!;
+    bytes[h.bodyStart + Math.floor((bytes.length - h.bodyStart) / 2)] ^= 0x01;
+    writeFileSync(tampered, bytes);
+    // The header is authenticated too: the same file claiming another database does not restore.
+    const renamed = path.join(os.tmpdir(), `renamed-${randomBytes(4).toString('hex')}.tbk`);
+    const original = readFileSync(file);
+    writeFileSync(renamed, Buffer.from(original.toString('latin1').replace(`"database":"${db.name}"`, `"database":"${db.name.slice(0, -1)}x"`), 'latin1'));
+    try {
+      await expect(restoreBackup(db, tampered)).rejects.toThrow(/does not decrypt|authentication/);
+      await expect(restoreBackup(db, renamed)).rejects.toThrow(/does not decrypt|authentication/);
+      const left = await admin(async (c) => (await c.query(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [`${db.name.slice(0, 40)}_restore_%`])).rows);
+      expect(left).toEqual([]);
+      // The untouched file restores, with the same counts and chain head.
+      const ok = await restoreBackup(db, file);
+      expect(ok.countsMatch && ok.headMatch && ok.chainVerified).toBe(true);
+    } finally {
+      rmSync(tampered, { force: true });
+      rmSync(renamed, { force: true });
+    }
+  });
+
+  it('a plain-text dump in the backup directory fails, naming the file', async () => {
+    const dir = backupDir(db.name);
+    const plain = path.join(dir, 'manual-dump.sql');
+    writeFileSync(plain, '--\n-- PostgreSQL database dump\n--\nSET statement_timeout = 0;\nCOPY public.accounts (id, name) FROM stdin;\n\\.\n');
+    try {
+      const bad = failing(await evaluate('database_backups_encrypted'));
+      const hit = bad.find((f) => f.origin.resource === `file:${dir}/manual-dump.sql`);
+      expect(hit, show(bad)).toBeDefined();
+      expect(hit!.kind).toBe('data');
+      expect(hit!.reason).toMatch(/unencrypted database dump/);
+    } finally {
+      rmSync(plain, { force: true });
+    }
+  });
+
+  it('a failed restore test fails the control; so does an overdue one', async () => {
+    const id = await admin(async (c) => (await c.query<{ id: string }>(
+      `INSERT INTO job_runs (job, started_at, finished_at, status, details) VALUES ('backup.restore_test', clock_timestamp(), clock_timestamp(), 'failed', '{"error":"restored row counts differ from the backup: agents"}') RETURNING id`)).rows[0].id);
+    try {
+      const bad = failing(await evaluate('database_backups_encrypted'));
+      const hit = bad.find((f) => f.origin.resource === `row:public.job_runs.id=${id}`);
+      expect(hit, show(bad)).toBeDefined();
+      expect(hit!.reason).toMatch(/latest restore test.*failed/);
+    } finally {
+      await admin((c) => c.query('DELETE FROM job_runs WHERE id = $1', [id]));
+    }
+    // Overdue: every restore test moved back nine days, behind the platform's back.
+    const moved = await admin(async (c) => (await c.query<{ id: string }>(
+      `UPDATE job_runs SET started_at = started_at - interval '9 days', finished_at = finished_at - interval '9 days' WHERE job = 'backup.restore_test' RETURNING id`)).rows);
+    try {
+      const bad = failing(await evaluate('database_backups_encrypted'));
+      expect(bad.some((f) => /overdue/.test(f.reason)), show(bad)).toBe(true);
+    } finally {
+      await admin((c) => c.query(`UPDATE job_runs SET started_at = started_at + interval '9 days', finished_at = finished_at + interval '9 days' WHERE id = ANY($1::bigint[])`, [moved.map((m) => m.id)]));
+    }
+  });
+
+  it('a stale backup fails the control', async () => {
+    const moved = await admin(async (c) => (await c.query<{ id: string }>(
+      `UPDATE job_runs SET started_at = started_at - interval '2 days', finished_at = finished_at - interval '2 days' WHERE job = 'backup.dump' RETURNING id`)).rows);
+    try {
+      const bad = failing(await evaluate('database_backups_encrypted'));
+      expect(bad.some((f) => /latest successful backup.*hours old/.test(f.reason)), show(bad)).toBe(true);
+    } finally {
+      await admin((c) => c.query(`UPDATE job_runs SET started_at = started_at + interval '2 days', finished_at = finished_at + interval '2 days' WHERE id = ANY($1::bigint[])`, [moved.map((m) => m.id)]));
     }
   });
 });

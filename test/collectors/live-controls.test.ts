@@ -55,7 +55,7 @@ describe('live controls on the demo platform', () => {
 
   it('collects in one snapshot with a bounded number of queries', () => {
     console.log(`collectors on the demo (scale 1): ${run.queries} queries; ms per collector ${JSON.stringify(run.timings)}`);
-    expect(Object.keys(run.parts).sort()).toEqual(['access', 'audit', 'code', 'config', 'db_tls', 'dependencies', 'design', 'disclosure', 'encryption', 'enforcement', 'identity', 'lifecycle', 'privacy', 'regions', 'schema', 'tools', 'vm_boot', 'witness']);
+    expect(Object.keys(run.parts).sort()).toEqual(['access', 'audit', 'backups', 'code', 'config', 'db_tls', 'dependencies', 'design', 'disclosure', 'encryption', 'enforcement', 'identity', 'lifecycle', 'privacy', 'regions', 'schema', 'tools', 'vm_boot', 'witness']);
     expect(run.queries).toBeLessThan(40);
   });
 
