@@ -9,7 +9,9 @@
 import { InputError } from '../../platform/errors.ts';
 import { sha256Hex } from '../canonical.ts';
 import { decodeLeaf, type Leaf, type VerdictRow } from '../tlog/leaves.ts';
-import { readCheckpoint, verifyLog } from '../tlog/log.ts';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { CHECKPOINT_FILE, readCheckpoint, verifyLog } from '../tlog/log.ts';
 import type { NoteVerifier } from '../tlog/note.ts';
 
 export interface Run {
@@ -39,6 +41,7 @@ export interface LogHistory {
 
 /** Reads and verifies the whole log; throws an InputError (exit 2, one line) when it does not verify. */
 export function readHistory(dir: string, verifiers: readonly NoteVerifier[]): LogHistory {
+  if (!existsSync(path.join(dir, CHECKPOINT_FILE))) throw new InputError(`transparency log ${dir} has no checkpoint: no gate run recorded yet (run npx trust check, or set TRUST_LOG_DIR)`);
   const bundles = new Map<number, Run & { verdictsSha256: string; parts: VerdictRow[][]; partsExpected: number }>();
   const pending = new Map<string, number[]>(); // bundleSha256 -> bundle leaf indexes still awaiting verdicts
   const r = verifyLog(dir, verifiers, {
