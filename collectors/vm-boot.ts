@@ -31,6 +31,10 @@ export const BootSettingsSchema = z.object({
   packages: z.array(z.string()),
   /** runcmd entries in order, each as one space-joined command. */
   commands: z.array(z.string()),
+  /** Every file written under /etc/ssh/sshd_config*, as written (sshd's own reading order is the check's). */
+  sshdFiles: z.array(z.object({ path: z.string(), content: z.string(), append: z.boolean() })).default([]),
+  /** bootcmd entries in order (they run before runcmd), each as one space-joined command. */
+  bootcmds: z.array(z.string()).default([]),
   /** fail2ban jails written under /etc/fail2ban: section -> key -> value. */
   fail2banJails: z.record(z.string(), z.record(z.string(), z.string())),
   /** 1-based line of each top-level key and sshd keyword in the text, for findings. */
@@ -52,7 +56,15 @@ export const VmBootFactsSchema = z.object({
     declaredAllows: z.array(z.string()),
     /** Null when the request carried no boot document. */
     settings: BootSettingsSchema.nullable(),
+    /** Whether the VM still exists (a row in vms); only live VMs are compared with the firewall rows. */
+    live: z.boolean().default(false),
+    /** The firewall rows in the database now: inbound default and inbound rules as ufw commands; null without a firewalls row. */
+    dbFirewall: z.object({ inboundDefault: z.string(), allows: z.array(z.string()) }).nullable().default(null),
+    /** The inbound rules of the latest apply_firewall the provider recorded for the server, as ufw commands; null when none. */
+    appliedAllows: z.array(z.string()).nullable().default(null),
   })),
+  /** Live VMs (rows in vms) with no vm.provisioned event, so no recorded document is matched to them. */
+  unwitnessed: z.array(z.string()).default([]),
 });
 export type VmBootFacts = z.output<typeof VmBootFactsSchema>;
 
@@ -70,7 +82,7 @@ export function bootSettings(text: string): BootSettings {
   });
   const empty: BootSettings = {
     header: text.split('\n', 1)[0].trim() === '#cloud-config', parseError: null, sshPwauth: null, disableRoot: null, sshd: {},
-    usersWithPassword: [], chpasswd: false, authorizedKeys: 0, packages: [], commands: [], fail2banJails: {}, lines,
+    usersWithPassword: [], chpasswd: false, authorizedKeys: 0, packages: [], commands: [], sshdFiles: [], bootcmds: [], fail2banJails: {}, lines,
   };
   const doc = parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length) return { ...empty, parseError: doc.errors[0].message.split('\n')[0] };
@@ -89,11 +101,13 @@ export function bootSettings(text: string): BootSettings {
   }
   out.packages = (Array.isArray(js.packages) ? js.packages : []).map(str);
   out.commands = (Array.isArray(js.runcmd) ? js.runcmd : []).map(str);
+  out.bootcmds = (Array.isArray(js.bootcmd) ? js.bootcmd : []).map(str);
   for (const f of Array.isArray(js.write_files) ? js.write_files : []) {
     const file = f as { path?: unknown; content?: unknown };
     const p = String(file?.path ?? '');
     const content = typeof file?.content === 'string' ? file.content : '';
     if (p.startsWith('/etc/ssh/sshd_config')) {
+      out.sshdFiles.push({ path: p, content, append: (file as { append?: unknown }).append === true });
       for (const line of content.split('\n')) {
         const m = /^\s*([A-Za-z]+)\s+(.+?)\s*$/.exec(line);
         if (m && !line.trim().startsWith('#') && out.sshd[m[1]] === undefined) out.sshd[m[1]] = m[2];
@@ -111,9 +125,17 @@ export function bootSettings(text: string): BootSettings {
   return out;
 }
 
+/**
+ * The event's server id as a uuid (NULL when it is not one), compared beside the text
+ * comparison so provider_operations is searched through its resource_id index: the text
+ * comparison alone scanned every provider operation once per VM (33 s at scale 100). It
+ * selects nothing new: a resource_id whose text equals the event's value is that uuid.
+ */
+const SERVER_UUID = `CASE WHEN e.details->>'server_id' ~* '^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$' THEN (e.details->>'server_id')::uuid END`;
+
 export default defineCollector({
   id: 'vm_boot',
-  version: '1.0.0',
+  version: '1.1.0',
   description: 'The VM first-boot (cloud-init) template and every boot document the provider recorded, parsed, beside the ports each VM declared.',
   needsDatabase: true,
   facts: VmBootFactsSchema,
@@ -124,15 +146,30 @@ export default defineCollector({
     const templateText = readFileSync(path.join(ctx.root, file), 'utf8');
     // One query: every VM provisioning event (also of destroyed VMs: events and provider
     // operations outlive the VM) with the create_server request of its server.
-    const rows = await ctx.sql<{ vm: string; server: string | null; seq: string; rules: unknown; op: string | null; provider: string | null; user_data: string | null }>(`
+    const rows = await ctx.sql<{ vm: string; server: string | null; seq: string; rules: unknown; op: string | null; provider: string | null; user_data: string | null; live: boolean; fw_default: string | null; fw_rules: unknown; applied: unknown }>(`
       SELECT e.subject_id AS vm, e.details->>'server_id' AS server, e.seq, e.details->'inbound_rules' AS rules,
-             o.id AS op, o.provider, o.request->>'user_data' AS user_data
+             o.id AS op, o.provider, o.request->>'user_data' AS user_data,
+             v.id IS NOT NULL AS live, f.inbound_default AS fw_default,
+             (SELECT coalesce(json_agg(json_build_object('protocol', r.protocol, 'port_from', r.port_from, 'port_to', r.port_to, 'source', r.source::text)
+                                       ORDER BY r.protocol, r.port_from, r.port_to, r.source), '[]')
+                FROM firewall_rules r WHERE r.server_id = v.server_id AND r.direction = 'inbound') AS fw_rules,
+             (SELECT a.request->'inbound' FROM provider_operations a
+               WHERE a.operation = 'apply_firewall' AND a.resource_id = ${SERVER_UUID} AND a.resource_id::text = e.details->>'server_id' ORDER BY a.id DESC LIMIT 1) AS applied
         FROM audit_events e
         LEFT JOIN LATERAL (SELECT p.id, p.provider, p.request FROM provider_operations p
-                            WHERE p.operation = 'create_server' AND p.resource_id::text = e.details->>'server_id'
+                            WHERE p.operation = 'create_server' AND p.resource_id = ${SERVER_UUID} AND p.resource_id::text = e.details->>'server_id'
                             ORDER BY p.id LIMIT 1) o ON true
+        LEFT JOIN vms v ON v.id::text = e.subject_id
+        LEFT JOIN firewalls f ON f.server_id = v.server_id
        WHERE e.action = 'vm.provisioned'
        ORDER BY e.seq`);
+    const unwitnessed = await ctx.sql<{ id: string }>(`
+      SELECT v.id::text AS id FROM vms v
+       WHERE NOT EXISTS (SELECT 1 FROM audit_events e WHERE e.action = 'vm.provisioned' AND e.subject_id = v.id::text)
+       ORDER BY 1`);
+    type Rule = { protocol: 'tcp' | 'udp'; port_from?: number; port_to?: number; portFrom?: number; portTo?: number; source?: string };
+    const asUfw = (rules: unknown): string[] => (Array.isArray(rules) ? (rules as Rule[]) : [])
+      .map((x) => ufwAllow({ protocol: x.protocol, portFrom: (x.port_from ?? x.portFrom)!, portTo: x.port_to ?? x.portTo, source: x.source }).join(' ')).sort();
     return {
       template: { file, settings: bootSettings(templateText) },
       documents: rows.map((r) => ({
@@ -144,7 +181,11 @@ export default defineCollector({
         declaredAllows: (Array.isArray(r.rules) ? (r.rules as { protocol: 'tcp' | 'udp'; port_from: number; port_to?: number; source?: string }[]) : [])
           .map((x) => ufwAllow({ protocol: x.protocol, portFrom: x.port_from, portTo: x.port_to, source: x.source }).join(' ')),
         settings: r.user_data === null ? null : bootSettings(r.user_data),
+        live: r.live,
+        dbFirewall: r.live && r.fw_default !== null ? { inboundDefault: r.fw_default, allows: asUfw(r.fw_rules) } : null,
+        appliedAllows: r.applied === null || r.applied === undefined ? null : asUfw(r.applied),
       })),
+      unwitnessed: unwitnessed.map((u) => u.id),
     };
   },
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineCheck, type Finding, type Origin } from './types.ts';
 import type { BootSettings, VmBootFacts } from '../../collectors/vm-boot.ts';
 import { factsOf, fail, pass } from './helpers.ts';
+import { simpleCommands, sshdState, ufwState } from './boot-semantics.ts';
 
 /**
  * Judges the first-boot configuration VMs boot with: the template and every document the
@@ -19,9 +20,27 @@ function problems(s: BootSettings, aspect: Aspect, maxRetry: number, declared: s
   if (s.parseError) return [`the YAML cannot be read (${s.parseError})`];
   const out: string[] = [];
   if (!s.header) out.push('the first line is not `#cloud-config`, so cloud-init would not apply it');
+  // Commands that edit sshd's files or the packet filter outside write_files and ufw cannot be judged.
+  const unjudged = ufwState([...(s.bootcmds ?? []), ...s.commands]).unjudged;
   if (aspect === 'ssh_key_only') {
     if (s.sshPwauth !== 'false') out.push(`ssh_pwauth is ${s.sshPwauth ?? 'absent'}, not false`);
-    const d = s.sshd;
+    // sshd's reading: drop-ins in lexical order, then the main file; first value wins;
+    // Match blocks re-open settings for whoever matches (controls/checks/boot-semantics.ts).
+    const files = s.sshdFiles ?? [];
+    const state = files.length ? sshdState(files) : null;
+    const CANON: Record<string, string> = { passwordauthentication: 'PasswordAuthentication', kbdinteractiveauthentication: 'KbdInteractiveAuthentication', challengeresponseauthentication: 'ChallengeResponseAuthentication', permitrootlogin: 'PermitRootLogin', permitemptypasswords: 'PermitEmptyPasswords' };
+    const d: Record<string, string> = state
+      ? Object.fromEntries(Object.entries(state.global).filter(([k]) => CANON[k]).map(([k, v]) => [CANON[k], v.value.toLowerCase()]))
+      : s.sshd;
+    for (const [k, vs] of Object.entries(state?.match ?? {})) {
+      if (!CANON[k]) continue;
+      for (const v of vs) {
+        const val = v.value.toLowerCase();
+        const open = k === 'permitrootlogin' ? !['prohibit-password', 'without-password', 'no', 'forced-commands-only'].includes(val) : val !== 'no';
+        if (open) out.push(`${CANON[k]} ${v.value} inside \`Match ${v.criteria}\` (${v.file}) re-opens it for matching logins`);
+      }
+    }
+    for (const c of unjudged.filter((x) => /sshd_config/.test(x))) out.push(`a boot command edits sshd's configuration outside write_files (\`${c}\`)`);
     if (d.PasswordAuthentication !== 'no') out.push(`PasswordAuthentication is ${d.PasswordAuthentication ?? 'absent'}, not no`);
     if (d.KbdInteractiveAuthentication !== 'no') out.push(`KbdInteractiveAuthentication is ${d.KbdInteractiveAuthentication ?? 'absent'}, not no`);
     if (d.ChallengeResponseAuthentication !== undefined && d.ChallengeResponseAuthentication !== 'no') out.push(`ChallengeResponseAuthentication is ${d.ChallengeResponseAuthentication}`);
@@ -30,12 +49,12 @@ function problems(s: BootSettings, aspect: Aspect, maxRetry: number, declared: s
     if (s.usersWithPassword.length) out.push(`user(s) ${s.usersWithPassword.join(', ')} get a password`);
     if (s.chpasswd) out.push('chpasswd sets passwords');
   } else if (aspect === 'firewall_default_deny') {
-    const ufw = s.commands.filter((c) => c.startsWith('ufw '));
-    const defaults = ufw.filter((c) => /^ufw default \w+ incoming$/.test(c));
-    if (defaults.at(-1) !== 'ufw default deny incoming') out.push(`the inbound default is ${defaults.at(-1)?.split(' ')[2] ?? 'never set'}, not deny`);
-    if (!ufw.some((c) => /^ufw (--force )?enable$/.test(c))) out.push('ufw is never enabled');
-    if (ufw.some((c) => c === 'ufw disable')) out.push('ufw is disabled');
-    const allows = ufw.filter((c) => c.startsWith('ufw allow '));
+    // ufw's reading: commands in order, the last `ufw default ... incoming` wins, reset drops rules.
+    const ufw = ufwState([...(s.bootcmds ?? []), ...s.commands]);
+    if (ufw.incoming !== 'deny' && ufw.incoming !== 'reject') out.push(`the inbound default ends up ${ufw.incoming ?? 'never set'}, not deny`);
+    if (!ufw.enabled) out.push(simpleCommands(s.commands).some((c) => /^ufw (--force )?enable$/.test(c)) ? 'ufw is disabled after it is enabled' : 'ufw is never enabled');
+    for (const c of unjudged.filter((x) => !/sshd_config/.test(x))) out.push(`a boot command changes the packet filter outside ufw (\`${c}\`)`);
+    const allows = ufw.allows;
     const want = declared ?? [];
     const extra = allows.filter((a) => !want.includes(a));
     const missing = want.filter((a) => !allows.includes(a));
@@ -80,6 +99,25 @@ export default defineCheck({
       ? fail(`The VM boot template \`${t.file}\`: ${tp.join('; ')}.`, tOrigin)
       : pass(`The VM boot template \`${t.file}\` holds for ${aspect.replaceAll('_', ' ')}.`, tOrigin));
     let good = 0;
+    if (aspect === 'firewall_default_deny') {
+      // The rendered document (or the provider's latest firewall update) against the firewall rows.
+      let matched = 0;
+      for (const d of f.documents.filter((x) => x.live && x.settings && !x.settings.parseError)) {
+        const onVm = d.appliedAllows ?? ufwState([...(d.settings!.bootcmds ?? []), ...d.settings!.commands]).allows;
+        const rows = d.dbFirewall;
+        const origin = { resource: `row:public.firewalls.server_id=${d.server}` };
+        if (!rows) out.push({ ...fail(`VM ${d.vm} has no firewall row in the database.`, origin, `vm ${d.vm}`), kind: 'data' });
+        else if (rows.inboundDefault !== 'deny') out.push({ ...fail(`VM ${d.vm}'s firewall row says inbound ${rows.inboundDefault}, not deny.`, origin), kind: 'data' });
+        else {
+          const extra = onVm.filter((a) => !rows.allows.includes(a));
+          const missing = rows.allows.filter((a) => !onVm.includes(a));
+          if (extra.length || missing.length) out.push({ ...fail(`VM ${d.vm}'s ${d.appliedAllows ? 'last applied firewall' : 'boot document'} does not match its firewall rows in the database: ${[...extra.map((a) => `opens ${a} with no row`), ...missing.map((a) => `a row allows ${a} that the VM does not open`)].join('; ')}.`, origin), kind: 'data' });
+          else matched++;
+        }
+      }
+      if (matched) out.push({ ...pass(`${matched} live VM(s) open exactly the ports of their firewall rows in the database, with inbound denied by default.`, { resource: 'table:public.firewall_rules' }, `live=${matched}`), kind: 'data' });
+    }
+    for (const vm of f.unwitnessed ?? []) out.push({ ...fail(`Live VM ${vm} has no vm.provisioned audit event, so no recorded boot document is matched to it.`, { resource: `row:public.vms.id=${vm}` }), kind: 'data' });
     for (const d of f.documents) {
       const witness = `vm ${d.vm}, vm.provisioned seq ${d.seq}`;
       if (!d.settings) {

@@ -14,6 +14,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { backupDir, latestBackup, readHeader, restoreBackup } from '../../platform/backup/backup.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { runDemo } from '../../platform/demo/run.ts';
@@ -209,6 +210,91 @@ describe('database_backups_encrypted', () => {
       expect(bad.some((f) => /latest successful backup.*hours old/.test(f.reason)), show(bad)).toBe(true);
     } finally {
       await admin((c) => c.query(`UPDATE job_runs SET started_at = started_at + interval '2 days', finished_at = finished_at + interval '2 days' WHERE id = ANY($1::bigint[])`, [moved.map((m) => m.id)]));
+    }
+  });
+});
+
+describe('VM boot configuration, read as sshd and ufw read it', () => {
+  /** The create_server operation of a live VM, and its recorded document. */
+  async function liveVmDocument(): Promise<{ op: string; server: string; text: string }> {
+    return admin(async (c) => (await c.query<{ op: string; server: string; text: string }>(`
+      SELECT p.id::text AS op, v.server_id::text AS server, p.request->>'user_data' AS text
+        FROM vms v JOIN provider_operations p ON p.operation = 'create_server' AND p.resource_id = v.server_id
+       ORDER BY v.id LIMIT 1`)).rows[0]);
+  }
+  /** Rewrites a recorded document behind the platform's back (superuser, replica mode), and restores it. */
+  async function withDocument(edit: (doc: Record<string, unknown>) => void, body: (op: string) => Promise<void>): Promise<void> {
+    const { op, text } = await liveVmDocument();
+    const doc = parseYaml(text) as Record<string, unknown>;
+    edit(doc);
+    const set = (t: string) => admin(async (c) => {
+      await c.query('BEGIN');
+      await c.query('SET LOCAL session_replication_role = replica');
+      await c.query(`UPDATE provider_operations SET request = jsonb_set(request, '{user_data}', to_jsonb($2::text)) WHERE id = $1`, [op, t]);
+      await c.query('COMMIT');
+    });
+    await set(`#cloud-config\n${stringifyYaml(doc)}`);
+    try {
+      await body(op);
+    } finally {
+      await set(text);
+    }
+  }
+  const hitOn = (bad: Finding[], op: string, re: RegExp) => {
+    const hit = bad.find((f) => f.origin.resource === `row:public.provider_operations.id=${op}`);
+    expect(hit, show(bad)).toBeDefined();
+    expect(hit!.kind).toBe('data');
+    expect(hit!.reason).toMatch(re);
+  };
+
+  it('the demo\'s VMs hold, and their documents match the firewall rows', async () => {
+    for (const control of ['vm_ssh_key_only', 'vm_firewall_default_deny', 'vm_brute_force_blocked']) {
+      const rs = await evaluate(control);
+      expect(failing(rs), `${control}: ${show(failing(rs))}`).toEqual([]);
+    }
+    const fw = (await evaluate('vm_firewall_default_deny')).flatMap((r) => r.findings);
+    expect(fw.some((f) => f.origin.resource === 'table:public.firewall_rules' && f.kind === 'data')).toBe(true);
+  });
+
+  it('a drop-in read before ours that enables password logins fails vm_ssh_key_only (sshd: first value wins)', async () => {
+    await withDocument((doc) => {
+      (doc.write_files as unknown[]).push({ path: '/etc/ssh/sshd_config.d/00-debug.conf', content: 'passwordauthentication yes\n' });
+    }, async (op) => hitOn(failing(await evaluate('vm_ssh_key_only')), op, /PasswordAuthentication is yes/));
+  });
+
+  it('a Match block re-enabling passwords fails; a later duplicate line does not override (first wins)', async () => {
+    await withDocument((doc) => {
+      const f = (doc.write_files as { path: string; content: string }[]).find((x) => x.path.startsWith('/etc/ssh/sshd_config.d/'))!;
+      f.content += 'PasswordAuthentication yes\nMatch User harbor\n  PasswordAuthentication yes\n';
+    }, async (op) => {
+      const bad = failing(await evaluate('vm_ssh_key_only'));
+      hitOn(bad, op, /inside `Match User harbor`/);
+      expect(bad.find((f) => f.origin.resource === `row:public.provider_operations.id=${op}`)!.reason).not.toMatch(/PasswordAuthentication is yes/);
+    });
+  });
+
+  it('ssh_pwauth: true in the recorded document fails', async () => {
+    await withDocument((doc) => { doc.ssh_pwauth = true; }, async (op) => hitOn(failing(await evaluate('vm_ssh_key_only')), op, /ssh_pwauth is true/));
+  });
+
+  it('ufw default allow incoming after the deny fails vm_firewall_default_deny (ufw: the last default wins)', async () => {
+    await withDocument((doc) => {
+      (doc.runcmd as unknown[]).push('ufw default allow && systemctl reload ssh');
+    }, async (op) => hitOn(failing(await evaluate('vm_firewall_default_deny')), op, /inbound default ends up allow/));
+  });
+
+  it('a firewall row the VM does not apply fails vm_firewall_default_deny, naming the server', async () => {
+    const { server } = await liveVmDocument();
+    const id = await admin(async (c) => (await c.query<{ id: string }>(`
+      INSERT INTO firewall_rules (server_id, server_kind, account_id, direction, protocol, port_from, port_to)
+      SELECT server_id, server_kind, account_id, 'inbound', 'tcp', 3306, 3306 FROM firewalls WHERE server_id = $1 RETURNING id`, [server])).rows[0].id);
+    try {
+      const bad = failing(await evaluate('vm_firewall_default_deny'));
+      const hit = bad.find((f) => f.origin.resource === `row:public.firewalls.server_id=${server}`);
+      expect(hit, show(bad)).toBeDefined();
+      expect(hit!.reason).toMatch(/3306/);
+    } finally {
+      await admin((c) => c.query('DELETE FROM firewall_rules WHERE id = $1', [id]));
     }
   });
 });
