@@ -66,7 +66,9 @@ async function collectAndProduce(
     try {
       opened();
       progress.done('database', db.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL');
-      environment = { embedded: db.embedded, server: serverOf(db.url('reader')) };
+      // The embedded server takes a free port at each start: naming it would make two runs on
+      // an unchanged platform differ, so only its host is recorded.
+      environment = { embedded: db.embedded, server: serverOf(db.url('reader'), !db.embedded) };
       await o.prepare?.(db);
       // One clock for every age, read after preparation (see evidence/as-of.ts).
       // An as-of later than the database clock judges facts read now at that later instant.
@@ -93,10 +95,10 @@ async function collectAndProduce(
   return produceOutputs({ root: o.root, outDir: o.outDir, catalog, parts, now, evidenceAt: observedAt, progress: o.progress, baseline, release: o.release, renderPdf, environment });
 }
 
-/** host:port of a connection URL, without credentials. */
-function serverOf(url: string): string {
+/** host[:port] of a connection URL, without credentials. */
+function serverOf(url: string, withPort: boolean): string {
   const u = new URL(url);
-  return `${u.hostname}:${u.port || '5432'}`;
+  return withPort ? `${u.hostname}:${u.port || '5432'}` : u.hostname;
 }
 
 /** Human-readable outcome: the first line is the one-line cause when the gate fails. */

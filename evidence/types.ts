@@ -62,7 +62,7 @@ export const BundleSchema = z.object({
     environment: z.object({
       /** `embedded`: the demo server `npm start` runs (fsync off); `external`: a server named by URL. */
       kind: z.enum(['embedded', 'external']),
-      /** host:port of the server (never credentials). */
+      /** host:port of the server (the host alone for the embedded one, whose port changes at each start); never credentials. */
       server: z.string(),
       database: z.string(),
       fsync: z.enum(['on', 'off', 'unknown']),

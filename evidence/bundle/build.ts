@@ -64,7 +64,7 @@ export function platformInfo(parts: Record<string, CollectedPart>, root: string,
 /** Where the gate ran, as the database connection says it (never credentials). */
 export interface RunEnvironment {
   embedded: boolean;
-  /** host:port */
+  /** host:port, or the host alone for the embedded server (its port changes at each start) */
   server: string;
 }
 
