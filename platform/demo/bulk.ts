@@ -46,6 +46,7 @@ import { createCheckpoint } from '../audit/checkpoint.ts';
 import { loadSigningKey, signCheckpoint } from '../audit/keys.ts';
 import { withCallerEventTime } from '../audit/clock.ts';
 import { withTransaction } from '../db/tx.ts';
+import { runBackupJob, runRestoreTestJob } from '../backup/backup.ts';
 import { EnvironmentError, InputError } from '../errors.ts';
 import type { FirewallRule } from '../provider/types.ts';
 import { seededRandom } from './prng.ts';
@@ -448,6 +449,10 @@ export async function runBulkDemo(db: Database, opts: DemoOptions): Promise<Demo
   });
   at('core II done');
   if (await createCheckpoint({ owner: db.pool('owner'), reader: db.pool('reader') }, key)) summary.checkpoints++;
+  // As run.ts: the platform's backup job and its restore test, so the gate has a backup to judge.
+  await runBackupJob(db);
+  await runRestoreTestJob(db);
+  at('backup and restore test done');
   summary.liveAgents = live.length;
   summary.auditEvents = Number((await db.pool('reader').query('SELECT count(*) AS n FROM audit_events')).rows[0].n);
   summary.seconds = (Date.now() - began) / 1000;
