@@ -7,7 +7,7 @@
  */
 import type pg from 'pg';
 import type { Database } from '../platform/db/index.ts';
-import type { Catalog } from '../controls/types.ts';
+import type { CatalogData } from '../platform/kernel/catalog-data.ts';
 import { catalogNotDeclared, type Collector, type CollectorContext } from './types.ts';
 import { COLLECTORS } from './registry.ts';
 import { CollectorError } from './collector-error.ts';
@@ -20,7 +20,7 @@ export interface RunCollectorsOptions {
   root: string;
   now: Date;
   /** Awaited only by the collectors that declare `needsCatalog`: the others may start before it loads. */
-  catalog: Catalog | Promise<Catalog>;
+  catalog: CatalogData | Promise<CatalogData>;
   auditVerification: 'incremental' | 'full';
   progress?: (collectorId: string, phase: 'start' | 'done', ms?: number) => void;
   /** Run only these collector ids (default: all registered). */

@@ -4,7 +4,7 @@
  * of following them.
  */
 import { fromThreadError, startThread, type ThreadError } from '../platform/threads.ts';
-import type { Catalog } from '../controls/types.ts';
+import type { CatalogData } from '../platform/kernel/catalog-data.ts';
 import type { CollectorContext } from './types.ts';
 
 export type ThreadBase = Pick<CollectorContext, 'root' | 'now' | 'options'>;
@@ -18,7 +18,7 @@ export interface CollectorThread {
   /** The raw facts of one collector and how long it took, or its error. */
   result(id: string): Promise<{ raw: unknown; ms: number }>;
   /** Hands the loaded catalog to the collectors that declared `needsCatalog`. */
-  sendCatalog(catalog: Catalog): void;
+  sendCatalog(catalog: CatalogData): void;
   /** Ends the thread (idempotent). */
   stop(): Promise<void>;
 }

@@ -11,7 +11,7 @@
  *   version, key version).
  */
 import type { z } from 'zod';
-import type { Catalog } from '../controls/types.ts';
+import type { CatalogData } from '../platform/kernel/catalog-data.ts';
 
 export interface CollectorContext {
   /** Runs one query in the collectors' READ ONLY transaction as the reader role. Counted. */
@@ -47,7 +47,7 @@ export interface CollectorContext {
   /** Parameters from the run (e.g. full vs incremental audit verification). */
   options: { auditVerification: 'incremental' | 'full' };
   /** The loaded catalog (only for collectors that declare `needsCatalog`): the design collector checks the artifacts it names. */
-  catalog: Catalog;
+  catalog: CatalogData;
   /** Progress for long work; no-op off a terminal. */
   progress(message: string): void;
 }
@@ -90,8 +90,8 @@ export function defineCollector<S extends z.ZodTypeAny>(c: Collector<S>): Collec
 export type FactSet = Record<string, unknown>;
 
 /** Stands in for the catalog of a collector that did not declare `needsCatalog`: any use fails loudly. */
-export function catalogNotDeclared(id: string): Catalog {
-  return new Proxy({} as Catalog, {
+export function catalogNotDeclared(id: string): CatalogData {
+  return new Proxy({} as CatalogData, {
     get() {
       throw new Error(`collector ${id} reads the catalog but does not declare needsCatalog: true`);
     },

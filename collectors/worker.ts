@@ -5,15 +5,15 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { toThreadError } from '../platform/threads.ts';
-import type { Catalog } from '../controls/types.ts';
+import type { CatalogData } from '../platform/kernel/catalog-data.ts';
 import { COLLECTORS } from './registry.ts';
 import { catalogNotDeclared } from './types.ts';
 import type { ThreadBase, ThreadMessage } from './thread.ts';
 
 const { ids, base } = workerData as { ids: string[]; base: ThreadBase };
 const noDatabase = () => Promise.reject(new Error('collectors in a thread have no database'));
-const catalogArrived = new Promise<Catalog>((resolve) => {
-  parentPort!.once('message', (m: { catalog: Catalog }) => resolve(m.catalog));
+const catalogArrived = new Promise<CatalogData>((resolve) => {
+  parentPort!.once('message', (m: { catalog: CatalogData }) => resolve(m.catalog));
 });
 
 const collectors = ids.map((id) => ({ id, c: COLLECTORS.find((x) => x.id === id) }));

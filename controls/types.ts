@@ -128,3 +128,9 @@ export interface Catalog {
   /** Things worth knowing that are not errors (a live control without checks yet, an unmapped control). Not hashed. */
   notes?: string[];
 }
+
+// Collectors read the catalog through the kernel's plain-data shape (the wall keeps them
+// off this module); a loaded catalog must stay assignable to it.
+export type CatalogIsCatalogData = Catalog extends import('../platform/kernel/catalog-data.ts').CatalogData ? true : never;
+const catalogIsCatalogData: CatalogIsCatalogData = true;
+void catalogIsCatalogData;

@@ -9,10 +9,10 @@ import { createHash, createPublicKey } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { BundleSchema, type Bundle, type ControlEvaluation } from '../../evidence/types.ts';
-import type { Control, Framework, Mapping } from '../../controls/types.ts';
-import { liveControlsNotObservedLive } from '../../evidence/site/publish-gate.ts';
-import { buildTrustJson, serializeTrustJson, type TrustJson, type TrustClaim } from '../../evidence/site/trust-json.ts';
+import {
+  BundleSchema, buildTrustJson, liveControlsNotObservedLive, serializeTrustJson,
+  type Bundle, type Control, type ControlEvaluation, type Framework, type Mapping, type TrustClaim, type TrustJson,
+} from '../../evidence/contract.ts';
 
 export type Status = 'live' | 'designed' | 'roadmap';
 export const STATUS_ORDER: Status[] = ['live', 'designed', 'roadmap'];
