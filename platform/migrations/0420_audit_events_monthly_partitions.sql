@@ -198,7 +198,10 @@ BEGIN
   IF o.month >= v_now THEN
     RAISE EXCEPTION 'month % is not over yet', to_char(o.month, 'YYYY-MM') USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
-  -- Wait for every writer holding the head; the head stays ours until commit.
+  -- The table first, then the head: a writer holds its lock on audit_events from its first
+  -- INSERT and only then waits for the head, so taking the head first could deadlock with the
+  -- DETACH below. Every writer in flight commits before this returns; new ones wait for us.
+  LOCK TABLE public.audit_events IN ACCESS EXCLUSIVE MODE;
   UPDATE public.event_chain_head h SET seq = h.seq WHERE h.singleton;
   -- Read through the parent (its chain_owner_reads policy): the partition's own forced policy
   -- shows its owner only the rows of the accounts it acts for.
