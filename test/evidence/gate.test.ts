@@ -16,7 +16,7 @@ import { defineCheck } from '../../controls/checks/types.ts';
 import { produceOutputs, loadCatalogFrom } from '../../evidence/pipeline.ts';
 import { silentProgress } from '../../evidence/progress.ts';
 import { outcomeText, runGate } from '../../evidence/gate-run.ts';
-import { InputError } from '../../platform/errors.ts';
+import { InputError } from '../../platform/kernel/errors.ts';
 import { fixtureCatalog, fixtureChecks, fixtureControls, fixtureParts } from '../fixtures/evidence/fixture.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -171,7 +171,7 @@ describe('OSCAL beside the bundle', () => {
     const out = mkdtempSync(path.join(os.tmpdir(), 'trust-gate-oscal-'));
     const r = await produceOutputs({ root: mkdtempSync(path.join(os.tmpdir(), 'trust-gate-root-')), outDir: out, catalog: fixtureCatalog(), parts: fixtureParts(), now: new Date('2026-11-21T12:00:00Z'), progress: silentProgress, checks: fixtureChecks });
     expect(r.written).toContain(path.join(out, 'oscal'));
-    expect(readdirSync(out).filter((f) => f.endsWith('.json')).sort()).toEqual(['bundle.json', 'bundle.sig.json', 'changelog.json', 'mapping.json', 'results.json']);
+    expect(readdirSync(out).filter((f) => f.endsWith('.json')).sort()).toEqual(['bundle.json', 'bundle.sig.json', 'changelog.json', 'mapping.json', 'results.json', 'trust.json', 'trust.sig.json']);
     const ar = readFileSync(path.join(out, 'oscal', 'assessment-results.json'), 'utf8');
     expect(ar).toContain('"href": "../bundle.json#/parts/');
     expect(ar).toContain(r.bundleSha256);
