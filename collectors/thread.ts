@@ -3,7 +3,7 @@
  * the code collector's TypeScript parsing then overlaps the database collectors instead
  * of following them.
  */
-import { fromThreadError, startThread, type ThreadError } from '../platform/threads.ts';
+import { fromThreadError, startThread, type ThreadError } from '../platform/kernel/threads.ts';
 import type { CatalogData } from '../platform/kernel/catalog-data.ts';
 import type { CollectorContext } from './types.ts';
 

@@ -4,7 +4,7 @@
  * that read the catalog run last, once the main thread has sent it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { toThreadError } from '../platform/threads.ts';
+import { toThreadError } from '../platform/kernel/threads.ts';
 import type { CatalogData } from '../platform/kernel/catalog-data.ts';
 import { COLLECTORS } from './registry.ts';
 import { catalogNotDeclared } from './types.ts';

@@ -11,7 +11,6 @@ import { readFile, readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { CST, LineCounter, Parser, parseDocument, visit, isMap, isScalar, isSeq, type Document, type Node, type YAMLError } from 'yaml';
 import canonicalize from 'canonicalize';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { z } from 'zod';
@@ -20,10 +19,11 @@ import {
   type Catalog, type Control, type Framework, type Mapping,
 } from './types.ts';
 import { CHECKS } from './checks/registry.ts';
-import { closest } from '../platform/text/closest.mjs';
+import { closest } from '../platform/kernel/text/closest.mjs';
 import { uncoveredPhrases, universalPhrases } from './claim-scope.ts';
 import type { CheckDefinition } from './checks/types.ts';
-import { CatalogError, type CatalogDiagnostic } from './catalog-error.ts';
+import { CatalogError } from './catalog-error.ts';
+import { Diagnostics, fromPointer, parseSource, reportZodIssues, seg, type Segment, type Source } from '../platform/kernel/located-yaml.ts';
 
 /** Where each part of the catalog lives, relative to the repository root. */
 export const CATALOG_PATHS = {
@@ -35,28 +35,12 @@ export const CATALOG_PATHS = {
 } as const;
 
 
-type Segment = string | number;
-
-interface Source {
-  file: string;
-  doc: Document;
-  lines: LineCounter;
-}
-
 /** Collects diagnostics and notes for one load. */
-class Run {
-  constructor(readonly checks: readonly CheckDefinition[]) {}
-  readonly diagnostics: CatalogDiagnostic[] = [];
+class Run extends Diagnostics {
+  constructor(readonly checks: readonly CheckDefinition[]) {
+    super();
+  }
   readonly notes: string[] = [];
-
-  at(src: Source, segs: Segment[], message: string): void {
-    const { line, col } = locate(src, segs);
-    this.diagnostics.push({ file: src.file, line, col, pointer: toPointer(segs), message });
-  }
-
-  atFile(file: string, message: string): void {
-    this.diagnostics.push({ file, line: 1, col: 1, pointer: '/', message });
-  }
 }
 
 export interface LoadOptions {
@@ -325,82 +309,7 @@ async function readSource(root: string, file: string, run: Run): Promise<Source 
     run.atFile(file, `Cannot read file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`);
     return null;
   }
-  const text = decodeUtf8(bytes, file, run);
-  if (text === null) return null;
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
-  const src: Source = { file, doc, lines };
-  // An unclosed [ or { swallows the lines after it, and the parser reports where it gave
-  // up; the author needs the line where the bracket was opened (one mistake, one diagnostic).
-  const opener = doc.errors.length ? unclosedFlowCollection(text) : undefined;
-  if (opener) {
-    const where = lines.linePos(opener.offset);
-    const segs = pathAtOffset(doc, opener.offset);
-    run.diagnostics.push({ file, line: where.line, col: where.col, pointer: toPointer(segs), message: `Malformed YAML: the ${opener.char} opened here is never closed with ${opener.char === '[' ? ']' : '}'}.` });
-    return null;
-  }
-  for (const err of doc.errors) {
-    const segs = pathAtOffset(doc, err.pos[0]);
-    // An unclosed quote is reported where the file ends; the author needs the place
-    // where it was opened, which is the value at the same path.
-    const where = err.code === 'MISSING_CHAR' && segs.length > 0 ? locate(src, segs) : lines.linePos(err.pos[0]);
-    run.diagnostics.push({ file, line: where.line, col: where.col, pointer: toPointer(segs), message: yamlMessage(err, segs) });
-  }
-  if (doc.errors.length) return null;
-  // Catalog files have no use for aliases, and an alias bomb ("billion laughs") would
-  // expand into gigabytes when converted: refuse any alias, located at the first one.
-  let alias: Node | undefined;
-  visit(doc, { Alias(_, node) { alias = node as Node; return visit.BREAK; } });
-  if (alias) {
-    const offset = alias.range?.[0] ?? 0;
-    const where = lines.linePos(offset);
-    run.diagnostics.push({ file, line: where.line, col: where.col, pointer: toPointer(pathAtOffset(doc, offset)), message: 'YAML aliases (*name) are not allowed in catalog files; write the value out.' });
-    return null;
-  }
-  return src;
-}
-
-/** Strict UTF-8: invalid bytes are an error at their line and column, never replaced silently. */
-function decodeUtf8(bytes: Buffer, file: string, run: Run): string | null {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    // The lenient decoding puts U+FFFD where the first invalid sequence is.
-    const lenient = new TextDecoder('utf-8').decode(bytes);
-    const at = lenient.indexOf('\uFFFD');
-    const before = lenient.slice(0, Math.max(0, at));
-    const line = before.split('\n').length;
-    const col = at - (before.lastIndexOf('\n') + 1) + 1;
-    run.diagnostics.push({ file, line, col, pointer: '/', message: 'Invalid UTF-8 at this position; save the file as UTF-8.' });
-    return null;
-  }
-}
-
-/** The first flow collection ([...] or {...}) that the text opens and never closes. */
-function unclosedFlowCollection(text: string): { offset: number; char: '[' | '{' } | undefined {
-  let found: { offset: number; char: '[' | '{' } | undefined;
-  for (const token of new Parser().parse(text)) {
-    if (token.type !== 'document') continue;
-    CST.visit(token, (item) => {
-      for (const n of [item.key, item.value]) {
-        if (found || !n || n.type !== 'flow-collection') continue;
-        const close = n.start.source === '[' ? ']' : '}';
-        if (!n.end.some((t) => t.source === close)) found = { offset: n.offset, char: n.start.source as '[' | '{' };
-      }
-      return found ? CST.visit.BREAK : undefined;
-    });
-    if (found) break;
-  }
-  return found;
-}
-
-function yamlMessage(err: YAMLError, segs: Segment[]): string {
-  if (err.code === 'DUPLICATE_KEY') {
-    const key = segs.length ? `"${String(segs.at(-1))}" ` : '';
-    return `Duplicate key ${key}in a mapping: a key may appear only once; remove or rename one.`;
-  }
-  const first = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-  return `Malformed YAML (${err.code}): ${first.replace(/[.:]?$/, '.')}`;
+  return parseSource(bytes, file, run, 'catalog files');
 }
 
 /**
@@ -422,14 +331,7 @@ function validate<S extends z.ZodTypeAny>(run: Run, src: Source, schema: S, ajv?
     for (const e of validator.errors ?? []) reportAjv(run, src, e);
     return null;
   }
-  for (const issue of parsed.error.issues) {
-    const segs = issue.path.map(seg);
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) run.at(src, [...segs, key], `Unknown field "${key}"; remove it or check its spelling.`);
-    } else {
-      run.at(src, segs, `${issue.message}.`);
-    }
-  }
+  reportZodIssues(run, src, parsed.error.issues);
   return null;
 }
 
@@ -460,73 +362,6 @@ function reportAjv(run: Run, src: Source, e: ErrorObject): void {
     default:
       run.at(src, segs, `${e.message ?? e.keyword}.`);
   }
-}
-
-/** Line and column of the value at `segs`: the key for map entries (where an author looks), the item for sequence entries. */
-function locate(src: Source, segs: Segment[]): { line: number; col: number } {
-  let node: unknown = src.doc.contents;
-  let offset = (node as Node | null)?.range?.[0] ?? 0;
-  for (const s of segs) {
-    if (isMap(node)) {
-      const pair = node.items.find((it) => keyOf(it.key) === String(s));
-      if (!pair) break;
-      offset = (pair.key as Node | null)?.range?.[0] ?? offset;
-      node = pair.value;
-    } else if (isSeq(node)) {
-      const item = node.items[Number(s)] as Node | undefined;
-      if (!item) break;
-      offset = item.range?.[0] ?? offset;
-      node = item;
-    } else {
-      break;
-    }
-  }
-  return src.lines.linePos(offset);
-}
-
-/** The path of the deepest node around `offset`, for errors the YAML parser reports by position. */
-function pathAtOffset(doc: Document, offset: number): Segment[] {
-  const segs: Segment[] = [];
-  let node: unknown = doc.contents;
-  const within = (n: unknown) => {
-    const r = (n as Node | null)?.range;
-    return !!r && offset >= r[0] && offset <= r[2];
-  };
-  for (;;) {
-    if (isMap(node)) {
-      const hit = [...node.items].reverse().find((it) => within(it.key) || within(it.value));
-      if (!hit) break;
-      segs.push(keyOf(hit.key));
-      if (within(hit.key)) break;
-      node = hit.value;
-    } else if (isSeq(node)) {
-      const i = node.items.findIndex((it) => within(it));
-      if (i < 0) break;
-      segs.push(i);
-      node = node.items[i];
-    } else {
-      break;
-    }
-  }
-  return segs;
-}
-
-function keyOf(k: unknown): string {
-  return isScalar(k) ? String(k.value) : String(k);
-}
-
-function seg(s: PropertyKey): Segment {
-  return typeof s === 'number' ? s : String(s);
-}
-
-export function toPointer(segs: Segment[]): string {
-  if (segs.length === 0) return '/';
-  return segs.map((s) => '/' + String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
-}
-
-function fromPointer(p: string): Segment[] {
-  if (!p) return [];
-  return p.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
 function paramNames(schema: z.ZodTypeAny): string[] {

@@ -11,7 +11,7 @@
  * both are refused as bad input.
  */
 import type pg from 'pg';
-import { InputError } from '../platform/errors.ts';
+import { InputError } from '../platform/kernel/errors.ts';
 
 /** Parses `--as-of`: an ISO 8601 instant with a zone (Z or ±hh:mm). */
 export function parseAsOf(value: string): Date {

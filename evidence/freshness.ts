@@ -17,7 +17,7 @@
  *   up for at most its maximum age (evidence/history/timeline.ts).
  * Renderers never compute it: they print `verdict === 'stale'` as the engine wrote it.
  */
-import { InputError } from '../platform/errors.ts';
+import { InputError } from '../platform/kernel/errors.ts';
 import type { Control } from '../controls/types.ts';
 import type { Bundle, ControlEvaluation } from './types.ts';
 

@@ -14,7 +14,7 @@ import type { ReportInput } from './report/model.ts';
 import type { RunEnvironment } from './bundle/build.ts';
 import { resolveClock } from './as-of.ts';
 import { startPdfThread } from './report/pdf-thread.ts';
-import { plural } from '../platform/text/plural.ts';
+import { plural } from '../platform/kernel/text/plural.ts';
 
 export interface GateOptions {
   root: string;

@@ -9,14 +9,14 @@ import { fileURLToPath } from 'node:url';
 import type { Catalog } from '../controls/types.ts';
 import type { CheckDefinition } from '../controls/checks/types.ts';
 import type { Database } from '../platform/db/index.ts';
-import { InputError } from '../platform/errors.ts';
+import { InputError } from '../platform/kernel/errors.ts';
 import { evaluateCatalog, type CollectedPart } from './evaluate.ts';
 import { judgeFreshness } from './freshness.ts';
 import { buildBundle, platformInfo, serializeBundle, type RunEnvironment } from './bundle/build.ts';
 import { signBundle, serializeEnvelope, type Envelope } from './bundle/dsse.ts';
 import { keyFingerprint, loadSigningKey } from './bundle/keys.ts';
 import { toolVersion } from './tool-version.ts';
-import { sha256Hex } from './canonical.ts';
+import { sha256Hex } from '../platform/kernel/canonical.ts';
 import { buildMapping, type MappingFile } from './mapping/mapping.ts';
 import { buildChangelog, readReleases, readMappingFile, releasesDir } from './mapping/releases.ts';
 import { compareWithBaseline } from './mapping/baseline.ts';
@@ -33,7 +33,7 @@ import { buildTrustJson, serializeTrustJson, signTrustJson } from './site/trust-
 import { snapshotLog } from './site/log-snapshot.ts';
 import { logDir } from './tlog/config.ts';
 import type { Bundle } from './types.ts';
-import { plural } from '../platform/text/plural.ts';
+import { plural } from '../platform/kernel/text/plural.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

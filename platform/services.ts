@@ -6,7 +6,7 @@
 import type pg from 'pg';
 import { randomUUID } from 'node:crypto';
 import { withTransaction } from './db/tx.ts';
-import { PlatformError } from './errors.ts';
+import { PlatformError } from './kernel/errors.ts';
 import { REGIONS } from './config/regions.ts';
 import type { Provider } from './provider/types.ts';
 import { LocalProvider } from './provider/local.ts';

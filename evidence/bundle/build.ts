@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import type { Catalog } from '../../controls/types.ts';
-import { canonicalBytes, contentHash } from '../canonical.ts';
+import { canonicalBytes, contentHash } from '../../platform/kernel/canonical.ts';
 import type { CollectedPart, Summary } from '../evaluate.ts';
 import { BundleSchema, type Bundle, type ControlEvaluation } from '../types.ts';
 

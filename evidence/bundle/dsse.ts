@@ -9,7 +9,7 @@
  */
 import { sign } from 'node:crypto';
 import { z } from 'zod';
-import { canonicalBytes, sha256Hex } from '../canonical.ts';
+import { canonicalBytes, sha256Hex } from '../../platform/kernel/canonical.ts';
 import type { SigningKey } from './keys.ts';
 
 export const PAYLOAD_TYPE = 'application/vnd.in-toto+json';

@@ -7,8 +7,8 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { EnvironmentError, InputError } from '../../platform/errors.ts';
-import { sha256Hex } from '../canonical.ts';
+import { EnvironmentError, InputError } from '../../platform/kernel/errors.ts';
+import { sha256Hex } from '../../platform/kernel/canonical.ts';
 
 export interface SigningKey {
   privateKey: KeyObject;

@@ -4,7 +4,7 @@
  * every failure it finds, one line each; an empty list means verified.
  */
 import { createPublicKey, verify as edVerify, type KeyObject } from 'node:crypto';
-import { canonicalBytes, contentHash, sha256Hex } from '../canonical.ts';
+import { canonicalBytes, contentHash, sha256Hex } from '../../platform/kernel/canonical.ts';
 import { BundleSchema, type Bundle } from '../types.ts';
 import { EnvelopeSchema, StatementSchema, PAYLOAD_TYPE, PREDICATE_TYPE, LEGACY_PREDICATE_TYPE, pae, type Statement } from './dsse.ts';
 import { keyIdOf } from './keys.ts';

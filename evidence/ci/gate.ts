@@ -5,7 +5,7 @@
 import type { Finding } from '../../controls/checks/types.ts';
 import type { GateFailure } from '../mapping/baseline.ts';
 import type { ControlEvaluation } from '../types.ts';
-import { plural } from '../../platform/text/plural.ts';
+import { plural } from '../../platform/kernel/text/plural.ts';
 
 export type { GateFailure };
 

@@ -1,7 +1,7 @@
 /** Small helpers every command uses: argument parsing with --help, and one-line errors. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { InputError } from '../../platform/errors.ts';
-import { closest } from '../../platform/text/closest.mjs';
+import { InputError } from '../../platform/kernel/errors.ts';
+import { closest } from '../../platform/kernel/text/closest.mjs';
 
 export interface CommandSpec<O extends NonNullable<ParseArgsConfig['options']>> {
   name: string;

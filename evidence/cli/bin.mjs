@@ -11,7 +11,7 @@ if (!name || name === '--help' || name === '-h' || name === 'help') {
 }
 const command = COMMANDS.find((c) => c.name === name);
 if (!command) {
-  const { closest } = await import('../../platform/text/closest.mjs');
+  const { closest } = await import('../../platform/kernel/text/closest.mjs');
   const near = closest(name, COMMANDS.map((c) => c.name));
   process.stderr.write(`trust: unknown command "${name}".${near ? ` Did you mean "${near}"?` : ''} Run \`trust --help\` for the list.\n`);
   process.exit(2);

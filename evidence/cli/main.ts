@@ -3,7 +3,7 @@
  * 0 success, 1 a claim does not hold (returned by the command), 2 bad input or environment.
  * The first line on stderr is always the one-line cause.
  */
-import { InputError, EnvironmentError } from '../../platform/errors.ts';
+import { InputError, EnvironmentError } from '../../platform/kernel/errors.ts';
 
 type CommandModule = { run(argv: string[]): Promise<number> };
 

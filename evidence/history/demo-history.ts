@@ -5,7 +5,7 @@
  * site have 90 days to show. It never touches the database. A log that already holds a
  * simulated history is left as it is: running the demo twice does not double it.
  */
-import { InputError } from '../../platform/errors.ts';
+import { InputError } from '../../platform/kernel/errors.ts';
 import { loadSigningKey } from '../bundle/keys.ts';
 import { maxAgeSeconds } from '../freshness.ts';
 import { loadCatalogFrom } from '../pipeline.ts';

@@ -13,11 +13,11 @@
  *   a draw anyone can recompute from the population without our code.
  */
 import { createHash } from 'node:crypto';
-import { InputError } from '../../platform/errors.ts';
+import { InputError } from '../../platform/kernel/errors.ts';
 import { leafHash } from '../tlog/hash.ts';
 import { proveInclusion } from '../tlog/log.ts';
 import { TileSource } from '../tlog/tiles.ts';
-import { contentHash } from '../canonical.ts';
+import { contentHash } from '../../platform/kernel/canonical.ts';
 import type { LogHistory, Run } from './read.ts';
 import { controlIds, stateOf, type State } from './timeline.ts';
 

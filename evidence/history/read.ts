@@ -6,8 +6,8 @@
  * the signed tree. The database is never read: a rewritten database cannot rewrite the
  * history, and a history can be computed from a mirrored log on any machine.
  */
-import { InputError } from '../../platform/errors.ts';
-import { sha256Hex } from '../canonical.ts';
+import { InputError } from '../../platform/kernel/errors.ts';
+import { sha256Hex } from '../../platform/kernel/canonical.ts';
 import { decodeLeaf, type Leaf, type VerdictRow } from '../tlog/leaves.ts';
 import { existsSync } from 'node:fs';
 import path from 'node:path';

@@ -9,7 +9,7 @@
  * They are signed (DSSE, like a bundle) and logged like every run, so the history, the
  * period and `trust log prove` work on them exactly as on real runs.
  */
-import { canonicalBytes, sha256Hex } from '../canonical.ts';
+import { canonicalBytes, sha256Hex } from '../../platform/kernel/canonical.ts';
 import { signBundle, serializeEnvelope } from '../bundle/dsse.ts';
 import type { SigningKey } from '../bundle/keys.ts';
 import { encodeLeaf, verdictsDigest, verdictsLeaves, type VerdictRow } from '../tlog/leaves.ts';

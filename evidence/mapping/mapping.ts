@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { StatusSchema } from '../../controls/types.ts';
 import { VerdictSchema, type Bundle } from '../types.ts';
-import { contentHash } from '../canonical.ts';
+import { contentHash } from '../../platform/kernel/canonical.ts';
 
 export const MAPPING_FORMAT = 'trust-controls-mapping/1' as const;
 

@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { InputError } from '../../platform/errors.ts';
+import { InputError } from '../../platform/kernel/errors.ts';
 import { diffMappings, type Change } from './diff.ts';
 import { MappingFileSchema, type MappingFile } from './mapping.ts';
 

@@ -8,7 +8,7 @@
  * only timestamps (signedAt) differ between two runs.
  */
 import { v5 as uuidv5 } from 'uuid';
-import { InputError } from '../../platform/errors.ts';
+import { InputError } from '../../platform/kernel/errors.ts';
 import type { Bundle } from '../types.ts';
 
 export const OSCAL_VERSION = '1.2.1';

@@ -7,7 +7,7 @@
  * follows the observed status (live only when every check passes), and both the
  * claimed and the observed status are carried as props.
  */
-import { InputError } from '../../platform/errors.ts';
+import { InputError } from '../../platform/kernel/errors.ts';
 import {
   bundleResources, catalogResource, controlEvaluation, criterionToken, frameworkResource, implementationState,
   metadata, oneLine, ourProp, propNamespace, uuidFactory, type OscalContext, type Prop, type Status,

@@ -9,7 +9,7 @@
  */
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InputError } from '../../platform/errors.ts';
+import { InputError } from '../../platform/kernel/errors.ts';
 import type { Bundle } from '../types.ts';
 import { buildAssessmentPlan } from './assessment-plan.ts';
 import { buildAssessmentResults } from './assessment-results.ts';

@@ -4,7 +4,7 @@
  * report while the main thread writes the other outputs. The bytes are the same as
  * renderPdf's in the main thread.
  */
-import { inOrderReplies, startThread, type ThreadError } from '../../platform/threads.ts';
+import { inOrderReplies, startThread, type ThreadError } from '../../platform/kernel/threads.ts';
 import type { ReportInput } from './model.ts';
 
 export type PdfThreadReply = { pdf: Uint8Array } | { error: ThreadError };

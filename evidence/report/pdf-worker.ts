@@ -3,7 +3,7 @@
  * renders each report it is sent.
  */
 import { parentPort } from 'node:worker_threads';
-import { toThreadError } from '../../platform/threads.ts';
+import { toThreadError } from '../../platform/kernel/threads.ts';
 import { renderPdf } from './pdf.ts';
 import type { ReportInput } from './model.ts';
 import type { PdfThreadReply } from './pdf-thread.ts';

@@ -22,7 +22,7 @@ import type PDFKit from 'pdfkit';
 import { describeChange } from '../mapping/diff.ts';
 import { originText } from '../ci/gate.ts';
 import { assessedText, controlViews, exceptions, frameworkRows, latestChanges, shortHash, STATUS_ORDER, toolText, VERDICT_TEXT, type ReportInput } from './model.ts';
-import { plural } from '../../platform/text/plural.ts';
+import { plural } from '../../platform/kernel/text/plural.ts';
 
 type Doc = PDFKit.PDFDocument;
 type Struct = PDFKit.PDFStructureElement;

@@ -8,7 +8,7 @@
 import { readFileSync, readdirSync, rmSync, existsSync, statSync, renameSync, lstatSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { InputError } from '../../platform/errors.ts';
+import { InputError } from '../../platform/kernel/errors.ts';
 import { BundleSchema, type Bundle } from '../types.ts';
 import { liveControlsNotObservedLive, type BlockedControl } from './publish-gate.ts';
 

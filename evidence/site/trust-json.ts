@@ -8,7 +8,7 @@
  * Nothing here judges: `status` is the engine's `observed`, `verdict` its verdict.
  */
 import { sign } from 'node:crypto';
-import { canonicalBytes, contentHash, sha256Hex } from '../canonical.ts';
+import { canonicalBytes, contentHash, sha256Hex } from '../../platform/kernel/canonical.ts';
 import type { Bundle, ControlEvaluation } from '../types.ts';
 import type { SigningKey } from '../bundle/keys.ts';
 

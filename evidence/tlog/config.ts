@@ -3,7 +3,7 @@
  * environment variable and a default; the README lists them.
  */
 import path from 'node:path';
-import { InputError } from '../../platform/errors.ts';
+import { InputError } from '../../platform/kernel/errors.ts';
 import { loadSigningKey } from '../bundle/keys.ts';
 import { noteSigner, parseVerifierKey, type NoteSigner, type NoteVerifier } from './note.ts';
 

@@ -1,6 +1,6 @@
 /**
  * The two kinds of log entries. Each is a JSON object serialised as canonical JSON
- * (RFC 8785, evidence/canonical.ts), so the same leaf always has the same bytes and a
+ * (RFC 8785, platform/kernel/canonical.ts), so the same leaf always has the same bytes and a
  * reader can re-derive them; `kind` says which it is and `v` its format version.
  *
  * - audit-head: a witness of the audit chain's head, {database, seq, hash (hex), at}.
@@ -17,7 +17,7 @@
  *   the bundle leaf of the run, in the same append.
  */
 import { z } from 'zod';
-import { canonicalBytes, contentHash } from '../canonical.ts';
+import { canonicalBytes, contentHash } from '../../platform/kernel/canonical.ts';
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 

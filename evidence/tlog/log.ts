@@ -10,7 +10,7 @@
  */
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { EnvironmentError } from '../../platform/errors.ts';
+import { EnvironmentError } from '../../platform/kernel/errors.ts';
 import { writeFileAtomic } from '../output/atomic-set.ts';
 import { openCheckpoint, parseCheckpointText, signCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { EMPTY_ROOT, HASH_SIZE, leafHash, nodeHash } from './hash.ts';

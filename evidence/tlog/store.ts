@@ -12,7 +12,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { sha256Hex } from '../canonical.ts';
+import { sha256Hex } from '../../platform/kernel/canonical.ts';
 import { writeFileAtomic } from '../output/atomic-set.ts';
 
 export const BUNDLES_DIR = 'bundles';

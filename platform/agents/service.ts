@@ -7,7 +7,7 @@
  * PlatformError. Nothing is written when a call throws.
  */
 import { randomUUID } from 'node:crypto';
-import { PlatformError } from '../errors.ts';
+import { PlatformError } from '../kernel/errors.ts';
 import { findRegion } from '../config/regions.ts';
 import { serviceTx, requireUuid, timeOf, type PlatformContext } from '../services.ts';
 import { deliverAgentSecrets } from '../secrets/agent-secrets.ts';

@@ -6,7 +6,7 @@ import type pg from 'pg';
 import { loadSigningKey, signCheckpoint, type CheckpointKey } from './keys.ts';
 import { verifyChain } from './verify.ts';
 import { withTransaction } from '../db/tx.ts';
-import { PlatformError } from '../errors.ts';
+import { PlatformError } from '../kernel/errors.ts';
 
 export interface Checkpoint { seq: number; hash: string; keyId: string; created: boolean }
 

@@ -9,7 +9,7 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sig
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { dataRoot } from '../db/embedded.ts';
-import { EnvironmentError } from '../errors.ts';
+import { EnvironmentError } from '../kernel/errors.ts';
 
 export interface CheckpointKey {
   privateKey: KeyObject;

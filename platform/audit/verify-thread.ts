@@ -3,7 +3,7 @@
  * transaction's snapshot on a connection of its own (verify-worker.ts) and verifies the
  * seq ranges it is handed, one at a time.
  */
-import { inOrderReplies, startThread, type ThreadError } from '../threads.ts';
+import { inOrderReplies, startThread, type ThreadError } from '../kernel/threads.ts';
 import type { RangeResult } from './verify.ts';
 
 export interface RangeWorkerSetup {

@@ -4,7 +4,7 @@
  */
 import pg from 'pg';
 import { parentPort, workerData } from 'node:worker_threads';
-import { toThreadError } from '../threads.ts';
+import { toThreadError } from '../kernel/threads.ts';
 import { verifyRange } from './verify.ts';
 import type { RangeReply, RangeRequest, RangeWorkerSetup } from './verify-thread.ts';
 

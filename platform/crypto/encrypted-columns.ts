@@ -1,10 +1,8 @@
 /** The list of encrypted columns, read from platform/config/encryption.yaml (one source of truth). */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
 import { z } from 'zod';
-import { InputError } from '../errors.ts';
+import { loadLocatedYaml } from '../kernel/located-yaml.ts';
 
 export const ENCRYPTION_CONFIG = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'config', 'encryption.yaml');
 
@@ -33,10 +31,6 @@ export const EncryptionConfigSchema = z.object({
 export type EncryptionConfig = z.output<typeof EncryptionConfigSchema>;
 
 export function loadEncryptionConfig(file = ENCRYPTION_CONFIG): EncryptionConfig {
-  const r = EncryptionConfigSchema.safeParse(parse(readFileSync(file, 'utf8')));
-  if (!r.success) {
-    const i = r.error.issues[0];
-    throw new InputError(`${file}: /${i.path.join('/')} ${i.message}`);
-  }
-  return r.data;
+  // Every problem at once, each at file:line:col (InputError, exit 2).
+  return loadLocatedYaml(file, EncryptionConfigSchema);
 }

@@ -13,7 +13,7 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:cr
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { EnvironmentError } from '../errors.ts';
+import { EnvironmentError } from '../kernel/errors.ts';
 
 export const CIPHERTEXT_FORMAT = 'tev1';
 /** What a well-formed ciphertext looks like; the same pattern is a CHECK constraint in the schema. */

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { EnvironmentError } from '../errors.ts';
+import { EnvironmentError } from '../kernel/errors.ts';
 import { caFileOf, EMBEDDED_HBA, EMBEDDED_TLS_CONF, ensureServerTls, withVerifiedTls } from './tls.ts';
 
 export interface EmbeddedCluster {

@@ -8,7 +8,7 @@
 import pg from 'pg';
 import { startEmbedded } from './embedded.ts';
 import { bootstrapRoles, roleUrl, ROLES, type RoleKind } from './roles.ts';
-import { EnvironmentError } from '../errors.ts';
+import { EnvironmentError } from '../kernel/errors.ts';
 
 // int8 and numeric as JS numbers would silently lose precision; keep bigint ids as strings
 // but parse counts we know are small where they are read.

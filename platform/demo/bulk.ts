@@ -47,7 +47,7 @@ import { loadSigningKey, signCheckpoint } from '../audit/keys.ts';
 import { withCallerEventTime } from '../audit/clock.ts';
 import { withTransaction } from '../db/tx.ts';
 import { runBackupJob, runRestoreTestJob } from '../backup/backup.ts';
-import { EnvironmentError, InputError } from '../errors.ts';
+import { EnvironmentError, InputError } from '../kernel/errors.ts';
 import type { FirewallRule } from '../provider/types.ts';
 import { seededRandom } from './prng.ts';
 import { demoExtensions, type DemoContext } from './extensions.ts';

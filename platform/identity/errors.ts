@@ -1,5 +1,5 @@
 /** Typed refusals of identity and authorization; thrown before anything is written. */
-import { PlatformError } from '../errors.ts';
+import { PlatformError } from '../kernel/errors.ts';
 
 export type AuthErrorCode =
   | 'malformed_api_key'

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { withTransaction } from '../db/tx.ts';
-import { PlatformError } from '../errors.ts';
+import { PlatformError } from '../kernel/errors.ts';
 import { sha256Hex } from '../identity/secret-hash.ts';
 
 export type ProxyKind = 'llm' | 'voice';

@@ -1,4 +1,4 @@
-import { PlatformError } from '../errors.ts';
+import { PlatformError } from '../kernel/errors.ts';
 
 export type OAuthErrorCode = 'malformed_state' | 'unknown_state' | 'state_used' | 'state_expired' | 'unknown_connection' | 'connection_failed' | 'invalid_token';
 

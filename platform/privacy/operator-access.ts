@@ -5,7 +5,7 @@
  */
 import type pg from 'pg';
 import { withTransaction } from '../db/tx.ts';
-import { PlatformError } from '../errors.ts';
+import { PlatformError } from '../kernel/errors.ts';
 import { appendAuditEvent } from './audit-log.ts';
 
 export interface OperatorAccess {

@@ -6,7 +6,7 @@
  */
 import type pg from 'pg';
 import { withTransaction } from '../db/tx.ts';
-import { PlatformError } from '../errors.ts';
+import { PlatformError } from '../kernel/errors.ts';
 import { accountTables } from './account-tables.ts';
 import { appendAuditEvent } from './audit-log.ts';
 import { allAccountIds, recordJobRun } from './job-runs.ts';

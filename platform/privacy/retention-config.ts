@@ -1,10 +1,8 @@
 /** platform/config/retention.yaml, validated. */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
 import { z } from 'zod';
-import { InputError } from '../errors.ts';
+import { loadLocatedYaml } from '../kernel/located-yaml.ts';
 
 export const RETENTION_CONFIG = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'config', 'retention.yaml');
 const Ident = z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a lower-case SQL identifier');
@@ -29,10 +27,6 @@ export const RetentionConfigSchema = z.object({
 export type RetentionConfig = z.output<typeof RetentionConfigSchema>;
 
 export function loadRetentionConfig(file = RETENTION_CONFIG): RetentionConfig {
-  const r = RetentionConfigSchema.safeParse(parse(readFileSync(file, 'utf8')));
-  if (!r.success) {
-    const i = r.error.issues[0];
-    throw new InputError(`${file}: /${i.path.join('/')} ${i.message}`);
-  }
-  return r.data;
+  // Every problem at once, each at file:line:col (InputError, exit 2).
+  return loadLocatedYaml(file, RetentionConfigSchema);
 }

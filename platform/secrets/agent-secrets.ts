@@ -6,7 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { openColumn, sealColumn } from '../crypto/column-cipher.ts';
 import { defaultKeyring, type Keyring } from '../crypto/keyring.ts';
-import { PlatformError } from '../errors.ts';
+import { PlatformError } from '../kernel/errors.ts';
 
 const TABLE = 'agent_secrets';
 const NAME_PATTERN = /^[A-Z][A-Z0-9_]{0,63}$/;

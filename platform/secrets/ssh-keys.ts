@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { withTransaction } from '../db/tx.ts';
-import { PlatformError } from '../errors.ts';
+import { PlatformError } from '../kernel/errors.ts';
 
 const KEY_PATTERN = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) ([A-Za-z0-9+/=]+)( [^\n]{0,200})?$/;
 

@@ -4,14 +4,13 @@
  * audit event (tool.allowed, tool.denied, tool.approval_requested, tool.approved,
  * tool.approval_denied).
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
-import { parse } from 'yaml';
 import { z } from 'zod';
 import { withTransaction } from '../db/tx.ts';
-import { InputError, PlatformError } from '../errors.ts';
+import { PlatformError } from '../kernel/errors.ts';
+import { loadLocatedYaml } from '../kernel/located-yaml.ts';
 import { appendAuditEvent } from '../privacy/audit-log.ts';
 
 export const TOOLS_CONFIG = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'config', 'tools.yaml');
@@ -26,12 +25,8 @@ export const ToolsConfigSchema = z.object({
 export type ToolsConfig = z.output<typeof ToolsConfigSchema>;
 
 export function loadToolsConfig(file = TOOLS_CONFIG): ToolsConfig {
-  const r = ToolsConfigSchema.safeParse(parse(readFileSync(file, 'utf8')));
-  if (!r.success) {
-    const i = r.error.issues[0];
-    throw new InputError(`${file}: /${i.path.join('/')} ${i.message}`);
-  }
-  return r.data;
+  // Every problem at once, each at file:line:col (InputError, exit 2).
+  return loadLocatedYaml(file, ToolsConfigSchema);
 }
 
 export type ToolDecision =

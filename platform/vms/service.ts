@@ -4,7 +4,7 @@
  * transaction with its audit event (SQL functions in migration 0006).
  */
 import { randomUUID } from 'node:crypto';
-import { PlatformError } from '../errors.ts';
+import { PlatformError } from '../kernel/errors.ts';
 import { findRegion } from '../config/regions.ts';
 import type { FirewallRule } from '../provider/types.ts';
 import { renderCloudInit } from './cloud-init.ts';

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { loadCatalog } from '../../controls/loader.ts';
 import { CatalogError } from '../../controls/catalog-error.ts';
-import { InputError } from '../../platform/errors.ts';
+import { InputError } from '../../platform/kernel/errors.ts';
 import { defineCheck } from '../../controls/checks/types.ts';
 import { catalogScenario } from '../helpers/catalog-fixture.ts';
 

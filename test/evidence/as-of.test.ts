@@ -12,7 +12,7 @@ import { runDemo } from '../../platform/demo/run.ts';
 import { runGate } from '../../evidence/gate-run.ts';
 import { parseAsOf } from '../../evidence/as-of.ts';
 import { silentProgress } from '../../evidence/progress.ts';
-import { InputError } from '../../platform/errors.ts';
+import { InputError } from '../../platform/kernel/errors.ts';
 import type { Database } from '../../platform/db/index.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');

@@ -8,7 +8,7 @@ import { buildBundle, serializeBundle } from '../../evidence/bundle/build.ts';
 import { signBundle, serializeEnvelope, pae, PAYLOAD_TYPE } from '../../evidence/bundle/dsse.ts';
 import { loadSigningKey, developmentKeyPath, type SigningKey } from '../../evidence/bundle/keys.ts';
 import { verifyBundleBytes } from '../../evidence/bundle/verify.ts';
-import { canonicalBytes, sha256Hex } from '../../evidence/canonical.ts';
+import { canonicalBytes, sha256Hex } from '../../platform/kernel/canonical.ts';
 import { fixtureCatalog, fixtureChecks, fixtureParts } from '../fixtures/evidence/fixture.ts';
 
 const PLATFORM = { schemaVersion: '0003_audit', postgresVersion: '17.2', gitCommit: 'abc' };

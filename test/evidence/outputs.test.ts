@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { recoverOutputs } from '../../evidence/output/atomic-set.ts';
 import { verifyBundleBytes } from '../../evidence/bundle/verify.ts';
-import { sha256Hex } from '../../evidence/canonical.ts';
+import { sha256Hex } from '../../platform/kernel/canonical.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const SCRIPT = path.join(ROOT, 'test', 'fixtures', 'evidence', 'run-fixture.ts');

@@ -10,7 +10,7 @@ import { buildChangelog } from '../../evidence/mapping/releases.ts';
 import { renderMarkdown } from '../../evidence/report/markdown.ts';
 import { renderPdf } from '../../evidence/report/pdf.ts';
 import { startPdfThread } from '../../evidence/report/pdf-thread.ts';
-import { sha256Hex } from '../../evidence/canonical.ts';
+import { sha256Hex } from '../../platform/kernel/canonical.ts';
 import type { Control } from '../../controls/types.ts';
 import type { ReportInput } from '../../evidence/report/model.ts';
 import { fixtureCatalog, fixtureChecks, fixtureControls, fixtureParts, type FixtureState } from '../fixtures/evidence/fixture.ts';

@@ -7,7 +7,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InputError } from '../../platform/errors.ts';
+import { InputError } from '../../platform/kernel/errors.ts';
 import { criterionState } from '../../evidence/oscal/component-definition.ts';
 import { criterionToken } from '../../evidence/oscal/common.ts';
 import { buildAssessmentResults, buildComponentDefinition, buildMappings, oscalContext, writeOscal } from '../../evidence/oscal/index.ts';
@@ -104,7 +104,7 @@ describe('writeOscal', () => {
     const { generateKeyPairSync } = await import('node:crypto');
     const { signBundle } = await import('../../evidence/bundle/dsse.ts');
     const { serializeBundle } = await import('../../evidence/bundle/build.ts');
-    const { sha256Hex } = await import('../../evidence/canonical.ts');
+    const { sha256Hex } = await import('../../platform/kernel/canonical.ts');
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
     const bytes = serializeBundle(bundle);
     const key = { privateKey, publicKey, publicKeyPem: '', keyid: 'test', development: true, source: 'test' };

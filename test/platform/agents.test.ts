@@ -3,7 +3,7 @@ import pg from 'pg';
 import { platformFixture, type TestDb } from './helpers.ts';
 import { cloneAgent, destroyAgent, getAgent, provisionAgent, startAgent, stopAgent, transferAgent } from '../../platform/agents/service.ts';
 import { destroyVm, provisionVm, setVmFirewall } from '../../platform/vms/service.ts';
-import { PlatformError } from '../../platform/errors.ts';
+import { PlatformError } from '../../platform/kernel/errors.ts';
 import type { PlatformContext } from '../../platform/services.ts';
 
 let db: TestDb;

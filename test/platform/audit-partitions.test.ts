@@ -161,12 +161,36 @@ describe('every partition holds the parent\'s guards', () => {
 describe('closing, checkpointing and detaching months', () => {
   it('closing seals the open month at the chain end, checkpoints it and opens the current month', async () => {
     const head = (await verify()).headSeq;
-    const closed = await closeMonth({ owner: db.pool('owner'), reader: db.pool('reader') }, key);
-    expect(closed).toMatchObject({ lastSeq: head, checkpointed: true });
+    // Writers keep writing while the month closes: each waits (or retries a deadlock), none is lost.
+    let stop = false;
+    let written = 0;
+    const writer = async () => {
+      const c = new pg.Client({ connectionString: db.url('app') });
+      await c.connect();
+      try {
+        while (!stop) {
+          try {
+            await c.query(`BEGIN; INSERT INTO audit_events (actor, action, subject_type, subject_id) SELECT 'x:during-close', 'agent.started', 'agent', g::text FROM generate_series(1, 3) g; COMMIT`);
+            written += 3;
+          } catch (e) {
+            await c.query('ROLLBACK');
+            if (!['40P01', '40001'].includes((e as { code?: string }).code ?? '')) throw e;
+          }
+        }
+      } finally { await c.end(); }
+    };
+    const writers = [writer(), writer()];
+    await new Promise((r) => setTimeout(r, 100));
+    const closed = await closeMonth({ owner: db.pool('owner'), reader: db.pool('reader') }, key).finally(() => { stop = true; });
+    await Promise.all(writers);
+    expect(written).toBeGreaterThan(0);
+    expect(closed).toMatchObject({ checkpointed: true });
+    expect(closed!.lastSeq).toBeGreaterThanOrEqual(head);
     const m = await months();
-    expect(m.at(-1)).toMatchObject({ first_seq: head + 1, closed: false });
+    expect(m.at(-1)).toMatchObject({ first_seq: closed!.lastSeq + 1, closed: false });
+    expect((await verify()).headSeq).toBe(head + written);
     const view = (await db.pool('reader').query(`SELECT to_char(month, 'YYYY-MM') AS month, last_seq::int, checkpointed FROM audit_closed_months ORDER BY month`)).rows;
-    expect(view.at(-1)).toEqual({ month: closed!.month, last_seq: head, checkpointed: true });
+    expect(view.at(-1)).toEqual({ month: closed!.month, last_seq: closed!.lastSeq, checkpointed: true });
     expect(view.slice(0, -1).every((x) => !x.checkpointed)).toBe(true);
     // The current month cannot be closed.
     await expect(closeMonth({ owner: db.pool('owner'), reader: db.pool('reader') }, key)).rejects.toThrow(/not over yet/);

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { platformFixture, type TestDb } from './helpers.ts';
 import { cloneAgent, destroyAgent, provisionAgent, startAgent, stopAgent, transferAgent } from '../../platform/agents/service.ts';
 import { verifyChain } from '../../platform/audit/verify.ts';
-import { PlatformError } from '../../platform/errors.ts';
+import { PlatformError } from '../../platform/kernel/errors.ts';
 import { platformContext, type PlatformContext } from '../../platform/services.ts';
 import { seededRandom } from '../../platform/demo/prng.ts';
 

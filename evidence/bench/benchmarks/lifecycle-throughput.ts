@@ -26,7 +26,7 @@ export const lifecycleThroughput: Benchmark = {
       const [services, agents, { PlatformError }, { seededRandom }, { verifyChain }] = await Promise.all([
         import('../../../platform/services.ts'),
         import('../../../platform/agents/service.ts'),
-        import('../../../platform/errors.ts'),
+        import('../../../platform/kernel/errors.ts'),
         import('../../../platform/demo/prng.ts'),
         import('../../../platform/audit/verify.ts'),
       ]);

@@ -3,7 +3,7 @@
  * the transparency log when enough events or time have passed since the last witnessed
  * head. Refuses (exit 1) when the chain no longer holds the last witnessed head.
  */
-import { InputError } from '../../../platform/errors.ts';
+import { InputError } from '../../../platform/kernel/errors.ts';
 import { parseCommand } from '../args.ts';
 import { REPO_ROOT } from '../../pipeline.ts';
 

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { openDatabase } from '../../../platform/db/index.ts';
-import { InputError } from '../../../platform/errors.ts';
+import { InputError } from '../../../platform/kernel/errors.ts';
 import { parseCommand } from '../args.ts';
 
 const spec = {

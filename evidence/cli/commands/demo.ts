@@ -1,5 +1,5 @@
 import { openDatabase } from '../../../platform/db/index.ts';
-import { InputError } from '../../../platform/errors.ts';
+import { InputError } from '../../../platform/kernel/errors.ts';
 import { parseCommand } from '../args.ts';
 
 const spec = {

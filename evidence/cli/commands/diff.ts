@@ -1,5 +1,5 @@
 import { parseCommand } from '../args.ts';
-import { InputError } from '../../../platform/errors.ts';
+import { InputError } from '../../../platform/kernel/errors.ts';
 import { readMappingFile } from '../../mapping/releases.ts';
 import { diffMappings, renderDiffText } from '../../mapping/diff.ts';
 

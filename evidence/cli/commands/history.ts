@@ -4,7 +4,7 @@
  * streak, uptime over 30/90/365 days, and every status change with the bundle showing it.
  */
 import path from 'node:path';
-import { InputError } from '../../../platform/errors.ts';
+import { InputError } from '../../../platform/kernel/errors.ts';
 import { parseCommand } from '../args.ts';
 import { REPO_ROOT } from '../../pipeline.ts';
 
@@ -55,7 +55,7 @@ export async function run(argv: string[]): Promise<number> {
   const dir = path.resolve(v.dir ?? logDir(REPO_ROOT));
   const h = readHistory(dir, logVerifiers(REPO_ROOT, v.vkey ?? process.env.TRUST_LOG_VKEY));
   if (only && !controlIds(h.runs).includes(only)) {
-    const { closest } = await import('../../../platform/text/closest.mjs');
+    const { closest } = await import('../../../platform/kernel/text/closest.mjs');
     const near = closest(only, controlIds(h.runs));
     throw new InputError(`control ${JSON.stringify(only)} appears in no run of the log${near ? `; did you mean ${near}?` : ''}`);
   }

@@ -6,7 +6,7 @@
  */
 import pg from 'pg';
 import { parseCommand } from '../args.ts';
-import { InputError } from '../../../platform/errors.ts';
+import { InputError } from '../../../platform/kernel/errors.ts';
 import { safeUrl } from '../../../platform/db/index.ts';
 import { introspectSchema } from '../../../collectors/schema.ts';
 import { sampleSecrets } from '../../../collectors/secret-values.ts';

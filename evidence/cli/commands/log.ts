@@ -2,7 +2,7 @@
  * `trust log verify [DIR]` and `trust log prove`: check the whole transparency log, and
  * print inclusion and consistency proofs (RFC 9162) for auditors and the history.
  */
-import { InputError } from '../../../platform/errors.ts';
+import { InputError } from '../../../platform/kernel/errors.ts';
 import { parseCommand } from '../args.ts';
 import { REPO_ROOT } from '../../pipeline.ts';
 

@@ -5,7 +5,7 @@
  * the same log (evidence/history/period.ts says why).
  */
 import path from 'node:path';
-import { InputError } from '../../../platform/errors.ts';
+import { InputError } from '../../../platform/kernel/errors.ts';
 import { parseCommand } from '../args.ts';
 import { REPO_ROOT } from '../../pipeline.ts';
 

@@ -2,7 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { createPublicKey } from 'node:crypto';
 import path from 'node:path';
 import { parseCommand } from '../args.ts';
-import { InputError } from '../../../platform/errors.ts';
+import { InputError } from '../../../platform/kernel/errors.ts';
 import { verifyBundleBytes } from '../../bundle/verify.ts';
 import { keyFingerprint } from '../../bundle/keys.ts';
 import { toolVersion } from '../../tool-version.ts';

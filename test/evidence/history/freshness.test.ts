@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_EVIDENCE_AGE, judgeFreshness, maxAgeSeconds, parseDuration, rejudge } from '../../../evidence/freshness.ts';
 import { evaluationFailures } from '../../../evidence/ci/gate.ts';
 import { ControlFileSchema } from '../../../controls/types.ts';
-import { InputError } from '../../../platform/errors.ts';
+import { InputError } from '../../../platform/kernel/errors.ts';
 import type { Bundle, ControlEvaluation } from '../../../evidence/types.ts';
 
 const ev = (control: string, claimed: 'live' | 'designed', verdict: ControlEvaluation['verdict'] = 'holds'): ControlEvaluation => ({

@@ -22,7 +22,7 @@ import { renderPeriodPdf } from '../../../evidence/report/period-pdf.ts';
 import { verifyInclusion } from '../../../evidence/tlog/proof.ts';
 import { append } from '../../../evidence/tlog/log.ts';
 import { entriesPath } from '../../../evidence/tlog/tiles.ts';
-import { InputError } from '../../../platform/errors.ts';
+import { InputError } from '../../../platform/kernel/errors.ts';
 import type { SigningKey } from '../../../evidence/bundle/keys.ts';
 
 const require = createRequire(import.meta.url);
