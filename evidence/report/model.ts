@@ -29,14 +29,16 @@ export interface FrameworkRow {
   criteria: { id: string; title: string; controls: { id: string; relationship: string; claimed: Status; observed: Status }[] }[];
 }
 
-export interface ControlView {
+/** A control as the reports list it: criterion ids grouped per framework (the site links each criterion: contract ControlView). */
+export interface ReportControlView {
   control: Control;
   evaluation: ControlEvaluation;
   /** framework id -> criterion ids. */
   criteria: Record<string, string[]>;
 }
 
-export const STATUS_ORDER: Status[] = ['live', 'designed', 'roadmap'];
+// One order for every renderer (the published contract); the reports import it from here.
+export { STATUS_ORDER } from '../contract.ts';
 
 export function frameworkRows(bundle: Bundle): FrameworkRow[] {
   const evalOf = new Map(bundle.evaluations.map((e) => [e.control, e]));
@@ -58,7 +60,7 @@ export function frameworkRows(bundle: Bundle): FrameworkRow[] {
   });
 }
 
-export function controlViews(bundle: Bundle): ControlView[] {
+export function controlViews(bundle: Bundle): ReportControlView[] {
   const crit = new Map<string, Record<string, string[]>>();
   for (const m of bundle.catalog.mappings) {
     for (const [cr, refs] of Object.entries(m.criteria)) {

@@ -10,12 +10,12 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import {
-  BundleSchema, buildTrustJson, liveControlsNotObservedLive, serializeTrustJson,
-  type Bundle, type Control, type ControlEvaluation, type Framework, type Mapping, type TrustClaim, type TrustJson,
+  BundleSchema, EnvelopeSchema, StatementSchema, buildTrustJson, frameworkShort, liveControlsNotObservedLive, serializeTrustJson, STATUS_ORDER,
+  type Bundle, type ControlView, type Framework, type Mapping, type Status, type TrustClaim, type TrustJson,
 } from '../../evidence/contract.ts';
 
-export type Status = 'live' | 'designed' | 'roadmap';
-export const STATUS_ORDER: Status[] = ['live', 'designed', 'roadmap'];
+export { frameworkShort, STATUS_ORDER, type ControlView, type Status };
+
 
 const ChangeSchema = z.object({ kind: z.string(), control: z.string().optional(), from: z.unknown().optional(), to: z.unknown().optional() }).passthrough();
 const ChangelogSchema = z.object({
@@ -24,12 +24,6 @@ const ChangelogSchema = z.object({
 export type Changelog = z.output<typeof ChangelogSchema>;
 export type Change = z.output<typeof ChangeSchema>;
 
-/** in-toto Statement carried (base64) in the DSSE envelope bundle.sig.json. */
-const StatementSchema = z.object({
-  subject: z.array(z.object({ name: z.string(), digest: z.record(z.string(), z.string()) })).min(1),
-  predicate: z.object({ signedAt: z.string() }).passthrough(),
-}).passthrough();
-const EnvelopeSchema = z.object({ payloadType: z.string(), payload: z.string(), signatures: z.array(z.object({ keyid: z.string().optional(), sig: z.string() })).min(1) });
 
 export interface Download {
   /** Path under /downloads/, e.g. `oscal/assessment-results.json`. */
@@ -43,12 +37,6 @@ export interface Download {
   data?: Buffer;
 }
 
-export interface ControlView {
-  control: Control;
-  evaluation: ControlEvaluation;
-  /** framework id -> criteria ids this control maps to. */
-  criteria: { framework: Framework; criterion: { id: string; title: string }; relationship: string }[];
-}
 
 export interface Evidence {
   bundlePath: string;
@@ -279,9 +267,6 @@ export const isoDate = (d: Date) => d.toISOString().slice(0, 10);
 export const isoMinute = (d: Date) => d.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
 
 /** Short framework label for tight spots: `SOC 2`, `ISO 27001`, `GDPR`. */
-export function frameworkShort(id: string, name = id): string {
-  return ({ soc2: 'SOC 2', iso27001: 'ISO 27001', gdpr: 'GDPR' } as Record<string, string>)[id] ?? name;
-}
 
 /**
  * The source of a repository path at the commit the bundle names, when the catalog names

@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../../../platform/kernel/errors.ts';
-import { BundleSchema } from '../../types.ts';
+import { BundleSchema, EnvelopeSchema, StatementSchema } from '../../contract.ts';
 import { parseCommand } from '../args.ts';
 
 const spec = {
@@ -25,11 +25,6 @@ const spec = {
   examples: ['npx trust oscal', 'npx trust oscal --bundle downloads/bundle.json --out downloads/oscal'],
 };
 
-const EnvelopeSchema = z.object({ payload: z.string().min(1), payloadType: z.string() });
-const StatementSchema = z.object({
-  subject: z.array(z.object({ digest: z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/) }) })).min(1),
-  predicate: z.object({ signedAt: z.string() }),
-});
 
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommand(spec, argv);
