@@ -1,5 +1,7 @@
-// The command list, in plain JavaScript so `trust --help` needs nothing else loaded.
-// Each command's module (evidence/cli/commands/<name>.ts) prints its own detailed --help.
+// The one list of `trust` commands, in plain JavaScript so `trust --help` needs nothing else
+// loaded. main.ts dispatches to evidence/cli/commands/<name>.ts for each name listed here
+// (test/evidence/cli-registry.test.ts keeps the list and the files equal); each module
+// prints its own detailed --help.
 export const COMMANDS = [
   { name: 'start', summary: 'Run the whole job: database, demo, collect, evaluate, sign, reports, site' },
   { name: 'migrate', summary: 'Apply database migrations (idempotent)' },

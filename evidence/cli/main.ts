@@ -4,34 +4,19 @@
  * The first line on stderr is always the one-line cause.
  */
 import { InputError, EnvironmentError } from '../../platform/kernel/errors.ts';
+import { COMMANDS } from './help.mjs';
 
 type CommandModule = { run(argv: string[]): Promise<number> };
 
-// One module per command in ./commands/<name>.ts exporting run(argv): Promise<exit code>.
-const loaders: Record<string, () => Promise<CommandModule>> = {
-  start: () => import('./commands/start.ts'),
-  migrate: () => import('./commands/migrate.ts'),
-  demo: () => import('./commands/demo.ts'),
-  audit: () => import('./commands/audit.ts'),
-  log: () => import('./commands/log.ts'),
-  keys: () => import('./commands/keys.ts'),
-  backup: () => import('./commands/backup.ts'),
-  catalog: () => import('./commands/catalog.ts'),
-  inspect: () => import('./commands/inspect.ts'),
-  check: () => import('./commands/check.ts'),
-  verify: () => import('./commands/verify.ts'),
-  diff: () => import('./commands/diff.ts'),
-  report: () => import('./commands/report.ts'),
-  oscal: () => import('./commands/oscal.ts'),
-  site: () => import('./commands/site.ts'),
-  bench: () => import('./commands/bench.ts'),
-  history: () => import('./commands/history.ts'),
-  period: () => import('./commands/period.ts'),
-  watch: () => import('./commands/watch.ts'),
-};
+// The one list of commands is evidence/cli/help.mjs (plain JS, so `trust --help` loads
+// nothing else); each is the module ./commands/<name>.ts exporting run(argv): Promise<exit
+// code>. esbuild bundles this template import as one chunk per file under ./commands/.
+const NAMES = new Set(COMMANDS.map((c) => c.name));
+const loaderOf = (name: string): (() => Promise<CommandModule>) | undefined =>
+  NAMES.has(name) ? () => import(`./commands/${name}.ts`) as Promise<CommandModule> : undefined;
 
 export async function main(name: string, argv: string[]): Promise<number> {
-  const load = loaders[name];
+  const load = loaderOf(name);
   if (!load) {
     process.stderr.write(`trust: command "${name}" is listed but not implemented\n`);
     return 2;
