@@ -5,6 +5,7 @@
  */
 import { InputError, EnvironmentError } from '../../platform/kernel/errors.ts';
 import { COMMANDS } from './help.mjs';
+import { CollectorError } from '../../collectors/collector-error.ts';
 
 type CommandModule = { run(argv: string[]): Promise<number> };
 
@@ -25,10 +26,23 @@ export async function main(name: string, argv: string[]): Promise<number> {
     const mod = await load();
     return await mod.run(argv);
   } catch (e) {
+    return reportError(name, e);
+  }
+}
+
+/** Writes the one-line cause of a failed command to stderr and returns its exit code. */
+export function reportError(name: string, e: unknown): number {
+  {
     if (e instanceof InputError || e instanceof EnvironmentError) {
       process.stderr.write(`trust ${name}: ${e.message}\n`);
       for (const d of (e as InputError).details ?? []) process.stderr.write(`  ${d}\n`);
       return 2;
+    }
+    // A collector that could not observe (its query failed, its file is unreadable) is the
+    // environment, not a bug here: its exit code (2) and one line naming the collector.
+    if (e instanceof CollectorError) {
+      process.stderr.write(`trust ${name}: ${e.message}\n`);
+      return e.exitCode;
     }
     const err = e as Error & { code?: string };
     // node-postgres connection failures: the environment, not a regression.
