@@ -106,7 +106,10 @@ describe('references a tool can resolve', () => {
   it('resolves every *-uuid reference inside a document or the documents it imports', () => {
     const uuids = (v: Json, out = new Set<string>()): Set<string> => {
       if (Array.isArray(v)) v.forEach((x) => uuids(x, out));
-      else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) (k === 'uuid' && typeof x === 'string' ? out.add(x) : uuids(x, out));
+      else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) {
+        if (k === 'uuid' && typeof x === 'string') out.add(x);
+        else uuids(x, out);
+      }
       return out;
     };
     const refs = (v: Json, out: string[] = []): string[] => {

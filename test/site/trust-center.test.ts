@@ -33,7 +33,6 @@ import * as V from '../../evidence/site/verify.mjs';
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'trust-center-'));
 const evidenceDir = path.join(tmp, 'evidence');
 const site = path.join(tmp, 'site');
-const VERIFY = path.resolve('evidence/site/verify.mjs');
 // TRUST_CENTER_TEST_EVIDENCE (a directory the pipeline wrote) with TRUST_CENTER_TEST_KEY (the PEM
 // that signed it) reuses existing evidence instead of running the demo (for iterating on the site).
 const REUSE = process.env.TRUST_CENTER_TEST_EVIDENCE;
