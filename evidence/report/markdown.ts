@@ -136,7 +136,7 @@ export function renderMarkdown(input: ReportInput): string {
     `sha256sum out/bundle.json   # ${bundleSha256}`,
     '```',
     '',
-    'Pin the signer: the key\'s fingerprint must equal the one this report, the site and security.txt publish; a key found only beside the bundle proves nothing about who signed it. This report is a rendering of the signed bundle: `npx trust report out/bundle.json` reproduces it byte for byte.',
+    `Pin the signer: the key's fingerprint must equal the one this report, the site and security.txt publish; a key found only beside the bundle proves nothing about who signed it. This report is a rendering of the signed bundle: \`npx trust report --bundle out/bundle.json --as-of ${generatedAt.toISOString()}\` reproduces it byte for byte.`,
     '',
     'Verification fails, naming the reason, if any byte of the bundle or the envelope changed, if a part\'s facts do not match their recorded SHA-256, or if the key does not match.',
     '',

@@ -453,7 +453,7 @@ export async function renderPdf(input: ReportInput): Promise<Buffer> {
   coverRow('Controls', `${s.controls} (${STATUS_ORDER.map((st) => `${s.claimed[st] ?? 0} claimed ${st}`).join(', ')})`);
   coverRow('Claims not holding', `${plural(s.regressions, 'regression')}, ${s.unsupported} unsupported`);
   coverRow('Contact', org.contact);
-  coverRow('This document', 'A rendering of the signed bundle: `npx trust report out/bundle.json` reproduces it byte for byte; section "How to verify" says how to check the signature.');
+  coverRow('This document', `A rendering of the signed bundle: npx trust report --bundle out/bundle.json --as-of ${generatedAt.toISOString()} reproduces it byte for byte; section "How to verify" says how to check the signature.`);
   if (bundle.developmentSigningKey) {
     y += 10;
     w.leaf('P', () => doc.font(F.bold).fontSize(11).fillColor(COLORS.bad).text('Signed with a DEVELOPMENT key: not for audit use.', MARGIN, y, { width: w.width }));

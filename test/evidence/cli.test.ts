@@ -79,9 +79,10 @@ describe('trust diff', () => {
 });
 
 describe('trust report', () => {
-  it('re-renders report.md byte-identically from the signed bundle alone', () => {
+  it('re-renders report.md byte-identically from the signed bundle alone, judged at the run\'s as-of', () => {
     const out = mkdtempSync(path.join(os.tmpdir(), 'trust-cli-report-'));
-    const r = trust('report', '--bundle', path.join(ok, 'bundle.json'), '--out', out);
+    // The fixture run's instant (test/fixtures/evidence/run-fixture.ts), as the report's own text says.
+    const r = trust('report', '--bundle', path.join(ok, 'bundle.json'), '--out', out, '--as-of', '2026-11-21T12:00:00Z');
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(readFileSync(path.join(out, 'report.md'), 'utf8')).toBe(readFileSync(path.join(ok, 'report.md'), 'utf8'));
     expect(statSync(path.join(out, 'report.pdf')).size).toBeGreaterThan(5000);
