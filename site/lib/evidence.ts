@@ -395,9 +395,10 @@ export function vendors(): VendorView[] {
   });
 }
 
-/** Policies kept as markdown in the repository (policies/*.md), published with their version,
+/** Policies kept as markdown in the repository (controls/policies/*.md, beside the catalog of
+ *  promises they govern), published with their version,
  *  date and the SHA-256 of the file as committed. */
-export const POLICIES_DIR = 'policies';
+export const POLICIES_DIR = 'controls/policies';
 
 export interface PolicyDocument { name: string; title: string; version: string; date: string; owner?: string; file: string; bytes: number; sha256: string }
 
@@ -412,6 +413,6 @@ export function policies(): PolicyDocument[] {
     const meta = Object.fromEntries(fm.split('\n').map((l) => /^(\w+):\s*(.*)$/.exec(l)).filter((m): m is RegExpExecArray => !!m).map((m) => [m[1]!, m[2]!.trim()]));
     for (const k of ['title', 'version', 'date']) if (!meta[k]) fail(file, `front matter has no ${k}`);
     if (!/^\d{4}-\d{2}-\d{2}$/.test(meta.date!)) fail(file, `front matter date "${meta.date}" is not YYYY-MM-DD`);
-    return { name: f.replace(/\.md$/, ''), title: meta.title!, version: meta.version!, date: meta.date!, owner: meta.owner, file: `policies/${f}`, bytes: raw.length, sha256: sha256(raw) };
+    return { name: f.replace(/\.md$/, ''), title: meta.title!, version: meta.version!, date: meta.date!, owner: meta.owner, file: `${POLICIES_DIR}/${f}`, bytes: raw.length, sha256: sha256(raw) };
   });
 }

@@ -444,7 +444,7 @@ describe('artifact and data checks (no self-attestation; tools; privacy rows)', 
     const settings = (): import('../../collectors/vm-boot.ts').BootSettings => ({
       header: true, parseError: null, sshPwauth: 'false', disableRoot: 'true',
       sshd: { PasswordAuthentication: 'no', KbdInteractiveAuthentication: 'no', PermitRootLogin: 'prohibit-password' },
-      usersWithPassword: [], chpasswd: false, authorizedKeys: 1, packages: ['fail2ban', 'ufw'],
+      usersWithPassword: [], chpasswd: false, authorizedKeys: 1, packages: ['fail2ban', 'ufw'], sshdFiles: [], bootcmds: [],
       commands: ['ufw default deny incoming', 'ufw allow proto tcp from 0.0.0.0/0 to any port 443', 'ufw --force enable', 'systemctl enable --now fail2ban'],
       fail2banJails: { sshd: { enabled: 'true', maxretry: '5' } }, lines: { ssh_pwauth: 10, runcmd: 30, write_files: 20 },
     });

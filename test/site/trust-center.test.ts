@@ -212,11 +212,11 @@ describe('pages', () => {
 
   it('documents: each policy with version, date and the SHA-256 of the file served', () => {
     const page = html('documents/index.html');
-    const files = readdirSync('policies').filter((f) => f.endsWith('.md'));
+    const files = readdirSync('controls/policies').filter((f) => f.endsWith('.md'));
     expect(files.length).toBeGreaterThanOrEqual(3);
     for (const f of files) {
       const served = readFileSync(path.join(site, 'policies', f));
-      expect(served.equals(readFileSync(path.join('policies', f)))).toBe(true);
+      expect(served.equals(readFileSync(path.join('controls/policies', f)))).toBe(true);
       expect(page).toContain(createHash('sha256').update(served).digest('hex'));
       expect(existsSync(path.join(site, 'documents', f.replace(/\.md$/, ''), 'index.html'))).toBe(true);
     }
