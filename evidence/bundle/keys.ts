@@ -46,6 +46,25 @@ export function developmentKeyPath(root: string): string {
   return path.join(process.env.TRUST_DATA_DIR ?? path.join(root, '.data'), 'keys', 'bundle-signing-dev.pem');
 }
 
+/**
+ * The SHA-256 of this installation's own signing key, when one is configured or was
+ * generated here before; never generates one. `trust verify` pins the signer with it on the
+ * machine that signs (the operator's), while an auditor elsewhere must pin explicitly.
+ */
+export function localSigningKeySha256(root: string): { sha256: string; source: string } | undefined {
+  try {
+    if (process.env.TRUST_SIGNING_KEY || process.env.TRUST_SIGNING_KEY_FILE) {
+      const k = loadSigningKey(root, () => {});
+      return { sha256: keyFingerprint(k.publicKey), source: k.source };
+    }
+    const devPath = developmentKeyPath(root);
+    if (!existsSync(devPath)) return undefined;
+    return { sha256: keyFingerprint(fromPem(readFileSync(devPath, 'utf8'), devPath, true).publicKey), source: devPath };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Loads the signing key; `warn` receives the development-key warning. */
 export function loadSigningKey(root: string, warn: (m: string) => void = (m) => process.stderr.write(m + '\n')): SigningKey {
   if (process.env.TRUST_SIGNING_KEY) return fromPem(process.env.TRUST_SIGNING_KEY, 'TRUST_SIGNING_KEY', false);

@@ -12,9 +12,11 @@ export interface SecurityTxtInput {
   catalogVersion: string;
   /** When the evidence was signed (the site) or collected (the gate). */
   evidenceTime: Date;
+  /** SHA-256 of the evidence signing key (DER, SPKI), published so verifiers can pin the signer. */
+  signingKeySha256?: string | null;
 }
 
-export function renderSecurityTxt({ organisation: org, catalogVersion, evidenceTime }: SecurityTxtInput): string {
+export function renderSecurityTxt({ organisation: org, catalogVersion, evidenceTime, signingKeySha256 }: SecurityTxtInput): string {
   const d = org.disclosure;
   const contact = d.contact.includes(':') ? d.contact : `mailto:${d.contact}`;
   const expires = new Date(evidenceTime.getTime() + EXPIRES_AFTER_DAYS * 86_400_000);
@@ -28,6 +30,9 @@ export function renderSecurityTxt({ organisation: org, catalogVersion, evidenceT
     `Policy: ${d.policyUrl}`,
     // RFC 9116 has no field for it; a comment points tools at the signed claims.
     `# Machine-readable security claims (signed): ${site}/trust.json`,
+    // Pin the evidence signer with this (`trust verify --fingerprint`): a key found beside a
+    // bundle proves nothing about who signed it.
+    ...(signingKeySha256 ? [`# Evidence signing key SHA-256: ${signingKeySha256}`] : []),
     '',
   ].join('\n');
 }

@@ -1,7 +1,7 @@
 /** The verify, diff and report commands through the real `trust` binary. */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,8 +28,10 @@ beforeAll(() => {
 }, 120_000);
 
 describe('trust verify', () => {
-  it('exit 0 on a fresh bundle, naming its hash, key and the development-key warning', () => {
-    const r = trust('verify', path.join(ok, 'bundle.json'));
+  const fingerprint = () => createHash('sha256').update(createPublicKey(readFileSync(path.join(ok, 'bundle.pub.pem'))).export({ type: 'spki', format: 'der' })).digest('hex');
+
+  it('exit 0 on a fresh bundle with a pinned signer, naming its hash, key and the development-key warning', () => {
+    const r = trust('verify', path.join(ok, 'bundle.json'), '--fingerprint', fingerprint());
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^verified: bundle\.json sha256 [0-9a-f]{64}\n/);
     expect(r.stdout).toContain('note: signed with a DEVELOPMENT key');
@@ -60,6 +62,41 @@ describe('trust verify', () => {
     const missing = trust('verify', path.join(t, 'nope.json'));
     expect(missing.status).toBe(2);
     expect(missing.stderr.split('\n').find((l) => l.startsWith('trust verify:'))).toMatch(/nope\.json: cannot read the bundle \(ENOENT\)$/);
+  });
+});
+
+describe('trust verify authenticates the signer', () => {
+  const fingerprint = () => createHash('sha256').update(createPublicKey(readFileSync(path.join(ok, 'bundle.pub.pem'))).export({ type: 'spki', format: 'der' })).digest('hex');
+
+  it('on an auditor\'s machine, never exits 0 with only the key lying beside the bundle, and says why', () => {
+    const auditor = mkdtempSync(path.join(os.tmpdir(), 'trust-cli-auditor-'));
+    const r = spawnSync(process.execPath, [BIN, 'verify', path.join(ok, 'bundle.json')], { cwd: ROOT, encoding: 'utf8', env: { ...env, TRUST_DATA_DIR: auditor } });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^signer not authenticated: bundle\.pub\.pem lies beside the bundle/m);
+  });
+
+  it('on the machine that signs, its own signing key is the pin', () => {
+    expect(trust('verify', path.join(ok, 'bundle.json')).status).toBe(0);
+  });
+
+  it('refuses a bundle re-signed with another key placed beside it, when the real fingerprint is pinned', () => {
+    const t = mkdtempSync(path.join(os.tmpdir(), 'trust-cli-forged-'));
+    const pinned = fingerprint();
+    // The attacker's own key signs a copy and lies beside it (TRUST_SIGNING_KEY of the fixture run).
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const forged = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/fixtures/evidence/run-fixture.ts'), t, 'ok'], { cwd: ROOT, encoding: 'utf8', env: { ...env, TRUST_SIGNING_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() } });
+    expect(forged.status, forged.stderr).toBe(0);
+    const r = trust('verify', path.join(t, 'bundle.json'), '--fingerprint', pinned);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^signer: the key's SHA-256 [0-9a-f]{64} is not the pinned fingerprint /m);
+    // The same pin in the environment.
+    const viaEnv = spawnSync(process.execPath, [BIN, 'verify', path.join(t, 'bundle.json')], { cwd: ROOT, encoding: 'utf8', env: { ...env, TRUST_VERIFY_FINGERPRINT: pinned } });
+    expect(viaEnv.status).toBe(1);
+    // Here, with no pin given, this installation's own key is the pin: the forgery fails too.
+    const here = trust('verify', path.join(t, 'bundle.json'));
+    expect(here.status).toBe(1);
+    expect(here.stdout).toMatch(/is not the pinned fingerprint [0-9a-f]{64} \(this installation's signing key/);
+    expect(trust('verify', path.join(ok, 'bundle.json'), '--fingerprint', 'abc').status).toBe(2);
   });
 });
 
