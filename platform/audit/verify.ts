@@ -70,6 +70,8 @@ const CHECKPOINT_LOOKBACK = 50;
 const CHECKPOINT_SQL = `SELECT c.seq::text AS seq, c.hash, c.key_id, c.public_key, c.signature, e.hash AS event_hash
   FROM audit_checkpoints c LEFT JOIN audit_events e ON e.seq = c.seq ORDER BY c.seq DESC LIMIT ${CHECKPOINT_LOOKBACK}`;
 const HEAD_SQL = `SELECT seq::text AS seq, encode(hash, 'hex') AS hash FROM event_chain_head`;
+/** Whether the months table exists (a database migrated before 0420 has none) and the first seq present. */
+const BOTTOM_SQL = `SELECT to_regclass('public.chain_months') IS NOT NULL AS has_months, (SELECT seq::text FROM audit_events ORDER BY seq LIMIT 1) AS first_seq`;
 
 export async function verifyChain(client: pg.ClientBase, opts: VerifyOptions = {}): Promise<VerifyResult> {
   // One round trip for the transaction, the checkpoint and the stored head. Within a
@@ -81,6 +83,7 @@ export async function verifyChain(client: pg.ClientBase, opts: VerifyOptions = {
     ...(opts.ownTransaction ? ['BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY'] : []),
     ...(opts.from === 'checkpoint' ? [CHECKPOINT_SQL] : []),
     HEAD_SQL,
+    BOTTOM_SQL,
   ];
   let done = false;
   try {
@@ -88,7 +91,10 @@ export async function verifyChain(client: pg.ClientBase, opts: VerifyOptions = {
     let i = opts.ownTransaction ? 1 : 0;
     const cps = opts.from === 'checkpoint' ? (results[i++].rows as CheckpointRow[]) : [];
     const head = results[i++].rows[0] as { seq: string; hash: string } | undefined;
-    const result = await run(client, opts, cps);
+    const bottom = results[i++].rows[0] as { has_months: boolean; first_seq: string | null };
+    // Months can have been detached (0420) only when the chain here no longer starts at seq 1.
+    const mayBeDetached = bottom.has_months && bottom.first_seq !== null && Number(bottom.first_seq) > 1;
+    const result = await run(client, opts, cps, mayBeDetached);
     result.storedHead = head ? { seq: Number(head.seq), hash: head.hash } : null;
     if (result.ok && head) {
       // The stored head must be the last event we saw.
@@ -134,7 +140,7 @@ function authenticate(cp: CheckpointRow, trusted: KeyObject[]): Authenticity {
   return { signatureValid, keyTrusted, authentic: true, reason: '' };
 }
 
-async function run(client: pg.ClientBase, opts: VerifyOptions, cps: CheckpointRow[]): Promise<VerifyResult> {
+async function run(client: pg.ClientBase, opts: VerifyOptions, cps: CheckpointRow[], mayBeDetached: boolean): Promise<VerifyResult> {
   let startSeq = 0;
   let prev: Buffer = GENESIS_HASH;
   let checkpoint: VerifyResult['checkpoint'];
@@ -151,7 +157,7 @@ async function run(client: pg.ClientBase, opts: VerifyOptions, cps: CheckpointRo
   // Months detached to cold storage (migration 0420): the chain here starts after the newest
   // one, from the checkpoint that carries its last event. A checkpoint at or below that boundary
   // names an event no longer in the table, so verification starts at the boundary instead.
-  const base = await detachedBase(client);
+  const base = mayBeDetached ? await detachedBase(client) : null;
   if (base && (!cp || Number(cp.seq) <= base.seq)) {
     const { rows } = await client.query<CheckpointRow>(
       `SELECT c.seq::text AS seq, c.hash, c.key_id, c.public_key, c.signature, c.hash AS event_hash FROM audit_checkpoints c WHERE c.seq = $1 AND c.hash = $2`,
@@ -194,10 +200,8 @@ async function run(client: pg.ClientBase, opts: VerifyOptions, cps: CheckpointRo
 
 /** The last event of the newest month detached from audit_events (0420), or null. */
 async function detachedBase(client: pg.ClientBase): Promise<{ seq: number; hash: Buffer } | null> {
-  // A database migrated before 0420 has no chain_months; asking first keeps a caller's
-  // transaction (the collectors' shared one) from being aborted by a missing table.
-  const has = await client.query<{ has: boolean }>(`SELECT to_regclass('public.chain_months') IS NOT NULL AS has`);
-  if (!has.rows[0]?.has) return null;
+  // Asked only when chain_months exists (BOTTOM_SQL), so a caller's transaction (the
+  // collectors' shared one) is never aborted by a missing table.
   const { rows } = await client.query<{ seq: string; hash: Buffer | null }>(
     `SELECT last_seq::text AS seq, last_hash AS hash FROM chain_months WHERE detached_at IS NOT NULL ORDER BY last_seq DESC LIMIT 1`);
   return rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash ?? Buffer.alloc(0) } : null;
