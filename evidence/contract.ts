@@ -13,6 +13,8 @@ export type { Control, Framework, Mapping, Status } from '../controls/types.ts';
 export { EnvelopeSchema, StatementSchema, type Envelope, type Statement } from './bundle/dsse.ts';
 export { liveControlsNotObservedLive } from './site/publish-gate.ts';
 export { buildTrustJson, serializeTrustJson, type TrustJson, type TrustClaim } from './site/trust-json.ts';
+/** Where a bundle and its siblings are read from: the one run's set it resolves to (evidence/output/atomic-set.ts). */
+export { resolveInSet } from './output/atomic-set.ts';
 
 /** The order every renderer lists statuses in: proven first. */
 export const STATUS_ORDER: Status[] = ['live', 'designed', 'roadmap'];

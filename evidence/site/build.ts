@@ -11,6 +11,7 @@ import path from 'node:path';
 import { InputError } from '../../platform/kernel/errors.ts';
 import { BundleSchema, type Bundle } from '../types.ts';
 import { liveControlsNotObservedLive, type BlockedControl } from './publish-gate.ts';
+import { resolveInSet } from '../output/atomic-set.ts';
 
 export class SiteRefusedError extends Error {
   constructor(readonly blocked: BlockedControl[]) {
@@ -69,7 +70,8 @@ function moveAsideAndRemove(outDir: string): Promise<void> {
 
 export async function buildSite(options: BuildSiteOptions): Promise<BuildSiteResult> {
   const root = path.resolve(options.root ?? REPO_ROOT);
-  const bundlePath = path.resolve(options.bundlePath);
+  // The site reads the bundle's siblings too: all from the one run's set it resolves to now.
+  const bundlePath = resolveInSet(path.resolve(options.bundlePath));
   const outDir = path.resolve(options.outDir ?? path.join(root, 'dist'));
   // Astro's module graph loads (much of it off the main thread, through the module
   // loader's hooks) while the bundle is read and validated here.

@@ -10,7 +10,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import {
-  BundleSchema, EnvelopeSchema, StatementSchema, buildTrustJson, frameworkShort, liveControlsNotObservedLive, serializeTrustJson, STATUS_ORDER,
+  BundleSchema, EnvelopeSchema, StatementSchema, buildTrustJson, frameworkShort, liveControlsNotObservedLive, resolveInSet, serializeTrustJson, STATUS_ORDER,
   type Bundle, type ControlView, type Framework, type Mapping, type Status, type TrustClaim, type TrustJson,
 } from '../../evidence/contract.ts';
 
@@ -143,7 +143,8 @@ function listDownloads(dir: string, fingerprint: string | null): Download[] {
 
 /** Loads and validates everything once per build. Throws one line naming the file and field. */
 export function loadEvidence(bundlePath: string): Evidence {
-  const abs = path.resolve(bundlePath);
+  // Resolved once: every sibling below comes from the same run's set, even if a run publishes meanwhile.
+  const abs = resolveInSet(path.resolve(bundlePath));
   if (!existsSync(abs)) fail(abs, 'no evidence bundle here; run `npx trust check` (or `npm start`) first, or pass --bundle');
   const dir = path.dirname(abs);
   const raw = readFileSync(abs);

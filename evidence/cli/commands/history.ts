@@ -7,6 +7,7 @@ import path from 'node:path';
 import { InputError } from '../../../platform/kernel/errors.ts';
 import { parseCommand } from '../args.ts';
 import { REPO_ROOT } from '../../pipeline.ts';
+import { resolveInSet } from '../../output/atomic-set.ts';
 
 const spec = {
   name: 'history',
@@ -53,7 +54,8 @@ export async function run(argv: string[]): Promise<number> {
   const { readHistory } = await import('../../history/read.ts');
   const { historyReport, controlIds } = await import('../../history/timeline.ts');
   const dir = path.resolve(v.dir ?? logDir(REPO_ROOT));
-  const h = readHistory(dir, logVerifiers(REPO_ROOT, v.vkey ?? process.env.TRUST_LOG_VKEY));
+  // A log published in an output set (out/log) is read from one run's set (evidence/output/atomic-set.ts).
+  const h = readHistory(resolveInSet(dir), logVerifiers(REPO_ROOT, v.vkey ?? process.env.TRUST_LOG_VKEY));
   if (only && !controlIds(h.runs).includes(only)) {
     const { closest } = await import('../../../platform/kernel/text/closest.mjs');
     const near = closest(only, controlIds(h.runs));

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { InputError } from '../../../platform/kernel/errors.ts';
 import { BundleSchema, EnvelopeSchema, StatementSchema } from '../../contract.ts';
 import { parseCommand } from '../args.ts';
+import { OutputSet, publishedSetOf, resolveInSet } from '../../output/atomic-set.ts';
 
 const spec = {
   name: 'oscal',
@@ -33,10 +34,12 @@ export async function run(argv: string[]): Promise<number> {
   const bundlePath = values.bundle ?? 'out/bundle.json';
   const envelopePath = values.envelope ?? join(dirname(bundlePath), 'bundle.sig.json');
   const outDir = values.out ?? 'out/oscal';
+  // The bundle and its envelope come from one run's set, resolved once (evidence/output/atomic-set.ts).
+  const inSet = resolveInSet(bundlePath);
 
-  const bundleBytes = await readInput(bundlePath);
+  const bundleBytes = await readInput(inSet);
   const bundle = parseJson(bundlePath, bundleBytes, BundleSchema);
-  const envelope = parseJson(envelopePath, await readInput(envelopePath), EnvelopeSchema);
+  const envelope = parseJson(envelopePath, await readInput(values.envelope ?? join(dirname(inSet), 'bundle.sig.json')), EnvelopeSchema);
   const statementText = Buffer.from(envelope.payload, 'base64');
   const statement = parseJson(`${envelopePath} payload`, statementText, StatementSchema);
 
@@ -47,11 +50,25 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const { writeOscal } = await import('../../oscal/index.ts');
-  const files = await writeOscal(outDir, bundle, { signedAt: statement.predicate.signedAt, bundleSha256: actual }, {
-    bundleHref: href(outDir, bundlePath),
-    envelopeHref: href(outDir, envelopePath),
-  });
-  for (const f of files) console.log(`wrote ${f}`);
+  const facts = { signedAt: statement.predicate.signedAt, bundleSha256: actual };
+  const hrefs = { bundleHref: href(outDir, bundlePath), envelopeHref: href(outDir, envelopePath) };
+  // out/oscal of a published set is a link into that set, which is never written in place:
+  // the documents become a new set, with the rest of the current one carried over.
+  const published = publishedSetOf(outDir);
+  if (!published) {
+    for (const f of await writeOscal(outDir, bundle, facts, hrefs)) console.log(`wrote ${f}`);
+    return 0;
+  }
+  const set = new OutputSet(published.outDir, { partial: true, basedOn: dirname(inSet) });
+  try {
+    const files = await writeOscal(join(set.staging, published.entry), bundle, facts, hrefs);
+    set.adopt(published.entry);
+    set.commit();
+    for (const f of files) console.log(`wrote ${join(outDir, relative(join(set.staging, published.entry), f))}`);
+  } catch (e) {
+    set.discard();
+    throw e;
+  }
   return 0;
 }
 

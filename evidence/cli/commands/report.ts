@@ -10,7 +10,7 @@ import { REPO_ROOT } from '../../pipeline.ts';
 import { buildMapping } from '../../mapping/mapping.ts';
 import { buildChangelog, readReleases, type Changelog } from '../../mapping/releases.ts';
 import { renderMarkdown } from '../../report/markdown.ts';
-import { OutputSet } from '../../output/atomic-set.ts';
+import { OutputSet, resolveInSet } from '../../output/atomic-set.ts';
 
 const spec = {
   name: 'report',
@@ -36,15 +36,17 @@ export async function run(argv: string[]): Promise<number> {
   const { parseAsOf } = await import('../../as-of.ts');
   const judgedAt = v['as-of'] === undefined ? new Date() : parseAsOf(v['as-of']);
   const bundlePath = path.resolve(v.bundle ?? path.join(REPO_ROOT, 'out', 'bundle.json'));
-  const base = bundlePath.replace(/\.json$/, '');
-  for (const f of [bundlePath, `${base}.sig.json`, `${base}.pub.pem`]) if (!existsSync(f)) throw new InputError(`${f}: not found (run \`trust check\` first)`);
-  const r = verifyBundleBytes(readFileSync(bundlePath), readFileSync(`${base}.sig.json`), readFileSync(`${base}.pub.pem`, 'utf8'));
+  // Every input is read from the one run's set the bundle resolves to now (evidence/output/atomic-set.ts).
+  const inSet = resolveInSet(bundlePath);
+  const base = inSet.replace(/\.json$/, '');
+  for (const f of [inSet, `${base}.sig.json`, `${base}.pub.pem`]) if (!existsSync(f)) throw new InputError(`${f}: not found (run \`trust check\` first)`);
+  const r = verifyBundleBytes(readFileSync(inSet), readFileSync(`${base}.sig.json`), readFileSync(`${base}.pub.pem`, 'utf8'));
   if (!r.ok || !r.bundle || !r.statement) {
     process.stdout.write(`${r.failures[0]}\nrefusing to render a report from a bundle that does not verify (trust verify ${path.relative(process.cwd(), bundlePath)})\n`);
     return 1;
   }
   // The changelog the run wrote beside the bundle, so the report is the run's own; else recompute.
-  const changelogPath = path.join(path.dirname(bundlePath), 'changelog.json');
+  const changelogPath = path.join(path.dirname(inSet), 'changelog.json');
   const changelog: Changelog = existsSync(changelogPath)
     ? (JSON.parse(readFileSync(changelogPath, 'utf8')) as Changelog)
     : buildChangelog(readReleases(REPO_ROOT), buildMapping(r.bundle, r.bundleSha256));
@@ -52,7 +54,9 @@ export async function run(argv: string[]): Promise<number> {
   // Rendered later than its evidence allows, a live claim is stale: the engine says so, the renderers print it.
   const { rejudge } = await import('../../freshness.ts');
   const input = { bundle: rejudge(r.bundle, judgedAt), bundleSha256: r.bundleSha256, generatedAt: new Date(r.statement.predicate.signedAt), changelog, signingKeySha256, toolVersion: toolVersion() };
-  const set = new OutputSet(path.resolve(v.out ?? path.dirname(bundlePath)));
+  // Only the reports are re-rendered: the rest of the set in place is carried into the new one, which
+  // is published only if that set is still the one the reports were rendered from.
+  const set = new OutputSet(path.resolve(v.out ?? path.dirname(bundlePath)), { partial: true, basedOn: v.out === undefined ? path.dirname(inSet) : undefined });
   set.write('report.md', renderMarkdown(input));
   const { renderPdf } = await import('../../report/pdf.ts');
   set.write('report.pdf', await renderPdf(input));

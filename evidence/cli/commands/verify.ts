@@ -5,6 +5,7 @@ import { parseCommand } from '../args.ts';
 import { verifyBundleBytes } from '../../bundle/verify.ts';
 import { keyFingerprint, localSigningKeySha256 } from '../../bundle/keys.ts';
 import { REPO_ROOT } from '../../pipeline.ts';
+import { resolveInSet } from '../../output/atomic-set.ts';
 import { createPublicKey } from 'node:crypto';
 
 const spec = {
@@ -55,10 +56,14 @@ export async function run(argv: string[]): Promise<number> {
   if (pinnedFingerprint !== undefined && !/^[0-9a-f]{64}$/.test(pinnedFingerprint.replace(/:/g, ''))) {
     throw new InputError(`${v.fingerprint ? '--fingerprint' : 'TRUST_VERIFY_FINGERPRINT'}: expected the 64 hex digits of a SHA-256`);
   }
-  const base = bundlePath.replace(/\.json$/, '');
+  // Siblings are read from the run's set the bundle resolves to now, so a run publishing
+  // meanwhile cannot pair this bundle with its signature (evidence/output/atomic-set.ts).
+  const inSet = resolveInSet(bundlePath);
+  const base = inSet.replace(/\.json$/, '');
   const sigPath = `${base}.sig.json`;
   const keyPath = v.key ?? `${base}.pub.pem`;
-  const bundle = read(bundlePath, 'bundle');
+  const shownKeyPath = v.key ?? `${bundlePath.replace(/\.json$/, '')}.pub.pem`;
+  const bundle = read(inSet, 'bundle');
   const envelope = read(sigPath, 'signature envelope');
   const key = read(keyPath, v.key ? 'public key' : 'public key (pass --key PEM if it is elsewhere)').toString('utf8');
   const r = verifyBundleBytes(bundle, envelope, key);
@@ -88,7 +93,7 @@ export async function run(argv: string[]): Promise<number> {
   } else if (r.ok) {
     process.stdout.write(
       `verified: ${path.basename(bundlePath)} sha256 ${r.bundleSha256}\n` +
-        `  signed ${r.statement?.predicate.signedAt} by key ${r.keyid} (${path.relative(process.cwd(), keyPath) || keyPath})\n` +
+        `  signed ${r.statement?.predicate.signedAt} by key ${r.keyid} (${path.relative(process.cwd(), shownKeyPath) || shownKeyPath})\n` +
         `  catalog ${r.bundle?.catalog.version}, ${r.bundle?.summary.controls} controls, ${Object.keys(r.bundle?.parts ?? {}).length} evidence parts, every part hash matches\n` +
         r.notes.map((n) => `  note: ${n}\n`).join(''),
     );
