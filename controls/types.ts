@@ -46,6 +46,17 @@ export const ControlFileSchema = z.object({
   checks: z.array(CheckRefSchema).default([]).describe('Checks that prove the control. Expected for live, allowed for designed, forbidden for roadmap.'),
   /** Design artifacts; required for designed controls. */
   artifacts: z.array(ArtifactSchema).default([]).describe('Design artifacts (file, symbol or resource); required for designed, forbidden for roadmap.'),
+  /**
+   * What the control claims when the gate assesses a database server the platform does not
+   * operate (DATABASE_URL): some promises (TLS-only pg_hba, the server's TLS settings) are
+   * kept by the server's operator, not by the platform. Without this field the claim is the
+   * same everywhere. With it, on such a server the control is evaluated as this lower status
+   * (its artifacts must then exist), and the reason is published with it.
+   */
+  external: z.object({
+    status: z.enum(['designed', 'roadmap']),
+    reason: z.string().min(10),
+  }).strict().optional().describe('Claimed status, with the reason, when the assessed database server is not operated by the platform (DATABASE_URL).'),
   /** Roadmap target, free text. @example "2027-H1" */
   target: z.string().optional().describe('Roadmap target, free text, e.g. 2027-H1.'),
   /** Seed or source claim this control answers, for traceability. */

@@ -20,6 +20,12 @@ export interface CollectedPart {
 export type Summary = Bundle['summary'];
 
 export interface EvaluateOptions {
+  /**
+   * Whether the assessed database server is operated by the platform (the embedded one) or
+   * by someone else (DATABASE_URL): a control with an `external` claim is evaluated at that
+   * claim on an external server. Unknown (undefined) counts as operated by the platform.
+   */
+  environment?: { kind: 'embedded' | 'external' };
   /** Check lookup; defaults to the registry. Tests pass their own. */
   findCheck?: (id: string) => CheckDefinition | undefined;
 }
@@ -132,7 +138,9 @@ export function summarize(evaluations: ControlEvaluation[]): Summary {
 export function evaluateCatalog(catalog: Pick<Catalog, 'controls'>, parts: Record<string, CollectedPart>, opts: EvaluateOptions = {}) {
   const facts: FactSet = Object.fromEntries(Object.entries(parts).map(([id, p]) => [id, p.facts]));
   const find = opts.findCheck ?? registryFindCheck;
-  const evaluations = [...catalog.controls].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((c) => evaluateControl(c, facts, find));
+  const external = opts.environment?.kind === 'external';
+  const claimFor = (c: Control): Control => (external && c.external ? { ...c, status: c.external.status } : c);
+  const evaluations = [...catalog.controls].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((c) => evaluateControl(claimFor(c), facts, find));
   return { evaluations, summary: summarize(evaluations) };
 }
 

@@ -117,7 +117,7 @@ export async function produceOutputs(o: ProduceOptions): Promise<RunOutcome> {
   const byId = new Map(checks.map((c) => [c.id, c]));
 
   o.progress.start('evaluate');
-  const evaluated = evaluateCatalog(o.catalog, o.parts, { findCheck: (id) => byId.get(id) });
+  const evaluated = evaluateCatalog(o.catalog, o.parts, { findCheck: (id) => byId.get(id), environment: o.environment ? { kind: o.environment.embedded ? 'embedded' : 'external' } : undefined });
   // Freshness is the engine's to judge, here, before anything is signed or rendered.
   const evaluations = judgeFreshness(evaluated.evaluations, o.catalog.controls, { evidenceAt: o.evidenceAt ?? o.now, judgedAt: o.now });
   const { summary } = evaluated;

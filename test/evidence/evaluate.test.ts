@@ -43,6 +43,18 @@ describe('evaluate', () => {
     expect(e.findings[0].reason).toMatch(/reads only the catalog's own text/);
   });
 
+  it('a control with an external claim is judged at that claim on a server the platform does not operate', () => {
+    const controls = fixtureControls().map((c) => (c.id === 'tokens_encrypted'
+      ? { ...c, external: { status: 'designed' as const, reason: 'kept by the server operator, not the platform' }, artifacts: [{ file: 'platform/infra/disk.tf', resource: 'disk.encrypted' }] }
+      : c));
+    const broken = fixtureParts({ tokensEncrypted: false });
+    (broken.design.facts as { controls: unknown[] }).controls.push({ control: 'tokens_encrypted', artifacts: [{ file: 'platform/infra/disk.tf', resource: 'disk.encrypted', found: true, line: 3 }] });
+    const onEmbedded = evaluateCatalog(fixtureCatalog(controls), broken, { findCheck: find, environment: { kind: 'embedded' } });
+    expect(onEmbedded.evaluations.find((x) => x.control === 'tokens_encrypted')).toMatchObject({ claimed: 'live', verdict: 'regression' });
+    const onExternal = evaluateCatalog(fixtureCatalog(controls), broken, { findCheck: find, environment: { kind: 'external' } });
+    expect(onExternal.evaluations.find((x) => x.control === 'tokens_encrypted')).toMatchObject({ claimed: 'designed', observed: 'designed', verdict: 'holds' });
+  });
+
   it('missing facts are an error, never a pass: the live control regresses', () => {
     const parts = fixtureParts();
     delete (parts as Record<string, unknown>).fixture;
