@@ -84,6 +84,7 @@ describe('database_connections_tls', () => {
     try {
       await admin((c) => c.query('SELECT pg_reload_conf()'));
       const rs = await evaluate('database_connections_tls');
+      expect(rs.find((r) => r.check === 'db_connections_tls')?.status).toBe('fail');
       const bad = failing(rs);
       const line = bad.find((f) => f.origin.resource === 'hba:line 1');
       expect(line, show(bad)).toBeDefined();
@@ -170,7 +171,9 @@ describe('database_backups_encrypted', () => {
     const plain = path.join(dir, 'manual-dump.sql');
     writeFileSync(plain, '--\n-- PostgreSQL database dump\n--\nSET statement_timeout = 0;\nCOPY public.accounts (id, name) FROM stdin;\n\\.\n');
     try {
-      const bad = failing(await evaluate('database_backups_encrypted'));
+      const rs = await evaluate('database_backups_encrypted');
+      expect(rs.find((r) => r.check === 'backups_encrypted_restored')?.status).toBe('fail');
+      const bad = failing(rs);
       const hit = bad.find((f) => f.origin.resource === `file:${dir}/manual-dump.sql`);
       expect(hit, show(bad)).toBeDefined();
       expect(hit!.kind).toBe('data');

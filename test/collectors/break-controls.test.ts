@@ -66,7 +66,7 @@ const BREAKS: Break[] = [
   { control: 'audit_events_append_only', how: 'UPDATE granted to the runtime role', sql: 'GRANT UPDATE ON audit_events TO trust_app', origin: 'role:trust_app' },
   { control: 'audit_events_append_only', how: 'update triggers disabled', sql: 'ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update; ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change', origin: 'table:public.audit_events' },
   { control: 'audit_events_hash_chained', how: 'an event rewritten with triggers off', sql: `ALTER TABLE audit_events DISABLE TRIGGER USER; UPDATE audit_events SET actor = 'mallory' WHERE seq = 5; ALTER TABLE audit_events ENABLE TRIGGER USER`, origin: 'row:public.audit_events.seq=5' },
-  { control: 'audit_events_survive_subject_deletion', how: 'a foreign key to accounts', sql: 'ALTER TABLE audit_events ADD CONSTRAINT audit_account_fk FOREIGN KEY (account_id) REFERENCES accounts(id) NOT VALID', origin: 'constraint:public.audit_events.audit_account_fk' },
+  { control: 'audit_events_survive_subject_deletion', how: 'a foreign key to accounts', sql: 'ALTER TABLE audit_events ADD CONSTRAINT audit_account_fk FOREIGN KEY (account_id) REFERENCES accounts(id)', origin: 'constraint:public.audit_events.audit_account_fk' },
   { control: 'cipher_nonces_random', how: 'a zero nonce', code: { file: 'crypto/keyring.ts', edit: (t) => t.replace('const nonce = randomBytes(NONCE_BYTES);', 'const nonce = Buffer.alloc(NONCE_BYTES);') }, origin: 'file:platform/crypto/keyring.ts' },
   { control: 'ciphertext_bound_to_row', how: 'setAAD removed from encrypt', code: { file: 'crypto/keyring.ts', edit: (t) => t.replace('    cipher.setAAD(associatedData(ctx));\n', '') }, origin: 'file:platform/crypto/keyring.ts' },
   { control: 'collector_role_read_only', how: 'INSERT granted to the reader', sql: 'GRANT INSERT ON regions TO trust_reader', origin: 'table:public.regions' },
@@ -125,9 +125,11 @@ async function evaluate(db: Database, control: string, opts: { root: string; cat
 }
 
 describe('every live control fails when its promise is broken', () => {
-  it('covers every live control', () => {
-    const live = catalog.controls.filter((c) => c.status === 'live').map((c) => c.id).sort();
-    expect([...new Set(BREAKS.map((b) => b.control))].sort()).toEqual(live);
+  // Every live control has a break row in some break-*.test.ts (test/controls/break-rows.test.ts);
+  // the rows here must name live controls.
+  it('breaks only live controls', () => {
+    const live = new Set(catalog.controls.filter((c) => c.status === 'live').map((c) => c.id));
+    expect(BREAKS.map((b) => b.control).filter((id) => !live.has(id))).toEqual([]);
   });
 
   for (const b of BREAKS) {
