@@ -56,7 +56,9 @@ describe('live controls on the demo platform', () => {
   it('collects in one snapshot with a bounded number of queries', () => {
     console.log(`collectors on the demo (scale 1): ${run.queries} queries; ms per collector ${JSON.stringify(run.timings)}`);
     expect(Object.keys(run.parts).sort()).toEqual(['access', 'audit', 'backups', 'code', 'config', 'db_tls', 'dependencies', 'design', 'disclosure', 'encryption', 'enforcement', 'identity', 'lifecycle', 'privacy', 'regions', 'schema', 'tools', 'vm_boot', 'witness']);
-    expect(run.queries).toBeLessThan(40);
+    // A few queries per collector, whatever the data (the query-count benchmark pins that the
+    // count does not grow with tables); 19 collectors now prove structure, data and enforcement.
+    expect(run.queries).toBeLessThan(50);
   });
 
   it('never copies a secret value into facts', () => {
