@@ -71,6 +71,10 @@ export function startPg15(): string | undefined {
   const clusters = spawnSync('pg_lsclusters', ['-h'], { encoding: 'utf8' }).stdout ?? '';
   if (!/^15\s+trusttest\s/m.test(clusters)) spawnSync('pg_createcluster', ['15', 'trusttest', '-p', String(PG15_PORT)], quiet);
   spawnSync('pg_ctlcluster', ['15', 'trusttest', 'start'], quiet);
+  // A disposable test cluster, like the embedded one: durability costs the suite minutes.
+  // One -c per statement: ALTER SYSTEM refuses to run inside the implicit transaction of a multi-statement string.
+  const durability = ['fsync', 'synchronous_commit', 'full_page_writes'].map((k) => `-c "ALTER SYSTEM SET ${k} = off"`).join(' ');
+  spawnSync('su', ['postgres', '-c', `psql -p ${PG15_PORT} -qtA ${durability} -c "SELECT pg_reload_conf()"`], quiet);
   const sql = `DO $$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname='trust_ci') THEN CREATE ROLE trust_ci LOGIN SUPERUSER PASSWORD 'trust_ci'; END IF; END$$`;
   const r = spawnSync('su', ['postgres', '-c', `psql -p ${PG15_PORT} -qtAc "${sql.replace(/\$/g, '\\$')}"`], quiet);
   return r.status === 0 ? PG15_URL : undefined;
