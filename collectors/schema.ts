@@ -70,12 +70,12 @@ export const TableSchema = z.object({
   grants: z.array(GrantSchema),
   indexes: z.array(IndexSchema),
   isPartition: z.boolean(),
-  /** The partitioned table this partition belongs to (`schema.name`), for checks that must hold on every partition. */
-  partitionOf: z.string().nullable().optional(),
   /** table, partitioned_table, view, materialized_view, foreign_table */
   kind: z.string(),
   name: z.string(),
   owner: z.string(),
+  /** The partitioned table this partition belongs to (`schema.name`), for checks that must hold on every partition. */
+  partitionOf: z.string().nullable().optional(),
   policies: z.array(PolicySchema),
   rls: z.object({ enabled: z.boolean(), forced: z.boolean() }),
   schema: z.string(),
@@ -114,7 +114,7 @@ export const SchemaFactsSchema = z.object({
   migrations: z.array(z.string()).nullable(),
   roles: z.array(RoleSchema),
   /** fsync tells a disposable demo server (off) from one that keeps its data; reports state it. */
-  server: z.object({ version: z.string(), versionNum: z.number().int(), fsync: z.enum(['on', 'off']) }),
+  server: z.object({ fsync: z.enum(['on', 'off']), version: z.string(), versionNum: z.number().int() }),
   tables: z.array(TableSchema),
 });
 export type SchemaFacts = z.output<typeof SchemaFactsSchema>;
@@ -431,7 +431,7 @@ export async function introspectSchema(sql: Sql, more: readonly Sql[] = []): Pro
   }
 
   return {
-    server: { version: meta.version, versionNum: meta.version_num, fsync: meta.fsync },
+    server: { fsync: meta.fsync, version: meta.version, versionNum: meta.version_num },
     database: meta.database,
     tables,
     functions: meta.functions,
