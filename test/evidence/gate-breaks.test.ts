@@ -78,7 +78,8 @@ describe('the gate exits 1 on each regression', () => {
         const r = await gate(db, dbCollectors);
         expect(r.exitCode).toBe(1);
         const mine = r.failures.find((f) => f.control === b.control);
-        expect(mine?.message).toMatch(new RegExp(`^regression: ${b.control}: check [a-z_]+ failed: `));
+        // The first line names the control, the kind of proof and the check that failed.
+        expect(mine?.message).toMatch(new RegExp(`^regression: ${b.control}: (structure|data|enforcement): .*; check [a-z_]+ failed\\)`));
         expect(r.results.controls.find((x) => x.id === b.control)?.verdict).toBe('regression');
       } finally {
         await db.drop();
