@@ -21,7 +21,7 @@ export const auditVerifyFull: Benchmark = {
     const peak = Math.max(...s.peakRssMb);
     return {
       ours: { value: round(ours, 1), unit: 'ms' },
-      reference: { name: "server COPY audit_events TO '/dev/null'", value: round(ref, 1), unit: 'ms' },
+      reference: { name: "server COPY (SELECT * FROM audit_events) TO '/dev/null'", value: round(ref, 1), unit: 'ms' },
       ratio: ours / ref,
       met: peak < PEAK_RSS_LIMIT_MB ? undefined : false,
       details: { events: chain.events, peakRssMb: round(peak, 1), oursSamples: s.ours.map((x) => round(x, 1)), referenceSamples: s.reference.map((x) => round(x, 1)) },

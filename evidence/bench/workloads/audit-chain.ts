@@ -83,7 +83,8 @@ export function fullVerificationSamples(ctx: BenchContext, chain: AuditChain): P
         },
         async () => {
           const t0 = performance.now();
-          await admin.query(`COPY audit_events TO '/dev/null'`);
+          // A partitioned table is copied out through a query (COPY refuses the parent itself).
+          await admin.query(`COPY (SELECT * FROM audit_events) TO '/dev/null'`);
           return performance.now() - t0;
         },
       );
