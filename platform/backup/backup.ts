@@ -322,6 +322,10 @@ export async function restoreBackup(db: Database, file: string, opts: { keyring?
   let scratchDb: Database | undefined;
   let client: pg.Client | undefined;
   let broken = false;
+  // The COPY in progress, if any: on a failure it is destroyed first, so the chunks it still
+  // buffers are not flushed into a connection the failed COPY has already given up (an
+  // uncaught TypeError inside pg-copy-streams otherwise).
+  let inFlight: { destroy(): void } | null = null;
   try {
     await server.query(`CREATE DATABASE ${quoteIdent(scratch)} TEMPLATE template0`);
     created = true;
@@ -351,6 +355,10 @@ export async function restoreBackup(db: Database, file: string, opts: { keyring?
         const m = /^COPY (.+) FROM stdin;$/.exec(line);
         if (!m) throw new BackupError(`${path.basename(file)}: unexpected line in the dump`);
         const stream = client.query(copyFrom(`COPY ${m[1]} FROM STDIN`));
+        inFlight = stream;
+        // Stop at once when the server refuses the COPY: a write already queued would otherwise
+        // be flushed into the connection the failed COPY released.
+        stream.on('error', () => stream.destroy());
         const finished = new Promise<void>((res, rej) => { stream.on('finish', () => res()); stream.on('error', rej); });
         finished.catch(() => {}); // awaited below; a failure while waiting for drain must not go unhandled
         copying = { stream, finished };
@@ -358,6 +366,7 @@ export async function restoreBackup(db: Database, file: string, opts: { keyring?
         copying.stream.end();
         await copying.finished;
         copying = null;
+        inFlight = null;
       } else if (!copying.stream.write(line + '\n')) await Promise.race([once(copying.stream as unknown as NodeJS.EventEmitter, 'drain'), copying.finished]);
     }
     if (copying) throw new BackupError(`${path.basename(file)}: the dump ends inside a table`);
@@ -387,6 +396,7 @@ export async function restoreBackup(db: Database, file: string, opts: { keyring?
     };
   } catch (e) {
     broken = true;
+    (inFlight as { destroy(): void } | null)?.destroy();
     plaintext.destroy();
     // Plaintext is released before the tag is checked, so an altered file usually breaks the
     // load first (a bad date in a COPY line). A second, decrypt-only pass reaches the tag:
