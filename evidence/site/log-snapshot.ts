@@ -9,7 +9,7 @@
  * before the checkpoint that covers them and never rewritten, so a concurrent append
  * cannot tear the snapshot.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseCheckpointText } from '../tlog/checkpoint.ts';
 import { parseNote } from '../tlog/note.ts';
@@ -31,6 +31,11 @@ export function snapshotLog(dir: string): LogSnapshot | null {
       const width = Math.min(TILE_WIDTH, n - i * TILE_WIDTH);
       names.push(tilePath(t, i, width));
       if (t === 0) names.push(entriesPath(i, width));
+      // The narrower partial tiles of earlier sizes, as the log keeps them: a reader holding an
+      // older checkpoint needs them to check the log grew from it (C2SP tlog-tiles keeps them
+      // for such clients), and each published snapshot then holds every file of the previous.
+      names.push(...olderPartials(dir, tilePath(t, i, 1), width));
+      if (t === 0) names.push(...olderPartials(dir, entriesPath(i, 1), width));
     }
   }
   const files = names.map((name) => {
@@ -40,4 +45,12 @@ export function snapshotLog(dir: string): LogSnapshot | null {
   });
   files.push({ name: CHECKPOINT_FILE, data: Buffer.from(note, 'utf8') });
   return { size, files };
+}
+
+/** `<index>.p/<w>` files in the log for widths below `width` (the current one is named already). */
+function olderPartials(dir: string, widthOnePath: string, width: number): string[] {
+  const partials = path.posix.dirname(widthOnePath); // tile/<L>/<N>.p
+  const full = path.join(dir, partials);
+  if (!existsSync(full)) return [];
+  return readdirSync(full).filter((w) => /^\d+$/.test(w) && Number(w) < width).sort((a, b) => Number(a) - Number(b)).map((w) => `${partials}/${w}`);
 }
