@@ -11,12 +11,13 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import type { CheckResult } from '../../controls/checks/types.ts';
+import { evaluateControlOn } from '../helpers/evaluate-control.ts';
 import { createTestDatabase } from '../helpers/db.ts';
 import type { Database } from '../../platform/db/index.ts';
 import { runDemo } from '../../platform/demo/run.ts';
 import { loadCatalog } from '../../controls/loader.ts';
 import { runCollectors } from '../../collectors/run.ts';
-import { findCheck } from '../../controls/checks/registry.ts';
 import { runCheck } from '../../controls/checks/types.ts';
 import type { Catalog } from '../../controls/types.ts';
 import disclosurePublished from '../../controls/checks/disclosure-published.ts';
@@ -175,12 +176,8 @@ function treeCopy(edits: NonNullable<Break['edits']>): string {
   return dir;
 }
 
-async function evaluate(db: Database, control: string, opts: { root: string; catalog: Catalog }) {
-  const ctl = opts.catalog.controls.find((c) => c.id === control)!;
-  const only = [...new Set(ctl.checks.flatMap((r) => findCheck(r.check)!.collectors))];
-  const { parts } = await runCollectors(db, { root: opts.root, now: new Date(), catalog: opts.catalog, auditVerification: 'full', only });
-  const facts = Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, v.facts]));
-  return ctl.checks.map((r) => runCheck(findCheck(r.check)!, facts, r.params));
+async function evaluate(db: Database, control: string, opts: { root: string; catalog: Catalog }): Promise<CheckResult[]> {
+  return evaluateControlOn(db, control, { ...opts, auditVerification: 'full' });
 }
 
 const CONTROLS = [...new Set(BREAKS.map((b) => b.control))].sort();

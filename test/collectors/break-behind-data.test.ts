@@ -8,12 +8,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import type { CheckResult } from '../../controls/checks/types.ts';
+import { evaluateControlOn } from '../helpers/evaluate-control.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { runDemo } from '../../platform/demo/run.ts';
 import { loadCatalog } from '../../controls/loader.ts';
-import { runCollectors } from '../../collectors/run.ts';
-import { findCheck } from '../../controls/checks/registry.ts';
-import { runCheck } from '../../controls/checks/types.ts';
 import type { Catalog } from '../../controls/types.ts';
 
 const root = process.cwd();
@@ -69,12 +68,8 @@ async function behind(db: TestDatabase, tables: string[], sql: string): Promise<
 }
 
 /** The control's checks on the lifecycle facts (and any other collector they read). */
-async function evaluate(db: TestDatabase, control: string) {
-  const ctl = catalog.controls.find((c) => c.id === control)!;
-  const only = [...new Set(ctl.checks.flatMap((r) => findCheck(r.check)!.collectors))];
-  const { parts } = await runCollectors(db, { root, now: new Date(), catalog, auditVerification: 'incremental', only });
-  const facts = Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, v.facts]));
-  return ctl.checks.map((r) => runCheck(findCheck(r.check)!, facts, r.params));
+async function evaluate(db: TestDatabase, control: string): Promise<CheckResult[]> {
+  return evaluateControlOn(db, control, { root, catalog, auditVerification: 'incremental' });
 }
 
 interface Break {

@@ -12,12 +12,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { evaluateControlOn } from '../helpers/evaluate-control.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { runDemo } from '../../platform/demo/run.ts';
 import { loadCatalog } from '../../controls/loader.ts';
-import { runCollectors } from '../../collectors/run.ts';
-import { findCheck } from '../../controls/checks/registry.ts';
-import { runCheck, type CheckResult } from '../../controls/checks/types.ts';
+import { type CheckResult } from '../../controls/checks/types.ts';
 import type { Catalog } from '../../controls/types.ts';
 
 const root = process.cwd();
@@ -41,11 +40,7 @@ afterAll(async () => {
 });
 
 async function evaluate(on: TestDatabase, control: string): Promise<CheckResult[]> {
-  const ctl = catalog.controls.find((c) => c.id === control)!;
-  const only = [...new Set(ctl.checks.flatMap((r) => findCheck(r.check)!.collectors))];
-  const { parts } = await runCollectors(on, { root, now: new Date(), catalog, auditVerification: 'incremental', only });
-  const facts = Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, v.facts]));
-  return ctl.checks.map((r) => runCheck(findCheck(r.check)!, facts, r.params));
+  return evaluateControlOn(on, control, { root, catalog, auditVerification: 'incremental' });
 }
 
 /** As a superuser, in one transaction in replica mode: ordinary triggers and foreign keys are off. */

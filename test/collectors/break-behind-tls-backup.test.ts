@@ -16,12 +16,11 @@ import path from 'node:path';
 import pg from 'pg';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { backupDir, latestBackup, readHeader, restoreBackup } from '../../platform/backup/backup.ts';
+import { evaluateControlOn } from '../helpers/evaluate-control.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { runDemo } from '../../platform/demo/run.ts';
 import { loadCatalog } from '../../controls/loader.ts';
-import { runCollectors } from '../../collectors/run.ts';
-import { findCheck } from '../../controls/checks/registry.ts';
-import { runCheck, type CheckResult, type Finding } from '../../controls/checks/types.ts';
+import { type CheckResult, type Finding } from '../../controls/checks/types.ts';
 import type { Catalog } from '../../controls/types.ts';
 
 const root = process.cwd();
@@ -42,11 +41,7 @@ afterAll(async () => {
 });
 
 async function evaluate(control: string): Promise<CheckResult[]> {
-  const ctl = catalog.controls.find((c) => c.id === control)!;
-  const only = [...new Set(ctl.checks.flatMap((r) => findCheck(r.check)!.collectors))];
-  const { parts } = await runCollectors(db, { root, now: new Date(), catalog, auditVerification: 'incremental', only });
-  const facts = Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, v.facts]));
-  return ctl.checks.map((r) => runCheck(findCheck(r.check)!, facts, r.params));
+  return evaluateControlOn(db, control, { root, catalog, auditVerification: 'incremental' });
 }
 const failing = (rs: CheckResult[]): Finding[] => rs.flatMap((r) => r.findings.filter((f) => f.status !== 'pass'));
 const show = (fs: Finding[]) => fs.map((f) => `${f.kind} ${f.origin.resource}: ${f.reason}`).join(' | ');
