@@ -125,6 +125,42 @@ describe('defect 2: tail truncation is caught without a transaction of its own (
   });
 });
 
+describe('defect 3: the owner who rewrites the tail leaves a chain whose head is its newest event', () => {
+  // The triggers cannot stop the owner (the transparency log catches the rewrite, see
+  // test/evidence/tlog/witness-copy.test.ts), but the head must still follow the re-inserted
+  // events: before 0430 a head the owner reset in the same transaction looked held, no store
+  // was queued, and the head stayed at the reset value.
+  it('head reset with the triggers off, events re-inserted with them on: the head is the newest event at commit', async () => {
+    const damaged = await createTestDatabase2();
+    try {
+      await as(damaged.url('owner'), (c) => c.query(`BEGIN;
+        ALTER TABLE audit_events NO FORCE ROW LEVEL SECURITY;
+        ALTER TABLE audit_events DISABLE TRIGGER USER;
+        ALTER TABLE event_chain_head DISABLE TRIGGER USER;
+        CREATE TEMP TABLE tail ON COMMIT DROP AS SELECT * FROM audit_events WHERE seq > (SELECT max(seq) - 2 FROM audit_events);
+        DELETE FROM audit_events WHERE seq > (SELECT max(seq) - 2 FROM audit_events);
+        UPDATE event_chain_head SET seq = e.seq, hash = e.hash FROM (SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1) e;
+        ALTER TABLE audit_events ENABLE TRIGGER USER;
+        ALTER TABLE event_chain_head ENABLE TRIGGER USER;
+        DO $d$ BEGIN   -- in a block with a handler (a subtransaction), as the acceptance probe does
+          INSERT INTO audit_events (occurred_at, account_id, actor, action, subject_type, subject_id, details)
+            SELECT occurred_at, account_id, actor, action, subject_type, subject_id, details || '{"rewritten": true}' FROM tail ORDER BY seq;
+        EXCEPTION WHEN others THEN RAISE;
+        END $d$;
+        ALTER TABLE audit_events FORCE ROW LEVEL SECURITY;
+        COMMIT`));
+      const h = await as(damaged.adminUrl, async (c) => (await c.query(
+        `SELECT (SELECT seq FROM event_chain_head)::int AS head, (SELECT max(seq) FROM audit_events)::int AS last,
+                (SELECT hash FROM event_chain_head) = (SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1) AS same,
+                (SELECT count(*) FROM audit_events WHERE details ? 'rewritten')::int AS rewritten`)).rows[0]);
+      expect(h).toMatchObject({ same: true });
+      expect(h.head).toBe(h.last);
+    } finally {
+      await damaged.drop();
+    }
+  });
+});
+
 describe('defect 4: checkpoints are the signer\'s alone, and well-formed', () => {
   it('the runtime role cannot insert a checkpoint', async () => {
     await expect(as(db.url('app'), (c) => c.query(`INSERT INTO audit_checkpoints (seq, hash, key_id, public_key, signature) VALUES (999999999, decode(repeat('00', 32), 'hex'), '0000000000000000', 'x', decode(repeat('00', 64), 'hex'))`)))
