@@ -79,6 +79,36 @@ describe('OAuth state nonces', () => {
     await expect(consumeOAuthState(pool, { accountId: other, provider: 'github', state: s2 })).rejects.toThrow(expect.objectContaining({ code: 'unknown_state' }));
   });
 
+  it('the runtime role cannot make a state reusable or long-lived by writing its row', async () => {
+    const pool = db.pool('app');
+    const s = await createOAuthState(pool, { accountId: acct, provider: 'github' });
+    await consumeOAuthState(pool, { accountId: acct, provider: 'github', state: s });
+    const app = async (sql: string) => {
+      const c = await pool.connect();
+      try {
+        await c.query('BEGIN');
+        await c.query(`SELECT set_config('trust.account_ids', $1, true)`, [acct]);
+        await c.query(sql);
+        await c.query('COMMIT');
+      } catch (e) {
+        await c.query('ROLLBACK');
+        throw e;
+      } finally {
+        c.release();
+      }
+    };
+    const consumed = `(SELECT id FROM oauth_states WHERE consumed_at IS NOT NULL ORDER BY id LIMIT 1)`;
+    await expect(app(`UPDATE oauth_states SET consumed_at = NULL WHERE id = ${consumed}`)).rejects.toThrow(/stays consumed/);
+    await expect(app(`UPDATE oauth_states SET created_at = now() + interval '1 year', expires_at = now() + interval '1 year 5 minutes' WHERE id = ${consumed}`)).rejects.toThrow(/never change/);
+    await expect(app(`DELETE FROM oauth_states WHERE id = ${consumed}`)).rejects.toThrow(/permission denied/);
+    await expect(app(`INSERT INTO oauth_states (account_id, provider, state_hash, expires_at, consumed_at) VALUES ('${acct}', 'github', repeat('d', 64), now() + interval '5 minutes', now())`)).rejects.toThrow(/cannot be stored as consumed/);
+    // A creation time chosen by the caller is replaced by the database's: the state cannot outlive 15 minutes from now.
+    await expect(app(`INSERT INTO oauth_states (account_id, provider, state_hash, created_at, expires_at) VALUES ('${acct}', 'github', repeat('e', 64), now() + interval '1 year', now() + interval '1 year 5 minutes')`)).rejects.toThrow(/oauth_states_expire_within_15m/);
+    // Consumption itself still works, once.
+    const s2 = await createOAuthState(pool, { accountId: acct, provider: 'github' });
+    await consumeOAuthState(pool, { accountId: acct, provider: 'github', state: s2 });
+  });
+
   it('two concurrent consumers of one nonce: exactly one wins (50 rounds)', async () => {
     const pool = db.pool('app');
     for (let i = 0; i < 50; i++) {
