@@ -15,6 +15,8 @@ export { liveControlsNotObservedLive } from './site/publish-gate.ts';
 export { buildTrustJson, serializeTrustJson, type TrustJson, type TrustClaim } from './site/trust-json.ts';
 /** Where a bundle and its siblings are read from: the one run's set it resolves to (evidence/output/atomic-set.ts). */
 export { resolveInSet } from './output/atomic-set.ts';
+/** The transparency log the site publishes: read from the log directory, checked against the run's receipt (evidence/site/log-snapshot.ts). */
+export { publishedLog, siteLogDir, type LogSnapshot } from './site/log-snapshot.ts';
 
 /** The order every renderer lists statuses in: proven first. */
 export const STATUS_ORDER: Status[] = ['live', 'designed', 'roadmap'];

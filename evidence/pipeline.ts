@@ -30,8 +30,6 @@ import type { ReportInput } from './report/model.ts';
 import { OutputSet, crashPoint, writeFileAtomic } from './output/atomic-set.ts';
 import type { Progress } from './progress.ts';
 import { buildTrustJson, serializeTrustJson, signTrustJson } from './site/trust-json.ts';
-import { snapshotLog } from './site/log-snapshot.ts';
-import { logDir } from './tlog/config.ts';
 import type { Bundle } from './types.ts';
 import { plural } from '../platform/kernel/text/plural.ts';
 
@@ -173,11 +171,13 @@ export async function produceOutputs(o: ProduceOptions): Promise<RunOutcome> {
     // The transparency log outside the database records the run before its outputs are
     // published, so no published bundle is missing from it (evidence/tlog/gate.ts).
     if (o.parts.witness) {
-      notes.push(...(await (await import('./tlog/gate.ts')).recordRun({ root: o.root, parts: o.parts, bundle, bundleSha256, now: o.now, bundleBytes, envelope: serializeEnvelope(envelope) })));
-      // The log as it stands with this run's leaf, published with the bundle so anyone can
-      // prove inclusion and consistency offline (evidence/site/log-snapshot.ts).
-      const snap = snapshotLog(logDir(o.root));
-      for (const f of snap?.files ?? []) set.write(`log/${f.name}`, f.data);
+      const { recordRun, receiptFiles } = await import('./tlog/gate.ts');
+      const recorded = await recordRun({ root: o.root, parts: o.parts, bundle, bundleSha256, now: o.now, bundleBytes, envelope: serializeEnvelope(envelope) });
+      notes.push(...recorded.notes);
+      // Only this run's receipt joins the set: the checkpoint its append signed and its bundle
+      // leaf's inclusion proof. The log itself names every earlier run's bundle, so it stays in
+      // the log directory and the site publishes it from there (evidence/site/log-snapshot.ts).
+      for (const f of receiptFiles(recorded.receipt)) set.write(`log/${f.name}`, f.data);
     }
     set.adoptAll();
     crashPoint('before-commit');

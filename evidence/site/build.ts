@@ -30,6 +30,9 @@ export interface BuildSiteOptions {
   outDir?: string;
   /** Project root holding astro.config.mjs. Default: this repository. */
   root?: string;
+  /** The transparency log to publish under /log/ (it is not in the output set). Default: where
+   *  the gate writes it, TRUST_LOG_DIR, else <TRUST_DATA_DIR|root/.data>/tlog. */
+  logDir?: string;
 }
 
 export interface BuildSiteResult {
@@ -84,6 +87,9 @@ export async function buildSite(options: BuildSiteOptions): Promise<BuildSiteRes
   process.env.TRUST_BUNDLE = bundlePath;
   // The pages read repository files (policies, verify.mjs, _headers) from here (site/lib/evidence.ts).
   process.env.TRUST_SITE_ROOT = root;
+  // The log the pages publish (site/lib/evidence.ts): the one named here, else the gate's.
+  if (options.logDir) process.env.TRUST_SITE_LOG_DIR = path.resolve(options.logDir);
+  else delete process.env.TRUST_SITE_LOG_DIR;
   // Hand the validated bundle to the site's loader (same process): it is parsed and
   // validated once per build, not again inside Astro. Keyed by path, size and mtime.
   const st = statSync(bundlePath);

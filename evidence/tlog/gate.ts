@@ -13,8 +13,9 @@ import type { Bundle } from '../types.ts';
 import type { WitnessFacts } from '../../collectors/witness.ts';
 import { logDir, logSigner } from './config.ts';
 import { encodeLeaf, verdictsDigest, verdictsLeaves } from './leaves.ts';
-import { append } from './log.ts';
+import { append, proveInclusion } from './log.ts';
 import { storeBundle } from './store.ts';
+import { leafHash } from './hash.ts';
 import { maxAgeSeconds } from '../freshness.ts';
 
 export interface RecordRunInput {
@@ -28,7 +29,33 @@ export interface RecordRunInput {
   envelope?: Uint8Array;
 }
 
-export async function recordRun(i: RecordRunInput): Promise<string[]> {
+/**
+ * What the run's output set carries of the log: this run's receipt, nothing of other runs.
+ * `checkpoint` is the signed checkpoint this run's append produced, and `inclusion` the RFC 9162
+ * inclusion proof of the run's bundle leaf in it. The whole log (tiles, entry bundles naming
+ * every earlier run) stays in the log directory, which outlives runs (tlog/config.ts).
+ */
+export interface LogReceipt {
+  checkpoint: string;
+  inclusion: {
+    /** The checkpoint's origin and tree size the proof is for. */
+    origin: string;
+    treeSize: number;
+    /** Index of the bundle leaf, its bytes (canonical JSON, tlog/leaves.ts) and its RFC 9162 leaf hash (base64). */
+    index: number;
+    entry: string;
+    leafHash: string;
+    /** Inclusion proof, RFC 9162 section 2.1.3, base64 hashes from the leaf up. */
+    proof: string[];
+  };
+}
+
+/** The receipt's files, as the output set names them under `log/`. */
+export function receiptFiles(r: LogReceipt): { name: string; data: string }[] {
+  return [{ name: 'checkpoint', data: r.checkpoint }, { name: 'inclusion.json', data: JSON.stringify(r.inclusion, null, 2) + '\n' }];
+}
+
+export async function recordRun(i: RecordRunInput): Promise<{ notes: string[]; receipt: LogReceipt }> {
   const w = i.parts.witness?.facts as WitnessFacts | undefined;
   const audit = i.parts.audit?.facts as { verification?: { ok?: boolean } } | undefined;
   const at = i.now.toISOString();
@@ -52,6 +79,14 @@ export async function recordRun(i: RecordRunInput): Promise<string[]> {
   }
   const dir = logDir(i.root);
   if (i.bundleBytes && i.envelope) storeBundle(dir, i.bundleBytes, i.envelope);
-  const r = await append(dir, leaves, logSigner(i.root, () => {}));
-  return [`transparency log ${dir}: bundle at entry ${r.firstIndex}${headNote ? `, ${headNote}` : ''} (size ${r.size})`];
+  const signer = logSigner(i.root, () => {});
+  const r = await append(dir, leaves, signer);
+  // Tiles of a signed size are never rewritten (partial tiles carry their width), so the
+  // proof can be read after the lock is released, while other runs append.
+  const proof = proveInclusion(dir, r.firstIndex, r.size);
+  const receipt: LogReceipt = {
+    checkpoint: r.checkpoint,
+    inclusion: { origin: signer.name, treeSize: r.size, index: r.firstIndex, entry: Buffer.from(leaves[0]!).toString('utf8'), leafHash: leafHash(leaves[0]!).toString('base64'), proof: proof.map((h) => h.toString('base64')) },
+  };
+  return { notes: [`transparency log ${dir}: bundle at entry ${r.firstIndex}${headNote ? `, ${headNote}` : ''} (size ${r.size})`], receipt };
 }

@@ -10,8 +10,8 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import {
-  BundleSchema, EnvelopeSchema, StatementSchema, buildTrustJson, frameworkShort, liveControlsNotObservedLive, resolveInSet, serializeTrustJson, STATUS_ORDER,
-  type Bundle, type ControlView, type Framework, type Mapping, type Status, type TrustClaim, type TrustJson,
+  BundleSchema, EnvelopeSchema, StatementSchema, buildTrustJson, frameworkShort, liveControlsNotObservedLive, publishedLog, resolveInSet, serializeTrustJson, siteLogDir, STATUS_ORDER,
+  type Bundle, type ControlView, type Framework, type LogSnapshot, type Mapping, type Status, type TrustClaim, type TrustJson,
 } from '../../evidence/contract.ts';
 
 export { frameworkShort, STATUS_ORDER, type ControlView, type Status };
@@ -59,8 +59,10 @@ export interface Evidence {
   trustById: Map<string, TrustClaim>;
   /** trust.sig.json from the evidence directory, or null (the site then says trust.json is unsigned). */
   trustSignature: Buffer | null;
-  /** The transparency log snapshot the gate published with the bundle (log/ beside it), or null. */
-  log: { dir: string; size: number; files: string[] } | null;
+  /** The transparency log the site publishes (latest signed checkpoint and the tiles it covers),
+   *  read from the log directory and checked to extend the checkpoint the run's receipt (log/
+   *  beside the bundle) holds; null when the run was not recorded in a log. */
+  log: LogSnapshot | null;
   downloads: Download[];
   controls: ControlView[];
   byId: Map<string, ControlView>;
@@ -175,9 +177,11 @@ export function loadEvidence(bundlePath: string): Evidence {
   const signatureSubjectMatches = statement.subject.some((s) => s.digest.sha256 === bundleSha256);
   const pemPath = path.join(dir, 'bundle.pub.pem');
   let publicKeySha256: string | null = null;
+  let publicKey: ReturnType<typeof createPublicKey> | null = null;
   if (existsSync(pemPath)) {
     try {
-      publicKeySha256 = sha256(createPublicKey(readFileSync(pemPath)).export({ type: 'spki', format: 'der' }));
+      publicKey = createPublicKey(readFileSync(pemPath));
+      publicKeySha256 = sha256(publicKey.export({ type: 'spki', format: 'der' }));
     } catch (e) {
       fail(pemPath, `not a public key (${(e as Error).message.split('\n')[0]})`);
     }
@@ -198,12 +202,9 @@ export function loadEvidence(bundlePath: string): Evidence {
     trustSignature = existsSync(trustSigPath) ? readFileSync(trustSigPath) : null;
   }
   const trust = JSON.parse(derived.toString('utf8')) as TrustJson;
-  const logDirPath = path.join(dir, 'log');
-  const log = existsSync(path.join(logDirPath, 'checkpoint')) ? {
-    dir: logDirPath,
-    size: Number(readFileSync(path.join(logDirPath, 'checkpoint'), 'utf8').split('\n')[1]),
-    files: readdirSync(logDirPath, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.relative(logDirPath, path.join(e.parentPath, e.name)).split(path.sep).join('/')).sort(),
-  } : null;
+  // The log is not in the run's set (it names every earlier run's bundle); it is read once, in
+  // memory, from the log directory, so an append during the build cannot tear what is published.
+  const log = publishedLog(path.join(dir, 'log'), siteLogDir(repoRoot()), publicKey);
 
   const evalById = new Map(bundle.evaluations.map((e) => [e.control, e]));
   const fwById = new Map(bundle.catalog.frameworks.map((f) => [f.id, f]));

@@ -22,6 +22,8 @@ const AXE = readFileSync(path.resolve('node_modules/axe-core/axe.min.js'), 'utf8
 
 let outDir: string;
 let evidenceDir: string | undefined;
+/** The log the fixture's run was recorded in (undefined: TRUST_SITE_TEST_BUNDLE's, where the gate keeps it). */
+let logDir: string | undefined;
 let result: BuildSiteResult;
 let bundle: Bundle;
 let server: Awaited<ReturnType<typeof serveStatic>>;
@@ -33,12 +35,12 @@ beforeAll(async () => {
   else {
     evidenceDir = mkdtempSync(path.join(os.tmpdir(), 'trust-site-evidence-'));
     BUNDLE = path.join(evidenceDir, 'bundle.json');
-    await makeSiteEvidence(evidenceDir);
+    logDir = (await makeSiteEvidence(evidenceDir)).logDir;
   }
   SOURCE_DIR = path.dirname(BUNDLE);
   outDir = mkdtempSync(path.join(os.tmpdir(), 'trust-site-'));
   bundle = BundleSchema.parse(JSON.parse(readFileSync(BUNDLE, 'utf8')));
-  result = await buildSite({ bundlePath: BUNDLE, outDir });
+  result = await buildSite({ bundlePath: BUNDLE, outDir, logDir });
   pages = Object.keys(result.bytes).map((f) => '/' + f.replace(/index\.html$/, ''));
   server = await serveStatic(outDir);
   browser = await launchChromium();

@@ -39,6 +39,8 @@ const REUSE = process.env.TRUST_CENTER_TEST_EVIDENCE;
 const PEM = REUSE ? readFileSync(process.env.TRUST_CENTER_TEST_KEY!, 'utf8') : generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 const privateKey = createPrivateKey(PEM);
 let bundle: Bundle;
+/** The transparency log the evidence was recorded in (the site publishes it; it is not in the set). */
+let logDir: string | undefined = process.env.TRUST_CENTER_TEST_LOG;
 let result: BuildSiteResult;
 let htmlFiles: string[];
 let browser: Browser;
@@ -50,13 +52,13 @@ beforeAll(async () => {
     const saved = process.env.TRUST_SIGNING_KEY;
     process.env.TRUST_SIGNING_KEY = PEM;
     try {
-      await makeSiteEvidence(evidenceDir);
+      logDir = (await makeSiteEvidence(evidenceDir)).logDir;
     } finally {
       if (saved === undefined) delete process.env.TRUST_SIGNING_KEY; else process.env.TRUST_SIGNING_KEY = saved;
     }
   }
   bundle = BundleSchema.parse(JSON.parse(readFileSync(path.join(evidenceDir, 'bundle.json'), 'utf8')));
-  result = await buildSite({ bundlePath: path.join(evidenceDir, 'bundle.json'), outDir: site });
+  result = await buildSite({ bundlePath: path.join(evidenceDir, 'bundle.json'), outDir: site, logDir });
   htmlFiles = Object.keys(result.bytes);
   server = await serveStatic(site);
   browser = await launchChromium();
@@ -231,6 +233,24 @@ describe('pages', () => {
       expect(feed.items.some((i: { title: string }) => i.title.includes(s.name))).toBe(true);
     }
     expect(JSON.parse(readFileSync(path.join(site, 'feed.json'), 'utf8')).version).toBe('https://jsonfeed.org/version/1.1');
+  });
+});
+
+describe('the transparency log', () => {
+  it('the set carries only the run\'s receipt (its checkpoint and inclusion proof); the site publishes the log it extends', () => {
+    // Nothing in the set names another run: no tiles, no entry bundles, just this run's receipt.
+    expect(readdirSync(path.join(evidenceDir, 'log')).sort()).toEqual(['checkpoint', 'inclusion.json']);
+    const receipt = JSON.parse(readFileSync(path.join(evidenceDir, 'log', 'inclusion.json'), 'utf8')) as { origin: string; treeSize: number; index: number; entry: string; leafHash: string; proof: string[] };
+    const run = parseCheckpointText(parseNote(readFileSync(path.join(evidenceDir, 'log', 'checkpoint'), 'utf8')).text);
+    expect([receipt.origin, receipt.treeSize]).toEqual([run.origin, run.size]);
+    expect(JSON.parse(receipt.entry)).toMatchObject({ kind: 'bundle', bundleSha256: createHash('sha256').update(readFileSync(path.join(evidenceDir, 'bundle.json'))).digest('hex') });
+    expect(libLeafHash(Buffer.from(receipt.entry)).toString('base64')).toBe(receipt.leafHash);
+    expect(libInclusion(receipt.index, receipt.treeSize, Buffer.from(receipt.leafHash, 'base64'), receipt.proof.map((p) => Buffer.from(p, 'base64')), run.root)).toBe(true);
+    // The site: the log directory's latest checkpoint, with every tile and entry bundle it covers.
+    if (logDir) expect(readFileSync(path.join(site, 'log', 'checkpoint')).equals(readFileSync(path.join(logDir, 'checkpoint')))).toBe(true);
+    const published = parseCheckpointText(parseNote(readFileSync(path.join(site, 'log', 'checkpoint'), 'utf8')).text);
+    expect(published.size).toBeGreaterThanOrEqual(run.size);
+    expect(existsSync(path.join(site, 'log', entriesPath(0, Math.min(256, published.size))))).toBe(true);
   });
 });
 

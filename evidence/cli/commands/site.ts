@@ -4,7 +4,7 @@ import { parseCommand } from '../args.ts';
 const spec = {
   name: 'site',
   usage: 'site [--bundle out/bundle.json] [--out dist]',
-  description: 'Build the security site (Astro, static) from an evidence bundle and the files beside it. Refuses, with exit code 1, when a control claimed live is not observed live.',
+  description: 'Build the security site (Astro, static) from an evidence bundle and the files beside it, and the transparency log from its directory (TRUST_LOG_DIR, else .data/tlog; it must extend the checkpoint in the bundle\'s log/ receipt). Refuses, with exit code 1, when a control claimed live is not observed live.',
   options: {
     bundle: { type: 'string' as const, description: 'Evidence bundle (default out/bundle.json)' },
     out: { type: 'string' as const, description: 'Output directory (default dist)' },

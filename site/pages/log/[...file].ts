@@ -1,12 +1,9 @@
-/** The transparency log snapshot published with the bundle (checkpoint and tlog-tiles), served as is. */
+/** The transparency log the site publishes (signed checkpoint and tlog-tiles, site/lib/evidence.ts), served as read once. */
 import type { APIRoute } from 'astro';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { evidence } from '../../lib/evidence.ts';
 
 export function getStaticPaths() {
-  const log = evidence().log;
-  return (log?.files ?? []).map((f) => ({ params: { file: f }, props: { source: path.join(log!.dir, f) } }));
+  return (evidence().log?.files ?? []).map((f) => ({ params: { file: f.name }, props: { data: f.data } }));
 }
 
-export const GET: APIRoute = ({ props }) => new Response(readFileSync((props as { source: string }).source));
+export const GET: APIRoute = ({ props }) => new Response(new Uint8Array((props as { data: Buffer }).data));

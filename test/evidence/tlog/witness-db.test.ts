@@ -6,7 +6,7 @@
  * the rewritten head. The triggers cannot stop this; the log outside the database does.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +17,8 @@ import { runCollectors } from '../../../collectors/run.ts';
 import { loadCatalogFrom, produceOutputs } from '../../../evidence/pipeline.ts';
 import { silentProgress } from '../../../evidence/progress.ts';
 import { logDir, logVerifiers } from '../../../evidence/tlog/config.ts';
-import { readCheckpoint, verifyLog } from '../../../evidence/tlog/log.ts';
+import { readCheckpoint, readCheckpointNote, verifyLog } from '../../../evidence/tlog/log.ts';
+import { verifyInclusion } from '../../../evidence/tlog/proof.ts';
 import { readWitnessState, rewriteDetected, type Sql } from '../../../evidence/tlog/witness.ts';
 import type { Catalog } from '../../../controls/types.ts';
 
@@ -68,6 +69,16 @@ describe('the gate and the transparency log', () => {
     const dir = logDir(ROOT);
     const verifiers = logVerifiers(ROOT, undefined, () => {});
     expect(verifyLog(dir, verifiers)).toMatchObject({ ok: true, size: 3 });
+    // The output set carries the run's receipt only: the checkpoint its append signed and its
+    // bundle leaf's inclusion proof. The log (naming every run's bundle) stays in its directory.
+    const out = path.dirname(first.written[0]!);
+    expect(readdirSync(path.join(out, 'log')).sort()).toEqual(['checkpoint', 'inclusion.json']);
+    const receipt = JSON.parse(readFileSync(path.join(out, 'log', 'inclusion.json'), 'utf8'));
+    expect(receipt).toMatchObject({ treeSize: 3, index: 0 });
+    expect(JSON.parse(receipt.entry).bundleSha256).toBe(first.bundleSha256);
+    const cp = readCheckpoint(dir, verifiers)!;
+    expect(readFileSync(path.join(out, 'log', 'checkpoint'), 'utf8')).toBe(readCheckpointNote(dir));
+    expect(verifyInclusion(0, 3, Buffer.from(receipt.leafHash, 'base64'), receipt.proof.map((p: string) => Buffer.from(p, 'base64')), cp.root)).toBe(true);
 
     // The rewrite, as a role above the triggers: drop one event of the last ten and re-chain the rest.
     const { head } = await admin(async (c) => (await c.query(`SELECT max(seq)::int AS head FROM audit_events`)).rows[0]);
@@ -107,5 +118,11 @@ describe('the gate and the transparency log', () => {
     // The rewritten head is not witnessed, so the next run fails too; the bundle is still logged.
     expect(second.notes.join('\n')).toMatch(/bundle at entry 3, audit head not witnessed: the chain disagrees with the head witnessed at seq \d+ \(size 5\)/);
     expect(readCheckpoint(dir, verifiers)?.size).toBe(5);
+    // The second run's set names its own bundle only, never the first run's.
+    const out2 = path.dirname(second.written[0]!);
+    const named = (d: string): string[] => readdirSync(d, { recursive: true, withFileTypes: true }).filter((e) => e.isFile())
+      .filter((e) => readFileSync(path.join(e.parentPath, e.name)).includes(first.bundleSha256)).map((e) => e.name);
+    expect(named(out2)).toEqual([]);
+    expect(JSON.parse(JSON.parse(readFileSync(path.join(out2, 'log', 'inclusion.json'), 'utf8')).entry)).toMatchObject({ bundleSha256: second.bundleSha256 });
   });
 });
