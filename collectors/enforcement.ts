@@ -192,6 +192,25 @@ export default defineCollector({
       st && { accounts: [st.account], sql: `INSERT INTO oauth_states (account_id, provider, state_hash, expires_at) SELECT account_id, provider, state_hash, now() + interval '10 minutes' FROM oauth_states WHERE id = $1`, params: [st.id] },
       none('oauth_states (consumed)'));
 
+    // The same state made usable again by writing its row instead (0435 refuses each): the
+    // consumption undone, its times moved on, or the row deleted so its hash could come back.
+    await write('oauth_states.unconsume', 'oauth_states', st && `id ${st.id}`,
+      st && { accounts: [st.account], sql: 'UPDATE oauth_states SET consumed_at = NULL WHERE id = $1', params: [st.id] },
+      none('oauth_states (consumed)'));
+    await write('oauth_states.extend', 'oauth_states', st && `id ${st.id}`,
+      st && { accounts: [st.account], sql: `UPDATE oauth_states SET created_at = now(), expires_at = now() + interval '10 minutes' WHERE id = $1`, params: [st.id] },
+      none('oauth_states (consumed)'));
+    // Deleting needs a state still alive (expired ones go by retention): one is made, consumed
+    // and deleted in one block, all inside the probe's rolled-back savepoint.
+    await write('oauth_states.delete_consumed', 'oauth_states', acct && `a fresh state of account ${acct}`,
+      acct && /^[0-9a-f-]{36}$/i.test(acct) ? { accounts: [acct], sql: `DO $probe$ DECLARE v uuid; BEGIN
+        INSERT INTO oauth_states (account_id, provider, state_hash, expires_at)
+          VALUES ('${acct}', 'trust_probe', md5(random()::text) || md5(random()::text), now() + interval '10 minutes') RETURNING id INTO v;
+        UPDATE oauth_states SET consumed_at = now() WHERE id = v;
+        DELETE FROM oauth_states WHERE id = v;
+      END $probe$` } : null,
+      none('accounts'));
+
     // Writing another account's rows while acting for one: row-level security's WITH CHECK.
     await write('cross_account_write.insert', 'oauth_states', acct && `account ${other(acct)}`,
       acct ? { accounts: [acct], sql: `INSERT INTO oauth_states (account_id, provider, state_hash, expires_at) VALUES ($1, 'trust_probe', repeat('0', 64), now() + interval '5 minutes')`, params: [other(acct)] } : null,

@@ -14,15 +14,24 @@
 --    time; the hash, provider, times and a consumption are never rewritten. The account column
 --    is left to row-level security, whose WITH CHECK refuses moving a state to another
 --    account (and whose refusal the cross-account probe records);
---  - the runtime role may not delete states. Nothing in the platform deletes one; an account's
---    states go with the account (ON DELETE CASCADE, run with the table owner's rights).
+--  - a state is deleted only once it has expired (the retention job) or with its account (the
+--    purge of an open deletion request, or the account row's ON DELETE CASCADE): never while it
+--    could still be presented, so its hash cannot be stored afresh in its lifetime.
 -- Refusals are 42501 (insufficient_privilege): the role may not do this to a state.
--- The schema owner and superusers keep the times they write (fixtures and tests age states;
--- they can disable this trigger anyway, as with the audit clock in 0320); a consumption stays a
--- consumption for everyone.
+-- The schema owner and superusers keep the times they write and may delete (fixtures and tests
+-- age and remove states; they can disable this trigger anyway, as with the audit clock in 0320);
+-- a consumption stays a consumption for everyone.
 CREATE FUNCTION public.oauth_states_single_use() RETURNS trigger
-  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $f$
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $f$
 BEGIN
+  IF TG_OP = 'DELETE' THEN
+    IF OLD.expires_at <= now() OR session_user = 'trust_owner'::name OR current_setting('is_superuser') = 'on'
+       OR EXISTS (SELECT 1 FROM public.deletion_requests d WHERE d.account_id = OLD.account_id AND d.completed_at IS NULL)
+       OR NOT EXISTS (SELECT 1 FROM public.accounts a WHERE a.id = OLD.account_id) THEN
+      RETURN OLD;
+    END IF;
+    RAISE EXCEPTION 'oauth_states: a state is deleted only once it has expired, or with its account' USING ERRCODE = 'insufficient_privilege';
+  END IF;
   IF TG_OP = 'INSERT' THEN
     IF NOT (session_user = 'trust_owner'::name OR current_setting('is_superuser') = 'on') THEN
       NEW.created_at := now();
@@ -46,13 +55,11 @@ BEGIN
   RETURN NEW;
 END $f$;
 REVOKE ALL ON FUNCTION public.oauth_states_single_use() FROM PUBLIC;
-CREATE TRIGGER oauth_states_single_use BEFORE INSERT OR UPDATE ON oauth_states
+CREATE TRIGGER oauth_states_single_use BEFORE INSERT OR UPDATE OR DELETE ON oauth_states
   FOR EACH ROW EXECUTE FUNCTION oauth_states_single_use();
 -- A refusal: safe to fire in every session, replica sessions included (see 0240).
 ALTER TABLE oauth_states ENABLE ALWAYS TRIGGER oauth_states_single_use;
-REVOKE DELETE ON oauth_states FROM trust_app;
 
 -- Down Migration
-GRANT DELETE ON oauth_states TO trust_app;
 DROP TRIGGER oauth_states_single_use ON oauth_states;
 DROP FUNCTION public.oauth_states_single_use();

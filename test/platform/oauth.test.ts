@@ -22,7 +22,7 @@ describe('OAuth connections', () => {
     const b = await createOAuthConnection(pool, keyring, { accountId: acct, provider: 'github', tokens: { accessToken: 'access-BBBB-2222', refreshToken: 'refresh-BBBB-2222' }, actor: 'test' });
     const rows = await adminQuery(db, `SELECT id, access_token, refresh_token FROM oauth_connections ORDER BY id`);
     for (const r of rows) {
-      expect(r.access_token).toMatch(/^tev1:1:/);
+      expect(r.access_token).toMatch(/^tev2:1:/);
       expect(r.refresh_token).not.toContain('refresh-');
     }
     expect(await readOAuthTokens(pool, keyring, { accountId: acct, connectionId: a })).toEqual({ accessToken: 'access-AAAA-1111', refreshToken: 'refresh-AAAA-1111' });
@@ -31,7 +31,21 @@ describe('OAuth connections', () => {
     await expect(readOAuthTokens(pool, keyring, { accountId: acct, connectionId: a })).rejects.toThrow(DecryptionError);
     // swap access <-> refresh within one row
     await adminQuery(db, `UPDATE oauth_connections SET access_token = refresh_token, refresh_token = access_token WHERE id = $1`, [b]);
-    await expect(readOAuthTokens(pool, keyring, { accountId: acct, connectionId: b })).rejects.toThrow(/altered or belongs to another row or column/);
+    await expect(readOAuthTokens(pool, keyring, { accountId: acct, connectionId: b })).rejects.toThrow(/altered or belongs to another row, column or owner/);
+  });
+
+  it('a connection re-pointed at another account or provider fails to decrypt (the owner is bound)', async () => {
+    const pool = db.pool('app');
+    const other = await makeAccount(db, 'other');
+    const id = await createOAuthConnection(pool, keyring, { accountId: acct, provider: 'github', tokens: { accessToken: 'access-owned-by-acct', refreshToken: 'refresh-owned-by-acct' }, actor: 'test' });
+    await adminQuery(db, `UPDATE oauth_connections SET account_id = $2 WHERE id = $1`, [id, other]);
+    const err = await readOAuthTokens(pool, keyring, { accountId: other, connectionId: id }).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(DecryptionError);
+    expect(String((err as Error).message)).not.toMatch(/owned-by-acct/);
+    await adminQuery(db, `UPDATE oauth_connections SET account_id = $2, provider = 'gitlab' WHERE id = $1`, [id, acct]);
+    await expect(readOAuthTokens(pool, keyring, { accountId: acct, connectionId: id })).rejects.toThrow(DecryptionError);
+    await adminQuery(db, `UPDATE oauth_connections SET provider = 'github' WHERE id = $1`, [id]);
+    expect(await readOAuthTokens(pool, keyring, { accountId: acct, connectionId: id })).toEqual({ accessToken: 'access-owned-by-acct', refreshToken: 'refresh-owned-by-acct' });
   });
 
   it('the database refuses a plaintext token', async () => {
@@ -54,7 +68,7 @@ describe('OAuth connections', () => {
     await expect(refreshOAuthConnection(pool, keyring, { accountId: acct, connectionId: id, endpoint, actor: 'system:oauth' })).rejects.toThrow(expect.objectContaining({ code: 'connection_failed' }));
     const events = await adminQuery(db, `SELECT action, details::text AS d FROM audit_events WHERE subject_id = $1 ORDER BY seq`, [id]);
     expect(events.map((e) => e.action)).toEqual(['oauth.connected', 'oauth.token_refreshed', 'oauth.refresh_failed']);
-    for (const e of events) expect(e.d).not.toMatch(/refresh-|access-|tev1/);
+    for (const e of events) expect(e.d).not.toMatch(/refresh-|access-|tev\d/);
   });
 
   it('the database refuses an audit event carrying a secret', async () => {
@@ -100,7 +114,7 @@ describe('OAuth state nonces', () => {
     const consumed = `(SELECT id FROM oauth_states WHERE consumed_at IS NOT NULL ORDER BY id LIMIT 1)`;
     await expect(app(`UPDATE oauth_states SET consumed_at = NULL WHERE id = ${consumed}`)).rejects.toThrow(/stays consumed/);
     await expect(app(`UPDATE oauth_states SET created_at = now() + interval '1 year', expires_at = now() + interval '1 year 5 minutes' WHERE id = ${consumed}`)).rejects.toThrow(/never change/);
-    await expect(app(`DELETE FROM oauth_states WHERE id = ${consumed}`)).rejects.toThrow(/permission denied/);
+    await expect(app(`DELETE FROM oauth_states WHERE id = ${consumed}`)).rejects.toThrow(/deleted only once it has expired/);
     await expect(app(`INSERT INTO oauth_states (account_id, provider, state_hash, expires_at, consumed_at) VALUES ('${acct}', 'github', repeat('d', 64), now() + interval '5 minutes', now())`)).rejects.toThrow(/cannot be stored as consumed/);
     // A creation time chosen by the caller is replaced by the database's: the state cannot outlive 15 minutes from now.
     await expect(app(`INSERT INTO oauth_states (account_id, provider, state_hash, created_at, expires_at) VALUES ('${acct}', 'github', repeat('e', 64), now() + interval '1 year', now() + interval '1 year 5 minutes')`)).rejects.toThrow(/oauth_states_expire_within_15m/);
