@@ -27,6 +27,8 @@ export const NEEDS: Need[] = [
   { pkg: 'postgresql-15', file: '/usr/lib/postgresql/15/bin/postgres', why: 'the second database pass, and pg_dump for the benchmarks' },
   { pkg: 'postgresql-common', file: '/usr/bin/pg_ctlcluster', why: 'starts the PostgreSQL 15 cluster' },
   { pkg: 'libxml2-utils', file: '/usr/bin/xmllint', why: 'validates junit.xml against the Jenkins xUnit schema' },
+  { pkg: 'default-jre-headless', file: '/usr/bin/java', why: 'runs the W3C Nu HTML checker (vnu-jar, an npm devDependency) on every page of the site' },
+  { pkg: 'python3-securesystemslib', file: '/usr/lib/python3/dist-packages/securesystemslib/signer/__init__.py', why: 'verifies the DSSE envelopes with securesystemslib, as in-toto tooling does' },
   { pkg: 'pdns-backend-pgsql', file: '/usr/share/pdns-backend-pgsql/schema/schema.pgsql.sql', why: '`trust inspect` is tested on PowerDNS\'s real schema' },
 ];
 
