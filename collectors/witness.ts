@@ -12,7 +12,10 @@ export const WitnessFactsSchema = z.object({
   database: z.string(),
   /** Log problems (unreadable, checkpoint not signed by the pinned key, entry not included): one line. */
   logError: z.string().nullable(),
-  witnessed: z.object({ index: z.number().int(), seq: z.number().int(), hash: z.string(), at: z.string() }).nullable(),
+  /** The hash of the chain's first event: copies and restores of one chain share it. */
+  chain: z.string().nullable().default(null),
+  /** `database`: the head was witnessed for another database holding the same chain (a copy or restore of it). */
+  witnessed: z.object({ index: z.number().int(), seq: z.number().int(), hash: z.string(), at: z.string(), database: z.string().optional() }).nullable(),
   hashAtWitnessedSeq: z.string().nullable(),
   headSeq: z.number().int(),
   headHash: z.string().nullable(),
@@ -37,7 +40,7 @@ export default defineCollector({
     try {
       const s = await w.readWitnessState(sql, logDir(ctx.root), logVerifiers(ctx.root, undefined, () => {}), ctx.now);
       return {
-        database: s.database, logError: null, witnessed: s.witnessed, hashAtWitnessedSeq: s.hashAtWitnessedSeq,
+        database: s.database, chain: s.chain, logError: null, witnessed: s.witnessed, hashAtWitnessedSeq: s.hashAtWitnessedSeq,
         headSeq: s.head?.seq ?? 0, headHash: s.head?.hash ?? null, unwitnessedEvents: s.unwitnessedEvents, unwitnessedSeconds: s.unwitnessedSeconds, configuredBound,
       };
     } catch (e) {
@@ -45,7 +48,7 @@ export default defineCollector({
       if ((e as { code?: string }).code && /^[0-9A-Z]{5}$/.test((e as { code: string }).code)) throw e; // database errors stay errors
       const head = await w.readHead(sql);
       return {
-        database: await w.readDatabaseIdentity(sql), logError: (e as Error).message.split('\n')[0], witnessed: null, hashAtWitnessedSeq: null,
+        database: await w.readDatabaseIdentity(sql), chain: await w.readChainId(sql), logError: (e as Error).message.split('\n')[0], witnessed: null, hashAtWitnessedSeq: null,
         headSeq: head?.seq ?? 0, headHash: head?.hash ?? null, unwitnessedEvents: 0, unwitnessedSeconds: 0, configuredBound,
       };
     }

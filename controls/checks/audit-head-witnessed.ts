@@ -31,9 +31,11 @@ export default defineCheck({
       return [pass(`No head of this database's audit chain is witnessed yet; this run witnesses seq ${w.headSeq}.`, resource, `database=${w.database}`)];
     }
     const at = `row:public.audit_events.seq=${w.witnessed.seq}`;
-    if (w.hashAtWitnessedSeq === null) return [fail(`Event ${w.witnessed.seq}, witnessed in the transparency log (entry ${w.witnessed.index}, ${w.witnessed.at}), no longer exists: the audit chain was truncated or rewritten.`, { resource: at }, `head=${w.headSeq}`)];
+    // A witness read for another database: this one is a copy or restore of that chain (or a rewritten copy put in its place).
+    const where = `entry ${w.witnessed.index}, ${w.witnessed.at}${w.witnessed.database ? `, for ${w.witnessed.database}, which holds the same chain` : ''}`;
+    if (w.hashAtWitnessedSeq === null) return [fail(`Event ${w.witnessed.seq}, witnessed in the transparency log (${where}), no longer exists: the audit chain was truncated or rewritten.`, { resource: at }, `head=${w.headSeq}`)];
     if (w.hashAtWitnessedSeq !== w.witnessed.hash) {
-      return [fail(`Event ${w.witnessed.seq} now hashes to ${w.hashAtWitnessedSeq.slice(0, 16)}…, but the transparency log witnessed ${w.witnessed.hash.slice(0, 16)}… (entry ${w.witnessed.index}, ${w.witnessed.at}): audit events up to it were rewritten.`, { resource: at }, `witnessed=${w.witnessed.hash}`)];
+      return [fail(`Event ${w.witnessed.seq} now hashes to ${w.hashAtWitnessedSeq.slice(0, 16)}…, but the transparency log witnessed ${w.witnessed.hash.slice(0, 16)}… (${where}): audit events up to it were rewritten.`, { resource: at }, `witnessed=${w.witnessed.hash}`)];
     }
     if (w.unwitnessedEvents > maxEvents || w.unwitnessedSeconds > maxSeconds) {
       return [fail(`The unwitnessed window is too wide: ${window}; run trust audit witness more often.`, resource)];

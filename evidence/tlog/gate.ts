@@ -68,12 +68,13 @@ export async function recordRun(i: RecordRunInput): Promise<{ notes: string[]; r
   let headNote = '';
   if (w) {
     const rewritten = w.witnessed && w.hashAtWitnessedSeq !== w.witnessed.hash;
-    const advanced = w.headSeq > 0 && w.headHash && (!w.witnessed || w.headSeq > w.witnessed.seq);
+    // A head witnessed only for another database of the same chain (this is a copy): witness it under this database's name too, so its own witness holds it from now on.
+    const advanced = w.headSeq > 0 && w.headHash && (!w.witnessed || w.witnessed.database !== undefined || w.headSeq > w.witnessed.seq);
     if (w.logError) headNote = 'audit head not witnessed: the log could not be trusted';
     else if (rewritten) headNote = `audit head not witnessed: the chain disagrees with the head witnessed at seq ${w.witnessed!.seq}`;
     else if (audit?.verification?.ok === false) headNote = 'audit head not witnessed: the audit chain does not verify';
     else if (advanced) {
-      leaves.push(encodeLeaf({ kind: 'audit-head', v: 1, database: w.database, seq: w.headSeq, hash: w.headHash!, at }));
+      leaves.push(encodeLeaf({ kind: 'audit-head', v: 1, database: w.database, seq: w.headSeq, hash: w.headHash!, at, ...(w.chain ? { chain: w.chain } : {}) }));
       headNote = `audit head seq ${w.headSeq} witnessed`;
     } else headNote = `audit head seq ${w.headSeq} already witnessed`;
   }

@@ -3,8 +3,10 @@
  * (RFC 8785, platform/kernel/canonical.ts), so the same leaf always has the same bytes and a
  * reader can re-derive them; `kind` says which it is and `v` its format version.
  *
- * - audit-head: a witness of the audit chain's head, {database, seq, hash (hex), at}.
- *   Anyone holding a later checkpoint can prove the chain had that event at that seq.
+ * - audit-head: a witness of the audit chain's head, {database, seq, hash (hex), at, chain?}.
+ *   Anyone holding a later checkpoint can prove the chain had that event at that seq. `chain`
+ *   (the hash of the chain's first event) names the chain itself, which a copy or restore of
+ *   the database keeps under another database name (see witness.ts).
  * - bundle: one gate run, {bundleSha256 (of bundle.json), catalogVersion, verdictsSha256
  *   (canonical JSON of every control's claimed/observed/verdict, sorted by control),
  *   controls, failing, at}.
@@ -29,6 +31,8 @@ export const AuditHeadLeafSchema = z.object({
   seq: z.number().int().positive(),
   hash: hex64,
   at: z.string().datetime(),
+  /** The hash of the chain's first event (seq 1), when the database still holds it. */
+  chain: hex64.optional(),
 }).strict();
 export type AuditHeadLeaf = z.output<typeof AuditHeadLeafSchema>;
 

@@ -42,44 +42,64 @@ export async function readHead(sql: Sql): Promise<Head | null> {
 
 export interface FoundWitness { leaf: AuditHeadLeaf; index: number; logSize: number }
 
+/** The chain's identity: the hash of its first event, which every copy and restore keeps (null when seq 1 is gone, e.g. detached). */
+export async function readChainId(sql: Sql): Promise<string | null> {
+  const [r] = await sql<{ hash: string }>(`SELECT encode(hash, 'hex') AS hash FROM audit_events WHERE seq = 1`);
+  return r?.hash ?? null;
+}
+
 /**
  * The latest audit-head leaf for `database`, read backwards from the end of the log and
  * proven included in the checkpoint signed by a pinned key (so a leaf planted in an entry
  * bundle, or a tile edited to match it, is not believed). Null when the log has none.
  * Reads as many bundles as there are entries after that leaf, usually one.
+ *
+ * A database the log has never seen may still hold a witnessed chain: a copy or a restore of
+ * a witnessed database under another name, or a rewritten copy put in its place. So, given
+ * the chain's identity (readChainId), a database without a witness of its own is held to the
+ * latest head witnessed for the same chain, whichever database it was read from; the caller
+ * decides whether that head is comparable (a copy made before it was witnessed holds less).
+ * Only then is the whole log read.
  */
-export function findLastWitness(dir: string, verifiers: readonly NoteVerifier[], database: string): FoundWitness | null {
+export function findLastWitness(dir: string, verifiers: readonly NoteVerifier[], database: string, chain: string | null = null): FoundWitness | null {
   const cp = readCheckpoint(dir, verifiers);
   if (!cp || cp.size === 0) return null;
   const src = new TileSource(dir, cp.size);
-  const needle = JSON.stringify(database);
+  const needles = [JSON.stringify(database), ...(chain ? [JSON.stringify(chain)] : [])];
+  let sameChain: FoundWitness | null = null;
   for (let b = Math.floor((cp.size - 1) / TILE_WIDTH); b >= 0; b--) {
     const entries = src.bundleOf(b * TILE_WIDTH);
     for (let i = entries.length - 1; i >= 0; i--) {
       const e = entries[i];
-      // Cheap filter before parsing: the database string appears verbatim in canonical JSON.
-      if (!e.includes('"audit-head"') || !e.includes(needle)) continue;
+      // Cheap filter before parsing: the strings appear verbatim in canonical JSON.
+      if (!e.includes('"audit-head"') || !needles.some((n) => e.includes(n))) continue;
       let leaf;
       try {
         leaf = decodeLeaf(e);
       } catch {
         continue; // `trust log verify` reports malformed entries; here they witness nothing
       }
-      if (leaf.kind !== 'audit-head' || leaf.database !== database) continue;
+      if (leaf.kind !== 'audit-head') continue;
+      const own = leaf.database === database;
+      if (!own && (sameChain || !chain || leaf.chain !== chain)) continue;
       const index = b * TILE_WIDTH + i;
       if (!verifyInclusion(index, cp.size, leafHash(e), inclusionProof(src, index, cp.size), cp.root)) {
         throw new Error(`log entry ${index} is not included in the signed checkpoint: the log's tiles or entries were altered (run trust log verify)`);
       }
-      return { leaf, index, logSize: cp.size };
+      if (own) return { leaf, index, logSize: cp.size };
+      sameChain = { leaf, index, logSize: cp.size };
     }
   }
-  return null;
+  return sameChain;
 }
 
 export interface WitnessState {
   database: string;
   head: Head | null;
-  witnessed: { index: number; seq: number; hash: string; at: string } | null;
+  /** The chain's identity (readChainId). */
+  chain: string | null;
+  /** `database`: set when the head was witnessed for another database holding the same chain (a copy or restore). */
+  witnessed: { index: number; seq: number; hash: string; at: string; database?: string } | null;
   /** Hash the chain holds now at the witnessed seq (null: no such event any more). */
   hashAtWitnessedSeq: string | null;
   unwitnessedEvents: number;
@@ -91,7 +111,11 @@ export interface WitnessState {
 export async function readWitnessState(sql: Sql, dir: string, verifiers: readonly NoteVerifier[], now: Date): Promise<WitnessState> {
   const database = await readDatabaseIdentity(sql);
   const head = await readHead(sql);
-  const found = findLastWitness(dir, verifiers, database);
+  const chain = await readChainId(sql);
+  let found = findLastWitness(dir, verifiers, database, chain);
+  // Another database's witness beyond this chain's end: this copy was made before that head was
+  // witnessed, so there is nothing to compare yet (its own first witness starts here).
+  if (found && found.leaf.database !== database && found.leaf.seq > (head?.seq ?? 0)) found = null;
   const logSize = found?.logSize ?? readCheckpoint(dir, verifiers)?.size ?? 0;
   const afterSeq = found?.leaf.seq ?? 0;
   const [r] = await sql<{ hash: string | null; n: string; oldest: Date | null }>(
@@ -102,7 +126,8 @@ export async function readWitnessState(sql: Sql, dir: string, verifiers: readonl
   return {
     database,
     head,
-    witnessed: found ? { index: found.index, seq: found.leaf.seq, hash: found.leaf.hash, at: found.leaf.at } : null,
+    chain,
+    witnessed: found ? { index: found.index, seq: found.leaf.seq, hash: found.leaf.hash, at: found.leaf.at, ...(found.leaf.database !== database ? { database: found.leaf.database } : {}) } : null,
     hashAtWitnessedSeq: found ? r.hash : null,
     unwitnessedEvents: Number(r.n),
     unwitnessedSeconds,
@@ -113,11 +138,12 @@ export async function readWitnessState(sql: Sql, dir: string, verifiers: readonl
 /** Why the chain no longer agrees with the witnessed head; null when it does (or nothing was witnessed). */
 export function rewriteDetected(s: WitnessState): string | null {
   if (!s.witnessed) return null;
-  if (s.hashAtWitnessedSeq === null) return `event ${s.witnessed.seq}, witnessed in the transparency log (entry ${s.witnessed.index}, ${s.witnessed.at}), no longer exists: the chain was truncated or rewritten`;
-  if (s.hashAtWitnessedSeq !== s.witnessed.hash) return `event ${s.witnessed.seq} now hashes to ${s.hashAtWitnessedSeq.slice(0, 16)}…, the transparency log witnessed ${s.witnessed.hash.slice(0, 16)}… (entry ${s.witnessed.index}, ${s.witnessed.at}): events up to it were rewritten`;
+  const where = `entry ${s.witnessed.index}, ${s.witnessed.at}${s.witnessed.database ? `, for ${s.witnessed.database}, which holds the same chain` : ''}`;
+  if (s.hashAtWitnessedSeq === null) return `event ${s.witnessed.seq}, witnessed in the transparency log (${where}), no longer exists: the chain was truncated or rewritten`;
+  if (s.hashAtWitnessedSeq !== s.witnessed.hash) return `event ${s.witnessed.seq} now hashes to ${s.hashAtWitnessedSeq.slice(0, 16)}…, the transparency log witnessed ${s.witnessed.hash.slice(0, 16)}… (${where}): events up to it were rewritten`;
   return null;
 }
 
-export function auditHeadLeaf(database: string, head: Head, now: Date): Buffer {
-  return encodeLeaf({ kind: 'audit-head', v: 1, database, seq: head.seq, hash: head.hash, at: now.toISOString() });
+export function auditHeadLeaf(database: string, head: Head, now: Date, chain: string | null): Buffer {
+  return encodeLeaf({ kind: 'audit-head', v: 1, database, seq: head.seq, hash: head.hash, at: now.toISOString(), ...(chain ? { chain } : {}) });
 }

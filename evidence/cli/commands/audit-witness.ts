@@ -75,16 +75,16 @@ export async function run(argv: string[]): Promise<number> {
           }
         }
         const base = { database: s.database, headSeq: s.head?.seq ?? 0, lastWitnessedSeq: s.witnessed?.seq ?? null, unwitnessedEvents: s.unwitnessedEvents, unwitnessedSeconds: s.unwitnessedSeconds };
-        if (!s.head || (s.witnessed && s.head.seq <= s.witnessed.seq)) {
+        if (!s.head || (s.witnessed && !s.witnessed.database && s.head.seq <= s.witnessed.seq)) {
           say({ witnessed: false, ...base }, s.head ? `head seq ${s.head.seq} is already witnessed` : 'the audit chain is empty: nothing to witness');
           return 0;
         }
-        const due = !s.witnessed || s.unwitnessedEvents >= everyEvents || s.unwitnessedSeconds >= everySeconds;
+        const due = !s.witnessed || s.witnessed.database !== undefined || s.unwitnessedEvents >= everyEvents || s.unwitnessedSeconds >= everySeconds;
         if (!due) {
           say({ witnessed: false, ...base }, `not due: ${s.unwitnessedEvents} event(s), oldest ${s.unwitnessedSeconds} s after the witnessed head (witness at ${everyEvents} events or ${everySeconds} s)`);
           return 0;
         }
-        const r = appendLocked(dir, [w.auditHeadLeaf(s.database, s.head, now)], signer);
+        const r = appendLocked(dir, [w.auditHeadLeaf(s.database, s.head, now, s.chain)], signer);
         say({ witnessed: true, entry: r.firstIndex, logSize: r.size, ...base }, `witnessed head seq ${s.head.seq} (hash ${s.head.hash}) as entry ${r.firstIndex} of ${dir} (size ${r.size})`);
         return 0;
       } finally {
