@@ -38,7 +38,8 @@ export const NEEDS: Need[] = [
  * roles.ts), so a suite sharing a cluster with a developer's own work would re-key the
  * platform roles under it.
  */
-export const PG15_PORT = 5439;
+/** TRUST_TEST_PG15_PORT moves it, e.g. for a second checkout's suite running beside this one. */
+export const PG15_PORT = Number(process.env.TRUST_TEST_PG15_PORT ?? 5439);
 export const PG15_URL = `postgres://trust_ci:trust_ci@127.0.0.1:${PG15_PORT}/postgres`;
 
 function fail(line: string): never {
