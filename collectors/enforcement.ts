@@ -55,7 +55,7 @@ export type EnforcementFacts = z.output<typeof EnforcementFactsSchema>;
 /** A fixed, recognisable non-secret stand-in for what a careless writer would store. */
 const PLAINTEXT = 'trust-probe-plaintext-not-a-secret';
 /** Well-formed ciphertext shape, so only the column under test can refuse the row. */
-const CIPHERTEXT_SHAPE = 'tev1:1:' + 'A'.repeat(43);
+const CIPHERTEXT_SHAPE = 'tev2:1:' + 'A'.repeat(43);
 /** Used when a second account is needed and only one exists: the setting is just a uuid. */
 const NO_ACCOUNT = '00000000-0000-4000-8000-000000000000';
 
@@ -65,7 +65,7 @@ const NO_ACCOUNT = '00000000-0000-4000-8000-000000000000';
  */
 export function safeMessage(m: string): string {
   return m.split('\n')[0]
-    .replace(/tev1:[0-9]+:[A-Za-z0-9_-]+/g, 'tev1:…')
+    .replace(/tev([0-9]):[0-9]+:[A-Za-z0-9_-]+/g, 'tev$1:…')
     .replace(/\$2[aby]\$[0-9]{2}\$[./A-Za-z0-9]+/g, '$2…')
     .replace(/\b(hck|hcv)_[A-Za-z0-9_]+/g, '$1_…')
     .replace(/[A-Za-z0-9+/_=]{32,}/g, '…')

@@ -9,6 +9,7 @@ import auditCheckpointSigned from './audit-checkpoint-signed.ts';
 import auditHeadWitnessed from './audit-head-witnessed.ts';
 import backupsEncryptedRestored from './backups-encrypted-restored.ts';
 import checkConstraint from './check-constraint.ts';
+import ciphertextsBoundToOwner from './ciphertexts-bound-to-owner.ts';
 import cipherUsage from './cipher-usage.ts';
 import columnCommentContains from './column-comment-contains.ts';
 import columnGuardedImmutable from './column-guarded-immutable.ts';
@@ -79,6 +80,7 @@ export const CHECKS: CheckDefinition[] = [
   auditHeadWitnessed,
   backupsEncryptedRestored,
   checkConstraint,
+  ciphertextsBoundToOwner,
   cipherUsage,
   columnCommentContains,
   columnGuardedImmutable,

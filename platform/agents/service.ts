@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { PlatformError } from '../kernel/errors.ts';
 import { findRegion } from '../config/regions.ts';
 import { serviceTx, requireUuid, timeOf, type PlatformContext } from '../services.ts';
-import { deliverAgentSecrets } from '../secrets/agent-secrets.ts';
+import { deliverAgentSecrets, resealAgentSecrets } from '../secrets/agent-secrets.ts';
 
 /** The image and platform version new agents get (clone moves an agent to another image). */
 export const CURRENT_AGENT_IMAGE = 'sha256:' + '7'.repeat(64);
@@ -108,12 +108,20 @@ export async function stopAgent(ctx: PlatformContext, agentId: string, opts: { a
     (await c.query('SELECT agent_set_state($1, $2, $3, $4) AS at', [agentId, 'paused', ctx.actor, timeOf(ctx, opts.at)])).rows[0].at);
 }
 
-/** Moves the agent to another account: the source's period closes where the destination's opens. */
+/**
+ * Moves the agent to another account: the source's period closes where the destination's
+ * opens. Its secrets follow it (agent_transfer moves their rows) and are re-sealed for the
+ * new account in the same transaction, since each is bound to its owning account.
+ */
 export async function transferAgent(ctx: PlatformContext, agentId: string, toAccountId: string, opts: { at?: Date } = {}): Promise<Date> {
   requireUuid(agentId, 'agent');
   requireUuid(toAccountId, 'account');
-  return serviceTx(ctx, [...ctx.accounts, toAccountId], async (c) =>
-    (await c.query('SELECT agent_transfer($1, $2, $3, $4) AS at', [agentId, toAccountId, ctx.actor, timeOf(ctx, opts.at)])).rows[0].at);
+  return serviceTx(ctx, [...ctx.accounts, toAccountId], async (c) => {
+    const from = (await c.query<{ account_id: string }>('SELECT account_id::text AS account_id FROM agents WHERE id = $1 FOR UPDATE', [agentId])).rows[0]?.account_id;
+    const at = (await c.query('SELECT agent_transfer($1, $2, $3, $4) AS at', [agentId, toAccountId, ctx.actor, timeOf(ctx, opts.at)])).rows[0].at;
+    if (from) await resealAgentSecrets(c, { agentId, fromAccountId: from, toAccountId });
+    return at;
+  });
 }
 
 /** Removes the agent with its server, tunnel and disk; its periods, usage and events remain. */

@@ -1,23 +1,55 @@
 /**
  * The only way to write or read an encrypted column: the (table, column) pair must be
- * listed in platform/config/encryption.yaml, and the row id becomes associated data.
+ * listed in platform/config/encryption.yaml, and the associated data binds the row id and
+ * exactly the owner columns listed there (a caller cannot leave one out).
  */
-import type { Keyring } from './keyring.ts';
-import { loadEncryptionConfig } from './encrypted-columns.ts';
+import type { CipherContext, Keyring } from './keyring.ts';
+import { loadEncryptionConfig, type EncryptedColumn } from './encrypted-columns.ts';
 
-let listed: Set<string> | undefined;
+let listed: Map<string, EncryptedColumn> | undefined;
 
-function assertListed(table: string, column: string): void {
-  listed ??= new Set(loadEncryptionConfig().columns.map((c) => `${c.table}.${c.column}`));
-  if (!listed.has(`${table}.${column}`)) throw new Error(`${table}.${column} is not listed in platform/config/encryption.yaml`);
+function configured(table: string, column: string): EncryptedColumn {
+  listed ??= new Map(loadEncryptionConfig().columns.map((c) => [`${c.table}.${c.column}`, c]));
+  const c = listed.get(`${table}.${column}`);
+  if (!c) throw new Error(`${table}.${column} is not listed in platform/config/encryption.yaml`);
+  return c;
 }
 
-export function sealColumn(keyring: Keyring, table: string, column: string, rowId: string, plaintext: string): string {
-  assertListed(table, column);
-  return keyring.encrypt(plaintext, { table, column, rowId });
+function checked(ctx: CipherContext): CipherContext {
+  const c = configured(ctx.table, ctx.column);
+  const given = Object.keys(ctx.owner ?? {});
+  if (given.length !== c.owner_columns.length || !c.owner_columns.every((o) => typeof ctx.owner![o] === 'string')) {
+    throw new Error(`${ctx.table}.${ctx.column}: the associated data must bind owner columns ${c.owner_columns.join(', ')}, got ${given.join(', ') || 'none'}`);
+  }
+  return ctx;
 }
 
-export function openColumn(keyring: Keyring, table: string, column: string, rowId: string, ciphertext: string): string {
-  assertListed(table, column);
-  return keyring.decrypt(ciphertext, { table, column, rowId });
+export function sealColumn(keyring: Keyring, ctx: CipherContext, plaintext: string): string {
+  return keyring.encrypt(plaintext, checked(ctx));
+}
+
+export function openColumn(keyring: Keyring, ctx: CipherContext, ciphertext: string): string {
+  return keyring.decrypt(ciphertext, checked(ctx));
+}
+
+const ident = (s: string) => '"' + s.replace(/"/g, '""') + '"';
+
+/**
+ * The select list that reads a stored row's binding: `rid` (the row id) and `o0`, `o1`...
+ * (the owner columns, in config order), all as text. With storedContext, how rotation,
+ * the encryption collector and tests open a value as stored, whatever the column.
+ */
+export function bindingSelect(col: EncryptedColumn, alias?: string): string {
+  const p = alias ? `${alias}.` : '';
+  return [`${p}${ident(col.row_id_column)}::text AS rid`, ...col.owner_columns.map((o, i) => `${p}${ident(o)}::text AS o${i}`)].join(', ');
+}
+
+/** The context a row read with bindingSelect says its value belongs to. */
+export function storedContext(col: EncryptedColumn, row: Record<string, unknown>): CipherContext {
+  return {
+    table: col.table,
+    column: col.column,
+    rowId: String(row.rid),
+    owner: Object.fromEntries(col.owner_columns.map((o, i) => [o, String(row[`o${i}`])])),
+  };
 }

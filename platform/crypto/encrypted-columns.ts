@@ -15,6 +15,12 @@ export const EncryptedColumnSchema = z.object({
   column: IdentSchema,
   /** Column whose value is the row id in the associated data. @example "id" */
   row_id_column: IdentSchema,
+  /**
+   * Columns that say whose the value is (the owning account, and for an agent's secret the
+   * agent and the secret's name); their values are bound in the associated data, so a row
+   * re-pointed at another owner no longer decrypts. @example ["account_id", "agent_id", "name"]
+   */
+  owner_columns: z.array(IdentSchema).min(1),
   nullable: z.boolean().default(false),
 });
 export type EncryptedColumn = z.output<typeof EncryptedColumnSchema>;
@@ -22,7 +28,10 @@ export type EncryptedColumn = z.output<typeof EncryptedColumnSchema>;
 export const EncryptionConfigSchema = z.object({
   algorithm: z.literal('AES-256-GCM'),
   nonce_bits: z.literal(96),
+  /** The format written: tev2. */
   ciphertext_format: z.string(),
+  /** Formats still readable but never written (tev1: bound to the row only), until rotated. */
+  legacy_formats: z.array(z.string()).default([]),
   ciphertext_pattern: z.string(),
   associated_data: z.string(),
   key_sources: z.array(z.string()),

@@ -3,11 +3,26 @@
  *
  * AES-256-GCM from node:crypto, a fresh random 96-bit nonce per encryption, and
  * versioned keys of which exactly one is active. A ciphertext is a self-describing
- * string `tev1:<keyVersion>:<base64url(nonce | ciphertext | tag)>` so a collector can
- * check its shape (and which key version it uses) without holding any key.
+ * string `tev2:<keyVersion>:<base64url(nonce | ciphertext | tag)>` so a collector can
+ * check its shape (and which key version and binding it uses) without holding any key.
  *
- * Every ciphertext is bound through GCM's associated data to `table/column/rowId`:
- * copied to another row or another column, it fails authentication.
+ * Every ciphertext is bound through GCM's associated data to where it lives and to whom
+ * it belongs: table, column, row id and the row's owner columns (encryption.yaml
+ * `owner_columns`: the account, and for an agent secret the agent and the secret's name).
+ * Copied to another row or column, or its row re-pointed at another owner, it fails
+ * authentication.
+ *
+ * `tev1` is the previous format, whose associated data was `table/column/rowId` only: a
+ * row moved to another owner (issue 13, defect 9) still decrypted. It is never written
+ * any more and stays readable only as the migration path: `trust keys rotate`
+ * re-encrypts every tev1 value as tev2 (even under the active key), and the encryption
+ * collector counts what remains so `ciphertext_bound_to_row` cannot pass while any does.
+ * We chose readable-until-rotated over refusing tev1 at once: refusing would take every
+ * stored token and agent secret offline between the upgrade and the rotation, while the
+ * exposure (a database superuser re-pointing a tev1 row) is bounded by the rotation and
+ * shown by the gate meanwhile. A tev1 value planted after the rotation (replayed from an
+ * old backup) is caught the same way, by its shape. Removing tev1 from `decrypt` and from
+ * the CHECK constraints is a later migration, once every deployment has rotated.
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -15,15 +30,21 @@ import path from 'node:path';
 import { z } from 'zod';
 import { EnvironmentError } from '../kernel/errors.ts';
 
-export const CIPHERTEXT_FORMAT = 'tev1';
-/** What a well-formed ciphertext looks like; the same pattern is a CHECK constraint in the schema. */
-export const CIPHERTEXT_PATTERN = /^tev1:[1-9][0-9]{0,5}:[A-Za-z0-9_-]{38,}$/;
+/** The format every encryption writes: associated data binds table, column, row id and owner. */
+export const CIPHERTEXT_FORMAT = 'tev2';
+/** The previous format (associated data: table, column and row id only); read only, until rotated. */
+export const LEGACY_CIPHERTEXT_FORMAT = 'tev1';
+export type CiphertextFormat = typeof CIPHERTEXT_FORMAT | typeof LEGACY_CIPHERTEXT_FORMAT;
+/** What a well-formed stored value looks like (either format); the same pattern is a CHECK constraint in the schema. */
+export const CIPHERTEXT_PATTERN = /^tev[12]:[1-9][0-9]{0,5}:[A-Za-z0-9_-]{38,}$/;
+/** What tev2 binds, as encryption.yaml states it. */
+export const ASSOCIATED_DATA = 'table/column/row_id/owner';
 export const ALGORITHM = 'aes-256-gcm';
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 const KEY_BYTES = 32;
 
-/** A ciphertext that does not authenticate: tampered, moved to another row/column, or unknown key. */
+/** A ciphertext that does not authenticate: tampered, moved to another row/column/owner, or unknown key. */
 export class DecryptionError extends Error {
   constructor(
     readonly reason: 'malformed' | 'unknown_key_version' | 'authentication_failed',
@@ -34,11 +55,17 @@ export class DecryptionError extends Error {
   }
 }
 
-/** Where a ciphertext lives; it becomes the GCM associated data. */
+/** Where a ciphertext lives and whose it is; it becomes the GCM associated data. */
 export interface CipherContext {
   table: string;
   column: string;
   rowId: string;
+  /**
+   * The row's owner columns and their values (encryption.yaml `owner_columns`), bound by
+   * tev2 and ignored by tev1. A uuid is bound in its lower-case form, as the database prints it.
+   * @example { account_id: "7b0d6a84-...", agent_id: "0f6e4d5a-...", name: "OPENAI_API_KEY" }
+   */
+  owner?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -90,6 +117,11 @@ export class Keyring {
     return parse(ciphertext).version;
   }
 
+  /** tev2 (bound to its owner) or tev1 (bound to its row only: to be rotated). */
+  formatOf(ciphertext: string): CiphertextFormat {
+    return parse(ciphertext).format;
+  }
+
   encrypt(plaintext: string, ctx: CipherContext): string {
     const version = this.file.active;
     const nonce = randomBytes(NONCE_BYTES);
@@ -100,17 +132,20 @@ export class Keyring {
     return `${CIPHERTEXT_FORMAT}:${version}:${packed}`;
   }
 
+  /** Decrypts a tev2 value bound to `ctx` (row and owner), or a tev1 value bound to its row (migration path). */
   decrypt(ciphertext: string, ctx: CipherContext): string {
-    const { version, nonce, body, tag } = parse(ciphertext);
+    const { format, version, nonce, body, tag } = parse(ciphertext);
     const key = this.keys.get(version);
     if (!key) throw new DecryptionError('unknown_key_version', `cannot decrypt ${ctx.table}.${ctx.column} row ${ctx.rowId}: key version ${version} is not in the keyring`);
+    // The associated data is computed before the try: a context without a required owner value is a programming error, not a bad ciphertext.
+    const aad = associatedData(ctx, format);
     try {
       const decipher = createDecipheriv(ALGORITHM, key, nonce, { authTagLength: TAG_BYTES });
-      decipher.setAAD(associatedData(ctx));
+      decipher.setAAD(aad);
       decipher.setAuthTag(tag);
       return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');
     } catch {
-      throw new DecryptionError('authentication_failed', `cannot decrypt ${ctx.table}.${ctx.column} row ${ctx.rowId}: the ciphertext was altered or belongs to another row or column`);
+      throw new DecryptionError('authentication_failed', `cannot decrypt ${ctx.table}.${ctx.column} row ${ctx.rowId}: the ciphertext was altered or belongs to another row, column or owner`);
     }
   }
 
@@ -126,7 +161,7 @@ export class Keyring {
     return { version, key: Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), `trust-evidence/${purpose}`, KEY_BYTES)) };
   }
 
-  /** Re-encrypts under the active key (same context); used by rotation. */
+  /** Re-encrypts under the active key and the tev2 binding (same context); used by rotation. */
   reencrypt(ciphertext: string, ctx: CipherContext): string {
     return this.encrypt(this.decrypt(ciphertext, ctx), ctx);
   }
@@ -143,7 +178,7 @@ export class Keyring {
       nonce_bits: NONCE_BYTES * 8,
       ciphertext_format: CIPHERTEXT_FORMAT,
       ciphertext_pattern: CIPHERTEXT_PATTERN.source,
-      associated_data: 'table/column/rowId',
+      associated_data: ASSOCIATED_DATA,
       source: this.source,
       active_version: this.file.active,
       versions,
@@ -151,21 +186,36 @@ export class Keyring {
   }
 }
 
-function associatedData(ctx: CipherContext): Buffer {
-  return Buffer.from(`${ctx.table}/${ctx.column}/${ctx.rowId}`, 'utf8');
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * tev2: the UTF-8 JSON text of ["tev2", table, column, row id, [[owner column, value], ...]],
+ * owner columns sorted by name (JSON strings are unambiguous: no separator can be forged by
+ * a value). tev1: "table/column/row id".
+ */
+function associatedData(ctx: CipherContext, format: CiphertextFormat = CIPHERTEXT_FORMAT): Buffer {
+  if (format === LEGACY_CIPHERTEXT_FORMAT) return Buffer.from(`${ctx.table}/${ctx.column}/${ctx.rowId}`, 'utf8');
+  const owner = Object.keys(ctx.owner ?? {}).sort().map((k) => {
+    const v = ctx.owner![k];
+    if (typeof v !== 'string') throw new TypeError(`${ctx.table}.${ctx.column}: owner column ${k} has no value to bind`);
+    return [k, UUID.test(v) ? v.toLowerCase() : v];
+  });
+  const rowId = UUID.test(ctx.rowId) ? ctx.rowId.toLowerCase() : ctx.rowId;
+  return Buffer.from(JSON.stringify([CIPHERTEXT_FORMAT, ctx.table, ctx.column, rowId, owner]), 'utf8');
 }
 
-function parse(ciphertext: string): { version: number; nonce: Buffer; body: Buffer; tag: Buffer } {
+function parse(ciphertext: string): { format: CiphertextFormat; version: number; nonce: Buffer; body: Buffer; tag: Buffer } {
   if (typeof ciphertext !== 'string' || !CIPHERTEXT_PATTERN.test(ciphertext)) {
     throw new DecryptionError('malformed', `not a ${CIPHERTEXT_FORMAT} ciphertext (expected ${CIPHERTEXT_FORMAT}:<keyVersion>:<base64url>)`);
   }
-  const [, v, packed] = ciphertext.split(':');
+  const [format, v, packed] = ciphertext.split(':');
   const raw = Buffer.from(packed, 'base64url');
   // Re-encoding catches characters base64url decoding silently drops or pads.
   if (raw.toString('base64url') !== packed || raw.length < NONCE_BYTES + TAG_BYTES) {
     throw new DecryptionError('malformed', `not a ${CIPHERTEXT_FORMAT} ciphertext (bad payload encoding or length)`);
   }
   return {
+    format: format as CiphertextFormat,
     version: Number(v),
     nonce: raw.subarray(0, NONCE_BYTES),
     body: raw.subarray(NONCE_BYTES, raw.length - TAG_BYTES),

@@ -198,8 +198,10 @@ function writeLive(g: Gen, a: LiveAgent): void {
   s.agents.push(row([a.id, a.account, a.region, a.name, a.image, a.env, CURRENT_PLATFORM_VERSION, a.serverId, a.tunnelId, a.diskId, a.clonedFrom, iso(a.at)]));
   for (const name of GENERATED_SECRETS) {
     const id = randomUUID();
-    // Sealed with the keyring, bound to this row (table/column/id) as setAgentSecret does.
-    s.agent_secrets.push(row([id, a.id, a.account, name, sealColumn(g.keyring, 'agent_secrets', 'ciphertext', id, randomBytes(32).toString('base64url')), g.deliveredAt]));
+    // Sealed with the keyring as setAgentSecret does: bound to this row and to its owner (the
+    // agent's final account, the agent, the name), so the value decrypts only where it is written.
+    const owner = { account_id: a.account, agent_id: a.id, name };
+    s.agent_secrets.push(row([id, a.id, a.account, name, sealColumn(g.keyring, { table: 'agent_secrets', column: 'ciphertext', rowId: id, owner }, randomBytes(32).toString('base64url')), g.deliveredAt]));
   }
 }
 

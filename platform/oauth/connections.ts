@@ -13,6 +13,11 @@ import { OAuthError, TokenEndpointError } from './errors.ts';
 
 const TABLE = 'oauth_connections';
 
+/** Where a token lives and whose it is (encryption.yaml: owner_columns account_id, provider). */
+function at(column: 'access_token' | 'refresh_token', id: string, accountId: string, provider: string) {
+  return { table: TABLE, column, rowId: id, owner: { account_id: accountId, provider } };
+}
+
 export interface TokenSet {
   accessToken: string;
   refreshToken?: string | null;
@@ -33,8 +38,8 @@ export async function createOAuthConnection(
   input: { accountId: string; provider: string; tokens: TokenSet; actor: string },
 ): Promise<string> {
   const id = randomUUID();
-  const access = sealColumn(keyring, TABLE, 'access_token', id, checkToken(input.tokens.accessToken, 'access token'));
-  const refresh = input.tokens.refreshToken == null ? null : sealColumn(keyring, TABLE, 'refresh_token', id, checkToken(input.tokens.refreshToken, 'refresh token'));
+  const access = sealColumn(keyring, at('access_token', id, input.accountId, input.provider), checkToken(input.tokens.accessToken, 'access token'));
+  const refresh = input.tokens.refreshToken == null ? null : sealColumn(keyring, at('refresh_token', id, input.accountId, input.provider), checkToken(input.tokens.refreshToken, 'refresh token'));
   await withTransaction(pool, { accounts: [input.accountId] }, async (c) => {
     await c.query(
       `INSERT INTO oauth_connections (id, account_id, provider, access_token, refresh_token, expires_at)
@@ -49,13 +54,13 @@ export async function createOAuthConnection(
 /** Decrypts a connection's tokens (for calling the provider); DecryptionError on tampering. */
 export async function readOAuthTokens(pool: pg.Pool, keyring: Keyring, input: { accountId: string; connectionId: string }): Promise<{ accessToken: string; refreshToken: string | null }> {
   const row = await withTransaction(pool, { accounts: [input.accountId] }, async (c) => {
-    const r = await c.query<{ access_token: string; refresh_token: string | null }>(`SELECT access_token, refresh_token FROM oauth_connections WHERE id = $1`, [input.connectionId]);
+    const r = await c.query<{ provider: string; access_token: string; refresh_token: string | null }>(`SELECT provider, access_token, refresh_token FROM oauth_connections WHERE id = $1`, [input.connectionId]);
     return r.rows[0];
   });
   if (!row) throw new OAuthError('unknown_connection', `no OAuth connection ${input.connectionId} in this account`);
   return {
-    accessToken: openColumn(keyring, TABLE, 'access_token', input.connectionId, row.access_token),
-    refreshToken: row.refresh_token == null ? null : openColumn(keyring, TABLE, 'refresh_token', input.connectionId, row.refresh_token),
+    accessToken: openColumn(keyring, at('access_token', input.connectionId, input.accountId, row.provider), row.access_token),
+    refreshToken: row.refresh_token == null ? null : openColumn(keyring, at('refresh_token', input.connectionId, input.accountId, row.provider), row.refresh_token),
   };
 }
 
@@ -79,7 +84,7 @@ export async function refreshOAuthConnection(
     const row = r.rows[0];
     if (!row) throw new OAuthError('unknown_connection', `no OAuth connection ${input.connectionId} in this account`);
     if (row.status !== 'active' || row.refresh_token == null) throw new OAuthError('connection_failed', `OAuth connection ${input.connectionId} is ${row.status} and cannot be refreshed`);
-    const refreshToken = openColumn(keyring, TABLE, 'refresh_token', input.connectionId, row.refresh_token);
+    const refreshToken = openColumn(keyring, at('refresh_token', input.connectionId, input.accountId, row.provider), row.refresh_token);
     const base = { accountId: input.accountId, actor: input.actor, subjectType: 'oauth_connection', subjectId: input.connectionId };
     let tokens: TokenSet;
     try {
@@ -91,9 +96,9 @@ export async function refreshOAuthConnection(
       await appendAuditEvent(c, { ...base, action: terminal ? 'oauth.refresh_failed' : 'oauth.refresh_retryable', details: { provider: row.provider, error: errorCode, terminal } });
       return terminal ? 'failed_terminal' : 'failed_retryable';
     }
-    const access = sealColumn(keyring, TABLE, 'access_token', input.connectionId, checkToken(tokens.accessToken, 'access token'));
+    const access = sealColumn(keyring, at('access_token', input.connectionId, input.accountId, row.provider), checkToken(tokens.accessToken, 'access token'));
     // Providers that do not rotate refresh tokens return none: keep ours (re-sealed under the active key).
-    const refresh = sealColumn(keyring, TABLE, 'refresh_token', input.connectionId, checkToken(tokens.refreshToken ?? refreshToken, 'refresh token'));
+    const refresh = sealColumn(keyring, at('refresh_token', input.connectionId, input.accountId, row.provider), checkToken(tokens.refreshToken ?? refreshToken, 'refresh token'));
     await c.query(
       `UPDATE oauth_connections SET access_token = $2, refresh_token = $3, expires_at = now() + make_interval(secs => $4), refreshed_at = now() WHERE id = $1`,
       [input.connectionId, access, refresh, tokens.expiresInSeconds ?? 3600],

@@ -224,19 +224,43 @@ describe('encryption checks', () => {
     expect(check('columns_encrypted', { encryption: F.encryption() }).status).toBe('pass');
     const e = F.encryption();
     e.columns[0].malformed = 1;
-    expect(failing(check('columns_encrypted', { encryption: e }))[0]).toMatchObject({ reason: 'Column `public.oauth_connections.access_token` holds 1 of 5 value(s) that do not look like tev1 ciphertext.', origin: { resource: 'column:public.oauth_connections.access_token' } });
+    expect(failing(check('columns_encrypted', { encryption: e }))[0]).toMatchObject({ reason: 'Column `public.oauth_connections.access_token` holds 1 of 5 value(s) that do not look like tev2 ciphertext.', origin: { resource: 'column:public.oauth_connections.access_token' } });
     expect(failing(check('columns_encrypted', { encryption: F.encryption() }, { columns: ['oauth_connections.refresh_token'] }))[0].origin).toMatchObject({ resource: 'column:public.oauth_connections.refresh_token', file: 'platform/config/encryption.yaml' });
     const unknownKey = F.encryption();
-    unknownKey.columns[1].versions.push({ format: 'tev1', keyVersion: 9, count: 1 });
+    unknownKey.columns[1].versions.push({ format: 'tev2', keyVersion: 9, count: 1 });
     expect(check('columns_encrypted', { encryption: unknownKey }).status).toBe('fail');
   });
 
   it('keyring_algorithm', () => {
-    expect(check('keyring_algorithm', { encryption: F.encryption() }, { associatedData: 'table/column/row_id' }).status).toBe('pass');
+    expect(check('keyring_algorithm', { encryption: F.encryption() }, { associatedData: 'table/column/row_id/owner' }).status).toBe('pass');
     const e = F.encryption();
-    e.config.associatedData = 'none';
-    expect(failing(check('keyring_algorithm', { encryption: e }, { associatedData: 'table/column/row_id' }))[0].origin.resource).toBe('config:encryption.associated_data');
+    e.config.associatedData = 'table/column/row_id';
+    expect(failing(check('keyring_algorithm', { encryption: e }, { associatedData: 'table/column/row_id/owner' }))[0].origin.resource).toBe('config:encryption.associated_data');
     expect(failing(check('keyring_algorithm', { encryption: { ...F.encryption(), keyring: null } }))[0].origin.resource).toBe('config:keyring');
+  });
+
+  it('ciphertexts_bound_to_owner', () => {
+    expect(check('ciphertexts_bound_to_owner', { encryption: F.encryption() }).status).toBe('pass');
+    // A value still in the row-only tev1 binding fails until rotated.
+    const legacy = F.encryption();
+    legacy.columns[1].versions.push({ format: 'tev1', keyVersion: 2, count: 2 });
+    legacy.columns[1].legacy = 2;
+    expect(failing(check('ciphertexts_bound_to_owner', { encryption: legacy }))[0]).toMatchObject({ reason: expect.stringMatching(/^2 of 3 value\(s\) of `public.agent_secrets.ciphertext` still use the tev1 binding .* run `trust keys rotate`/), origin: { resource: 'column:public.agent_secrets.ciphertext' } });
+    // A row moved to another owner: its value no longer opens, and the row is named.
+    const moved = F.encryption();
+    moved.columns[1].binding = { ...moved.columns[1].binding!, opened: 2, failureCount: 1, failures: [{ rowId: '7b0d6a84-0f6e-4d5a-9d51-1c8f0d1f0a11', reason: 'authentication_failed' }] };
+    expect(failing(check('ciphertexts_bound_to_owner', { encryption: moved }))[0]).toMatchObject({ reason: expect.stringContaining('1 of 3 value(s) of `public.agent_secrets.ciphertext` do not open with their own row and owner (authentication_failed)'), origin: { resource: 'row:public.agent_secrets.id=7b0d6a84-0f6e-4d5a-9d51-1c8f0d1f0a11' } });
+    // A value that still opened when re-bound elsewhere is not bound.
+    const loose = F.encryption();
+    loose.columns[0].binding = { ...loose.columns[0].binding!, refusedElsewhere: 4 };
+    expect(failing(check('ciphertexts_bound_to_owner', { encryption: loose }))[0].reason).toBe('1 of 5 value(s) of `public.oauth_connections.access_token` still opened when re-bound to another row id or owner value.');
+    // No owner bound in the configuration; no keyring to open with.
+    const unbound = F.encryption();
+    unbound.columns[0].ownerColumns = ['provider'];
+    expect(failing(check('ciphertexts_bound_to_owner', { encryption: unbound }))[0].origin).toMatchObject({ resource: 'config:encryption.columns', file: 'platform/config/encryption.yaml' });
+    const keyless = F.encryption();
+    for (const c of keyless.columns) c.binding = null;
+    expect(failing(check('ciphertexts_bound_to_owner', { encryption: keyless })).map((f) => f.origin.resource)).toEqual(['config:keyring', 'config:keyring']);
   });
 
   it('keys_rotated_within', () => {

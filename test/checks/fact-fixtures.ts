@@ -18,11 +18,13 @@ export const audit = (): AuditFacts => ({
 });
 
 export const encryption = (): EncryptionFacts => ({
-  config: { file: 'platform/config/encryption.yaml', algorithm: 'AES-256-GCM', nonceBits: 96, ciphertextFormat: 'tev1', ciphertextPattern: '^tev1:', associatedData: 'table/column/row_id' },
+  config: { file: 'platform/config/encryption.yaml', algorithm: 'AES-256-GCM', nonceBits: 96, ciphertextFormat: 'tev2', ciphertextPattern: '^tev[12]:', associatedData: 'table/column/row_id/owner' },
   keyring: { source: 'env', algorithm: 'AES-256-GCM', nonceBits: 96, activeVersion: 2, versions: [{ version: 1, ageDays: 200, active: false }, { version: 2, ageDays: 10, active: true }] },
   columns: [
-    { table: 'public.oauth_connections', column: 'access_token', rows: 5, values: 5, malformed: 0, lengths: { min: 60, max: 90, avg: 70 }, versions: [{ format: 'tev1', keyVersion: 2, count: 5 }] },
-    { table: 'public.agent_secrets', column: 'ciphertext', rows: 3, values: 3, malformed: 0, lengths: { min: 60, max: 70, avg: 65 }, versions: [{ format: 'tev1', keyVersion: 1, count: 1 }, { format: 'tev1', keyVersion: 2, count: 2 }] },
+    { table: 'public.oauth_connections', column: 'access_token', rowIdColumn: 'id', ownerColumns: ['account_id', 'provider'], rows: 5, values: 5, malformed: 0, lengths: { min: 60, max: 90, avg: 70 }, versions: [{ format: 'tev2', keyVersion: 2, count: 5 }],
+      legacy: 0, binding: { checked: 5, opened: 5, limit: 2_000, failures: [], failureCount: 0, probed: 5, refusedElsewhere: 5 } },
+    { table: 'public.agent_secrets', column: 'ciphertext', rowIdColumn: 'id', ownerColumns: ['account_id', 'agent_id', 'name'], rows: 3, values: 3, malformed: 0, lengths: { min: 60, max: 70, avg: 65 }, versions: [{ format: 'tev2', keyVersion: 1, count: 1 }, { format: 'tev2', keyVersion: 2, count: 2 }],
+      legacy: 0, binding: { checked: 3, opened: 3, limit: 2_000, failures: [], failureCount: 0, probed: 3, refusedElsewhere: 3 } },
   ],
 });
 

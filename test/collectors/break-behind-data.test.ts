@@ -244,6 +244,21 @@ const BREAKS: Break[] = [
     },
   },
   {
+    control: 'ciphertext_bound_to_row', check: 'ciphertexts_bound_to_owner', how: "a secret re-pointed at another account's agent (issue 13, defect 9)",
+    async prepare(db) {
+      const s = await one(db, `SELECT s.id, o.id AS agent, o.account_id AS account FROM agent_secrets s
+        JOIN agents o ON o.account_id <> s.account_id ORDER BY s.id, o.id LIMIT 1`);
+      return { tables: ['agent_secrets'], sql: `UPDATE agent_secrets SET agent_id = '${s.agent}', account_id = '${s.account}', name = 'STOLEN_SECRET' WHERE id = '${s.id}'`, origin: `row:public.agent_secrets.id=${s.id}` };
+    },
+  },
+  {
+    control: 'ciphertext_bound_to_row', check: 'ciphertexts_bound_to_owner', how: 'an OAuth token moved to another account',
+    async prepare(db) {
+      const t = await one(db, `SELECT c.id, (SELECT a.id FROM accounts a WHERE a.id <> c.account_id ORDER BY a.id LIMIT 1) AS other FROM oauth_connections c ORDER BY c.id LIMIT 1`);
+      return { tables: ['oauth_connections'], sql: `UPDATE oauth_connections SET account_id = '${t.other}' WHERE id = '${t.id}'`, origin: `row:public.oauth_connections.id=${t.id}` };
+    },
+  },
+  {
     control: 'audit_events_survive_subject_deletion', check: 'lifecycle_events_witness_subjects', how: "a destroyed VM's destroy event deleted",
     async prepare(db) {
       const e = await one(db, `SELECT seq, details->>'server_id' AS server FROM audit_events WHERE action = 'vm.destroyed' ORDER BY seq LIMIT 1`);

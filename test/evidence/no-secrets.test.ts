@@ -72,12 +72,13 @@ beforeAll(async () => {
 
   // Every secret the demo itself stored encrypted (OAuth tokens, agent secrets...), decrypted.
   const { loadEncryptionConfig } = await import('../../platform/crypto/encrypted-columns.ts');
+  const { bindingSelect, openColumn, storedContext } = await import('../../platform/crypto/column-cipher.ts');
   const scan = new pg.Client({ connectionString: db.adminUrl });
   await scan.connect();
   let n = 0;
   for (const col of loadEncryptionConfig().columns) {
-    const rows = (await scan.query<{ id: string; ct: string }>(`SELECT ${col.row_id_column}::text AS id, ${col.column} AS ct FROM ${col.table} WHERE ${col.column} IS NOT NULL`)).rows;
-    for (const r of rows) secrets[`demo ${col.table}.${col.column} #${n++}`] = keyring.decrypt(r.ct, { table: col.table, column: col.column, rowId: r.id });
+    const rows = (await scan.query<{ rid: string; ct: string }>(`SELECT ${bindingSelect(col)}, ${col.column} AS ct FROM ${col.table} WHERE ${col.column} IS NOT NULL`)).rows;
+    for (const r of rows) secrets[`demo ${col.table}.${col.column} #${n++}`] = openColumn(keyring, storedContext(col, r), r.ct);
   }
   await scan.end();
   expect(n).toBeGreaterThan(50);
@@ -107,7 +108,7 @@ describe('no secret value in any output', () => {
   });
 
   it('no output carries the shape of a secret: API keys, virtual keys, bcrypt hashes, ciphertexts, demo passphrases and tokens', () => {
-    const SHAPES = [/hck_(read|manage|admin)_[0-9a-f]{16,}/, /hcv_[0-9a-f]{16,}/, /\$2[aby]\$\d\d\$[./A-Za-z0-9]{20,}/, /tev1:\d+:[A-Za-z0-9+/=]{16,}/, /demo [A-Za-z0-9_-]{12} passphrase/, /demo-(access|refresh)-[0-9a-f]{8}/];
+    const SHAPES = [/hck_(read|manage|admin)_[0-9a-f]{16,}/, /hcv_[0-9a-f]{16,}/, /\$2[aby]\$\d\d\$[./A-Za-z0-9]{20,}/, /tev\d:\d+:[A-Za-z0-9+/=]{16,}/, /demo [A-Za-z0-9_-]{12} passphrase/, /demo-(access|refresh)-[0-9a-f]{8}/];
     const hits: string[] = [];
     for (const file of files(outDir)) {
       const text = readFileSync(file).toString('latin1');

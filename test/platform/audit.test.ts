@@ -127,11 +127,11 @@ describe('hash chain', () => {
   it('the secret guard refuses exactly the secret shapes in details', async () => {
     const refused = [
       { refresh_token: 'abc' }, { Password: 'x' }, { nested: { API_KEY: 1 } }, { list: [{ client_secret: 's' }] }, { deep: { a: [{ b: { sessionToken: null } }] } },
-      { v: 'tev1:2:AAAA' }, { k: 'hck_read_0123abcd' }, { k: 'x hck_admin_' + 'f'.repeat(64) }, { k: 'hcv_deadbeef' }, { h: '$2b$12$abc' }, { hashes: ['$2y$04$x'] },
+      { v: 'tev1:2:AAAA' }, { v: 'x tev2:1:AAAA' }, { k: 'hck_read_0123abcd' }, { k: 'x hck_admin_' + 'f'.repeat(64) }, { k: 'hcv_deadbeef' }, { h: '$2b$12$abc' }, { hashes: ['$2y$04$x'] },
     ];
     const accepted = [
       { token_count: 3 }, { tokens: 1 }, { note: 'the password": field' }, { note: 'secret' }, { k: 'hck_read_0123' }, { k: 'hck_other_0123abcd' },
-      { v: 'TEV1:2:' }, { v: 'tev1:x:' }, { h: '$2x$12$' }, { h: '$2b$1$' }, { password_hint_shown: true },
+      { v: 'TEV1:2:' }, { v: 'tev1:x:' }, { v: 'TEV2:2:' }, { v: 'tev2:x:' }, { h: '$2x$12$' }, { h: '$2b$1$' }, { password_hint_shown: true },
     ];
     await superuser(async (c) => {
       const insert = (d: unknown) => c.query(`INSERT INTO audit_events (account_id, actor, action, subject_type, subject_id, details) VALUES (NULL, 'test:guard', 'test.guard', 'raw', 'x', $1)`, [JSON.stringify(d)]);

@@ -17,7 +17,7 @@ import { runDemo, type DemoSummary } from '../../platform/demo/run.ts';
 import { ChainWriter, jsonbText } from '../../platform/audit/chain-line.ts';
 import { GENESIS_HASH, verifyChain } from '../../platform/audit/verify.ts';
 import { withCallerEventTime } from '../../platform/audit/clock.ts';
-import { openColumn } from '../../platform/crypto/column-cipher.ts';
+import { bindingSelect, openColumn, storedContext } from '../../platform/crypto/column-cipher.ts';
 import { loadEncryptionConfig } from '../../platform/crypto/encrypted-columns.ts';
 import { defaultKeyring } from '../../platform/crypto/keyring.ts';
 import { loadCatalog } from '../../controls/loader.ts';
@@ -165,9 +165,13 @@ describe('trust demo --bulk (scale 2)', () => {
     const keyring = defaultKeyring();
     let n = 0;
     for (const col of loadEncryptionConfig().columns) {
-      const rows = await admin(bulk, (c) => c.query(`SELECT ${col.row_id_column}::text AS id, ${col.column} AS v FROM ${col.table} WHERE ${col.column} IS NOT NULL`));
+      const rows = await admin(bulk, (c) => c.query(`SELECT ${bindingSelect(col)}, ${col.column} AS v FROM ${col.table} WHERE ${col.column} IS NOT NULL`));
       for (const r of rows.rows) {
-        expect(openColumn(keyring, col.table, col.column, r.id, r.v).length).toBeGreaterThan(0);
+        // Bound to its row and owner (tev2): it opens with the row's own binding and with no other.
+        expect(r.v).toMatch(/^tev2:/);
+        const own = storedContext(col, r);
+        expect(openColumn(keyring, own, r.v).length).toBeGreaterThan(0);
+        if (n % 100 === 0) expect(() => openColumn(keyring, { ...own, owner: { ...own.owner, account_id: '00000000-0000-4000-8000-000000000000' } }, r.v)).toThrow(/another row, column or owner/);
         n++;
       }
     }
@@ -210,7 +214,7 @@ describe('trust demo --bulk (scale 2)', () => {
       }
     }
     expect(failures).toEqual([]);
-    expect(JSON.stringify(run.parts)).not.toMatch(/tev1:\d+:[A-Za-z0-9_-]{20,}/);
+    expect(JSON.stringify(run.parts)).not.toMatch(/tev\d:\d+:[A-Za-z0-9_-]{20,}/);
     // vm_boot's speed-ups (index-usable join, one parse per distinct document) change no fact:
     // each VM's document and applied rules equal the plain way (every operation read, every text parsed).
     const vmBoot = run.parts.vm_boot.facts as { documents: { vm: string; operation: number | null; settings: unknown; appliedAllows: string[] | null }[] };

@@ -4,7 +4,7 @@
  * is lost and nothing stays under the old key. Also: an interrupted run resumes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createCipheriv, randomBytes, randomUUID } from 'node:crypto';
 import { createTestDatabase } from '../helpers/db.ts';
 import { adminQuery, makeAccount } from '../helpers/core-ii-fixtures.ts';
 import { Keyring } from '../../platform/crypto/keyring.ts';
@@ -34,8 +34,8 @@ async function seed(n: number, keyring: Keyring) {
       return {
         id,
         account,
-        a: keyring.encrypt(access, { table: 'oauth_connections', column: 'access_token', rowId: id }),
-        r: keyring.encrypt(refresh, { table: 'oauth_connections', column: 'refresh_token', rowId: id }),
+        a: keyring.encrypt(access, { table: 'oauth_connections', column: 'access_token', rowId: id, owner: { account_id: account, provider: 'github' } }),
+        r: keyring.encrypt(refresh, { table: 'oauth_connections', column: 'refresh_token', rowId: id, owner: { account_id: account, provider: 'github' } }),
       };
     });
     await withTransaction(pool, { accounts }, (c) =>
@@ -59,9 +59,9 @@ afterAll(async () => { await db.drop(); });
 async function staleCount(version: number): Promise<number> {
   const [{ n }] = await adminQuery<{ n: string }>(
     db,
-    `SELECT (SELECT count(*) FROM oauth_connections WHERE split_part(access_token, ':', 2) <> $1)
-          + (SELECT count(*) FROM oauth_connections WHERE split_part(refresh_token, ':', 2) <> $1) AS n`,
-    [String(version)],
+    `SELECT (SELECT count(*) FROM oauth_connections WHERE NOT starts_with(access_token, $1))
+          + (SELECT count(*) FROM oauth_connections WHERE NOT starts_with(refresh_token, $1)) AS n`,
+    [`tev2:${version}:`],
   );
   return Number(n);
 }
@@ -110,14 +110,15 @@ describe('key rotation', () => {
     expect(writes).toBeGreaterThan(10);
     expect(await staleCount(2)).toBe(0);
     // Every token decrypts under the new keyring to the value the clients last wrote.
-    const rows = await adminQuery<{ id: string; access_token: string; refresh_token: string }>(db, `SELECT id, access_token, refresh_token FROM oauth_connections`);
+    const rows = await adminQuery<{ id: string; account_id: string; access_token: string; refresh_token: string }>(db, `SELECT id, account_id, access_token, refresh_token FROM oauth_connections`);
     expect(rows).toHaveLength(CONNECTIONS);
     const k2only = new Keyring({ active: 2, keys: { '2': keys['2'] } }, 'env', 'test'); // key 1 could now be retired
     let mismatches = 0;
     for (const r of rows) {
       const exp = expected.get(r.id)!;
-      const a = k2only.decrypt(r.access_token, { table: 'oauth_connections', column: 'access_token', rowId: r.id });
-      const f = k2only.decrypt(r.refresh_token, { table: 'oauth_connections', column: 'refresh_token', rowId: r.id });
+      const owner = { account_id: r.account_id, provider: 'github' };
+      const a = k2only.decrypt(r.access_token, { table: 'oauth_connections', column: 'access_token', rowId: r.id, owner });
+      const f = k2only.decrypt(r.refresh_token, { table: 'oauth_connections', column: 'refresh_token', rowId: r.id, owner });
       if (a !== exp.access || f !== exp.refresh) mismatches++;
     }
     expect(mismatches).toBe(0);
@@ -145,5 +146,38 @@ describe('key rotation', () => {
     expect(await staleCount(3)).toBe(0);
     const runs = await adminQuery(db, `SELECT status FROM job_runs WHERE job = 'keys.rotate' ORDER BY id`);
     expect(runs.map((r) => r.status)).toEqual(['succeeded', 'failed', 'succeeded']);
+  }, 600_000);
+
+  it('re-binds tev1 values (row only) to their owner even under the active key, so none remains; a moved tev2 value stops the run, named', async () => {
+    const pool = db.pool('app');
+    const id = randomUUID();
+    const account = accounts[0];
+    const legacy = (column: string, plaintext: string) => {
+      // What the previous release wrote: tev1, associated data table/column/row id only.
+      const nonce = randomBytes(12);
+      const cipher = createCipheriv('aes-256-gcm', Buffer.from(keys['3'], 'base64'), nonce, { authTagLength: 16 });
+      cipher.setAAD(Buffer.from(`oauth_connections/${column}/${id}`, 'utf8'));
+      const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+      return `tev1:3:${Buffer.concat([nonce, body, cipher.getAuthTag()]).toString('base64url')}`;
+    };
+    await withTransaction(pool, { accounts: [account] }, (c) => c.query(
+      `INSERT INTO oauth_connections (id, account_id, provider, access_token, refresh_token) VALUES ($1, $2, 'github', $3, $4)`,
+      [id, account, legacy('access_token', 'legacy-access-token'), legacy('refresh_token', 'legacy-refresh-token')]));
+    // Readable before the rotation (the migration path), whoever the row names.
+    expect(await readOAuthTokens(pool, k3, { accountId: account, connectionId: id })).toEqual({ accessToken: 'legacy-access-token', refreshToken: 'legacy-refresh-token' });
+    expect(await staleCount(3)).toBe(2);
+    const r = await rotateKeys(pool, k3, { batchSize: 500 });
+    expect(r).toMatchObject({ rotated: 2, rebound: 2 });
+    expect(await staleCount(3)).toBe(0);
+    const [row] = await adminQuery(db, `SELECT access_token, refresh_token FROM oauth_connections WHERE id = $1`, [id]);
+    expect(row.access_token).toMatch(/^tev2:3:/);
+    expect(await readOAuthTokens(pool, k3, { accountId: account, connectionId: id })).toEqual({ accessToken: 'legacy-access-token', refreshToken: 'legacy-refresh-token' });
+    const [run] = await adminQuery(db, `SELECT details FROM job_runs WHERE job = 'keys.rotate' ORDER BY id DESC LIMIT 1`);
+    expect(JSON.stringify(run.details)).toContain('"rebound_to_owner":2');
+    // Now bound: the row moved to another account no longer opens, and the next rotation names it instead of re-binding it.
+    await adminQuery(db, `UPDATE oauth_connections SET account_id = $2 WHERE id = $1`, [id, accounts[1]]);
+    await expect(readOAuthTokens(pool, k3, { accountId: accounts[1], connectionId: id })).rejects.toThrow(/another row, column or owner/);
+    const k4 = new Keyring({ active: 4, keys: { ...keys, '4': randomBytes(32).toString('base64') } }, 'env', 'test');
+    await expect(rotateKeys(pool, k4, { batchSize: 100_000 })).rejects.toThrow(new RegExp(`oauth_connections\\.access_token row ${id}: the ciphertext was altered or belongs to another row, column or owner`));
   }, 600_000);
 });

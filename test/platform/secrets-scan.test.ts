@@ -38,7 +38,7 @@ const SHAPES = [
   /hck_(read|manage|admin)_[0-9a-f]{16,}/, // API keys
   /hcv_[0-9a-f]{16,}/, // proxy virtual keys
   /\$2[aby]\$\d\d\$/, // bcrypt hashes
-  /tev1:\d+:/, // ciphertexts
+  /tev\d:\d+:/, // ciphertexts
   /demo [A-Za-z0-9_-]{12} passphrase/, // the demo's passwords
   /demo-(access|refresh)-[0-9a-f]{8}/, // OAuth tokens
 ];
@@ -60,11 +60,12 @@ describe('a full demo run', () => {
   it('no secret in any log line or audit event', async () => {
     const { defaultKeyring } = await import('../../platform/crypto/keyring.ts');
     const { loadEncryptionConfig } = await import('../../platform/crypto/encrypted-columns.ts');
+    const { bindingSelect, openColumn, storedContext } = await import('../../platform/crypto/column-cipher.ts');
     const keyring = defaultKeyring();
     const secrets: string[] = [];
     for (const col of loadEncryptionConfig().columns) {
-      const rows = await adminQuery(db, `SELECT ${col.row_id_column}::text AS id, ${col.column} AS ct FROM ${col.table} WHERE ${col.column} IS NOT NULL`);
-      for (const r of rows) secrets.push(keyring.decrypt(r.ct, { table: col.table, column: col.column, rowId: r.id }));
+      const rows = await adminQuery(db, `SELECT ${bindingSelect(col)}, ${col.column} AS ct FROM ${col.table} WHERE ${col.column} IS NOT NULL`);
+      for (const r of rows) secrets.push(openColumn(keyring, storedContext(col, r), r.ct));
     }
     expect(secrets.length).toBeGreaterThan(50);
     const audit = await adminQuery<{ seq: string; row: string }>(db, `SELECT seq, (to_jsonb(a) - 'hash' - 'prev_hash')::text AS row FROM audit_events a ORDER BY seq`);

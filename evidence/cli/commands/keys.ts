@@ -6,8 +6,9 @@ const spec = {
   usage: 'keys <status|rotate|add> [--batch N]',
   description:
     'Manage the encryption keyring (platform/crypto/keyring.ts). `status` prints a non-secret description (algorithm, key versions, ' +
-    'active version, key age) and how many ciphertexts each key version protects. `add` creates a new key version in the keyring file ' +
-    'and makes it active. `rotate` re-encrypts every column listed in platform/config/encryption.yaml under the active key, in batches, ' +
+    'active version, key age) and how many ciphertexts each format and key version protects. `add` creates a new key version in the keyring file ' +
+    'and makes it active. `rotate` re-encrypts every column listed in platform/config/encryption.yaml under the active key and the tev2 binding ' +
+    '(row and owner; a tev1 value, bound to its row only, is re-bound even under the active key), in batches, ' +
     'while the platform keeps serving; interrupted, run it again and it finishes. Keys come from TRUST_KEYRING (JSON) or ' +
     'TRUST_KEYRING_FILE; without either a development keyring under .data/keys/ is used (with a warning).',
   options: {
@@ -41,11 +42,12 @@ export async function run(argv: string[]): Promise<number> {
     const columns = loadEncryptionConfig().columns;
     if (sub === 'status') {
       const reader = db.pool('reader');
+      // by_version: "<format>:<key version>" -> count, e.g. {"tev2:2": 10, "tev1:1": 3}.
       const counts: { table: string; column: string; by_version: Record<string, number> }[] = [];
       for (const col of columns) {
         const q = (s: string) => '"' + s.replace(/"/g, '""') + '"';
         const r = await reader.query<{ v: string; n: string }>(
-          `SELECT split_part(${q(col.column)}, ':', 2) AS v, count(*) AS n FROM ${q(col.table)} WHERE ${q(col.column)} IS NOT NULL GROUP BY 1 ORDER BY 1`,
+          `SELECT split_part(${q(col.column)}, ':', 1) || ':' || split_part(${q(col.column)}, ':', 2) AS v, count(*) AS n FROM ${q(col.table)} WHERE ${q(col.column)} IS NOT NULL GROUP BY 1 ORDER BY 1`,
         );
         counts.push({ table: col.table, column: col.column, by_version: Object.fromEntries(r.rows.map((x) => [x.v, Number(x.n)])) });
       }
@@ -56,9 +58,10 @@ export async function run(argv: string[]): Promise<number> {
       }
       console.log(`algorithm ${description.algorithm}, ${description.nonce_bits}-bit random nonces, format ${description.ciphertext_format}, source ${description.source}`);
       for (const v of description.versions) console.log(`  key version ${v.version}${v.active ? ' (active)' : ''}  created ${v.created_at ?? 'unknown'}  age ${v.age_days ?? '?'} days`);
-      for (const c of counts) console.log(`  ${c.table}.${c.column}: ${Object.entries(c.by_version).map(([v, n]) => `v${v}=${n}`).join(' ') || 'empty'}`);
-      const stale = counts.reduce((a, c) => a + Object.entries(c.by_version).filter(([v]) => Number(v) !== description.active_version).reduce((x, [, n]) => x + n, 0), 0);
-      console.log(stale ? `${stale} ciphertext(s) under an old key: run \`trust keys rotate\`` : 'every ciphertext is under the active key');
+      for (const c of counts) console.log(`  ${c.table}.${c.column}: ${Object.entries(c.by_version).map(([v, n]) => `${v.replace(':', ' v')}=${n}`).join(' ') || 'empty'}`);
+      const current = `${description.ciphertext_format}:${description.active_version}`;
+      const stale = counts.reduce((a, c) => a + Object.entries(c.by_version).filter(([v]) => v !== current).reduce((x, [, n]) => x + n, 0), 0);
+      console.log(stale ? `${stale} ciphertext(s) under an old key or the row-only tev1 binding: run \`trust keys rotate\`` : 'every ciphertext is under the active key and bound to its row and owner');
       return 0;
     }
     const { rotateKeys } = await import('../../../platform/crypto/rotate.ts');
@@ -72,8 +75,8 @@ export async function run(argv: string[]): Promise<number> {
         console.error(`  ${p.table}.${p.column}: ${p.rotated} re-encrypted (${Math.round(p.rowsPerSecond)}/s overall)`);
       },
     });
-    for (const c of result.columns) console.log(`${c.table}.${c.column}: ${c.rotated} re-encrypted under key version ${result.activeVersion}`);
-    console.log(`rotated ${result.rotated} ciphertext(s) in ${result.seconds.toFixed(2)} s (${Math.round(result.rowsPerSecond)}/s); none left under an old key`);
+    for (const c of result.columns) console.log(`${c.table}.${c.column}: ${c.rotated} re-encrypted under key version ${result.activeVersion}${c.rebound ? ` (${c.rebound} re-bound from tev1 to their owner)` : ''}`);
+    console.log(`rotated ${result.rotated} ciphertext(s) in ${result.seconds.toFixed(2)} s (${Math.round(result.rowsPerSecond)}/s); none left under an old key or the tev1 binding`);
     return 0;
   } finally {
     await db.close();
