@@ -36,3 +36,14 @@ export interface ControlView {
   /** Every framework criterion this control maps to, with the relationship. */
   criteria: { framework: Framework; criterion: { id: string; title: string }; relationship: string }[];
 }
+
+/** The evidence history of the log the site publishes, as `trust history --json` gives it, and
+ *  shaped for the pages: 90-day segments, claim changes for the feed (evidence/history/). */
+export { publishedHistory } from './history/published.ts';
+export {
+  historyView, claimChanges, changeKind, TIMELINE_DAYS,
+  type HistoryView, type ControlHistory, type TimelineSegment, type ClaimChange, type ClaimChangeKind, type HistoryReport, type HistoryChange, type HistoryState, type Uptime,
+} from './history/site-view.ts';
+/** The released catalog snapshots (controls/releases/<version>.json, committed, validated): the "as of" pages. */
+export { readReleases, releasesDir } from './mapping/releases.ts';
+export type { MappingFile as ReleasedCatalog } from './mapping/mapping.ts';

@@ -11,6 +11,7 @@ import { lifecycleThroughput } from './benchmarks/lifecycle-throughput.ts';
 import { demoBulk100, gateScale100, gateScale1000 } from './benchmarks/gate-scale.ts';
 import { siteBuild200, siteBuild2000 } from './benchmarks/site-build.ts';
 import { tlogAppend, tlogConsistencyVerify, tlogInclusionVerify, tlogVerifyFull } from './benchmarks/tlog.ts';
+import { period90d, siteBuild200History } from './benchmarks/history.ts';
 
 export const BENCHMARKS: Benchmark[] = [
   cliStart,
@@ -23,9 +24,11 @@ export const BENCHMARKS: Benchmark[] = [
   tlogInclusionVerify,
   tlogConsistencyVerify,
   tlogVerifyFull,
+  period90d,
   lifecycleThroughput,
   pdfReport,
   siteBuild200,
+  siteBuild200History,
   siteBuild2000,
   demoBulk100,
   gateScale100,

@@ -7,6 +7,7 @@ import { compareCriteria } from '../mapping/mapping.ts';
 import type { Change } from '../mapping/diff.ts';
 import type { Changelog } from '../mapping/releases.ts';
 import type { Bundle, ControlEvaluation } from '../types.ts';
+import type { PeriodReport } from '../history/period.ts';
 
 export interface ReportInput {
   bundle: Bundle;
@@ -18,6 +19,9 @@ export interface ReportInput {
   signingKeySha256?: string;
   /** The tool that produced the bundle: package version (the commit is in bundle.platform). */
   toolVersion?: string;
+  /** When the report is rendered for an audit period (trust report --from --to): the period as
+   *  `trust period` computes it from the transparency log (evidence/history/period.ts). */
+  period?: PeriodReport;
 }
 
 export interface FrameworkRow {

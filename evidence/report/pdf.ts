@@ -22,6 +22,7 @@ import type PDFKit from 'pdfkit';
 import { describeChange } from '../mapping/diff.ts';
 import { originText } from '../ci/gate.ts';
 import { assessedText, controlViews, exceptions, frameworkRows, latestChanges, shortHash, STATUS_ORDER, toolText, VERDICT_TEXT, type ReportInput } from './model.ts';
+import type { PeriodReport } from '../history/period.ts';
 import { plural } from '../../platform/kernel/text/plural.ts';
 
 type Doc = PDFKit.PDFDocument;
@@ -279,6 +280,33 @@ class Writer {
   }
 }
 
+/**
+ * The audit period section (trust report --from --to): what `trust period` computed from the
+ * transparency log, printed as it is. Per control: evaluations, pass rate, longest gap and
+ * whether it operated throughout the period; then every exception, as an auditor's list.
+ */
+function periodSection(w: Writer, p: PeriodReport, number: number): void {
+  const day = (iso: string) => iso.slice(0, 10);
+  const hours = (s: number) => (s >= 86_400 ? `${(s / 86_400).toFixed(1)} d` : `${(s / 3600).toFixed(1)} h`);
+  w.doc.addPage();
+  w.heading(`${number}. Audit period ${day(p.period.from)} to ${day(new Date(Date.parse(p.period.to) - 1).toISOString())}`, 1, 'period');
+  w.para(`Period ${p.period.from} to ${p.period.to}, judged until ${p.period.judgedUntil}. Read from the transparency log ${p.log.origin} at its signed checkpoint of size ${p.log.size}; the population is the ${p.population.runs} runs of the period (SHA-256 ${p.population.sha256}). npx trust period --from ${day(p.period.from)} --to ${day(new Date(Date.parse(p.period.to) - 1).toISOString())}${p.sampleSeed !== null ? ` --sample ${p.sampleSize} --seed ${p.sampleSeed}` : ''} writes the same figures with every inclusion proof (period.json).`);
+  if (p.simulatedNote) w.para(`SIMULATED: ${p.simulatedNote}.`, { font: F.bold, color: COLORS.bad });
+  w.para(`${p.summary.operatedThroughout} of ${p.summary.controls} controls operated throughout the period (evaluated, no failing run, no gap longer than their maximum evidence age); ${p.summary.withExceptions} have exceptions.`, { font: F.bold });
+  w.table([{ header: 'Control', width: 2.2 }, { header: 'Evaluations', width: 0.8 }, { header: 'Pass rate', width: 0.7 }, { header: 'Longest gap', width: 0.8 }, { header: 'Throughout', width: 1.1 }],
+    p.controls.map((c) => [c.id, String(c.evaluations), c.passRate === null ? '-' : `${(c.passRate * 100).toFixed(2)}%`, c.longestGap ? hours(c.longestGap.seconds) : '-', c.operatedThroughout ? 'yes' : `${c.exceptions.length} exception(s)`]), 7.5);
+  const exceptions = p.controls.flatMap((c) => c.exceptions.map((e) => `${c.id}: ${e.kind}: ${e.description}${e.run ? ` (bundle ${e.run.bundleSha256}, log entry ${e.run.leafIndex}: npx trust log prove --leaf ${e.run.leafIndex})` : ''}`));
+  if (exceptions.length) {
+    w.heading('Exceptions', 2, 'period-exceptions');
+    w.bullets(exceptions, 7.5);
+  }
+  if (p.sample.length) {
+    w.heading(`Sample of ${p.sampleSize} runs (seed ${JSON.stringify(p.sampleSeed)})`, 2, 'period-sample');
+    w.table([{ header: 'Run', width: 1.3 }, { header: 'Log entry', width: 0.6 }, { header: 'Bundle SHA-256', width: 3.2, mono: true }],
+      p.sample.map((r) => [`${r.at}${r.simulated ? ' (simulated)' : ''}`, String(r.leafIndex), r.bundleSha256]), 7);
+  }
+}
+
 function statusBarChart(w: Writer, rows: { label: string; counts: Record<string, number> }[]): void {
   const doc = w.doc;
   const labelW = 150;
@@ -460,7 +488,9 @@ export async function renderPdf(input: ReportInput): Promise<Buffer> {
   }
 
   // Reserve the table of contents: one line per section and control.
-  const tocLines = 8 + fws.length + views.length; // 7 numbered sections, the exceptions, frameworks, controls
+  // 7 numbered sections, the exceptions, frameworks, controls; a period adds its section, its exceptions and its sample.
+  const period = input.period;
+  const tocLines = 8 + fws.length + views.length + (period ? 1 + (period.controls.some((c) => c.exceptions.length) ? 1 : 0) + (period.sample.length ? 1 : 0) : 0);
   // The same arithmetic as the TOC writer below: 15 pt per line, the first page starts under its title.
   const perPage = Math.floor((doc.page.height - MARGIN - FOOTER - MARGIN) / 15);
   const firstPage = perPage - 3;
@@ -567,7 +597,9 @@ export async function renderPdf(input: ReportInput): Promise<Buffer> {
     w.para(`Catalog ${latest.version}${latest.unreleased ? ' (unreleased)' : ''}: ${latest.changes.length} change(s).`);
     if (latest.changes.length) w.bullets(latest.changes.map(describeChange));
   }
-  w.heading(`${n + 1}. How to verify this evidence`, 1, 'verify');
+  let next = n + 1;
+  if (period) periodSection(w, period, next++);
+  w.heading(`${next}. How to verify this evidence`, 1, 'verify');
   w.para('bundle.json is canonical JSON (RFC 8785) with no timestamp inside. bundle.sig.json is a DSSE envelope (payload type application/vnd.in-toto+json) whose payload is an in-toto Statement v1 naming bundle.json by SHA-256 with the signing time; the Ed25519 signature covers the DSSE pre-authentication encoding of the payload. bundle.pub.pem is the public key; its key id is the first 16 hex digits of the SHA-256 of its DER (SPKI) encoding.');
   w.para('npx trust verify out/bundle.json --key out/bundle.pub.pem\nopenssl pkey -pubin -in out/bundle.pub.pem -outform DER | sha256sum', { font: F.mono, size: 8.5 });
   if (input.signingKeySha256) w.para(`Pin the signer: the second command must print ${input.signingKeySha256}, the fingerprint this report, the site and security.txt publish. A key obtained only from beside the bundle proves nothing about who signed it.`);

@@ -135,7 +135,7 @@ describe('security site built from evidence', () => {
       expect(badge[0], e.control).toBe(e.observed);
       expect(badge[1]!.toLowerCase(), e.control).toContain(e.observed);
       // Same sections, same order, on every control page.
-      expect(await page.$$eval('main h2', (hs) => hs.map((h) => h.id))).toEqual(['how-it-works', 'checks', 'design', 'criteria', 'history']);
+      expect(await page.$$eval('main h2', (hs) => hs.map((h) => h.id))).toEqual(['operating-history', 'how-it-works', 'checks', 'design', 'criteria', 'history']);
       expect(await page.textContent('.evidence-bar')).toContain('Evidence last verified');
     }
     await ctx.close();
