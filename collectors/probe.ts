@@ -70,7 +70,10 @@ export async function openRuntime(db: Database): Promise<{ access: RuntimeAccess
     role = r[r.length - 1].rows[0].role as string;
   } catch (e) {
     client.release(true);
-    return { access: { available: false, reason: `cannot open the probe transaction as the runtime role: ${(e as Error).message}` }, close: none };
+    // A hot standby refuses READ WRITE ("cannot set transaction read-write mode during
+    // recovery"): the runtime URL must name the primary even when the reader is a replica.
+    const standby = /during recovery/i.test((e as Error).message) ? '; TRUST_RUNTIME_URL points at a hot standby, which refuses every write: point it at the primary (the reader may stay on the replica)' : '';
+    return { access: { available: false, reason: `cannot open the probe transaction as the runtime role: ${(e as Error).message}${standby}` }, close: none };
   }
   let n = 0;
   const access: RuntimeAccess = {

@@ -15,6 +15,7 @@ import { byKey, sortDeep } from './sort.ts';
 import { startCollectorThread } from './thread.ts';
 import { transportAccess } from './transport.ts';
 import { openRuntime } from './probe.ts';
+import { EnvironmentError } from '../platform/kernel/errors.ts';
 
 export interface RunCollectorsOptions {
   root: string;
@@ -75,20 +76,40 @@ const SNAPSHOT_ID = /^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$/i;
  * Opens the collectors' transaction on `client` and, when there are `extras`, exports
  * its snapshot and imports it into a READ ONLY, repeatable-read transaction on each
  * (pg_dump -j's mechanism), so every connection sees the same database state. Returns
- * the extras that joined: none on a standby (no snapshot export during recovery); an
- * extra that cannot import the snapshot is rolled back and left out. The extras' own
- * transactions are theirs to end (COMMIT or ROLLBACK), the caller releases every client.
+ * the extras that joined; an extra that cannot import the snapshot is rolled back and left
+ * out. The extras' own transactions are theirs to end (COMMIT or ROLLBACK), the caller
+ * releases every client.
+ *
+ * The reader may be a hot standby (README "Pointing the gate at a replica"):
+ * - Snapshots are exported and imported there as on the primary: a standby does both during
+ *   recovery, among its own sessions (PostgreSQL 15, tested). An earlier version exported
+ *   nothing when pg_is_in_recovery(), so on a replica the collectors that split their work
+ *   ran it all on one connection.
+ * - A standby shows the primary as it was one replication lag ago. Something recorded
+ *   outside the database before the gate started (a head the transparency log witnessed, a
+ *   probe's view of the primary) may then be ahead of what the reader sees, and a head
+ *   witnessed beyond the standby's last replayed event reads as a truncated chain. So when
+ *   `primaryPosition` can tell where the primary's WAL is now (through the runtime role's
+ *   connection, which is on the primary), the snapshot is taken only once the standby has
+ *   replayed that far: it then holds everything the primary had when the gate started.
+ *   The check rides in the statement that opens the transaction: on a primary it costs no
+ *   round trip. test/evidence/gate-replica.test.ts pauses replay to prove it.
  */
-async function beginSnapshot(client: pg.ClientBase, extras: pg.ClientBase[]): Promise<pg.ClientBase[]> {
-  if (!extras.length) {
-    await client.query(`${BEGIN}; SET LOCAL TimeZone = 'UTC'`);
-    return [];
-  }
+async function beginSnapshot(client: pg.ClientBase, extras: pg.ClientBase[], primaryPosition?: () => Promise<string | null>): Promise<pg.ClientBase[]> {
   const results = (await client.query(
-    `${BEGIN}; SET LOCAL TimeZone = 'UTC'; SELECT CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_export_snapshot() END AS snapshot`,
+    `${BEGIN}; SET LOCAL TimeZone = 'UTC'; SELECT pg_is_in_recovery() AS standby, pg_last_wal_replay_lsn()::text AS replayed${extras.length ? ', pg_export_snapshot() AS snapshot' : ''}`,
   )) as unknown as pg.QueryResult[];
-  const snapshot = results[results.length - 1].rows[0]?.snapshot as string | null;
-  if (!snapshot || !SNAPSHOT_ID.test(snapshot)) return [];
+  const row = results[results.length - 1].rows[0] as { standby: boolean; replayed: string | null; snapshot?: string };
+  if (row.standby && primaryPosition) {
+    const target = await primaryPosition();
+    if (target && lsnBefore(row.replayed, target)) {
+      await client.query('ROLLBACK');
+      await awaitReplay(client, target);
+      return beginSnapshot(client, extras);
+    }
+  }
+  const snapshot = row.snapshot;
+  if (!extras.length || !snapshot || !SNAPSHOT_ID.test(snapshot)) return [];
   const joined = await Promise.all(extras.map(async (x) => {
     try {
       await x.query(`${BEGIN}; SET TRANSACTION SNAPSHOT '${snapshot}'; SET LOCAL TimeZone = 'UTC'`);
@@ -99,6 +120,40 @@ async function beginSnapshot(client: pg.ClientBase, extras: pg.ClientBase[]): Pr
     }
   }));
   return joined.filter((x): x is pg.ClientBase => x !== null);
+}
+
+const LSN = /^([0-9A-F]{1,8})\/([0-9A-F]{1,8})$/i;
+const lsnValue = (lsn: string) => {
+  const m = LSN.exec(lsn);
+  if (!m) throw new Error(`unexpected WAL position from the server: ${lsn}`);
+  return (BigInt('0x' + m[1]) << 32n) + BigInt('0x' + m[2]);
+};
+/** Whether WAL position `a` (null: nothing replayed yet) lies before `b`. */
+function lsnBefore(a: string | null, b: string): boolean {
+  return a === null || lsnValue(a) < lsnValue(b);
+}
+
+/** How long the gate waits for its standby to replay the primary's position: TRUST_REPLICA_WAIT_SECONDS, default 60. */
+function replicaWaitMs(): number {
+  const v = process.env.TRUST_REPLICA_WAIT_SECONDS;
+  const n = v === undefined || v === '' ? 60 : Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new EnvironmentError('TRUST_REPLICA_WAIT_SECONDS must be a number of seconds (0 or more)');
+  return n * 1000;
+}
+
+/** Polls the standby (each poll in a read-only transaction it rolls back) until it has replayed `target`. */
+async function awaitReplay(client: pg.ClientBase, target: string): Promise<void> {
+  const limit = replicaWaitMs();
+  const t0 = Date.now();
+  for (;;) {
+    const r = (await client.query(`BEGIN READ ONLY; SELECT pg_last_wal_replay_lsn()::text AS replayed; ROLLBACK`)) as unknown as pg.QueryResult[];
+    const replayed = r[1].rows[0].replayed as string | null;
+    if (!lsnBefore(replayed, target)) return;
+    if (Date.now() - t0 >= limit) {
+      throw new EnvironmentError(`the reader is a hot standby that has replayed WAL up to ${replayed ?? 'nothing'} only, ${Math.round(limit / 1000)} s after the primary (TRUST_RUNTIME_URL's server) was at ${target}: it lags or does not replay. The gate reads a standby once it holds what the primary held when the gate started (TRUST_REPLICA_WAIT_SECONDS)`);
+    }
+    await new Promise((res) => setTimeout(res, 50));
+  }
 }
 
 export async function runCollectors(db: Database, opts: RunCollectorsOptions): Promise<RunCollectorsResult> {
@@ -196,9 +251,27 @@ async function runDatabaseCollectors(
   }
   let extras: pg.PoolClient[] = [];
   let broken = false;
+  // The probes' transaction ends on every path: one left open (a failure before the
+  // collectors ran, such as a standby that does not catch up) would hold its connection,
+  // and closing the database would wait for it forever.
+  let runtimeClosed = false;
+  const closeRuntime = async () => {
+    if (runtimeClosed) return;
+    runtimeClosed = true;
+    await (await runtimeOpening)?.close();
+  };
   try {
     extras = (await extrasOpening).filter((x): x is pg.PoolClient => x !== null);
-    const joined = await beginSnapshot(client, extras);
+    // Where the primary's WAL is now, asked through the probes' transaction (on the primary):
+    // only needed, and only asked, when the reader turns out to be a standby (beginSnapshot).
+    const primaryPosition = runtimeOpening ? async () => {
+      const rt = await runtimeOpening;
+      if (!rt.access.available) return null;
+      const r = await rt.access.attempt({ accounts: [], sql: 'SELECT pg_current_wal_lsn()::text AS lsn' });
+      // Raised: the runtime URL is a standby too (recovery in progress); probes will say so.
+      return r.raised ? null : String(r.rows[0].lsn);
+    } : undefined;
+    const joined = await beginSnapshot(client, extras, primaryPosition);
     const io = { sql: countingSql(client, counter), client: countingClient(client, counter) };
     const parallel = joined.map((x) => countingSql(x, counter));
     const runtime = await runtimeOpening;
@@ -209,13 +282,14 @@ async function runDatabaseCollectors(
         await run(c, { ...io, parallel: parallel.slice(0, c.connections ?? 0), ...(c.needsRuntime ? { runtime: runtime!.access } : {}), ...(c.needsTransport ? { transport: transportAccess(db) } : {}) });
       }
     } finally {
-      await runtime?.close();
+      await closeRuntime();
     }
     // Rolled back, not committed: the gate leaves no committed transaction in the audited database.
     await Promise.all([client.query('ROLLBACK'), ...joined.map((x) => x.query('ROLLBACK'))]);
   } catch (e) {
     broken = true;
     await Promise.all([client, ...extras].map((x) => x.query('ROLLBACK').catch(() => {})));
+    await closeRuntime().catch(() => {});
     throw e;
   } finally {
     client.release(broken);

@@ -80,7 +80,7 @@ export async function openPlatformServer(adminUrl?: string): Promise<BenchServer
   return serverOn(cluster.adminUrl, await serverVersion(cluster.adminUrl), cluster.stop);
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.on('error', reject);
@@ -92,7 +92,7 @@ async function freePort(): Promise<number> {
 }
 
 /** uid/gid to run PostgreSQL as: PostgreSQL refuses root, so root runs it as `postgres`. */
-function postgresUser(): { uid: number; gid: number } | undefined {
+export function postgresUser(): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined;
   try {
     const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
@@ -100,6 +100,61 @@ function postgresUser(): { uid: number; gid: number } | undefined {
     return { uid, gid };
   } catch {
     throw new SkipBenchmark('running as root and there is no `postgres` system user to run PostgreSQL 15 as');
+  }
+}
+
+/** Why Debian's PostgreSQL 15 binaries cannot be used here, or null when they can. */
+export function pg15Missing(tools: string[] = ['initdb', 'pg_ctl', 'pg_dump']): string | null {
+  const absent = tools.filter((t) => !existsSync(path.join(PG15_BIN, t)));
+  return absent.length ? `Debian's PostgreSQL 15 is not installed (${absent.map((t) => `${PG15_BIN}/${t}`).join(', ')} missing); install postgresql-15` : null;
+}
+
+/** A private PostgreSQL 15 cluster in a temporary directory, run as `postgres` when we are root. */
+export interface Pg15Cluster {
+  /** Superuser URL (scram password, 127.0.0.1, its own port, database `postgres`). */
+  adminUrl: string;
+  port: number;
+  dataDir: string;
+  /** The `-o` options it was started with. */
+  options: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * initdb and pg_ctl start, in a new temporary directory removed by stop(). Durability is off
+ * (a disposable bench and test cluster); loopback only, no Unix socket. initdb's pg_hba.conf
+ * lets the superuser in with its password, replication connections from loopback included.
+ */
+export async function startPg15Cluster(): Promise<Pg15Cluster> {
+  const missing = pg15Missing(['initdb', 'pg_ctl']);
+  if (missing) throw new SkipBenchmark(missing);
+  const user = postgresUser();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'trust-pg15-'));
+  const dataDir = path.join(dir, 'data');
+  const password = randomBytes(18).toString('base64url');
+  writeFileSync(path.join(dir, 'pw'), password + '\n', { mode: 0o600 });
+  if (user) {
+    chownSync(dir, user.uid, user.gid);
+    chownSync(path.join(dir, 'pw'), user.uid, user.gid);
+  }
+  chmodSync(dir, 0o700);
+  const asUser = user ? { uid: user.uid, gid: user.gid } : {};
+  const env = { ...process.env, LC_ALL: 'C' };
+  const stop = async () => {
+    if (existsSync(path.join(dataDir, 'postmaster.pid'))) {
+      await runChildOk(path.join(PG15_BIN, 'pg_ctl'), ['-D', dataDir, '-m', 'fast', '-w', 'stop'], { ...asUser, env, cwd: dir, timeoutMs: 60_000 }).catch(() => {});
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await runChildOk(path.join(PG15_BIN, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--pwfile', path.join(dir, 'pw'), '--auth=scram-sha-256', '--encoding=UTF8', '--locale=C'], { ...asUser, env, cwd: dir, timeoutMs: 120_000 });
+    const port = await freePort();
+    const options = `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories='' -c fsync=off -c max_connections=50`;
+    await runChildOk(path.join(PG15_BIN, 'pg_ctl'), ['-D', dataDir, '-o', options, '-l', path.join(dir, 'log'), '-w', 'start'], { ...asUser, env, cwd: dir, timeoutMs: 120_000 });
+    return { adminUrl: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`, port, dataDir, options, stop };
+  } catch (e) {
+    await stop();
+    throw e;
   }
 }
 
@@ -111,34 +166,13 @@ export async function openPg15Server(): Promise<BenchServer> {
     if (!version.startsWith('15')) throw new SkipBenchmark(`TRUST_BENCH_PG15_URL points at PostgreSQL ${version}, not 15`);
     return serverOn(url, version, async () => {});
   }
-  if (!existsSync(path.join(PG15_BIN, 'initdb')) || !existsSync(path.join(PG15_BIN, 'pg_dump'))) {
-    throw new SkipBenchmark(`Debian's PostgreSQL 15 is not installed (${PG15_BIN}/initdb, pg_dump); install postgresql-15 or set TRUST_BENCH_PG15_URL`);
-  }
-  const user = postgresUser();
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'trust-bench-pg15-'));
-  const dataDir = path.join(dir, 'data');
-  const password = randomBytes(18).toString('base64url');
-  writeFileSync(path.join(dir, 'pw'), password + '\n', { mode: 0o600 });
-  if (user) {
-    chownSync(dir, user.uid, user.gid);
-    chownSync(path.join(dir, 'pw'), user.uid, user.gid);
-  }
-  chmodSync(dir, 0o700);
-  const asUser = user ? { uid: user.uid, gid: user.gid } : {};
-  const env = { ...process.env, LC_ALL: 'C' };
-  await runChildOk(path.join(PG15_BIN, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--pwfile', path.join(dir, 'pw'), '--auth=scram-sha-256', '--encoding=UTF8', '--locale=C'], { ...asUser, env, cwd: dir, timeoutMs: 120_000 });
-  const port = await freePort();
-  const opts = `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories='' -c fsync=off -c max_connections=50`;
-  await runChildOk(path.join(PG15_BIN, 'pg_ctl'), ['-D', dataDir, '-o', opts, '-l', path.join(dir, 'log'), '-w', 'start'], { ...asUser, env, cwd: dir, timeoutMs: 120_000 });
-  const adminUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
-  const stop = async () => {
-    await runChildOk(path.join(PG15_BIN, 'pg_ctl'), ['-D', dataDir, '-m', 'fast', '-w', 'stop'], { ...asUser, env, cwd: dir, timeoutMs: 60_000 }).catch(() => {});
-    rmSync(dir, { recursive: true, force: true });
-  };
+  const missing = pg15Missing();
+  if (missing) throw new SkipBenchmark(`${missing} or set TRUST_BENCH_PG15_URL`);
+  const cluster = await startPg15Cluster();
   try {
-    return serverOn(adminUrl, await serverVersion(adminUrl), stop);
+    return serverOn(cluster.adminUrl, await serverVersion(cluster.adminUrl), cluster.stop);
   } catch (e) {
-    await stop();
+    await cluster.stop();
     throw e;
   }
 }
