@@ -4,11 +4,13 @@ import { cliStart } from './benchmarks/cli-start.ts';
 import { schemaIntrospection } from './benchmarks/schema-introspection.ts';
 import { queryCount } from './benchmarks/query-count.ts';
 import { auditVerifyFull } from './benchmarks/audit-verify-full.ts';
+import { auditVerifyFull10m } from './benchmarks/audit-verify-full-10m.ts';
 import { auditVerifyIncremental } from './benchmarks/audit-verify-incremental.ts';
 import { auditInsertChained } from './benchmarks/audit-insert-chained.ts';
 import { pdfReport } from './benchmarks/pdf-report.ts';
 import { lifecycleThroughput } from './benchmarks/lifecycle-throughput.ts';
 import { demoBulk100, gateScale100, gateScale1000 } from './benchmarks/gate-scale.ts';
+import { gateReplica } from './benchmarks/gate-replica.ts';
 import { siteBuild200, siteBuild2000 } from './benchmarks/site-build.ts';
 import { tlogAppend, tlogConsistencyVerify, tlogInclusionVerify, tlogVerifyFull } from './benchmarks/tlog.ts';
 import { period90d, siteBuild200History } from './benchmarks/history.ts';
@@ -33,4 +35,6 @@ export const BENCHMARKS: Benchmark[] = [
   demoBulk100,
   gateScale100,
   gateScale1000,
+  gateReplica,
+  auditVerifyFull10m,
 ];

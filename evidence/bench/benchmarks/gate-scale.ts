@@ -27,7 +27,7 @@ const GOAL_MS = 2000;
 const BUILD_TIMEOUT_MS = 40 * 60_000;
 
 /** `trust migrate && trust demo --scale N --bulk` into the (superuser) database url; returns the seconds taken. */
-async function buildBulkDemo(ctx: BenchContext, url: string, scale: number): Promise<number> {
+export async function buildBulkDemo(ctx: BenchContext, url: string, scale: number): Promise<number> {
   const cli = path.join(ctx.root, 'evidence', 'cli', 'bin.mjs');
   const env = { ...process.env, DATABASE_URL: url };
   const t0 = Date.now();
