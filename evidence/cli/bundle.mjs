@@ -23,6 +23,7 @@ export const ENTRIES = {
   main: 'evidence/cli/main.ts',
   'collector-worker': 'collectors/worker.ts',
   'pdf-worker': 'evidence/report/pdf-worker.ts',
+  'history-worker': 'evidence/history/history-worker.ts',
   'verify-worker': 'platform/audit/verify-worker.ts',
   // For the benchmarks' child processes, which run the code the way the CLI does.
   'site-build': 'evidence/site/build.ts',

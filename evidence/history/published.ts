@@ -6,8 +6,8 @@
  * whole log against the checkpoint signed by the bundle's key, historyReport derives every
  * figure). The site renders it (site/lib/history.ts); it derives nothing itself.
  */
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import type { KeyObject } from 'node:crypto';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { parseCheckpointText } from '../tlog/checkpoint.ts';
@@ -15,6 +15,8 @@ import { CHECKPOINT_FILE } from '../tlog/log.ts';
 import { keyIdOf, parseNote } from '../tlog/note.ts';
 import { readHistory } from './read.ts';
 import { historyReport, type HistoryReport } from './timeline.ts';
+import { EnvelopeSchema, StatementSchema } from '../bundle/dsse.ts';
+import { snapshotLog } from '../site/log-snapshot.ts';
 
 export interface PublishedLogFiles { files: readonly { name: string; data: Buffer }[] }
 
@@ -41,4 +43,25 @@ export function publishedHistory(log: PublishedLogFiles, key: KeyObject, asOf: D
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** A history computed ahead of the pages, with the checkpoint note of the log it was read at. */
+export interface PrecomputedHistory { checkpoint: string; report: HistoryReport }
+
+/**
+ * What the site will show for the run whose set is `bundleDir`, read ahead (evidence/site/build.ts
+ * starts it on a thread while Astro compiles): the history of the log in `logDir` at its latest
+ * checkpoint, judged at the bundle's signing time. The site uses it only when the log it publishes
+ * has that very checkpoint (site/lib/history.ts); otherwise it computes its own. Null when the
+ * run was recorded in no log.
+ */
+export function historyForSite(bundleDir: string, logDir: string): PrecomputedHistory | null {
+  const pem = path.join(bundleDir, 'bundle.pub.pem');
+  if (!existsSync(path.join(bundleDir, 'log', CHECKPOINT_FILE)) || !existsSync(pem)) return null;
+  const envelope = EnvelopeSchema.parse(JSON.parse(readFileSync(path.join(bundleDir, 'bundle.sig.json'), 'utf8')));
+  const statement = StatementSchema.parse(JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8')));
+  const snap = snapshotLog(logDir);
+  if (!snap) return null;
+  const checkpoint = snap.files.find((f) => f.name === CHECKPOINT_FILE)!.data.toString('utf8');
+  return { checkpoint, report: publishedHistory(snap, createPublicKey(readFileSync(pem)), new Date(statement.predicate.signedAt)) };
 }

@@ -12,6 +12,8 @@ import { InputError } from '../../platform/kernel/errors.ts';
 import { BundleSchema, type Bundle } from '../types.ts';
 import { liveControlsNotObservedLive, type BlockedControl } from './publish-gate.ts';
 import { resolveInSet } from '../output/atomic-set.ts';
+import { siteLogDir } from './log-snapshot.ts';
+import { startHistoryThread } from '../history/history-thread.ts';
 
 export class SiteRefusedError extends Error {
   constructor(readonly blocked: BlockedControl[]) {
@@ -95,6 +97,11 @@ export async function buildSite(options: BuildSiteOptions): Promise<BuildSiteRes
   const st = statSync(bundlePath);
   (globalThis as Record<symbol, unknown>)[Symbol.for('trust-evidence.site.bundle')] = { path: bundlePath, size: st.size, mtimeMs: st.mtimeMs, bundle };
   process.env.ASTRO_TELEMETRY_DISABLED = '1';
+  // The evidence history the pages show is read from the log on another thread while Astro
+  // compiles (evidence/history/history-thread.ts); the pages take it only if it is of the very
+  // log they publish (site/lib/history.ts).
+  const history = startHistoryThread(path.dirname(bundlePath), siteLogDir(root));
+  (globalThis as Record<symbol, unknown>)[Symbol.for('trust-evidence.site.history')] = { bundleDir: path.dirname(bundlePath), result: history.result };
   // The previous site is moved aside and deleted while Astro compiles, instead of Astro
   // emptying the directory file by file before it starts: same work, overlapped with
   // the build, and awaited before we return. (Kept in place when it holds a .git.)
@@ -104,6 +111,7 @@ export async function buildSite(options: BuildSiteOptions): Promise<BuildSiteRes
     await build({ root, outDir, logLevel: 'warn', mode: 'production' });
   } finally {
     await removal;
+    await history.stop();
   }
 
   // Astro's content layer leaves empty module stubs in a static build's output.

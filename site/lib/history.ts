@@ -21,35 +21,45 @@ export interface SiteHistory {
   view: HistoryView;
 }
 
-let cached: { ev: Evidence; value: SiteHistory | null } | undefined;
+let cached: { ev: Evidence; value: Promise<SiteHistory | null> } | undefined;
 
-/** The history of the published log, or null when the run was recorded in no log. Throws (one line) when the log does not verify. */
-export function history(): SiteHistory | null {
+/** What evidence/site/build.ts hands over: the history read on another thread while Astro compiled. */
+interface Handed { bundleDir: string; result: Promise<{ checkpoint: string; report: HistoryReport } | null> }
+
+/** The history of the published log, or null when the run was recorded in no log. Rejects (one line) when the log does not verify. */
+export function history(): Promise<SiteHistory | null> {
   const ev = evidence();
-  if (cached?.ev === ev) return cached.value;
-  let value: SiteHistory | null = null;
+  if (cached?.ev !== ev) cached = { ev, value: load(ev) };
+  return cached.value;
+}
+
+async function load(ev: Evidence): Promise<SiteHistory | null> {
   const pem = path.join(ev.dir, 'bundle.pub.pem');
-  if (ev.log && existsSync(pem)) {
-    let report: HistoryReport;
+  if (!ev.log || !existsSync(pem)) return null;
+  // Taken as handed only when it was read from the very log this site publishes (same signed checkpoint).
+  const handed = (globalThis as Record<symbol, unknown>)[Symbol.for('trust-evidence.site.history')] as Handed | undefined;
+  const ready = handed?.bundleDir === ev.dir ? await handed.result.catch(() => null) : null;
+  const checkpoint = ev.log.files.find((f) => f.name === 'checkpoint')?.data.toString('utf8');
+  let report: HistoryReport;
+  if (ready && checkpoint !== undefined && ready.checkpoint === checkpoint) report = ready.report;
+  else {
     try {
       report = publishedHistory(ev.log, createPublicKey(readFileSync(pem)), ev.verifiedAt);
     } catch (e) {
       throw new Error(`site: the evidence history of the published transparency log cannot be read: ${(e as Error).message.split('\n')[0]}`);
     }
-    value = { report, view: historyView(report) };
   }
-  cached = { ev, value };
-  return value;
+  return { report, view: historyView(report) };
 }
 
 /** One control's history, or undefined when no run in the log evaluated it. */
-export function controlHistory(id: string): ControlHistory | undefined {
-  return history()?.view.controls.get(id);
+export async function controlHistory(id: string): Promise<ControlHistory | undefined> {
+  return (await history())?.view.controls.get(id);
 }
 
 /** The claim changes of every control, newest first, at most `limit` (the Atom feed). */
-export function recentChanges(limit: number): ClaimChange[] {
-  const h = history();
+export async function recentChanges(limit: number): Promise<ClaimChange[]> {
+  const h = await history();
   return h ? claimChanges(h.report, limit) : [];
 }
 

@@ -15,11 +15,11 @@ const FEED_ENTRIES = 100;
 const xml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
 const KIND: Record<ClaimChange['kind'], string> = { first: 'first run', up: 'status up', down: 'status down', stale: 'stale' };
 
-export const GET: APIRoute = () => {
+export const GET: APIRoute = async () => {
   const ev = evidence();
   const site = ev.bundle.catalog.organisation.website.replace(/\/$/, '');
   const org = ev.bundle.catalog.organisation.name;
-  const changes = recentChanges(FEED_ENTRIES);
+  const changes = await recentChanges(FEED_ENTRIES);
   const title = (id: string) => ev.byId.get(id)?.control.title ?? id;
   const updated = changes[0]?.at ?? ev.verifiedAt.toISOString();
   const entries = changes.map((c) => {
