@@ -7,7 +7,8 @@
  */
 import type pg from 'pg';
 import { loadSigningKey, signCheckpoint, type CheckpointKey } from './keys.ts';
-import { verifyChain, verifyRange, type RangeResult } from './verify.ts';
+import { verifyChain } from './verify.ts';
+import { verifyRange, type RangeResult } from './verify-ranges.ts';
 import { PlatformError } from '../kernel/errors.ts';
 
 export interface ClosedMonth { month: string; lastSeq: number; lastHash: string; checkpointed: boolean }

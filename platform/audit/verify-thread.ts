@@ -1,10 +1,10 @@
 /**
- * A worker thread for parallel chain verification (verify.ts): it joins the coordinating
+ * A worker thread for parallel chain verification (verify-ranges.ts): it joins the coordinating
  * transaction's snapshot on a connection of its own (verify-worker.ts) and verifies the
  * seq ranges it is handed, one at a time.
  */
 import { inOrderReplies, startThread, type ThreadError } from '../kernel/threads.ts';
-import type { RangeResult } from './verify.ts';
+import type { RangeResult } from './verify-ranges.ts';
 
 export interface RangeWorkerSetup {
   connectionString: string;

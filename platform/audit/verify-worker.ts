@@ -5,7 +5,7 @@
 import pg from 'pg';
 import { parentPort, workerData } from 'node:worker_threads';
 import { toThreadError } from '../kernel/threads.ts';
-import { verifyRange } from './verify.ts';
+import { verifyRange } from './verify-ranges.ts';
 import type { RangeReply, RangeRequest, RangeWorkerSetup } from './verify-thread.ts';
 
 const setup = workerData as RangeWorkerSetup;

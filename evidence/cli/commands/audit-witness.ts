@@ -50,7 +50,7 @@ export async function run(argv: string[]): Promise<number> {
   const { openGateDatabase } = await import('../../../platform/db/index.ts');
   const w = await import('../../tlog/witness.ts');
   const { withLogLock, appendLocked } = await import('../../tlog/log.ts');
-  const { verifyRange } = await import('../../../platform/audit/verify.ts');
+  const { verifyRange } = await import('../../../platform/audit/verify-ranges.ts');
   const db = await openGateDatabase();
   const client = await db.pool('reader').connect();
   const say = (o: Record<string, unknown>, text: string) => console.log(v.json ? JSON.stringify(o) : text);
