@@ -7,121 +7,14 @@
  * (never one per table), and works on any PostgreSQL database: `trust inspect` runs it
  * against databases we have never seen. No OIDs reach the facts.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { defineCollector, type CollectorContext } from './types.ts';
 import { byKey } from './sort.ts';
+import { ConstraintSchema, RoleSchema, SchemaFactsSchema, TriggerSchema, type FunctionFacts, type SchemaFacts, type TableFacts } from './schema-facts.ts';
+import { constraintDefinition, deparserShortcuts, indexDefinition, shortcutSql } from './schema-deparse.ts';
 
-// Every object shape below lists its keys in code-point order: zod builds its output in
-// shape order, so the facts come out of validation already in the order sortDeep wants
-// (which then copies nothing).
-export const ColumnSchema = z.object({
-  comment: z.string().nullable(),
-  default: z.string().nullable(),
-  name: z.string(),
-  notNull: z.boolean(),
-  /** format_type(): `text`, `character varying(64)`, `timestamp with time zone`. */
-  type: z.string(),
-});
-export const ConstraintSchema = z.object({
-  columns: z.array(z.string()),
-  /** pg_get_constraintdef(): `CHECK ((password_hash ~ ...))`, `EXCLUDE USING gist (...)`. */
-  definition: z.string(),
-  /** primary_key, unique, foreign_key, check, exclusion, trigger, not_null */
-  kind: z.string(),
-  name: z.string(),
-  references: z.object({
-    columns: z.array(z.string()),
-    /** no_action, restrict, cascade, set_null, set_default */
-    onDelete: z.string(),
-    onUpdate: z.string(),
-    table: z.string(),
-  }).nullable(),
-});
-export const IndexSchema = z.object({ definition: z.string(), name: z.string(), partial: z.boolean(), primary: z.boolean(), unique: z.boolean() });
-export const TriggerSchema = z.object({
-  /** Has a WHEN condition: it fires only for some rows. */
-  conditional: z.boolean(),
-  definition: z.string(),
-  /** O origin/local (enabled), D disabled, R replica only, A always. */
-  enabled: z.enum(['O', 'D', 'R', 'A']),
-  events: z.array(z.enum(['insert', 'update', 'delete', 'truncate'])),
-  /** `schema.function` the trigger calls; its source is in `functions`. */
-  function: z.string(),
-  level: z.enum(['row', 'statement']),
-  name: z.string(),
-  timing: z.enum(['before', 'after', 'instead_of']),
-  /** For UPDATE OF col, ...: the columns it is limited to (empty = every column). */
-  updateColumns: z.array(z.string()),
-});
-export const PolicySchema = z.object({
-  /** all, select, insert, update, delete */
-  command: z.string(),
-  name: z.string(),
-  permissive: z.boolean(),
-  roles: z.array(z.string()),
-  using: z.string().nullable(),
-  withCheck: z.string().nullable(),
-});
-export const GrantSchema = z.object({ grantable: z.boolean(), grantee: z.string(), privilege: z.string() });
-export const TableSchema = z.object({
-  columns: z.array(ColumnSchema),
-  comment: z.string().nullable(),
-  constraints: z.array(ConstraintSchema),
-  grants: z.array(GrantSchema),
-  indexes: z.array(IndexSchema),
-  isPartition: z.boolean(),
-  /** table, partitioned_table, view, materialized_view, foreign_table */
-  kind: z.string(),
-  name: z.string(),
-  owner: z.string(),
-  /** The partitioned table this partition belongs to (`schema.name`), for checks that must hold on every partition. */
-  partitionOf: z.string().nullable().optional(),
-  policies: z.array(PolicySchema),
-  rls: z.object({ enabled: z.boolean(), forced: z.boolean() }),
-  schema: z.string(),
-  triggers: z.array(TriggerSchema),
-});
-export const FunctionSchema = z.object({
-  arguments: z.string(),
-  /** proconfig entries such as `search_path=pg_catalog, public`. */
-  config: z.array(z.string()),
-  language: z.string(),
-  name: z.string(),
-  owner: z.string(),
-  returns: z.string().nullable(),
-  schema: z.string(),
-  securityDefiner: z.boolean(),
-  /** prosrc: the body for SQL and PL/pgSQL functions. */
-  source: z.string().nullable(),
-});
-export const RoleSchema = z.object({
-  /** The cluster's install superuser (created by initdb); it cannot be dropped. */
-  bootstrap: z.boolean(),
-  bypassRls: z.boolean(),
-  createDb: z.boolean(),
-  createRole: z.boolean(),
-  login: z.boolean(),
-  memberOf: z.array(z.string()),
-  name: z.string(),
-  replication: z.boolean(),
-  superuser: z.boolean(),
-});
-export const SchemaFactsSchema = z.object({
-  database: z.string(),
-  extensions: z.array(z.object({ name: z.string(), schema: z.string(), version: z.string() })),
-  functions: z.array(FunctionSchema),
-  /** node-pg-migrate state; null when the database has no readable `pgmigrations` table. */
-  migrations: z.array(z.string()).nullable(),
-  roles: z.array(RoleSchema),
-  /** fsync tells a disposable demo server (off) from one that keeps its data; reports state it. */
-  server: z.object({ fsync: z.enum(['on', 'off']), version: z.string(), versionNum: z.number().int() }),
-  tables: z.array(TableSchema),
-});
-export type SchemaFacts = z.output<typeof SchemaFactsSchema>;
-export type TableFacts = z.output<typeof TableSchema>;
-export type ColumnFacts = z.output<typeof ColumnSchema>;
-export type TriggerFacts = z.output<typeof TriggerSchema>;
-export type FunctionFacts = z.output<typeof FunctionSchema>;
+export * from './schema-facts.ts';
+export { SHORTCUT_VERSIONS } from './schema-deparse.ts';
 
 type Sql = CollectorContext['sql'];
 
@@ -148,17 +41,9 @@ const POLICY_COMMANDS: Record<string, string> = { r: 'select', a: 'insert', w: '
  *
  * Definitions come from PostgreSQL's own deparsers (pg_get_constraintdef, pg_get_indexdef,
  * pg_get_triggerdef, pg_get_expr), except where the catalog columns determine the text
- * completely: plain-column, non-partial indexes with default operator classes, PRIMARY
- * KEY / UNIQUE without INCLUDE or NULLS NOT DISTINCT, and foreign keys between tables
- * the collector reads. Those are assembled here from the same catalog rows, identifiers
- * quoted by quote_ident() (the deparsers' own quote_identifier), on the server versions
- * whose deparser output this reproduces (SHORTCUT_VERSIONS); everything else, and every
- * other version, goes to the deparser. The collector test compares every assembled
- * definition with the deparser's.
+ * completely: those are assembled from the same catalog rows by the deparser shortcuts
+ * (schema-deparse.ts, a speed trick with its switch and equivalence test).
  */
-
-/** Server versions (server_version_num) whose ruleutils output the shortcuts reproduce. */
-export const SHORTCUT_VERSIONS = { min: 150000, max: 179999 } as const;
 
 const META_SQL = `
 SELECT set_config('jit', 'off', true) AS jit,
@@ -192,28 +77,12 @@ SELECT set_config('jit', 'off', true) AS jit,
  * enables the assembled definitions (the SQL names catalog columns that exist from 15 on).
  */
 export function tablesSql(shortcuts: boolean, part = 0, parts = 1): string {
-  // A definition is left NULL (assembled in introspectSchema) only when `shortcut` holds.
-  const def = (fn: string, shortcut: string) => (shortcuts ? `CASE WHEN ${shortcut} THEN NULL ELSE ${fn} END` : fn);
   // The referenced relation is one the collector reads (the predicate of `rel`, on fc/fn):
   // its column names come from its own columns row, whichever part of the query carries it.
   const refRead = `(fc.relkind IN ('r', 'p', 'v', 'm', 'f') AND ${USER_NAMESPACE.replaceAll('n.nspname', 'fn.nspname')} AND ${NOT_EXTENSION_MEMBER('pg_class', 'fc')})`;
-  const constraintShortcut = `((con.contype IN ('p', 'u') AND ci.indnatts = ci.indnkeyatts AND NOT ci.indnullsnotdistinct AND 0 < ALL (con.conkey))
-      OR (con.contype = 'f' AND ${refRead} AND con.confdelsetcols IS NULL AND 0 < ALL (con.conkey) AND 0 < ALL (con.confkey)))`;
-  const indexShortcut = `(i.relkind = 'i' AND x.indexprs IS NULL AND x.indpred IS NULL AND x.indnatts = x.indnkeyatts AND NOT x.indnullsnotdistinct
-      AND i.reloptions IS NULL AND ik.plain AND ik.keys = x.indnkeyatts)`;
-  // Per index: every key column a plain column with its type's default operator class,
-  // the column's collation, default ordering and no operator class options.
-  const indexKeys = shortcuts
-    ? `LEFT JOIN (SELECT k.indexrelid, bool_and(opc.opcdefault AND opc.opcintype = a.atttypid AND (k.coll = 0 OR k.coll = a.attcollation)
-                                         AND k.opt = 0 AND ia.attoptions IS NULL) AS plain, count(*) AS keys
-                    FROM (SELECT x.indexrelid, x.indrelid, u.*
-                            FROM rel JOIN pg_index x ON x.indrelid = rel.oid,
-                                 unnest(x.indkey::int2[], x.indclass::oid[], x.indcollation::oid[], x.indoption::int2[]) WITH ORDINALITY u(attnum, opclass, coll, opt, ord)) k
-                    JOIN pg_opclass opc ON opc.oid = k.opclass
-                    JOIN pg_attribute a ON a.attrelid = k.indrelid AND a.attnum = k.attnum
-                    JOIN pg_attribute ia ON ia.attrelid = k.indexrelid AND ia.attnum = k.ord
-                   GROUP BY k.indexrelid) ik ON ik.indexrelid = x.indexrelid`
-    : '';
+  const short = shortcuts ? shortcutSql(refRead) : null;
+  // A definition is left NULL (assembled in introspectSchema) only when the shortcut holds.
+  const def = (fn: string, shortcut: 'constraint' | 'index') => (short ? `CASE WHEN ${short[shortcut]} THEN NULL ELSE ${fn} END` : fn);
   return `
 WITH rel AS MATERIALIZED (
   SELECT * FROM (
@@ -240,24 +109,23 @@ SELECT r.rn, r.nspname AS schema, r.relname AS name, r.relkind::text AS kind, pg
                LEFT JOIN pg_description cd ON cd.objoid = a.attrelid AND cd.classoid = 'pg_class'::regclass AND cd.objsubid = a.attnum
               WHERE a.attnum > 0 AND NOT a.attisdropped
               GROUP BY a.attrelid) cols ON cols.attrelid = r.oid
-  LEFT JOIN (SELECT con.conrelid, json_agg(json_build_array(con.conname, con.contype, ${def('pg_get_constraintdef(con.oid)', constraintShortcut)},
+  LEFT JOIN (SELECT con.conrelid, json_agg(json_build_array(con.conname, con.contype, ${def('pg_get_constraintdef(con.oid)', 'constraint')},
                       con.conkey,
                       CASE WHEN 0 > ANY (con.conkey) THEN ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(attnum, ord)
                         JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY k.ord) END,
                       CASE WHEN con.contype = 'f' THEN fn.nspname END, CASE WHEN con.contype = 'f' THEN fc.relname END,
                       CASE WHEN con.contype = 'f' AND NOT ${refRead} THEN ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(attnum, ord)
                         JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum ORDER BY k.ord) END,
-                      con.confdeltype, con.confupdtype, con.confkey, ${shortcuts ? `CASE WHEN con.contype = 'f' AND ${refRead} THEN
-                        CASE WHEN pg_table_is_visible(fc.oid) THEN quote_ident(fc.relname) ELSE quote_ident(fn.nspname) || '.' || quote_ident(fc.relname) END END` : 'NULL'},
+                      con.confdeltype, con.confupdtype, con.confkey, ${short?.refQuoted ?? 'NULL'},
                       con.confmatchtype, con.condeferrable, con.condeferred, con.convalidated) ORDER BY con.conname) AS j
                FROM rel JOIN pg_constraint con ON con.conrelid = rel.oid
                LEFT JOIN pg_class fc ON fc.oid = con.confrelid LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
                LEFT JOIN pg_index ci ON ci.indexrelid = con.conindid AND con.contype IN ('p', 'u')
               GROUP BY con.conrelid) cons ON cons.conrelid = r.oid
   LEFT JOIN (SELECT x.indrelid, json_agg(json_build_array(i.relname, x.indisunique, x.indisprimary, x.indpred IS NOT NULL,
-                      ${def('pg_get_indexdef(x.indexrelid)', indexShortcut)}, quote_ident(i.relname), quote_ident(am.amname), x.indkey::int2[]) ORDER BY i.relname) AS j
+                      ${def('pg_get_indexdef(x.indexrelid)', 'index')}, quote_ident(i.relname), quote_ident(am.amname), x.indkey::int2[]) ORDER BY i.relname) AS j
                FROM rel JOIN pg_index x ON x.indrelid = rel.oid JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_am am ON am.oid = i.relam
-               ${indexKeys}
+               ${short?.indexKeysJoin ?? ''}
               GROUP BY x.indrelid) idx ON idx.indrelid = r.oid
   LEFT JOIN (SELECT t.tgrelid, json_agg(json_build_array(t.tgname, pn.nspname || '.' || p.proname, t.tgenabled, t.tgtype, t.tgqual IS NOT NULL,
                       t.tgattr::int2[], pg_get_triggerdef(t.oid)) ORDER BY t.tgname) AS j
@@ -290,10 +158,6 @@ interface RawTable {
   triggers: RawTrigger[] | null; policies: RawPolicy[] | null; grants: RawGrant[] | null;
 }
 
-// ruleutils.c: pg_get_constraintdef_worker's ON UPDATE / ON DELETE and MATCH words.
-const FK_ACTION_SQL: Record<string, string> = { r: 'RESTRICT', c: 'CASCADE', n: 'SET NULL', d: 'SET DEFAULT' };
-const FK_MATCH_SQL: Record<string, string> = { f: ' MATCH FULL', p: ' MATCH PARTIAL', s: '' };
-
 /** Byte order of UTF-8, as PostgreSQL's "C" collation (the `name` type) sorts. */
 function compareC(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
@@ -323,7 +187,7 @@ export async function introspectSchema(sql: Sql, more: readonly Sql[] = []): Pro
     version: string; version_num: number; fsync: 'on' | 'off'; database: string; migrations_readable: boolean;
     roles: z.output<typeof RoleSchema>[]; extensions: { name: string; version: string; schema: string }[]; functions: FunctionFacts[];
   }>(META_SQL);
-  const shortcuts = meta.version_num >= SHORTCUT_VERSIONS.min && meta.version_num <= SHORTCUT_VERSIONS.max;
+  const shortcuts = deparserShortcuts(meta.version_num);
   const connections = [sql, ...more];
   // attnum -> [name, quoted name], per table (schema \0 name), for the columns of
   // constraints and triggers and the assembled definitions.
@@ -361,20 +225,9 @@ export async function introspectSchema(sql: Sql, more: readonly Sql[] = []): Pro
     const [name, kind, definition, conkey, systemColumns, refSchema, refTable, refColumnsOutside, onDelete, onUpdate, confkey, refQuoted, match, deferrable, deferred, validated] = c;
     // The referenced table is one the collector reads, or its column names came with the row.
     const refNum = kind === 'f' ? attributes.get(`${refSchema}\u0000${refTable}`) : undefined;
-    let def = definition;
-    if (def === null) {
-      const cols = names(byNum, conkey, 2).join(', ');
-      if (kind === 'f') {
-        def = `FOREIGN KEY (${cols}) REFERENCES ${refQuoted}(${names(refNum!, confkey, 2).join(', ')})${FK_MATCH_SQL[match]}`;
-        if (FK_ACTION_SQL[onUpdate]) def += ` ON UPDATE ${FK_ACTION_SQL[onUpdate]}`;
-        if (FK_ACTION_SQL[onDelete]) def += ` ON DELETE ${FK_ACTION_SQL[onDelete]}`;
-      } else {
-        def = `${kind === 'p' ? 'PRIMARY KEY' : 'UNIQUE'} (${cols})`;
-      }
-      if (deferrable) def += ' DEFERRABLE';
-      if (deferred) def += ' INITIALLY DEFERRED';
-      if (!validated) def += ' NOT VALID';
-    }
+    const def = definition ?? constraintDefinition({
+      kind, columns: names(byNum, conkey, 2), refQuoted, refColumns: kind === 'f' ? names(refNum!, confkey, 2) : [], match, onUpdate, onDelete, deferrable, deferred, validated,
+    });
     return {
       columns: systemColumns ?? names(byNum, conkey, 1),
       definition: def,
@@ -409,7 +262,7 @@ export async function introspectSchema(sql: Sql, more: readonly Sql[] = []): Pro
         unique,
         primary,
         partial,
-        definition: definition ?? `CREATE ${unique ? 'UNIQUE ' : ''}INDEX ${quoted} ON ${r.quoted} USING ${am} (${names(byNum, indkey, 2).join(', ')})`,
+        definition: definition ?? indexDefinition({ unique, quoted, tableQuoted: r.quoted, am, columns: names(byNum, indkey, 2) }),
       })),
       triggers: (r.triggers ?? []).map(([name, fn, enabled, type, conditional, tgattr, definition]) => ({
         name,
