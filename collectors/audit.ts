@@ -38,6 +38,8 @@ export default defineCollector({
   version: '1.0.0',
   description: 'Hash-chain verification of audit_events (incremental from the latest signed checkpoint, or full), the checkpoint signature, and event counts per action.',
   needsDatabase: true,
+  // Order on the lanes (collectors/lanes.ts): measured among the longest at scale 100.
+  cost: 6,
   facts: AuditFactsSchema,
   async collect(ctx) {
     if (!ctx.client) throw new Error('the audit collector needs the collectors\' database client');

@@ -58,6 +58,8 @@ export default defineCollector({
   version: '1.0.0',
   description: 'Database backup and restore-test job runs, and every file of the backup directory by its header (encrypted backup, plain dump, other).',
   needsDatabase: true,
+  // Order on the lanes (collectors/lanes.ts): measured among the longest at scale 100.
+  cost: 4,
   facts: BackupFactsSchema,
   async collect(ctx) {
     const { BACKUP_JOB, RESTORE_JOB, MAGIC, backupDir, sha256File } = await import('../platform/backup/backup.ts');

@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { defineCollector } from './types.ts';
 import { byKey } from './sort.ts';
 import { loadTypeScript } from './typescript.ts';
+import { codeIdentity, withFactCache } from './fact-cache.ts';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 const Loc = { file: z.string(), line: z.number().int().positive() };
@@ -59,17 +60,39 @@ export function secretNamed(name: string): boolean {
   return SECRET_NAME.test(s) && !NOT_SECRET.test(s);
 }
 
-export async function scanCode(root: string, dir = 'platform'): Promise<CodeFacts> {
+/** The collector's source modules: their hashes key the fact cache (collectors/fact-cache.ts). */
+const CODE_MODULES = ['code.ts', 'typescript.ts', 'sort.ts'];
+
+/**
+ * The code facts of `root`, from the content-addressed fact cache when every file under
+ * `dir` (and the collector) is byte for byte what it was when they were computed.
+ */
+export async function scanCodeCached(root: string, dir = 'platform', env: NodeJS.ProcessEnv = process.env) {
+  const paths = listTs(path.join(root, dir));
+  const rel = (abs: string) => path.relative(root, abs).split(path.sep).join('/');
+  return withFactCache(
+    { root, collector: 'code', version: VERSION, code: codeIdentity(CODE_MODULES), inputs: { dir }, files: paths.map(rel) },
+    (read) => scanCode(root, dir, (abs) => {
+      const data = read(rel(abs));
+      // Vanished since it was listed: fail as reading it does (ENOENT naming the file).
+      return data === null ? readFileSync(abs, 'utf8') : data.toString('utf8');
+    }, paths),
+    env,
+  );
+}
+
+/** The code facts of `root`, computed (the plain way: no cache). */
+export async function scanCode(root: string, dir = 'platform', readSource: (abs: string) => string = (abs) => readFileSync(abs, 'utf8'), listed?: string[]): Promise<CodeFacts> {
   // The compiler bundled with ts-morph, used directly: one syntax walk per file, no
   // wrapper objects, no program, no type check (ts-morph's wrappers cost seconds here).
   const ts = loadTypeScript();
-  const paths = listTs(path.join(root, dir));
+  const paths = listed ?? listTs(path.join(root, dir));
   const facts: CodeFacts = { root: dir, files: paths.length, ciphers: [], secretLogging: [], loggingCalls: 0, cookies: [], secretTableWrites: [], functions: [], mathRandom: [] };
   type N = import('ts-morph').ts.Node;
 
   for (const abs of paths) {
     const file = path.relative(root, abs).split(path.sep).join('/');
-    const sf = ts.createSourceFile(abs, readFileSync(abs, 'utf8'), ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+    const sf = ts.createSourceFile(abs, readSource(abs), ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
     const lineOf = (n: N) => sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1;
     const text = (n: N) => n.getText(sf);
     const decls = new Map<string, import('ts-morph').ts.VariableDeclaration[]>();
@@ -170,12 +193,15 @@ function listTs(dir: string): string[] {
   return out.sort();
 }
 
+const VERSION = '1.0.0';
+
 export default defineCollector({
   id: 'code',
-  version: '1.0.0',
+  version: VERSION,
   description: 'ts-morph over platform/: cipher algorithms and nonce sources, secret-named values passed to loggers, cookie attributes, SQL writing token tables, Math.random; each with file:line.',
   needsDatabase: false,
   ownThread: true,
   facts: CodeFactsSchema,
-  collect: (ctx) => scanCode(ctx.root),
+  // Cached by content (collectors/fact-cache.ts; TRUST_FACT_CACHE=0 computes every time).
+  collect: async (ctx) => (await scanCodeCached(ctx.root)).facts,
 });

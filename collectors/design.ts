@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { defineCollector } from './types.ts';
 import { byKey } from './sort.ts';
 import { loadTypeScript, type TypeScript } from './typescript.ts';
+import { codeIdentity, withFactCache } from './fact-cache.ts';
 
 export const DesignFactsSchema = z.object({
   artifacts: z.array(z.object({
@@ -74,8 +75,8 @@ function yamlResourceLine(text: string, address: string): number | null {
 }
 
 /** Line of a top-level export named `symbol` (declaration or `export { x }`), or null. Syntax only. */
-function exportedSymbolLine(ts: TypeScript, abs: string, symbol: string): number | null {
-  const sf = ts.createSourceFile(abs, readFileSync(abs, 'utf8'), ts.ScriptTarget.Latest, true);
+function exportedSymbolLine(ts: TypeScript, abs: string, source: string, symbol: string): number | null {
+  const sf = ts.createSourceFile(abs, source, ts.ScriptTarget.Latest, true);
   const line = (n: import('ts-morph').ts.Node) => sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1;
   const exported = (n: import('ts-morph').ts.Node) => (ts.canHaveModifiers(n) ? ts.getModifiers(n) : undefined)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
   for (const st of sf.statements) {
@@ -90,9 +91,70 @@ function exportedSymbolLine(ts: TypeScript, abs: string, symbol: string): number
   return null;
 }
 
+export interface WantedArtifact {
+  control: string;
+  file: string;
+  symbol?: string;
+  resource?: string;
+}
+
+/** The collector's source modules and the libraries that shape its facts: they key the fact cache. */
+const DESIGN_CODE = () => codeIdentity(['design.ts', 'typescript.ts', 'sort.ts'], ['yaml']);
+const VERSION = '1.0.0';
+
+/**
+ * The design facts, from the content-addressed fact cache (collectors/fact-cache.ts) when
+ * the artifacts asked about, which of them exist, and the bytes of every file searched
+ * are what they were; else computed (and stored). TRUST_FACT_CACHE=0 computes every time.
+ */
+export async function designFactsCached(root: string, wanted: WantedArtifact[], env: NodeJS.ProcessEnv = process.env) {
+  const exists = wanted.map((a) => existsSync(path.join(root, a.file)));
+  // Only files searched for a symbol or a resource are read; for the others existence is the input.
+  const files = wanted.filter((a, i) => exists[i] && (a.symbol || a.resource)).map((a) => a.file);
+  return withFactCache({ root, collector: 'design', version: VERSION, code: DESIGN_CODE(), inputs: { wanted, exists }, files },
+    (read) => designFacts(root, wanted, (file) => {
+      const data = read(file);
+      // Vanished since existsSync saw it: fail as reading it does.
+      return data === null ? readFileSync(path.join(root, file), 'utf8') : data.toString('utf8');
+    }, exists), env);
+}
+
+/** The design facts, computed (the plain way: no cache). */
+export function designFacts(
+  root: string, wanted: WantedArtifact[],
+  readText: (file: string) => string = (file) => readFileSync(path.join(root, file), 'utf8'),
+  exists: boolean[] = wanted.map((a) => existsSync(path.join(root, a.file))),
+): DesignFacts {
+  let ts: TypeScript | undefined;
+  const out: DesignFacts['artifacts'] = [];
+  for (const [i, a] of wanted.entries()) {
+    const abs = path.join(root, a.file);
+    const base = { control: a.control, file: a.file, symbol: a.symbol ?? null, resource: a.resource ?? null };
+    if (!exists[i]) { out.push({ ...base, found: false, line: null, missing: `file ${a.file} does not exist` }); continue; }
+    if (a.symbol) {
+      ts ??= loadTypeScript();
+      const line = exportedSymbolLine(ts, abs, readText(a.file), a.symbol);
+      out.push(line
+        ? { ...base, found: true, line, missing: null }
+        : { ...base, found: false, line: null, missing: `${a.file} does not export ${a.symbol}` });
+      continue;
+    }
+    if (a.resource) {
+      const text = readText(a.file);
+      // A structural YAML address must resolve structurally; plain words fall back to a text search.
+      const structural = /\.ya?ml$/.test(a.file) && /[./]/.test(a.resource);
+      const line = structural ? yamlResourceLine(text, a.resource) : resourceLine(text, a.resource);
+      out.push(line ? { ...base, found: true, line, missing: null } : { ...base, found: false, line: null, missing: `${a.file} does not declare ${a.resource}` });
+      continue;
+    }
+    out.push({ ...base, found: true, line: 1, missing: null });
+  }
+  return { artifacts: out.sort(byKey((x) => `${x.control}\u0000${x.file}\u0000${x.symbol ?? ''}\u0000${x.resource ?? ''}`)) };
+}
+
 export default defineCollector({
   id: 'design',
-  version: '1.0.0',
+  version: VERSION,
   description: 'Existence of the design artifacts controls name: files, exported TypeScript symbols, infrastructure-as-code resources, with line numbers.',
   needsDatabase: false,
   needsCatalog: true,
@@ -100,30 +162,6 @@ export default defineCollector({
   facts: DesignFactsSchema,
   async collect(ctx) {
     const wanted = ctx.catalog.controls.flatMap((c) => c.artifacts.map((a) => ({ control: c.id, ...a })));
-    let ts: TypeScript | undefined;
-    const out: DesignFacts['artifacts'] = [];
-    for (const a of wanted) {
-      const abs = path.join(ctx.root, a.file);
-      const base = { control: a.control, file: a.file, symbol: a.symbol ?? null, resource: a.resource ?? null };
-      if (!existsSync(abs)) { out.push({ ...base, found: false, line: null, missing: `file ${a.file} does not exist` }); continue; }
-      if (a.symbol) {
-        ts ??= loadTypeScript();
-        const line = exportedSymbolLine(ts, abs, a.symbol);
-        out.push(line
-          ? { ...base, found: true, line, missing: null }
-          : { ...base, found: false, line: null, missing: `${a.file} does not export ${a.symbol}` });
-        continue;
-      }
-      if (a.resource) {
-        const text = readFileSync(abs, 'utf8');
-        // A structural YAML address must resolve structurally; plain words fall back to a text search.
-        const structural = /\.ya?ml$/.test(a.file) && /[./]/.test(a.resource);
-        const line = structural ? yamlResourceLine(text, a.resource) : resourceLine(text, a.resource);
-        out.push(line ? { ...base, found: true, line, missing: null } : { ...base, found: false, line: null, missing: `${a.file} does not declare ${a.resource}` });
-        continue;
-      }
-      out.push({ ...base, found: true, line: 1, missing: null });
-    }
-    return { artifacts: out.sort(byKey((x) => `${x.control}\u0000${x.file}\u0000${x.symbol ?? ''}\u0000${x.resource ?? ''}`)) };
+    return (await designFactsCached(ctx.root, wanted)).facts;
   },
 });

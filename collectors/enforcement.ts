@@ -249,8 +249,10 @@ async function crossAccountReads(
        AND (NOT c.relispartition OR has_table_privilege($1, c.oid, 'SELECT'))
      ORDER BY c.relname COLLATE "C"`, [role]);
   if (!tables.length) return [];
+  // ORDER BY the column, qualified: a bare `account_id` would name the text output column and
+  // sort every row of the table; the column itself is read from its index (the smallest first).
   const owners = await sql<{ table: string; owner: string | null }>(tables.map((t, i) =>
-    `SELECT ${i}::int AS i, '${t.table}' AS table, (SELECT account_id::text FROM ${ident(t.table)} WHERE account_id IS NOT NULL ORDER BY account_id LIMIT 1) AS owner`,
+    `SELECT ${i}::int AS i, '${t.table}' AS table, (SELECT x.account_id::text FROM ${ident(t.table)} x WHERE x.account_id IS NOT NULL ORDER BY x.account_id LIMIT 1) AS owner`,
   ).join(' UNION ALL ') + ' ORDER BY i');
   const out: ProbeFact[] = [];
   const viewerOf = (owner: string) => accounts.find((a) => a !== owner) ?? NO_ACCOUNT;

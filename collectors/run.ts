@@ -1,7 +1,9 @@
 /**
- * Runs collectors: every database collector shares ONE read-only, repeatable-read
- * transaction as the reader role, so all facts describe the same snapshot (a collector
- * that asks for `connections` also gets further transactions on that same snapshot);
+ * Runs collectors: every database collector reads ONE snapshot as the reader role, in
+ * READ ONLY, repeatable-read transactions that share it (the main one, and further ones
+ * that imported its snapshot: the lanes the collectors run on side by side, and the
+ * `connections` of a collector that splits its work; collectors/lanes.ts), so all facts
+ * describe the same database state;
  * the file collectors (code, design, config) run without a connection, and those that
  * declare `ownThread` in a worker thread, alongside the database collectors.
  */
@@ -15,6 +17,7 @@ import { byKey, sortDeep } from './sort.ts';
 import { startCollectorThread } from './thread.ts';
 import { transportAccess } from './transport.ts';
 import { openRuntime } from './probe.ts';
+import { collectorLanes, laneOrder, runOnLanes } from './lanes.ts';
 import { EnvironmentError } from '../platform/kernel/errors.ts';
 
 export interface RunCollectorsOptions {
@@ -28,6 +31,8 @@ export interface RunCollectorsOptions {
   only?: string[];
   /** Collectors to run instead of the registry (tests). */
   collectors?: Collector[];
+  /** Connections the database collectors share (collectors/lanes.ts); default TRUST_COLLECTOR_LANES, else 3. */
+  lanes?: number;
 }
 
 export interface CollectedPart {
@@ -212,7 +217,7 @@ export async function runCollectors(db: Database, opts: RunCollectorsOptions): P
   if (threadRun && threaded.some((c) => c.needsCatalog)) catalog.then((x) => threadRun.sendCatalog(x), () => {});
   try {
     const dbCollectors = selected.filter((c) => c.needsDatabase);
-    if (dbCollectors.length) await runDatabaseCollectors(db, dbCollectors, counter, (c, io) => one(c, here(c, io)));
+    if (dbCollectors.length) await runDatabaseCollectors(db, dbCollectors, counter, (c, io) => one(c, here(c, io)), opts.lanes ?? collectorLanes());
     for (const c of selected.filter((x) => !x.needsDatabase && !threaded.includes(x))) await one(c, here(c, noDb));
     for (const c of threaded) await one(c, () => threadRun!.result(c.id));
   } finally {
@@ -224,20 +229,26 @@ export async function runCollectors(db: Database, opts: RunCollectorsOptions): P
   return { parts: sortedParts, queries: counter.queries, timings };
 }
 
-/** The database collectors, one after another, on one snapshot (see the top of this file). */
+/**
+ * The database collectors on one snapshot (see the top of this file): those that probe as
+ * the runtime role first and alone, then the others on the snapshot's lanes
+ * (collectors/lanes.ts; one lane: one after another).
+ */
 async function runDatabaseCollectors(
   db: Database,
   collectors: Collector[],
   counter: { queries: number },
   run: (c: Collector, io: Pick<CollectorContext, 'sql' | 'client' | 'parallel' | 'runtime' | 'transport'>) => Promise<void>,
+  lanes: number,
 ): Promise<void> {
   const pool = db.pool('reader');
   // Enforcement probes get the runtime role's own, always rolled back, transaction
   // (collectors/probe.ts), opened while the reader's connection is.
   const runtimeOpening = collectors.some((c) => c.needsRuntime) ? openRuntime(db) : null;
-  // Further connections on the same snapshot, for collectors that split their work
-  // (`connections`); never more than the pool can give besides the main one.
-  const wanted = Math.min(Math.max(0, ...collectors.map((c) => c.connections ?? 0)), Math.max(0, (pool.options?.max ?? 10) - 1));
+  // Further connections on the same snapshot: the other lanes, which are also the
+  // connections of collectors that split their work (`connections`); never more than the
+  // pool can give besides the main one.
+  const wanted = Math.min(Math.max(lanes - 1, ...collectors.map((c) => c.connections ?? 0)), Math.max(0, (pool.options?.max ?? 10) - 1));
   // Opened while the main connection is; one that cannot connect is not used.
   const extrasOpening = Promise.all(Array.from({ length: wanted }, () => pool.connect().catch(() => null)));
   let client: pg.PoolClient;
@@ -272,14 +283,25 @@ async function runDatabaseCollectors(
       return r.raised ? null : String(r.rows[0].lsn);
     } : undefined;
     const joined = await beginSnapshot(client, extras, primaryPosition);
-    const io = { sql: countingSql(client, counter), client: countingClient(client, counter) };
-    const parallel = joined.map((x) => countingSql(x, counter));
+    const laneSql = [client, ...joined].map((x) => countingSql(x, counter));
+    const laneClient = [client, ...joined].map((x) => countingClient(x, counter));
     const runtime = await runtimeOpening;
-    // Probing collectors first: the reader's transaction holds no table lock yet.
-    const ordered = [...collectors.filter((c) => c.needsRuntime), ...collectors.filter((c) => !c.needsRuntime)];
+    /** A collector's connections on `lane`: its own, and the other lanes as its parallel ones. */
+    const io = (c: Collector, lane: number) => ({
+      sql: laneSql[lane], client: laneClient[lane],
+      parallel: [...laneSql.slice(lane + 1), ...laneSql.slice(0, lane)].slice(0, c.connections ?? 0),
+      ...(c.needsRuntime ? { runtime: runtime!.access } : {}), ...(c.needsTransport ? { transport: transportAccess(db) } : {}),
+    });
     try {
-      for (const c of ordered) {
-        await run(c, { ...io, parallel: parallel.slice(0, c.connections ?? 0), ...(c.needsRuntime ? { runtime: runtime!.access } : {}), ...(c.needsTransport ? { transport: transportAccess(db) } : {}) });
+      // Probing collectors first and alone: the reader's transactions hold no table lock yet
+      // (a TRUNCATE attempt that passes the privilege check would queue behind one).
+      for (const c of collectors.filter((x) => x.needsRuntime)) await run(c, io(c, 0));
+      const rest = collectors.filter((x) => !x.needsRuntime);
+      const usable = Math.min(lanes, laneSql.length);
+      if (usable <= 1) {
+        for (const c of rest) await run(c, io(c, 0));
+      } else {
+        await runOnLanes(laneOrder(rest), usable, (c, lane) => run(c, io(c, lane)));
       }
     } finally {
       await closeRuntime();

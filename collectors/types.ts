@@ -78,6 +78,11 @@ export interface Collector<S extends z.ZodTypeAny = z.ZodTypeAny> {
   ownThread?: boolean;
   /** Extra connections on the same snapshot it can use (`ctx.parallel`); default none. */
   connections?: number;
+  /**
+   * How long it takes relative to the others on a large platform (default 1): database
+   * collectors start on free lanes costliest first (collectors/lanes.ts). Order only.
+   */
+  cost?: number;
   facts: S;
   collect(ctx: CollectorContext): Promise<z.output<S>>;
 }

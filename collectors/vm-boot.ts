@@ -138,6 +138,8 @@ export default defineCollector({
   version: '1.1.0',
   description: 'The VM first-boot (cloud-init) template and every boot document the provider recorded, parsed, beside the ports each VM declared.',
   needsDatabase: true,
+  // Order on the lanes (collectors/lanes.ts): measured among the longest at scale 100.
+  cost: 2,
   facts: VmBootFactsSchema,
   async collect(ctx) {
     const { ufwAllow } = await import('../platform/vms/cloud-init.ts');

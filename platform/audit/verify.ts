@@ -60,8 +60,12 @@ const CHECKPOINT_LOOKBACK = 50;
 const CHECKPOINT_SQL = `SELECT c.seq::text AS seq, c.hash, c.key_id, c.public_key, c.signature, e.hash AS event_hash
   FROM audit_checkpoints c LEFT JOIN audit_events e ON e.seq = c.seq ORDER BY c.seq DESC LIMIT ${CHECKPOINT_LOOKBACK}`;
 const HEAD_SQL = `SELECT seq::text AS seq, encode(hash, 'hex') AS hash FROM event_chain_head`;
-/** Whether the months table exists (a database migrated before 0420 has none) and the first seq present. */
-const BOTTOM_SQL = `SELECT to_regclass('public.chain_months') IS NOT NULL AS has_months, (SELECT seq::text FROM audit_events ORDER BY seq LIMIT 1) AS first_seq`;
+/**
+ * Whether the months table exists (a database migrated before 0420 has none) and the first seq
+ * present. `e.seq`, qualified: a bare `seq` would name the text output column and sort every
+ * event as text (0.3 s at a million events) instead of reading the first from the index.
+ */
+const BOTTOM_SQL = `SELECT to_regclass('public.chain_months') IS NOT NULL AS has_months, (SELECT e.seq::text FROM audit_events e ORDER BY e.seq LIMIT 1) AS first_seq`;
 
 export async function verifyChain(client: pg.ClientBase, opts: VerifyOptions = {}): Promise<VerifyResult> {
   // One round trip for the transaction, the checkpoint and the stored head. Within a

@@ -1,0 +1,57 @@
+/**
+ * Database collectors on several connections at once (a speed trick; TRUST_COLLECTOR_LANES=1
+ * turns it off and runs them one after another on one connection, the plain way).
+ *
+ * Each lane is a connection whose READ ONLY, repeatable-read transaction imported the
+ * collectors' snapshot (collectors/run.ts), so a collector sees the same database whatever
+ * lane it runs on, and alongside whichever others: collectors are independent and only read.
+ * The server then works on several queries at once (PostgreSQL runs one query per
+ * connection on one core), where one connection left every core but one idle while the
+ * largest queries ran. A collector that splits its own work (`connections`) gets the other
+ * lanes as its `parallel` connections; their queries queue behind whatever runs there, which
+ * changes when, never what, they read. test/collectors/lanes.test.ts proves the facts equal
+ * those of a run on one lane.
+ */
+
+/** Lanes (connections on the snapshot) the database collectors run on by default. */
+export const DEFAULT_LANES = 3;
+const MAX_LANES = 8;
+
+/** TRUST_COLLECTOR_LANES: how many connections the database collectors share (1: one after another). */
+export function collectorLanes(env: NodeJS.ProcessEnv = process.env): number {
+  const v = env.TRUST_COLLECTOR_LANES?.trim();
+  if (!v) return DEFAULT_LANES;
+  const n = Number(v);
+  return Number.isInteger(n) && n >= 1 ? Math.min(n, MAX_LANES) : DEFAULT_LANES;
+}
+
+/**
+ * The order collectors are handed to free lanes: the costliest first (so the longest does
+ * not start last), then by id. `cost` is the collector's own hint (default 1).
+ */
+export function laneOrder<T extends { id: string; cost?: number }>(items: T[]): T[] {
+  return [...items].sort((a, b) => (b.cost ?? 1) - (a.cost ?? 1) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/**
+ * Runs every item on one of `lanes` workers, each taking the next item as soon as it is
+ * free. After a failure no further item starts; the items running finish (their queries must
+ * not outlive the transaction the caller is about to end), then the failure of the item
+ * earliest in `items` is thrown, so the same run fails the same way whatever the timing.
+ */
+export async function runOnLanes<T>(items: T[], lanes: number, run: (item: T, lane: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const failures: { index: number; error: unknown }[] = [];
+  const worker = async (lane: number): Promise<void> => {
+    while (next < items.length && !failures.length) {
+      const index = next++;
+      try {
+        await run(items[index], lane);
+      } catch (error) {
+        failures.push({ index, error });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(lanes, items.length)) }, (_, lane) => worker(lane)));
+  if (failures.length) throw failures.sort((a, b) => a.index - b.index)[0].error;
+}
