@@ -15,6 +15,23 @@ export interface Progress {
 
 const FRAMES = ['-', '\\', '|', '/'];
 
+/**
+ * TRUST_PROFILE=1: every finished step's line also says how long the step took (from its
+ * start()) and when it finished, in ms since the process started, so a run's lines are a
+ * timeline of where the time went. Off by default: the times would make logs differ.
+ */
+const PROFILE = Boolean(process.env.TRUST_PROFILE);
+const startedAt = new Map<string, number>();
+/** The moment a held line's step really finished (heldProgress prints it later). */
+let finishedAt: number | undefined;
+
+export function profileDetail(step: string, detail: string | undefined, profile = PROFILE, at = finishedAt ?? performance.now()): string | undefined {
+  if (!profile) return detail;
+  const t0 = startedAt.get(step);
+  const times = `${t0 === undefined ? '' : `took ${Math.round(at - t0)} ms, `}at ${Math.round(at)} ms`;
+  return detail ? `${detail}; ${times}` : times;
+}
+
 export function createProgress(stream: NodeJS.WriteStream = process.stderr, quiet = false): Progress {
   const tty = Boolean(stream.isTTY) && !process.env.CI;
   let current = '';
@@ -34,6 +51,7 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, quie
     start(step) {
       if (quiet) return;
       started = performance.now();
+      if (PROFILE) startedAt.set(step, started);
       if (!tty) return;
       stop();
       current = step;
@@ -44,6 +62,7 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, quie
     done(step, detail) {
       if (quiet) return;
       stop();
+      detail = profileDetail(step, detail);
       stream.write(`${tty ? '\u2713 ' : ''}${step}${detail ? ` (${detail})` : ''}\n`);
     },
     warn(message) {
@@ -66,7 +85,17 @@ export function heldProgress(inner: Progress): Progress & { release(): void } {
   const later = (f: () => void) => (held ? held.push(f) : f());
   return {
     start: (step) => inner.start(step),
-    done: (step, detail) => later(() => inner.done(step, detail)),
+    done: (step, detail) => {
+      const at = performance.now();
+      later(() => {
+        finishedAt = at;
+        try {
+          inner.done(step, detail);
+        } finally {
+          finishedAt = undefined;
+        }
+      });
+    },
     warn: (message) => later(() => inner.warn(message)),
     clear: () => inner.clear(),
     release() {

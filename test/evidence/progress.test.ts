@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { heldProgress, type Progress } from '../../evidence/progress.ts';
+import { heldProgress, profileDetail, type Progress } from '../../evidence/progress.ts';
 
 function recorder(): Progress & { lines: string[] } {
   const lines: string[] = [];
@@ -24,5 +24,13 @@ describe('heldProgress', () => {
     const p = heldProgress(inner);
     p.done('database');
     expect(inner.lines).toEqual([]);
+  });
+});
+
+describe('TRUST_PROFILE', () => {
+  it('adds when a finished step ended (ms since the process started) only when profiling', () => {
+    expect(profileDetail('evaluate', '81 controls', false, 1234.4)).toBe('81 controls');
+    expect(profileDetail('evaluate', '81 controls', true, 1234.4)).toBe('81 controls; at 1234 ms');
+    expect(profileDetail('oscal', undefined, true, 99.6)).toBe('at 100 ms');
   });
 });
