@@ -104,8 +104,10 @@ async function loadControls(root: string, run: Run) {
     attempted.add(stem);
     const src = await readSource(root, file, run);
     if (!src) continue;
-    const control = validate(run, src, ControlFileSchema, validateControl);
-    if (!control) continue;
+    const parsed = validate(run, src, ControlFileSchema, validateControl);
+    if (!parsed) continue;
+    // `breaks` names the control's break tests (test/controls/break-rows.test.ts): not content.
+    const { breaks: _breaks, ...control } = parsed;
 
     if (control.id !== stem) {
       run.at(src, ['id'], `File name "${path.basename(file)}" does not match id "${control.id}"; rename the file to ${control.id}.yaml (ids never change).`);

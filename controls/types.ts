@@ -69,8 +69,20 @@ export const ControlFileSchema = z.object({
   maxEvidenceAge: z.string().regex(/^[1-9][0-9]{0,5}[smhdw]$/, 'expected a whole number and a unit (s, m, h, d, w), such as 24h or 7d')
     .optional().meta({ default: '24h', examples: ['24h', '1h', '7d'] })
     .describe('Maximum age of the latest passing evidence before a live claim is stale: a whole number and a unit (s, m, h, d, w). Default 24h.'),
+  /**
+   * How the promise can be broken, each way seen failing by a break row: a test in
+   * test/collectors/break-*.test.ts titled `<id>: <how>` (or a BREAKS row with this control
+   * and `how`) breaks it behind the platform's back and sees this control fail. Required for
+   * a live control and held to the rows both ways by test/controls/break-rows.test.ts. It
+   * says how the proof was tested, not what is claimed: the loader validates it and leaves
+   * it out of the loaded catalog, so it is in no hash, bundle or changelog.
+   * @example ["UPDATE granted to the runtime role"]
+   */
+  breaks: z.array(z.string().min(3)).min(1).optional()
+    .describe('How the promise can be broken, each the `how` of a break row (a test titled `<id>: <how>` in test/collectors/break-*.test.ts) that sees this control fail. Required for live controls (test/controls/break-rows.test.ts); not part of the published catalog.'),
 }).strict();
-export type Control = z.output<typeof ControlFileSchema>;
+/** A loaded control: the file's fields, without `breaks` (test metadata, not published). */
+export type Control = Omit<z.output<typeof ControlFileSchema>, 'breaks'>;
 
 export const CriterionSchema = z.object({ id: z.string(), title: z.string(), group: z.string().optional() }).strict();
 export const FrameworkSchema = z.object({

@@ -6,6 +6,9 @@ import type { PrivacyFacts } from '../../collectors/privacy.ts';
 import type { IdentityFacts } from '../../collectors/identity.ts';
 import type { CodeFacts } from '../../collectors/code.ts';
 import type { ConfigFacts } from '../../collectors/config.ts';
+import type { ToolsFacts } from '../../collectors/tools.ts';
+import type { BackupFacts } from '../../collectors/backups.ts';
+import type { DbTlsFacts } from '../../collectors/db-tls.ts';
 
 export const audit = (): AuditFacts => ({
   verification: { mode: 'full', ok: true, eventsVerified: 120, headSeq: 120, firstBroken: null, storedHeadSeq: 120 },
@@ -81,4 +84,49 @@ export const config = (): ConfigFacts => ({
     subprocessors: [{ name: 'Example Hosting', purpose: 'compute and storage', location: 'EU', data: null }],
   },
   configFiles: [],
+});
+
+export const tools = (): ToolsFacts => ({
+  config: { file: 'platform/config/tools.yaml', skills: { email: ['email.read', 'email.send'], web: ['web.fetch'] }, requiresApproval: ['email.send'] },
+  allowed: [
+    { tool: 'web.fetch', skill: 'web', enabledSkills: 'email,web', approval: 'none', approvalUses: 0, count: 3, firstSeq: 10, firstAgent: 'a1' },
+    { tool: 'email.send', skill: null, enabledSkills: 'email,web', approval: 'approved_before', approvalUses: 1, count: 2, firstSeq: 14, firstAgent: 'a1' },
+  ],
+  approvals: [{ status: 'approved', used: true, requestedEvent: true, decidedEvent: true, allowedEvent: true, count: 2, first: 'p1' }],
+});
+
+/** A recent encrypted backup, unchanged since written, and a recent restore test that matched and refused a tampered copy. */
+export const backups = (): BackupFacts => {
+  const backup = { file: 'trust-2026-01-01.tbk', sha256: 'f'.repeat(64), database: 'trust', created_at: '2026-01-01T03:00:00.000Z' };
+  return {
+    database: 'trust',
+    dir: '/var/backups/trust',
+    dirExists: true,
+    jobs: {
+      backupLatest: { id: 20, status: 'succeeded', ageHours: 3, details: backup },
+      backupLatestSucceeded: { id: 20, status: 'succeeded', ageHours: 3, details: backup },
+      restoreLatest: { id: 21, status: 'succeeded', ageHours: 2, details: { file: backup.file, tables: 40, head_seq: 120, counts_match: true, head_match: true, chain_verified: true, tamper_refused: true } },
+      restoreLatestSucceeded: { id: 21, status: 'succeeded', ageHours: 2, details: { file: backup.file, tables: 40, head_seq: 120, counts_match: true, head_match: true, chain_verified: true, tamper_refused: true } },
+    },
+    files: [{ name: backup.file, bytes: 40_960, kind: 'encrypted', header: { algorithm: 'aes-256-gcm', database: 'trust', createdAt: backup.created_at, keyVersion: 1 } }],
+    latestFileSha256: backup.sha256,
+  };
+};
+
+/** TLS on at 1.2+, only hostssl rules for the platform roles, verify-full clients, TLS sessions, plaintext logins refused. */
+export const dbTls = (): DbTlsFacts => ({
+  database: 'trust',
+  settings: { ssl: 'on', minProtocol: 'TLSv1.2', unixSockets: '' },
+  hba: [
+    { line: 1, type: 'hostssl', database: ['trust'], users: ['trust_app', 'trust_reader'], address: '127.0.0.1/32', method: 'scram-sha-256', appliesTo: ['app', 'reader'], error: null },
+    { line: 2, type: 'host', database: ['all'], users: ['all'], address: '0.0.0.0/0', method: 'reject', appliesTo: ['app', 'reader'], error: null },
+  ],
+  hbaError: null,
+  sessions: [{ role: 'app', ssl: true, version: 'TLSv1.3', application: 'platform', count: 2 }, { role: 'reader', ssl: true, version: 'TLSv1.3', application: 'trust', count: 1 }],
+  clients: [{ role: 'app', sslmode: 'verify-full', rootCert: true }, { role: 'reader', sslmode: 'verify-full', rootCert: true }],
+  plaintextAttempts: [
+    { role: 'reader', connected: false, sqlstate: '28000', message: 'pg_hba.conf rejects connection' },
+    { role: 'app', connected: false, sqlstate: '28000', message: 'pg_hba.conf rejects connection' },
+  ],
+  notProbed: [],
 });

@@ -1,5 +1,10 @@
-/** Builders for schema facts in unit tests: a small, valid SchemaFacts with only what a test needs. */
+/**
+ * Builders for schema facts in unit tests: a small, valid SchemaFacts with only what a test
+ * needs; a platform-like schema on which every schema check passes; and a smelly one for
+ * the generic profile (trust inspect).
+ */
 import type { SchemaFacts, TableFacts, FunctionFacts } from '../../collectors/schema.ts';
+import { accessFacts } from './access-fixtures.ts';
 
 type Col = Partial<TableFacts['columns'][number]> & { name: string };
 
@@ -56,3 +61,70 @@ export function appendOnlyTable(name = 'public.audit_events'): TableFacts {
     ],
   });
 }
+
+/** Schema facts with the access facts (effective privileges, memberships) that follow from its grants and roles. */
+export const S = (s: SchemaFacts) => ({ schema: s, access: accessFacts(s) });
+
+/** A table of `s` by qualified name. */
+export const T = (s: SchemaFacts, name: string) => s.tables.find((t) => `${t.schema}.${t.name}` === name)!;
+
+/** A platform-like schema in which every schema check passes. */
+export function platformSchema(): SchemaFacts {
+  const guardFn = fn('public.reject_region_change', { source: "BEGIN IF NEW.region IS DISTINCT FROM OLD.region THEN RAISE EXCEPTION 'fixed'; END IF; RETURN NEW; END" });
+  const accountsFn = fn('public.current_account_ids', { language: 'sql', returns: 'uuid[]', source: "SELECT coalesce(string_to_array(nullif(current_setting('trust.account_ids', true), ''), ',')::uuid[], '{}')" });
+  const chainFn = fn('public.audit_chain_event', { source: 'BEGIN NEW.hash := sha256(v_prev || x); RETURN NEW; END' });
+  const audit = appendOnlyTable('public.audit_events');
+  audit.triggers.push({ name: 'audit_events_chain', function: 'public.audit_chain_event', enabled: 'O', timing: 'before', level: 'row', events: ['insert'], conditional: false, updateColumns: [], definition: '' });
+  audit.grants = [{ grantee: 'trust_app', privilege: 'INSERT', grantable: false }, { grantee: 'trust_app', privilege: 'SELECT', grantable: false }, { grantee: 'trust_reader', privilege: 'SELECT', grantable: false }];
+  const policy = { name: 'account_isolation', permissive: true, roles: ['PUBLIC'], command: 'all', using: 'account_id = ANY (current_account_ids())', withCheck: null };
+  audit.rls = { enabled: true, forced: true };
+  audit.policies = [policy];
+  const agents = table('public.agents', {
+    rls: { enabled: true, forced: true },
+    policies: [policy],
+    columns: [{ name: 'id', type: 'uuid' }, { name: 'account_id', type: 'uuid', notNull: true }, { name: 'region', type: 'text', notNull: true }, { name: 'server_id', type: 'uuid', notNull: true }],
+    constraints: [
+      { name: 'agents_pkey', kind: 'primary_key', columns: ['id'], definition: 'PRIMARY KEY (id)', references: null },
+      { name: 'agents_server_id_key', kind: 'unique', columns: ['server_id'], definition: 'UNIQUE (server_id)', references: null },
+      { name: 'agents_account_id_fkey', kind: 'foreign_key', columns: ['account_id'], definition: 'FOREIGN KEY (account_id) REFERENCES accounts(id) ON DELETE CASCADE', references: { table: 'public.accounts', columns: ['id'], onDelete: 'cascade', onUpdate: 'no_action' } },
+      { name: 'agents_region_check', kind: 'check', columns: ['region'], definition: "CHECK ((region ~ '^[a-z]+$'::text))", references: null },
+      { name: 'agents_no_overlap', kind: 'exclusion', columns: ['account_id', 'region'], definition: 'EXCLUDE USING gist (account_id WITH =, region WITH =)', references: null },
+    ],
+    indexes: [{ name: 'agents_live_server', unique: true, primary: false, partial: true, definition: 'CREATE UNIQUE INDEX agents_live_server ON public.agents USING btree (server_id) WHERE (alive)' }],
+    triggers: [{ name: 'agents_region_fixed', function: 'public.reject_region_change', enabled: 'A', timing: 'before', level: 'row', events: ['update'], conditional: false, updateColumns: [], definition: '' }],
+  });
+  const keys = table('public.ssh_public_keys', { columns: [{ name: 'id', type: 'uuid' }, { name: 'public_key', type: 'text', comment: 'public key, not a secret: stored in plaintext on purpose' }] });
+  const usage = table('public.llm_usage_daily', { rls: { enabled: true, forced: true }, policies: [policy], columns: [{ name: 'account_id', type: 'uuid' }, { name: 'model', type: 'character varying(64)' }, { name: 'requests', type: 'bigint' }] });
+  return schemaFacts({
+    tables: [agents, audit, keys, usage, table('public.accounts')],
+    functions: [refuseFn(), guardFn, chainFn, accountsFn],
+    roles: [
+      { name: 'trust_app', login: true, superuser: false, bypassRls: false, createRole: false, createDb: false, replication: false, bootstrap: false, memberOf: [] },
+      { name: 'trust_reader', login: true, superuser: false, bypassRls: false, createRole: false, createDb: false, replication: false, bootstrap: false, memberOf: [] },
+    ],
+  });
+}
+
+/**
+ * A schema with one smell for each check of the generic profile (trust inspect): an audit
+ * log without an update guard, no primary key, RLS enabled but not forced, a secret-named
+ * column with nothing to show it is hashed, a tenant table without RLS, a SECURITY DEFINER
+ * function without search_path, a login role with BYPASSRLS.
+ */
+export function smellySchema(): SchemaFacts {
+  const role = { name: 'app', login: true, superuser: false, bypassRls: true, createRole: false, createDb: false, replication: false, bootstrap: false, memberOf: [] };
+  return schemaFacts({
+    tables: [
+      table('public.audit_log', { constraints: [], rls: { enabled: true, forced: false }, columns: [{ name: 'id' }, { name: 'account_id' }, { name: 'api_token', type: 'text' }] }),
+      table('public.notes', { columns: [{ name: 'id' }, { name: 'tenant_id' }] }),
+    ],
+    functions: [fn('public.f', { securityDefiner: true })],
+    roles: [role],
+  });
+}
+
+/** A schema with nothing to judge for the generic profile: one plain table. */
+export const cleanSchema = () => schemaFacts({ tables: [table('clean')] });
+
+/** Facts for a generic-profile check: the schema and no sampled secret values unless given. */
+export const genericFacts = (s: SchemaFacts, samples: import('../../collectors/secret-values.ts').SecretSample[] = []) => ({ schema: s, secret_values: { samples } });

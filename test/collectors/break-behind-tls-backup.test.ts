@@ -71,7 +71,8 @@ describe('database_connections_tls', () => {
     expect(data.reason).toMatch(/TLSv1\.[23]/);
   });
 
-  it('pg_hba allowing `host` (no TLS) for the runtime role fails on structure and enforcement', async () => {
+  // Fails on structure (the hba line) and enforcement (the login without TLS).
+  it('database_connections_tls: pg_hba allows `host` (no TLS) for the runtime role', async () => {
     const file = await admin(async (c) => (await c.query<{ hba_file: string }>('SHOW hba_file')).rows[0].hba_file);
     const before = readFileSync(file, 'utf8');
     // Only this test's database: other files on the same server keep their TLS-only rules.
@@ -96,7 +97,8 @@ describe('database_connections_tls', () => {
     }
   });
 
-  it('a session of the runtime role without TLS fails on data', async () => {
+  // Fails on data (pg_stat_ssl).
+  it('database_connections_tls: a session of the runtime role without TLS', async () => {
     if (!tlsServer()) return;
     const file = await admin(async (c) => (await c.query<{ hba_file: string }>('SHOW hba_file')).rows[0].hba_file);
     const before = readFileSync(file, 'utf8');
@@ -161,7 +163,7 @@ describe('database_backups_encrypted', () => {
     }
   });
 
-  it('a plain-text dump in the backup directory fails, naming the file', async () => {
+  it('database_backups_encrypted: a plain-text dump in the backup directory', async () => {
     const dir = backupDir(db.name);
     const plain = path.join(dir, 'manual-dump.sql');
     writeFileSync(plain, '--\n-- PostgreSQL database dump\n--\nSET statement_timeout = 0;\nCOPY public.accounts (id, name) FROM stdin;\n\\.\n');
@@ -178,7 +180,7 @@ describe('database_backups_encrypted', () => {
     }
   });
 
-  it('a failed restore test fails the control; so does an overdue one', async () => {
+  it('database_backups_encrypted: the latest restore test failed, then one overdue', async () => {
     const id = await admin(async (c) => (await c.query<{ id: string }>(
       `INSERT INTO job_runs (job, started_at, finished_at, status, details) VALUES ('backup.restore_test', clock_timestamp(), clock_timestamp(), 'failed', '{"error":"restored row counts differ from the backup: agents"}') RETURNING id`)).rows[0].id);
     try {
@@ -200,7 +202,7 @@ describe('database_backups_encrypted', () => {
     }
   });
 
-  it('a stale backup fails the control', async () => {
+  it('database_backups_encrypted: the latest backup two days old', async () => {
     const moved = await admin(async (c) => (await c.query<{ id: string }>(
       `UPDATE job_runs SET started_at = started_at - interval '2 days', finished_at = finished_at - interval '2 days' WHERE job = 'backup.dump' RETURNING id`)).rows);
     try {
@@ -254,13 +256,13 @@ describe('VM boot configuration, read as sshd and ufw read it', () => {
     expect(fw.some((f) => f.origin.resource === 'table:public.firewall_rules' && f.kind === 'data')).toBe(true);
   });
 
-  it('a drop-in read before ours that enables password logins fails vm_ssh_key_only (sshd: first value wins)', async () => {
+  it('vm_ssh_key_only: a drop-in read before ours enables password logins (sshd: the first value wins)', async () => {
     await withDocument((doc) => {
       (doc.write_files as unknown[]).push({ path: '/etc/ssh/sshd_config.d/00-debug.conf', content: 'passwordauthentication yes\n' });
     }, async (op) => hitOn(failing(await evaluate('vm_ssh_key_only')), op, /PasswordAuthentication is yes/));
   });
 
-  it('a Match block re-enabling passwords fails; a later duplicate line does not override (first wins)', async () => {
+  it('vm_ssh_key_only: a Match block re-enables passwords (a later duplicate line does not override: the first wins)', async () => {
     await withDocument((doc) => {
       const f = (doc.write_files as { path: string; content: string }[]).find((x) => x.path.startsWith('/etc/ssh/sshd_config.d/'))!;
       f.content += 'PasswordAuthentication yes\nMatch User harbor\n  PasswordAuthentication yes\n';
@@ -271,17 +273,17 @@ describe('VM boot configuration, read as sshd and ufw read it', () => {
     });
   });
 
-  it('ssh_pwauth: true in the recorded document fails', async () => {
+  it('vm_ssh_key_only: ssh_pwauth: true in the recorded document', async () => {
     await withDocument((doc) => { doc.ssh_pwauth = true; }, async (op) => hitOn(failing(await evaluate('vm_ssh_key_only')), op, /ssh_pwauth is true/));
   });
 
-  it('ufw default allow incoming after the deny fails vm_firewall_default_deny (ufw: the last default wins)', async () => {
+  it('vm_firewall_default_deny: ufw default allow incoming after the deny (ufw: the last default wins)', async () => {
     await withDocument((doc) => {
       (doc.runcmd as unknown[]).push('ufw default allow && systemctl reload ssh');
     }, async (op) => hitOn(failing(await evaluate('vm_firewall_default_deny')), op, /inbound default ends up allow/));
   });
 
-  it('a firewall row the VM does not apply fails vm_firewall_default_deny, naming the server', async () => {
+  it('vm_firewall_default_deny: a firewall row the VM does not apply', async () => {
     const { server } = await liveVmDocument();
     const id = await admin(async (c) => (await c.query<{ id: string }>(`
       INSERT INTO firewall_rules (server_id, server_kind, account_id, direction, protocol, port_from, port_to)

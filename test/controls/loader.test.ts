@@ -89,7 +89,7 @@ describe('loadCatalog errors', () => {
     const e = await failure('unknown-field');
     expect(e.details).toMatchInlineSnapshot(`
       [
-        "controls/catalog/keys_customer_managed.yaml:7:1 /owner  Unknown field "owner". Allowed: id, title, statement, description, category, status, checks, artifacts, external, target, claim, maxEvidenceAge.",
+        "controls/catalog/keys_customer_managed.yaml:7:1 /owner  Unknown field "owner". Allowed: id, title, statement, description, category, status, checks, artifacts, external, target, claim, maxEvidenceAge, breaks.",
       ]
     `);
   });

@@ -1,8 +1,10 @@
 /** probe_refused judges recorded probe outcomes; it never passes what was not proven. */
 import { describe, expect, it } from 'vitest';
 import check from '../../controls/checks/probe-refused.ts';
-import { runCheck } from '../../controls/checks/types.ts';
+import { checkOf, failing } from './story.ts';
 import { safeMessage, type EnforcementFacts, type ProbeFact } from '../../collectors/enforcement.ts';
+
+const { run: runProbe, story } = checkOf(check);
 
 const probe = (p: Partial<ProbeFact>): ProbeFact => ({
   name: 'audit_events.update', table: 'public.audit_events', act: 'write', statement: 'UPDATE audit_events SET actor = actor WHERE seq = $1',
@@ -10,7 +12,8 @@ const probe = (p: Partial<ProbeFact>): ProbeFact => ({
 });
 const facts = (probes: ProbeFact[], runtime: EnforcementFacts['runtime'] = { available: true, role: 'trust_app', reason: null }) =>
   ({ enforcement: { runtime, probes } satisfies EnforcementFacts });
-const run = (f: ReturnType<typeof facts>, params: Record<string, unknown>) => runCheck(check, f, params);
+const run = (f: ReturnType<typeof facts>, params: Record<string, unknown>) => runProbe(f, params);
+const allowed = () => probe({ outcome: 'completed', sqlstate: null, message: null, rows: 1 });
 
 describe('probe_refused', () => {
   it('passes a refusal with the expected SQLSTATE, as enforcement', () => {
@@ -19,21 +22,28 @@ describe('probe_refused', () => {
     expect(r.findings[0]).toMatchObject({ kind: 'enforcement', observed: 'refused: 42501 permission denied for table audit_events' });
   });
 
-  it('fails an allowed write and a refusal by something other than the guard', () => {
-    expect(run(facts([probe({ outcome: 'completed', sqlstate: null, message: null, rows: 1 })]), { probe: 'audit_events.*' }).findings[0]).toMatchObject({ status: 'fail', observed: 'allowed: 1 row(s)' });
+  story('clean → the write allowed (the guard dropped) → refused again', () => {
+    expect(run(facts([probe({})]), { probe: 'audit_events.*' }).status).toBe('pass');
+    expect(run(facts([allowed()]), { probe: 'audit_events.*' }).findings[0]).toMatchObject({ status: 'fail', observed: 'allowed: 1 row(s)' });
+    expect(run(facts([probe({})]), { probe: 'audit_events.*' }).status).toBe('pass');
+  });
+
+  story('clean → refused by something other than the guard → by the guard again', () => {
+    expect(run(facts([probe({})]), { probe: 'audit_events.update', sqlstate: ['42501', '23514'] }).status).toBe('pass');
     const r = run(facts([probe({ sqlstate: '23503', message: 'violates foreign key' })]), { probe: 'audit_events.update', sqlstate: ['42501', '23514'] });
     expect(r.status).toBe('fail');
     expect(r.findings[0].reason).toMatch(/not by the guard/);
+    expect(run(facts([probe({ sqlstate: '23514', message: 'violates check constraint' })]), { probe: 'audit_events.update', sqlstate: ['42501', '23514'] }).status).toBe('pass');
   });
 
-  it('judges reads by the rows seen, and matches names with *', () => {
-    const reads = [
-      probe({ name: 'cross_account_read.agents', table: 'public.agents', act: 'read', outcome: 'completed', sqlstate: null, message: null, rows: 0 }),
-      probe({ name: 'cross_account_read.vms', table: 'public.vms', act: 'read', outcome: 'completed', sqlstate: null, message: null, rows: 1 }),
-    ];
-    const r = run(facts(reads), { probe: 'cross_account_read.*' });
+  story('clean → a cross-account read sees a row → sees none', () => {
+    const read = (table: string, rows: number) => probe({ name: `cross_account_read.${table}`, table: `public.${table}`, act: 'read', outcome: 'completed', sqlstate: null, message: null, rows });
+    expect(run(facts([read('agents', 0), read('vms', 0)]), { probe: 'cross_account_read.*' }).status).toBe('pass');
+    // Reads are judged by the rows seen, and names match with *.
+    const r = run(facts([read('agents', 0), read('vms', 1)]), { probe: 'cross_account_read.*' });
     expect(r.findings.map((f) => f.status)).toEqual(['pass', 'fail']);
-    expect(r.findings[1].origin.resource).toBe('table:public.vms');
+    expect(failing(r)[0].origin.resource).toBe('table:public.vms');
+    expect(run(facts([read('agents', 0), read('vms', 0)]), { probe: 'cross_account_read.*' }).status).toBe('pass');
   });
 
   it('errors, never passes, when probes were skipped, did not run, timed out, ran as another role or do not exist', () => {
