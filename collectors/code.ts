@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { defineCollector } from './types.ts';
 import { byKey } from './sort.ts';
 import { loadTypeScript } from './typescript.ts';
-import { codeIdentity, withFactCache } from './fact-cache.ts';
+import { codeIdentity, lookupFactCache, withFactCache } from './fact-cache.ts';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 const Loc = { file: z.string(), line: z.number().int().positive() };
@@ -71,7 +71,7 @@ export async function scanCodeCached(root: string, dir = 'platform', env: NodeJS
   const paths = listTs(path.join(root, dir));
   const rel = (abs: string) => path.relative(root, abs).split(path.sep).join('/');
   return withFactCache(
-    { root, collector: 'code', version: VERSION, code: codeIdentity(CODE_MODULES), inputs: { dir }, files: paths.map(rel) },
+    codeCacheRequest(root, dir, paths),
     (read) => scanCode(root, dir, (abs) => {
       const data = read(rel(abs));
       // Vanished since it was listed: fail as reading it does (ENOENT naming the file).
@@ -79,6 +79,16 @@ export async function scanCodeCached(root: string, dir = 'platform', env: NodeJS
     }, paths),
     env,
   );
+}
+
+function codeCacheRequest(root: string, dir: string, paths: string[]) {
+  const rel = (abs: string) => path.relative(root, abs).split(path.sep).join('/');
+  return { root, collector: 'code', version: VERSION, code: codeIdentity(CODE_MODULES), inputs: { dir }, files: paths.map(rel) };
+}
+
+/** The code facts of `root` when the fact cache holds them for these exact files, else undefined (nothing computed). */
+export function codeFactsFromCache(root: string, dir = 'platform', env: NodeJS.ProcessEnv = process.env): CodeFacts | undefined {
+  return lookupFactCache<CodeFacts>(codeCacheRequest(root, dir, listTs(path.join(root, dir))), env);
 }
 
 /** The code facts of `root`, computed (the plain way: no cache). */
@@ -204,4 +214,5 @@ export default defineCollector({
   facts: CodeFactsSchema,
   // Cached by content (collectors/fact-cache.ts; TRUST_FACT_CACHE=0 computes every time).
   collect: async (ctx) => (await scanCodeCached(ctx.root)).facts,
+  cached: async (ctx) => codeFactsFromCache(ctx.root),
 });

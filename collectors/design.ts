@@ -7,10 +7,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isSeq, LineCounter, parseAllDocuments, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
-import { defineCollector } from './types.ts';
+import { defineCollector, type CollectorContext } from './types.ts';
 import { byKey } from './sort.ts';
 import { loadTypeScript, type TypeScript } from './typescript.ts';
-import { codeIdentity, withFactCache } from './fact-cache.ts';
+import { codeIdentity, lookupFactCache, withFactCache } from './fact-cache.ts';
 
 export const DesignFactsSchema = z.object({
   artifacts: z.array(z.object({
@@ -107,11 +107,21 @@ const VERSION = '1.0.0';
  * the artifacts asked about, which of them exist, and the bytes of every file searched
  * are what they were; else computed (and stored). TRUST_FACT_CACHE=0 computes every time.
  */
-export async function designFactsCached(root: string, wanted: WantedArtifact[], env: NodeJS.ProcessEnv = process.env) {
+function designCacheRequest(root: string, wanted: WantedArtifact[]) {
   const exists = wanted.map((a) => existsSync(path.join(root, a.file)));
   // Only files searched for a symbol or a resource are read; for the others existence is the input.
   const files = wanted.filter((a, i) => exists[i] && (a.symbol || a.resource)).map((a) => a.file);
-  return withFactCache({ root, collector: 'design', version: VERSION, code: DESIGN_CODE(), inputs: { wanted, exists }, files },
+  return { exists, req: { root, collector: 'design', version: VERSION, code: DESIGN_CODE(), inputs: { wanted, exists }, files } };
+}
+
+/** The design facts when the fact cache holds them for exactly these artifacts and files, else undefined (nothing computed). */
+export function designFactsFromCache(root: string, wanted: WantedArtifact[], env: NodeJS.ProcessEnv = process.env): DesignFacts | undefined {
+  return lookupFactCache<DesignFacts>(designCacheRequest(root, wanted).req, env);
+}
+
+export async function designFactsCached(root: string, wanted: WantedArtifact[], env: NodeJS.ProcessEnv = process.env) {
+  const { exists, req } = designCacheRequest(root, wanted);
+  return withFactCache(req,
     (read) => designFacts(root, wanted, (file) => {
       const data = read(file);
       // Vanished since existsSync saw it: fail as reading it does.
@@ -152,6 +162,10 @@ export function designFacts(
   return { artifacts: out.sort(byKey((x) => `${x.control}\u0000${x.file}\u0000${x.symbol ?? ''}\u0000${x.resource ?? ''}`)) };
 }
 
+function wantedArtifacts(catalog: CollectorContext['catalog']): WantedArtifact[] {
+  return catalog.controls.flatMap((c) => c.artifacts.map((a) => ({ control: c.id, ...a })));
+}
+
 export default defineCollector({
   id: 'design',
   version: VERSION,
@@ -161,7 +175,7 @@ export default defineCollector({
   ownThread: true,
   facts: DesignFactsSchema,
   async collect(ctx) {
-    const wanted = ctx.catalog.controls.flatMap((c) => c.artifacts.map((a) => ({ control: c.id, ...a })));
-    return (await designFactsCached(ctx.root, wanted)).facts;
+    return (await designFactsCached(ctx.root, wantedArtifacts(ctx.catalog))).facts;
   },
+  cached: async (ctx) => designFactsFromCache(ctx.root, wantedArtifacts(ctx.catalog)),
 });

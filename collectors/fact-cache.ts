@@ -84,16 +84,8 @@ export interface FactCacheOutcome<T> {
   key: string | null;
 }
 
-/**
- * The facts for these exact inputs: from the cache when an entry has this key, else
- * computed by `compute` (which must read files only through `read`, and only those listed
- * in `files`) and stored.
- */
-export async function withFactCache<T>(
-  req: FactCacheRequest,
-  compute: (read: ReadInput) => T | Promise<T>,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<FactCacheOutcome<T>> {
+/** The inputs read as bytes, and where the entry for them is (null when the cache is off). */
+function prepare(req: FactCacheRequest, env: NodeJS.ProcessEnv) {
   const bytes = new Map<string, Buffer | null>();
   for (const rel of [...new Set(req.files)].sort()) {
     let data: Buffer | null;
@@ -111,24 +103,52 @@ export async function withFactCache<T>(
     if (!bytes.has(rel)) throw new Error(`fact cache: ${req.collector} read ${rel}, which is not among its declared inputs`);
     return bytes.get(rel)!;
   };
-  const enabled = factCacheEnabled(env) && req.code !== null;
-  if (!enabled) return { facts: await compute(read), cache: 'off', key: null };
-
+  if (!factCacheEnabled(env) || req.code === null) return { read, entry: null };
   const h = createHash('sha256');
   h.update(`trust fact cache 1\n${req.collector}\n${req.version}\n${req.code}\n${JSON.stringify(req.inputs ?? null)}\n`);
   for (const [rel, data] of bytes) h.update(`${rel}\0${data === null ? 'absent' : sha256(data)}\n`);
   const key = h.digest('hex');
   const dir = path.join(factCacheDir(req.root, env), req.collector);
-  const file = path.join(dir, `${key}.json`);
+  return { read, entry: { key, dir, file: path.join(dir, `${key}.json`) } };
+}
+
+/** The stored facts under `key`, or undefined (no entry, an unreadable one, or another key inside). */
+function readEntry<T>(file: string, key: string): T | undefined {
   try {
     const entry = JSON.parse(readFileSync(file, 'utf8')) as { key?: string; facts?: T };
-    if (entry.key === key && entry.facts !== undefined) return { facts: entry.facts, cache: 'hit', key };
+    if (entry.key === key && entry.facts !== undefined) return entry.facts;
   } catch {
-    // No entry (or an unreadable one): computed below.
+    // No entry, or an unreadable one: a miss.
   }
+  return undefined;
+}
+
+/**
+ * The facts for these exact inputs: from the cache when an entry has this key, else
+ * computed by `compute` (which must read files only through `read`, and only those listed
+ * in `files`) and stored.
+ */
+export async function withFactCache<T>(
+  req: FactCacheRequest,
+  compute: (read: ReadInput) => T | Promise<T>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<FactCacheOutcome<T>> {
+  const { read, entry } = prepare(req, env);
+  if (!entry) return { facts: await compute(read), cache: 'off', key: null };
+  const cached = readEntry<T>(entry.file, entry.key);
+  if (cached !== undefined) return { facts: cached, cache: 'hit', key: entry.key };
   const facts = await compute(read);
-  store(dir, file, JSON.stringify({ key, collector: req.collector, version: req.version, facts }));
-  return { facts, cache: 'miss', key };
+  store(entry.dir, entry.file, JSON.stringify({ key: entry.key, collector: req.collector, version: req.version, facts }));
+  return { facts, cache: 'miss', key: entry.key };
+}
+
+/**
+ * The facts the cache holds for these exact inputs, or undefined: nothing is computed. The
+ * collector runner asks this on its own thread and starts a collector thread only on a miss.
+ */
+export function lookupFactCache<T>(req: FactCacheRequest, env: NodeJS.ProcessEnv = process.env): T | undefined {
+  const { entry } = prepare(req, env);
+  return entry ? readEntry<T>(entry.file, entry.key) : undefined;
 }
 
 /** Writes atomically; a cache that cannot be written is no error (the facts are computed). */

@@ -14,7 +14,7 @@ import { catalogNotDeclared, type Collector, type CollectorContext } from './typ
 import { COLLECTORS } from './registry.ts';
 import { CollectorError } from './collector-error.ts';
 import { byKey, sortDeep } from './sort.ts';
-import { startCollectorThread } from './thread.ts';
+import { startCollectorThread, type CollectorThread } from './thread.ts';
 import { transportAccess } from './transport.ts';
 import { openRuntime } from './probe.ts';
 import { collectorLanes, laneOrder, runOnLanes } from './lanes.ts';
@@ -47,6 +47,8 @@ export interface RunCollectorsResult {
   queries: number;
   /** Milliseconds per collector id. */
   timings: Record<string, number>;
+  /** Threaded collectors whose facts came from the fact cache, with no thread (collectors/fact-cache.ts). */
+  fromCache: string[];
 }
 
 /** A counted `sql` function bound to one client. */
@@ -210,23 +212,63 @@ export async function runCollectors(db: Database, opts: RunCollectorsOptions): P
   const here = (c: Collector, io: Pick<CollectorContext, 'sql' | 'client' | 'parallel' | 'runtime' | 'transport'>) => async () =>
     ({ raw: await c.collect({ ...base, ...io, catalog: c.needsCatalog ? await catalog : catalogNotDeclared(c.id), progress: () => {} }) });
 
-  // CPU-bound file collectors start first, on their own thread, and work while the
-  // database answers the others (those that read the catalog get it once it has loaded).
+  // CPU-bound file collectors run on their own thread, and work while the database answers
+  // the others (those that read the catalog get it once it has loaded). A thread costs
+  // loading the collectors again, so facts the fact cache holds are taken here instead
+  // (collectors/fact-cache.ts): the thread starts only for the collectors that miss.
   const threaded = selected.filter((c) => c.ownThread && !c.needsDatabase && COLLECTORS.includes(c));
-  const threadRun = threaded.length ? startCollectorThread(threaded.map((c) => c.id), base) : null;
-  if (threadRun && threaded.some((c) => c.needsCatalog)) catalog.then((x) => threadRun.sendCatalog(x), () => {});
+  const cachedFacts = new Map<string, unknown>();
+  const lookup = async (c: Collector): Promise<boolean> => {
+    if (!c.cached) return false;
+    // Any trouble (an unreadable file) is a miss: the thread then computes and reports it.
+    const raw = await c.cached({ ...base, ...noDb, catalog: c.needsCatalog ? await catalog : catalogNotDeclared(c.id), progress: () => {} }).catch(() => undefined);
+    if (raw === undefined) return false;
+    cachedFacts.set(c.id, raw);
+    return true;
+  };
+  let threadRun: CollectorThread | null = null;
+  const startThread = (ids: string[]) => {
+    const t = startCollectorThread(ids, base);
+    if (threaded.some((c) => ids.includes(c.id) && c.needsCatalog)) catalog.then((x) => t.sendCatalog(x), () => {});
+    return (threadRun = t);
+  };
+  // Those that read no catalog are looked up now; on a miss the thread starts at once, for all.
+  const early = threaded.filter((c) => !c.needsCatalog);
+  const earlyHits = await Promise.all(early.map(lookup));
+  const onThread = new Set<string>();
+  let lateThread: Promise<void> = Promise.resolve();
+  if (earlyHits.some((hit) => !hit)) {
+    cachedFacts.clear();
+    for (const c of threaded) onThread.add(c.id);
+    startThread([...onThread]);
+  } else if (threaded.some((c) => c.needsCatalog)) {
+    // The others once the catalog has loaded (a catalog that fails fails them).
+    lateThread = (async () => {
+      const late = threaded.filter((c) => c.needsCatalog);
+      const hits = await Promise.all(late.map(lookup));
+      const missed = late.filter((_, i) => !hits[i]).map((c) => c.id);
+      for (const id of missed) onThread.add(id);
+      if (missed.length) startThread(missed);
+    })();
+    lateThread.catch(() => {}); // awaited below
+  }
+  const fromThreadOrCache = (c: Collector) => async (): Promise<{ raw: unknown; ms?: number }> => {
+    await lateThread;
+    return onThread.has(c.id) ? threadRun!.result(c.id) : { raw: cachedFacts.get(c.id), ms: 0 };
+  };
   try {
     const dbCollectors = selected.filter((c) => c.needsDatabase);
     if (dbCollectors.length) await runDatabaseCollectors(db, dbCollectors, counter, (c, io) => one(c, here(c, io)), opts.lanes ?? collectorLanes());
     for (const c of selected.filter((x) => !x.needsDatabase && !threaded.includes(x))) await one(c, here(c, noDb));
-    for (const c of threaded) await one(c, () => threadRun!.result(c.id));
+    for (const c of threaded) await one(c, fromThreadOrCache(c));
   } finally {
-    await threadRun?.stop();
+    await lateThread.catch(() => {});
+    await (threadRun as CollectorThread | null)?.stop();
   }
 
   const sortedParts: Record<string, CollectedPart> = {};
   for (const id of Object.keys(parts).sort()) sortedParts[id] = parts[id];
-  return { parts: sortedParts, queries: counter.queries, timings };
+  return { parts: sortedParts, queries: counter.queries, timings, fromCache: threaded.filter((c) => !onThread.has(c.id)).map((c) => c.id) };
 }
 
 /**

@@ -76,6 +76,12 @@ export interface Collector<S extends z.ZodTypeAny = z.ZodTypeAny> {
    * the thread boundary by structured clone.
    */
   ownThread?: boolean;
+  /**
+   * A threaded collector's facts from its cache (collectors/fact-cache.ts) when the cache holds
+   * them for exactly these inputs, computing nothing; undefined on a miss. The runner asks on
+   * its own thread first and starts the collector thread only for a miss.
+   */
+  cached?(ctx: CollectorContext): Promise<unknown>;
   /** Extra connections on the same snapshot it can use (`ctx.parallel`); default none. */
   connections?: number;
   /**

@@ -119,6 +119,30 @@ describe('runCollectors', () => {
     expect((threaded.parts.design.facts as { artifacts: unknown[] }).artifacts.length).toBeGreaterThan(0);
   });
 
+  it('threaded collectors whose facts the fact cache holds start no thread, and give the same facts', async () => {
+    const { loadCatalog } = await import('../../controls/loader.ts');
+    const real = await loadCatalog(process.cwd());
+    const saved = { dir: process.env.TRUST_DATA_DIR, off: process.env.TRUST_FACT_CACHE };
+    process.env.TRUST_DATA_DIR = mkdtempSync(path.join(os.tmpdir(), 'trust-run-cache-'));
+    try {
+      const run = () => runCollectors(db, { ...opts, catalog: real, only: ['code', 'design'] });
+      const first = await run();
+      expect(first.fromCache).toEqual([]);
+      const second = await run();
+      expect(second.fromCache).toEqual(['code', 'design']);
+      expect(second.parts).toEqual(first.parts);
+      process.env.TRUST_FACT_CACHE = '0';
+      const off = await run();
+      expect(off.fromCache).toEqual([]);
+      expect(off.parts).toEqual(first.parts);
+    } finally {
+      for (const [k, v] of [['TRUST_DATA_DIR', saved.dir], ['TRUST_FACT_CACHE', saved.off]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
+
   it('a collector reading a catalog it did not declare fails loudly, naming itself', async () => {
     const sneaky = defineCollector({
       id: 'sneaky', version: '1', description: '', needsDatabase: false, facts: z.object({ n: z.number() }),
