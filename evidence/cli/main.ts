@@ -6,6 +6,7 @@
 import { InputError, EnvironmentError } from '../../platform/kernel/errors.ts';
 import { COMMANDS } from './help.mjs';
 import { CollectorError } from '../../collectors/collector-error.ts';
+import { configureZod } from './zod-jitless.ts';
 
 type CommandModule = { run(argv: string[]): Promise<number> };
 
@@ -23,6 +24,7 @@ export async function main(name: string, argv: string[]): Promise<number> {
     return 2;
   }
   try {
+    configureZod();
     const mod = await load();
     return await mod.run(argv);
   } catch (e) {
