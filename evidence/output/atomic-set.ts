@@ -7,7 +7,7 @@
  *   <out>/.current  -> .sets/<id>      the published generation
  *   <out>/.previous -> .sets/<id>      the one it replaced, kept for readers still reading it
  *   <out>/bundle.json -> .current/bundle.json    one symlink per entry (files and oscal/, log/)
- *   <out>/.lock                 the publisher's pid, while it publishes
+ *   <out>/.lock                 the publisher's pid, while it publishes (out-lock.ts)
  *
  * A run writes its whole set into a fresh generation directory, then publishes it by renaming a
  * temporary symlink over `.current`: rename(2) is atomic, so every `<out>/<entry>` switches to
@@ -43,11 +43,11 @@ import type { Stats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { EnvironmentError } from '../../platform/kernel/errors.ts';
+import { alive, lock } from './out-lock.ts';
 
 const SETS = '.sets';
 const CURRENT = '.current';
 const PREVIOUS = '.previous';
-const LOCK = '.lock';
 /** Left by versions before generations: a staging directory whose manifest says it is complete. */
 const LEGACY_MANIFEST = '.complete.json';
 
@@ -78,16 +78,6 @@ export function resolveInSet(file: string): string {
   }
 }
 
-function alive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 function lstatOrNull(p: string): Stats | null {
   try {
     return lstatSync(p);
@@ -102,10 +92,6 @@ function readlinkOrNull(p: string): string | null {
   } catch {
     return null;
   }
-}
-
-function sleepMs(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 /** Points `link` at `target` atomically: a temporary symlink renamed over it. */
@@ -160,68 +146,6 @@ export function publishedSetOf(dir: string): { outDir: string; entry: string } |
 const GEN_PID = /^[0-9a-z]+-(\d+)-/;
 /** Generations this process is writing (never pruned, whatever their pid says). */
 const open = new Set<string>();
-
-/** `<out>/.lock`: exclusive, holding the pid; taken over when the holder is dead. Returns the release. */
-function lock(outDir: string): () => void {
-  const file = path.join(outDir, LOCK);
-  const mine = `${process.pid} ${randomBytes(6).toString('hex')}\n`;
-  const tmp = path.join(outDir, `.lock.${process.pid}.tmp`);
-  writeFileSync(tmp, mine);
-  const waitMs = Number(process.env.TRUST_OUT_LOCK_WAIT_MS ?? 30_000);
-  const deadline = Date.now() + (Number.isFinite(waitMs) ? waitMs : 30_000);
-  try {
-    for (;;) {
-      try {
-        linkSync(tmp, file); // fails with EEXIST while held: an exclusive create with the content in place
-        return () => {
-          if (readFileOrEmpty(file) === mine) rmSync(file, { force: true });
-        };
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      }
-      const held = readFileOrEmpty(file);
-      const pid = Number(held.split(' ')[0]);
-      // Our own pid in a lock we do not hold is a dead run's (pids repeat across containers).
-      if (held && (pid === process.pid || !alive(pid))) {
-        takeOver(outDir, file, held, tmp);
-        continue;
-      }
-      if (Date.now() >= deadline) {
-        throw new EnvironmentError(`${outDir}: another trust run (pid ${pid || 'unknown'}) is publishing its outputs there (${LOCK}); waited ${Math.round(Math.max(0, waitMs) / 1000)} s, run again or use another --out`);
-      }
-      sleepMs(25);
-    }
-  } finally {
-    rmSync(tmp, { force: true });
-  }
-}
-
-function readFileOrEmpty(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-/** Removes a dead holder's lock; a second exclusive file keeps two takers from removing each other's fresh lock. */
-function takeOver(outDir: string, file: string, stale: string, tmp: string): void {
-  const guard = path.join(outDir, '.lock.takeover');
-  try {
-    linkSync(tmp, guard);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    const g = Number(readFileOrEmpty(guard).split(' ')[0]);
-    if (g !== process.pid && alive(g)) sleepMs(10);
-    else rmSync(guard, { force: true }); // its taker died mid-takeover
-    return;
-  }
-  try {
-    if (readFileOrEmpty(file) === stale) rmSync(file, { force: true });
-  } finally {
-    rmSync(guard, { force: true });
-  }
-}
 
 /** Moves into place what a run of the previous (per-entry rename) version left complete. */
 function rollForwardLegacy(outDir: string, staging: string): void {
