@@ -17,6 +17,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -102,7 +103,14 @@ describe.skipIf(missing)(`the gate on a streaming replica${missing ? ` (skipped:
     await expect(adminQuery(standby, 'CREATE TABLE nope (x int)')).rejects.toThrow(/read-only transaction/);
   });
 
-  it('full verification of the chain (parallel, exported snapshot) runs on the standby', async () => {
+  it('full verification of the chain (parallel, exported snapshot) runs on the standby, from the CLI too', async () => {
+    // `trust audit verify` opens the database as the gate does: the reader's URL, no role bootstrap
+    // (which a standby refuses), so TRUST_READER_URL alone points it at the replica.
+    const env: NodeJS.ProcessEnv = { ...process.env, TRUST_READER_URL: replica!.onReplica(roleUrl(url, 'reader')) };
+    for (const k of ['DATABASE_URL', 'TRUST_RUNTIME_URL']) delete env[k];
+    const cli = spawnSync(process.execPath, [path.join(ROOT, 'evidence', 'cli', 'bin.mjs'), 'audit', 'verify', '--full'], { cwd: ROOT, encoding: 'utf8', env });
+    expect(cli.stderr + cli.stdout).toMatch(/^audit chain intact: \d+ events verified from genesis/m);
+    expect(cli.status).toBe(0);
     const readerUrl = replica!.onReplica(roleUrl(url, 'reader'));
     const c = new pg.Client({ connectionString: readerUrl });
     await c.connect();

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { openDatabase } from '../../../platform/db/index.ts';
+import { openDatabase, openGateDatabase } from '../../../platform/db/index.ts';
 import { InputError } from '../../../platform/kernel/errors.ts';
 import { parseCommand } from '../args.ts';
 
@@ -29,7 +29,10 @@ export async function run(argv: string[]): Promise<number> {
   if (rest.length || (sub !== 'verify' && sub !== 'checkpoint')) {
     throw new InputError(`expected "verify" or "checkpoint", got ${sub ? `"${[sub, ...rest].join(' ')}"` : 'nothing'} (see trust audit --help)`);
   }
-  const db = await openDatabase();
+  // verify only reads: it opens the database as the gate does (the reader's credentials,
+  // TRUST_READER_URL honoured, no role bootstrap), so it also runs against a hot standby,
+  // which refuses the ALTER ROLE of a bootstrap. checkpoint signs as the owner, on the primary.
+  const db = sub === 'verify' ? await openGateDatabase() : await openDatabase();
   try {
     if (sub === 'checkpoint') {
       const { createCheckpoint } = await import('../../../platform/audit/checkpoint.ts');
