@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // verify.mjs: checks a downloaded copy of the security site against its signed evidence.
 // One file, Node 18 or newer, node:crypto and node:fs only, so a buyer can read all of it
-// before running it. It checks:
+// before running it (and so over the 400 lines the house allows a file: split, it could not
+// be downloaded and read on its own). It checks:
 //   1. downloads/bundle.json is what bundle.sig.json (DSSE, Ed25519) signed, with a key whose
 //      SHA-256 fingerprint is the pinned one (--fingerprint, else the one pinned in this file);
 //   2. trust.json is signed by the same key (trust.sig.json) and says, for every control,
