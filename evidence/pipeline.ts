@@ -146,6 +146,11 @@ export async function produceOutputs(o: ProduceOptions): Promise<RunOutcome> {
   const set = new OutputSet(o.outDir);
   try {
     o.progress.start('render');
+    const reportInput: ReportInput = { bundle, bundleSha256, generatedAt: o.now, changelog, signingKeySha256: keyFingerprint(key.publicKey), toolVersion: toolVersion() };
+    // Started first, before the other outputs: on its own thread it renders while this one
+    // writes the rest, and it is the longest of them (the gate waits for it).
+    const pdf = (o.renderPdf ?? renderPdfHere)(reportInput);
+    pdf.catch(() => {}); // awaited below
     set.write('bundle.json', bundleBytes);
     set.write('bundle.sig.json', serializeEnvelope(envelope));
     set.write('bundle.pub.pem', key.publicKeyPem);
@@ -159,10 +164,6 @@ export async function produceOutputs(o: ProduceOptions): Promise<RunOutcome> {
     set.write('junit.xml', renderJunit(evaluations, o.catalog.controls));
     const sarif = renderSarif({ evaluations, checks, controlFiles: o.catalog.files, baselineFailures: failures.filter((f) => f.kind === 'lost_live' || f.kind === 'catalog_not_bumped'), toolVersion: bundle.catalog.version, locate: makeLocator({ root: o.root, controlFiles: o.catalog.files }) });
     set.write('results.sarif', JSON.stringify(sarif, null, 2) + '\n');
-    const reportInput: ReportInput = { bundle, bundleSha256, generatedAt: o.now, changelog, signingKeySha256: keyFingerprint(key.publicKey), toolVersion: toolVersion() };
-    // Started first: on its own thread it renders while this one writes the rest.
-    const pdf = (o.renderPdf ?? renderPdfHere)(reportInput);
-    pdf.catch(() => {}); // awaited below
     set.write('report.md', renderMarkdown(reportInput));
     crashPoint('rendered-markdown');
     if (o.oscal !== false) await writeOscalInto(set, bundle, envelope, o.progress);
