@@ -108,6 +108,8 @@ export default defineCollector({
     for (const t of ['audit_events', 'audit_checkpoints', 'agent_state_periods']) {
       await write(`${t}.truncate`, t, null, { accounts: [], sql: `TRUNCATE ${t}` });
     }
+    // The other probes take row locks only, which no reader waits for: the other collectors may start.
+    ctx.readersMayStart?.();
 
     const [x] = await ctx.sql<{ t: Targets }>(`
       SELECT json_build_object(

@@ -209,7 +209,7 @@ export async function runCollectors(db: Database, opts: RunCollectorsOptions): P
     parts[c.id] = { collector: c.id, version: c.version, facts };
     opts.progress?.(c.id, 'done', ms);
   }
-  const here = (c: Collector, io: Pick<CollectorContext, 'sql' | 'client' | 'parallel' | 'runtime' | 'transport'>) => async () =>
+  const here = (c: Collector, io: Pick<CollectorContext, 'sql' | 'client' | 'parallel' | 'runtime' | 'transport' | 'readersMayStart'>) => async () =>
     ({ raw: await c.collect({ ...base, ...io, catalog: c.needsCatalog ? await catalog : catalogNotDeclared(c.id), progress: () => {} }) });
 
   // CPU-bound file collectors run on their own thread, and work while the database answers
@@ -280,7 +280,7 @@ async function runDatabaseCollectors(
   db: Database,
   collectors: Collector[],
   counter: { queries: number },
-  run: (c: Collector, io: Pick<CollectorContext, 'sql' | 'client' | 'parallel' | 'runtime' | 'transport'>) => Promise<void>,
+  run: (c: Collector, io: Pick<CollectorContext, 'sql' | 'client' | 'parallel' | 'runtime' | 'transport' | 'readersMayStart'>) => Promise<void>,
   lanes: number,
 ): Promise<void> {
   const pool = db.pool('reader');
@@ -335,16 +335,49 @@ async function runDatabaseCollectors(
       ...(c.needsRuntime ? { runtime: runtime!.access } : {}), ...(c.needsTransport ? { transport: transportAccess(db) } : {}),
     });
     try {
-      // Probing collectors first and alone: the reader's transactions hold no table lock yet
-      // (a TRUNCATE attempt that passes the privilege check would queue behind one).
-      for (const c of collectors.filter((x) => x.needsRuntime)) await run(c, io(c, 0));
+      // Probing collectors first: the reader's transactions hold no table lock yet (a TRUNCATE
+      // attempt that passes the privilege check would queue behind one). On lanes, the others
+      // start as soon as the last probing collector says its lock-taking attempts are done
+      // (ctx.readersMayStart), and run beside the rest of its probes; on one lane, after it.
+      const probing = collectors.filter((x) => x.needsRuntime);
       const rest = collectors.filter((x) => !x.needsRuntime);
       const usable = Math.min(lanes, laneSql.length);
-      if (usable <= 1) {
-        for (const c of rest) await run(c, io(c, 0));
-      } else {
-        await runOnLanes(laneOrder(rest), usable, (c, lane) => run(c, io(c, lane)));
-      }
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => { release = resolve; });
+      let probingFailed = false;
+      const probingRun = (async () => {
+        try {
+          for (const [i, c] of probing.entries()) {
+            let lockFree!: () => void;
+            const free = new Promise<string>((resolve) => { lockFree = () => resolve('free'); });
+            const running = run(c, { ...io(c, 0), ...(usable > 1 ? { readersMayStart: lockFree } : {}) });
+            if (i === probing.length - 1) {
+              if (await Promise.race([free, running.then(() => 'done', () => 'failed')]) === 'failed') probingFailed = true;
+              release();
+            }
+            await running;
+          }
+        } catch (e) {
+          probingFailed = true;
+          throw e;
+        } finally {
+          release();
+        }
+      })();
+      const lanesRun = (async () => {
+        await released;
+        if (probingFailed) return;
+        if (usable <= 1) {
+          for (const c of rest) await run(c, io(c, 0));
+        } else {
+          // Lane 0 is the probing collectors' (their reads queue there): it is handed out last.
+          await runOnLanes(laneOrder(rest), usable, (c, lane) => run(c, io(c, (lane + 1) % usable)));
+        }
+      })();
+      // Both settle before the transactions end; the probing collectors' failure comes first.
+      const [p, l] = await Promise.allSettled([probingRun, lanesRun]);
+      if (p.status === 'rejected') throw p.reason;
+      if (l.status === 'rejected') throw l.reason;
     } finally {
       await closeRuntime();
     }

@@ -50,6 +50,13 @@ export interface CollectorContext {
   catalog: CatalogData;
   /** Progress for long work; no-op off a terminal. */
   progress(message: string): void;
+  /**
+   * For a collector that declares `needsRuntime`: call once the attempts that take table-level
+   * locks (TRUNCATE) are done. The other database collectors, whose reads take the ACCESS SHARE
+   * locks such an attempt would queue behind, may start then, beside the rest of its probes
+   * (collectors/run.ts); without the call they start when it has finished.
+   */
+  readersMayStart?(): void;
 }
 
 export interface Collector<S extends z.ZodTypeAny = z.ZodTypeAny> {

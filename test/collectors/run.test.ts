@@ -143,6 +143,33 @@ describe('runCollectors', () => {
     }
   });
 
+  it('on lanes, the others start once the probing collector says its lock-taking attempts are done; on one lane, after it', async () => {
+    for (const lanes of [3, 1]) {
+      const events: string[] = [];
+      const probing = defineCollector({
+        id: 'aprobe', version: '1', description: '', needsDatabase: true, needsRuntime: true, facts: z.object({}),
+        async collect(ctx) {
+          events.push('lock-taking attempts');
+          await new Promise((r) => setTimeout(r, 30));
+          ctx.readersMayStart?.();
+          await new Promise((r) => setTimeout(r, 150));
+          events.push('probes done');
+          return {};
+        },
+      });
+      const reader = defineCollector({
+        id: 'reader', version: '1', description: '', needsDatabase: true, facts: z.object({}),
+        async collect(ctx) {
+          events.push('reader starts');
+          await ctx.sql('SELECT 1');
+          return {};
+        },
+      });
+      await runCollectors(db, { ...opts, collectors: [probing, reader], lanes });
+      expect(events, `lanes ${lanes}`).toEqual(lanes > 1 ? ['lock-taking attempts', 'reader starts', 'probes done'] : ['lock-taking attempts', 'probes done', 'reader starts']);
+    }
+  });
+
   it('a collector reading a catalog it did not declare fails loudly, naming itself', async () => {
     const sneaky = defineCollector({
       id: 'sneaky', version: '1', description: '', needsDatabase: false, facts: z.object({ n: z.number() }),
