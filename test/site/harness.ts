@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { createGzip } from 'node:zlib';
 import { chromium, type Browser } from 'playwright-core';
 
 const TYPES: Record<string, string> = {
@@ -23,14 +24,24 @@ export function resolveStatic(root: string, urlPath: string): string | null {
   return existsSync(index) ? index : null;
 }
 
-export async function serveStatic(root: string): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+/**
+ * Serves `root` on loopback. With `gzip`, text files go out gzip-encoded to a client that
+ * accepts it, as static hosts (Netlify, Cloudflare Pages, GitHub Pages) send them.
+ */
+export async function serveStatic(root: string, opts: { gzip?: boolean } = {}): Promise<{ url: string; server: Server; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     const file = resolveStatic(root, req.url ?? '/');
     if (!file) {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
       return;
     }
-    res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
+    const type = TYPES[path.extname(file)] ?? 'application/octet-stream';
+    if (opts.gzip && /^(text\/|application\/json|image\/svg)/.test(type) && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+      res.writeHead(200, { 'Content-Type': type, 'Content-Encoding': 'gzip', Vary: 'Accept-Encoding' });
+      createReadStream(file).pipe(createGzip()).pipe(res);
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': type });
     createReadStream(file).pipe(res);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
