@@ -55,3 +55,34 @@ export async function runOnLanes<T>(items: T[], lanes: number, run: (item: T, la
   await Promise.all(Array.from({ length: Math.max(1, Math.min(lanes, items.length)) }, (_, lane) => worker(lane)));
   if (failures.length) throw failures.sort((a, b) => a.index - b.index)[0].error;
 }
+
+/**
+ * A connection's queries one at a time, in the order asked. Several collectors share a lane
+ * (a collector's `parallel` queries run on the other lanes), and node-postgres queues
+ * concurrent queries on one client only as a deprecated convenience (it warns on stderr, and
+ * pg 9 drops it). So every use of a lane's client goes through its queue: a query is sent
+ * once the one before it has finished, and `send` returns at once what the caller awaits.
+ */
+export interface LaneQueue {
+  /** A query that returns a promise: sent in turn; the promise settles with its result. */
+  send<T>(query: () => Promise<T>): Promise<T>;
+  /** A submittable with a `done` promise (the audit chain's COPY, platform/audit/copy-out.ts): sent in turn, returned at once. */
+  submit<S extends { done: Promise<unknown> }>(submittable: S, send: (s: S) => unknown): S;
+}
+
+export function laneQueue(): LaneQueue {
+  let tail: Promise<unknown> = Promise.resolve();
+  const after = <T>(start: () => Promise<T>): Promise<T> => {
+    const result = tail.then(start, start);
+    tail = result.then(() => undefined, () => undefined);
+    return result;
+  };
+  return {
+    send: (query) => after(query),
+    submit(submittable, send) {
+      // A failure to send surfaces through `done`, which the caller awaits.
+      void after(() => { send(submittable); return submittable.done; }).catch(() => {});
+      return submittable;
+    },
+  };
+}

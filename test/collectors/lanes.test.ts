@@ -9,7 +9,7 @@ import { runBulkDemo } from '../../platform/demo/bulk.ts';
 import { loadCatalog } from '../../controls/loader.ts';
 import { runCollectors } from '../../collectors/run.ts';
 import { COLLECTORS } from '../../collectors/registry.ts';
-import { collectorLanes, DEFAULT_LANES, laneOrder, runOnLanes } from '../../collectors/lanes.ts';
+import { collectorLanes, DEFAULT_LANES, laneOrder, laneQueue, runOnLanes } from '../../collectors/lanes.ts';
 import type { Catalog } from '../../controls/types.ts';
 
 const root = process.cwd();
@@ -82,5 +82,34 @@ describe('runOnLanes', () => {
     expect((e as Error).message).toBe('item 1');
     expect(started.sort()).toEqual([0, 1, 2]);
     expect(finished).toEqual([0]);
+  });
+});
+
+describe('laneQueue', () => {
+  it('sends one query at a time, in the order asked, a submittable until its done settles, a failure not blocking the next', async () => {
+    const q = laneQueue();
+    const log: string[] = [];
+    let inFlight = 0;
+    const query = (name: string, ms: number, fail = false) => async () => {
+      log.push(`start ${name}`);
+      if (++inFlight > 1) throw new Error('two queries at once');
+      await new Promise((r) => setTimeout(r, ms));
+      inFlight--;
+      log.push(`end ${name}`);
+      if (fail) throw new Error(name);
+      return name;
+    };
+    let finishCopy!: () => void;
+    const copy = { done: new Promise<void>((r) => { finishCopy = r; }), sent: false };
+    const a = q.send(query('a', 20));
+    const b = q.send(query('b', 1, true));
+    const sub = q.submit(copy, (s) => { s.sent = true; log.push('start copy'); inFlight++; setTimeout(() => { inFlight--; log.push('end copy'); finishCopy(); }, 15); });
+    expect(sub).toBe(copy);
+    expect(copy.sent).toBe(false);
+    const c = q.send(query('c', 1));
+    await expect(a).resolves.toBe('a');
+    await expect(b).rejects.toThrow('b');
+    await expect(c).resolves.toBe('c');
+    expect(log).toEqual(['start a', 'end a', 'start b', 'end b', 'start copy', 'end copy', 'start c', 'end c']);
   });
 });
