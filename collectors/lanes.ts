@@ -13,6 +13,9 @@
  * those of a run on one lane.
  */
 
+import type pg from 'pg';
+import type { CollectorContext } from './types.ts';
+
 /** Lanes (connections on the snapshot) the database collectors run on by default. */
 export const DEFAULT_LANES = 3;
 const MAX_LANES = 8;
@@ -85,4 +88,45 @@ export function laneQueue(): LaneQueue {
       return submittable;
     },
   };
+}
+
+/** One queue per connection, shared by every `sql` and client handed out for it. */
+const queues = new WeakMap<pg.ClientBase, LaneQueue>();
+const queueOf = (client: pg.ClientBase): LaneQueue => {
+  let q = queues.get(client);
+  if (!q) queues.set(client, (q = laneQueue()));
+  return q;
+};
+
+/** A counted `sql` function bound to one client; its queries go one at a time (laneQueue). */
+export function countingSql(client: pg.ClientBase, counter: { queries: number }): CollectorContext['sql'] {
+  const queue = queueOf(client);
+  return async (text, params) => {
+    counter.queries++;
+    const r = await queue.send(() => client.query(text, params as unknown[] | undefined));
+    return r.rows;
+  };
+}
+
+/** The client itself, with every query counted and sent in turn (platform verifiers take a client). */
+export function countingClient(client: pg.ClientBase, counter: { queries: number }): pg.ClientBase {
+  const queue = queueOf(client);
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      if (prop === 'query') {
+        return (...args: unknown[]) => {
+          counter.queries++;
+          const query = (...a: unknown[]) => (target.query as (...x: unknown[]) => unknown).apply(target, a);
+          const first = args[0] as { submit?: unknown; done?: Promise<unknown> } | undefined;
+          // A submittable with `done` (the COPY of the audit chain): in turn, returned at once.
+          if (first && typeof first.submit === 'function' && first.done instanceof Promise) return queue.submit(first as { done: Promise<unknown> }, (sub) => query(sub, ...args.slice(1)));
+          // Callback-style or other submittables: as the caller asked (none of ours).
+          if (typeof args[args.length - 1] === 'function' || (first && typeof first.submit === 'function')) return query(...args);
+          return queue.send(() => query(...args) as Promise<unknown>);
+        };
+      }
+      const v = Reflect.get(target, prop, receiver);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
 }
