@@ -9,6 +9,7 @@ import { auditVerifyIncremental } from './benchmarks/audit-verify-incremental.ts
 import { auditInsertChained } from './benchmarks/audit-insert-chained.ts';
 import { pdfReport } from './benchmarks/pdf-report.ts';
 import { lifecycleThroughput } from './benchmarks/lifecycle-throughput.ts';
+import { lifecycleThroughputTls } from './benchmarks/lifecycle-throughput-tls.ts';
 import { demoBulk100, gateScale100, gateScale1000 } from './benchmarks/gate-scale.ts';
 import { gateReplica } from './benchmarks/gate-replica.ts';
 import { siteBuild200, siteBuild2000 } from './benchmarks/site-build.ts';
@@ -28,6 +29,7 @@ export const BENCHMARKS: Benchmark[] = [
   tlogVerifyFull,
   period90d,
   lifecycleThroughput,
+  lifecycleThroughputTls,
   pdfReport,
   siteBuild200,
   siteBuild200History,
