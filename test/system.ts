@@ -29,6 +29,9 @@ export const NEEDS: Need[] = [
   { pkg: 'libxml2-utils', file: '/usr/bin/xmllint', why: 'validates junit.xml against the Jenkins xUnit schema' },
   { pkg: 'default-jre-headless', file: '/usr/bin/java', why: 'runs the W3C Nu HTML checker (vnu-jar, an npm devDependency) on every page of the site' },
   { pkg: 'python3-securesystemslib', file: '/usr/lib/python3/dist-packages/securesystemslib/signer/__init__.py', why: 'verifies the DSSE envelopes with securesystemslib, as in-toto tooling does' },
+  // Only recommended by python3-securesystemslib, and apt here installs without recommends: a
+  // fresh machine had securesystemslib but no Ed25519 (found on a debootstrap'd Debian 12).
+  { pkg: 'python3-cryptography', file: '/usr/lib/python3/dist-packages/cryptography/__init__.py', why: 'the Ed25519 keys securesystemslib verifies the DSSE signatures with' },
   { pkg: 'pdns-backend-pgsql', file: '/usr/share/pdns-backend-pgsql/schema/schema.pgsql.sql', why: '`trust inspect` is tested on PowerDNS\'s real schema' },
 ];
 
