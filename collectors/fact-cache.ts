@@ -34,8 +34,15 @@ import { trickEnabled } from '../platform/kernel/switches.ts';
 /** Entries kept per collector (the newest by modification time); older ones are removed. */
 const KEEP = 8;
 
-/** TRUST_FACT_CACHE=0 (or off/false/no) turns the cache off: every run computes its facts. */
+/**
+ * TRUST_FACT_CACHE=0 (or off/false/no) turns the cache off: every run computes its facts.
+ * Entries are not signed: whoever can write the data directory could plant facts under the
+ * right key. On a developer's machine that directory is as trusted as the keys beside it; on
+ * CI (`CI` set) it may be restored from another branch's cache, so there the cache is off
+ * unless TRUST_FACT_CACHE says otherwise.
+ */
 export function factCacheEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.TRUST_FACT_CACHE === undefined && env.CI) return false;
   return trickEnabled('TRUST_FACT_CACHE', env);
 }
 

@@ -82,6 +82,9 @@ describe('the fact cache of the code collector', () => {
     const offEnv = { ...env, TRUST_FACT_CACHE: '0' };
     expect(factCacheEnabled(offEnv)).toBe(false);
     expect(factCacheEnabled({})).toBe(true);
+    // On CI a restored cache may come from another branch: off unless asked for.
+    expect(factCacheEnabled({ CI: 'true' })).toBe(false);
+    expect(factCacheEnabled({ CI: 'true', TRUST_FACT_CACHE: '1' })).toBe(true);
     rmSync(factCacheDir(dir, env), { recursive: true, force: true });
     const off = await scanCodeCached(dir, 'platform', offEnv);
     expect(off.cache).toBe('off');

@@ -124,6 +124,7 @@ describe('runCollectors', () => {
     const real = await loadCatalog(process.cwd());
     const saved = { dir: process.env.TRUST_DATA_DIR, off: process.env.TRUST_FACT_CACHE };
     process.env.TRUST_DATA_DIR = mkdtempSync(path.join(os.tmpdir(), 'trust-run-cache-'));
+    process.env.TRUST_FACT_CACHE = '1'; // on, also where CI is set (fact-cache.ts)
     try {
       const run = () => runCollectors(db, { ...opts, catalog: real, only: ['code', 'design'] });
       const first = await run();
