@@ -15,11 +15,11 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { measurePair, median, round } from '../measure.ts';
+import { median, round } from '../measure.ts';
 import { adminQuery, benchName, withDatabase } from '../servers.ts';
 import { createPlatformDatabase } from '../workloads/audit.ts';
 import { copyChainedEvents } from '../workloads/audit-copy.ts';
-import { verifyInChild, type AuditChain } from '../workloads/audit-chain.ts';
+import { measureFullVerification, type AuditChain } from '../workloads/audit-chain.ts';
 import { PEAK_RSS_LIMIT_MB } from './audit-verify-full.ts';
 import { SkipBenchmark, type Benchmark, type BenchContext } from '../types.ts';
 
@@ -84,28 +84,8 @@ export const auditVerifyFull10m: Benchmark = {
     const events = ctx.smoke ? 5_000 : EVENTS;
     const { chain, built, buildSeconds, drop } = await chainDatabase(ctx, events);
     try {
-      const admin = new pg.Client({ connectionString: chain.pdb.adminUrl });
-      await admin.connect();
-      const peak: number[] = [];
-      let s;
-      try {
-        // Heavy runs (each reads 10 million rows): a warm-up, then the median of three.
-        s = await measurePair(
-          ctx.smoke ? ctx.repeats : { warmup: 1, runs: 3 },
-          async () => {
-            const r = await verifyInChild(ctx, chain, 'genesis');
-            peak.push(r.peakRssMb);
-            return r.ms;
-          },
-          async () => {
-            const t0 = performance.now();
-            await admin.query(`COPY (SELECT * FROM audit_events) TO '/dev/null'`);
-            return performance.now() - t0;
-          },
-        );
-      } finally {
-        await admin.end();
-      }
+      const s = await measureFullVerification(ctx, chain);
+      const peak = s.peakRssMb;
       const ours = median(s.ours);
       const ref = median(s.reference);
       const maxPeak = Math.max(...peak);

@@ -65,32 +65,35 @@ export async function verifyInChild(ctx: BenchContext, chain: AuditChain, from: 
   return run;
 }
 
-/** Full verification against server-side COPY to /dev/null, shared by both audit-verify benchmarks. */
+/** Full verification against server-side COPY to /dev/null on `chain` (each run reads every row). */
+export async function measureFullVerification(ctx: BenchContext, chain: AuditChain): Promise<PairSamples & { peakRssMb: number[] }> {
+  const peak: number[] = [];
+  const admin = new pg.Client({ connectionString: chain.pdb.adminUrl });
+  await admin.connect();
+  try {
+    // Heavy runs: fewer repeats than the default, still a median after a warm-up.
+    const repeats = ctx.smoke ? ctx.repeats : { warmup: 1, runs: 3 };
+    const s = await measurePair(
+      repeats,
+      async () => {
+        const r = await verifyInChild(ctx, chain, 'genesis');
+        peak.push(r.peakRssMb);
+        return r.ms;
+      },
+      async () => {
+        const t0 = performance.now();
+        // A partitioned table is copied out through a query (COPY refuses the parent itself).
+        await admin.query(`COPY (SELECT * FROM audit_events) TO '/dev/null'`);
+        return performance.now() - t0;
+      },
+    );
+    return { ...s, peakRssMb: peak };
+  } finally {
+    await admin.end();
+  }
+}
+
+/** The same samples, measured once per bench run and shared by both audit-verify benchmarks. */
 export function fullVerificationSamples(ctx: BenchContext, chain: AuditChain): Promise<PairSamples & { peakRssMb: number[] }> {
-  return ctx.shared('audit-full-samples', async () => {
-    const peak: number[] = [];
-    const admin = new pg.Client({ connectionString: chain.pdb.adminUrl });
-    await admin.connect();
-    try {
-      // Heavy runs: fewer repeats than the default, still a median after a warm-up.
-      const repeats = ctx.smoke ? ctx.repeats : { warmup: 1, runs: 3 };
-      const s = await measurePair(
-        repeats,
-        async () => {
-          const r = await verifyInChild(ctx, chain, 'genesis');
-          peak.push(r.peakRssMb);
-          return r.ms;
-        },
-        async () => {
-          const t0 = performance.now();
-          // A partitioned table is copied out through a query (COPY refuses the parent itself).
-          await admin.query(`COPY (SELECT * FROM audit_events) TO '/dev/null'`);
-          return performance.now() - t0;
-        },
-      );
-      return { ...s, peakRssMb: peak };
-    } finally {
-      await admin.end();
-    }
-  });
+  return ctx.shared('audit-full-samples', () => measureFullVerification(ctx, chain));
 }
