@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { expect, it } from 'vitest';
-import { dataRoot, grantTraverse, startEmbedded } from '../../platform/db/embedded.ts';
+import { dataRoot, grantTraverse, sharedBuffersMb, startEmbedded } from '../../platform/db/embedded.ts';
 
 // A fresh checkout where a key store ran first (`trust demo` against DATABASE_URL, then
 // `npm start`): the data root exists and is private to root. The server, which runs as
@@ -60,4 +60,11 @@ it('grants traverse only, and only where it is missing, on the way to the binari
   } finally {
     rmSync(base, { recursive: true, force: true });
   }
+});
+
+it('sizes shared buffers to an eighth of memory, between 128 MB and 1 GB', () => {
+  const gb = 2 ** 30;
+  expect(sharedBuffersMb(24 * gb)).toBe(1024);
+  expect(sharedBuffersMb(4 * gb)).toBe(512);
+  expect(sharedBuffersMb(512 * 2 ** 20)).toBe(128);
 });
