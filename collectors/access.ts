@@ -52,14 +52,16 @@ export const AccessFactsSchema = z.object({
    * (has_any_column_privilege), DELETE/TRUNCATE/TRIGGER (and MAINTAIN from PostgreSQL 17)
    * by has_table_privilege; sequences: SELECT/USAGE/UPDATE by has_sequence_privilege.
    */
-  relations: z.array(z.object({
-    /** table, partitioned_table, view, materialized_view, foreign_table, sequence */
-    kind: z.string(),
-    name: z.string(),
-    privileges: z.array(z.string()),
-    role: z.string(),
-    schema: z.string(),
-  })),
+  relations: z.array(
+    z.object({
+      /** table, partitioned_table, view, materialized_view, foreign_table, sequence */
+      kind: z.string(),
+      name: z.string(),
+      privileges: z.array(z.string()),
+      role: z.string(),
+      schema: z.string(),
+    }),
+  ),
   roles: z.array(RoleAccessSchema),
   /** Effective CREATE / USAGE per role and application schema, only where held. */
   schemas: z.array(z.object({ privileges: z.array(z.string()), role: z.string(), schema: z.string() })),
@@ -154,7 +156,8 @@ export async function collectAccess(sql: Sql, roles: readonly string[] = Object.
 export default defineCollector({
   id: 'access',
   version: '1.0.0',
-  description: 'Effective privileges of the platform roles (has_table_privilege semantics: PUBLIC, membership, column grants, ownership), their attributes, login settings and transitive role memberships, and default privileges for future tables.',
+  description:
+    'Effective privileges of the platform roles (has_table_privilege semantics: PUBLIC, membership, column grants, ownership), their attributes, login settings and transitive role memberships, and default privileges for future tables.',
   needsDatabase: true,
   facts: AccessFactsSchema,
   collect: (ctx) => collectAccess(ctx.sql),

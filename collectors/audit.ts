@@ -42,7 +42,7 @@ export default defineCollector({
   cost: 6,
   facts: AuditFactsSchema,
   async collect(ctx) {
-    if (!ctx.client) throw new Error('the audit collector needs the collectors\' database client');
+    if (!ctx.client) throw new Error("the audit collector needs the collectors' database client");
     const { verifyChain } = await import('../platform/audit/verify.ts');
     const mode = ctx.options.auditVerification;
     // The incremental pass always runs: it is what proves the latest checkpoint. A full
@@ -50,8 +50,7 @@ export default defineCollector({
     const incremental = await verifyChain(ctx.client, { from: 'checkpoint' });
     const r = mode === 'full' ? await verifyChain(ctx.client, { from: 'genesis' }) : incremental;
     const [counts] = await ctx.sql<{ checkpoints: string }>(`SELECT count(*) AS checkpoints FROM audit_checkpoints`);
-    const actions = await ctx.sql<{ action: string; count: string }>(
-      `SELECT action, count(*) AS count FROM audit_events GROUP BY action ORDER BY action COLLATE "C"`);
+    const actions = await ctx.sql<{ action: string; count: string }>(`SELECT action, count(*) AS count FROM audit_events GROUP BY action ORDER BY action COLLATE "C"`);
     const [t] = await ctx.sql<{ events: string; on_boundary: string; first_off: string | null }>(`
       WITH t AS (
         SELECT e.seq, EXISTS (SELECT 1 FROM agent_state_periods p

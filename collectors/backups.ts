@@ -11,13 +11,15 @@ import path from 'node:path';
 import { z } from 'zod';
 import { defineCollector } from './types.ts';
 
-const JobSchema = z.object({
-  id: z.number().int(),
-  status: z.string(),
-  /** Hours from the run's end (or start, while running) to the run's clock. */
-  ageHours: z.number().nullable(),
-  details: z.record(z.string(), z.unknown()),
-}).nullable();
+const JobSchema = z
+  .object({
+    id: z.number().int(),
+    status: z.string(),
+    /** Hours from the run's end (or start, while running) to the run's clock. */
+    ageHours: z.number().nullable(),
+    details: z.record(z.string(), z.unknown()),
+  })
+  .nullable();
 
 export const BackupFactsSchema = z.object({
   database: z.string(),
@@ -30,13 +32,15 @@ export const BackupFactsSchema = z.object({
     restoreLatest: JobSchema,
     restoreLatestSucceeded: JobSchema,
   }),
-  files: z.array(z.object({
-    name: z.string(),
-    bytes: z.number().int(),
-    /** encrypted: the backup header; plain-dump: pg_dump custom/plain, COPY text, or gzip; partial: an unfinished write; other. */
-    kind: z.enum(['encrypted', 'plain-dump', 'partial', 'other']),
-    header: z.object({ algorithm: z.string(), database: z.string(), createdAt: z.string(), keyVersion: z.number().int() }).nullable(),
-  })),
+  files: z.array(
+    z.object({
+      name: z.string(),
+      bytes: z.number().int(),
+      /** encrypted: the backup header; plain-dump: pg_dump custom/plain, COPY text, or gzip; partial: an unfinished write; other. */
+      kind: z.enum(['encrypted', 'plain-dump', 'partial', 'other']),
+      header: z.object({ algorithm: z.string(), database: z.string(), createdAt: z.string(), keyVersion: z.number().int() }).nullable(),
+    }),
+  ),
   /** SHA-256 of the file the latest successful backup run names, null when absent. */
   latestFileSha256: z.string().nullable(),
 });
@@ -63,7 +67,8 @@ export default defineCollector({
   facts: BackupFactsSchema,
   async collect(ctx) {
     const { BACKUP_JOB, RESTORE_JOB, MAGIC, backupDir, sha256File } = await import('../platform/backup/backup.ts');
-    const rows = await ctx.sql<{ which: string; id: string; status: string; hours: string | null; details: Record<string, unknown>; db: string }>(`
+    const rows = await ctx.sql<{ which: string; id: string; status: string; hours: string | null; details: Record<string, unknown>; db: string }>(
+      `
       WITH j AS (
         SELECT id, job, status, details, coalesce(finished_at, started_at) AS at, started_at FROM job_runs WHERE job IN ($2, $3)
       ), pick AS (
@@ -75,7 +80,9 @@ export default defineCollector({
       SELECT p.which, p.id::text AS id, p.status, round((extract(epoch FROM $1::timestamptz - p.at) / 3600)::numeric, 2)::text AS hours, p.details, current_database() AS db
         FROM pick p
       UNION ALL SELECT 'database', '0', '', NULL, '{}'::jsonb, current_database()
-      ORDER BY 1`, [ctx.now.toISOString(), BACKUP_JOB, RESTORE_JOB]);
+      ORDER BY 1`,
+      [ctx.now.toISOString(), BACKUP_JOB, RESTORE_JOB],
+    );
     const database = rows.find((r) => r.which === 'database')!.db;
     const job = (which: string) => {
       const r = rows.find((x) => x.which === which);

@@ -21,18 +21,20 @@ const Loc = { file: z.string(), line: z.number().int().positive() };
 export const CodeFactsSchema = z.object({
   root: z.string(),
   files: z.number().int(),
-  ciphers: z.array(z.object({
-    ...Loc,
-    /** The algorithm argument as written, and its value when it resolves to a string literal. */
-    algorithmExpression: z.string(),
-    algorithm: z.string().nullable(),
-    /** randomBytes(n) (directly or through a local const), or other. */
-    nonceSource: z.enum(['randomBytes', 'other']),
-    nonceExpression: z.string(),
-    nonceBytes: z.number().int().nullable(),
-    /** Whether the enclosing function binds associated data (setAAD) on the cipher. */
-    setsAad: z.boolean(),
-  })),
+  ciphers: z.array(
+    z.object({
+      ...Loc,
+      /** The algorithm argument as written, and its value when it resolves to a string literal. */
+      algorithmExpression: z.string(),
+      algorithm: z.string().nullable(),
+      /** randomBytes(n) (directly or through a local const), or other. */
+      nonceSource: z.enum(['randomBytes', 'other']),
+      nonceExpression: z.string(),
+      nonceBytes: z.number().int().nullable(),
+      /** Whether the enclosing function binds associated data (setAAD) on the cipher. */
+      setsAad: z.boolean(),
+    }),
+  ),
   secretLogging: z.array(z.object({ ...Loc, callee: z.string(), names: z.array(z.string()) })),
   /** Logger/console calls looked at. */
   loggingCalls: z.number().int(),
@@ -49,8 +51,10 @@ export type CodeFacts = z.output<typeof CodeFactsSchema>;
 export const SECRET_TABLES = ['oauth_connections', 'agent_secrets'];
 const SECRET_WRITE = new RegExp(`\\b(INSERT\\s+INTO|UPDATE)\\s+(?:public\\.)?(${SECRET_TABLES.join('|')})\\b`, 'gi');
 const SECRET_NAME = /(^|_)(password|passwd|passphrase|secret|token|tokens|api_?key|private_?key|refresh|access_token|ciphertext|plaintext|credentials?)($|_)/;
-const NOT_SECRET = /(^|_)(hash|hashes|digest|prefix|hint|id|ids|count|length|len|name|names|type|kind|status|version|expires|expiry|at|url|ttl|days|hours|seconds|pattern|format|column|table|failed|failures|failure|succeeded|success|outcome|outcomes|result|results|total|rotated|refreshed)$/;
-const LOGGER = /^(console\.(log|info|warn|error|debug|trace)|(\w+\.)*(logger|log)\.(info|warn|error|debug|trace|fatal|log)|log|warn|process\.(stderr|stdout)\.write|(opts|options|ctx)\.(log|warn|progress))$/;
+const NOT_SECRET =
+  /(^|_)(hash|hashes|digest|prefix|hint|id|ids|count|length|len|name|names|type|kind|status|version|expires|expiry|at|url|ttl|days|hours|seconds|pattern|format|column|table|failed|failures|failure|succeeded|success|outcome|outcomes|result|results|total|rotated|refreshed)$/;
+const LOGGER =
+  /^(console\.(log|info|warn|error|debug|trace)|(\w+\.)*(logger|log)\.(info|warn|error|debug|trace|fatal|log)|log|warn|process\.(stderr|stdout)\.write|(opts|options|ctx)\.(log|warn|progress))$/;
 
 function snake(name: string): string {
   return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
@@ -72,11 +76,17 @@ export async function scanCodeCached(root: string, dir = 'platform', env: NodeJS
   const rel = (abs: string) => path.relative(root, abs).split(path.sep).join('/');
   return withFactCache(
     codeCacheRequest(root, dir, paths),
-    (read) => scanCode(root, dir, (abs) => {
-      const data = read(rel(abs));
-      // Vanished since it was listed: fail as reading it does (ENOENT naming the file).
-      return data === null ? readFileSync(abs, 'utf8') : data.toString('utf8');
-    }, paths),
+    (read) =>
+      scanCode(
+        root,
+        dir,
+        (abs) => {
+          const data = read(rel(abs));
+          // Vanished since it was listed: fail as reading it does (ENOENT naming the file).
+          return data === null ? readFileSync(abs, 'utf8') : data.toString('utf8');
+        },
+        paths,
+      ),
     env,
   );
 }
@@ -106,10 +116,22 @@ export async function scanCode(root: string, dir = 'platform', readSource: (abs:
     const lineOf = (n: N) => sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1;
     const text = (n: N) => n.getText(sf);
     const decls = new Map<string, import('ts-morph').ts.VariableDeclaration[]>();
-    const importsCrypto = sf.statements.some((st) => ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier) && st.moduleSpecifier.text.startsWith('.') &&
-      path.relative(root, path.resolve(path.dirname(abs), st.moduleSpecifier.text)).split(path.sep).join('/').startsWith('platform/crypto/'));
+    const importsCrypto = sf.statements.some(
+      (st) =>
+        ts.isImportDeclaration(st) &&
+        ts.isStringLiteral(st.moduleSpecifier) &&
+        st.moduleSpecifier.text.startsWith('.') &&
+        path
+          .relative(root, path.resolve(path.dirname(abs), st.moduleSpecifier.text))
+          .split(path.sep)
+          .join('/')
+          .startsWith('platform/crypto/'),
+    );
     const isFn = (n: N) => ts.isFunctionDeclaration(n) || ts.isMethodDeclaration(n) || ts.isArrowFunction(n) || ts.isFunctionExpression(n);
-    const enclosingFn = (n: N): N | undefined => { for (let p = n.parent; p; p = p.parent) if (isFn(p)) return p; return undefined; };
+    const enclosingFn = (n: N): N | undefined => {
+      for (let p = n.parent; p; p = p.parent) if (isFn(p)) return p;
+      return undefined;
+    };
     const within = (inner: N, outer: N | undefined) => !outer || (inner.pos >= outer.pos && inner.end <= outer.end);
     /** Follows an identifier to the nearest earlier `const x = <init>` visible from it. */
     const resolve = (n: N, depth = 0): N => {
@@ -117,8 +139,14 @@ export async function scanCode(root: string, dir = 'platform', readSource: (abs:
       const d = (decls.get(n.text) ?? []).filter((x) => x.initializer && x.pos < n.pos && within(n, enclosingFn(x))).pop();
       return d?.initializer ? resolve(d.initializer, depth + 1) : n;
     };
-    const literal = (n: N): string | null => { const r = resolve(n); return ts.isStringLiteralLike(r) ? r.text : null; };
-    const numberOf = (n: N): number | null => { const r = resolve(n); return ts.isNumericLiteral(r) ? Number(r.text) : null; };
+    const literal = (n: N): string | null => {
+      const r = resolve(n);
+      return ts.isStringLiteralLike(r) ? r.text : null;
+    };
+    const numberOf = (n: N): number | null => {
+      const r = resolve(n);
+      return ts.isNumericLiteral(r) ? Number(r.text) : null;
+    };
     const calls: import('ts-morph').ts.CallExpression[] = [];
     const strings: N[] = [];
     const objects: import('ts-morph').ts.ObjectLiteralExpression[] = [];
@@ -129,7 +157,16 @@ export async function scanCode(root: string, dir = 'platform', readSource: (abs:
       else if (ts.isObjectLiteralExpression(n)) objects.push(n);
       if (ts.isFunctionDeclaration(n) && n.name && n.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) {
         const called = new Set<string>();
-        const inner = (c: N): void => { if (ts.isCallExpression(c)) called.add(text(c.expression).split('.').pop()!.replace(/[^A-Za-z0-9_$]/g, '')); ts.forEachChild(c, inner); };
+        const inner = (c: N): void => {
+          if (ts.isCallExpression(c))
+            called.add(
+              text(c.expression)
+                .split('.')
+                .pop()!
+                .replace(/[^A-Za-z0-9_$]/g, ''),
+            );
+          ts.forEachChild(c, inner);
+        };
         ts.forEachChild(n, inner);
         facts.functions.push({ file, line: lineOf(n), name: n.name.text, calls: [...called].filter(Boolean).sort() });
       }
@@ -157,7 +194,10 @@ export async function scanCode(root: string, dir = 'platform', readSource: (abs:
       } else if (LOGGER.test(callee)) {
         facts.loggingCalls++;
         const names = new Set<string>();
-        const scan = (n: N): void => { if (ts.isIdentifier(n) && secretNamed(n.text)) names.add(n.text); ts.forEachChild(n, scan); };
+        const scan = (n: N): void => {
+          if (ts.isIdentifier(n) && secretNamed(n.text)) names.add(n.text);
+          ts.forEachChild(n, scan);
+        };
         call.arguments.forEach(scan);
         if (names.size) facts.secretLogging.push({ file, line, callee, names: [...names].sort() });
       }

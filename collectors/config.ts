@@ -41,7 +41,10 @@ export default defineCollector({
     const o = ctx.catalog.organisation;
     const dir = path.join(ctx.root, 'platform', 'config');
     const configFiles = existsSync(dir)
-      ? readdirSync(dir).filter((f) => statSync(path.join(dir, f)).isFile()).map((f) => ({ file: `platform/config/${f}`, bytes: statSync(path.join(dir, f)).size })).sort(byKey((f) => f.file))
+      ? readdirSync(dir)
+          .filter((f) => statSync(path.join(dir, f)).isFile())
+          .map((f) => ({ file: `platform/config/${f}`, bytes: statSync(path.join(dir, f)).size }))
+          .sort(byKey((f) => f.file))
       : [];
     return {
       catalogFile: 'controls/catalog.yaml',

@@ -64,17 +64,19 @@ export const PROVIDER_VENDORS: Record<string, { vendor: string; match: string } 
 
 export const DependenciesFactsSchema = z.object({
   /** Every package that maps to a vendor, with where it was found. */
-  sdks: z.array(z.object({
-    package: z.string(),
-    /** Version range (package.json) or resolved version (lockfile). */
-    version: z.string(),
-    /** `package.json dependencies`, `package.json optionalDependencies`, `package-lock.json`. */
-    source: z.string(),
-    file: z.string(),
-    line: z.number().int().nullable(),
-    vendor: z.string(),
-    match: z.string(),
-  })),
+  sdks: z.array(
+    z.object({
+      package: z.string(),
+      /** Version range (package.json) or resolved version (lockfile). */
+      version: z.string(),
+      /** `package.json dependencies`, `package.json optionalDependencies`, `package-lock.json`. */
+      source: z.string(),
+      file: z.string(),
+      line: z.number().int().nullable(),
+      vendor: z.string(),
+      match: z.string(),
+    }),
+  ),
   /** Provider drivers, and the vendor each calls (null: none, or a name the table does not know: vendor "unknown"). */
   providers: z.array(z.object({ file: z.string(), name: z.string(), vendor: z.string().nullable(), match: z.string().nullable() })),
   /** How many runtime packages were read, per file (a zero says the file was missing or empty). */
@@ -126,11 +128,15 @@ export default defineCollector({
     } else read.push({ file: lockFile, packages: 0 });
     const dir = path.join(ctx.root, 'platform', 'provider');
     const providers: DependenciesFacts['providers'] = [];
-    for (const f of existsSync(dir) ? readdirSync(dir).filter((x) => x.endsWith('.ts')).sort() : []) {
+    for (const f of existsSync(dir)
+      ? readdirSync(dir)
+          .filter((x) => x.endsWith('.ts'))
+          .sort()
+      : []) {
       const m = /readonly\s+name\s*=\s*['"]([^'"]+)['"]/.exec(readFileSync(path.join(dir, f), 'utf8'));
       if (!m) continue; // the interface file, helpers
       const known = PROVIDER_VENDORS[m[1]];
-      providers.push({ file: `platform/provider/${f}`, name: m[1], vendor: known === undefined ? 'unknown' : known?.vendor ?? null, match: known?.match ?? null });
+      providers.push({ file: `platform/provider/${f}`, name: m[1], vendor: known === undefined ? 'unknown' : (known?.vendor ?? null), match: known?.match ?? null });
     }
     return {
       sdks: sdks.sort(byKey((s) => `${s.package}\u0000${s.source}`)),

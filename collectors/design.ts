@@ -13,16 +13,18 @@ import { loadTypeScript, type TypeScript } from './typescript.ts';
 import { codeIdentity, lookupFactCache, withFactCache } from './fact-cache.ts';
 
 export const DesignFactsSchema = z.object({
-  artifacts: z.array(z.object({
-    control: z.string(),
-    file: z.string(),
-    symbol: z.string().nullable(),
-    resource: z.string().nullable(),
-    found: z.boolean(),
-    line: z.number().int().nullable(),
-    /** Why it was not found. */
-    missing: z.string().nullable(),
-  })),
+  artifacts: z.array(
+    z.object({
+      control: z.string(),
+      file: z.string(),
+      symbol: z.string().nullable(),
+      resource: z.string().nullable(),
+      found: z.boolean(),
+      line: z.number().int().nullable(),
+      /** Why it was not found. */
+      missing: z.string().nullable(),
+    }),
+  ),
 });
 export type DesignFacts = z.output<typeof DesignFactsSchema>;
 
@@ -30,10 +32,7 @@ export type DesignFacts = z.output<typeof DesignFactsSchema>;
 function resourceLine(text: string, address: string): number | null {
   const parts = address.split('.');
   const [kind, type, name] = parts[0] === 'resource' || parts[0] === 'data' || parts[0] === 'module' ? parts : ['resource', ...parts];
-  const patterns = [
-    new RegExp(`^\\s*${kind}\\s+"${type}"${name ? `\\s+"${name}"` : ''}`, 'm'),
-    new RegExp(address.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')),
-  ];
+  const patterns = [new RegExp(`^\\s*${kind}\\s+"${type}"${name ? `\\s+"${name}"` : ''}`, 'm'), new RegExp(address.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))];
   for (const p of patterns) {
     const m = p.exec(text);
     if (m) return text.slice(0, m.index).split('\n').length + (m[0].startsWith('\n') ? 1 : 0);
@@ -82,7 +81,11 @@ function exportedSymbolLine(ts: TypeScript, abs: string, source: string, symbol:
   for (const st of sf.statements) {
     if (ts.isVariableStatement(st) && exported(st)) {
       for (const d of st.declarationList.declarations) if (ts.isIdentifier(d.name) && d.name.text === symbol) return line(d);
-    } else if ((ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st) || ts.isInterfaceDeclaration(st) || ts.isTypeAliasDeclaration(st) || ts.isEnumDeclaration(st)) && exported(st) && st.name?.text === symbol) {
+    } else if (
+      (ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st) || ts.isInterfaceDeclaration(st) || ts.isTypeAliasDeclaration(st) || ts.isEnumDeclaration(st)) &&
+      exported(st) &&
+      st.name?.text === symbol
+    ) {
       return line(st);
     } else if (ts.isExportDeclaration(st) && st.exportClause && ts.isNamedExports(st.exportClause)) {
       for (const e of st.exportClause.elements) if (e.name.text === symbol) return line(e);
@@ -121,17 +124,27 @@ export function designFactsFromCache(root: string, wanted: WantedArtifact[], env
 
 export async function designFactsCached(root: string, wanted: WantedArtifact[], env: NodeJS.ProcessEnv = process.env) {
   const { exists, req } = designCacheRequest(root, wanted);
-  return withFactCache(req,
-    (read) => designFacts(root, wanted, (file) => {
-      const data = read(file);
-      // Vanished since existsSync saw it: fail as reading it does.
-      return data === null ? readFileSync(path.join(root, file), 'utf8') : data.toString('utf8');
-    }, exists), env);
+  return withFactCache(
+    req,
+    (read) =>
+      designFacts(
+        root,
+        wanted,
+        (file) => {
+          const data = read(file);
+          // Vanished since existsSync saw it: fail as reading it does.
+          return data === null ? readFileSync(path.join(root, file), 'utf8') : data.toString('utf8');
+        },
+        exists,
+      ),
+    env,
+  );
 }
 
 /** The design facts, computed (the plain way: no cache). */
 export function designFacts(
-  root: string, wanted: WantedArtifact[],
+  root: string,
+  wanted: WantedArtifact[],
   readText: (file: string) => string = (file) => readFileSync(path.join(root, file), 'utf8'),
   exists: boolean[] = wanted.map((a) => existsSync(path.join(root, a.file))),
 ): DesignFacts {
@@ -140,13 +153,14 @@ export function designFacts(
   for (const [i, a] of wanted.entries()) {
     const abs = path.join(root, a.file);
     const base = { control: a.control, file: a.file, symbol: a.symbol ?? null, resource: a.resource ?? null };
-    if (!exists[i]) { out.push({ ...base, found: false, line: null, missing: `file ${a.file} does not exist` }); continue; }
+    if (!exists[i]) {
+      out.push({ ...base, found: false, line: null, missing: `file ${a.file} does not exist` });
+      continue;
+    }
     if (a.symbol) {
       ts ??= loadTypeScript();
       const line = exportedSymbolLine(ts, abs, readText(a.file), a.symbol);
-      out.push(line
-        ? { ...base, found: true, line, missing: null }
-        : { ...base, found: false, line: null, missing: `${a.file} does not export ${a.symbol}` });
+      out.push(line ? { ...base, found: true, line, missing: null } : { ...base, found: false, line: null, missing: `${a.file} does not export ${a.symbol}` });
       continue;
     }
     if (a.resource) {

@@ -24,16 +24,18 @@ export const DisclosureFactsSchema = z.object({
     fields: z.array(z.object({ name: z.string(), value: z.string(), line: z.number().int() })),
   }),
   policy: z.object({ file: z.string(), contact: z.string(), acknowledgementBusinessDays: z.number(), policyUrl: z.string() }),
-  promises: z.array(z.object({
-    file: z.string(),
-    line: z.number().int(),
-    /** The promise as written, trimmed. */
-    text: z.string(),
-    /** `literal`, `config` (an expression bound to organisation.disclosure), `expression` (anything else). */
-    source: z.enum(['literal', 'config', 'expression']),
-    /** Business days as the site renders it; null when the expression cannot be resolved. */
-    days: z.number().nullable(),
-  })),
+  promises: z.array(
+    z.object({
+      file: z.string(),
+      line: z.number().int(),
+      /** The promise as written, trimmed. */
+      text: z.string(),
+      /** `literal`, `config` (an expression bound to organisation.disclosure), `expression` (anything else). */
+      source: z.enum(['literal', 'config', 'expression']),
+      /** Business days as the site renders it; null when the expression cannot be resolved. */
+      days: z.number().nullable(),
+    }),
+  ),
 });
 export type DisclosureFacts = z.output<typeof DisclosureFactsSchema>;
 
@@ -93,7 +95,11 @@ export default defineCollector({
       scan(file, c.statement.replace(/\s+/g, ' '), new Set());
       if (promises.length === before) continue;
       let yamlText = '';
-      try { yamlText = readFileSync(path.join(ctx.root, file), 'utf8'); } catch { /* a catalog given in memory */ }
+      try {
+        yamlText = readFileSync(path.join(ctx.root, file), 'utf8');
+      } catch {
+        /* a catalog given in memory */
+      }
       const at = yamlText.split('\n').findIndex((l) => l.startsWith('statement:'));
       for (const p of promises.slice(before)) p.line = at < 0 ? 1 : at + 2; // the statement's first line
     }

@@ -28,45 +28,51 @@ export const EncryptionFactsSchema = z.object({
     associatedData: z.string(),
   }),
   /** Null when no keyring is configured (no TRUST_KEYRING, TRUST_KEYRING_FILE or development keyring). */
-  keyring: z.object({
-    source: z.string(),
-    algorithm: z.string(),
-    nonceBits: z.number().int(),
-    activeVersion: z.number().int(),
-    versions: z.array(z.object({ version: z.number().int(), ageDays: z.number().int().nullable(), active: z.boolean() })),
-  }).nullable(),
-  columns: z.array(z.object({
-    table: z.string(),
-    column: z.string(),
-    /** The row id column bound in the associated data. */
-    rowIdColumn: z.string(),
-    /** Owner columns bound in the associated data (encryption.yaml `owner_columns`). */
-    ownerColumns: z.array(z.string()),
-    rows: z.number().int(),
-    /** Non-NULL values. */
-    values: z.number().int(),
-    /** Values that do not match the ciphertext pattern (plaintext, truncated, foreign format). */
-    malformed: z.number().int(),
-    lengths: z.object({ min: z.number().int().nullable(), max: z.number().int().nullable(), avg: z.number().nullable() }),
-    /** Well-formed values per format and key version. */
-    versions: z.array(z.object({ format: z.string(), keyVersion: z.number().int(), count: z.number().int() })),
-    /** Well-formed values in a legacy format (tev1: bound to the row only, not to its owner). */
-    legacy: z.number().int(),
-    /** What opening the stored values showed; null without a keyring. */
-    binding: z.object({
-      /** Well-formed values opened with their row's own binding: all, or a sample of `limit` chosen by the run's day. */
-      checked: z.number().int(),
-      opened: z.number().int(),
-      limit: z.number().int(),
-      /** Rows whose value did not open (altered, moved to another row or owner, unknown key); the first 20. */
-      failures: z.array(z.object({ rowId: z.string(), reason: z.string() })),
-      failureCount: z.number().int(),
-      /** Opened values re-bound in memory to another row id and to another value of each owner column. */
-      probed: z.number().int(),
-      /** Of `probed`, those that every re-binding refused. */
-      refusedElsewhere: z.number().int(),
-    }).nullable(),
-  })),
+  keyring: z
+    .object({
+      source: z.string(),
+      algorithm: z.string(),
+      nonceBits: z.number().int(),
+      activeVersion: z.number().int(),
+      versions: z.array(z.object({ version: z.number().int(), ageDays: z.number().int().nullable(), active: z.boolean() })),
+    })
+    .nullable(),
+  columns: z.array(
+    z.object({
+      table: z.string(),
+      column: z.string(),
+      /** The row id column bound in the associated data. */
+      rowIdColumn: z.string(),
+      /** Owner columns bound in the associated data (encryption.yaml `owner_columns`). */
+      ownerColumns: z.array(z.string()),
+      rows: z.number().int(),
+      /** Non-NULL values. */
+      values: z.number().int(),
+      /** Values that do not match the ciphertext pattern (plaintext, truncated, foreign format). */
+      malformed: z.number().int(),
+      lengths: z.object({ min: z.number().int().nullable(), max: z.number().int().nullable(), avg: z.number().nullable() }),
+      /** Well-formed values per format and key version. */
+      versions: z.array(z.object({ format: z.string(), keyVersion: z.number().int(), count: z.number().int() })),
+      /** Well-formed values in a legacy format (tev1: bound to the row only, not to its owner). */
+      legacy: z.number().int(),
+      /** What opening the stored values showed; null without a keyring. */
+      binding: z
+        .object({
+          /** Well-formed values opened with their row's own binding: all, or a sample of `limit` chosen by the run's day. */
+          checked: z.number().int(),
+          opened: z.number().int(),
+          limit: z.number().int(),
+          /** Rows whose value did not open (altered, moved to another row or owner, unknown key); the first 20. */
+          failures: z.array(z.object({ rowId: z.string(), reason: z.string() })),
+          failureCount: z.number().int(),
+          /** Opened values re-bound in memory to another row id and to another value of each owner column. */
+          probed: z.number().int(),
+          /** Of `probed`, those that every re-binding refused. */
+          refusedElsewhere: z.number().int(),
+        })
+        .nullable(),
+    }),
+  ),
 });
 export type EncryptionFacts = z.output<typeof EncryptionFactsSchema>;
 
@@ -75,7 +81,8 @@ const ident = (s: string) => '"' + s.replace(/"/g, '""') + '"';
 export default defineCollector({
   id: 'encryption',
   version: '1.1.0',
-  description: 'Keyring description (algorithm, key versions, rotation age; never key material), ciphertext shape per encrypted column and key version, and each value opened with its own row\'s binding (row and owner) and refused elsewhere; never a value.',
+  description:
+    "Keyring description (algorithm, key versions, rotation age; never key material), ciphertext shape per encrypted column and key version, and each value opened with its own row's binding (row and owner) and refused elsewhere; never a value.",
   needsDatabase: true,
   facts: EncryptionFactsSchema,
   async collect(ctx) {
@@ -89,8 +96,12 @@ export default defineCollector({
     // spends about 10 µs on a bounded repetition such as {38,}, the scan itself 0.2 µs.
     // Grouping sets give the column totals (g = 3: both columns grouped away) and the
     // per-version counts (g = 0).
-    const rowsOf = config.columns.map((c, i) => `
-      SELECT ${i} AS i, ${ident(c.column)} AS v, ${ident(c.column)} ~ ${pattern} AS ok FROM ${ident(c.table)}`).join(' UNION ALL ');
+    const rowsOf = config.columns
+      .map(
+        (c, i) => `
+      SELECT ${i} AS i, ${ident(c.column)} AS v, ${ident(c.column)} ~ ${pattern} AS ok FROM ${ident(c.table)}`,
+      )
+      .join(' UNION ALL ');
     // MATERIALIZED: otherwise the planner inlines `ok` into each use and matches again.
     const groups = await ctx.sql<Record<string, string | null>>(`
       WITH r AS MATERIALIZED (${rowsOf})
@@ -116,24 +127,26 @@ export default defineCollector({
         associatedData: config.associated_data,
       },
       keyring,
-      columns: config.columns.map((c, i) => {
-        // An empty table has no group at all.
-        const s = stats.find((r) => Number(r.i) === i) ?? { rows: '0', values: '0', malformed: '0', min: null, max: null, avg: null };
-        const vs = versions.filter((v) => Number(v.i) === i).map((v) => ({ format: v.format!, keyVersion: Number(v.key_version), count: Number(v.rows) }));
-        return {
-          table: `public.${c.table}`,
-          column: c.column,
-          rowIdColumn: c.row_id_column,
-          ownerColumns: [...c.owner_columns],
-          rows: Number(s.rows),
-          values: Number(s.values),
-          malformed: Number(s.malformed),
-          lengths: { min: s.min === null ? null : Number(s.min), max: s.max === null ? null : Number(s.max), avg: s.avg === null ? null : Number(s.avg) },
-          versions: vs,
-          legacy: vs.filter((v) => legacyFormats.has(v.format)).reduce((n, v) => n + v.count, 0),
-          binding: bindings?.[i] ?? null,
-        };
-      }).sort(byKey((c) => `${c.table}.${c.column}`)),
+      columns: config.columns
+        .map((c, i) => {
+          // An empty table has no group at all.
+          const s = stats.find((r) => Number(r.i) === i) ?? { rows: '0', values: '0', malformed: '0', min: null, max: null, avg: null };
+          const vs = versions.filter((v) => Number(v.i) === i).map((v) => ({ format: v.format!, keyVersion: Number(v.key_version), count: Number(v.rows) }));
+          return {
+            table: `public.${c.table}`,
+            column: c.column,
+            rowIdColumn: c.row_id_column,
+            ownerColumns: [...c.owner_columns],
+            rows: Number(s.rows),
+            values: Number(s.values),
+            malformed: Number(s.malformed),
+            lengths: { min: s.min === null ? null : Number(s.min), max: s.max === null ? null : Number(s.max), avg: s.avg === null ? null : Number(s.avg) },
+            versions: vs,
+            legacy: vs.filter((v) => legacyFormats.has(v.format)).reduce((n, v) => n + v.count, 0),
+            binding: bindings?.[i] ?? null,
+          };
+        })
+        .sort(byKey((c) => `${c.table}.${c.column}`)),
     };
   },
 });
@@ -165,9 +178,16 @@ async function proveBindings(ctx: CollectorContext, columns: EncryptedColumn[]):
   const { openColumn, storedContext } = await import('../platform/crypto/column-cipher.ts');
   // One query for every column: each branch BINDING_LIMIT values, every one when there are no more.
   const day = ctx.now.toISOString().slice(0, 10);
-  const rows = await ctx.sql<{ i: number; rid: string; owner: string[]; ct: string }>(columns.map((c, i) => `
+  const rows = await ctx.sql<{ i: number; rid: string; owner: string[]; ct: string }>(
+    columns
+      .map(
+        (c, i) => `
     (SELECT ${i} AS i, ${ident(c.row_id_column)}::text AS rid, ARRAY[${c.owner_columns.map((o) => `${ident(o)}::text`).join(', ')}] AS owner, ${ident(c.column)} AS ct
-       FROM ${ident(c.table)} WHERE ${ident(c.column)} IS NOT NULL ORDER BY md5(${ident(c.row_id_column)}::text || $1), ${ident(c.row_id_column)} LIMIT ${BINDING_LIMIT})`).join(' UNION ALL ') + ' ORDER BY i, rid', [day]);
+       FROM ${ident(c.table)} WHERE ${ident(c.column)} IS NOT NULL ORDER BY md5(${ident(c.row_id_column)}::text || $1), ${ident(c.row_id_column)} LIMIT ${BINDING_LIMIT})`,
+      )
+      .join(' UNION ALL ') + ' ORDER BY i, rid',
+    [day],
+  );
   return columns.map((col, i) => {
     const b: Binding = { checked: 0, opened: 0, limit: BINDING_LIMIT, failures: [], failureCount: 0, probed: 0, refusedElsewhere: 0 };
     for (const r of rows) {

@@ -12,8 +12,12 @@
  * the server's message without its DETAIL (which may quote a row).
  */
 import { z } from 'zod';
-import { defineCollector, type CollectorContext } from './types.ts';
-import type { ProbeAttempt, ProbeResult } from './probe.ts';
+import { defineCollector } from './types.ts';
+import { NO_ACCOUNT, safeMessage, type ProbeAttempt, type ProbeResult } from './probe.ts';
+import { crossAccountReads } from './cross-account-reads.ts';
+
+// Re-exported for the probe tests, which pin what a fact may quote of a server message.
+export { safeMessage };
 import { byKey } from './sort.ts';
 
 const ProbeFactSchema = z.object({
@@ -56,23 +60,6 @@ export type EnforcementFacts = z.output<typeof EnforcementFactsSchema>;
 const PLAINTEXT = 'trust-probe-plaintext-not-a-secret';
 /** Well-formed ciphertext shape, so only the column under test can refuse the row. */
 const CIPHERTEXT_SHAPE = 'tev2:1:' + 'A'.repeat(43);
-/** Used when a second account is needed and only one exists: the setting is just a uuid. */
-const NO_ACCOUNT = '00000000-0000-4000-8000-000000000000';
-
-/**
- * The server's message, first line, bounded, with anything shaped like a secret removed
- * (a guard written carelessly could quote the value it refused).
- */
-export function safeMessage(m: string): string {
-  return m.split('\n')[0]
-    .replace(/tev([0-9]):[0-9]+:[A-Za-z0-9_-]+/g, 'tev$1:…')
-    .replace(/\$2[aby]\$[0-9]{2}\$[./A-Za-z0-9]+/g, '$2…')
-    .replace(/\b(hck|hcv)_[A-Za-z0-9_]+/g, '$1_…')
-    .replace(/[A-Za-z0-9+/_=]{32,}/g, '…')
-    .slice(0, 300);
-}
-
-const ident = (s: string) => '"' + s.replace(/"/g, '""') + '"';
 
 interface Targets {
   audit_event: { seq: string; account: string } | null;
@@ -129,165 +116,218 @@ export default defineCollector({
 
     // Append-only history: audit events, checkpoints, closed state periods.
     const ev = t.audit_event;
-    await write('audit_events.update', 'audit_events', ev && `seq ${ev.seq}`,
-      ev && { accounts: [ev.account], sql: 'UPDATE audit_events SET actor = actor WHERE seq = $1', params: [ev.seq] }, none('audit_events'));
-    await write('audit_events.delete', 'audit_events', ev && `seq ${ev.seq}`,
-      ev && { accounts: [ev.account], sql: 'DELETE FROM audit_events WHERE seq = $1', params: [ev.seq] }, none('audit_events'));
+    await write(
+      'audit_events.update',
+      'audit_events',
+      ev && `seq ${ev.seq}`,
+      ev && { accounts: [ev.account], sql: 'UPDATE audit_events SET actor = actor WHERE seq = $1', params: [ev.seq] },
+      none('audit_events'),
+    );
+    await write('audit_events.delete', 'audit_events', ev && `seq ${ev.seq}`, ev && { accounts: [ev.account], sql: 'DELETE FROM audit_events WHERE seq = $1', params: [ev.seq] }, none('audit_events'));
     const cp = t.checkpoint;
-    await write('audit_checkpoints.update', 'audit_checkpoints', cp && `seq ${cp}`,
-      cp ? { accounts: [], sql: 'UPDATE audit_checkpoints SET key_id = key_id WHERE seq = $1', params: [cp] } : null, none('audit_checkpoints'));
-    await write('audit_checkpoints.delete', 'audit_checkpoints', cp && `seq ${cp}`,
-      cp ? { accounts: [], sql: 'DELETE FROM audit_checkpoints WHERE seq = $1', params: [cp] } : null, none('audit_checkpoints'));
+    await write(
+      'audit_checkpoints.update',
+      'audit_checkpoints',
+      cp && `seq ${cp}`,
+      cp ? { accounts: [], sql: 'UPDATE audit_checkpoints SET key_id = key_id WHERE seq = $1', params: [cp] } : null,
+      none('audit_checkpoints'),
+    );
+    await write(
+      'audit_checkpoints.delete',
+      'audit_checkpoints',
+      cp && `seq ${cp}`,
+      cp ? { accounts: [], sql: 'DELETE FROM audit_checkpoints WHERE seq = $1', params: [cp] } : null,
+      none('audit_checkpoints'),
+    );
     const p = t.closed_period;
-    await write('agent_state_periods.rewrite_closed', 'agent_state_periods', p && `id ${p.id}`,
+    await write(
+      'agent_state_periods.rewrite_closed',
+      'agent_state_periods',
+      p && `id ${p.id}`,
       p && { accounts: [p.account], sql: `UPDATE agent_state_periods SET period = tstzrange(lower(period), upper(period) + interval '1 second', '[)') WHERE id = $1`, params: [p.id] },
-      none('agent_state_periods (closed)'));
-    await write('agent_state_periods.delete', 'agent_state_periods', p && `id ${p.id}`,
-      p && { accounts: [p.account], sql: 'DELETE FROM agent_state_periods WHERE id = $1', params: [p.id] }, none('agent_state_periods (closed)'));
+      none('agent_state_periods (closed)'),
+    );
+    await write(
+      'agent_state_periods.delete',
+      'agent_state_periods',
+      p && `id ${p.id}`,
+      p && { accounts: [p.account], sql: 'DELETE FROM agent_state_periods WHERE id = $1', params: [p.id] },
+      none('agent_state_periods (closed)'),
+    );
     // An overlapping period for the same agent. The identity value is given (0, which the
     // identity never issues) so no sequence value is consumed and the primary key cannot
     // be what refuses it; the period is closed so the one-open-period index is not either.
-    await write('agent_state_periods.overlap', 'agent_state_periods', p && `id ${p.id}`,
+    await write(
+      'agent_state_periods.overlap',
+      'agent_state_periods',
+      p && `id ${p.id}`,
       p && {
         accounts: [p.account],
         sql: `INSERT INTO agent_state_periods (id, agent_id, account_id, state, period) OVERRIDING SYSTEM VALUE
               SELECT 0, agent_id, account_id, state, tstzrange(lower(period), lower(period) + interval '1 microsecond', '[)') FROM agent_state_periods WHERE id = $1`,
         params: [p.id],
-      }, none('agent_state_periods (closed)'));
+      },
+      none('agent_state_periods (closed)'),
+    );
 
     // Pinned region and image.
     const ag = t.agent;
     const otherRegion = (r: string) => t.regions.find((x) => x !== r) ?? null;
     const agRegion = ag && otherRegion(ag.region);
-    await write('agents.region_change', 'agents', ag && `id ${ag.id}`,
+    await write(
+      'agents.region_change',
+      'agents',
+      ag && `id ${ag.id}`,
       ag && agRegion ? { accounts: [ag.account], sql: 'UPDATE agents SET region = $2 WHERE id = $1', params: [ag.id, agRegion] } : null,
-      ag ? 'only one region exists' : none('agents'));
+      ag ? 'only one region exists' : none('agents'),
+    );
     const vm = t.vm;
     const vmRegion = vm && otherRegion(vm.region);
-    await write('vms.region_change', 'vms', vm && `id ${vm.id}`,
+    await write(
+      'vms.region_change',
+      'vms',
+      vm && `id ${vm.id}`,
       vm && vmRegion ? { accounts: [vm.account], sql: 'UPDATE vms SET region = $2 WHERE id = $1', params: [vm.id, vmRegion] } : null,
-      vm ? 'only one region exists' : none('vms'));
+      vm ? 'only one region exists' : none('vms'),
+    );
     const digest = ag && 'sha256:' + (ag.image === 'sha256:' + '0'.repeat(64) ? '1' : '0').repeat(64);
-    await write('agents.image_change', 'agents', ag && `id ${ag.id}`,
-      ag && { accounts: [ag.account], sql: 'UPDATE agents SET image_digest = $2 WHERE id = $1', params: [ag.id, digest] }, none('agents'));
-    await write('agents.env_change', 'agents', ag && `id ${ag.id}`,
-      ag && { accounts: [ag.account], sql: `UPDATE agents SET env = env || '{"TRUST_PROBE": "1"}' WHERE id = $1`, params: [ag.id] }, none('agents'));
-    await write('agents.platform_version_change', 'agents', ag && `id ${ag.id}`,
-      ag && { accounts: [ag.account], sql: `UPDATE agents SET platform_version = left(platform_version, 40) || '-probe' WHERE id = $1`, params: [ag.id] }, none('agents'));
+    await write(
+      'agents.image_change',
+      'agents',
+      ag && `id ${ag.id}`,
+      ag && { accounts: [ag.account], sql: 'UPDATE agents SET image_digest = $2 WHERE id = $1', params: [ag.id, digest] },
+      none('agents'),
+    );
+    await write(
+      'agents.env_change',
+      'agents',
+      ag && `id ${ag.id}`,
+      ag && { accounts: [ag.account], sql: `UPDATE agents SET env = env || '{"TRUST_PROBE": "1"}' WHERE id = $1`, params: [ag.id] },
+      none('agents'),
+    );
+    await write(
+      'agents.platform_version_change',
+      'agents',
+      ag && `id ${ag.id}`,
+      ag && { accounts: [ag.account], sql: `UPDATE agents SET platform_version = left(platform_version, 40) || '-probe' WHERE id = $1`, params: [ag.id] },
+      none('agents'),
+    );
 
     // Plaintext where only ciphertext may be stored (uuid keys: no sequence involved).
     const acct = t.accounts[0] ?? null;
-    await write('oauth_connections.access_token_plaintext', 'oauth_connections', acct && `account ${acct}`,
+    await write(
+      'oauth_connections.access_token_plaintext',
+      'oauth_connections',
+      acct && `account ${acct}`,
       acct ? { accounts: [acct], sql: `INSERT INTO oauth_connections (account_id, provider, access_token) VALUES ($1, 'trust_probe', $2)`, params: [acct, PLAINTEXT] } : null,
-      none('accounts'));
-    await write('oauth_connections.refresh_token_plaintext', 'oauth_connections', acct && `account ${acct}`,
-      acct ? { accounts: [acct], sql: `INSERT INTO oauth_connections (account_id, provider, access_token, refresh_token) VALUES ($1, 'trust_probe', $2, $3)`, params: [acct, CIPHERTEXT_SHAPE, PLAINTEXT] } : null,
-      none('accounts'));
-    await write('agent_secrets.plaintext', 'agent_secrets', ag && `agent ${ag.id}`,
+      none('accounts'),
+    );
+    await write(
+      'oauth_connections.refresh_token_plaintext',
+      'oauth_connections',
+      acct && `account ${acct}`,
+      acct
+        ? { accounts: [acct], sql: `INSERT INTO oauth_connections (account_id, provider, access_token, refresh_token) VALUES ($1, 'trust_probe', $2, $3)`, params: [acct, CIPHERTEXT_SHAPE, PLAINTEXT] }
+        : null,
+      none('accounts'),
+    );
+    await write(
+      'agent_secrets.plaintext',
+      'agent_secrets',
+      ag && `agent ${ag.id}`,
       ag && { accounts: [ag.account], sql: `INSERT INTO agent_secrets (agent_id, account_id, name, ciphertext) VALUES ($1, $2, 'TRUST_PROBE', $3)`, params: [ag.id, ag.account, PLAINTEXT] },
-      none('agents'));
+      none('agents'),
+    );
 
     // A consumed OAuth state stored again (the UNIQUE state hash is what makes it single-use;
     // the hash is copied inside the statement, so it never reaches this process).
     const st = t.consumed_state;
-    await write('oauth_states.reissue_consumed', 'oauth_states', st && `id ${st.id}`,
-      st && { accounts: [st.account], sql: `INSERT INTO oauth_states (account_id, provider, state_hash, expires_at) SELECT account_id, provider, state_hash, now() + interval '10 minutes' FROM oauth_states WHERE id = $1`, params: [st.id] },
-      none('oauth_states (consumed)'));
+    await write(
+      'oauth_states.reissue_consumed',
+      'oauth_states',
+      st && `id ${st.id}`,
+      st && {
+        accounts: [st.account],
+        sql: `INSERT INTO oauth_states (account_id, provider, state_hash, expires_at) SELECT account_id, provider, state_hash, now() + interval '10 minutes' FROM oauth_states WHERE id = $1`,
+        params: [st.id],
+      },
+      none('oauth_states (consumed)'),
+    );
 
     // The same state made usable again by writing its row instead (0435 refuses each): the
     // consumption undone, its times moved on, or the row deleted so its hash could come back.
-    await write('oauth_states.unconsume', 'oauth_states', st && `id ${st.id}`,
+    await write(
+      'oauth_states.unconsume',
+      'oauth_states',
+      st && `id ${st.id}`,
       st && { accounts: [st.account], sql: 'UPDATE oauth_states SET consumed_at = NULL WHERE id = $1', params: [st.id] },
-      none('oauth_states (consumed)'));
-    await write('oauth_states.extend', 'oauth_states', st && `id ${st.id}`,
+      none('oauth_states (consumed)'),
+    );
+    await write(
+      'oauth_states.extend',
+      'oauth_states',
+      st && `id ${st.id}`,
       st && { accounts: [st.account], sql: `UPDATE oauth_states SET created_at = now(), expires_at = now() + interval '10 minutes' WHERE id = $1`, params: [st.id] },
-      none('oauth_states (consumed)'));
+      none('oauth_states (consumed)'),
+    );
     // Deleting needs a state still alive (expired ones go by retention): one is made, consumed
     // and deleted in one block, all inside the probe's rolled-back savepoint.
-    await write('oauth_states.delete_consumed', 'oauth_states', acct && `a fresh state of account ${acct}`,
-      acct && /^[0-9a-f-]{36}$/i.test(acct) ? { accounts: [acct], sql: `DO $probe$ DECLARE v uuid; BEGIN
+    await write(
+      'oauth_states.delete_consumed',
+      'oauth_states',
+      acct && `a fresh state of account ${acct}`,
+      acct && /^[0-9a-f-]{36}$/i.test(acct)
+        ? {
+            accounts: [acct],
+            sql: `DO $probe$ DECLARE v uuid; BEGIN
         INSERT INTO oauth_states (account_id, provider, state_hash, expires_at)
           VALUES ('${acct}', 'trust_probe', md5(random()::text) || md5(random()::text), now() + interval '10 minutes') RETURNING id INTO v;
         UPDATE oauth_states SET consumed_at = now() WHERE id = v;
         DELETE FROM oauth_states WHERE id = v;
-      END $probe$` } : null,
-      none('accounts'));
+      END $probe$`,
+          }
+        : null,
+      none('accounts'),
+    );
 
     // Writing another account's rows while acting for one: row-level security's WITH CHECK.
-    await write('cross_account_write.insert', 'oauth_states', acct && `account ${other(acct)}`,
-      acct ? { accounts: [acct], sql: `INSERT INTO oauth_states (account_id, provider, state_hash, expires_at) VALUES ($1, 'trust_probe', repeat('0', 64), now() + interval '5 minutes')`, params: [other(acct)] } : null,
-      none('accounts'));
-    await write('cross_account_write.move', 'oauth_states', st && `id ${st.id}`,
+    await write(
+      'cross_account_write.insert',
+      'oauth_states',
+      acct && `account ${other(acct)}`,
+      acct
+        ? {
+            accounts: [acct],
+            sql: `INSERT INTO oauth_states (account_id, provider, state_hash, expires_at) VALUES ($1, 'trust_probe', repeat('0', 64), now() + interval '5 minutes')`,
+            params: [other(acct)],
+          }
+        : null,
+      none('accounts'),
+    );
+    await write(
+      'cross_account_write.move',
+      'oauth_states',
+      st && `id ${st.id}`,
       st && { accounts: [st.account], sql: 'UPDATE oauth_states SET account_id = $2 WHERE id = $1', params: [st.id, other(st.account)] },
-      none('oauth_states'));
-    await write('cross_account_write.agents_insert', 'agents', ag && `account ${ag.account}`,
+      none('oauth_states'),
+    );
+    await write(
+      'cross_account_write.agents_insert',
+      'agents',
+      ag && `account ${ag.account}`,
       ag && {
         accounts: [other(ag.account)],
         sql: `INSERT INTO agents (id, account_id, region, name, image_digest, platform_version, server_id, tunnel_id, disk_id, provisioned_at)
               VALUES ('${NO_ACCOUNT}', $1, $2, 'trust probe', 'sha256:' || repeat('0', 64), 'probe', '${NO_ACCOUNT}', '${NO_ACCOUNT}', '${NO_ACCOUNT}', now())`,
         params: [ag.account, ag.region],
-      }, none('agents'));
+      },
+      none('agents'),
+    );
 
-    probes.push(...await crossAccountReads(ctx.sql, runtime.attempt, runtime.role, t.accounts));
+    probes.push(...(await crossAccountReads(ctx.sql, runtime.attempt, runtime.role, t.accounts)));
     return { runtime: { available: true, role: runtime.role, reason: null }, probes: probes.sort(byKey((q) => q.name)) };
   },
 });
-
-/**
- * Reading another account's rows, on every table with an account_id column: acting for
- * account A, count the rows of account B (the smallest account id in that table). Two
- * statements at most (one per viewing account), whatever the number of tables.
- */
-async function crossAccountReads(
-  sql: CollectorContext['sql'], attempt: (a: ProbeAttempt) => Promise<ProbeResult>, role: string, accounts: string[],
-): Promise<ProbeFact[]> {
-  const tables = await sql<{ table: string; can_select: boolean }>(`
-    SELECT c.relname AS table, has_table_privilege($1, c.oid, 'SELECT') AS can_select
-      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'account_id' AND NOT a.attisdropped
-     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
-       -- A partition is reached through its parent (probed above) unless the role may read it
-       -- directly; audit_events' monthly partitions grant nobody anything (migration 0420).
-       AND (NOT c.relispartition OR has_table_privilege($1, c.oid, 'SELECT'))
-     ORDER BY c.relname COLLATE "C"`, [role]);
-  if (!tables.length) return [];
-  // ORDER BY the column, qualified: a bare `account_id` would name the text output column and
-  // sort every row of the table; the column itself is read from its index (the smallest first).
-  const owners = await sql<{ table: string; owner: string | null }>(tables.map((t, i) =>
-    `SELECT ${i}::int AS i, '${t.table}' AS table, (SELECT x.account_id::text FROM ${ident(t.table)} x WHERE x.account_id IS NOT NULL ORDER BY x.account_id LIMIT 1) AS owner`,
-  ).join(' UNION ALL ') + ' ORDER BY i');
-  const out: ProbeFact[] = [];
-  const viewerOf = (owner: string) => accounts.find((a) => a !== owner) ?? NO_ACCOUNT;
-  const groups = new Map<string, { table: string; owner: string }[]>();
-  for (const o of owners) {
-    const base = { name: `cross_account_read.${o.table}`, table: o.table, act: 'read' as const, statement: '', target: null, sqlstate: null, message: null, rows: null, note: null };
-    const can = tables.find((t) => t.table === o.table)!.can_select;
-    if (!o.owner) out.push({ ...base, table: `public.${o.table}`, outcome: 'empty', note: 'the table holds no row with an account' });
-    else if (!can) out.push({ ...base, table: `public.${o.table}`, target: `account ${o.owner}`, outcome: 'no_privilege', note: `${role} holds no SELECT on the table` });
-    else {
-      const v = viewerOf(o.owner);
-      groups.set(v, [...(groups.get(v) ?? []), { table: o.table, owner: o.owner }]);
-    }
-  }
-  for (const [viewer, group] of groups) {
-    // LIMIT 1: one visible row is enough to prove a leak; the count stays cheap at any size.
-    const text = group.map((g, i) =>
-      `SELECT ${i}::int AS i, (SELECT count(*) FROM (SELECT 1 FROM ${ident(g.table)} WHERE account_id = $${i + 1} LIMIT 1) s)::int AS seen`,
-    ).join(' UNION ALL ') + ' ORDER BY i';
-    const r = await attempt({ accounts: [viewer], sql: text, params: group.map((g) => g.owner) });
-    for (const [i, g] of group.entries()) {
-      const statement = `SELECT count(*) FROM (SELECT 1 FROM ${ident(g.table)} WHERE account_id = $1 LIMIT 1) s -- acting for another account`;
-      const fact: ProbeFact = {
-        name: `cross_account_read.${g.table}`, table: `public.${g.table}`, act: 'read', statement, target: `account ${g.owner}`,
-        outcome: 'completed', sqlstate: null, message: null, rows: null, note: null,
-      };
-      if (r.raised) Object.assign(fact, { outcome: 'raised', sqlstate: r.sqlstate, message: safeMessage(r.message) });
-      else fact.rows = Number(r.rows.find((x) => Number(x.i) === i)?.seen ?? 0);
-      out.push(fact);
-    }
-  }
-  return out;
-}
 
 function record(name: string, table: string, act: 'write' | 'read', target: string | null, a: ProbeAttempt | null, r: ProbeResult | null, note?: string): ProbeFact {
   const base = { name, table: `public.${table}`, act, statement: a ? a.sql.replace(/\s+/g, ' ').trim() : '', target, sqlstate: null, message: null, rows: null, note: null };

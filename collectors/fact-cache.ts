@@ -135,11 +135,7 @@ function readEntry<T>(file: string, key: string): T | undefined {
  * computed by `compute` (which must read files only through `read`, and only those listed
  * in `files`) and stored.
  */
-export async function withFactCache<T>(
-  req: FactCacheRequest,
-  compute: (read: ReadInput) => T | Promise<T>,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<FactCacheOutcome<T>> {
+export async function withFactCache<T>(req: FactCacheRequest, compute: (read: ReadInput) => T | Promise<T>, env: NodeJS.ProcessEnv = process.env): Promise<FactCacheOutcome<T>> {
   const { read, entry } = prepare(req, env);
   if (!entry) return { facts: await compute(read), cache: 'off', key: null };
   const cached = readEntry<T>(entry.file, entry.key);
@@ -165,7 +161,8 @@ function store(dir: string, file: string, text: string): void {
     const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
     writeFileSync(tmp, text);
     renameSync(tmp, file);
-    const entries = readdirSync(dir).filter((n) => n.endsWith('.json'))
+    const entries = readdirSync(dir)
+      .filter((n) => n.endsWith('.json'))
       .map((n) => ({ n, t: statSync(path.join(dir, n)).mtimeMs }))
       .sort((a, b) => b.t - a.t);
     for (const e of entries.slice(KEEP)) rmSync(path.join(dir, e.n), { force: true });

@@ -77,14 +77,20 @@ export function laneQueue(): LaneQueue {
   let tail: Promise<unknown> = Promise.resolve();
   const after = <T>(start: () => Promise<T>): Promise<T> => {
     const result = tail.then(start, start);
-    tail = result.then(() => undefined, () => undefined);
+    tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
     return result;
   };
   return {
     send: (query) => after(query),
     submit(submittable, send) {
       // A failure to send surfaces through `done`, which the caller awaits.
-      void after(() => { send(submittable); return submittable.done; }).catch(() => {});
+      void after(() => {
+        send(submittable);
+        return submittable.done;
+      }).catch(() => {});
       return submittable;
     },
   };

@@ -28,13 +28,15 @@ export const PrivacyFactsSchema = z.object({
     /** Requests whose due_at is not requested_at + purgeWithinDays. */
     dueDateMismatch: z.number().int(),
   }),
-  jobs: z.array(z.object({
-    job: z.string(),
-    runs: z.number().int(),
-    lastStatus: z.string(),
-    /** Hours between the last successful finish and the run's time; null if never succeeded. */
-    hoursSinceLastSuccess: z.number().nullable(),
-  })),
+  jobs: z.array(
+    z.object({
+      job: z.string(),
+      runs: z.number().int(),
+      lastStatus: z.string(),
+      /** Hours between the last successful finish and the run's time; null if never succeeded. */
+      hoursSinceLastSuccess: z.number().nullable(),
+    }),
+  ),
   adminAccessLog: z.object({ rows: z.number().int(), oldestAgeDays: z.number().nullable() }),
   /**
    * Rows an account still holds in tables the purge must empty (every table with an
@@ -70,24 +72,34 @@ export default defineCollector({
     const config = loadRetentionConfig(file);
     const now = ctx.now.toISOString();
     const days = config.account_deletion.purge_within_days;
-    const [dr] = await ctx.sql<Record<string, string | null>>(`
+    const [dr] = await ctx.sql<Record<string, string | null>>(
+      `
       SELECT count(*) AS total, count(*) FILTER (WHERE completed_at IS NULL) AS open,
              count(*) FILTER (WHERE completed_at IS NULL AND due_at < $1::timestamptz) AS overdue,
              count(*) FILTER (WHERE completed_at > due_at) AS completed_late,
              round((max(extract(epoch FROM completed_at - requested_at)) / 86400)::numeric, 2) AS max_days,
              count(*) FILTER (WHERE due_at <> requested_at + make_interval(days => $2)) AS due_mismatch
-        FROM deletion_requests`, [now, days]);
-    const jobs = await ctx.sql<{ job: string; runs: string; last_status: string; hours: string | null }>(`
+        FROM deletion_requests`,
+      [now, days],
+    );
+    const jobs = await ctx.sql<{ job: string; runs: string; last_status: string; hours: string | null }>(
+      `
       SELECT job, count(*) AS runs,
              (array_agg(status ORDER BY started_at DESC, id DESC))[1] AS last_status,
              round((extract(epoch FROM $1::timestamptz - max(finished_at) FILTER (WHERE status = 'succeeded')) / 3600)::numeric, 2) AS hours
-        FROM job_runs GROUP BY job ORDER BY job COLLATE "C"`, [now]);
-    const [log] = await ctx.sql<{ rows: string; oldest_days: string | null }>(`
+        FROM job_runs GROUP BY job ORDER BY job COLLATE "C"`,
+      [now],
+    );
+    const [log] = await ctx.sql<{ rows: string; oldest_days: string | null }>(
+      `
       SELECT count(*) AS rows, round((extract(epoch FROM $1::timestamptz - min(started_at)) / 86400)::numeric, 2) AS oldest_days
-        FROM admin_access_log`, [now]);
+        FROM admin_access_log`,
+      [now],
+    );
     // One query whatever the number of tables: each (request, table) count runs through
     // query_to_xml, since the table list comes from the catalog in the same statement.
-    const leftovers = await ctx.sql<{ request: string | null; account: string; age: string; completed: boolean; tbl: string; rows: string; checked: string }>(`
+    const leftovers = await ctx.sql<{ request: string | null; account: string; age: string; completed: boolean; tbl: string; rows: string; checked: string }>(
+      `
       WITH req AS (
         SELECT id, account_id, round((extract(epoch FROM $1::timestamptz - requested_at) / 86400)::numeric, 2) AS age, completed_at IS NOT NULL AS completed
           FROM deletion_requests
@@ -104,9 +116,12 @@ export default defineCollector({
       SELECT x.* FROM (
         SELECT c.*, (SELECT count(*) FROM req) AS checked FROM counts c WHERE c.rows > 0
         UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, NULL, (SELECT count(*) FROM req)
-      ) x ORDER BY x.tbl COLLATE "C" NULLS FIRST, x.request COLLATE "C"`, [now, days, config.account_deletion.kept_after_purge.map((k) => k.table)]);
+      ) x ORDER BY x.tbl COLLATE "C" NULLS FIRST, x.request COLLATE "C"`,
+      [now, days, config.account_deletion.kept_after_purge.map((k) => k.table)],
+    );
     // The audit chain is the witness of operator access: an admin.access event names its log row.
-    const [access] = await ctx.sql<{ events: string; missing: string; youngest: { seq: number; log_id: string; age_days: number }[] }>(`
+    const [access] = await ctx.sql<{ events: string; missing: string; youngest: { seq: number; log_id: string; age_days: number }[] }>(
+      `
       WITH e AS (
         SELECT seq, subject_id, occurred_at FROM audit_events WHERE action = 'admin.access'
       ), m AS (
@@ -115,12 +130,21 @@ export default defineCollector({
       SELECT (SELECT count(*) FROM e) AS events, (SELECT count(*) FROM m) AS missing,
              coalesce((SELECT json_agg(json_build_object('seq', y.seq, 'log_id', y.subject_id, 'age_days', y.age) ORDER BY y.occurred_at DESC, y.seq DESC)
                          FROM (SELECT seq, subject_id, occurred_at, round((extract(epoch FROM $1::timestamptz - occurred_at) / 86400)::numeric, 2) AS age
-                                 FROM m ORDER BY occurred_at DESC, seq DESC LIMIT 20) y), '[]') AS youngest`, [now]);
+                                 FROM m ORDER BY occurred_at DESC, seq DESC LIMIT 20) y), '[]') AS youngest`,
+      [now],
+    );
     const rules = config.rules.length
-      ? await ctx.sql<{ i: number; rows: string; expired: string }>(config.rules.map((r, i) => `
+      ? await ctx.sql<{ i: number; rows: string; expired: string }>(
+          config.rules
+            .map(
+              (r, i) => `
           SELECT ${i} AS i, count(*) AS rows,
                  count(*) FILTER (WHERE ${ident(r.timestamp_column)} < $1::timestamptz - make_interval(days => ${r.keep_days})) AS expired
-            FROM ${ident(r.table)}`).join(' UNION ALL ') + ' ORDER BY i', [now])
+            FROM ${ident(r.table)}`,
+            )
+            .join(' UNION ALL ') + ' ORDER BY i',
+          [now],
+        )
       : [];
     return {
       retention: {
@@ -142,7 +166,9 @@ export default defineCollector({
       },
       jobs: jobs.map((j) => ({ job: j.job, runs: Number(j.runs), lastStatus: j.last_status, hoursSinceLastSuccess: j.hours === null ? null : Number(j.hours) })),
       adminAccessLog: { rows: Number(log.rows), oldestAgeDays: log.oldest_days === null ? null : Number(log.oldest_days) },
-      purgeLeftovers: leftovers.flatMap((r) => (r.request === null ? [] : [{ request: r.request, account: r.account, requestAgeDays: Number(r.age), completed: r.completed, table: `public.${r.tbl}`, rows: Number(r.rows) }])),
+      purgeLeftovers: leftovers.flatMap((r) =>
+        r.request === null ? [] : [{ request: r.request, account: r.account, requestAgeDays: Number(r.age), completed: r.completed, table: `public.${r.tbl}`, rows: Number(r.rows) }],
+      ),
       purgeRequestsChecked: Number(leftovers[0]?.checked ?? 0),
       adminAccessWitness: {
         events: Number(access.events),

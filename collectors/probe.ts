@@ -23,9 +23,7 @@ export interface ProbeAttempt {
 }
 
 /** What the database did with one attempt: raised (with its SQLSTATE) or completed. */
-export type ProbeResult =
-  | { raised: true; sqlstate: string; message: string }
-  | { raised: false; rowCount: number; rows: Record<string, unknown>[] };
+export type ProbeResult = { raised: true; sqlstate: string; message: string } | { raised: false; rowCount: number; rows: Record<string, unknown>[] };
 
 export type RuntimeAccess =
   | {
@@ -72,7 +70,9 @@ export async function openRuntime(db: Database): Promise<{ access: RuntimeAccess
     client.release(true);
     // A hot standby refuses READ WRITE ("cannot set transaction read-write mode during
     // recovery"): the runtime URL must name the primary even when the reader is a replica.
-    const standby = /during recovery/i.test((e as Error).message) ? '; TRUST_RUNTIME_URL points at a hot standby, which refuses every write: point it at the primary (the reader may stay on the replica)' : '';
+    const standby = /during recovery/i.test((e as Error).message)
+      ? '; TRUST_RUNTIME_URL points at a hot standby, which refuses every write: point it at the primary (the reader may stay on the replica)'
+      : '';
     return { access: { available: false, reason: `cannot open the probe transaction as the runtime role: ${(e as Error).message}${standby}` }, close: none };
   }
   let n = 0;
@@ -113,4 +113,21 @@ export async function openRuntime(db: Database): Promise<{ access: RuntimeAccess
       }
     },
   };
+}
+
+/** Used when a second account is needed and only one exists: the setting is just a uuid. */
+export const NO_ACCOUNT = '00000000-0000-4000-8000-000000000000';
+
+/**
+ * The server's message, first line, bounded, with anything shaped like a secret removed
+ * (a guard written carelessly could quote the value it refused).
+ */
+export function safeMessage(m: string): string {
+  return m
+    .split('\n')[0]
+    .replace(/tev([0-9]):[0-9]+:[A-Za-z0-9_-]+/g, 'tev$1:…')
+    .replace(/\$2[aby]\$[0-9]{2}\$[./A-Za-z0-9]+/g, '$2…')
+    .replace(/\b(hck|hcv)_[A-Za-z0-9_]+/g, '$1_…')
+    .replace(/[A-Za-z0-9+/_=]{32,}/g, '…')
+    .slice(0, 300);
 }

@@ -24,7 +24,7 @@ const ident = (s: string) => '"' + s.replace(/"/g, '""') + '"';
 export default defineCollector({
   id: 'regions',
   version: '1.0.0',
-  description: 'Region configuration against the regions table, every resource\'s region and product, and the guards that keep regions fixed.',
+  description: "Region configuration against the regions table, every resource's region and product, and the guards that keep regions fixed.",
   needsDatabase: true,
   facts: RegionsFactsSchema,
   async collect(ctx) {
@@ -45,9 +45,11 @@ export default defineCollector({
        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname NOT IN ('region_products')
        ORDER BY c.relname COLLATE "C"`);
     const resources = tables.length
-      ? await ctx.sql<{ table: string; region: string; product: string | null; count: string }>(tables.map((t) =>
-          `SELECT '${t.table}' AS table, region::text AS region, ${t.has_product ? 'product::text' : 'NULL::text'} AS product, count(*) AS count FROM ${ident(t.table)} GROUP BY 2, 3`,
-        ).join(' UNION ALL ') + ' ORDER BY 1, 2, 3')
+      ? await ctx.sql<{ table: string; region: string; product: string | null; count: string }>(
+          tables
+            .map((t) => `SELECT '${t.table}' AS table, region::text AS region, ${t.has_product ? 'product::text' : 'NULL::text'} AS product, count(*) AS count FROM ${ident(t.table)} GROUP BY 2, 3`)
+            .join(' UNION ALL ') + ' ORDER BY 1, 2, 3',
+        )
       : [];
     return {
       config: {

@@ -20,7 +20,27 @@ import witness from './witness.ts';
 import tools from './tools.ts';
 import vmBoot from './vm-boot.ts';
 
-export const COLLECTORS: Collector[] = [access, audit, backups, code, config, dbTls, dependencies, design, disclosure, encryption, enforcement, identity, lifecycle, privacy, regions, schema, tools, vmBoot, witness];
+export const COLLECTORS: Collector[] = [
+  access,
+  audit,
+  backups,
+  code,
+  config,
+  dbTls,
+  dependencies,
+  design,
+  disclosure,
+  encryption,
+  enforcement,
+  identity,
+  lifecycle,
+  privacy,
+  regions,
+  schema,
+  tools,
+  vmBoot,
+  witness,
+];
 
 export function findCollector(id: string): Collector | undefined {
   return COLLECTORS.find((c) => c.id === id);

@@ -95,15 +95,17 @@ async function beginSnapshot(client: pg.ClientBase, extras: pg.ClientBase[], pri
   }
   const snapshot = row.snapshot;
   if (!extras.length || !snapshot || !SNAPSHOT_ID.test(snapshot)) return [];
-  const joined = await Promise.all(extras.map(async (x) => {
-    try {
-      await x.query(`${BEGIN}; SET TRANSACTION SNAPSHOT '${snapshot}'; SET LOCAL TimeZone = 'UTC'`);
-      return x;
-    } catch {
-      await x.query('ROLLBACK').catch(() => {});
-      return null;
-    }
-  }));
+  const joined = await Promise.all(
+    extras.map(async (x) => {
+      try {
+        await x.query(`${BEGIN}; SET TRANSACTION SNAPSHOT '${snapshot}'; SET LOCAL TimeZone = 'UTC'`);
+        return x;
+      } catch {
+        await x.query('ROLLBACK').catch(() => {});
+        return null;
+      }
+    }),
+  );
   return joined.filter((x): x is pg.ClientBase => x !== null);
 }
 
@@ -135,7 +137,9 @@ async function awaitReplay(client: pg.ClientBase, target: string): Promise<void>
     const replayed = r[1].rows[0].replayed as string | null;
     if (!lsnBefore(replayed, target)) return;
     if (Date.now() - t0 >= limit) {
-      throw new EnvironmentError(`the reader is a hot standby that has replayed WAL up to ${replayed ?? 'nothing'} only, ${Math.round(limit / 1000)} s after the primary (TRUST_RUNTIME_URL's server) was at ${target}: it lags or does not replay. The gate reads a standby once it holds what the primary held when the gate started (TRUST_REPLICA_WAIT_SECONDS)`);
+      throw new EnvironmentError(
+        `the reader is a hot standby that has replayed WAL up to ${replayed ?? 'nothing'} only, ${Math.round(limit / 1000)} s after the primary (TRUST_RUNTIME_URL's server) was at ${target}: it lags or does not replay. The gate reads a standby once it holds what the primary held when the gate started (TRUST_REPLICA_WAIT_SECONDS)`,
+      );
     }
     await new Promise((res) => setTimeout(res, 50));
   }
@@ -187,8 +191,9 @@ export async function runCollectors(db: Database, opts: RunCollectorsOptions): P
     parts[c.id] = { collector: c.id, version: c.version, facts };
     opts.progress?.(c.id, 'done', ms);
   }
-  const here = (c: Collector, io: Pick<CollectorContext, 'sql' | 'client' | 'parallel' | 'runtime' | 'transport' | 'readersMayStart'>) => async () =>
-    ({ raw: await c.collect({ ...base, ...io, catalog: c.needsCatalog ? await catalog : catalogNotDeclared(c.id), progress: () => {} }) });
+  const here = (c: Collector, io: Pick<CollectorContext, 'sql' | 'client' | 'parallel' | 'runtime' | 'transport' | 'readersMayStart'>) => async () => ({
+    raw: await c.collect({ ...base, ...io, catalog: c.needsCatalog ? await catalog : catalogNotDeclared(c.id), progress: () => {} }),
+  });
 
   // CPU-bound file collectors run on their own thread, and work while the database answers
   // the others (those that read the catalog get it once it has loaded). A thread costs
@@ -207,7 +212,11 @@ export async function runCollectors(db: Database, opts: RunCollectorsOptions): P
   let threadRun: CollectorThread | null = null;
   const startThread = (ids: string[]) => {
     const t = startCollectorThread(ids, base);
-    if (threaded.some((c) => ids.includes(c.id) && c.needsCatalog)) catalog.then((x) => t.sendCatalog(x), () => {});
+    if (threaded.some((c) => ids.includes(c.id) && c.needsCatalog))
+      catalog.then(
+        (x) => t.sendCatalog(x),
+        () => {},
+      );
     return (threadRun = t);
   };
   // Those that read no catalog are looked up now; on a miss the thread starts at once, for all.
@@ -295,22 +304,26 @@ async function runDatabaseCollectors(
     extras = (await extrasOpening).filter((x): x is pg.PoolClient => x !== null);
     // Where the primary's WAL is now, asked through the probes' transaction (on the primary):
     // only needed, and only asked, when the reader turns out to be a standby (beginSnapshot).
-    const primaryPosition = runtimeOpening ? async () => {
-      const rt = await runtimeOpening;
-      if (!rt.access.available) return null;
-      const r = await rt.access.attempt({ accounts: [], sql: 'SELECT pg_current_wal_lsn()::text AS lsn' });
-      // Raised: the runtime URL is a standby too (recovery in progress); probes will say so.
-      return r.raised ? null : String(r.rows[0].lsn);
-    } : undefined;
+    const primaryPosition = runtimeOpening
+      ? async () => {
+          const rt = await runtimeOpening;
+          if (!rt.access.available) return null;
+          const r = await rt.access.attempt({ accounts: [], sql: 'SELECT pg_current_wal_lsn()::text AS lsn' });
+          // Raised: the runtime URL is a standby too (recovery in progress); probes will say so.
+          return r.raised ? null : String(r.rows[0].lsn);
+        }
+      : undefined;
     const joined = await beginSnapshot(client, extras, primaryPosition);
     const laneSql = [client, ...joined].map((x) => countingSql(x, counter));
     const laneClient = [client, ...joined].map((x) => countingClient(x, counter));
     const runtime = await runtimeOpening;
     /** A collector's connections on `lane`: its own, and the other lanes as its parallel ones. */
     const io = (c: Collector, lane: number) => ({
-      sql: laneSql[lane], client: laneClient[lane],
+      sql: laneSql[lane],
+      client: laneClient[lane],
       parallel: [...laneSql.slice(lane + 1), ...laneSql.slice(0, lane)].slice(0, c.connections ?? 0),
-      ...(c.needsRuntime ? { runtime: runtime!.access } : {}), ...(c.needsTransport ? { transport: transportAccess(db) } : {}),
+      ...(c.needsRuntime ? { runtime: runtime!.access } : {}),
+      ...(c.needsTransport ? { transport: transportAccess(db) } : {}),
     });
     try {
       // Probing collectors first: the reader's transactions hold no table lock yet (a TRUNCATE
@@ -321,16 +334,29 @@ async function runDatabaseCollectors(
       const rest = collectors.filter((x) => !x.needsRuntime);
       const usable = Math.min(lanes, laneSql.length);
       let release!: () => void;
-      const released = new Promise<void>((resolve) => { release = resolve; });
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
       let probingFailed = false;
       const probingRun = (async () => {
         try {
           for (const [i, c] of probing.entries()) {
             let lockFree!: () => void;
-            const free = new Promise<string>((resolve) => { lockFree = () => resolve('free'); });
+            const free = new Promise<string>((resolve) => {
+              lockFree = () => resolve('free');
+            });
             const running = run(c, { ...io(c, 0), ...(usable > 1 ? { readersMayStart: lockFree } : {}) });
             if (i === probing.length - 1) {
-              if (await Promise.race([free, running.then(() => 'done', () => 'failed')]) === 'failed') probingFailed = true;
+              if (
+                (await Promise.race([
+                  free,
+                  running.then(
+                    () => 'done',
+                    () => 'failed',
+                  ),
+                ])) === 'failed'
+              )
+                probingFailed = true;
               release();
             }
             await running;

@@ -59,8 +59,16 @@ const FK_MATCH_SQL: Record<string, string> = { f: ' MATCH FULL', p: ' MATCH PART
 
 /** What pg_get_constraintdef prints for a PRIMARY KEY, UNIQUE or FOREIGN KEY the shortcut holds for. Columns quoted. */
 export function constraintDefinition(c: {
-  kind: string; columns: string[]; refQuoted: string | null; refColumns: string[]; match: string; onUpdate: string; onDelete: string;
-  deferrable: boolean; deferred: boolean; validated: boolean;
+  kind: string;
+  columns: string[];
+  refQuoted: string | null;
+  refColumns: string[];
+  match: string;
+  onUpdate: string;
+  onDelete: string;
+  deferrable: boolean;
+  deferred: boolean;
+  validated: boolean;
 }): string {
   const cols = c.columns.join(', ');
   let def: string;

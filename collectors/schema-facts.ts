@@ -22,13 +22,15 @@ export const ConstraintSchema = z.object({
   /** primary_key, unique, foreign_key, check, exclusion, trigger, not_null */
   kind: z.string(),
   name: z.string(),
-  references: z.object({
-    columns: z.array(z.string()),
-    /** no_action, restrict, cascade, set_null, set_default */
-    onDelete: z.string(),
-    onUpdate: z.string(),
-    table: z.string(),
-  }).nullable(),
+  references: z
+    .object({
+      columns: z.array(z.string()),
+      /** no_action, restrict, cascade, set_null, set_default */
+      onDelete: z.string(),
+      onUpdate: z.string(),
+      table: z.string(),
+    })
+    .nullable(),
 });
 export const IndexSchema = z.object({ definition: z.string(), name: z.string(), partial: z.boolean(), primary: z.boolean(), unique: z.boolean() });
 export const TriggerSchema = z.object({

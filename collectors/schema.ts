@@ -143,19 +143,45 @@ SELECT r.rn, r.nspname AS schema, r.relname AS name, r.relkind::text AS kind, pg
 // Positional rows of the tables query.
 type RawColumn = [attnum: number, name: string, quoted: string, type: string, notNull: boolean, dflt: string | null, comment: string | null];
 type RawConstraint = [
-  name: string, kind: string, definition: string | null, conkey: number[] | null, systemColumns: string[] | null,
-  refSchema: string | null, refTable: string | null, refColumnsOutside: string[] | null, onDelete: string, onUpdate: string,
-  confkey: number[] | null, refQuoted: string | null, match: string, deferrable: boolean, deferred: boolean, validated: boolean,
+  name: string,
+  kind: string,
+  definition: string | null,
+  conkey: number[] | null,
+  systemColumns: string[] | null,
+  refSchema: string | null,
+  refTable: string | null,
+  refColumnsOutside: string[] | null,
+  onDelete: string,
+  onUpdate: string,
+  confkey: number[] | null,
+  refQuoted: string | null,
+  match: string,
+  deferrable: boolean,
+  deferred: boolean,
+  validated: boolean,
 ];
 type RawIndex = [name: string, unique: boolean, primary: boolean, partial: boolean, definition: string | null, quoted: string, am: string, indkey: number[]];
 type RawTrigger = [name: string, fn: string, enabled: 'O' | 'D' | 'R' | 'A', type: number, conditional: boolean, tgattr: number[] | null, definition: string];
 type RawPolicy = [name: string, permissive: boolean, command: string, roles: string[], using: string | null, withCheck: string | null];
 type RawGrant = [grantee: string, privilege: string, grantable: boolean];
 interface RawTable {
-  rn: number; schema: string; name: string; kind: string; owner: string; is_partition: boolean; partition_of: string | null; rls_enabled: boolean; rls_forced: boolean;
-  comment: string | null; quoted: string;
-  columns: RawColumn[] | null; constraints: RawConstraint[] | null; indexes: RawIndex[] | null;
-  triggers: RawTrigger[] | null; policies: RawPolicy[] | null; grants: RawGrant[] | null;
+  rn: number;
+  schema: string;
+  name: string;
+  kind: string;
+  owner: string;
+  is_partition: boolean;
+  partition_of: string | null;
+  rls_enabled: boolean;
+  rls_forced: boolean;
+  comment: string | null;
+  quoted: string;
+  columns: RawColumn[] | null;
+  constraints: RawConstraint[] | null;
+  indexes: RawIndex[] | null;
+  triggers: RawTrigger[] | null;
+  policies: RawPolicy[] | null;
+  grants: RawGrant[] | null;
 }
 
 /** Byte order of UTF-8, as PostgreSQL's "C" collation (the `name` type) sorts. */
@@ -184,8 +210,14 @@ function decodeTrigger(type: number): Pick<z.output<typeof TriggerSchema>, 'timi
  */
 export async function introspectSchema(sql: Sql, more: readonly Sql[] = []): Promise<SchemaFacts> {
   const [meta] = await sql<{
-    version: string; version_num: number; fsync: 'on' | 'off'; database: string; migrations_readable: boolean;
-    roles: z.output<typeof RoleSchema>[]; extensions: { name: string; version: string; schema: string }[]; functions: FunctionFacts[];
+    version: string;
+    version_num: number;
+    fsync: 'on' | 'off';
+    database: string;
+    migrations_readable: boolean;
+    roles: z.output<typeof RoleSchema>[];
+    extensions: { name: string; version: string; schema: string }[];
+    functions: FunctionFacts[];
   }>(META_SQL);
   const shortcuts = deparserShortcuts(meta.version_num);
   const connections = [sql, ...more];
@@ -225,17 +257,29 @@ export async function introspectSchema(sql: Sql, more: readonly Sql[] = []): Pro
     const [name, kind, definition, conkey, systemColumns, refSchema, refTable, refColumnsOutside, onDelete, onUpdate, confkey, refQuoted, match, deferrable, deferred, validated] = c;
     // The referenced table is one the collector reads, or its column names came with the row.
     const refNum = kind === 'f' ? attributes.get(`${refSchema}\u0000${refTable}`) : undefined;
-    const def = definition ?? constraintDefinition({
-      kind, columns: names(byNum, conkey, 2), refQuoted, refColumns: kind === 'f' ? names(refNum!, confkey, 2) : [], match, onUpdate, onDelete, deferrable, deferred, validated,
-    });
+    const def =
+      definition ??
+      constraintDefinition({
+        kind,
+        columns: names(byNum, conkey, 2),
+        refQuoted,
+        refColumns: kind === 'f' ? names(refNum!, confkey, 2) : [],
+        match,
+        onUpdate,
+        onDelete,
+        deferrable,
+        deferred,
+        validated,
+      });
     return {
       columns: systemColumns ?? names(byNum, conkey, 1),
       definition: def,
       kind: CONSTRAINT_KINDS[kind] ?? kind,
       name,
-      references: kind === 'f'
-        ? { columns: refColumnsOutside ?? names(refNum!, confkey, 1), onDelete: FK_ACTIONS[onDelete] ?? onDelete, onUpdate: FK_ACTIONS[onUpdate] ?? onUpdate, table: `${refSchema}.${refTable}` }
-        : null,
+      references:
+        kind === 'f'
+          ? { columns: refColumnsOutside ?? names(refNum!, confkey, 1), onDelete: FK_ACTIONS[onDelete] ?? onDelete, onUpdate: FK_ACTIONS[onUpdate] ?? onUpdate, table: `${refSchema}.${refTable}` }
+          : null,
     };
   }
 

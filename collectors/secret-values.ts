@@ -102,7 +102,15 @@ export function shapeSql(v: string): string {
 }
 
 type Sql = CollectorContext['sql'];
-interface Candidate { schema: string; table: string; column: string; type: string; qtable: string; qcolumn: string; binary: boolean }
+interface Candidate {
+  schema: string;
+  table: string;
+  column: string;
+  type: string;
+  qtable: string;
+  qcolumn: string;
+  binary: boolean;
+}
 
 const CANDIDATES_SQL = `
 SELECT n.nspname AS schema, c.relname AS table, a.attname AS column, format_type(a.atttypid, a.atttypmod) AS type,

@@ -10,9 +10,7 @@ import type { CollectorContext } from './types.ts';
 export type ThreadBase = Pick<CollectorContext, 'root' | 'now' | 'options'>;
 
 /** What the worker posts, once per collector. */
-export type ThreadMessage =
-  | { id: string; facts: unknown; ms: number }
-  | { id: string; error: ThreadError };
+export type ThreadMessage = { id: string; facts: unknown; ms: number } | { id: string; error: ThreadError };
 
 export interface CollectorThread {
   /** The raw facts of one collector and how long it took, or its error. */
@@ -31,11 +29,16 @@ export function startCollectorThread(ids: string[], base: ThreadBase): Collector
   for (const id of ids) {
     let resolve!: (v: Outcome) => void;
     let reject!: (e: Error) => void;
-    const promise = new Promise<Outcome>((a, b) => { resolve = a; reject = b; });
+    const promise = new Promise<Outcome>((a, b) => {
+      resolve = a;
+      reject = b;
+    });
     promise.catch(() => {}); // awaited through result()
     outcomes.set(id, { promise, resolve, reject });
   }
-  const failAll = (error: Error) => { for (const o of outcomes.values()) o.reject(error); };
+  const failAll = (error: Error) => {
+    for (const o of outcomes.values()) o.reject(error);
+  };
   worker.on('message', (m: ThreadMessage) => {
     const o = outcomes.get(m.id);
     if (!o) return;

@@ -14,30 +14,34 @@ import { defineCollector } from './types.ts';
 export const ToolsFactsSchema = z.object({
   config: z.object({ file: z.string(), skills: z.record(z.string(), z.array(z.string())), requiresApproval: z.array(z.string()) }),
   /** tool.allowed events grouped by what they say and what the chain held at their seq. */
-  allowed: z.array(z.object({
-    tool: z.string(),
-    /** The skill the event names (non-gated tools), or null. */
-    skill: z.string().nullable(),
-    /** Skills enabled for the agent just before the event, comma-separated, sorted. */
-    enabledSkills: z.string(),
-    /** none: no approval named; never_approved: no tool.approved event for it; approved_after / approved_before: relative to this decision. */
-    approval: z.enum(['none', 'never_approved', 'approved_after', 'approved_before']),
-    /** tool.allowed events naming the same approval (0 when none is named). */
-    approvalUses: z.number().int(),
-    count: z.number().int(),
-    firstSeq: z.number().int(),
-    firstAgent: z.string(),
-  })),
+  allowed: z.array(
+    z.object({
+      tool: z.string(),
+      /** The skill the event names (non-gated tools), or null. */
+      skill: z.string().nullable(),
+      /** Skills enabled for the agent just before the event, comma-separated, sorted. */
+      enabledSkills: z.string(),
+      /** none: no approval named; never_approved: no tool.approved event for it; approved_after / approved_before: relative to this decision. */
+      approval: z.enum(['none', 'never_approved', 'approved_after', 'approved_before']),
+      /** tool.allowed events naming the same approval (0 when none is named). */
+      approvalUses: z.number().int(),
+      count: z.number().int(),
+      firstSeq: z.number().int(),
+      firstAgent: z.string(),
+    }),
+  ),
   /** tool_approvals rows grouped by state and by which audit events exist for them. */
-  approvals: z.array(z.object({
-    status: z.string(),
-    used: z.boolean(),
-    requestedEvent: z.boolean(),
-    decidedEvent: z.boolean(),
-    allowedEvent: z.boolean(),
-    count: z.number().int(),
-    first: z.string(),
-  })),
+  approvals: z.array(
+    z.object({
+      status: z.string(),
+      used: z.boolean(),
+      requestedEvent: z.boolean(),
+      decidedEvent: z.boolean(),
+      allowedEvent: z.boolean(),
+      count: z.number().int(),
+      first: z.string(),
+    }),
+  ),
 });
 export type ToolsFacts = z.output<typeof ToolsFactsSchema>;
 
@@ -51,7 +55,16 @@ export default defineCollector({
     const { loadToolsConfig } = await import('../platform/tools/tool-controls.ts');
     const file = 'platform/config/tools.yaml';
     const config = loadToolsConfig(path.join(ctx.root, file));
-    const allowed = await ctx.sql<{ tool: string; skill: string | null; enabled_skills: string; approval: ToolsFacts['allowed'][number]['approval']; uses: string; n: string; first_seq: string; first_agent: string }>(`
+    const allowed = await ctx.sql<{
+      tool: string;
+      skill: string | null;
+      enabled_skills: string;
+      approval: ToolsFacts['allowed'][number]['approval'];
+      uses: string;
+      n: string;
+      first_seq: string;
+      first_agent: string;
+    }>(`
       WITH ev AS MATERIALIZED (
         SELECT seq, subject_id AS agent, action, details FROM audit_events
          WHERE action IN ('tool.allowed', 'tool.skill_enabled', 'tool.skill_disabled', 'tool.approved')
@@ -97,12 +110,22 @@ export default defineCollector({
     return {
       config: {
         file,
-        skills: Object.fromEntries(Object.entries(config.skills).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, [...v.tools].sort()])),
+        skills: Object.fromEntries(
+          Object.entries(config.skills)
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+            .map(([k, v]) => [k, [...v.tools].sort()]),
+        ),
         requiresApproval: [...config.requires_approval].sort(),
       },
       allowed: allowed.map((r) => ({
-        tool: r.tool, skill: r.skill, enabledSkills: r.enabled_skills, approval: r.approval, approvalUses: Number(r.uses),
-        count: Number(r.n), firstSeq: Number(r.first_seq), firstAgent: r.first_agent,
+        tool: r.tool,
+        skill: r.skill,
+        enabledSkills: r.enabled_skills,
+        approval: r.approval,
+        approvalUses: Number(r.uses),
+        count: Number(r.n),
+        firstSeq: Number(r.first_seq),
+        firstAgent: r.first_agent,
       })),
       approvals: approvals.map((r) => ({ status: r.status, used: r.used, requestedEvent: r.requested, decidedEvent: r.decided, allowedEvent: r.allowed, count: Number(r.n), first: r.first })),
     };

@@ -37,10 +37,12 @@ export interface TransportAccess {
 
 export function transportAccess(db: Database): TransportAccess {
   const roles: TransportRole[] = ['reader', 'app'];
-  const clients = roles.filter((r) => db.has(r)).map((role): ClientTransport => {
-    const u = new URL(db.url(role));
-    return { role, sslmode: u.searchParams.get('sslmode'), rootCert: u.searchParams.has('sslrootcert') };
-  });
+  const clients = roles
+    .filter((r) => db.has(r))
+    .map((role): ClientTransport => {
+      const u = new URL(db.url(role));
+      return { role, sslmode: u.searchParams.get('sslmode'), rootCert: u.searchParams.has('sslrootcert') };
+    });
   return {
     clients,
     async attemptPlaintext(role) {
@@ -55,7 +57,14 @@ export function transportAccess(db: Database): TransportAccess {
         return { role, connected: true, sqlstate: null, message: 'the server accepted a login without TLS' };
       } catch (e) {
         const err = e as { code?: string; message?: string };
-        return { role, connected: false, sqlstate: err.code ?? null, message: String(err.message ?? e).split('\n')[0].slice(0, 300) };
+        return {
+          role,
+          connected: false,
+          sqlstate: err.code ?? null,
+          message: String(err.message ?? e)
+            .split('\n')[0]
+            .slice(0, 300),
+        };
       } finally {
         await c.end().catch(() => {});
       }

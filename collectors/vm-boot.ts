@@ -44,25 +44,30 @@ export type BootSettings = z.output<typeof BootSettingsSchema>;
 
 export const VmBootFactsSchema = z.object({
   template: z.object({ file: z.string(), settings: BootSettingsSchema }),
-  documents: z.array(z.object({
-    vm: z.string(),
-    server: z.string().nullable(),
-    /** Seq of the vm.provisioned audit event (the witness of what was declared). */
-    seq: z.number().int(),
-    /** provider_operations row of the create_server request; null when none was recorded. */
-    operation: z.number().int().nullable(),
-    provider: z.string().nullable(),
-    /** The inbound rules the event declared, as the ufw commands that would open them. */
-    declaredAllows: z.array(z.string()),
-    /** Null when the request carried no boot document. */
-    settings: BootSettingsSchema.nullable(),
-    /** Whether the VM still exists (a row in vms); only live VMs are compared with the firewall rows. */
-    live: z.boolean().default(false),
-    /** The firewall rows in the database now: inbound default and inbound rules as ufw commands; null without a firewalls row. */
-    dbFirewall: z.object({ inboundDefault: z.string(), allows: z.array(z.string()) }).nullable().default(null),
-    /** The inbound rules of the latest apply_firewall the provider recorded for the server, as ufw commands; null when none. */
-    appliedAllows: z.array(z.string()).nullable().default(null),
-  })),
+  documents: z.array(
+    z.object({
+      vm: z.string(),
+      server: z.string().nullable(),
+      /** Seq of the vm.provisioned audit event (the witness of what was declared). */
+      seq: z.number().int(),
+      /** provider_operations row of the create_server request; null when none was recorded. */
+      operation: z.number().int().nullable(),
+      provider: z.string().nullable(),
+      /** The inbound rules the event declared, as the ufw commands that would open them. */
+      declaredAllows: z.array(z.string()),
+      /** Null when the request carried no boot document. */
+      settings: BootSettingsSchema.nullable(),
+      /** Whether the VM still exists (a row in vms); only live VMs are compared with the firewall rows. */
+      live: z.boolean().default(false),
+      /** The firewall rows in the database now: inbound default and inbound rules as ufw commands; null without a firewalls row. */
+      dbFirewall: z
+        .object({ inboundDefault: z.string(), allows: z.array(z.string()) })
+        .nullable()
+        .default(null),
+      /** The inbound rules of the latest apply_firewall the provider recorded for the server, as ufw commands; null when none. */
+      appliedAllows: z.array(z.string()).nullable().default(null),
+    }),
+  ),
   /** Live VMs (rows in vms) with no vm.provisioned event, so no recorded document is matched to them. */
   unwitnessed: z.array(z.string()).default([]),
 });
@@ -81,8 +86,20 @@ export function bootSettings(text: string): BootSettings {
     if (m && lines[m[1]] === undefined) lines[m[1]] = i + 1;
   });
   const empty: BootSettings = {
-    header: text.split('\n', 1)[0].trim() === '#cloud-config', parseError: null, sshPwauth: null, disableRoot: null, sshd: {},
-    usersWithPassword: [], chpasswd: false, authorizedKeys: 0, packages: [], commands: [], sshdFiles: [], bootcmds: [], fail2banJails: {}, lines,
+    header: text.split('\n', 1)[0].trim() === '#cloud-config',
+    parseError: null,
+    sshPwauth: null,
+    disableRoot: null,
+    sshd: {},
+    usersWithPassword: [],
+    chpasswd: false,
+    authorizedKeys: 0,
+    packages: [],
+    commands: [],
+    sshdFiles: [],
+    bootcmds: [],
+    fail2banJails: {},
+    lines,
   };
   const doc = parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length) return { ...empty, parseError: doc.errors[0].message.split('\n')[0] };
@@ -157,7 +174,19 @@ export default defineCollector({
     };
     // One query: every VM provisioning event (also of destroyed VMs: events and provider
     // operations outlive the VM) with the create_server request of its server.
-    const rows = await ctx.sql<{ vm: string; server: string | null; seq: string; rules: unknown; op: string | null; provider: string | null; user_data: string | null; live: boolean; fw_default: string | null; fw_rules: unknown; applied: unknown }>(`
+    const rows = await ctx.sql<{
+      vm: string;
+      server: string | null;
+      seq: string;
+      rules: unknown;
+      op: string | null;
+      provider: string | null;
+      user_data: string | null;
+      live: boolean;
+      fw_default: string | null;
+      fw_rules: unknown;
+      applied: unknown;
+    }>(`
       SELECT e.subject_id AS vm, e.details->>'server_id' AS server, e.seq, e.details->'inbound_rules' AS rules,
              o.id AS op, o.provider, o.request->>'user_data' AS user_data,
              v.id IS NOT NULL AS live, f.inbound_default AS fw_default,
@@ -179,8 +208,10 @@ export default defineCollector({
        WHERE NOT EXISTS (SELECT 1 FROM audit_events e WHERE e.action = 'vm.provisioned' AND e.subject_id = v.id::text)
        ORDER BY 1`);
     type Rule = { protocol: 'tcp' | 'udp'; port_from?: number; port_to?: number; portFrom?: number; portTo?: number; source?: string };
-    const asUfw = (rules: unknown): string[] => (Array.isArray(rules) ? (rules as Rule[]) : [])
-      .map((x) => ufwAllow({ protocol: x.protocol, portFrom: (x.port_from ?? x.portFrom)!, portTo: x.port_to ?? x.portTo, source: x.source }).join(' ')).sort();
+    const asUfw = (rules: unknown): string[] =>
+      (Array.isArray(rules) ? (rules as Rule[]) : [])
+        .map((x) => ufwAllow({ protocol: x.protocol, portFrom: (x.port_from ?? x.portFrom)!, portTo: x.port_to ?? x.portTo, source: x.source }).join(' '))
+        .sort();
     return {
       template: { file, settings: bootSettings(templateText) },
       documents: rows.map((r) => ({
@@ -189,8 +220,9 @@ export default defineCollector({
         seq: Number(r.seq),
         operation: r.op === null ? null : Number(r.op),
         provider: r.provider,
-        declaredAllows: (Array.isArray(r.rules) ? (r.rules as { protocol: 'tcp' | 'udp'; port_from: number; port_to?: number; source?: string }[]) : [])
-          .map((x) => ufwAllow({ protocol: x.protocol, portFrom: x.port_from, portTo: x.port_to, source: x.source }).join(' ')),
+        declaredAllows: (Array.isArray(r.rules) ? (r.rules as { protocol: 'tcp' | 'udp'; port_from: number; port_to?: number; source?: string }[]) : []).map((x) =>
+          ufwAllow({ protocol: x.protocol, portFrom: x.port_from, portTo: x.port_to, source: x.source }).join(' '),
+        ),
         settings: r.user_data === null ? null : parsed(r.user_data),
         live: r.live,
         dbFirewall: r.live && r.fw_default !== null ? { inboundDefault: r.fw_default, allows: asUfw(r.fw_rules) } : null,

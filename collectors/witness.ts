@@ -38,18 +38,39 @@ export default defineCollector({
     const sql = ctx.sql as unknown as import('../evidence/tlog/witness.ts').Sql;
     const configuredBound = configuredWindowBound();
     try {
-      const s = await w.readWitnessState(sql, logDir(ctx.root), logVerifiers(ctx.root, undefined, () => {}), ctx.now);
+      const s = await w.readWitnessState(
+        sql,
+        logDir(ctx.root),
+        logVerifiers(ctx.root, undefined, () => {}),
+        ctx.now,
+      );
       return {
-        database: s.database, chain: s.chain, logError: null, witnessed: s.witnessed, hashAtWitnessedSeq: s.hashAtWitnessedSeq,
-        headSeq: s.head?.seq ?? 0, headHash: s.head?.hash ?? null, unwitnessedEvents: s.unwitnessedEvents, unwitnessedSeconds: s.unwitnessedSeconds, configuredBound,
+        database: s.database,
+        chain: s.chain,
+        logError: null,
+        witnessed: s.witnessed,
+        hashAtWitnessedSeq: s.hashAtWitnessedSeq,
+        headSeq: s.head?.seq ?? 0,
+        headHash: s.head?.hash ?? null,
+        unwitnessedEvents: s.unwitnessedEvents,
+        unwitnessedSeconds: s.unwitnessedSeconds,
+        configuredBound,
       };
     } catch (e) {
       // A log we cannot believe is a finding, not a crash: the check fails on it.
       if ((e as { code?: string }).code && /^[0-9A-Z]{5}$/.test((e as { code: string }).code)) throw e; // database errors stay errors
       const head = await w.readHead(sql);
       return {
-        database: await w.readDatabaseIdentity(sql), chain: await w.readChainId(sql), logError: (e as Error).message.split('\n')[0], witnessed: null, hashAtWitnessedSeq: null,
-        headSeq: head?.seq ?? 0, headHash: head?.hash ?? null, unwitnessedEvents: 0, unwitnessedSeconds: 0, configuredBound,
+        database: await w.readDatabaseIdentity(sql),
+        chain: await w.readChainId(sql),
+        logError: (e as Error).message.split('\n')[0],
+        witnessed: null,
+        hashAtWitnessedSeq: null,
+        headSeq: head?.seq ?? 0,
+        headHash: head?.hash ?? null,
+        unwitnessedEvents: 0,
+        unwitnessedSeconds: 0,
+        configuredBound,
       };
     }
   },

@@ -12,18 +12,16 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import { z } from 'zod';
-import {
-  CatalogFileSchema, ControlFileSchema, FrameworkFileSchema, MappingSchema,
-  type Catalog, type Control, type Framework, type Mapping,
-} from './types.ts';
+import { CatalogFileSchema, ControlFileSchema, FrameworkFileSchema, MappingSchema, type Catalog, type Control, type Framework, type Mapping } from './types.ts';
 import { CHECKS } from './checks/registry.ts';
 import { closest } from '../platform/kernel/text/closest.mjs';
 import { uncoveredPhrases, universalPhrases } from './claim-scope.ts';
 import type { CheckDefinition } from './checks/types.ts';
 import { CatalogError } from './catalog-error.ts';
-import { Diagnostics, fromPointer, parseSource, reportZodIssues, seg, type Segment, type Source } from '../platform/kernel/located-yaml.ts';
+import { Diagnostics, parseSource, seg, type Segment, type Source } from '../platform/kernel/located-yaml.ts';
+import { validateDocument } from './validate-document.ts';
 
 /** Where each part of the catalog lives, relative to the repository root. */
 export const CATALOG_PATHS = {
@@ -33,7 +31,6 @@ export const CATALOG_PATHS = {
   mappings: 'controls/mappings',
   controlSchema: 'controls/schema/control.schema.json',
 } as const;
-
 
 /** Collects diagnostics and notes for one load. */
 class Run extends Diagnostics {
@@ -53,13 +50,19 @@ export async function loadCatalog(root: string = process.cwd(), options: LoadOpt
   const run = new Run(options.checks ?? CHECKS);
 
   const catalogSrc = await readSource(root, CATALOG_PATHS.catalog, run);
-  const catalogFile = catalogSrc ? validate(run, catalogSrc, CatalogFileSchema) : null;
+  const catalogFile = catalogSrc ? validateDocument(run, catalogSrc, CatalogFileSchema) : null;
 
   const frameworks = await loadFrameworks(root, run, catalogSrc, catalogFile?.frameworks ?? null);
   const { controls, files, attempted } = await loadControls(root, run);
   const mappings = await loadMappings(root, run, frameworks, new Set(controls.map((c) => c.id)), attempted, catalogFile?.frameworks ?? null);
 
-  const mapped = new Set(mappings.flatMap((m) => Object.values(m.criteria).flat().map((e) => e.control)));
+  const mapped = new Set(
+    mappings.flatMap((m) =>
+      Object.values(m.criteria)
+        .flat()
+        .map((e) => e.control),
+    ),
+  );
   for (const c of controls) {
     if (!mapped.has(c.id)) run.notes.push(`${files[c.id]}: control ${c.id} is not mapped to any framework criterion.`);
   }
@@ -86,7 +89,9 @@ export function catalogSha256(body: Pick<Catalog, 'version' | 'organisation' | '
     frameworks: body.frameworks,
     mappings: body.mappings,
   });
-  return createHash('sha256').update(canonical ?? '', 'utf8').digest('hex');
+  return createHash('sha256')
+    .update(canonical ?? '', 'utf8')
+    .digest('hex');
 }
 
 // ---------------------------------------------------------------- controls
@@ -104,7 +109,7 @@ async function loadControls(root: string, run: Run) {
     attempted.add(stem);
     const src = await readSource(root, file, run);
     if (!src) continue;
-    const parsed = validate(run, src, ControlFileSchema, validateControl);
+    const parsed = validateDocument(run, src, ControlFileSchema, validateControl);
     if (!parsed) continue;
     // `breaks` names the control's break tests (test/controls/break-rows.test.ts): not content.
     const { breaks: _breaks, ...control } = parsed;
@@ -144,7 +149,16 @@ function checkCheckRefs(run: Run, src: Source, c: Control): void {
   c.checks.forEach((ref, i) => {
     const def = run.checks.find((k) => k.id === ref.check);
     if (!def) {
-      run.at(src, ['checks', i, 'check'], `Unknown check "${ref.check}". ${suggest(ref.check, run.checks.map((k) => k.id), 'checks', 'controls/checks/registry.ts')}`);
+      run.at(
+        src,
+        ['checks', i, 'check'],
+        `Unknown check "${ref.check}". ${suggest(
+          ref.check,
+          run.checks.map((k) => k.id),
+          'checks',
+          'controls/checks/registry.ts',
+        )}`,
+      );
       return;
     }
     const parsed = def.params.safeParse(ref.params);
@@ -169,7 +183,11 @@ function checkClaimScope(run: Run, src: Source, c: Control): void {
   const find = (id: string) => run.checks.find((k) => k.id === id);
   for (const p of uncoveredPhrases(c, find)) {
     const field = universalPhrases(c.statement).some((q) => q.noun === p.noun) ? 'statement' : 'claim';
-    run.at(src, [field], `The ${field} promises "${p.text}", but no check of this live control covers every ${p.noun} (a check declares it in its scope); narrow the wording or add a check that judges every ${p.noun}.`);
+    run.at(
+      src,
+      [field],
+      `The ${field} promises "${p.text}", but no check of this live control covers every ${p.noun} (a check declares it in its scope); narrow the wording or add a check that judges every ${p.noun}.`,
+    );
   }
 }
 
@@ -212,7 +230,7 @@ async function loadFrameworks(root: string, run: Run, catalogSrc: Source | null,
   for (const file of await listYaml(root, CATALOG_PATHS.frameworks, run)) {
     const src = await readSource(root, file, run);
     if (!src) continue;
-    const wrapped = validate(run, src, FrameworkFileSchema);
+    const wrapped = validateDocument(run, src, FrameworkFileSchema);
     if (!wrapped) continue;
     const fw = wrapped.framework;
     const stem = path.basename(file).replace(/\.ya?ml$/, '');
@@ -244,7 +262,11 @@ async function loadFrameworks(root: string, run: Run, catalogSrc: Source | null,
 // ---------------------------------------------------------------- mappings
 
 async function loadMappings(
-  root: string, run: Run, frameworks: Map<string, Framework>, controlIds: Set<string>, attempted: Set<string>,
+  root: string,
+  run: Run,
+  frameworks: Map<string, Framework>,
+  controlIds: Set<string>,
+  attempted: Set<string>,
   // null when catalog.yaml itself failed: its own diagnostic says so, no need to echo it per mapping.
   listed: string[] | null,
 ): Promise<Mapping[]> {
@@ -252,7 +274,7 @@ async function loadMappings(
   for (const file of await listYaml(root, CATALOG_PATHS.mappings, run)) {
     const src = await readSource(root, file, run);
     if (!src) continue;
-    const m = validate(run, src, MappingSchema);
+    const m = validateDocument(run, src, MappingSchema);
     if (!m) continue;
     const stem = path.basename(file).replace(/\.ya?ml$/, '');
     if (m.framework !== stem) run.at(src, ['framework'], `File name "${path.basename(file)}" does not match framework "${m.framework}"; one mapping file per framework, named after it.`);
@@ -295,7 +317,10 @@ async function loadMappings(
 async function listYaml(root: string, dir: string, run: Run): Promise<string[]> {
   try {
     const names = await readdir(path.join(root, dir));
-    return names.filter((n) => /\.ya?ml$/.test(n)).sort().map((n) => `${dir}/${n}`);
+    return names
+      .filter((n) => /\.ya?ml$/.test(n))
+      .sort()
+      .map((n) => `${dir}/${n}`);
   } catch (e) {
     run.atFile(dir, `Cannot read directory: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`);
     return [];
@@ -312,58 +337,6 @@ async function readSource(root: string, file: string, run: Run): Promise<Source 
     return null;
   }
   return parseSource(bytes, file, run, 'catalog files');
-}
-
-/**
- * Validates a parsed document with zod, which also applies defaults. A document zod
- * rejects is reported from the JSON Schema (when given), whose errors carry JSON
- * pointers; the schema is generated from the same zod source (controls/schema/), so
- * both accept the same documents, and zod's own issues are the fallback.
- */
-function validate<S extends z.ZodTypeAny>(run: Run, src: Source, schema: S, ajv?: (() => ValidateFunction) | null): z.output<S> | null {
-  const value: unknown = src.doc.toJS();
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    run.at(src, [], 'Expected a YAML mapping at the top of the file.');
-    return null;
-  }
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data as z.output<S>;
-  const validator = ajv?.();
-  if (validator && !validator(value)) {
-    for (const e of validator.errors ?? []) reportAjv(run, src, e);
-    return null;
-  }
-  reportZodIssues(run, src, parsed.error.issues);
-  return null;
-}
-
-function reportAjv(run: Run, src: Source, e: ErrorObject): void {
-  const segs = fromPointer(e.instancePath);
-  const p = e.params as Record<string, unknown>;
-  switch (e.keyword) {
-    case 'additionalProperties': {
-      const allowed = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
-      run.at(src, [...segs, String(p.additionalProperty)], `Unknown field "${String(p.additionalProperty)}". Allowed: ${allowed.join(', ')}.`);
-      return;
-    }
-    case 'required':
-      run.at(src, segs, `Missing required field "${String(p.missingProperty)}".`);
-      return;
-    case 'enum':
-      run.at(src, segs, `${JSON.stringify(e.data)} is not allowed; use one of: ${(p.allowedValues as unknown[]).join(', ')}.`);
-      return;
-    case 'pattern':
-      run.at(src, segs, `${JSON.stringify(e.data)} does not match ${String(p.pattern)}${segs.at(-1) === 'id' ? ' (ids are snake_case: subject + property + state)' : ''}.`);
-      return;
-    case 'type':
-      run.at(src, segs, `Expected ${String(p.type)}, found ${e.data === null ? 'null' : Array.isArray(e.data) ? 'array' : typeof e.data}.`);
-      return;
-    case 'minLength':
-      run.at(src, segs, `Too short: at least ${String(p.limit)} characters.`);
-      return;
-    default:
-      run.at(src, segs, `${e.message ?? e.keyword}.`);
-  }
 }
 
 function paramNames(schema: z.ZodTypeAny): string[] {

@@ -41,7 +41,9 @@ export async function resolveAsOf(pool: pg.Pool, requested: Date | undefined): P
     const { now, latest } = rows[0];
     if (!requested) return truncateToMs(now);
     if (latest && requested.getTime() < latest.getTime()) {
-      throw new InputError(`--as-of ${requested.toISOString()} is before the platform's latest recorded activity (${latest.toISOString()}): ages would be negative; use a later instant or omit --as-of`);
+      throw new InputError(
+        `--as-of ${requested.toISOString()} is before the platform's latest recorded activity (${latest.toISOString()}): ages would be negative; use a later instant or omit --as-of`,
+      );
     }
     if (requested.getTime() > now.getTime() + FUTURE_SKEW_MS) {
       throw new InputError(`--as-of ${requested.toISOString()} is in the future of the database clock (${now.toISOString()})`);

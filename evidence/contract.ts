@@ -41,8 +41,19 @@ export interface ControlView {
  *  shaped for the pages: 90-day segments, claim changes for the feed (evidence/history/). */
 export { publishedHistory } from './history/published.ts';
 export {
-  historyView, claimChanges, changeKind, TIMELINE_DAYS,
-  type HistoryView, type ControlHistory, type TimelineSegment, type ClaimChange, type ClaimChangeKind, type HistoryReport, type HistoryChange, type HistoryState, type Uptime,
+  historyView,
+  claimChanges,
+  changeKind,
+  TIMELINE_DAYS,
+  type HistoryView,
+  type ControlHistory,
+  type TimelineSegment,
+  type ClaimChange,
+  type ClaimChangeKind,
+  type HistoryReport,
+  type HistoryChange,
+  type HistoryState,
+  type Uptime,
 } from './history/site-view.ts';
 /** The released catalog snapshots (controls/releases/<version>.json, committed, validated): the "as of" pages. */
 export { readReleases, releasesDir } from './mapping/releases.ts';

@@ -42,9 +42,7 @@ type ReportedArtifact = { file: string; symbol?: string | null; resource?: strin
 export function designedArtifacts(facts: FactSet, control: Control): (Artifact & { missing?: string })[] {
   const design = facts.design as { controls?: { control: string; artifacts: ReportedArtifact[] }[]; artifacts?: (ReportedArtifact & { control: string })[] } | undefined;
   const reported: ReportedArtifact[] =
-    design?.controls?.find((c) => c.control === control.id)?.artifacts ??
-    design?.artifacts?.filter((a) => a.control === control.id).map(({ control: _c, ...a }) => a) ??
-    [];
+    design?.controls?.find((c) => c.control === control.id)?.artifacts ?? design?.artifacts?.filter((a) => a.control === control.id).map(({ control: _c, ...a }) => a) ?? [];
   // Every artifact the catalog names is listed; one the collector did not report counts as missing.
   return control.artifacts.map((named) => {
     const hit = reported.find((r) => r.file === named.file && (r.symbol ?? undefined) === named.symbol && (r.resource ?? undefined) === named.resource);
@@ -66,7 +64,10 @@ function runChecks(control: Control, facts: FactSet, find: (id: string) => Check
     const def = find(ref.check);
     if (!def) {
       return {
-        check: ref.check, params: ref.params, status: 'error', collectors: [],
+        check: ref.check,
+        params: ref.params,
+        status: 'error',
+        collectors: [],
         findings: [{ status: 'error', reason: `Check ${ref.check} is not registered.`, origin: { resource: `check:${ref.check}` } }],
       } satisfies CheckResult;
     }
@@ -94,11 +95,16 @@ export function evaluateControl(control: Control, facts: FactSet, find: (id: str
   const selfAttested = checks.length > 0 && control.checks.every((ref) => find(ref.check)?.catalogOnly === true);
   if (control.status === 'live' && selfAttested) {
     verdict = 'regression';
-    findings = [{
-      check: 'catalog', status: 'fail', kind: 'structure',
-      reason: `Control ${control.id} claims live but every check it names reads only the catalog's own text, which proves nothing about the platform.`,
-      origin: { resource: `control:${control.id}` },
-    }, ...failing];
+    findings = [
+      {
+        check: 'catalog',
+        status: 'fail',
+        kind: 'structure',
+        reason: `Control ${control.id} claims live but every check it names reads only the catalog's own text, which proves nothing about the platform.`,
+        origin: { resource: `control:${control.id}` },
+      },
+      ...failing,
+    ];
   } else if (control.status === 'live' && !allPass) {
     verdict = 'regression';
     findings = checks.length
@@ -110,7 +116,8 @@ export function evaluateControl(control: Control, facts: FactSet, find: (id: str
       verdict = 'unsupported';
       findings = missing.length
         ? missing.map((a) => ({
-            check: 'design_artifact', status: 'fail' as const,
+            check: 'design_artifact',
+            status: 'fail' as const,
             reason: `Design artifact ${artifactName(a)} named by ${control.id} was not found in the repository${a.missing ? ` (${a.missing})` : ''}.`,
             origin: { resource: `file:${a.file}`, file: a.file },
           }))

@@ -78,11 +78,15 @@ function judgeOne(e: ControlEvaluation, judgedAt: Date): ControlEvaluation {
     return {
       ...e,
       verdict: 'stale',
-      findings: [{
-        check: 'freshness', status: 'fail', kind: 'data',
-        reason: `The latest passing evidence of ${e.control} was read at ${e.freshness.evidenceAt}, ${formatDuration(Math.floor(age))} before ${judgedAt.toISOString()}, older than its maximum evidence age of ${formatDuration(e.freshness.maxAgeSeconds)}.`,
-        origin: { resource: `control:${e.control}` },
-      }],
+      findings: [
+        {
+          check: 'freshness',
+          status: 'fail',
+          kind: 'data',
+          reason: `The latest passing evidence of ${e.control} was read at ${e.freshness.evidenceAt}, ${formatDuration(Math.floor(age))} before ${judgedAt.toISOString()}, older than its maximum evidence age of ${formatDuration(e.freshness.maxAgeSeconds)}.`,
+          origin: { resource: `control:${e.control}` },
+        },
+      ],
     };
   }
   return e;

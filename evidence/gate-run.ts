@@ -47,9 +47,7 @@ export async function runGate(o: GateOptions): Promise<RunOutcome> {
   }
 }
 
-async function collectAndProduce(
-  o: GateOptions, catalogLoading: Promise<Catalog>, baseline: MappingFile | undefined, renderPdf: (input: ReportInput) => Promise<Buffer>,
-): Promise<RunOutcome> {
+async function collectAndProduce(o: GateOptions, catalogLoading: Promise<Catalog>, baseline: MappingFile | undefined, renderPdf: (input: ReportInput) => Promise<Buffer>): Promise<RunOutcome> {
   // Lines of steps running meanwhile wait until the catalog has loaded and the database
   // is open: when either fails, its cause is the first line a reader sees.
   const progress = heldProgress(o.progress);
@@ -57,7 +55,9 @@ async function collectAndProduce(
   let now!: Date;
   let observedAt!: Date;
   let opened!: () => void;
-  const databaseOpen = new Promise<void>((resolve) => { opened = resolve; });
+  const databaseOpen = new Promise<void>((resolve) => {
+    opened = resolve;
+  });
   const collecting = (async () => {
     // The gate only observes: without a preparation step (start's migrate and demo) it opens
     // the database with role credentials alone, never bootstrapping or healing a role.

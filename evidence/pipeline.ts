@@ -63,7 +63,10 @@ export interface CollectOptions {
 export async function collectEvidence(o: CollectOptions): Promise<Record<string, CollectedPart>> {
   const { runCollectors } = await import('../collectors/run.ts');
   const { parts } = await runCollectors(o.db, {
-    root: o.root, now: o.now, catalog: o.catalog, auditVerification: o.fullAudit ? 'full' : 'incremental',
+    root: o.root,
+    now: o.now,
+    catalog: o.catalog,
+    auditVerification: o.fullAudit ? 'full' : 'incremental',
     progress: (id: string, phase: 'start' | 'done', ms?: number) => {
       if (phase === 'start') o.progress.start(`collect ${id}`);
       else o.progress.done(`collect ${id}`, `${Math.round(ms ?? 0)} ms`);
@@ -138,7 +141,9 @@ export async function produceOutputs(o: ProduceOptions): Promise<RunOutcome> {
   const releases = readReleases(o.root);
   const released = releases.find((r) => r.catalogVersion === mapping.catalogVersion);
   if (released && released.catalogSha256 !== mapping.catalogSha256) {
-    notes.push(`warning: catalog ${mapping.catalogVersion} was released with other content (controls/releases/${mapping.catalogVersion}.json); bump the version in controls/catalog.yaml before releasing`);
+    notes.push(
+      `warning: catalog ${mapping.catalogVersion} was released with other content (controls/releases/${mapping.catalogVersion}.json); bump the version in controls/catalog.yaml before releasing`,
+    );
   }
   const changelog = buildChangelog(releases, mapping);
   const results = buildResults(bundle, bundleSha256, failures);
@@ -162,7 +167,14 @@ export async function produceOutputs(o: ProduceOptions): Promise<RunOutcome> {
     set.write('trust.sig.json', signTrustJson(trust, key, { signedAt: o.now, bundleSha256 }));
     set.write('results.json', JSON.stringify(results, null, 2) + '\n');
     set.write('junit.xml', renderJunit(evaluations, o.catalog.controls));
-    const sarif = renderSarif({ evaluations, checks, controlFiles: o.catalog.files, baselineFailures: failures.filter((f) => f.kind === 'lost_live' || f.kind === 'catalog_not_bumped'), toolVersion: bundle.catalog.version, locate: makeLocator({ root: o.root, controlFiles: o.catalog.files }) });
+    const sarif = renderSarif({
+      evaluations,
+      checks,
+      controlFiles: o.catalog.files,
+      baselineFailures: failures.filter((f) => f.kind === 'lost_live' || f.kind === 'catalog_not_bumped'),
+      toolVersion: bundle.catalog.version,
+      locate: makeLocator({ root: o.root, controlFiles: o.catalog.files }),
+    });
     set.write('results.sarif', JSON.stringify(sarif, null, 2) + '\n');
     set.write('report.md', renderMarkdown(reportInput));
     crashPoint('rendered-markdown');
@@ -209,7 +221,9 @@ export function recordRelease(root: string, mapping: MappingFile): string {
   if (existsSync(file)) {
     const existing = readMappingFile(file);
     if (existing.catalogSha256 === mapping.catalogSha256) return `release ${mapping.catalogVersion} already recorded (${path.relative(root, file)})`;
-    throw new InputError(`${path.relative(root, file)}: catalog ${mapping.catalogVersion} was released with content ${existing.catalogSha256.slice(0, 12)}, the catalog is now ${mapping.catalogSha256.slice(0, 12)}: bump the version in controls/catalog.yaml`);
+    throw new InputError(
+      `${path.relative(root, file)}: catalog ${mapping.catalogVersion} was released with content ${existing.catalogSha256.slice(0, 12)}, the catalog is now ${mapping.catalogSha256.slice(0, 12)}: bump the version in controls/catalog.yaml`,
+    );
   }
   writeFileAtomic(file, JSON.stringify(mapping, null, 2) + '\n');
   return `recorded release ${mapping.catalogVersion} in ${path.relative(root, file)}`;

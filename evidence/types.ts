@@ -59,14 +59,16 @@ export const BundleSchema = z.object({
     postgresVersion: z.string(),
     gitCommit: z.string(),
     /** What was assessed: the server and database, and whether it is the disposable demo. */
-    environment: z.object({
-      /** `embedded`: the demo server `npm start` runs (fsync off); `external`: a server named by URL. */
-      kind: z.enum(['embedded', 'external']),
-      /** host:port of the server (the host alone for the embedded one, whose port changes at each start); never credentials. */
-      server: z.string(),
-      database: z.string(),
-      fsync: z.enum(['on', 'off', 'unknown']),
-    }).optional(),
+    environment: z
+      .object({
+        /** `embedded`: the demo server `npm start` runs (fsync off); `external`: a server named by URL. */
+        kind: z.enum(['embedded', 'external']),
+        /** host:port of the server (the host alone for the embedded one, whose port changes at each start); never credentials. */
+        server: z.string(),
+        database: z.string(),
+        fsync: z.enum(['on', 'off', 'unknown']),
+      })
+      .optional(),
   }),
   /** True when the signing key was generated for development; auditors should not trust such a bundle. */
   developmentSigningKey: z.boolean(),

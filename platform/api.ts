@@ -56,27 +56,78 @@ export function platformApi(pool: pg.Pool, opts: { keyring?: Keyring; base?: Par
     return { p, ctx };
   };
   return {
-    async provisionAgent(k, input) { const { p, ctx } = await as(k, 'agents.provision'); return agents.provisionAgent(ctx, { ...input, accountId: p.accountId }); },
-    async startAgent(k, id) { const { ctx } = await as(k, 'agents.start'); return agents.startAgent(ctx, id); },
-    async stopAgent(k, id) { const { ctx } = await as(k, 'agents.stop'); return agents.stopAgent(ctx, id); },
-    async destroyAgent(k, id) { const { ctx } = await as(k, 'agents.destroy'); return agents.destroyAgent(ctx, id); },
+    async provisionAgent(k, input) {
+      const { p, ctx } = await as(k, 'agents.provision');
+      return agents.provisionAgent(ctx, { ...input, accountId: p.accountId });
+    },
+    async startAgent(k, id) {
+      const { ctx } = await as(k, 'agents.start');
+      return agents.startAgent(ctx, id);
+    },
+    async stopAgent(k, id) {
+      const { ctx } = await as(k, 'agents.stop');
+      return agents.stopAgent(ctx, id);
+    },
+    async destroyAgent(k, id) {
+      const { ctx } = await as(k, 'agents.destroy');
+      return agents.destroyAgent(ctx, id);
+    },
     // The destination account is added by the service for the transfer's own transaction.
-    async transferAgent(k, id, to) { const { ctx } = await as(k, 'agents.transfer'); return agents.transferAgent(ctx, id, to); },
-    async getAgent(k, id) { const { ctx } = await as(k, 'agents.get'); return agents.getAgent(ctx, id); },
-    async provisionVm(k, input) { const { p, ctx } = await as(k, 'vms.provision'); return vms.provisionVm(ctx, { ...input, accountId: p.accountId } as Parameters<typeof vms.provisionVm>[1]); },
-    async destroyVm(k, id) { const { ctx } = await as(k, 'vms.destroy'); return vms.destroyVm(ctx, id); },
+    async transferAgent(k, id, to) {
+      const { ctx } = await as(k, 'agents.transfer');
+      return agents.transferAgent(ctx, id, to);
+    },
+    async getAgent(k, id) {
+      const { ctx } = await as(k, 'agents.get');
+      return agents.getAgent(ctx, id);
+    },
+    async provisionVm(k, input) {
+      const { p, ctx } = await as(k, 'vms.provision');
+      return vms.provisionVm(ctx, { ...input, accountId: p.accountId } as Parameters<typeof vms.provisionVm>[1]);
+    },
+    async destroyVm(k, id) {
+      const { ctx } = await as(k, 'vms.destroy');
+      return vms.destroyVm(ctx, id);
+    },
     async setAgentSecret(k, input) {
       const { p } = await as(k, 'agent_secrets.set');
       await withTransaction(pool, { accounts: [p.accountId] }, (c) => setAgentSecret(c, { ...input, accountId: p.accountId }, keyring()));
     },
-    async connectOAuth(k, input) { const { p } = await as(k, 'oauth.connect'); return createOAuthConnection(pool, keyring(), { accountId: p.accountId, provider: input.provider, tokens: input.tokens, actor: actorOf(p) }); },
-    async refreshOAuth(k, id, endpoint) { const { p } = await as(k, 'oauth.refresh'); return refreshOAuthConnection(pool, keyring(), { accountId: p.accountId, connectionId: id, endpoint, actor: actorOf(p) }); },
-    async addSshKey(k, input) { const { p } = await as(k, 'ssh_keys.add'); return addSshPublicKey(pool, { accountId: p.accountId, ...input }); },
-    async setAgentSkill(k, input) { const { p } = await as(k, 'tools.configure'); return setAgentSkill(pool, { accountId: p.accountId, ...input, actor: actorOf(p) }); },
-    async decideToolApproval(k, input) { const { p } = await as(k, 'tools.decide'); return decideToolApproval(pool, { accountId: p.accountId, ...input, decidedBy: actorOf(p) }); },
-    async createApiKey(k, input) { const { p } = await as(k, 'api_keys.create'); return createApiKey(pool, { accountId: p.accountId, ...input, actor: actorOf(p) }); },
-    async revokeApiKey(k, id) { const { p } = await as(k, 'api_keys.revoke'); return revokeApiKey(pool, { accountId: p.accountId, keyId: id, actor: actorOf(p) }); },
-    async exportAccount(k) { const { p } = await as(k, 'account.export'); return exportAccount(pool, p.accountId); },
-    async requestAccountDeletion(k) { const { p } = await as(k, 'account.delete'); return requestAccountDeletion(pool, { accountId: p.accountId, requestedBy: actorOf(p) }); },
+    async connectOAuth(k, input) {
+      const { p } = await as(k, 'oauth.connect');
+      return createOAuthConnection(pool, keyring(), { accountId: p.accountId, provider: input.provider, tokens: input.tokens, actor: actorOf(p) });
+    },
+    async refreshOAuth(k, id, endpoint) {
+      const { p } = await as(k, 'oauth.refresh');
+      return refreshOAuthConnection(pool, keyring(), { accountId: p.accountId, connectionId: id, endpoint, actor: actorOf(p) });
+    },
+    async addSshKey(k, input) {
+      const { p } = await as(k, 'ssh_keys.add');
+      return addSshPublicKey(pool, { accountId: p.accountId, ...input });
+    },
+    async setAgentSkill(k, input) {
+      const { p } = await as(k, 'tools.configure');
+      return setAgentSkill(pool, { accountId: p.accountId, ...input, actor: actorOf(p) });
+    },
+    async decideToolApproval(k, input) {
+      const { p } = await as(k, 'tools.decide');
+      return decideToolApproval(pool, { accountId: p.accountId, ...input, decidedBy: actorOf(p) });
+    },
+    async createApiKey(k, input) {
+      const { p } = await as(k, 'api_keys.create');
+      return createApiKey(pool, { accountId: p.accountId, ...input, actor: actorOf(p) });
+    },
+    async revokeApiKey(k, id) {
+      const { p } = await as(k, 'api_keys.revoke');
+      return revokeApiKey(pool, { accountId: p.accountId, keyId: id, actor: actorOf(p) });
+    },
+    async exportAccount(k) {
+      const { p } = await as(k, 'account.export');
+      return exportAccount(pool, p.accountId);
+    },
+    async requestAccountDeletion(k) {
+      const { p } = await as(k, 'account.delete');
+      return requestAccountDeletion(pool, { accountId: p.accountId, requestedBy: actorOf(p) });
+    },
   };
 }

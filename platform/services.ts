@@ -62,8 +62,7 @@ export function timeOf(ctx: PlatformContext, at?: Date): Date | null {
 /** Creates an account; the id is chosen here so the transaction can act for it. */
 export async function createAccount(ctx: PlatformContext, input: { name: string; id?: string; at?: Date }): Promise<string> {
   const id = input.id ?? randomUUID();
-  await serviceTx(ctx, [id], (c) =>
-    c.query('INSERT INTO accounts (id, name, created_at) VALUES ($1, $2, coalesce($3, now()))', [id, input.name, timeOf(ctx, input.at)]));
+  await serviceTx(ctx, [id], (c) => c.query('INSERT INTO accounts (id, name, created_at) VALUES ($1, $2, coalesce($3, now()))', [id, input.name, timeOf(ctx, input.at)]));
   return id;
 }
 

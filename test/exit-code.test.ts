@@ -16,7 +16,10 @@ it('vitest exits 1 when a test fails, with the embedded PostgreSQL started by th
   writeFileSync(path.join(dir, 'probe.test.ts'), "import { it, expect } from 'vitest';\nit('fails on purpose', () => { expect(process.env.TRUST_EXIT_PROBE).toBeUndefined(); });\n");
   try {
     const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', path.relative(ROOT, dir)], {
-      cwd: ROOT, encoding: 'utf8', env: { ...process.env, TRUST_EXIT_PROBE: '1', TRUST_TEST_NO_PG15: '1', TRUST_TEST_SYSTEM_READY: '' }, timeout: 170_000,
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, TRUST_EXIT_PROBE: '1', TRUST_TEST_NO_PG15: '1', TRUST_TEST_SYSTEM_READY: '' },
+      timeout: 170_000,
     });
     expect(r.stdout + r.stderr).toMatch(/1 failed/);
     expect(r.status).toBe(1);

@@ -14,7 +14,6 @@ import { bootstrapRoles } from '../platform/db/roles.ts';
 import { openDatabase } from '../platform/db/index.ts';
 import { migrate } from '../platform/db/migrate.ts';
 
-
 export default function setup(project: TestProject) {
   return setupServer(project, process.env.TRUST_TEST_ADMIN_URL);
 }

@@ -97,19 +97,25 @@ describe('2. results.sarif: OASIS 2.1.0 schema, SARIF Multitool Gh;Sarif, GitHub
       return false;
     }
   })();
-  it.skipIf(!runnable).each(Object.entries(RUNS))('%s run: the SARIF Multitool with --rule-kind "Gh;Sarif" reports no error', (name, dir) => {
-    const report = path.join(tmp, `multitool-${name}.sarif`);
-    const r = run(MT, ['validate', out(dir, 'results.sarif'), '--rule-kind', 'Gh;Sarif', '--output', report, '--log', 'ForceOverwrite'], 180_000);
-    expect(existsSync(report), `${r.stdout}\n${r.stderr}`).toBe(true);
-    const mt = JSON.parse(readFileSync(report, 'utf8')) as Log;
-    const errors = mt.runs.flatMap((x) => [
-      ...(x.results ?? []).filter((res) => (res.level ?? 'warning') === 'error').map((res) => `${res.ruleId}: ${res.message.text ?? res.message.id}`),
-      ...(x.invocations ?? []).flatMap((i) => [...(i.toolExecutionNotifications ?? []), ...(i.toolConfigurationNotifications ?? [])])
-        .filter((n) => (n.level ?? 'warning') === 'error').map((n) => `notification ${n.descriptor?.id}: ${n.message.text}`),
-    ]);
-    expect(errors).toEqual([]);
-    expect(mt.runs[0].invocations?.[0]?.executionSuccessful).toBe(true);
-  }, 200_000);
+  it.skipIf(!runnable).each(Object.entries(RUNS))(
+    '%s run: the SARIF Multitool with --rule-kind "Gh;Sarif" reports no error',
+    (name, dir) => {
+      const report = path.join(tmp, `multitool-${name}.sarif`);
+      const r = run(MT, ['validate', out(dir, 'results.sarif'), '--rule-kind', 'Gh;Sarif', '--output', report, '--log', 'ForceOverwrite'], 180_000);
+      expect(existsSync(report), `${r.stdout}\n${r.stderr}`).toBe(true);
+      const mt = JSON.parse(readFileSync(report, 'utf8')) as Log;
+      const errors = mt.runs.flatMap((x) => [
+        ...(x.results ?? []).filter((res) => (res.level ?? 'warning') === 'error').map((res) => `${res.ruleId}: ${res.message.text ?? res.message.id}`),
+        ...(x.invocations ?? [])
+          .flatMap((i) => [...(i.toolExecutionNotifications ?? []), ...(i.toolConfigurationNotifications ?? [])])
+          .filter((n) => (n.level ?? 'warning') === 'error')
+          .map((n) => `notification ${n.descriptor?.id}: ${n.message.text}`),
+      ]);
+      expect(errors).toEqual([]);
+      expect(mt.runs[0].invocations?.[0]?.executionSuccessful).toBe(true);
+    },
+    200_000,
+  );
 
   it.each(Object.entries(RUNS))('%s run: every rule explained and ranked, every result fingerprinted', (name, dir) => {
     const problems: string[] = [];
@@ -181,10 +187,11 @@ const MODELS = new Set(['catalog', 'profile', 'mapping-collection', 'component-d
 /** Every (key, value, parent key) in a JSON tree. */
 function* walk(v: Json, parent = ''): Generator<[string, Json, string]> {
   if (Array.isArray(v)) for (const x of v) yield* walk(x, parent);
-  else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) {
-    yield [k, x, parent];
-    yield* walk(x, k);
-  }
+  else if (v && typeof v === 'object')
+    for (const [k, x] of Object.entries(v)) {
+      yield [k, x, parent];
+      yield* walk(x, k);
+    }
 }
 const uuidsIn = (root: Json) => new Set([...walk(root)].filter(([k, v]) => k === 'uuid' && typeof v === 'string').map(([, v]) => v as string));
 const resourcesOf = (root: Json): Map<string, Json> => new Map((root['back-matter']?.resources ?? []).map((r: Json) => [r.uuid, r]));
@@ -199,7 +206,11 @@ function loadHref(base: string, href: string): Json {
   const p = path.join(base, file);
   if (!existsSync(p) || !statSync(p).isFile()) return undefined;
   let d: Json;
-  try { d = JSON.parse(readFileSync(p, 'utf8')); } catch { return undefined; }
+  try {
+    d = JSON.parse(readFileSync(p, 'utf8'));
+  } catch {
+    return undefined;
+  }
   for (const part of frag.startsWith('/') ? frag.slice(1).split('/') : []) d = d?.[part.replace(/~1/g, '/').replace(/~0/g, '~')];
   return d;
 }
@@ -211,7 +222,12 @@ function resolveImport(base: string, root: Json, href: string): Json {
     const d = loadHref(base, l.href);
     if (d !== undefined) return d;
   }
-  if (r?.base64?.value) try { return JSON.parse(Buffer.from(r.base64.value, 'base64').toString('utf8')); } catch { /* not JSON */ }
+  if (r?.base64?.value)
+    try {
+      return JSON.parse(Buffer.from(r.base64.value, 'base64').toString('utf8'));
+    } catch {
+      /* not JSON */
+    }
   return undefined;
 }
 function importedUuids(base: string, root: Json, depth = 0): Set<string> {
@@ -242,9 +258,14 @@ function crossReferenceProblems(file: string): string[] {
   const known = new Set([...uuidsIn(root), ...importedUuids(base, root)]);
   const res = resourcesOf(root);
   for (const [k, v, parent] of walk(root)) {
-    const refs = k.endsWith('-uuid') && typeof v === 'string' ? [v]
-      : k.endsWith('-uuids') && Array.isArray(v) ? v
-        : (k === 'href' || k === 'source') && typeof v === 'string' && v.startsWith('#') && UUID.test(v.slice(1)) ? [v.slice(1)] : [];
+    const refs =
+      k.endsWith('-uuid') && typeof v === 'string'
+        ? [v]
+        : k.endsWith('-uuids') && Array.isArray(v)
+          ? v
+          : (k === 'href' || k === 'source') && typeof v === 'string' && v.startsWith('#') && UUID.test(v.slice(1))
+            ? [v.slice(1)]
+            : [];
     for (const u of refs) if (!known.has(u)) problems.push(`${name}: ${k} ${u} does not resolve`);
     const used = typeof v === 'string' && v.startsWith('#') && (k === 'source' || (k === 'href' && SOURCE_PARENTS.has(parent)));
     const r = used ? res.get(v.slice(1)) : undefined;
@@ -262,7 +283,11 @@ function crossReferenceProblems(file: string): string[] {
 }
 
 describe('4. OSCAL: NIST 1.2.1 schemas and cross-references', () => {
-  const docs = () => readdirSync(out(PASS, 'oscal')).filter((f) => f.endsWith('.json')).sort().map((f) => path.join(out(PASS, 'oscal'), f));
+  const docs = () =>
+    readdirSync(out(PASS, 'oscal'))
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+      .map((f) => path.join(out(PASS, 'oscal'), f));
 
   it('every document is valid against its OSCAL 1.2.1 schema', () => {
     const names = docs().map((f) => path.basename(f));
@@ -322,7 +347,10 @@ describe('5. report.pdf: qpdf, pdfinfo, pdffonts', () => {
     }
     const head = cols.map(([a, b]) => lines[dash - 1].slice(a, b).trim());
     const [n, e] = [head.indexOf('name'), head.indexOf('emb')];
-    const fonts = lines.slice(dash + 1).filter((l) => l.trim()).map((l) => ({ name: l.slice(...cols[n]).trim(), emb: l.slice(...cols[e]).trim() }));
+    const fonts = lines
+      .slice(dash + 1)
+      .filter((l) => l.trim())
+      .map((l) => ({ name: l.slice(...cols[n]).trim(), emb: l.slice(...cols[e]).trim() }));
     expect(fonts.length).toBeGreaterThan(0);
     expect(fonts.filter((f) => f.emb !== 'yes')).toEqual([]);
   });
@@ -340,14 +368,21 @@ describe('6. security.txt: RFC 9116', () => {
       if (!m) problems.push(`line ${i + 1} is not "Field: value": ${l}`);
       else fields.set(m[1].toLowerCase(), [...(fields.get(m[1].toLowerCase()) ?? []), m[2]]);
     });
-    const uri = (v: string) => { try { return /\s/.test(v) ? undefined : new URL(v); } catch { return undefined; } };
+    const uri = (v: string) => {
+      try {
+        return /\s/.test(v) ? undefined : new URL(v);
+      } catch {
+        return undefined;
+      }
+    };
     const contacts = fields.get('contact') ?? [];
     if (!contacts.length) problems.push('no Contact');
-    for (const k of ['contact', 'acknowledgments', 'canonical', 'encryption', 'hiring', 'policy', 'csaf']) for (const v of fields.get(k) ?? []) {
-      const u = uri(v);
-      if (!u) problems.push(`${k} is not a URI: ${v}`);
-      else if (u.protocol === 'http:') problems.push(`${k} web URI is not https: ${v}`);
-    }
+    for (const k of ['contact', 'acknowledgments', 'canonical', 'encryption', 'hiring', 'policy', 'csaf'])
+      for (const v of fields.get(k) ?? []) {
+        const u = uri(v);
+        if (!u) problems.push(`${k} is not a URI: ${v}`);
+        else if (u.protocol === 'http:') problems.push(`${k} web URI is not https: ${v}`);
+      }
     const expires = fields.get('expires') ?? [];
     if (expires.length !== 1) problems.push(`${expires.length} Expires fields`);
     else if (!/^\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)$/.test(expires[0])) problems.push(`Expires is not an RFC 3339 date-time: ${expires[0]}`);
@@ -375,8 +410,14 @@ describe('7. llms.txt: llmstxt.org', () => {
     let section: string | undefined;
     lines.slice(first + 1).forEach((l, i) => {
       if (!l.trim()) return;
-      if (l.startsWith('## ')) { section = l.slice(3); return; }
-      if (/^#{1,6} /.test(l)) { problems.push(`line ${first + i + 2}: another heading: ${l}`); return; }
+      if (l.startsWith('## ')) {
+        section = l.slice(3);
+        return;
+      }
+      if (/^#{1,6} /.test(l)) {
+        problems.push(`line ${first + i + 2}: another heading: ${l}`);
+        return;
+      }
       if (section === undefined) return; // the blockquote and prose before the first H2
       const m = /^\s*[-*+] \[([^\]]+)\]\(([^)\s]+)\)(:\s.*)?$/.exec(l);
       if (!m) problems.push(`line ${first + i + 2} in "${section}" is not a link item: ${l}`);
@@ -398,11 +439,17 @@ describe('7. llms.txt: llmstxt.org', () => {
         const stem = p.slice(0, -3);
         if (stem.endsWith('.html') && isFile(stem)) [page, twins] = [stem, [p]];
         else if (isFile(`${stem}.html`)) [page, twins] = [`${stem}.html`, [`${stem}.html.md`]];
-        else { if (!isFile(p)) problems.push(`${link}: not in the site`); continue; }
+        else {
+          if (!isFile(p)) problems.push(`${link}: not in the site`);
+          continue;
+        }
       } else if (isFile(`${p}/index.html`)) [page, twins] = [`${p}/index.html`, [`${p}.md`, `${p}/index.html.md`]];
       else if (isFile(`${p}.html`)) [page, twins] = [`${p}.html`, [`${p}.md`, `${p}.html.md`]];
       else [page, twins] = [p, []];
-      if (!isFile(page)) { problems.push(`${link}: ${page} not in the site`); continue; }
+      if (!isFile(page)) {
+        problems.push(`${link}: ${page} not in the site`);
+        continue;
+      }
       if (!page.endsWith('.html')) continue; // a download
       pages++;
       if (!twins.some(isFile)) problems.push(`${link}: no twin at ${twins.join(' or ')}`);
@@ -435,7 +482,10 @@ describe('8. HTML: the W3C Nu checker, no inline style', () => {
     const r = run('java', ['-jar', VNU, '--errors-only', '--format', 'json', '--stdout', ...pages, sentinel], 300_000);
     const messages: { type: string; url?: string; message: string; lastLine?: number }[] = JSON.parse(r.stdout).messages;
     const errors = messages.filter((m) => m.type === 'error' || m.type === 'non-document-error');
-    expect(errors.some((m) => m.url?.endsWith('/sentinel.html')), r.stderr).toBe(true);
+    expect(
+      errors.some((m) => m.url?.endsWith('/sentinel.html')),
+      r.stderr,
+    ).toBe(true);
     expect(errors.filter((m) => !m.url?.endsWith('/sentinel.html')).map((m) => `${m.url?.slice(`file:${SITE}`.length)}:${m.lastLine}: ${m.message}`)).toEqual([]);
   }, 320_000);
 

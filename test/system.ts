@@ -32,7 +32,7 @@ export const NEEDS: Need[] = [
   // Only recommended by python3-securesystemslib, and apt here installs without recommends: a
   // fresh machine had securesystemslib but no Ed25519 (found on a debootstrap'd Debian 12).
   { pkg: 'python3-cryptography', file: '/usr/lib/python3/dist-packages/cryptography/__init__.py', why: 'the Ed25519 keys securesystemslib verifies the DSSE signatures with' },
-  { pkg: 'pdns-backend-pgsql', file: '/usr/share/pdns-backend-pgsql/schema/schema.pgsql.sql', why: '`trust inspect` is tested on PowerDNS\'s real schema' },
+  { pkg: 'pdns-backend-pgsql', file: '/usr/share/pdns-backend-pgsql/schema/schema.pgsql.sql', why: "`trust inspect` is tested on PowerDNS's real schema" },
 ];
 
 /**
@@ -95,7 +95,9 @@ export function startPg15(): string | undefined {
  */
 export function keepExitCode(): void {
   let intended: typeof process.exitCode;
-  process.on('beforeExit', () => { intended = process.exitCode; });
+  process.on('beforeExit', () => {
+    intended = process.exitCode;
+  });
   process.on('exit', (code) => {
     if (intended && !code) process.exitCode = intended;
   });

@@ -12,5 +12,10 @@ it('the whole project typechecks (tsc --noEmit, strict)', () => {
   } catch (e) {
     output = String((e as { stdout?: string }).stdout ?? e);
   }
-  expect(output.split('\n').filter((l) => l.includes('error TS')).slice(0, 20)).toEqual([]);
+  expect(
+    output
+      .split('\n')
+      .filter((l) => l.includes('error TS'))
+      .slice(0, 20),
+  ).toEqual([]);
 }, 300_000);

@@ -13,7 +13,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 const root = path.resolve(import.meta.dirname, '..');
 const depcruise = path.join(root, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs');
 
-interface Violation { from: string; to: string; rule: { name: string } }
+interface Violation {
+  from: string;
+  to: string;
+  rule: { name: string };
+}
 
 function cruise(cwd: string, dirs: string[]): Violation[] {
   let out: string;
@@ -35,12 +39,15 @@ describe('layer walls', () => {
 
   it('.astro files import only the site, the published contract and the kernel', () => {
     const bad: string[] = [];
-    const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
-      d.isDirectory() ? walk(path.join(dir, d.name)) : d.name.endsWith('.astro') ? [path.join(dir, d.name)] : []);
+    const walk = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? walk(path.join(dir, d.name)) : d.name.endsWith('.astro') ? [path.join(dir, d.name)] : []));
     for (const file of walk(path.join(root, 'site'))) {
       const text = readFileSync(file, 'utf8');
       for (const m of text.matchAll(/(?:from\s+|import\s*\(\s*|import\s+)'(\.[^']+)'/g)) {
-        const target = path.relative(root, path.resolve(path.dirname(file), m[1]!)).split(path.sep).join('/');
+        const target = path
+          .relative(root, path.resolve(path.dirname(file), m[1]!))
+          .split(path.sep)
+          .join('/');
         if (!/^(site\/|evidence\/contract\.ts$|platform\/kernel\/)/.test(target)) bad.push(`${path.relative(root, file)} -> ${target}`);
       }
     }
@@ -63,7 +70,10 @@ describe('layer walls', () => {
     put('evidence/types.ts', 'export const BundleSchema = 1;\n');
     put('evidence/contract.ts', "export { BundleSchema } from './types.ts';\n");
     // Allowed: a type-only fact import in a check, the kernel from anywhere, the contract from the site.
-    put('controls/checks/fine.ts', "import type { SchemaFacts } from '../../collectors/schema.ts';\nimport { InputError } from '../../platform/kernel/errors.ts';\nexport const f = (x: SchemaFacts) => new InputError(String(x));\n");
+    put(
+      'controls/checks/fine.ts',
+      "import type { SchemaFacts } from '../../collectors/schema.ts';\nimport { InputError } from '../../platform/kernel/errors.ts';\nexport const f = (x: SchemaFacts) => new InputError(String(x));\n",
+    );
     put('site/lib/fine.ts', "import { BundleSchema } from '../../evidence/contract.ts';\nexport const b = BundleSchema;\n");
 
     it('the allowed imports pass', () => {

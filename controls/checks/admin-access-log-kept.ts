@@ -20,14 +20,27 @@ export default defineCheck({
     const p = factsOf<PrivacyFacts>(facts, 'privacy');
     const w = p.adminAccessWitness;
     const early = w.youngestMissing.filter((m) => m.ageDays < days);
-    const out: Finding[] = early.map((m) => fail(
-      `Operator access log row ${m.logId} is gone although its admin.access audit event (seq ${m.seq}) is only ${m.ageDays} days old, under ${days}.`,
-      { resource: `row:public.admin_access_log.id=${m.logId}` }, `witness seq ${m.seq}`));
+    const out: Finding[] = early.map((m) =>
+      fail(
+        `Operator access log row ${m.logId} is gone although its admin.access audit event (seq ${m.seq}) is only ${m.ageDays} days old, under ${days}.`,
+        { resource: `row:public.admin_access_log.id=${m.logId}` },
+        `witness seq ${m.seq}`,
+      ),
+    );
     if (early.length === w.youngestMissing.length && w.missingRows > w.youngestMissing.length) {
       // Every listed one was early and more are missing: say so rather than imply the list is complete.
-      out.push(fail(`${w.missingRows} admin_access_log row(s) named by admin.access events are gone; the youngest ${w.youngestMissing.length} are listed.`, { resource: 'table:public.admin_access_log' }));
+      out.push(
+        fail(`${w.missingRows} admin_access_log row(s) named by admin.access events are gone; the youngest ${w.youngestMissing.length} are listed.`, { resource: 'table:public.admin_access_log' }),
+      );
     }
-    if (!out.length) out.push(pass(`Each of ${w.events} admin.access audit event(s) younger than ${days} days still has its admin_access_log row (${w.missingRows} older row(s) removed by retention).`, { resource: 'table:public.admin_access_log' }, `events=${w.events} missing=${w.missingRows}`));
+    if (!out.length)
+      out.push(
+        pass(
+          `Each of ${w.events} admin.access audit event(s) younger than ${days} days still has its admin_access_log row (${w.missingRows} older row(s) removed by retention).`,
+          { resource: 'table:public.admin_access_log' },
+          `events=${w.events} missing=${w.missingRows}`,
+        ),
+      );
     return out;
   },
 });

@@ -16,13 +16,21 @@ export default defineCheck({
     const out: Finding[] = [];
     const cfg = { resource: 'config:retention.rules.admin_access_log', file };
     if (!rule) return [fail(`\`${file}\` has no retention rule for \`public.admin_access_log\`.`, cfg)];
-    out.push(rule.keepDays === days
-      ? pass(`\`${file}\` keeps \`public.admin_access_log\` ${rule.keepDays} days.`, cfg)
-      : fail(`\`${file}\` keeps \`public.admin_access_log\` ${rule.keepDays} days, not ${days}.`, cfg, `keep_days=${rule.keepDays}`));
+    out.push(
+      rule.keepDays === days
+        ? pass(`\`${file}\` keeps \`public.admin_access_log\` ${rule.keepDays} days.`, cfg)
+        : fail(`\`${file}\` keeps \`public.admin_access_log\` ${rule.keepDays} days, not ${days}.`, cfg, `keep_days=${rule.keepDays}`),
+    );
     const age = p.adminAccessLog.oldestAgeDays;
-    out.push(age !== null && age > days + slackDays
-      ? fail(`The oldest entry of \`public.admin_access_log\` is ${age} days old, past ${days} days.`, { resource: 'table:public.admin_access_log' }, `oldest=${age}d`)
-      : pass(`\`public.admin_access_log\` holds ${p.adminAccessLog.rows} entr(ies), the oldest ${age ?? '-'} days old (limit ${days} + ${slackDays}).`, { resource: 'table:public.admin_access_log' }, `oldest=${age ?? 'none'}`));
+    out.push(
+      age !== null && age > days + slackDays
+        ? fail(`The oldest entry of \`public.admin_access_log\` is ${age} days old, past ${days} days.`, { resource: 'table:public.admin_access_log' }, `oldest=${age}d`)
+        : pass(
+            `\`public.admin_access_log\` holds ${p.adminAccessLog.rows} entr(ies), the oldest ${age ?? '-'} days old (limit ${days} + ${slackDays}).`,
+            { resource: 'table:public.admin_access_log' },
+            `oldest=${age ?? 'none'}`,
+          ),
+    );
     return out;
   },
 });

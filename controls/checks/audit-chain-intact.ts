@@ -17,16 +17,37 @@ export default defineCheck({
     // verifyChain reports the checkpoint's own problem (bad signature) as a break at its seq.
     if (!v.ok) {
       const seq = v.firstBroken?.seq;
-      return [fail(`The audit chain breaks at event ${seq}: ${v.firstBroken?.reason ?? 'verification failed'}.`, { resource: seq ? `row:public.audit_events.seq=${seq}` : 'table:public.audit_events' }, `verified ${v.eventsVerified} from ${from}`)];
+      return [
+        fail(
+          `The audit chain breaks at event ${seq}: ${v.firstBroken?.reason ?? 'verification failed'}.`,
+          { resource: seq ? `row:public.audit_events.seq=${seq}` : 'table:public.audit_events' },
+          `verified ${v.eventsVerified} from ${from}`,
+        ),
+      ];
     }
     // The chain's end must be the stored head: a chain that verifies but ends short of (or past)
     // the head lost events at the end, or stopped advancing the head.
     if (v.storedHeadSeq !== null && v.storedHeadSeq !== v.headSeq) {
-      return [fail(`The audit chain ends at event ${v.headSeq} but the stored chain head is seq ${v.storedHeadSeq}.`, { resource: 'table:public.event_chain_head' }, `mode=${v.mode} head=${v.headSeq} stored=${v.storedHeadSeq}`)];
+      return [
+        fail(
+          `The audit chain ends at event ${v.headSeq} but the stored chain head is seq ${v.storedHeadSeq}.`,
+          { resource: 'table:public.event_chain_head' },
+          `mode=${v.mode} head=${v.headSeq} stored=${v.storedHeadSeq}`,
+        ),
+      ];
     }
-    if (a.events < minEvents) return [fail(`Table \`public.audit_events\` holds ${a.events} event(s), fewer than ${minEvents}: nothing shows events are recorded.`, { resource: 'table:public.audit_events' })];
+    if (a.events < minEvents)
+      return [fail(`Table \`public.audit_events\` holds ${a.events} event(s), fewer than ${minEvents}: nothing shows events are recorded.`, { resource: 'table:public.audit_events' })];
     // Checkpoint rows that are not authentic were passed over; say so rather than stay silent.
-    const ignored = a.ignoredCheckpoints.length ? ` ${a.ignoredCheckpoints.length} newer checkpoint row(s) are not authentic and were ignored (first: ${a.ignoredCheckpoints[a.ignoredCheckpoints.length - 1].reason}).` : '';
-    return [pass(`The audit chain of \`public.audit_events\` verifies: ${v.eventsVerified} event(s) hashed from ${from} up to seq ${v.headSeq}, the stored head.${ignored}`, { resource: 'table:public.audit_events' }, `mode=${v.mode} head=${v.headSeq}`)];
+    const ignored = a.ignoredCheckpoints.length
+      ? ` ${a.ignoredCheckpoints.length} newer checkpoint row(s) are not authentic and were ignored (first: ${a.ignoredCheckpoints[a.ignoredCheckpoints.length - 1].reason}).`
+      : '';
+    return [
+      pass(
+        `The audit chain of \`public.audit_events\` verifies: ${v.eventsVerified} event(s) hashed from ${from} up to seq ${v.headSeq}, the stored head.${ignored}`,
+        { resource: 'table:public.audit_events' },
+        `mode=${v.mode} head=${v.headSeq}`,
+      ),
+    ];
   },
 });

@@ -12,7 +12,14 @@ export default defineCheck({
   evaluate(facts, { requireTrustedKey }) {
     const a = factsOf<AuditFacts>(facts, 'audit');
     const cp = a.checkpoint;
-    if (!cp) return [fail('Table `public.audit_checkpoints` holds no checkpoint, so incremental verification has nothing signed to start from.', { resource: 'table:public.audit_checkpoints' }, `checkpoints=${a.checkpoints}`)];
+    if (!cp)
+      return [
+        fail(
+          'Table `public.audit_checkpoints` holds no checkpoint, so incremental verification has nothing signed to start from.',
+          { resource: 'table:public.audit_checkpoints' },
+          `checkpoints=${a.checkpoints}`,
+        ),
+      ];
     const resource = { resource: `row:public.audit_checkpoints.seq=${cp.seq}` };
     if (!cp.signatureValid) return [fail(`Checkpoint ${cp.seq} signature does not verify with key ${cp.keyId}.`, resource)];
     if (requireTrustedKey && !cp.keyTrusted) return [fail(`Checkpoint ${cp.seq} is signed by key ${cp.keyId}, which is not a trusted checkpoint key.`, resource)];

@@ -13,12 +13,14 @@ export default defineCheck({
   kind: 'data',
   description: 'The event at the last witnessed seq still has the hash the external transparency log witnessed, and the unwitnessed window (events and age after it) is within bounds.',
   collectors: ['witness'],
-  params: z.object({
-    /** Most events allowed after the last witnessed head (TRUST_WITNESS_MAX_EVENTS overrides). */
-    maxEvents: z.number().int().min(0).default(100_000),
-    /** Oldest unwitnessed event's age allowed, in seconds (TRUST_WITNESS_MAX_SECONDS overrides). */
-    maxSeconds: z.number().int().min(0).default(86_400),
-  }).strict(),
+  params: z
+    .object({
+      /** Most events allowed after the last witnessed head (TRUST_WITNESS_MAX_EVENTS overrides). */
+      maxEvents: z.number().int().min(0).default(100_000),
+      /** Oldest unwitnessed event's age allowed, in seconds (TRUST_WITNESS_MAX_SECONDS overrides). */
+      maxSeconds: z.number().int().min(0).default(86_400),
+    })
+    .strict(),
   evaluate(facts, params) {
     const w = factsOf<WitnessFacts>(facts, 'witness');
     const maxEvents = w.configuredBound?.maxEvents ?? params.maxEvents;
@@ -33,13 +35,26 @@ export default defineCheck({
     const at = `row:public.audit_events.seq=${w.witnessed.seq}`;
     // A witness read for another database: this one is a copy or restore of that chain (or a rewritten copy put in its place).
     const where = `entry ${w.witnessed.index}, ${w.witnessed.at}${w.witnessed.database ? `, for ${w.witnessed.database}, which holds the same chain` : ''}`;
-    if (w.hashAtWitnessedSeq === null) return [fail(`Event ${w.witnessed.seq}, witnessed in the transparency log (${where}), no longer exists: the audit chain was truncated or rewritten.`, { resource: at }, `head=${w.headSeq}`)];
+    if (w.hashAtWitnessedSeq === null)
+      return [fail(`Event ${w.witnessed.seq}, witnessed in the transparency log (${where}), no longer exists: the audit chain was truncated or rewritten.`, { resource: at }, `head=${w.headSeq}`)];
     if (w.hashAtWitnessedSeq !== w.witnessed.hash) {
-      return [fail(`Event ${w.witnessed.seq} now hashes to ${w.hashAtWitnessedSeq.slice(0, 16)}…, but the transparency log witnessed ${w.witnessed.hash.slice(0, 16)}… (${where}): audit events up to it were rewritten.`, { resource: at }, `witnessed=${w.witnessed.hash}`)];
+      return [
+        fail(
+          `Event ${w.witnessed.seq} now hashes to ${w.hashAtWitnessedSeq.slice(0, 16)}…, but the transparency log witnessed ${w.witnessed.hash.slice(0, 16)}… (${where}): audit events up to it were rewritten.`,
+          { resource: at },
+          `witnessed=${w.witnessed.hash}`,
+        ),
+      ];
     }
     if (w.unwitnessedEvents > maxEvents || w.unwitnessedSeconds > maxSeconds) {
       return [fail(`The unwitnessed window is too wide: ${window}; run trust audit witness more often.`, resource)];
     }
-    return [pass(`The audit chain still holds the head witnessed in the transparency log (seq ${w.witnessed.seq}, entry ${w.witnessed.index}); unwitnessed window: ${window}.`, { resource: at }, `events=${w.unwitnessedEvents} seconds=${w.unwitnessedSeconds}`)];
+    return [
+      pass(
+        `The audit chain still holds the head witnessed in the transparency log (seq ${w.witnessed.seq}, entry ${w.witnessed.index}); unwitnessed window: ${window}.`,
+        { resource: at },
+        `events=${w.unwitnessedEvents} seconds=${w.unwitnessedSeconds}`,
+      ),
+    ];
   },
 });

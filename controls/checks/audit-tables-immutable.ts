@@ -13,7 +13,8 @@ const AUDIT_LIKE = '(audit|(^|_)logs?($|_)|_log$|history|(^|_)events?($|_)|journ
 
 export default defineCheck({
   id: 'audit_tables_immutable',
-  description: 'Every audit-like table (audit, log, event, history, journal, ledger) has an enabled trigger that refuses UPDATE; otherwise whoever holds UPDATE, and always the owner, can rewrite history.',
+  description:
+    'Every audit-like table (audit, log, event, history, journal, ledger) has an enabled trigger that refuses UPDATE; otherwise whoever holds UPDATE, and always the owner, can rewrite history.',
   kind: 'structure',
   collectors: ['schema'],
   params: z.object({ pattern: z.string().default(AUDIT_LIKE).describe('Case-insensitive regular expression for audit-like table names') }).strict(),

@@ -16,7 +16,11 @@
  * configuration or the packet filter by other means (sed, echo, iptables, nft) cannot be
  * judged and is reported as such.
  */
-export interface SshdFile { path: string; content: string; append?: boolean }
+export interface SshdFile {
+  path: string;
+  content: string;
+  append?: boolean;
+}
 
 export interface SshdState {
   /** Lower-case keyword -> first global value, with the file it came from. */

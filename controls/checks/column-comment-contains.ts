@@ -16,8 +16,10 @@ export default defineCheck({
     const c = t.columns.find((x) => x.name === column);
     const resource = { resource: `column:${qualified(t)}.${column}` };
     if (!c) return [fail(`Column \`${qualified(t)}.${column}\` does not exist.`, resource)];
-    return [c.comment?.toLowerCase().includes(text.toLowerCase())
-      ? pass(`Column \`${qualified(t)}.${column}\` is documented in the database: "${c.comment}".`, resource, c.comment)
-      : fail(`The comment on \`${qualified(t)}.${column}\` does not say "${text}".`, resource, c.comment ?? 'no comment')];
+    return [
+      c.comment?.toLowerCase().includes(text.toLowerCase())
+        ? pass(`Column \`${qualified(t)}.${column}\` is documented in the database: "${c.comment}".`, resource, c.comment)
+        : fail(`The comment on \`${qualified(t)}.${column}\` does not say "${text}".`, resource, c.comment ?? 'no comment'),
+    ];
   },
 });

@@ -23,10 +23,18 @@ export default defineCheck({
       'destroyed.no_history': { reason: (p) => `agent ${short(p.id)} was destroyed (${seqText(p)}) but none of its state periods remain.`, resource: periods },
       'destroyed.periods': { reason: (p) => `agent ${short(p.id)} lived ${p.witness} per its events (destroy ${seqText(p)}) but its remaining periods cover ${p.actual}.`, resource: periods },
       'destroyed.usage': { reason: (p) => `agent ${short(p.id)} existed ${p.witness} s per its events (destroy ${seqText(p)}) but its usage rows add up to ${p.actual} s.`, resource: usage },
-      'destroyed.provisioning_event': { reason: (p) => `agent ${short(p.id)} was destroyed (${seqText(p)}) but its agent.provisioned event is missing, so its history has no start.`, resource: (p) => `row:public.audit_events.seq=${p.seq}` },
+      'destroyed.provisioning_event': {
+        reason: (p) => `agent ${short(p.id)} was destroyed (${seqText(p)}) but its agent.provisioned event is missing, so its history has no start.`,
+        resource: (p) => `row:public.audit_events.seq=${p.seq}`,
+      },
     });
     if (out.length) return out;
-    return [pass(`All ${f.counts.destroyedAgents} destroyed agent(s) keep state periods and usage covering their whole life, from provisioning to destroy.`,
-      { resource: 'table:public.agent_usage_daily' }, `destroyed=${f.counts.destroyedAgents}`)];
+    return [
+      pass(
+        `All ${f.counts.destroyedAgents} destroyed agent(s) keep state periods and usage covering their whole life, from provisioning to destroy.`,
+        { resource: 'table:public.agent_usage_daily' },
+        `destroyed=${f.counts.destroyedAgents}`,
+      ),
+    ];
   },
 });

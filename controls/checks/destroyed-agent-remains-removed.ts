@@ -29,7 +29,12 @@ export default defineCheck({
       'agent.row_after_destroy': { reason: (p) => `agent ${short(p.id)} was destroyed (${seqText(p)}) but its row is still there.` },
     });
     if (out.length) return out;
-    return [pass(`All ${f.counts.agentSecrets} agent secret(s) belong to live agents, and none of the ${f.counts.destroyedAgents} destroyed agent(s) has an open period or a row left.`,
-      { resource: 'table:public.agent_secrets' }, `secrets=${f.counts.agentSecrets}, destroyed=${f.counts.destroyedAgents}`)];
+    return [
+      pass(
+        `All ${f.counts.agentSecrets} agent secret(s) belong to live agents, and none of the ${f.counts.destroyedAgents} destroyed agent(s) has an open period or a row left.`,
+        { resource: 'table:public.agent_secrets' },
+        `secrets=${f.counts.agentSecrets}, destroyed=${f.counts.destroyedAgents}`,
+      ),
+    ];
   },
 });

@@ -60,7 +60,7 @@ const ATTRIBUTES: [keyof RoleAccess, string, string][] = [
   ['bypassRls', 'BYPASSRLS', 'ignores every row-level security policy'],
   ['createRole', 'CREATEROLE', 'can create roles and grant itself their memberships'],
   ['createDb', 'CREATEDB', 'can create databases'],
-  ['replication', 'REPLICATION', "can stream every row of the cluster, past row-level security"],
+  ['replication', 'REPLICATION', 'can stream every row of the cluster, past row-level security'],
 ];
 
 /**
@@ -84,9 +84,15 @@ export function roleDrift(schema: SchemaFacts, r: RoleAccess, opts: { allowMembe
     if (opts.allowMemberships.includes(m.role)) continue;
     const group = schema.roles.find((x) => x.name === m.role);
     const owned = schema.tables.filter((t) => t.owner === m.role).length;
-    const why = PRIVILEGED_ROLES[m.role] ? `which gives ${PRIVILEGED_ROLES[m.role]}`
-      : group?.superuser ? 'a superuser role' : group?.bypassRls ? 'a BYPASSRLS role'
-      : owned ? `the owner of ${owned} table(s), so it can disable their triggers and row-level security` : 'a membership it is not allowed';
+    const why = PRIVILEGED_ROLES[m.role]
+      ? `which gives ${PRIVILEGED_ROLES[m.role]}`
+      : group?.superuser
+        ? 'a superuser role'
+        : group?.bypassRls
+          ? 'a BYPASSRLS role'
+          : owned
+            ? `the owner of ${owned} table(s), so it can disable their triggers and row-level security`
+            : 'a membership it is not allowed';
     const via = m.via.length ? ` (through ${m.via.map((v) => `\`${v}\``).join(' → ')})` : '';
     out.push(fail(`Role \`${r.name}\` is a member of \`${m.role}\`${via}, ${why}.`, origin, `member of ${m.role}`));
   }
@@ -102,7 +108,13 @@ export function roleDrift(schema: SchemaFacts, r: RoleAccess, opts: { allowMembe
     if (owned.length) {
       const t = owned[0];
       const how = t.owner === r.name ? '' : ` through its membership in \`${t.owner}\``;
-      out.push(fail(`Role \`${r.name}\` owns ${owned.length} table(s)${how}, e.g. \`${qualified(t)}\`, so it can disable their triggers and row-level security.`, { resource: `table:${qualified(t)}` }, `owner ${t.owner}`));
+      out.push(
+        fail(
+          `Role \`${r.name}\` owns ${owned.length} table(s)${how}, e.g. \`${qualified(t)}\`, so it can disable their triggers and row-level security.`,
+          { resource: `table:${qualified(t)}` },
+          `owner ${t.owner}`,
+        ),
+      );
     }
   }
   return out;
@@ -139,7 +151,8 @@ export function stripParens(expr: string): string {
     let closesAtEnd = true;
     for (let i = 0; i < e.length; i++) {
       const ch = e[i];
-      if (ch === "'") { // skip a string literal ('' inside is an escaped quote)
+      if (ch === "'") {
+        // skip a string literal ('' inside is an escaped quote)
         i++;
         while (i < e.length && !(e[i] === "'" && e[i + 1] !== "'")) i += e[i] === "'" ? 2 : 1;
         continue;
@@ -147,7 +160,10 @@ export function stripParens(expr: string): string {
       if (ch === '(') depth++;
       else if (ch === ')') {
         depth--;
-        if (depth === 0 && i < e.length - 1) { closesAtEnd = false; break; }
+        if (depth === 0 && i < e.length - 1) {
+          closesAtEnd = false;
+          break;
+        }
       }
     }
     if (!closesAtEnd) return e;
@@ -229,6 +245,9 @@ export function policyExpressions(p: { command: string; using: string | null; wi
     case 'insert':
       return [{ clause: 'WITH CHECK', expr: check }];
     case 'update':
-      return [{ clause: 'USING', expr: p.using }, { clause: 'WITH CHECK', expr: check }];
+      return [
+        { clause: 'USING', expr: p.using },
+        { clause: 'WITH CHECK', expr: check },
+      ];
   }
 }

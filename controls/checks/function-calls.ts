@@ -8,14 +8,16 @@ export default defineCheck({
   kind: 'structure',
   description: 'An exported function calls each of the named functions (for example, the gate that records a decision, or the authoriser that checks a tier).',
   collectors: ['code'],
-  params: z.object({
-    /** @example "platform/tools/tool-controls.ts" */
-    file: z.string(),
-    /** @example "authorizeToolCall" */
-    function: z.string(),
-    /** @example ["appendAuditEvent"] */
-    calls: z.array(z.string()).min(1),
-  }).strict(),
+  params: z
+    .object({
+      /** @example "platform/tools/tool-controls.ts" */
+      file: z.string(),
+      /** @example "authorizeToolCall" */
+      function: z.string(),
+      /** @example ["appendAuditEvent"] */
+      calls: z.array(z.string()).min(1),
+    })
+    .strict(),
   evaluate(facts, p) {
     const c = factsOf<CodeFacts>(facts, 'code');
     const f = c.functions.find((x) => x.file === p.file && x.name === p.function);

@@ -20,13 +20,19 @@ export default defineCheck({
     const f = lifecycleOf(facts);
     const out = problemFindings(f, {
       'period.account': {
-        reason: (p) => `period ${p.id} of agent ${short(p.ref)} is attributed to account ${short(p.actual)} but the transfer events (${seqText(p)}) say account ${short(p.witness)} owned the agent then.`,
+        reason: (p) =>
+          `period ${p.id} of agent ${short(p.ref)} is attributed to account ${short(p.actual)} but the transfer events (${seqText(p)}) say account ${short(p.witness)} owned the agent then.`,
         resource: (p) => `row:public.agent_state_periods.id=${p.id}`,
       },
       'agent.account_id': { reason: (p) => `agent ${short(p.id)} belongs to account ${short(p.actual)} but its events (${seqText(p)}) give it to account ${short(p.witness)}.` },
     });
     if (out.length) return out;
-    return [pass(`All ${f.counts.transferredPeriods} period(s) of ${f.counts.transferredAgents} transferred agent(s) belong to the account that owned the agent at the time, and all ${f.counts.agents} agent(s) to the account their events give them.`,
-      { resource: 'table:public.agent_state_periods' }, `transfers=${f.counts.transfers}`)];
+    return [
+      pass(
+        `All ${f.counts.transferredPeriods} period(s) of ${f.counts.transferredAgents} transferred agent(s) belong to the account that owned the agent at the time, and all ${f.counts.agents} agent(s) to the account their events give them.`,
+        { resource: 'table:public.agent_state_periods' },
+        `transfers=${f.counts.transfers}`,
+      ),
+    ];
   },
 });

@@ -11,7 +11,7 @@ import { factsOf, fail } from './helpers.ts';
 export const lifecycleOf = (facts: FactSet) => factsOf<LifecycleFacts>(facts, 'lifecycle');
 
 /** `3f2a1b2c…`: enough of an id to read in a sentence; the origin carries all of it. */
-export const short = (id: string | null) => (id && id.length > 12 ? `${id.slice(0, 8)}…` : id ?? '?');
+export const short = (id: string | null) => (id && id.length > 12 ? `${id.slice(0, 8)}…` : (id ?? '?'));
 
 /** "(seq 4812)" or "(no event)". */
 export const seqText = (p: LifecycleProblem) => (p.seq === null ? 'no event' : `seq ${p.seq}`);
@@ -34,8 +34,13 @@ export function problemFindings(f: LifecycleFacts, rules: Record<string, FieldRu
   for (const [field, rule] of Object.entries(rules)) {
     const listed = f.problems.filter((p) => p.field === field && filter(p));
     for (const p of listed) {
-      out.push(fail(rule.reason(p), { resource: rule.resource ? rule.resource(p) : `row:${p.table}.id=${p.id}` },
-        `${field}: rows ${p.actual ?? '(none)'}; witness ${p.witness ?? '(none)'}${p.seq === null ? '' : ` (seq ${p.seq})`}`));
+      out.push(
+        fail(
+          rule.reason(p),
+          { resource: rule.resource ? rule.resource(p) : `row:${p.table}.id=${p.id}` },
+          `${field}: rows ${p.actual ?? '(none)'}; witness ${p.witness ?? '(none)'}${p.seq === null ? '' : ` (seq ${p.seq})`}`,
+        ),
+      );
     }
     const total = f.problemCounts.find((c) => c.field === field)?.count ?? 0;
     const all = f.problems.filter((p) => p.field === field).length;

@@ -8,7 +8,8 @@ import { fail, pass, schemaOf } from './helpers.ts';
 
 export default defineCheck({
   id: 'login_roles_not_privileged',
-  description: 'No role that can log in has SUPERUSER or BYPASSRLS (the cluster\'s install superuser aside): such a role ignores every row-level security policy, so applications should not connect as one.',
+  description:
+    "No role that can log in has SUPERUSER or BYPASSRLS (the cluster's install superuser aside): such a role ignores every row-level security policy, so applications should not connect as one.",
   kind: 'structure',
   collectors: ['schema'],
   params: z.object({}).strict(),

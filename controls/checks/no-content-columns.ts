@@ -12,7 +12,8 @@ const UNBOUNDED = /^(text|json|jsonb|bytea|xml|character varying|citext)$|\[\]$/
  * types we do not know (a domain or a composite may wrap text), so a column named like
  * content fails unless its type is one of these: the list errs on the side of failing.
  */
-const NOT_TEXT = /^(smallint|integer|bigint|numeric(\(.*\))?|real|double precision|boolean|uuid|date|interval.*|time(stamp)?(\(\d\))? with(out)? time zone|inet|cidr|macaddr8?|money|oid|(int4|int8|num|ts|tstz|date)range|(int4|int8|num|ts|tstz|date)multirange)$/;
+const NOT_TEXT =
+  /^(smallint|integer|bigint|numeric(\(.*\))?|real|double precision|boolean|uuid|date|interval.*|time(stamp)?(\(\d\))? with(out)? time zone|inet|cidr|macaddr8?|money|oid|(int4|int8|num|ts|tstz|date)range|(int4|int8|num|ts|tstz|date)multirange)$/;
 
 /**
  * Relations that store rows, so a column of theirs can hold content: tables, partitioned
@@ -23,20 +24,23 @@ const STORES = new Set(['table', 'partitioned_table', 'materialized_view', 'fore
 export default defineCheck({
   id: 'no_content_columns',
   kind: 'structure',
-  description: 'No column of any table in the database (every schema the schema collector reads) is named like content (body, prompt, card number...) with a type that can hold it, except an allow-listed column with its reason; optionally, no column of the named tables could hold free text of unbounded size.',
+  description:
+    'No column of any table in the database (every schema the schema collector reads) is named like content (body, prompt, card number...) with a type that can hold it, except an allow-listed column with its reason; optionally, no column of the named tables could hold free text of unbounded size.',
   // Every table and every column of it, whatever the parameters.
   scope: ['table', 'column'],
   collectors: ['schema'],
-  params: z.object({
-    /** Regular expression over column names that would hold content. @example "body|prompt|response" */
-    columnPattern: z.string(),
-    /** A name match fails whatever the column's type (a card number fits in a bigint). Default: only types that can hold text. */
-    anyType: z.boolean().default(false),
-    /** Regular expression over `schema.table`: tables where any text/json/bytea column without a length limit fails too. @example "^public\\.(llm|voice)_usage_daily$" */
-    unboundedTextIn: z.string().optional(),
-    /** Columns (`schema.table.column`) that match the name pattern legitimately, each with the reason. */
-    allow: z.array(z.object({ column: z.string(), reason: z.string().min(10) }).strict()).default([]),
-  }).strict(),
+  params: z
+    .object({
+      /** Regular expression over column names that would hold content. @example "body|prompt|response" */
+      columnPattern: z.string(),
+      /** A name match fails whatever the column's type (a card number fits in a bigint). Default: only types that can hold text. */
+      anyType: z.boolean().default(false),
+      /** Regular expression over `schema.table`: tables where any text/json/bytea column without a length limit fails too. @example "^public\\.(llm|voice)_usage_daily$" */
+      unboundedTextIn: z.string().optional(),
+      /** Columns (`schema.table.column`) that match the name pattern legitimately, each with the reason. */
+      allow: z.array(z.object({ column: z.string(), reason: z.string().min(10) }).strict()).default([]),
+    })
+    .strict(),
   evaluate(facts, { columnPattern, anyType, unboundedTextIn, allow }) {
     const schema = schemaOf(facts);
     const cre = new RegExp(columnPattern, 'i');
@@ -53,7 +57,10 @@ export default defineCheck({
         const name = `${qualified(t)}.${c.name}`;
         const origin = { resource: `column:${name}` };
         const named = cre.test(c.name) && (anyType || !NOT_TEXT.test(c.type));
-        if (named && allowed.has(name)) { allowedHere++; continue; }
+        if (named && allowed.has(name)) {
+          allowedHere++;
+          continue;
+        }
         if (named) out.push(fail(`Column \`${name}\` (${c.type}) is named like content and its type can hold it.`, origin, c.type));
         else if (ure?.test(qualified(t)) && UNBOUNDED.test(c.type)) out.push(fail(`Column \`${name}\` is ${c.type}, wide enough to hold content.`, origin, c.type));
       }
@@ -65,7 +72,13 @@ export default defineCheck({
       if (!t?.columns.some((c) => c.name === col)) out.push(fail(`Allow-listed column \`${column}\` does not exist; remove it from the allow-list.`, { resource: `column:${column}` }));
     }
     if (!out.length) {
-      out.push(pass(`No column of the ${tables.length} tables (${judged} columns) is named like content with a type that can hold it${allowedHere ? ` (${allowedHere} allow-listed)` : ''}${ure ? ', and the metered tables have no unbounded text column' : ''}.`, { resource: `schema:${schema.database}` }, `${tables.length} tables, ${judged} columns`));
+      out.push(
+        pass(
+          `No column of the ${tables.length} tables (${judged} columns) is named like content with a type that can hold it${allowedHere ? ` (${allowedHere} allow-listed)` : ''}${ure ? ', and the metered tables have no unbounded text column' : ''}.`,
+          { resource: `schema:${schema.database}` },
+          `${tables.length} tables, ${judged} columns`,
+        ),
+      );
     }
     return out;
   },

@@ -6,12 +6,14 @@ import { factsOf, fail, pass } from './helpers.ts';
 export default defineCheck({
   id: 'no_math_random_in_security_code',
   kind: 'structure',
-  description: 'No Math.random call in the security directories: tokens, nonces and keys come from the operating system\'s CSPRNG.',
+  description: "No Math.random call in the security directories: tokens, nonces and keys come from the operating system's CSPRNG.",
   collectors: ['code'],
-  params: z.object({
-    /** @example ["platform/crypto", "platform/identity", "platform/oauth", "platform/secrets", "platform/audit"] */
-    dirs: z.array(z.string()).min(1),
-  }).strict(),
+  params: z
+    .object({
+      /** @example ["platform/crypto", "platform/identity", "platform/oauth", "platform/secrets", "platform/audit"] */
+      dirs: z.array(z.string()).min(1),
+    })
+    .strict(),
   evaluate(facts, { dirs }) {
     const c = factsOf<CodeFacts>(facts, 'code');
     const inScope = (f: string) => dirs.some((d) => f.startsWith(d.replace(/\/?$/, '/')));

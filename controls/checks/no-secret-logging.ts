@@ -15,9 +15,13 @@ export default defineCheck({
     const inScope = (f: string) => !dirs.length || dirs.some((d) => f === d || f.startsWith(d.replace(/\/?$/, '/')));
     const bad = c.secretLogging.filter((x) => inScope(x.file));
     if (bad.length) {
-      return bad.map((x): Finding => fail(`\`${x.callee}\` at ${x.file}:${x.line} is passed ${x.names.map((n) => `\`${n}\``).join(', ')}.`, { resource: `file:${x.file}`, file: x.file, line: x.line }, x.names.join(',')));
+      return bad.map((x): Finding =>
+        fail(`\`${x.callee}\` at ${x.file}:${x.line} is passed ${x.names.map((n) => `\`${n}\``).join(', ')}.`, { resource: `file:${x.file}`, file: x.file, line: x.line }, x.names.join(',')),
+      );
     }
     const scope = dirs.length ? dirs.join(', ') : c.root;
-    return [pass(`None of the ${c.loggingCalls} logging call(s) in ${c.files} file(s) under ${scope} passes a secret-named value.`, { resource: `file:${dirs[0] ?? c.root}` }, `calls=${c.loggingCalls}`)];
+    return [
+      pass(`None of the ${c.loggingCalls} logging call(s) in ${c.files} file(s) under ${scope} passes a secret-named value.`, { resource: `file:${dirs[0] ?? c.root}` }, `calls=${c.loggingCalls}`),
+    ];
   },
 });

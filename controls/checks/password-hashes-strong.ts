@@ -17,7 +17,8 @@ export default defineCheck({
     if (p.notBcrypt) out.push(fail(`${p.notBcrypt} of ${p.users} value(s) of \`public.users.password_hash\` are not bcrypt hashes.`, resource, `not_bcrypt=${p.notBcrypt}`));
     const weak = p.byCost.filter((c) => c.cost < minCost);
     for (const w of weak) out.push(fail(`${w.count} password hash(es) in \`public.users.password_hash\` use bcrypt cost ${w.cost}, below ${minCost}.`, resource, `cost=${w.cost}`));
-    if (!out.length) out.push(pass(`All ${p.users} password(s) in \`public.users.password_hash\` are bcrypt hashes of cost ${p.byCost.map((c) => c.cost).join(', ') || '-'} (minimum ${minCost}).`, resource));
+    if (!out.length)
+      out.push(pass(`All ${p.users} password(s) in \`public.users.password_hash\` are bcrypt hashes of cost ${p.byCost.map((c) => c.cost).join(', ') || '-'} (minimum ${minCost}).`, resource));
     return out;
   },
 });

@@ -18,7 +18,14 @@ const matches = (code: string, list: string[]) => list.some((x) => (x.length ===
 
 /** `*` in a probe pattern stands for any run of characters. */
 function globRegExp(pattern: string): RegExp {
-  return new RegExp('^' + pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
+  return new RegExp(
+    '^' +
+      pattern
+        .split('*')
+        .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*') +
+      '$',
+  );
 }
 
 function describe(p: ProbeFact): string {
@@ -59,14 +66,20 @@ function judge(p: ProbeFact, expected: string[] | undefined): Finding {
 export default defineCheck({
   id: 'probe_refused',
   kind: 'enforcement',
-  description: 'As the runtime role, in a transaction that was rolled back, the database refused the named forbidden act (a write raised, optionally with the expected SQLSTATE; a read across accounts saw no row).',
+  description:
+    'As the runtime role, in a transaction that was rolled back, the database refused the named forbidden act (a write raised, optionally with the expected SQLSTATE; a read across accounts saw no row).',
   collectors: ['enforcement'],
-  params: z.object({
-    /** Probe name from the enforcement collector; `*` matches any run of characters. @example "audit_events.update" */
-    probe: z.string().min(1),
-    /** SQLSTATE codes or two-character classes that count as the guard's refusal. @example ["42501"] */
-    sqlstate: z.array(z.string().regex(/^[0-9A-Z]{2}([0-9A-Z]{3})?$/)).min(1).optional(),
-  }).strict(),
+  params: z
+    .object({
+      /** Probe name from the enforcement collector; `*` matches any run of characters. @example "audit_events.update" */
+      probe: z.string().min(1),
+      /** SQLSTATE codes or two-character classes that count as the guard's refusal. @example ["42501"] */
+      sqlstate: z
+        .array(z.string().regex(/^[0-9A-Z]{2}([0-9A-Z]{3})?$/))
+        .min(1)
+        .optional(),
+    })
+    .strict(),
   evaluate(facts, { probe, sqlstate }) {
     const f = factsOf<EnforcementFacts>(facts, 'enforcement');
     const origin = { resource: `probe:${probe}` };
@@ -74,7 +87,14 @@ export default defineCheck({
       return [{ status: 'error', reason: `Enforcement probes were skipped: ${f.runtime.reason ?? 'no runtime session'}.`, origin }];
     }
     if (f.runtime.role !== RUNTIME_ROLE) {
-      return [{ status: 'error', reason: `Enforcement probes ran as \`${f.runtime.role}\`, not as the runtime role \`${RUNTIME_ROLE}\`, so they prove nothing about it.`, origin, observed: `role: ${f.runtime.role}` }];
+      return [
+        {
+          status: 'error',
+          reason: `Enforcement probes ran as \`${f.runtime.role}\`, not as the runtime role \`${RUNTIME_ROLE}\`, so they prove nothing about it.`,
+          origin,
+          observed: `role: ${f.runtime.role}`,
+        },
+      ];
     }
     const re = globRegExp(probe);
     const mine = f.probes.filter((p) => re.test(p.name));

@@ -19,10 +19,21 @@ export default defineCheck({
   params: z.object({}).strict(),
   evaluate(facts) {
     const p = factsOf<PrivacyFacts>(facts, 'privacy');
-    const out: Finding[] = p.purgeLeftovers.map((l) => fail(
-      `Account ${l.account} still holds ${l.rows} row(s) in \`${l.table}\` ${l.requestAgeDays} days after its deletion request ${l.request}${l.completed ? ', which is recorded as completed' : ''}.`,
-      { resource: `table:${l.table}` }, `account=${l.account} request=${l.request} rows=${l.rows}`));
-    if (!out.length) out.push(pass(`${p.purgeRequestsChecked} completed or due deletion request(s): their accounts hold no row outside the tables \`${p.retention.file}\` keeps (${p.retention.keptAfterPurge.join(', ')}).`, { resource: 'table:public.deletion_requests' }, `checked=${p.purgeRequestsChecked}`));
+    const out: Finding[] = p.purgeLeftovers.map((l) =>
+      fail(
+        `Account ${l.account} still holds ${l.rows} row(s) in \`${l.table}\` ${l.requestAgeDays} days after its deletion request ${l.request}${l.completed ? ', which is recorded as completed' : ''}.`,
+        { resource: `table:${l.table}` },
+        `account=${l.account} request=${l.request} rows=${l.rows}`,
+      ),
+    );
+    if (!out.length)
+      out.push(
+        pass(
+          `${p.purgeRequestsChecked} completed or due deletion request(s): their accounts hold no row outside the tables \`${p.retention.file}\` keeps (${p.retention.keptAfterPurge.join(', ')}).`,
+          { resource: 'table:public.deletion_requests' },
+          `checked=${p.purgeRequestsChecked}`,
+        ),
+      );
     return out;
   },
 });

@@ -16,15 +16,20 @@ export default defineCheck({
     for (const c of r.config.regions) {
       const d = r.database.find((x) => x.id === c.id);
       const resource = { resource: `config:regions.${c.id}`, file };
-      if (!d) { out.push(fail(`Configured region \`${c.id}\` is missing from table \`public.regions\`.`, resource)); continue; }
+      if (!d) {
+        out.push(fail(`Configured region \`${c.id}\` is missing from table \`public.regions\`.`, resource));
+        continue;
+      }
       const diffs = [
         d.location !== c.location && `location ${d.location} (config ${c.location})`,
         d.priceCell !== c.priceCell && `price cell ${d.priceCell} (config ${c.priceCell})`,
         d.products.join(',') !== c.products.join(',') && `products ${d.products.join(', ') || 'none'} (config ${c.products.join(', ')})`,
       ].filter(Boolean);
-      out.push(diffs.length
-        ? fail(`Region \`${c.id}\` in table \`public.regions\` differs from its configuration: ${diffs.join('; ')}.`, resource)
-        : pass(`Region \`${c.id}\` matches its configuration: location ${c.location}, products ${c.products.join(', ')}.`, resource));
+      out.push(
+        diffs.length
+          ? fail(`Region \`${c.id}\` in table \`public.regions\` differs from its configuration: ${diffs.join('; ')}.`, resource)
+          : pass(`Region \`${c.id}\` matches its configuration: location ${c.location}, products ${c.products.join(', ')}.`, resource),
+      );
     }
     for (const d of r.database.filter((x) => !r.config.regions.some((c) => c.id === x.id))) {
       out.push(fail(`Table \`public.regions\` holds region \`${d.id}\`, which is not configured.`, { resource: `row:public.regions.id=${d.id}` }));

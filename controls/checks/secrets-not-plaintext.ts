@@ -34,7 +34,8 @@ const KEY = /(^|_)(private_?key|privkey|privatekey|psk|pre_?shared_?key|shared_?
 const TOKEN = /(^|_)(token|tokens|api_?key|apikey|access_?key|auth_?key|credentials?|bearer)($|_)/;
 // Parts that say the column describes or derives from the secret, or is a setting or flag about it
 // (`require_password` stored as 'Y'/'N' text is still a flag).
-const DESCRIPTIVE = /(^|_)(hash|hashed|digest|hmac|salt|fingerprint|prefix|hint|last4|suffix|expires|expiry|expiration|lifetime|ttl|at|on|date|time|id|ids|count|length|len|min|max|type|kind|name|policy|rules|version|status|enabled|required|reset_sent|updated|changed|encrypted|enc|ciphertext|crypt|scope|scopes|url|uri|endpoint|label|public|identity|file|path|algorithm|algo|format|attempts|age|days|require|requires|has|is|allow|allowed|use|uses|must|force|md5|smd5|sha|sha1|sha256|sha512|ssha|ssha256|ssha512|nt|lm|bcrypt|argon2|scrypt|pbkdf2)($|_)/;
+const DESCRIPTIVE =
+  /(^|_)(hash|hashed|digest|hmac|salt|fingerprint|prefix|hint|last4|suffix|expires|expiry|expiration|lifetime|ttl|at|on|date|time|id|ids|count|length|len|min|max|type|kind|name|policy|rules|version|status|enabled|required|reset_sent|updated|changed|encrypted|enc|ciphertext|crypt|scope|scopes|url|uri|endpoint|label|public|identity|file|path|algorithm|algo|format|attempts|age|days|require|requires|has|is|allow|allowed|use|uses|must|force|md5|smd5|sha|sha1|sha256|sha512|ssha|ssha256|ssha512|nt|lm|bcrypt|argon2|scrypt|pbkdf2)($|_)/;
 // Types that can hold a secret string.
 const TEXTUAL = /^(text|character varying|varchar|character|char|bpchar|citext|bytea|json|jsonb)\b/;
 
@@ -50,9 +51,30 @@ export function secretKind(name: string): SecretKind | null {
 
 /** Shapes of one-way hashes (the collector's shape names). */
 const HASH_SHAPES = new Set([
-  'bcrypt', 'argon2', 'scrypt', 'yescrypt', 'pbkdf2', 'md5-crypt', 'sha256-crypt', 'sha512-crypt', 'phpass', 'postgres-md5', 'scram-sha-256',
-  'mediawiki', 'salted-digest', 'ldap-scheme', 'hex-128bit', 'hex-160bit', 'hex-224bit', 'hex-256bit', 'hex-384bit', 'hex-512bit',
-  'base64-128bit', 'base64-160bit', 'base64-256bit', 'base64-512bit',
+  'bcrypt',
+  'argon2',
+  'scrypt',
+  'yescrypt',
+  'pbkdf2',
+  'md5-crypt',
+  'sha256-crypt',
+  'sha512-crypt',
+  'phpass',
+  'postgres-md5',
+  'scram-sha-256',
+  'mediawiki',
+  'salted-digest',
+  'ldap-scheme',
+  'hex-128bit',
+  'hex-160bit',
+  'hex-224bit',
+  'hex-256bit',
+  'hex-384bit',
+  'hex-512bit',
+  'base64-128bit',
+  'base64-160bit',
+  'base64-256bit',
+  'base64-512bit',
 ]);
 
 /** Shapes that are private key material whatever the column is called. */
@@ -84,11 +106,16 @@ export function judgeShapes(kind: SecretKind, shapes: Record<string, number>): {
   return { verdict: hashed ? 'hashed' : 'reference', plaintext: 0 };
 }
 
-const shapeList = (shapes: Record<string, number>) => Object.entries(shapes).sort(([a], [b]) => (a < b ? -1 : 1)).map(([s, n]) => `${s} ${n}`).join(', ');
+const shapeList = (shapes: Record<string, number>) =>
+  Object.entries(shapes)
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([s, n]) => `${s} ${n}`)
+    .join(', ');
 
 export default defineCheck({
   id: 'secrets_not_plaintext',
-  description: 'Every column (or attribute/value row) that stores a password, passphrase, key, token or secret holds a hash, a ciphertext or a file reference, judged on a bounded sample of its values, or by a CHECK that pins its shape when it has no rows.',
+  description:
+    'Every column (or attribute/value row) that stores a password, passphrase, key, token or secret holds a hash, a ciphertext or a file reference, judged on a bounded sample of its values, or by a CHECK that pins its shape when it has no rows.',
   kind: 'structure',
   scope: ['column', 'secret', 'password', 'token'],
   collectors: ['schema', 'secret_values'],
@@ -107,13 +134,18 @@ export default defineCheck({
       const origin = { resource };
       const observed = sample && sample.sampled ? `sampled ${sample.sampled}: ${shapeList(sample.shapes)}` : 'no rows to sample';
       if (verdict === 'plaintext') {
-        findings.push({ ...fail(`${what} holds plaintext ${kind === 'key' ? 'keys or shared secrets' : 'secrets'}: ${plaintext} of ${sample!.sampled} sampled values are not a hash or reference.`, origin, observed), kind: 'data' });
+        findings.push({
+          ...fail(`${what} holds plaintext ${kind === 'key' ? 'keys or shared secrets' : 'secrets'}: ${plaintext} of ${sample!.sampled} sampled values are not a hash or reference.`, origin, observed),
+          kind: 'data',
+        });
       } else if (verdict === 'hashed' || verdict === 'reference') {
         findings.push({ ...pass(`${what} holds ${verdict === 'hashed' ? 'hashes' : 'references, not secrets'}: all ${sample!.sampled} sampled values.`, origin, observed), kind: 'data' });
       } else if (shaped) {
         findings.push(pass(`${what} has no rows to sample; a CHECK pins the shape of its values.`, origin, observed));
       } else {
-        findings.push(fail(`${what} is named like a secret, has no rows to sample, and nothing (a hash name or a shape CHECK) shows it holds a hash or ciphertext rather than plain text.`, origin, observed));
+        findings.push(
+          fail(`${what} is named like a secret, has no rows to sample, and nothing (a hash name or a shape CHECK) shows it holds a hash or ciphertext rather than plain text.`, origin, observed),
+        );
       }
     };
 

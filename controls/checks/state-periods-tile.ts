@@ -23,7 +23,12 @@ export default defineCheck({
       'period.tiling': { reason: (p) => `the periods of agent ${short(p.id)} overlap or leave a gap: ${p.actual}, against ${p.witness}.`, resource },
     });
     if (out.length) return out;
-    return [pass(`All ${f.counts.agents} live agent(s) have exactly one open period, and the ${f.counts.periods} period(s) of ${f.counts.historySubjects} destroyed or transferred agent(s) follow each other without overlap or gap.`,
-      { resource: 'table:public.agent_state_periods' }, `open periods=${f.counts.openPeriods}`)];
+    return [
+      pass(
+        `All ${f.counts.agents} live agent(s) have exactly one open period, and the ${f.counts.periods} period(s) of ${f.counts.historySubjects} destroyed or transferred agent(s) follow each other without overlap or gap.`,
+        { resource: 'table:public.agent_state_periods' },
+        `open periods=${f.counts.openPeriods}`,
+      ),
+    ];
   },
 });

@@ -8,14 +8,16 @@ export default defineCheck({
   kind: 'structure',
   description: 'The table exists with these columns, NOT NULL where required.',
   collectors: ['schema'],
-  params: z.object({
-    /** @example "admin_access_log" */
-    table: z.string(),
-    /** @example ["operator", "reason"] */
-    columns: z.array(z.string()).min(1),
-    /** Columns that must be NOT NULL. */
-    notNull: z.array(z.string()).default([]),
-  }).strict(),
+  params: z
+    .object({
+      /** @example "admin_access_log" */
+      table: z.string(),
+      /** @example ["operator", "reason"] */
+      columns: z.array(z.string()).min(1),
+      /** Columns that must be NOT NULL. */
+      notNull: z.array(z.string()).default([]),
+    })
+    .strict(),
   evaluate(facts, { table, columns, notNull }) {
     const found = tableOrFail(schemaOf(facts), table);
     if ('missing' in found) return [found.missing];

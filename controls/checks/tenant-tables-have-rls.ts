@@ -12,11 +12,12 @@ export const TENANT_COLUMNS = ['account_id', 'tenant_id', 'org_id', 'organizatio
 
 export default defineCheck({
   id: 'tenant_tables_have_rls',
-  description: 'Every table with a tenant column (account_id, tenant_id, org_id, workspace_id, user_id...) enables row-level security: otherwise one tenant can read another\'s rows through any query the application gets wrong.',
+  description:
+    "Every table with a tenant column (account_id, tenant_id, org_id, workspace_id, user_id...) enables row-level security: otherwise one tenant can read another's rows through any query the application gets wrong.",
   kind: 'structure',
   scope: ['table'],
   collectors: ['schema'],
-  params: z.object({ tenantColumns: z.array(z.string()).default(TENANT_COLUMNS).describe('Column names (snake_case) that mark a row as a tenant\'s') }).strict(),
+  params: z.object({ tenantColumns: z.array(z.string()).default(TENANT_COLUMNS).describe("Column names (snake_case) that mark a row as a tenant's") }).strict(),
   evaluate(facts, params) {
     const schema = schemaOf(facts);
     const findings: Finding[] = schema.tables

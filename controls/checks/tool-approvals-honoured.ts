@@ -23,17 +23,26 @@ export default defineCheck({
     for (const g of t.allowed.filter((x) => t.config.requiresApproval.includes(x.tool))) {
       const origin = { resource: `row:public.audit_events.seq=${g.firstSeq}` };
       const witness = `${g.count} event(s), first seq ${g.firstSeq} (agent ${g.firstAgent})`;
-      const why = g.approval === 'none' ? 'names no approval'
-        : g.approval === 'never_approved' ? 'names an approval that no tool.approved event approved'
-          : g.approval === 'approved_after' ? 'names an approval approved only after the decision'
-            : g.approvalUses > 1 ? `names an approval used by ${g.approvalUses} decisions` : null;
+      const why =
+        g.approval === 'none'
+          ? 'names no approval'
+          : g.approval === 'never_approved'
+            ? 'names an approval that no tool.approved event approved'
+            : g.approval === 'approved_after'
+              ? 'names an approval approved only after the decision'
+              : g.approvalUses > 1
+                ? `names an approval used by ${g.approvalUses} decisions`
+                : null;
       if (why) out.push(fail(`Agent ${g.firstAgent} was allowed gated tool \`${g.tool}\` at audit seq ${g.firstSeq} but the decision ${why}; ${g.count} such decision(s).`, origin, witness));
       else ok += g.count;
     }
     for (const a of t.approvals.filter((x) => x.used && x.status !== 'approved')) {
       out.push(fail(`Tool approval ${a.first} was used while ${a.status}; ${a.count} such row(s).`, { resource: `row:public.tool_approvals.id=${a.first}` }, `status=${a.status}`));
     }
-    if (!out.length) out.push(pass(`${ok} decision(s) allowing a gated tool (${t.config.requiresApproval.join(', ')}), each on an approval approved before it and used once.`, { resource: 'table:public.audit_events' }));
+    if (!out.length)
+      out.push(
+        pass(`${ok} decision(s) allowing a gated tool (${t.config.requiresApproval.join(', ')}), each on an approval approved before it and used once.`, { resource: 'table:public.audit_events' }),
+      );
     return out;
   },
 });

@@ -26,7 +26,14 @@ export default defineCheck({
         a.status !== 'pending' && !a.decidedEvent && (a.status === 'approved' ? 'tool.approved' : 'tool.approval_denied'),
         a.used && !a.allowedEvent && 'tool.allowed',
       ].filter(Boolean);
-      if (missing.length) out.push(fail(`Tool approval ${a.first} (${a.status}${a.used ? ', used' : ''}) has no ${missing.join(' or ')} audit event; ${a.count} such row(s).`, { resource: `row:public.tool_approvals.id=${a.first}` }, `status=${a.status}`));
+      if (missing.length)
+        out.push(
+          fail(
+            `Tool approval ${a.first} (${a.status}${a.used ? ', used' : ''}) has no ${missing.join(' or ')} audit event; ${a.count} such row(s).`,
+            { resource: `row:public.tool_approvals.id=${a.first}` },
+            `status=${a.status}`,
+          ),
+        );
       else ok += a.count;
     }
     if (!out.length) out.push(pass(`${ok} tool approval row(s), each with the audit events of its request, decision and use.`, { resource: 'table:public.tool_approvals' }));

@@ -22,17 +22,38 @@ export default defineCheck({
     let ok = 0;
     for (const g of t.allowed) {
       const enabled = g.enabledSkills ? g.enabledSkills.split(',') : [];
-      const providing = Object.entries(t.config.skills).filter(([, tools]) => tools.includes(g.tool)).map(([s]) => s);
+      const providing = Object.entries(t.config.skills)
+        .filter(([, tools]) => tools.includes(g.tool))
+        .map(([s]) => s);
       const covering = enabled.filter((s) => providing.includes(s));
       const origin = { resource: `row:public.audit_events.seq=${g.firstSeq}` };
       const witness = `${g.count} event(s), first seq ${g.firstSeq} (agent ${g.firstAgent})`;
       if (!covering.length) {
-        out.push(fail(`Agent ${g.firstAgent} was allowed tool \`${g.tool}\` at audit seq ${g.firstSeq} although none of its enabled skills (${enabled.join(', ') || 'none'}) provides it${providing.length ? ` (provided by ${providing.join(', ')})` : ''}; ${g.count} such decision(s).`, origin, witness));
+        out.push(
+          fail(
+            `Agent ${g.firstAgent} was allowed tool \`${g.tool}\` at audit seq ${g.firstSeq} although none of its enabled skills (${enabled.join(', ') || 'none'}) provides it${providing.length ? ` (provided by ${providing.join(', ')})` : ''}; ${g.count} such decision(s).`,
+            origin,
+            witness,
+          ),
+        );
       } else if (g.skill !== null && !covering.includes(g.skill)) {
-        out.push(fail(`Agent ${g.firstAgent} was allowed tool \`${g.tool}\` at audit seq ${g.firstSeq} for skill \`${g.skill}\`, which was not enabled for it or does not provide the tool; ${g.count} such decision(s).`, origin, witness));
+        out.push(
+          fail(
+            `Agent ${g.firstAgent} was allowed tool \`${g.tool}\` at audit seq ${g.firstSeq} for skill \`${g.skill}\`, which was not enabled for it or does not provide the tool; ${g.count} such decision(s).`,
+            origin,
+            witness,
+          ),
+        );
       } else ok += g.count;
     }
-    if (!out.length) out.push(pass(`${ok} tool.allowed decision(s) in the audit chain, each for a tool an enabled skill of the agent provided at the time.`, { resource: 'table:public.audit_events' }, `groups=${t.allowed.length}`));
+    if (!out.length)
+      out.push(
+        pass(
+          `${ok} tool.allowed decision(s) in the audit chain, each for a tool an enabled skill of the agent provided at the time.`,
+          { resource: 'table:public.audit_events' },
+          `groups=${t.allowed.length}`,
+        ),
+      );
     return out;
   },
 });

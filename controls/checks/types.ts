@@ -56,9 +56,7 @@ export const CheckResultSchema = z.object({
 export type CheckResult = z.output<typeof CheckResultSchema>;
 
 /** Kinds of object a check may judge *every* one of (see controls/claim-scope.ts). */
-export type ScopeNoun =
-  | 'table' | 'column' | 'row' | 'resource' | 'agent' | 'vm' | 'account' | 'secret'
-  | 'token' | 'password' | 'event' | 'file' | 'cookie' | 'ciphertext';
+export type ScopeNoun = 'table' | 'column' | 'row' | 'resource' | 'agent' | 'vm' | 'account' | 'secret' | 'token' | 'password' | 'event' | 'file' | 'cookie' | 'ciphertext';
 
 export interface CheckDefinition<P extends z.ZodTypeAny = z.ZodTypeAny> {
   /** snake_case id referenced from control files. */

@@ -23,7 +23,12 @@ export default defineCheck({
       },
     });
     if (out.length) return out;
-    return [pass(`The usage rows of all ${f.counts.historySubjects} destroyed or transferred agent(s) add up, per account, to their closed periods.`,
-      { resource: 'table:public.agent_usage_daily' }, `agents=${f.counts.historySubjects}, usage rows=${f.counts.usageRows}, periods=${f.counts.periods}`)];
+    return [
+      pass(
+        `The usage rows of all ${f.counts.historySubjects} destroyed or transferred agent(s) add up, per account, to their closed periods.`,
+        { resource: 'table:public.agent_usage_daily' },
+        `agents=${f.counts.historySubjects}, usage rows=${f.counts.usageRows}, periods=${f.counts.periods}`,
+      ),
+    ];
   },
 });

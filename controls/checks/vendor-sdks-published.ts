@@ -26,22 +26,40 @@ export default defineCheck({
     for (const s of d.sdks) {
       const origin = { resource: `package:${s.package}`, file: s.file, ...(s.line ? { line: s.line } : {}) };
       const by = listed(s.match);
-      out.push(by
-        ? pass(`Package \`${s.package}\` (${s.source}) sends data to ${s.vendor}, published as subprocessor "${by}".`, origin, `${s.package}@${s.version}`)
-        : fail(`Package \`${s.package}\` in ${s.source} sends data to ${s.vendor}, which is not a published subprocessor (${c.catalogFile} organisation.subprocessors).`, origin, `${s.package}@${s.version}`));
+      out.push(
+        by
+          ? pass(`Package \`${s.package}\` (${s.source}) sends data to ${s.vendor}, published as subprocessor "${by}".`, origin, `${s.package}@${s.version}`)
+          : fail(
+              `Package \`${s.package}\` in ${s.source} sends data to ${s.vendor}, which is not a published subprocessor (${c.catalogFile} organisation.subprocessors).`,
+              origin,
+              `${s.package}@${s.version}`,
+            ),
+      );
     }
     for (const p of d.providers) {
       const origin = { resource: `file:${p.file}`, file: p.file };
       if (p.vendor === null) continue; // calls no third party (the local provider)
       const by = p.match ? listed(p.match) : undefined;
-      out.push(by
-        ? pass(`Provider driver \`${p.name}\` calls ${p.vendor}, published as subprocessor "${by}".`, origin)
-        : fail(p.match ? `Provider driver \`${p.name}\` calls ${p.vendor}, which is not a published subprocessor.` : `Provider driver \`${p.name}\` calls a vendor the dependencies collector does not know; map it and publish it.`, origin));
+      out.push(
+        by
+          ? pass(`Provider driver \`${p.name}\` calls ${p.vendor}, published as subprocessor "${by}".`, origin)
+          : fail(
+              p.match
+                ? `Provider driver \`${p.name}\` calls ${p.vendor}, which is not a published subprocessor.`
+                : `Provider driver \`${p.name}\` calls a vendor the dependencies collector does not know; map it and publish it.`,
+              origin,
+            ),
+      );
     }
     const missing = d.read.filter((r) => r.file === 'package.json' && r.packages === 0);
     for (const r of missing) out.push(fail(`\`${r.file}\` lists no runtime dependency, so nothing was read.`, { resource: `file:${r.file}`, file: r.file }));
     if (!out.some((f) => f.status === 'fail')) {
-      out.push(pass(`Read ${d.read.map((r) => `${r.packages} runtime package(s) in \`${r.file}\``).join(' and ')}: no service SDK sends data to an unpublished vendor.`, { resource: 'file:package.json', file: 'package.json' }));
+      out.push(
+        pass(`Read ${d.read.map((r) => `${r.packages} runtime package(s) in \`${r.file}\``).join(' and ')}: no service SDK sends data to an unpublished vendor.`, {
+          resource: 'file:package.json',
+          file: 'package.json',
+        }),
+      );
     }
     return out;
   },

@@ -28,9 +28,19 @@ function problems(s: BootSettings, aspect: Aspect, maxRetry: number, declared: s
     // Match blocks re-open settings for whoever matches (controls/checks/boot-semantics.ts).
     const files = s.sshdFiles ?? [];
     const state = files.length ? sshdState(files) : null;
-    const CANON: Record<string, string> = { passwordauthentication: 'PasswordAuthentication', kbdinteractiveauthentication: 'KbdInteractiveAuthentication', challengeresponseauthentication: 'ChallengeResponseAuthentication', permitrootlogin: 'PermitRootLogin', permitemptypasswords: 'PermitEmptyPasswords' };
+    const CANON: Record<string, string> = {
+      passwordauthentication: 'PasswordAuthentication',
+      kbdinteractiveauthentication: 'KbdInteractiveAuthentication',
+      challengeresponseauthentication: 'ChallengeResponseAuthentication',
+      permitrootlogin: 'PermitRootLogin',
+      permitemptypasswords: 'PermitEmptyPasswords',
+    };
     const d: Record<string, string> = state
-      ? Object.fromEntries(Object.entries(state.global).filter(([k]) => CANON[k]).map(([k, v]) => [CANON[k], v.value.toLowerCase()]))
+      ? Object.fromEntries(
+          Object.entries(state.global)
+            .filter(([k]) => CANON[k])
+            .map(([k, v]) => [CANON[k], v.value.toLowerCase()]),
+        )
       : s.sshd;
     for (const [k, vs] of Object.entries(state?.match ?? {})) {
       if (!CANON[k]) continue;
@@ -81,13 +91,16 @@ export default defineCheck({
   kind: 'structure',
   // The template and the boot document of every provisioned VM (one per vm.provisioned event).
   scope: ['vm'],
-  description: 'The VM first-boot template and every boot document the provider recorded set the given aspect: SSH key-only logins, ufw default-deny inbound with exactly the declared ports, or a fail2ban sshd jail.',
+  description:
+    'The VM first-boot template and every boot document the provider recorded set the given aspect: SSH key-only logins, ufw default-deny inbound with exactly the declared ports, or a fail2ban sshd jail.',
   collectors: ['vm_boot'],
-  params: z.object({
-    aspect: Aspect,
-    /** fail2ban_sshd: most failed logins the sshd jail may allow before a ban. */
-    maxRetry: z.number().int().positive().default(5),
-  }).strict(),
+  params: z
+    .object({
+      aspect: Aspect,
+      /** fail2ban_sshd: most failed logins the sshd jail may allow before a ban. */
+      maxRetry: z.number().int().positive().default(5),
+    })
+    .strict(),
   evaluate(facts, { aspect, maxRetry }) {
     const f = factsOf<VmBootFacts>(facts, 'vm_boot');
     const out: Finding[] = [];
@@ -95,9 +108,7 @@ export default defineCheck({
     const tp = problems(t.settings, aspect, maxRetry, aspect === 'firewall_default_deny' ? [] : null);
     const line = t.settings.lines[aspect === 'ssh_key_only' && t.settings.sshPwauth === 'false' ? 'PasswordAuthentication' : KEY_LINE[aspect]];
     const tOrigin: Origin = { resource: `file:${t.file}`, file: t.file, ...(line ? { line } : {}) };
-    out.push(tp.length
-      ? fail(`The VM boot template \`${t.file}\`: ${tp.join('; ')}.`, tOrigin)
-      : pass(`The VM boot template \`${t.file}\` holds for ${aspect.replaceAll('_', ' ')}.`, tOrigin));
+    out.push(tp.length ? fail(`The VM boot template \`${t.file}\`: ${tp.join('; ')}.`, tOrigin) : pass(`The VM boot template \`${t.file}\` holds for ${aspect.replaceAll('_', ' ')}.`, tOrigin));
     let good = 0;
     if (aspect === 'firewall_default_deny') {
       // The rendered document (or the provider's latest firewall update) against the firewall rows.
@@ -111,25 +122,63 @@ export default defineCheck({
         else {
           const extra = onVm.filter((a) => !rows.allows.includes(a));
           const missing = rows.allows.filter((a) => !onVm.includes(a));
-          if (extra.length || missing.length) out.push({ ...fail(`VM ${d.vm}'s ${d.appliedAllows ? 'last applied firewall' : 'boot document'} does not match its firewall rows in the database: ${[...extra.map((a) => `opens ${a} with no row`), ...missing.map((a) => `a row allows ${a} that the VM does not open`)].join('; ')}.`, origin), kind: 'data' });
+          if (extra.length || missing.length)
+            out.push({
+              ...fail(
+                `VM ${d.vm}'s ${d.appliedAllows ? 'last applied firewall' : 'boot document'} does not match its firewall rows in the database: ${[...extra.map((a) => `opens ${a} with no row`), ...missing.map((a) => `a row allows ${a} that the VM does not open`)].join('; ')}.`,
+                origin,
+              ),
+              kind: 'data',
+            });
           else matched++;
         }
       }
-      if (matched) out.push({ ...pass(`${matched} live VM(s) open exactly the ports of their firewall rows in the database, with inbound denied by default.`, { resource: 'table:public.firewall_rules' }, `live=${matched}`), kind: 'data' });
+      if (matched)
+        out.push({
+          ...pass(
+            `${matched} live VM(s) open exactly the ports of their firewall rows in the database, with inbound denied by default.`,
+            { resource: 'table:public.firewall_rules' },
+            `live=${matched}`,
+          ),
+          kind: 'data',
+        });
     }
-    for (const vm of f.unwitnessed ?? []) out.push({ ...fail(`Live VM ${vm} has no vm.provisioned audit event, so no recorded boot document is matched to it.`, { resource: `row:public.vms.id=${vm}` }), kind: 'data' });
+    for (const vm of f.unwitnessed ?? [])
+      out.push({ ...fail(`Live VM ${vm} has no vm.provisioned audit event, so no recorded boot document is matched to it.`, { resource: `row:public.vms.id=${vm}` }), kind: 'data' });
     for (const d of f.documents) {
       const witness = `vm ${d.vm}, vm.provisioned seq ${d.seq}`;
       if (!d.settings) {
-        out.push({ ...fail(`VM ${d.vm} (provisioned at audit seq ${d.seq}) has no recorded boot document${d.operation === null ? ' and no create_server request' : ''}, so nothing shows what it booted with.`,
-          { resource: d.operation === null ? `row:public.audit_events.seq=${d.seq}` : `row:public.provider_operations.id=${d.operation}` }, witness), kind: 'data' });
+        out.push({
+          ...fail(
+            `VM ${d.vm} (provisioned at audit seq ${d.seq}) has no recorded boot document${d.operation === null ? ' and no create_server request' : ''}, so nothing shows what it booted with.`,
+            { resource: d.operation === null ? `row:public.audit_events.seq=${d.seq}` : `row:public.provider_operations.id=${d.operation}` },
+            witness,
+          ),
+          kind: 'data',
+        });
         continue;
       }
       const p = problems(d.settings, aspect, maxRetry, d.declaredAllows);
-      if (p.length) out.push({ ...fail(`VM ${d.vm}'s recorded boot document (provider ${d.provider ?? '?'}, operation ${d.operation}): ${p.join('; ')}.`, { resource: `row:public.provider_operations.id=${d.operation}` }, witness), kind: 'data' });
+      if (p.length)
+        out.push({
+          ...fail(
+            `VM ${d.vm}'s recorded boot document (provider ${d.provider ?? '?'}, operation ${d.operation}): ${p.join('; ')}.`,
+            { resource: `row:public.provider_operations.id=${d.operation}` },
+            witness,
+          ),
+          kind: 'data',
+        });
       else good++;
     }
-    if (good) out.push({ ...pass(`${good} recorded VM boot document(s) hold for ${aspect.replaceAll('_', ' ')}${aspect === 'firewall_default_deny' ? ', each opening exactly the ports its provisioning event declared' : ''}.`, { resource: 'table:public.provider_operations' }, `documents=${f.documents.length}`), kind: 'data' });
+    if (good)
+      out.push({
+        ...pass(
+          `${good} recorded VM boot document(s) hold for ${aspect.replaceAll('_', ' ')}${aspect === 'firewall_default_deny' ? ', each opening exactly the ports its provisioning event declared' : ''}.`,
+          { resource: 'table:public.provider_operations' },
+          `documents=${f.documents.length}`,
+        ),
+        kind: 'data',
+      });
     return out;
   },
 });

@@ -38,11 +38,7 @@ export interface PairSamples {
  * both sides alike, after `warmup` unmeasured rounds. Each function returns its own
  * figure (usually milliseconds, sometimes a time reported by a child process).
  */
-export async function measurePair(
-  repeats: { warmup: number; runs: number },
-  ours: () => Promise<number>,
-  reference: () => Promise<number>,
-): Promise<PairSamples> {
+export async function measurePair(repeats: { warmup: number; runs: number }, ours: () => Promise<number>, reference: () => Promise<number>): Promise<PairSamples> {
   for (let i = 0; i < repeats.warmup; i++) {
     await ours();
     await reference();

@@ -52,9 +52,14 @@ export async function startStreamingReplica(primaryAdminUrl: string, log: (m: st
   const missing = replicaUnavailable();
   if (missing) throw new SkipBenchmark(missing);
   const primary = new URL(primaryAdminUrl);
-  const settings = (await adminQuery(primaryAdminUrl, `SELECT name, setting FROM pg_settings WHERE name = ANY($1) OR name IN ('server_version_num', 'wal_level', 'hba_file', 'ident_file', 'data_directory')`, [AT_LEAST_PRIMARY])).rows as { name: string; setting: string }[];
+  const settings = (
+    await adminQuery(primaryAdminUrl, `SELECT name, setting FROM pg_settings WHERE name = ANY($1) OR name IN ('server_version_num', 'wal_level', 'hba_file', 'ident_file', 'data_directory')`, [
+      AT_LEAST_PRIMARY,
+    ])
+  ).rows as { name: string; setting: string }[];
   const setting = (n: string) => settings.find((s) => s.name === n)?.setting ?? '';
-  if (!setting('server_version_num').startsWith('15')) throw new SkipBenchmark(`the primary is PostgreSQL ${setting('server_version_num')}, not 15: a physical replica needs the same major version as the pg_basebackup here`);
+  if (!setting('server_version_num').startsWith('15'))
+    throw new SkipBenchmark(`the primary is PostgreSQL ${setting('server_version_num')}, not 15: a physical replica needs the same major version as the pg_basebackup here`);
   if (setting('wal_level') === 'minimal') throw new Error('the primary runs with wal_level = minimal: no physical replica can follow it');
 
   const user = postgresUser();
@@ -79,24 +84,33 @@ export async function startStreamingReplica(primaryAdminUrl: string, log: (m: st
   };
   try {
     const t0 = Date.now();
-    await runChildOk(path.join(PG15_BIN, 'pg_basebackup'), [
-      '-h', primary.hostname, '-p', primary.port || '5432', '-U', decodeURIComponent(primary.username),
-      '-D', dataDir, '-R', '-X', 'stream', '-c', 'fast', '-C', '-S', slot, '--no-password',
-    ], { ...asUser, env, cwd: dir, timeoutMs: 600_000 });
+    await runChildOk(
+      path.join(PG15_BIN, 'pg_basebackup'),
+      ['-h', primary.hostname, '-p', primary.port || '5432', '-U', decodeURIComponent(primary.username), '-D', dataDir, '-R', '-X', 'stream', '-c', 'fast', '-C', '-S', slot, '--no-password'],
+      { ...asUser, env, cwd: dir, timeoutMs: 600_000 },
+    );
     log(`replica: base backup in ${((Date.now() - t0) / 1000).toFixed(1)} s (slot ${slot})`);
     // A Debian cluster keeps its configuration in /etc/postgresql, outside the data directory:
     // the standby gets a configuration of its own and the primary's access rules.
     if (!existsSync(path.join(dataDir, 'postgresql.conf'))) writeOwned(path.join(dataDir, 'postgresql.conf'), '# written by evidence/bench/replica.ts\n', user);
-    for (const [file, name] of [[setting('hba_file'), 'pg_hba.conf'], [setting('ident_file'), 'pg_ident.conf']] as const) {
+    for (const [file, name] of [
+      [setting('hba_file'), 'pg_hba.conf'],
+      [setting('ident_file'), 'pg_ident.conf'],
+    ] as const) {
       if (!existsSync(path.join(dataDir, name))) writeOwned(path.join(dataDir, name), file && existsSync(file) ? readFileSync(file, 'utf8') : '', user);
     }
     const auto = readFileSync(path.join(dataDir, 'postgresql.auto.conf'), 'utf8');
     if (!existsSync(path.join(dataDir, 'standby.signal')) || !/primary_conninfo/.test(auto)) throw new Error('pg_basebackup -R wrote no standby configuration');
     const options = [
-      '-c listen_addresses=127.0.0.1', `-c port=${port}`, "-c unix_socket_directories=''", '-c hot_standby=on', '-c fsync=off',
+      '-c listen_addresses=127.0.0.1',
+      `-c port=${port}`,
+      "-c unix_socket_directories=''",
+      '-c hot_standby=on',
+      '-c fsync=off',
       // Queries on the standby are never cancelled for a conflicting replay: the gate's
       // snapshot holds while the primary vacuums (replay waits instead; the lag grows).
-      '-c max_standby_streaming_delay=-1', '-c hot_standby_feedback=on',
+      '-c max_standby_streaming_delay=-1',
+      '-c hot_standby_feedback=on',
       ...AT_LEAST_PRIMARY.map((n) => `-c ${n}=${setting(n)}`),
     ].join(' ');
     started = true;

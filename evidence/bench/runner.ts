@@ -12,21 +12,23 @@ import { SkipBenchmark, type BenchContext, type BenchOptions, type BenchResult, 
 import { round } from './measure.ts';
 
 export function goalText(g: Goal): string {
-  const base =
-    g.kind === '<=' || g.kind === '>=' ? `ratio ${g.kind} ${g.value}` :
-    g.kind === 'equal' ? 'equal' :
-    g.kind === 'under' ? `under ${g.value} ms` : 'report';
+  const base = g.kind === '<=' || g.kind === '>=' ? `ratio ${g.kind} ${g.value}` : g.kind === 'equal' ? 'equal' : g.kind === 'under' ? `under ${g.value} ms` : 'report';
   return g.also ? `${base}; ${g.also}` : base;
 }
 
 /** Whether a measured result meets its goal; `also` conditions are judged by the benchmark (met: false). */
 export function judge(g: Goal, r: Pick<BenchResult, 'ours' | 'reference' | 'ratio'>): boolean | null {
   switch (g.kind) {
-    case '<=': return r.ratio !== null && r.ratio <= g.value!;
-    case '>=': return r.ratio !== null && r.ratio >= g.value!;
-    case 'equal': return r.ours !== null && r.reference !== null && r.ours.value === r.reference.value;
-    case 'under': return r.ours !== null && r.ours.value < g.value!;
-    case 'report': return null;
+    case '<=':
+      return r.ratio !== null && r.ratio <= g.value!;
+    case '>=':
+      return r.ratio !== null && r.ratio >= g.value!;
+    case 'equal':
+      return r.ours !== null && r.reference !== null && r.ours.value === r.reference.value;
+    case 'under':
+      return r.ours !== null && r.ours.value < g.value!;
+    case 'report':
+      return null;
   }
 }
 

@@ -147,7 +147,12 @@ export async function startPg15Cluster(): Promise<Pg15Cluster> {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await runChildOk(path.join(PG15_BIN, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--pwfile', path.join(dir, 'pw'), '--auth=scram-sha-256', '--encoding=UTF8', '--locale=C'], { ...asUser, env, cwd: dir, timeoutMs: 120_000 });
+    await runChildOk(path.join(PG15_BIN, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--pwfile', path.join(dir, 'pw'), '--auth=scram-sha-256', '--encoding=UTF8', '--locale=C'], {
+      ...asUser,
+      env,
+      cwd: dir,
+      timeoutMs: 120_000,
+    });
     const port = await freePort();
     const options = `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories='' -c fsync=off -c max_connections=50`;
     await runChildOk(path.join(PG15_BIN, 'pg_ctl'), ['-D', dataDir, '-o', options, '-l', path.join(dir, 'log'), '-w', 'start'], { ...asUser, env, cwd: dir, timeoutMs: 120_000 });

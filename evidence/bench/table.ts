@@ -16,14 +16,7 @@ function metText(r: BenchResult): string {
 }
 
 export function rows(results: BenchResult[]): string[][] {
-  return results.map((r) => [
-    r.name,
-    fmt(r.ours),
-    r.reference ? `${fmt(r.reference)} (${r.reference.name})` : '-',
-    r.ratio === null ? '-' : r.ratio.toFixed(3),
-    r.goal,
-    metText(r),
-  ]);
+  return results.map((r) => [r.name, fmt(r.ours), r.reference ? `${fmt(r.reference)} (${r.reference.name})` : '-', r.ratio === null ? '-' : r.ratio.toFixed(3), r.goal, metText(r)]);
 }
 
 const HEAD = ['benchmark', 'ours', 'reference (same run)', 'ratio', 'goal', 'met?'];
@@ -32,10 +25,12 @@ const HEAD = ['benchmark', 'ours', 'reference (same run)', 'ratio', 'goal', 'met
 export function formatTable(results: BenchResult[]): string {
   const body = rows(results);
   const widths = HEAD.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-  const notes = results
-    .filter((r) => r.skipped || r.error)
-    .map((r) => `  ${r.name}: ${r.skipped ? 'skipped: ' + r.skipped : 'error: ' + r.error}`);
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
+  const notes = results.filter((r) => r.skipped || r.error).map((r) => `  ${r.name}: ${r.skipped ? 'skipped: ' + r.skipped : 'error: ' + r.error}`);
   return [line(HEAD), line(widths.map((w) => '-'.repeat(w))), ...body.map(line), ...(notes.length ? ['', ...notes] : []), ''].join('\n');
 }
 

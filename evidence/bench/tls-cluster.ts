@@ -77,7 +77,12 @@ export async function startTlsBenchCluster(databases: string[]): Promise<TlsBenc
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await runChildOk(path.join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--pwfile', path.join(dir, 'pw'), '--auth=scram-sha-256', '--encoding=UTF8', '--locale=C'], { ...asUser, env, cwd: dir, timeoutMs: 120_000 });
+    await runChildOk(path.join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--pwfile', path.join(dir, 'pw'), '--auth=scram-sha-256', '--encoding=UTF8', '--locale=C'], {
+      ...asUser,
+      env,
+      cwd: dir,
+      timeoutMs: 120_000,
+    });
     const tls = makeServerTls('trust-evidence bench PostgreSQL');
     const put = (file: string, text: string, mode: number) => {
       writeFileSync(file, text, { mode });

@@ -30,8 +30,12 @@ export function buildBundle(input: BundleInput): Bundle {
   const bundle: Bundle = {
     format: BUNDLE_FORMAT,
     catalog: {
-      version: catalog.version, sha256: catalog.sha256, organisation: catalog.organisation,
-      controls: catalog.controls, frameworks: catalog.frameworks, mappings: catalog.mappings,
+      version: catalog.version,
+      sha256: catalog.sha256,
+      organisation: catalog.organisation,
+      controls: catalog.controls,
+      frameworks: catalog.frameworks,
+      mappings: catalog.mappings,
     },
     platform: input.platform,
     developmentSigningKey: input.developmentSigningKey,
@@ -71,7 +75,10 @@ export interface RunEnvironment {
 function lastMigration(schema: Record<string, unknown>): string {
   const list = (schema.migrations ?? (schema.database as Record<string, unknown> | undefined)?.migrations) as unknown;
   if (Array.isArray(list) && list.length) {
-    const names = list.map((m) => (typeof m === 'string' ? m : String((m as { name?: unknown }).name ?? ''))).filter(Boolean).sort();
+    const names = list
+      .map((m) => (typeof m === 'string' ? m : String((m as { name?: unknown }).name ?? '')))
+      .filter(Boolean)
+      .sort();
     if (names.length) return names[names.length - 1];
   }
   const direct = schema.schemaVersion ?? schema.lastMigration;
@@ -86,7 +93,11 @@ function postgresVersion(schema: Record<string, unknown>): string {
 
 export function gitCommit(root: string): string {
   try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() || 'unknown';
+    return (
+      execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] })
+        .toString()
+        .trim() || 'unknown'
+    );
   } catch {
     return 'unknown';
   }

@@ -26,24 +26,30 @@ export const PREDICATE_TYPE = 'https://harborcloud.example/ns/trust-evidence/sig
 /** What bundles signed before the https URI carry: still verified, with a note. */
 export const LEGACY_PREDICATE_TYPE = 'urn:trust-evidence:signature:v1';
 
-export const StatementSchema = z.object({
-  _type: z.literal(STATEMENT_TYPE),
-  subject: z.array(z.object({ name: z.string(), digest: z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/) }).strict() }).strict()).length(1),
-  predicateType: z.enum([PREDICATE_TYPE, LEGACY_PREDICATE_TYPE]),
-  predicate: z.object({
-    /** ISO 8601 time of signing: the run's clock. */
-    signedAt: z.string().datetime(),
-    catalogVersion: z.string(),
-    developmentKey: z.boolean(),
-  }).strict(),
-}).strict();
+export const StatementSchema = z
+  .object({
+    _type: z.literal(STATEMENT_TYPE),
+    subject: z.array(z.object({ name: z.string(), digest: z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/) }).strict() }).strict()).length(1),
+    predicateType: z.enum([PREDICATE_TYPE, LEGACY_PREDICATE_TYPE]),
+    predicate: z
+      .object({
+        /** ISO 8601 time of signing: the run's clock. */
+        signedAt: z.string().datetime(),
+        catalogVersion: z.string(),
+        developmentKey: z.boolean(),
+      })
+      .strict(),
+  })
+  .strict();
 export type Statement = z.output<typeof StatementSchema>;
 
-export const EnvelopeSchema = z.object({
-  payload: z.string(),
-  payloadType: z.literal(PAYLOAD_TYPE),
-  signatures: z.array(z.object({ keyid: z.string(), sig: z.string() }).strict()).min(1),
-}).strict();
+export const EnvelopeSchema = z
+  .object({
+    payload: z.string(),
+    payloadType: z.literal(PAYLOAD_TYPE),
+    signatures: z.array(z.object({ keyid: z.string(), sig: z.string() }).strict()).min(1),
+  })
+  .strict();
 export type Envelope = z.output<typeof EnvelopeSchema>;
 
 /** DSSE v1 Pre-Authentication Encoding: what is actually signed. */

@@ -26,7 +26,12 @@ export function evaluationFailures(evaluations: ControlEvaluation[]): GateFailur
   for (const e of evaluations) {
     if (e.verdict === 'stale') {
       // A published live claim backed by evidence older than the control allows (evidence/freshness.ts).
-      out.push({ kind: 'stale', control: e.control, message: `stale: ${e.control}: ${e.findings[0]?.reason ?? 'evidence older than its maximum age'}`, details: ['claimed live; every check passed, but too long ago'] });
+      out.push({
+        kind: 'stale',
+        control: e.control,
+        message: `stale: ${e.control}: ${e.findings[0]?.reason ?? 'evidence older than its maximum age'}`,
+        details: ['claimed live; every check passed, but too long ago'],
+      });
       continue;
     }
     if (e.verdict !== 'regression' && e.verdict !== 'unsupported') continue;
@@ -34,9 +39,7 @@ export function evaluationFailures(evaluations: ControlEvaluation[]): GateFailur
     // What a reader needs: the claim and what let it down (the observed status alone said
     // "observed roadmap" for a live control whose check failed, which reads as a demotion).
     const failing = e.checks.filter((c) => c.status !== 'pass').length;
-    const claim = e.verdict === 'regression'
-      ? `claimed live; ${failing ? `${plural(failing, 'check')} failing` : 'not proven'}`
-      : 'claimed designed; design artifact missing';
+    const claim = e.verdict === 'regression' ? `claimed live; ${failing ? `${plural(failing, 'check')} failing` : 'not proven'}` : 'claimed designed; design artifact missing';
     out.push({
       kind: e.verdict,
       control: e.control,

@@ -42,7 +42,9 @@ function cachedReader(root: string): (file: string) => string | undefined {
 function itemMatches(item: unknown, segment: string): boolean {
   if (isScalar(item)) return String(item.value) === segment;
   if (!isMap(item)) return false;
-  return item.items.some((p) => isScalar(p.key) && ['table', 'name', 'id', 'column', 'key'].includes(String(p.key.value)) && isScalar(p.value) && String(p.value.value).replace(/^public\./, '') === segment);
+  return item.items.some(
+    (p) => isScalar(p.key) && ['table', 'name', 'id', 'column', 'key'].includes(String(p.key.value)) && isScalar(p.value) && String(p.value.value).replace(/^public\./, '') === segment,
+  );
 }
 
 /**

@@ -67,7 +67,13 @@ export function maskSql(sql: string): { masked: string; bodies: { start: number;
       let depth = 1;
       let j = i + 2;
       while (j < sql.length && depth > 0) {
-        if (sql[j] === '/' && sql[j + 1] === '*') { depth++; j += 2; } else if (sql[j] === '*' && sql[j + 1] === '/') { depth--; j += 2; } else j++;
+        if (sql[j] === '/' && sql[j + 1] === '*') {
+          depth++;
+          j += 2;
+        } else if (sql[j] === '*' && sql[j + 1] === '/') {
+          depth--;
+          j += 2;
+        } else j++;
       }
       blank(i, j);
       i = j;
@@ -75,9 +81,15 @@ export function maskSql(sql: string): { masked: string; bodies: { start: number;
       const escapes = /[eE]/.test(sql[i - 1] ?? '') && !/[A-Za-z0-9_]/.test(sql[i - 2] ?? '');
       let j = i + 1;
       while (j < sql.length) {
-        if (escapes && sql[j] === '\\') { j += 2; continue; }
+        if (escapes && sql[j] === '\\') {
+          j += 2;
+          continue;
+        }
         if (sql[j] === "'") {
-          if (sql[j + 1] === "'") { j += 2; continue; }
+          if (sql[j + 1] === "'") {
+            j += 2;
+            continue;
+          }
           break;
         }
         j++;
@@ -151,7 +163,8 @@ export function indexMigrationText(file: string, sql: string, map: MigrationMap)
     let hi = lineStarts.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (lineStarts[mid] <= offset) lo = mid; else hi = mid - 1;
+      if (lineStarts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
     }
     return lo + 1;
   };
@@ -169,10 +182,16 @@ export function indexMigrationText(file: string, sql: string, map: MigrationMap)
     const open = m.index + m[0].length - 1;
     for (const el of elements(masked, open, closing(masked, open))) {
       const named = /^CONSTRAINT\s+(\S+)/i.exec(el.text);
-      if (named) { put(`constraint:${table}.${ident(named[1])}`, el.at); continue; }
+      if (named) {
+        put(`constraint:${table}.${ident(named[1])}`, el.at);
+        continue;
+      }
       if (TABLE_CONSTRAINT.test(el.text)) {
         // PostgreSQL's own names for unnamed table constraints.
-        const cols = (/\(([^)]*)\)/.exec(el.text)?.[1] ?? '').split(',').map((c) => ident(c.split(/\s+/).filter(Boolean)[0] ?? '')).filter(Boolean);
+        const cols = (/\(([^)]*)\)/.exec(el.text)?.[1] ?? '')
+          .split(',')
+          .map((c) => ident(c.split(/\s+/).filter(Boolean)[0] ?? ''))
+          .filter(Boolean);
         if (/^PRIMARY/i.test(el.text)) put(`constraint:${table}.${bare}_pkey`, el.at);
         else if (/^UNIQUE/i.test(el.text) && cols.length) put(`constraint:${table}.${bare}_${cols.join('_')}_key`, el.at);
         else if (/^FOREIGN/i.test(el.text) && cols.length) put(`constraint:${table}.${bare}_${cols.join('_')}_fkey`, el.at);
@@ -230,7 +249,9 @@ export function readMigrationMap(root: string, dir = 'platform/migrations'): Mig
   const map: MigrationMap = { objects: new Map(), anyTablePolicies: new Map() };
   let files: string[];
   try {
-    files = readdirSync(path.join(root, dir)).filter((f) => f.endsWith('.sql')).sort();
+    files = readdirSync(path.join(root, dir))
+      .filter((f) => f.endsWith('.sql'))
+      .sort();
   } catch {
     return map; // no migrations in this checkout: findings fall back to other locations
   }

@@ -30,7 +30,10 @@ export function buildResults(bundle: Bundle, bundleSha256: string, failures: Gat
     failures,
     readyToPromote: bundle.evaluations.filter((e) => e.verdict === 'ready_to_promote').map((e) => e.control),
     controls: bundle.evaluations.map((e) => ({
-      id: e.control, claimed: e.claimed, observed: e.observed, verdict: e.verdict,
+      id: e.control,
+      claimed: e.claimed,
+      observed: e.observed,
+      verdict: e.verdict,
       checks: e.checks.map((c) => ({ check: c.check, status: c.status })),
       findings: e.findings,
     })),

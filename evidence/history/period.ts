@@ -117,7 +117,9 @@ export function buildPeriod(h: LogHistory, o: PeriodOptions): PeriodReport {
     let p = proofs.get(leafIndex);
     if (!p) {
       p = {
-        leafIndex, treeSize: h.checkpoint.size, root: h.checkpoint.root,
+        leafIndex,
+        treeSize: h.checkpoint.size,
+        root: h.checkpoint.root,
         leafHash: leafHash(src.entry(leafIndex)).toString('base64'),
         hashes: proveInclusion(h.dir, leafIndex, h.checkpoint.size).map((b) => b.toString('base64')),
         prove: `npx trust log prove --leaf ${leafIndex} --size ${h.checkpoint.size}`,
@@ -135,7 +137,12 @@ export function buildPeriod(h: LogHistory, o: PeriodOptions): PeriodReport {
 
   // One pass over the period's runs, grouping them by control.
   const byControl = new Map<string, Run[]>();
-  for (const r of inPeriod) for (const id of r.rows.keys()) { const l = byControl.get(id); if (l) l.push(r); else byControl.set(id, [r]); }
+  for (const r of inPeriod)
+    for (const id of r.rows.keys()) {
+      const l = byControl.get(id);
+      if (l) l.push(r);
+      else byControl.set(id, [r]);
+    }
   const earlier = h.runs.filter((r) => r.t < from);
   const controls = controlIds(inPeriod).map((id): PeriodControl => {
     const mine = byControl.get(id)!;
@@ -153,7 +160,8 @@ export function buildPeriod(h: LogHistory, o: PeriodOptions): PeriodReport {
       if (s === 'live') passed++;
       else if (s === 'failing' || s === 'stale') {
         exceptions.push({
-          kind: 'failed-run', at: r.at,
+          kind: 'failed-run',
+          at: r.at,
           description: `run of ${r.at} (bundle ${r.bundleSha256.slice(0, 12)}, log entry ${r.leafIndex}) judged the claim ${row[3]}`,
           run: { ...periodRun(r), verdict: row[3], state: s, inclusionProof: prove(r.leafIndex) },
         });
@@ -163,7 +171,11 @@ export function buildPeriod(h: LogHistory, o: PeriodOptions): PeriodReport {
       }
     }
     if (notLive) {
-      exceptions.push({ kind: 'not-claimed-live', at: firstNotLive!.at, description: `${notLive} of ${mine.length} runs show the control claimed ${stateOf(firstNotLive!.rows.get(id)!)}, not live (first ${firstNotLive!.at})` });
+      exceptions.push({
+        kind: 'not-claimed-live',
+        at: firstNotLive!.at,
+        description: `${notLive} of ${mine.length} runs show the control claimed ${stateOf(firstNotLive!.rows.get(id)!)}, not live (first ${firstNotLive!.at})`,
+      });
     }
     // Gaps: from the evidence before the period (or the period's start) through every run to the end.
     const points: { t: number; maxAge: number }[] = [
@@ -179,7 +191,8 @@ export function buildPeriod(h: LogHistory, o: PeriodOptions): PeriodReport {
       if (!longest || seconds > longest.seconds) longest = { from: iso(a.t), to: iso(b), seconds };
       if (seconds > a.maxAge) {
         exceptions.push({
-          kind: i === 0 && !before ? 'not-evaluated' : 'gap', at: iso(a.t),
+          kind: i === 0 && !before ? 'not-evaluated' : 'gap',
+          at: iso(a.t),
           description: `no evaluation from ${iso(a.t)} to ${iso(b)} (${(seconds / 3600).toFixed(1)} h), longer than the maximum evidence age of ${(a.maxAge / 3600).toFixed(1)} h`,
           gap: { from: iso(a.t), to: iso(b), seconds, maxAgeSeconds: a.maxAge },
         });
@@ -189,7 +202,10 @@ export function buildPeriod(h: LogHistory, o: PeriodOptions): PeriodReport {
     const versions = new Map<string, PeriodControl['catalogVersions'][number]>();
     for (const r of mine) {
       const v = versions.get(r.catalogVersion);
-      if (v) { v.runs++; v.last = r.at; } else versions.set(r.catalogVersion, { catalogVersion: r.catalogVersion, maxAgeSeconds: r.rows.get(id)![4], runs: 1, first: r.at, last: r.at });
+      if (v) {
+        v.runs++;
+        v.last = r.at;
+      } else versions.set(r.catalogVersion, { catalogVersion: r.catalogVersion, maxAgeSeconds: r.rows.get(id)![4], runs: 1, first: r.at, last: r.at });
     }
     return {
       id,
@@ -209,20 +225,23 @@ export function buildPeriod(h: LogHistory, o: PeriodOptions): PeriodReport {
 
   const n = Math.max(0, o.sample ?? 0);
   const seed = o.seed ?? null;
-  const drawn = n && seed !== null
-    ? inPeriod
-        .map((r) => ({ r, key: createHash('sha256').update(`${seed}\n${r.bundleSha256}\n${r.leafIndex}`).digest('hex') }))
-        .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-        .slice(0, n)
-        .map((x) => x.r)
-        .sort((a, b) => a.t - b.t || a.leafIndex - b.leafIndex)
-    : [];
+  const drawn =
+    n && seed !== null
+      ? inPeriod
+          .map((r) => ({ r, key: createHash('sha256').update(`${seed}\n${r.bundleSha256}\n${r.leafIndex}`).digest('hex') }))
+          .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+          .slice(0, n)
+          .map((x) => x.r)
+          .sort((a, b) => a.t - b.t || a.leafIndex - b.leafIndex)
+      : [];
   return {
     format: 'trust-period/1',
     period: { from: o.from.toISOString(), to: o.to.toISOString(), judgedUntil: iso(until) },
     log: { ...h.checkpoint },
     population: {
-      runs: inPeriod.length, simulatedRuns: simulated, sha256: contentHash(population),
+      runs: inPeriod.length,
+      simulatedRuns: simulated,
+      sha256: contentHash(population),
       note: 'The runs of the period in the log signed at this checkpoint; sha256 is of the canonical JSON of their [leafIndex, bundleSha256] in time order.',
     },
     simulatedNote: simulated ? `${simulated} of ${inPeriod.length} runs in this period are simulated: backdated by trust demo --history, not observed on a platform` : null,

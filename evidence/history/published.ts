@@ -18,7 +18,9 @@ import { historyReport, type HistoryReport } from './timeline.ts';
 import { EnvelopeSchema, StatementSchema } from '../bundle/dsse.ts';
 import { snapshotLog } from '../site/log-snapshot.ts';
 
-export interface PublishedLogFiles { files: readonly { name: string; data: Buffer }[] }
+export interface PublishedLogFiles {
+  files: readonly { name: string; data: Buffer }[];
+}
 
 /**
  * `log` as the site holds it in memory; `key` the evidence key that signs bundle and log;
@@ -46,7 +48,10 @@ export function publishedHistory(log: PublishedLogFiles, key: KeyObject, asOf: D
 }
 
 /** A history computed ahead of the pages, with the checkpoint note of the log it was read at. */
-export interface PrecomputedHistory { checkpoint: string; report: HistoryReport }
+export interface PrecomputedHistory {
+  checkpoint: string;
+  report: HistoryReport;
+}
 
 /**
  * What the site will show for the run whose set is `bundleDir`, read ahead (evidence/site/build.ts

@@ -54,8 +54,17 @@ export function readHistory(dir: string, verifiers: readonly NoteVerifier[]): Lo
       }
       if (leaf.kind === 'bundle') {
         bundles.set(index, {
-          leafIndex: index, at: leaf.at, t: Date.parse(leaf.at), bundleSha256: leaf.bundleSha256, catalogVersion: leaf.catalogVersion,
-          failing: leaf.failing, simulated: false, rows: new Map(), verdictsSha256: leaf.verdictsSha256, parts: [], partsExpected: 0,
+          leafIndex: index,
+          at: leaf.at,
+          t: Date.parse(leaf.at),
+          bundleSha256: leaf.bundleSha256,
+          catalogVersion: leaf.catalogVersion,
+          failing: leaf.failing,
+          simulated: false,
+          rows: new Map(),
+          verdictsSha256: leaf.verdictsSha256,
+          parts: [],
+          partsExpected: 0,
         });
         const q = pending.get(leaf.bundleSha256) ?? [];
         q.push(index);
@@ -65,7 +74,8 @@ export function readHistory(dir: string, verifiers: readonly NoteVerifier[]): Lo
         const q = pending.get(leaf.bundleSha256);
         const run = q?.length ? bundles.get(q[q.length - 1]) : undefined;
         if (!run) return `verdicts for bundle ${leaf.bundleSha256.slice(0, 12)} follow no bundle leaf of that digest`;
-        if (leaf.at !== run.at || leaf.part !== run.parts.length + 1 || (run.partsExpected && leaf.parts !== run.partsExpected)) return `verdicts part ${leaf.part}/${leaf.parts} of bundle ${leaf.bundleSha256.slice(0, 12)} is out of order`;
+        if (leaf.at !== run.at || leaf.part !== run.parts.length + 1 || (run.partsExpected && leaf.parts !== run.partsExpected))
+          return `verdicts part ${leaf.part}/${leaf.parts} of bundle ${leaf.bundleSha256.slice(0, 12)} is out of order`;
         run.partsExpected = leaf.parts;
         run.parts.push(leaf.rows);
         if (leaf.simulated) run.simulated = true;
@@ -89,7 +99,16 @@ export function readHistory(dir: string, verifiers: readonly NoteVerifier[]): Lo
     // which is what verdictsDigest hashes, at a tenth of the cost on a 90-day log.
     const digest = sha256Hex(JSON.stringify(rows.map(([control, claimed, observed, verdict]) => ({ claimed, control, observed, verdict }))));
     if (digest !== run.verdictsSha256) throw new InputError(`transparency log ${dir}: the verdicts of entry ${run.leafIndex} do not hash to its bundle leaf's verdictsSha256`);
-    runs.push({ leafIndex: run.leafIndex, at: run.at, t: run.t, bundleSha256: run.bundleSha256, catalogVersion: run.catalogVersion, failing: run.failing, simulated: run.simulated, rows: new Map(rows.map((row) => [row[0], row])) });
+    runs.push({
+      leafIndex: run.leafIndex,
+      at: run.at,
+      t: run.t,
+      bundleSha256: run.bundleSha256,
+      catalogVersion: run.catalogVersion,
+      failing: run.failing,
+      simulated: run.simulated,
+      rows: new Map(rows.map((row) => [row[0], row])),
+    });
   }
   runs.sort((a, b) => a.t - b.t || a.leafIndex - b.leafIndex);
   return { dir, checkpoint: { origin: cp.origin, size: cp.size, root: cp.root.toString('base64') }, runs, runsWithoutVerdicts: without };
@@ -120,7 +139,18 @@ function fastVerdicts(entry: Buffer): Leaf | null {
   if (typeof v.bundleSha256 !== 'string' || !HEX64.test(v.bundleSha256) || typeof v.at !== 'string' || Number.isNaN(Date.parse(v.at))) return null;
   if (!Number.isInteger(v.part) || !Number.isInteger(v.parts) || (v.part as number) < 1 || (v.parts as number) < 1 || !Array.isArray(v.rows)) return null;
   for (const row of v.rows as unknown[]) {
-    if (!Array.isArray(row) || row.length !== 5 || typeof row[0] !== 'string' || !row[0] || !STATUS.has(row[1]) || !STATUS.has(row[2]) || !VERDICT.has(row[3]) || !Number.isInteger(row[4]) || row[4] <= 0) return null;
+    if (
+      !Array.isArray(row) ||
+      row.length !== 5 ||
+      typeof row[0] !== 'string' ||
+      !row[0] ||
+      !STATUS.has(row[1]) ||
+      !STATUS.has(row[2]) ||
+      !VERDICT.has(row[3]) ||
+      !Number.isInteger(row[4]) ||
+      row[4] <= 0
+    )
+      return null;
   }
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(v.at)) return null;
   const canonical = JSON.stringify(Object.fromEntries(keys.map((k) => [k, v[k]])));

@@ -17,7 +17,11 @@ import { append, type AppendResult } from '../tlog/log.ts';
 import type { NoteSigner } from '../tlog/note.ts';
 import { storeBundle } from '../tlog/store.ts';
 
-export interface SimulatedRun { at: Date; catalogVersion: string; rows: VerdictRow[] }
+export interface SimulatedRun {
+  at: Date;
+  catalogVersion: string;
+  rows: VerdictRow[];
+}
 
 export const SIMULATED_NOTE = 'SIMULATED: backdated by trust demo --history to demonstrate the evidence history; not observed on any platform.';
 
@@ -53,7 +57,11 @@ export async function appendSimulatedRuns(dir: string, signer: NoteSigner, key: 
   return append(dir, leaves, signer);
 }
 
-export interface DemoHistoryControl { id: string; claimed: 'live' | 'designed' | 'roadmap'; maxAgeSeconds: number }
+export interface DemoHistoryControl {
+  id: string;
+  claimed: 'live' | 'designed' | 'roadmap';
+  maxAgeSeconds: number;
+}
 
 /** mulberry32: a small seeded generator, so the demo history is the same on every machine. */
 function rng(seed: number): () => number {
@@ -87,8 +95,11 @@ export function planDemoHistory(o: { days: number; end: Date; controls: readonly
   const start = o.end.getTime() - o.days * 86_400_000;
   const silentDays = o.days >= 43 ? [41, 42, 43] : [];
   const regressionDay = Math.min(60, o.days);
-  const live = o.controls.filter((c) => c.claimed === 'live').map((c) => c.id).sort();
-  const regressed = live.includes('resource_region_pinned') ? 'resource_region_pinned' : live[0] ?? null;
+  const live = o.controls
+    .filter((c) => c.claimed === 'live')
+    .map((c) => c.id)
+    .sort();
+  const regressed = live.includes('resource_region_pinned') ? 'resource_region_pinned' : (live[0] ?? null);
   const runs: SimulatedRun[] = [];
   const step = 86_400_000 / perDay;
   for (let day = 1; day <= o.days; day++) {
@@ -102,7 +113,8 @@ export function planDemoHistory(o: { days: number; end: Date; controls: readonly
       // Failing from the start of the regression day for six hours.
       const failing = day === regressionDay && k < Math.ceil(perDay / 4);
       runs.push({
-        at: new Date(t), catalogVersion: o.catalogVersion,
+        at: new Date(t),
+        catalogVersion: o.catalogVersion,
         rows: o.controls.map((c): VerdictRow => {
           if (c.id === regressed && failing) return [c.id, 'live', 'roadmap', 'regression', c.maxAgeSeconds];
           if (c.claimed === 'live') return [c.id, 'live', 'live', 'holds', c.maxAgeSeconds];

@@ -99,7 +99,11 @@ export function controlHistory(t: ControlTimeline, asOf: Date): ControlHistory {
 export function historyView(r: HistoryReport): HistoryView {
   const asOf = new Date(r.asOf);
   return {
-    asOf: r.asOf, runs: r.runs, simulatedRuns: r.simulatedRuns, simulatedNote: r.simulatedNote, log: r.log,
+    asOf: r.asOf,
+    runs: r.runs,
+    simulatedRuns: r.simulatedRuns,
+    simulatedNote: r.simulatedNote,
+    log: r.log,
     controls: new Map(r.controls.map((c) => [c.id, controlHistory(c, asOf)])),
   };
 }
@@ -127,4 +131,3 @@ export function claimChanges(r: HistoryReport, limit = Infinity): ClaimChange[] 
   all.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : a.control < b.control ? -1 : a.control > b.control ? 1 : 0));
   return all.slice(0, limit);
 }
-

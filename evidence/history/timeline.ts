@@ -24,7 +24,13 @@ export function stateOf(row: VerdictRow): State {
   return claimed === 'live' ? 'live' : claimed;
 }
 
-export interface RunRef { at: string; bundleSha256: string; leafIndex: number; catalogVersion: string; simulated: boolean }
+export interface RunRef {
+  at: string;
+  bundleSha256: string;
+  leafIndex: number;
+  catalogVersion: string;
+  simulated: boolean;
+}
 
 export interface Change extends RunRef {
   from: State | null;
@@ -141,7 +147,11 @@ export function timeline(runs: readonly Run[], id: string, asOf: Date): ControlT
     for (const [a, b] of intervals) up += Math.max(0, Math.min(b, end) - Math.max(a, observedFrom));
     let inWindow = 0;
     let failingRuns = 0;
-    for (const m of mine) if (m.r.t >= start) { inWindow++; if (m.s === 'failing') failingRuns++; }
+    for (const m of mine)
+      if (m.r.t >= start) {
+        inWindow++;
+        if (m.s === 'failing') failingRuns++;
+      }
     return {
       days,
       uptime: observed > 0 ? Math.round((up / observed) * 1e6) / 1e6 : null,

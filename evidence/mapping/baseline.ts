@@ -31,7 +31,12 @@ export function compareWithBaseline(baseline: MappingFile, current: MappingFile)
     const c = now.get(was.id);
     if (!c) {
       if (baseline.catalogVersion === current.catalogVersion) {
-        failures.push({ kind: 'lost_live', control: was.id, message: `${was.id}: observed live in the baseline (catalog ${baseline.catalogVersion}) and removed from the catalog without a version bump`, details: [] });
+        failures.push({
+          kind: 'lost_live',
+          control: was.id,
+          message: `${was.id}: observed live in the baseline (catalog ${baseline.catalogVersion}) and removed from the catalog without a version bump`,
+          details: [],
+        });
       }
       continue;
     }
@@ -39,7 +44,8 @@ export function compareWithBaseline(baseline: MappingFile, current: MappingFile)
     // A lower claim than the baseline's is the catalog saying so on purpose.
     if (RANK[c.claimed] < RANK[was.claimed]) continue;
     failures.push({
-      kind: 'lost_live', control: was.id,
+      kind: 'lost_live',
+      control: was.id,
       message: `${was.id}: observed live in the baseline (catalog ${baseline.catalogVersion}) but ${c.observed} now, and the catalog still claims ${c.claimed}`,
       details: [],
     });

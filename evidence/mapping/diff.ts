@@ -77,14 +77,22 @@ export function diffMappings(oldMap: MappingFile | null, newMap: MappingFile): M
 /** One line per change, for terminals and reports. */
 export function describeChange(c: Change): string {
   switch (c.kind) {
-    case 'control_added': return `+ ${c.control} added (claimed ${c.claimed})`;
-    case 'control_removed': return `- ${c.control} removed (was claimed ${c.claimed})`;
-    case 'claimed_status': return `~ ${c.control} claimed status ${c.from} -> ${c.to}`;
-    case 'observed_status': return `~ ${c.control} observed status ${c.from} -> ${c.to}`;
-    case 'control_changed': return `~ ${c.control} definition changed (statement, description, checks or artifacts)`;
-    case 'criterion_added': return `+ ${c.control} mapped to ${c.framework} ${c.criterion}`;
-    case 'criterion_removed': return `- ${c.control} no longer mapped to ${c.framework} ${c.criterion}`;
-    case 'mapping_version': return `~ ${c.framework} mapping version ${c.from ?? '(none)'} -> ${c.to ?? '(none)'}`;
+    case 'control_added':
+      return `+ ${c.control} added (claimed ${c.claimed})`;
+    case 'control_removed':
+      return `- ${c.control} removed (was claimed ${c.claimed})`;
+    case 'claimed_status':
+      return `~ ${c.control} claimed status ${c.from} -> ${c.to}`;
+    case 'observed_status':
+      return `~ ${c.control} observed status ${c.from} -> ${c.to}`;
+    case 'control_changed':
+      return `~ ${c.control} definition changed (statement, description, checks or artifacts)`;
+    case 'criterion_added':
+      return `+ ${c.control} mapped to ${c.framework} ${c.criterion}`;
+    case 'criterion_removed':
+      return `- ${c.control} no longer mapped to ${c.framework} ${c.criterion}`;
+    case 'mapping_version':
+      return `~ ${c.framework} mapping version ${c.from ?? '(none)'} -> ${c.to ?? '(none)'}`;
   }
 }
 

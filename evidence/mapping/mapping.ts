@@ -19,21 +19,23 @@ export const MappingFileSchema = z.object({
   bundleSha256: z.string(),
   /** Version of each framework mapping file that was used. */
   mappings: z.array(z.object({ framework: z.string(), version: z.string() })),
-  controls: z.array(z.object({
-    id: z.string(),
-    title: z.string(),
-    claimed: StatusSchema,
-    observed: StatusSchema,
-    verdict: VerdictSchema,
-    /**
-     * SHA-256 of the control's definition without its status (canonical JSON): a changed
-     * statement, description or check shows in the diff even when its status and criteria
-     * stay. Absent in mappings recorded before it existed.
-     */
-    contentSha256: z.string().optional(),
-    /** framework id -> sorted criterion ids this control is mapped to. */
-    criteria: z.record(z.string(), z.array(z.string())),
-  })),
+  controls: z.array(
+    z.object({
+      id: z.string(),
+      title: z.string(),
+      claimed: StatusSchema,
+      observed: StatusSchema,
+      verdict: VerdictSchema,
+      /**
+       * SHA-256 of the control's definition without its status (canonical JSON): a changed
+       * statement, description or check shows in the diff even when its status and criteria
+       * stay. Absent in mappings recorded before it existed.
+       */
+      contentSha256: z.string().optional(),
+      /** framework id -> sorted criterion ids this control is mapped to. */
+      criteria: z.record(z.string(), z.array(z.string())),
+    }),
+  ),
 });
 export type MappingFile = z.output<typeof MappingFileSchema>;
 

@@ -10,9 +10,7 @@
  * The plan is derived from the catalog only: two runs over the same catalog give the same
  * plan apart from its timestamps.
  */
-import {
-  catalogResource, metadata, oneLine, ourProp, propNamespace, uuidFactory, type OscalContext,
-} from './common.ts';
+import { catalogResource, metadata, oneLine, ourProp, propNamespace, uuidFactory, type OscalContext } from './common.ts';
 
 /** The plan's UUID: the same for every run of one catalog version, so results can name it. */
 export function assessmentPlanUuid(ctx: OscalContext): string {
@@ -50,7 +48,8 @@ export function buildAssessmentPlan(ctx: OscalContext) {
     activities.push({
       uuid: uuid('activity', 'design-artifacts'),
       title: 'Design artifact lookup',
-      description: 'For every control claimed as designed, the design collector finds the artifacts it names (a Terraform block, a Kubernetes object, a YAML key path, an exported TypeScript symbol) in the repository.',
+      description:
+        'For every control claimed as designed, the design collector finds the artifacts it names (a Terraform block, a Kubernetes object, a YAML key path, an exported TypeScript symbol) in the repository.',
       props: [{ name: 'method', value: 'EXAMINE' }, ourProp(ns, 'check', 'design_artifact')],
       'related-controls': { 'control-selections': [{ 'include-controls': designed.map((c) => ({ 'control-id': c.id })) }] },
     });
@@ -74,13 +73,15 @@ export function buildAssessmentPlan(ctx: OscalContext) {
   };
   if (activities.length) {
     plan['local-definitions'] = { activities };
-    plan.tasks = [{
-      uuid: uuid('task', 'evidence-run'),
-      type: 'action',
-      title: 'Evidence run (npx trust check)',
-      description: 'Collect facts from the platform without writing to it, run every check, sign the bundle, and publish the results. Runs on every change (CI) and on demand.',
-      'associated-activities': activities.map((a) => ({ 'activity-uuid': a.uuid, subjects })),
-    }];
+    plan.tasks = [
+      {
+        uuid: uuid('task', 'evidence-run'),
+        type: 'action',
+        title: 'Evidence run (npx trust check)',
+        description: 'Collect facts from the platform without writing to it, run every check, sign the bundle, and publish the results. Runs on every change (CI) and on demand.',
+        'associated-activities': activities.map((a) => ({ 'activity-uuid': a.uuid, subjects })),
+      },
+    ];
   }
   return { 'assessment-plan': plan };
 }

@@ -8,10 +8,7 @@
  * No status is computed here: the engine's evaluation is only translated.
  */
 import type { Bundle, ControlEvaluation } from '../types.ts';
-import {
-  bundleResources, catalogResource, controlEvaluation, implementationState, metadata, oneLine, ourProp,
-  propNamespace, uuidFactory, type OscalContext, type Prop,
-} from './common.ts';
+import { bundleResources, catalogResource, controlEvaluation, implementationState, metadata, oneLine, ourProp, propNamespace, uuidFactory, type OscalContext, type Prop } from './common.ts';
 import { assessmentPlanUuid } from './assessment-plan.ts';
 
 type Check = ControlEvaluation['checks'][number];
@@ -80,9 +77,11 @@ export function buildAssessmentResults(ctx: OscalContext) {
       ],
     },
     'reviewed-controls': {
-      'control-selections': [{
-        'include-controls': bundle.catalog.controls.map((c) => ({ 'control-id': c.id })),
-      }],
+      'control-selections': [
+        {
+          'include-controls': bundle.catalog.controls.map((c) => ({ 'control-id': c.id })),
+        },
+      ],
       links: [{ href: `#${catalogRes.uuid}`, rel: 'reference', text: oneLine(catalogRes.title) }],
     },
   };
@@ -95,7 +94,7 @@ export function buildAssessmentResults(ctx: OscalContext) {
       metadata: metadata(ctx, ns, uuid, `${bundle.catalog.organisation.name} trust evidence: assessment results`),
       'import-ap': {
         href: `#${planUuid}`,
-        remarks: 'The assessment plan written beside these results (assessment-plan.json): one activity per check, the catalog\'s controls as the reviewed controls.',
+        remarks: "The assessment plan written beside these results (assessment-plan.json): one activity per check, the catalog's controls as the reviewed controls.",
       },
       results: [result],
       'back-matter': {
@@ -116,7 +115,10 @@ export function buildAssessmentResults(ctx: OscalContext) {
   };
 }
 
-interface Actors { platformUuid: string; toolUuid: string }
+interface Actors {
+  platformUuid: string;
+  toolUuid: string;
+}
 
 function commonObservation(ctx: OscalContext, uuid: string, actors: Actors) {
   return {
@@ -199,7 +201,9 @@ function controlFinding(ns: string, uuid: string, control: Bundle['catalog']['co
   const failing = evaluation.checks.some((c) => c.status !== 'pass');
   // pass/fail when checks decided it; other when nothing was tested (roadmap, designed without checks).
   const reason = satisfied ? 'pass' : failing ? 'fail' : 'other';
-  const problems = evaluation.findings.map((f) => `- \`${f.check}\` **${f.status}**: ${f.reason.trim()} (\`${f.origin.resource}\`${f.origin.file ? `, ${f.origin.file}${f.origin.line ? `:${f.origin.line}` : ''}` : ''})`);
+  const problems = evaluation.findings.map(
+    (f) => `- \`${f.check}\` **${f.status}**: ${f.reason.trim()} (\`${f.origin.resource}\`${f.origin.file ? `, ${f.origin.file}${f.origin.line ? `:${f.origin.line}` : ''}` : ''})`,
+  );
   const finding: Record<string, unknown> = {
     uuid,
     title: oneLine(control.title),
@@ -228,7 +232,11 @@ function controlFinding(ns: string, uuid: string, control: Bundle['catalog']['co
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]));
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+    );
   }
   return value;
 }

@@ -28,8 +28,20 @@ export interface OscalContext {
 
 export type Status = 'live' | 'designed' | 'roadmap';
 
-export interface Prop { name: string; value: string; ns?: string; class?: string; group?: string; remarks?: string }
-export interface Link { href: string; rel?: string; 'media-type'?: string; text?: string }
+export interface Prop {
+  name: string;
+  value: string;
+  ns?: string;
+  class?: string;
+  group?: string;
+  remarks?: string;
+}
+export interface Link {
+  href: string;
+  rel?: string;
+  'media-type'?: string;
+  text?: string;
+}
 
 /** OSCAL token: what ids such as control-id and target-id must look like. */
 export const TOKEN = /^(\p{L}|_)(\p{L}|\p{N}|[.\-_])*$/u;
@@ -100,9 +112,7 @@ export function organisationParty(bundle: Bundle, uuid: (...p: string[]) => stri
   const website = /^[a-z][a-z0-9+.-]*:/i.test(org.website) ? org.website : `https://${org.website}`;
   party.links = [{ href: website, rel: 'website' }];
   // Contacts may be written as URIs (security.txt style: `mailto:...`); OSCAL wants bare addresses.
-  const emails = [org.contact, org.disclosure.contact]
-    .map((c) => c.replace(/^mailto:/i, ''))
-    .filter((c, i, all) => /^[^@\s:]+@[^@\s]+\.[^@\s]+$/.test(c) && all.indexOf(c) === i);
+  const emails = [org.contact, org.disclosure.contact].map((c) => c.replace(/^mailto:/i, '')).filter((c, i, all) => /^[^@\s:]+@[^@\s]+\.[^@\s]+$/.test(c) && all.indexOf(c) === i);
   if (emails.length) party['email-addresses'] = emails;
   return party;
 }
@@ -166,11 +176,13 @@ export function bundleResources(ctx: OscalContext, uuid: (...p: string[]) => str
 export const FRAMEWORK_REFERENCES: Record<string, { href: string; citation: string }> = {
   soc2: {
     href: 'https://www.aicpa-cima.com/resources/download/2017-trust-services-criteria-with-revised-points-of-focus-2022',
-    citation: 'AICPA, 2017 Trust Services Criteria for Security, Availability, Processing Integrity, Confidentiality, and Privacy (with Revised Points of Focus, 2022). American Institute of Certified Public Accountants, 2022.',
+    citation:
+      'AICPA, 2017 Trust Services Criteria for Security, Availability, Processing Integrity, Confidentiality, and Privacy (with Revised Points of Focus, 2022). American Institute of Certified Public Accountants, 2022.',
   },
   iso27001: {
     href: 'https://www.iso.org/standard/27001',
-    citation: 'ISO/IEC 27001:2022, Information security, cybersecurity and privacy protection - Information security management systems - Requirements. International Organization for Standardization, 2022.',
+    citation:
+      'ISO/IEC 27001:2022, Information security, cybersecurity and privacy protection - Information security management systems - Requirements. International Organization for Standardization, 2022.',
   },
   gdpr: {
     href: 'https://eur-lex.europa.eu/eli/reg/2016/679/oj',

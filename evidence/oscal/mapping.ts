@@ -9,10 +9,7 @@
  * value stays in a prop so nothing is lost in translation.
  */
 import type { Bundle } from '../types.ts';
-import {
-  catalogResource, criterionToken, frameworkResource, metadata, oneLine, ourProp, propNamespace, uuidFactory,
-  bundleResources, type OscalContext,
-} from './common.ts';
+import { catalogResource, criterionToken, frameworkResource, metadata, oneLine, ourProp, propNamespace, uuidFactory, bundleResources, type OscalContext } from './common.ts';
 
 export const RELATIONSHIPS = { equivalent: 'equivalent-to', subset: 'subset-of', partial: 'intersects-with' } as const;
 
@@ -36,24 +33,32 @@ function buildMapping(ctx: OscalContext, mapping: Bundle['catalog']['mappings'][
 
   const order = framework.criteria.map((c) => c.id);
   const criteria = Object.keys(mapping.criteria).sort((a, b) => rank(order, a) - rank(order, b) || a.localeCompare(b));
-  const maps = criteria.flatMap((criterionId) => mapping.criteria[criterionId].map((entry) => {
-    const token = criterionToken(mapping.framework, criterionId);
-    return {
-      uuid: uuid('map', mapping.framework, criterionId, entry.control),
-      relationship: RELATIONSHIPS[entry.relationship],
-      sources: [{ type: 'control', 'id-ref': entry.control }],
-      targets: [{
-        type: 'control',
-        'id-ref': token,
-        ...(token !== criterionId ? { props: [ourProp(ns, 'criterion-id', criterionId)] } : {}),
-      }],
-      props: [ourProp(ns, 'relationship', entry.relationship)],
-    };
-  }));
+  const maps = criteria.flatMap((criterionId) =>
+    mapping.criteria[criterionId].map((entry) => {
+      const token = criterionToken(mapping.framework, criterionId);
+      return {
+        uuid: uuid('map', mapping.framework, criterionId, entry.control),
+        relationship: RELATIONSHIPS[entry.relationship],
+        sources: [{ type: 'control', 'id-ref': entry.control }],
+        targets: [
+          {
+            type: 'control',
+            'id-ref': token,
+            ...(token !== criterionId ? { props: [ourProp(ns, 'criterion-id', criterionId)] } : {}),
+          },
+        ],
+        props: [ourProp(ns, 'relationship', entry.relationship)],
+      };
+    }),
+  );
 
   const mappedCriteria = new Set(criteria.filter((c) => mapping.criteria[c].length > 0));
   const unmappedCriteria = framework.criteria.filter((c) => !mappedCriteria.has(c.id)).map((c) => criterionToken(framework.id, c.id));
-  const mappedControls = new Set(Object.values(mapping.criteria).flat().map((e) => e.control));
+  const mappedControls = new Set(
+    Object.values(mapping.criteria)
+      .flat()
+      .map((e) => e.control),
+  );
   const unmappedControls = bundle.catalog.controls.filter((c) => !mappedControls.has(c.id)).map((c) => c.id);
   const coverage = framework.criteria.length ? mappedCriteria.size / framework.criteria.length : 0;
 

@@ -24,17 +24,21 @@ export function buildPeriodAssessmentResults(h: LogHistory, p: PeriodReport, org
   const until = Date.parse(p.period.judgedUntil);
   const runs = h.runs.filter((r) => r.t >= from && r.t <= until && r.t < Date.parse(p.period.to));
   const results = runs.map((r) => {
-    const findings = [...r.rows.values()].filter((row) => stateOf(row) === 'failing' || stateOf(row) === 'stale').map((row) => ({
-      uuid: uuid('finding', r.bundleSha256, String(r.leafIndex), row[0]),
-      title: oneLine(`${row[0]}: ${row[3]}`),
-      description: oneLine(`Claimed ${row[1]}, observed ${row[2]}, verdict ${row[3]} in the run of ${r.at}.`),
-      props: [prop('verdict', row[3]), prop('claimed-status', row[1])],
-      target: { type: 'objective-id', 'target-id': row[0], status: { state: 'not-satisfied', reason: row[3] === 'stale' ? 'other' : 'fail' } },
-    }));
+    const findings = [...r.rows.values()]
+      .filter((row) => stateOf(row) === 'failing' || stateOf(row) === 'stale')
+      .map((row) => ({
+        uuid: uuid('finding', r.bundleSha256, String(r.leafIndex), row[0]),
+        title: oneLine(`${row[0]}: ${row[3]}`),
+        description: oneLine(`Claimed ${row[1]}, observed ${row[2]}, verdict ${row[3]} in the run of ${r.at}.`),
+        props: [prop('verdict', row[3]), prop('claimed-status', row[1])],
+        target: { type: 'objective-id', 'target-id': row[0], status: { state: 'not-satisfied', reason: row[3] === 'stale' ? 'other' : 'fail' } },
+      }));
     const result: Record<string, unknown> = {
       uuid: uuid('result', r.bundleSha256, String(r.leafIndex)),
       title: oneLine(`${r.simulated ? 'Simulated run' : 'Evidence run'} of ${r.at} (bundle ${r.bundleSha256.slice(0, 12)})`),
-      description: oneLine(`Gate run recorded at entry ${r.leafIndex} of the transparency log (checkpoint size ${p.log.size}); bundle SHA-256 ${r.bundleSha256}, catalog ${r.catalogVersion}.${r.simulated ? ' SIMULATED: backdated by trust demo --history, not observed on a platform.' : ''}`),
+      description: oneLine(
+        `Gate run recorded at entry ${r.leafIndex} of the transparency log (checkpoint size ${p.log.size}); bundle SHA-256 ${r.bundleSha256}, catalog ${r.catalogVersion}.${r.simulated ? ' SIMULATED: backdated by trust demo --history, not observed on a platform.' : ''}`,
+      ),
       start: r.at,
       end: r.at,
       props: [
@@ -62,25 +66,34 @@ export function buildPeriodAssessmentResults(h: LogHistory, p: PeriodReport, org
         version: p.population.sha256.slice(0, 12),
         'oscal-version': OSCAL_VERSION,
         props: [
-          prop('log-origin', p.log.origin), prop('log-size', String(p.log.size)), prop('log-root', p.log.root),
-          prop('population-sha256', p.population.sha256), prop('simulated-runs', String(p.population.simulatedRuns)),
+          prop('log-origin', p.log.origin),
+          prop('log-size', String(p.log.size)),
+          prop('log-root', p.log.root),
+          prop('population-sha256', p.population.sha256),
+          prop('simulated-runs', String(p.population.simulatedRuns)),
         ],
       },
       'import-ap': { href: `#${planUuid}`, remarks: 'Every control of the catalog in force, evaluated by its checks on every gate run; see period.json.' },
-      results: results.length ? results : [{
-        uuid: uuid('result', 'empty', p.period.from),
-        title: 'No run in the period',
-        description: 'The transparency log holds no gate run in this period.',
-        start: p.period.from,
-        'reviewed-controls': { 'control-selections': [{ 'include-all': {} }] },
-      }],
+      results: results.length
+        ? results
+        : [
+            {
+              uuid: uuid('result', 'empty', p.period.from),
+              title: 'No run in the period',
+              description: 'The transparency log holds no gate run in this period.',
+              start: p.period.from,
+              'reviewed-controls': { 'control-selections': [{ 'include-all': {} }] },
+            },
+          ],
       'back-matter': {
-        resources: [{
-          uuid: planUuid,
-          title: 'Audit period report',
-          description: 'period.json: per control, evaluations, pass rate, longest gap, exceptions with inclusion proofs, and the reproducible sample.',
-          rlinks: [{ href: 'period.json', 'media-type': 'application/json' }],
-        }],
+        resources: [
+          {
+            uuid: planUuid,
+            title: 'Audit period report',
+            description: 'period.json: per control, evaluations, pass rate, longest gap, exceptions with inclusion proofs, and the reproducible sample.',
+            rlinks: [{ href: 'period.json', 'media-type': 'application/json' }],
+          },
+        ],
       },
     },
   };

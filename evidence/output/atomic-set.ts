@@ -36,8 +36,21 @@
  * cannot replace a directory with a symlink); a crash there is repaired by the next run.
  */
 import {
-  copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, realpathSync, renameSync, rmSync,
-  statSync, symlinkSync, unlinkSync, writeFileSync,
+  copyFileSync,
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -121,7 +134,9 @@ function cloneTree(from: string, to: string): void {
 
 /** Visible entries of a generation directory. */
 function entriesOf(gen: string): string[] {
-  return readdirSync(gen).filter((e) => !e.startsWith('.')).sort();
+  return readdirSync(gen)
+    .filter((e) => !e.startsWith('.'))
+    .sort();
 }
 
 /** The generation `.current` (or `.previous`) points at, as an absolute path, if any. */
@@ -259,7 +274,10 @@ export class OutputSet {
   readonly staging: string;
   private readonly entries = new Set<string>();
 
-  constructor(readonly outDir: string, private readonly options: OutputSetOptions = {}) {
+  constructor(
+    readonly outDir: string,
+    private readonly options: OutputSetOptions = {},
+  ) {
     mkdirSync(outDir, { recursive: true });
     // Unique per run, with the pid so a later run can tell a dead run's leftovers from a live one's work.
     this.staging = path.join(outDir, SETS, `${Date.now().toString(36)}-${process.pid}-${randomBytes(4).toString('hex')}`);

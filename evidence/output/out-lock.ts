@@ -51,7 +51,9 @@ export function lock(outDir: string): () => void {
         continue;
       }
       if (Date.now() >= deadline) {
-        throw new EnvironmentError(`${outDir}: another trust run (pid ${pid || 'unknown'}) is publishing its outputs there (${LOCK}); waited ${Math.round(Math.max(0, waitMs) / 1000)} s, run again or use another --out`);
+        throw new EnvironmentError(
+          `${outDir}: another trust run (pid ${pid || 'unknown'}) is publishing its outputs there (${LOCK}); waited ${Math.round(Math.max(0, waitMs) / 1000)} s, run again or use another --out`,
+        );
       }
       sleepMs(25);
     }

@@ -29,38 +29,61 @@ export function renderMarkdown(input: ReportInput): string {
 
   push('## 1. Scope', '');
   push(`This report covers the security controls that ${org.name} (${org.website}) publishes for its hosting platform for AI agents and virtual machines, evaluated against the running platform.`, '');
-  push(...table(['Item', 'Value'], [
-    ['Organisation', `${org.name} (${org.website})`],
-    ['Assessed', assessedText(bundle)],
-    ['As of', generatedAt.toISOString()],
-    ['Tool', toolText(input)],
-    ...(input.signingKeySha256 ? [['Signing key SHA-256', `\`${input.signingKeySha256}\`${bundle.developmentSigningKey ? ' (development key)' : ''}`]] : []),
-    ['Security contact', org.contact],
-    ['Controls', String(s.controls)],
-    ['Catalog version', `${bundle.catalog.version} (content SHA-256 \`${shortHash(bundle.catalog.sha256)}\`)`],
-    ['Platform schema version', bundle.platform.schemaVersion],
-    ['PostgreSQL', bundle.platform.postgresVersion],
-    ['Source commit', bundle.platform.gitCommit],
-    ...fws.map((f) => [`Framework: ${f.framework.name}`, `${f.framework.edition}, mapping version ${f.mappingVersion}`]),
-  ]), '');
+  push(
+    ...table(
+      ['Item', 'Value'],
+      [
+        ['Organisation', `${org.name} (${org.website})`],
+        ['Assessed', assessedText(bundle)],
+        ['As of', generatedAt.toISOString()],
+        ['Tool', toolText(input)],
+        ...(input.signingKeySha256 ? [['Signing key SHA-256', `\`${input.signingKeySha256}\`${bundle.developmentSigningKey ? ' (development key)' : ''}`]] : []),
+        ['Security contact', org.contact],
+        ['Controls', String(s.controls)],
+        ['Catalog version', `${bundle.catalog.version} (content SHA-256 \`${shortHash(bundle.catalog.sha256)}\`)`],
+        ['Platform schema version', bundle.platform.schemaVersion],
+        ['PostgreSQL', bundle.platform.postgresVersion],
+        ['Source commit', bundle.platform.gitCommit],
+        ...fws.map((f) => [`Framework: ${f.framework.name}`, `${f.framework.edition}, mapping version ${f.mappingVersion}`]),
+      ],
+    ),
+    '',
+  );
 
   push('## 2. Method', '');
   push(
-    'Evidence is produced in three separated phases. **Collect**: read-only collectors observe the platform (its PostgreSQL catalogs and audit tables as a SELECT-only role inside one read-only transaction, its configuration and its source) and record facts without secret values. **Evaluate**: each control\'s checks are pure functions of those facts; nothing else is consulted. **Render**: this report, the PDF and the site are drawn from the signed bundle and never recompute a status.',
+    "Evidence is produced in three separated phases. **Collect**: read-only collectors observe the platform (its PostgreSQL catalogs and audit tables as a SELECT-only role inside one read-only transaction, its configuration and its source) and record facts without secret values. **Evaluate**: each control's checks are pure functions of those facts; nothing else is consulted. **Render**: this report, the PDF and the site are drawn from the signed bundle and never recompute a status.",
     '',
     'Status semantics: a control is **live** only when it has at least one check and every check passes; **designed** when the design artifacts it names exist in the repository; **roadmap** otherwise. A claimed live control whose checks do not all pass is a **regression**; a claimed designed control whose artifacts are missing is **unsupported**; a designed control whose checks all pass is **ready to promote**.',
     '',
     'Evidence parts (facts per collector; the SHA-256 is over the canonical JSON of the facts):',
     '',
   );
-  push(...table(['Collector', 'Version', 'SHA-256'], Object.values(bundle.parts).map((p) => [p.collector, p.version, `\`${p.sha256}\``])), '');
+  push(
+    ...table(
+      ['Collector', 'Version', 'SHA-256'],
+      Object.values(bundle.parts).map((p) => [p.collector, p.version, `\`${p.sha256}\``]),
+    ),
+    '',
+  );
 
   push('## 3. Summary', '');
-  push(...table(['Status', 'Claimed', 'Observed'], STATUS_ORDER.map((st) => [st, String(s.claimed[st] ?? 0), String(s.observed[st] ?? 0)])), '');
+  push(
+    ...table(
+      ['Status', 'Claimed', 'Observed'],
+      STATUS_ORDER.map((st) => [st, String(s.claimed[st] ?? 0), String(s.observed[st] ?? 0)]),
+    ),
+    '',
+  );
   push(`Regressions: **${s.regressions}** · unsupported claims: **${s.unsupported}** · ready to promote: **${s.readyToPromote}**`, '');
   push('Observed status of the controls mapped to each framework:', '');
-  push(...table(['Framework', 'Mapping version', 'Controls mapped', 'Live', 'Designed', 'Roadmap'],
-    fws.map((f) => [f.framework.name, f.mappingVersion, String(f.mapped), String(f.observed.live), String(f.observed.designed), String(f.observed.roadmap)])), '');
+  push(
+    ...table(
+      ['Framework', 'Mapping version', 'Controls mapped', 'Live', 'Designed', 'Roadmap'],
+      fws.map((f) => [f.framework.name, f.mappingVersion, String(f.mapped), String(f.observed.live), String(f.observed.designed), String(f.observed.roadmap)]),
+    ),
+    '',
+  );
   const failing = views.filter((v) => v.evaluation.verdict === 'regression' || v.evaluation.verdict === 'unsupported');
   if (failing.length) {
     push('Claims that do not hold:', '');
@@ -74,7 +97,14 @@ export function renderMarkdown(input: ReportInput): string {
   const notLive = exceptions(bundle);
   push('### Exceptions: controls that are not live', '');
   if (notLive.length === 0) push('Every control is live.', '');
-  else push(...table(['Control', 'Status', 'Why'], notLive.map((x) => [`\`${x.id}\``, x.status, x.why])), '');
+  else
+    push(
+      ...table(
+        ['Control', 'Status', 'Why'],
+        notLive.map((x) => [`\`${x.id}\``, x.status, x.why]),
+      ),
+      '',
+    );
 
   push('## 4. Controls', '');
   for (const v of views) {
@@ -86,9 +116,13 @@ export function renderMarkdown(input: ReportInput): string {
     const mapped = Object.entries(v.criteria).map(([fw, ids]) => `${fws.find((f) => f.framework.id === fw)?.framework.name ?? fw}: ${ids.join(', ')}`);
     if (mapped.length) push(`Mapped to ${mapped.join('; ')}.`, '');
     if (e.checks.length) {
-      push(...table(['Check', 'Result', 'Evidence parts'], e.checks.map((c) => [
-        `\`${c.check}\``, c.status, c.collectors.map((id) => `${id} \`${shortHash(bundle.parts[id]?.sha256 ?? 'missing')}\``).join(', ') || '-',
-      ])), '');
+      push(
+        ...table(
+          ['Check', 'Result', 'Evidence parts'],
+          e.checks.map((c) => [`\`${c.check}\``, c.status, c.collectors.map((id) => `${id} \`${shortHash(bundle.parts[id]?.sha256 ?? 'missing')}\``).join(', ') || '-']),
+        ),
+        '',
+      );
       for (const c of e.checks) {
         for (const f of c.findings) push(`- ${c.check} ${f.status}: ${f.reason}${f.observed ? ` Observed: ${f.observed}.` : ''} (${originText(f.origin)})`);
       }
@@ -111,9 +145,17 @@ export function renderMarkdown(input: ReportInput): string {
   for (const f of fws) {
     push(`## ${f.framework.name} mapping matrix`, '');
     push(`${f.framework.name}, ${f.framework.edition}; mapping version ${f.mappingVersion}.`, '');
-    push(...table(['Criterion', 'Title', 'Controls (observed status)'], f.criteria.map((cr) => [
-      cr.id, cr.title, cr.controls.length ? cr.controls.map((c) => `${c.id} (${c.observed}${c.relationship !== 'partial' ? `, ${c.relationship}` : ''})`).join(', ') : 'not mapped',
-    ])), '');
+    push(
+      ...table(
+        ['Criterion', 'Title', 'Controls (observed status)'],
+        f.criteria.map((cr) => [
+          cr.id,
+          cr.title,
+          cr.controls.length ? cr.controls.map((c) => `${c.id} (${c.observed}${c.relationship !== 'partial' ? `, ${c.relationship}` : ''})`).join(', ') : 'not mapped',
+        ]),
+      ),
+      '',
+    );
   }
 
   push('## What changed since the last version', '');
@@ -138,7 +180,7 @@ export function renderMarkdown(input: ReportInput): string {
     '',
     `Pin the signer: the key's fingerprint must equal the one this report, the site and security.txt publish; a key found only beside the bundle proves nothing about who signed it. This report is a rendering of the signed bundle: \`npx trust report --bundle out/bundle.json --as-of ${generatedAt.toISOString()}\` reproduces it byte for byte.`,
     '',
-    'Verification fails, naming the reason, if any byte of the bundle or the envelope changed, if a part\'s facts do not match their recorded SHA-256, or if the key does not match.',
+    "Verification fails, naming the reason, if any byte of the bundle or the envelope changed, if a part's facts do not match their recorded SHA-256, or if the key does not match.",
     '',
   );
   return out.join('\n');

@@ -54,7 +54,8 @@ export function frameworkRows(bundle: Bundle): FrameworkRow[] {
       const refs = mapping?.criteria[cr.id] ?? [];
       refs.forEach((r) => ids.add(r.control));
       return {
-        id: cr.id, title: cr.title,
+        id: cr.id,
+        title: cr.title,
         controls: refs.map((r) => ({ id: r.control, relationship: r.relationship, claimed: claimedOf.get(r.control) ?? 'roadmap', observed: evalOf.get(r.control)?.observed ?? 'roadmap' })),
       };
     });
@@ -131,7 +132,8 @@ export function exceptions(bundle: Bundle): { id: string; title: string; status:
       const e = v.evaluation;
       let why: string;
       if (e.verdict === 'regression' || e.verdict === 'unsupported') why = `${VERDICT_TEXT[e.verdict]}: ${e.findings[0]?.reason ?? 'no finding recorded'}`;
-      else if (e.claimed === 'designed') why = `Designed: ${e.artifacts.length} design artifact(s) verified in the repository; not running on the platform${e.verdict === 'ready_to_promote' ? ' (its checks pass: ready to promote)' : ''}.`;
+      else if (e.claimed === 'designed')
+        why = `Designed: ${e.artifacts.length} design artifact(s) verified in the repository; not running on the platform${e.verdict === 'ready_to_promote' ? ' (its checks pass: ready to promote)' : ''}.`;
       else if (e.claimed === 'roadmap') why = `Roadmap${v.control.target ? `, target ${v.control.target}` : ''}: declared, no evidence claimed.`;
       else why = VERDICT_TEXT[e.verdict];
       return { id: v.control.id, title: v.control.title, status: e.claimed === e.observed ? e.claimed : `claimed ${e.claimed}, observed ${e.observed}`, why };

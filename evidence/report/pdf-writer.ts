@@ -23,19 +23,29 @@ export function pdfText(s: string): string {
   // Most text is already printable WinAnsi without backticks: nothing to do.
   if (/^[\x20-\x5f\x61-\x7e\n\xa0-\xff]*$/.test(s)) return s;
   // Markdown code spans read as noise in print: drop the backticks, keep the words.
-  return [...s.replace(/`/g, '')].map((ch) => {
-    const c = ch.codePointAt(0)!;
-    if ((c >= 0x20 && c <= 0x7e) || (c >= 0xa0 && c <= 0xff) || WIN_ANSI_EXTRA.has(ch) || ch === '\n') return ch;
-    return ASCII_FOR[ch] ?? '?';
-  }).join('');
+  return [...s.replace(/`/g, '')]
+    .map((ch) => {
+      const c = ch.codePointAt(0)!;
+      if ((c >= 0x20 && c <= 0x7e) || (c >= 0xa0 && c <= 0xff) || WIN_ANSI_EXTRA.has(ch) || ch === '\n') return ch;
+      return ASCII_FOR[ch] ?? '?';
+    })
+    .join('');
 }
 
-interface TocEntry { title: string; dest: string; level: number; page: number }
+interface TocEntry {
+  title: string;
+  dest: string;
+  level: number;
+  page: number;
+}
 
 export class Writer {
   toc: TocEntry[] = [];
   private stack: Struct[];
-  constructor(readonly doc: Doc, root: Struct) {
+  constructor(
+    readonly doc: Doc,
+    root: Struct,
+  ) {
     this.stack = [root];
   }
 
@@ -99,7 +109,10 @@ export class Writer {
     if (level === 1) this.ensure(120);
     else this.ensure(90);
     doc.moveDown(level === 1 ? 0.6 : 0.9);
-    doc.font(F.bold).fontSize(level === 1 ? 16 : 12).fillColor(COLORS.ink);
+    doc
+      .font(F.bold)
+      .fontSize(level === 1 ? 16 : 12)
+      .fillColor(COLORS.ink);
     this.leaf(level === 1 ? 'H1' : 'H2', () => doc.text(pdfText(title), MARGIN, doc.y, { width: this.width, destination: dest }));
     doc.moveDown(level === 1 ? 0.5 : 0.3);
     this.toc.push({ title, dest, level, page: this.currentPage() });
@@ -108,7 +121,10 @@ export class Writer {
 
   para(text: string, opts: { size?: number; color?: string; font?: string } = {}): void {
     const doc = this.doc;
-    doc.font(opts.font ?? F.body).fontSize(opts.size ?? 9.5).fillColor(opts.color ?? COLORS.ink);
+    doc
+      .font(opts.font ?? F.body)
+      .fontSize(opts.size ?? 9.5)
+      .fillColor(opts.color ?? COLORS.ink);
     const t = pdfText(text);
     this.ensure(Math.min(doc.heightOfString(t, { width: this.width }), 60));
     this.leaf(opts.font === F.mono ? 'Code' : 'P', () => doc.text(t, MARGIN, doc.y, { width: this.width }));
@@ -141,21 +157,28 @@ export class Writer {
     const widths = columns.map((c) => (c.width / total) * this.width);
     const pad = 3;
     const fontOf = (i: number, header: boolean) => (header ? F.bold : columns[i].mono ? F.mono : F.body);
-    const measure = (cells: string[], header: boolean) =>
-      Math.max(...cells.map((t, i) => this.cellHeight(t, fontOf(i, header), size, widths[i] - pad * 2))) + pad * 2;
+    const measure = (cells: string[], header: boolean) => Math.max(...cells.map((t, i) => this.cellHeight(t, fontOf(i, header), size, widths[i] - pad * 2))) + pad * 2;
     // The header row is tagged once (TH cells); repeated on a later page it is an artifact.
     const drawRow = (cells: string[], header: boolean, h: number, as: 'tagged' | 'artifact') => {
       const y = doc.y;
       this.artifact(() => {
         if (header) doc.rect(MARGIN, y, this.width, h).fill(COLORS.head);
-        doc.moveTo(MARGIN, y + h).lineTo(MARGIN + this.width, y + h).lineWidth(0.5).strokeColor(COLORS.rule).stroke();
+        doc
+          .moveTo(MARGIN, y + h)
+          .lineTo(MARGIN + this.width, y + h)
+          .lineWidth(0.5)
+          .strokeColor(COLORS.rule)
+          .stroke();
       });
       const drawCells = () => {
         let x = MARGIN;
         cells.forEach((t, i) => {
           const cx = x;
           const draw = () => {
-            doc.font(fontOf(i, header)).fontSize(size).fillColor(t.startsWith('REGRESSION') || t.startsWith('UNSUPPORTED') || t === 'fail' || t === 'error' ? COLORS.bad : COLORS.ink);
+            doc
+              .font(fontOf(i, header))
+              .fontSize(size)
+              .fillColor(t.startsWith('REGRESSION') || t.startsWith('UNSUPPORTED') || t === 'fail' || t === 'error' ? COLORS.bad : COLORS.ink);
             doc.text(pdfText(t), cx + pad, y + pad, { width: widths[i] - pad * 2, lineBreak: true });
           };
           if (as === 'artifact') this.artifact(draw, 'Pagination');
@@ -212,7 +235,13 @@ export class Writer {
       let cur = '';
       for (const w of t.split(/(\s+)/)) {
         const next = cur + w;
-        if (cur && doc.font(fontOf(i, false)).fontSize(size).heightOfString(pdfText(next), { width: widths[i] - pad * 2 }) > max) {
+        if (
+          cur &&
+          doc
+            .font(fontOf(i, false))
+            .fontSize(size)
+            .heightOfString(pdfText(next), { width: widths[i] - pad * 2 }) > max
+        ) {
           out.push(cur.trim());
           cur = w.trimStart();
         } else cur = next;

@@ -33,15 +33,31 @@ export async function renderPdf(input: ReportInput): Promise<Buffer> {
   const s = bundle.summary;
   const title = `${org.name} trust report`;
   const doc = new PDFDocument({
-    size: 'A4', margins: { top: MARGIN, bottom: MARGIN, left: MARGIN, right: MARGIN }, bufferPages: true, autoFirstPage: true,
-    info: { Title: title, Author: org.name, Subject: `Security controls evidence, catalog ${bundle.catalog.version}`, Keywords: `bundle-sha256:${bundleSha256}`, CreationDate: generatedAt, ModDate: generatedAt },
-    displayTitle: true, pdfVersion: '1.7', tagged: true, lang: 'en',
+    size: 'A4',
+    margins: { top: MARGIN, bottom: MARGIN, left: MARGIN, right: MARGIN },
+    bufferPages: true,
+    autoFirstPage: true,
+    info: {
+      Title: title,
+      Author: org.name,
+      Subject: `Security controls evidence, catalog ${bundle.catalog.version}`,
+      Keywords: `bundle-sha256:${bundleSha256}`,
+      CreationDate: generatedAt,
+      ModDate: generatedAt,
+    },
+    displayTitle: true,
+    pdfVersion: '1.7',
+    tagged: true,
+    lang: 'en',
   });
   if (pdfkitPatchesEnabled()) patchDocument(doc);
   loadFonts(doc);
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
-  const ended = new Promise<void>((resolve, reject) => { doc.on('end', () => resolve()); doc.on('error', reject); });
+  const ended = new Promise<void>((resolve, reject) => {
+    doc.on('end', () => resolve());
+    doc.on('error', reject);
+  });
   const root = doc.struct('Document');
   doc.addStructure(root);
   const w = new Writer(doc, root);
@@ -58,14 +74,24 @@ export async function renderPdf(input: ReportInput): Promise<Buffer> {
     // A key and its value, read as one paragraph ("Catalog version 1.2.0").
     w.leaf('P', () => {
       doc.font(F.bold).fontSize(10).fillColor(COLORS.muted).text(k, MARGIN, y, { width: 140 });
-      doc.font(mono ? F.mono : F.body).fontSize(mono ? 8 : 11).fillColor(COLORS.ink).text(pdfText(v), MARGIN + 150, y, { width: w.width - 150 });
+      doc
+        .font(mono ? F.mono : F.body)
+        .fontSize(mono ? 8 : 11)
+        .fillColor(COLORS.ink)
+        .text(pdfText(v), MARGIN + 150, y, { width: w.width - 150 });
     });
     y = doc.y + 10;
   };
   // What was assessed, by what, and how to pin the signer: an auditor reads this first.
   coverRow('Organisation', org.name);
   coverRow('Assessed', assessedText(bundle));
-  coverRow('As of', generatedAt.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC'));
+  coverRow(
+    'As of',
+    generatedAt
+      .toISOString()
+      .replace('T', ' ')
+      .replace(/\.\d+Z$/, ' UTC'),
+  );
   coverRow('Tool', toolText(input));
   coverRow('Catalog version', bundle.catalog.version);
   coverRow('Bundle SHA-256', bundleSha256, true);
@@ -74,7 +100,10 @@ export async function renderPdf(input: ReportInput): Promise<Buffer> {
   coverRow('Controls', `${s.controls} (${STATUS_ORDER.map((st) => `${s.claimed[st] ?? 0} claimed ${st}`).join(', ')})`);
   coverRow('Claims not holding', `${plural(s.regressions, 'regression')}, ${s.unsupported} unsupported`);
   coverRow('Contact', org.contact);
-  coverRow('This document', `A rendering of the signed bundle: npx trust report --bundle out/bundle.json --as-of ${generatedAt.toISOString()} reproduces it byte for byte; section "How to verify" says how to check the signature.`);
+  coverRow(
+    'This document',
+    `A rendering of the signed bundle: npx trust report --bundle out/bundle.json --as-of ${generatedAt.toISOString()} reproduces it byte for byte; section "How to verify" says how to check the signature.`,
+  );
   if (bundle.developmentSigningKey) {
     y += 10;
     w.leaf('P', () => doc.font(F.bold).fontSize(11).fillColor(COLORS.bad).text('Signed with a DEVELOPMENT key: not for audit use.', MARGIN, y, { width: w.width }));
@@ -98,34 +127,55 @@ export async function renderPdf(input: ReportInput): Promise<Buffer> {
   // Scope and method.
   w.heading('1. Scope', 1, 'scope');
   w.para(`This report covers the security controls that ${org.name} publishes for its hosting platform for AI agents and virtual machines, each evaluated against the running platform.`);
-  w.table([{ header: 'Item', width: 1 }, { header: 'Value', width: 2.6 }], [
-    ['Organisation', `${org.name} (${org.website})`],
-    ['Assessed', assessedText(bundle)],
-    ['Tool', toolText(input)],
-    ['Security contact', org.contact],
-    ['Catalog', `version ${bundle.catalog.version}, content SHA-256 ${bundle.catalog.sha256}`],
-    ['Platform schema version', bundle.platform.schemaVersion],
-    ['PostgreSQL', bundle.platform.postgresVersion],
-    ['Source commit', bundle.platform.gitCommit],
-    ...fws.map((f) => [f.framework.name, `${f.framework.edition}; mapping version ${f.mappingVersion}`]),
-  ]);
+  w.table(
+    [
+      { header: 'Item', width: 1 },
+      { header: 'Value', width: 2.6 },
+    ],
+    [
+      ['Organisation', `${org.name} (${org.website})`],
+      ['Assessed', assessedText(bundle)],
+      ['Tool', toolText(input)],
+      ['Security contact', org.contact],
+      ['Catalog', `version ${bundle.catalog.version}, content SHA-256 ${bundle.catalog.sha256}`],
+      ['Platform schema version', bundle.platform.schemaVersion],
+      ['PostgreSQL', bundle.platform.postgresVersion],
+      ['Source commit', bundle.platform.gitCommit],
+      ...fws.map((f) => [f.framework.name, `${f.framework.edition}; mapping version ${f.mappingVersion}`]),
+    ],
+  );
   w.heading('2. Method', 1, 'method');
-  w.para('Evidence is produced in three separated phases. Collect: read-only collectors observe the platform (PostgreSQL catalogs and audit tables through a SELECT-only role in one read-only transaction, configuration and source) and record facts without secret values. Evaluate: each control\'s checks are pure functions of those facts. Render: this report is drawn from the signed bundle and never recomputes a status.');
-  w.para('A control is live only when it has at least one check and every check passes; designed when the design artifacts it names exist in the repository; roadmap otherwise. A claimed live control whose checks do not all pass is a regression; a claimed designed control whose artifacts are missing is unsupported; a designed control whose checks all pass is ready to promote.');
-  w.table([{ header: 'Evidence part (collector)', width: 1.2 }, { header: 'Version', width: 0.6 }, { header: 'SHA-256 of its facts', width: 3, mono: true }],
-    Object.values(bundle.parts).map((p) => [p.collector, p.version, p.sha256]), 7.5);
+  w.para(
+    "Evidence is produced in three separated phases. Collect: read-only collectors observe the platform (PostgreSQL catalogs and audit tables through a SELECT-only role in one read-only transaction, configuration and source) and record facts without secret values. Evaluate: each control's checks are pure functions of those facts. Render: this report is drawn from the signed bundle and never recomputes a status.",
+  );
+  w.para(
+    'A control is live only when it has at least one check and every check passes; designed when the design artifacts it names exist in the repository; roadmap otherwise. A claimed live control whose checks do not all pass is a regression; a claimed designed control whose artifacts are missing is unsupported; a designed control whose checks all pass is ready to promote.',
+  );
+  w.table(
+    [
+      { header: 'Evidence part (collector)', width: 1.2 },
+      { header: 'Version', width: 0.6 },
+      { header: 'SHA-256 of its facts', width: 3, mono: true },
+    ],
+    Object.values(bundle.parts).map((p) => [p.collector, p.version, p.sha256]),
+    7.5,
+  );
 
   // Summary.
   w.heading('3. Summary', 1, 'summary');
-  w.table([{ header: 'Status', width: 1 }, { header: 'Claimed', width: 1 }, { header: 'Observed', width: 1 }],
-    STATUS_ORDER.map((st) => [st, String(s.claimed[st] ?? 0), String(s.observed[st] ?? 0)]), 9);
+  w.table(
+    [
+      { header: 'Status', width: 1 },
+      { header: 'Claimed', width: 1 },
+      { header: 'Observed', width: 1 },
+    ],
+    STATUS_ORDER.map((st) => [st, String(s.claimed[st] ?? 0), String(s.observed[st] ?? 0)]),
+    9,
+  );
   w.para(`Regressions: ${s.regressions}. Unsupported claims: ${s.unsupported}. Ready to promote: ${s.readyToPromote}.`, { font: F.bold });
   w.ensure((fws.length + 1) * 22 + 70); // keep the chart with its caption
   w.para('Observed status of the controls mapped to each framework:', { size: 9 });
-  statusBarChart(w, [
-    { label: 'All controls', counts: s.observed },
-    ...fws.map((f) => ({ label: `${SHORT_NAMES[f.framework.id] ?? f.framework.name} (${f.mapped})`, counts: f.observed })),
-  ]);
+  statusBarChart(w, [{ label: 'All controls', counts: s.observed }, ...fws.map((f) => ({ label: `${SHORT_NAMES[f.framework.id] ?? f.framework.name} (${f.mapped})`, counts: f.observed }))]);
   const failing = views.filter((v) => v.evaluation.verdict === 'regression' || v.evaluation.verdict === 'unsupported');
   if (failing.length) {
     w.para('Claims that do not hold:', { font: F.bold, color: COLORS.bad });
@@ -138,33 +188,67 @@ export async function renderPdf(input: ReportInput): Promise<Buffer> {
   const notLive = exceptions(bundle);
   w.heading('Exceptions: controls that are not live', 2, 'exceptions');
   if (notLive.length === 0) w.para('Every control is live.');
-  else w.table([{ header: 'Control', width: 1.3 }, { header: 'Status', width: 0.7 }, { header: 'Why', width: 2.6 }], notLive.map((x) => [x.id, x.status, x.why]), 7.5);
+  else
+    w.table(
+      [
+        { header: 'Control', width: 1.3 },
+        { header: 'Status', width: 0.7 },
+        { header: 'Why', width: 2.6 },
+      ],
+      notLive.map((x) => [x.id, x.status, x.why]),
+      7.5,
+    );
 
   // Controls.
   doc.addPage();
   const controlsOutline = w.heading('4. Controls', 1, 'controls');
-  w.table([{ header: 'Control', width: 2.2 }, { header: 'Claimed', width: 0.8 }, { header: 'Observed', width: 0.8 }, { header: 'Verdict', width: 1.1 }],
-    views.map((v) => [v.control.id, v.evaluation.claimed, v.evaluation.observed, VERDICT_TEXT[v.evaluation.verdict]]));
+  w.table(
+    [
+      { header: 'Control', width: 2.2 },
+      { header: 'Claimed', width: 0.8 },
+      { header: 'Observed', width: 0.8 },
+      { header: 'Verdict', width: 1.1 },
+    ],
+    views.map((v) => [v.control.id, v.evaluation.claimed, v.evaluation.observed, VERDICT_TEXT[v.evaluation.verdict]]),
+  );
   for (const v of views) {
     const e = v.evaluation;
     w.ensure(200);
     w.heading(`${v.control.id}: ${v.control.title}`, 2, `control-${v.control.id}`, controlsOutline);
-    w.para(`Claimed ${e.claimed}  |  observed ${e.observed}  |  ${VERDICT_TEXT[e.verdict]}  |  ${v.control.category}${v.control.target ? `  |  target ${v.control.target}` : ''}`, { font: F.bold, size: 9, color: e.verdict === 'regression' || e.verdict === 'unsupported' ? COLORS.bad : COLORS.muted });
+    w.para(`Claimed ${e.claimed}  |  observed ${e.observed}  |  ${VERDICT_TEXT[e.verdict]}  |  ${v.control.category}${v.control.target ? `  |  target ${v.control.target}` : ''}`, {
+      font: F.bold,
+      size: 9,
+      color: e.verdict === 'regression' || e.verdict === 'unsupported' ? COLORS.bad : COLORS.muted,
+    });
     w.para(v.control.statement.trim());
     w.para(v.control.description.trim(), { size: 8.5, color: COLORS.muted });
     const mapped = Object.entries(v.criteria).map(([fw, ids]) => `${fws.find((f) => f.framework.id === fw)?.framework.name ?? fw}: ${ids.join(', ')}`);
     if (mapped.length) w.para(`Mapped to ${mapped.join('; ')}.`, { size: 8.5 });
     if (e.checks.length) {
-      w.table([{ header: 'Check', width: 1.3 }, { header: 'Result', width: 0.5 }, { header: 'Finding', width: 2.8 }, { header: 'Origin', width: 1.6 }],
-        e.checks.flatMap((c) => c.findings.map((f, i) => [i === 0 ? c.check : '', f.status, f.reason + (f.observed ? ` Observed: ${f.observed}.` : ''), originText(f.origin)])), 7.5);
+      w.table(
+        [
+          { header: 'Check', width: 1.3 },
+          { header: 'Result', width: 0.5 },
+          { header: 'Finding', width: 2.8 },
+          { header: 'Origin', width: 1.6 },
+        ],
+        e.checks.flatMap((c) => c.findings.map((f, i) => [i === 0 ? c.check : '', f.status, f.reason + (f.observed ? ` Observed: ${f.observed}.` : ''), originText(f.origin)])),
+        7.5,
+      );
       const partIds = [...new Set(e.checks.flatMap((c) => c.collectors))].sort();
       if (partIds.length) w.para(`Evidence parts: ${partIds.map((id) => `${id} ${shortHash(bundle.parts[id]?.sha256 ?? 'missing')}`).join(', ')}`, { size: 7.5, color: COLORS.muted, font: F.mono });
     } else {
       w.para('No checks: not proven by the running platform.', { size: 8.5, color: COLORS.muted });
     }
     if (e.artifacts.length) {
-      w.table([{ header: 'Design artifact', width: 3 }, { header: 'In the repository', width: 1 }],
-        e.artifacts.map((a) => [`${a.file}${a.symbol ? `#${a.symbol}` : ''}${a.resource ? `#${a.resource}` : ''}`, a.found ? `found${a.line ? ` (line ${a.line})` : ''}` : 'MISSING']), 7.5);
+      w.table(
+        [
+          { header: 'Design artifact', width: 3 },
+          { header: 'In the repository', width: 1 },
+        ],
+        e.artifacts.map((a) => [`${a.file}${a.symbol ? `#${a.symbol}` : ''}${a.resource ? `#${a.resource}` : ''}`, a.found ? `found${a.line ? ` (line ${a.line})` : ''}` : 'MISSING']),
+        7.5,
+      );
     }
     if (e.findings.length) {
       w.para('Findings:', { font: F.bold, color: COLORS.bad, size: 9 });
@@ -177,8 +261,15 @@ export async function renderPdf(input: ReportInput): Promise<Buffer> {
     doc.addPage();
     w.heading(`${5 + i}. ${f.framework.name} mapping matrix`, 1, `matrix-${f.framework.id}`);
     w.para(`${f.framework.name}, ${f.framework.edition}; mapping version ${f.mappingVersion}. Status in brackets is the observed status.`, { size: 9 });
-    w.table([{ header: 'Criterion', width: 0.7 }, { header: 'Title', width: 1.8 }, { header: 'Controls', width: 2.6 }],
-      f.criteria.map((cr) => [cr.id, cr.title, cr.controls.length ? cr.controls.map((c) => `${c.id} (${c.observed})`).join(', ') : 'not mapped']), 7.5);
+    w.table(
+      [
+        { header: 'Criterion', width: 0.7 },
+        { header: 'Title', width: 1.8 },
+        { header: 'Controls', width: 2.6 },
+      ],
+      f.criteria.map((cr) => [cr.id, cr.title, cr.controls.length ? cr.controls.map((c) => `${c.id} (${c.observed})`).join(', ') : 'not mapped']),
+      7.5,
+    );
   });
 
   // Changes and verification.
@@ -193,10 +284,17 @@ export async function renderPdf(input: ReportInput): Promise<Buffer> {
   let next = n + 1;
   if (period) periodSection(w, period, next++);
   w.heading(`${next}. How to verify this evidence`, 1, 'verify');
-  w.para('bundle.json is canonical JSON (RFC 8785) with no timestamp inside. bundle.sig.json is a DSSE envelope (payload type application/vnd.in-toto+json) whose payload is an in-toto Statement v1 naming bundle.json by SHA-256 with the signing time; the Ed25519 signature covers the DSSE pre-authentication encoding of the payload. bundle.pub.pem is the public key; its key id is the first 16 hex digits of the SHA-256 of its DER (SPKI) encoding.');
+  w.para(
+    'bundle.json is canonical JSON (RFC 8785) with no timestamp inside. bundle.sig.json is a DSSE envelope (payload type application/vnd.in-toto+json) whose payload is an in-toto Statement v1 naming bundle.json by SHA-256 with the signing time; the Ed25519 signature covers the DSSE pre-authentication encoding of the payload. bundle.pub.pem is the public key; its key id is the first 16 hex digits of the SHA-256 of its DER (SPKI) encoding.',
+  );
   w.para('npx trust verify out/bundle.json --key out/bundle.pub.pem\nopenssl pkey -pubin -in out/bundle.pub.pem -outform DER | sha256sum', { font: F.mono, size: 8.5 });
-  if (input.signingKeySha256) w.para(`Pin the signer: the second command must print ${input.signingKeySha256}, the fingerprint this report, the site and security.txt publish. A key obtained only from beside the bundle proves nothing about who signed it.`);
-  w.para(`The SHA-256 of bundle.json must be ${bundleSha256}. Verification fails, naming the reason, if any byte of the bundle or envelope changed, if a part's facts do not match their recorded hash, or if the key does not match.`);
+  if (input.signingKeySha256)
+    w.para(
+      `Pin the signer: the second command must print ${input.signingKeySha256}, the fingerprint this report, the site and security.txt publish. A key obtained only from beside the bundle proves nothing about who signed it.`,
+    );
+  w.para(
+    `The SHA-256 of bundle.json must be ${bundleSha256}. Verification fails, naming the reason, if any byte of the bundle or envelope changed, if a part's facts do not match their recorded hash, or if the key does not match.`,
+  );
 
   // Table of contents (on the reserved pages), with links.
   const tocEnd = tocStart + tocPages;
@@ -220,7 +318,10 @@ export async function renderPdf(input: ReportInput): Promise<Buffer> {
         w.group('TOCI', () => {
           // The entry is a link to its section; the annotation is a child of the Link element.
           const link = doc.struct('Link', {}, () => {
-            doc.font(t.level === 1 ? F.bold : F.body).fontSize(t.level === 1 ? 10 : 8.5).fillColor(COLORS.ink);
+            doc
+              .font(t.level === 1 ? F.bold : F.body)
+              .fontSize(t.level === 1 ? 10 : 8.5)
+              .fillColor(COLORS.ink);
             const text = pdfText(t.title);
             const width = w.width - indent - 40;
             doc.text(text, MARGIN + indent, at, { width, lineBreak: false, ellipsis: true });
@@ -242,11 +343,19 @@ export async function renderPdf(input: ReportInput): Promise<Buffer> {
     doc.page.margins.bottom = 0; // writing inside the margin must not add a page
     const fy = doc.page.height - MARGIN + 6;
     w.artifact(() => {
-      doc.moveTo(MARGIN, fy - 6).lineTo(doc.page.width - MARGIN, fy - 6).lineWidth(0.5).strokeColor(COLORS.rule).stroke();
+      doc
+        .moveTo(MARGIN, fy - 6)
+        .lineTo(doc.page.width - MARGIN, fy - 6)
+        .lineWidth(0.5)
+        .strokeColor(COLORS.rule)
+        .stroke();
       doc.font(F.body).fontSize(7.5).fillColor(COLORS.muted);
       doc.text(pdfText(`${title}, catalog ${bundle.catalog.version}`), MARGIN, fy, { width: w.width / 2, lineBreak: false });
       doc.text(`Page ${i + 1} of ${range.count}`, MARGIN + w.width / 2, fy, { width: w.width / 2, align: 'right', lineBreak: false });
-      doc.font(F.mono).fontSize(6.5).text(`bundle SHA-256 ${bundleSha256}`, MARGIN, fy + 11, { width: w.width, lineBreak: false });
+      doc
+        .font(F.mono)
+        .fontSize(6.5)
+        .text(`bundle SHA-256 ${bundleSha256}`, MARGIN, fy + 11, { width: w.width, lineBreak: false });
     }, 'Pagination');
     doc.page.margins.bottom = bottomMargin;
   }

@@ -15,27 +15,53 @@ export async function renderPeriodPdf(p: PeriodReport, organisation = 'Harbor Cl
   const { default: PDFDocument } = await import('pdfkit');
   const at = new Date(p.period.judgedUntil);
   const doc = new PDFDocument({
-    size: 'A4', margins: { top: MARGIN, bottom: MARGIN, left: MARGIN, right: MARGIN }, autoFirstPage: true, pdfVersion: '1.7',
-    info: { Title: `${organisation} audit period ${p.period.from.slice(0, 10)} to ${p.period.to.slice(0, 10)}`, Author: organisation, Subject: 'Audit period from the transparency log', Keywords: `population-sha256:${p.population.sha256}`, CreationDate: at, ModDate: at },
+    size: 'A4',
+    margins: { top: MARGIN, bottom: MARGIN, left: MARGIN, right: MARGIN },
+    autoFirstPage: true,
+    pdfVersion: '1.7',
+    info: {
+      Title: `${organisation} audit period ${p.period.from.slice(0, 10)} to ${p.period.to.slice(0, 10)}`,
+      Author: organisation,
+      Subject: 'Audit period from the transparency log',
+      Keywords: `population-sha256:${p.population.sha256}`,
+      CreationDate: at,
+      ModDate: at,
+    },
   });
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
-  const ended = new Promise<void>((resolve, reject) => { doc.on('end', () => resolve()); doc.on('error', reject); });
+  const ended = new Promise<void>((resolve, reject) => {
+    doc.on('end', () => resolve());
+    doc.on('error', reject);
+  });
   const width = doc.page.width - 2 * MARGIN;
   const h = (t: string, size = 14) => doc.moveDown(0.6).font('Helvetica-Bold').fontSize(size).fillColor('#12324a').text(ascii(t), { width });
-  const para = (t: string, o: { size?: number; color?: string; font?: string } = {}) => doc.font(o.font ?? 'Helvetica').fontSize(o.size ?? 9.5).fillColor(o.color ?? '#111111').text(ascii(t), { width });
+  const para = (t: string, o: { size?: number; color?: string; font?: string } = {}) =>
+    doc
+      .font(o.font ?? 'Helvetica')
+      .fontSize(o.size ?? 9.5)
+      .fillColor(o.color ?? '#111111')
+      .text(ascii(t), { width });
 
   h(`${organisation}: audit period`, 20);
   para(`Period ${p.period.from} to ${p.period.to} (judged until ${p.period.judgedUntil}).`);
-  para(`Read from the transparency log ${p.log.origin} at its signed checkpoint of size ${p.log.size}, root ${p.log.root}. Every figure below is derived from the log's entries; every failing run and sampled run carries an inclusion proof in period.json (npx trust log prove --leaf N).`);
+  para(
+    `Read from the transparency log ${p.log.origin} at its signed checkpoint of size ${p.log.size}, root ${p.log.root}. Every figure below is derived from the log's entries; every failing run and sampled run carries an inclusion proof in period.json (npx trust log prove --leaf N).`,
+  );
   para(`Population: ${p.population.runs} runs, SHA-256 ${p.population.sha256}.`, { font: 'Courier', size: 8 });
   if (p.simulatedNote) para(`SIMULATED: ${p.simulatedNote}.`, { font: 'Helvetica-Bold', color: '#b00020' });
   para(`${p.summary.operatedThroughout} of ${p.summary.controls} controls operated throughout the period; ${p.summary.withExceptions} have exceptions.`, { font: 'Helvetica-Bold' });
 
   h('Controls');
   for (const c of p.controls) {
-    para(`${c.id}  -  ${c.operatedThroughout ? 'operated throughout the period' : `${c.exceptions.length} exception(s)`}`, { font: 'Helvetica-Bold', color: c.operatedThroughout ? '#1b5e20' : '#b00020' });
-    para(`claimed ${c.claimed}; ${c.evaluations} evaluations, ${c.passed} passed (pass rate ${c.passRate === null ? '-' : (c.passRate * 100).toFixed(2) + '%'}); first ${c.first?.at ?? '-'}, last ${c.last?.at ?? '-'}; longest gap ${c.longestGap ? `${hours(c.longestGap.seconds)} (${c.longestGap.from} to ${c.longestGap.to})` : '-'}; maximum evidence age ${hours(c.maxAgeSeconds)}; catalog ${c.catalogVersions.map((v) => v.catalogVersion).join(', ')}.`, { size: 8.5 });
+    para(`${c.id}  -  ${c.operatedThroughout ? 'operated throughout the period' : `${c.exceptions.length} exception(s)`}`, {
+      font: 'Helvetica-Bold',
+      color: c.operatedThroughout ? '#1b5e20' : '#b00020',
+    });
+    para(
+      `claimed ${c.claimed}; ${c.evaluations} evaluations, ${c.passed} passed (pass rate ${c.passRate === null ? '-' : (c.passRate * 100).toFixed(2) + '%'}); first ${c.first?.at ?? '-'}, last ${c.last?.at ?? '-'}; longest gap ${c.longestGap ? `${hours(c.longestGap.seconds)} (${c.longestGap.from} to ${c.longestGap.to})` : '-'}; maximum evidence age ${hours(c.maxAgeSeconds)}; catalog ${c.catalogVersions.map((v) => v.catalogVersion).join(', ')}.`,
+      { size: 8.5 },
+    );
     for (const e of c.exceptions) para(`  - ${e.kind}: ${e.description}${e.run ? ` [bundle ${e.run.bundleSha256}, entry ${e.run.leafIndex}]` : ''}`, { size: 8, color: '#b00020' });
   }
 

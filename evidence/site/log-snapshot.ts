@@ -25,7 +25,10 @@ import { consistencyProof, verifyConsistency } from '../tlog/proof.ts';
 import { TILE_WIDTH, TileSource, entriesPath, hashesAtLevel, tilePath } from '../tlog/tiles.ts';
 import { logDir } from '../tlog/config.ts';
 
-export interface LogSnapshot { size: number; files: { name: string; data: Buffer }[] }
+export interface LogSnapshot {
+  size: number;
+  files: { name: string; data: Buffer }[];
+}
 
 /** Files of the log at its current checkpoint, named relative to the log directory; null when there is no log. */
 export function snapshotLog(dir: string): LogSnapshot | null {
@@ -61,7 +64,10 @@ function olderPartials(dir: string, widthOnePath: string, width: number): string
   const partials = path.posix.dirname(widthOnePath); // tile/<L>/<N>.p
   const full = path.join(dir, partials);
   if (!existsSync(full)) return [];
-  return readdirSync(full).filter((w) => /^\d+$/.test(w) && Number(w) < width).sort((a, b) => Number(a) - Number(b)).map((w) => `${partials}/${w}`);
+  return readdirSync(full)
+    .filter((w) => /^\d+$/.test(w) && Number(w) < width)
+    .sort((a, b) => Number(a) - Number(b))
+    .map((w) => `${partials}/${w}`);
 }
 
 /** Where the site reads the log: TRUST_SITE_LOG_DIR (set by evidence/site/build.ts when told), else where the gate writes it. */
@@ -93,7 +99,10 @@ export function publishedLog(setLog: string, dir: string, key: KeyObject | null)
   if (!existsSync(receiptFile)) return null;
   const run = checkpointOf(readFileSync(receiptFile, 'utf8'), receiptFile, key);
   const source = existsSync(path.join(dir, CHECKPOINT_FILE)) ? dir : existsSync(path.join(setLog, 'tile')) ? setLog : null;
-  if (!source) throw new Error(`${receiptFile}: the run was recorded in the transparency log (size ${run.size}), but ${dir} holds no log; set TRUST_LOG_DIR to the log directory (or a mirror of it) to publish it`);
+  if (!source)
+    throw new Error(
+      `${receiptFile}: the run was recorded in the transparency log (size ${run.size}), but ${dir} holds no log; set TRUST_LOG_DIR to the log directory (or a mirror of it) to publish it`,
+    );
   const snap = snapshotLog(source)!;
   const latestFile = path.join(source, CHECKPOINT_FILE);
   const latest = checkpointOf(snap.files.find((f) => f.name === CHECKPOINT_FILE)!.data.toString('utf8'), latestFile, key);
@@ -101,10 +110,14 @@ export function publishedLog(setLog: string, dir: string, key: KeyObject | null)
   if (latest.size < run.size) throw new Error(`${latestFile}: the log (size ${latest.size}) is older than the checkpoint the run was recorded in (size ${run.size}): rolled back, or another log`);
   let consistent: boolean;
   try {
-    consistent = latest.size === run.size ? latest.root.equals(run.root) : verifyConsistency(run.size, latest.size, consistencyProof(new TileSource(source, latest.size), run.size, latest.size), run.root, latest.root);
+    consistent =
+      latest.size === run.size
+        ? latest.root.equals(run.root)
+        : verifyConsistency(run.size, latest.size, consistencyProof(new TileSource(source, latest.size), run.size, latest.size), run.root, latest.root);
   } catch (e) {
     throw new Error(`transparency log ${source}: ${(e as Error).message}`);
   }
-  if (!consistent) throw new Error(`${latestFile}: the log (size ${latest.size}) is not an extension of the checkpoint the run was recorded in (size ${run.size}): it was rewritten, or it is another log`);
+  if (!consistent)
+    throw new Error(`${latestFile}: the log (size ${latest.size}) is not an extension of the checkpoint the run was recorded in (size ${run.size}): it was rewritten, or it is another log`);
   return snap;
 }

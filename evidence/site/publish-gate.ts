@@ -19,13 +19,13 @@ export function liveControlsNotObservedLive(bundle: Bundle): BlockedControl[] {
   return bundle.evaluations
     .filter((e) => e.claimed === 'live' && (e.observed !== 'live' || e.verdict === 'regression'))
     .map((e) => {
-      const failing = e.checks.filter((c) => c.status !== 'pass').map((c) => {
-        const f = c.findings.find((x) => x.status !== 'pass') ?? c.findings[0];
-        return { check: c.check, status: c.status, reason: f?.reason ?? 'no finding', resource: f?.origin.resource ?? 'unknown' };
-      });
-      const why = failing.length
-        ? failing.map((f) => `${f.check} ${f.status}: ${f.reason} (${f.resource})`).join(', ')
-        : `observed ${e.observed}, verdict ${e.verdict}`;
+      const failing = e.checks
+        .filter((c) => c.status !== 'pass')
+        .map((c) => {
+          const f = c.findings.find((x) => x.status !== 'pass') ?? c.findings[0];
+          return { check: c.check, status: c.status, reason: f?.reason ?? 'no finding', resource: f?.origin.resource ?? 'unknown' };
+        });
+      const why = failing.length ? failing.map((f) => `${f.check} ${f.status}: ${f.reason} (${f.resource})`).join(', ') : `observed ${e.observed}, verdict ${e.verdict}`;
       return { control: e.control, observed: e.observed, verdict: e.verdict, failing, summary: `control ${e.control} is claimed live but observed ${e.observed} (${why})` };
     });
 }

@@ -87,27 +87,48 @@ export function buildTrustJson(i: { bundle: Bundle; bundleSha256: string; signed
   const freshUntil = new Date(i.signedAt.getTime() + FRESH_FOR_DAYS * 86_400_000).toISOString();
   const site = bundle.catalog.organisation.website.replace(/\/$/, '');
   const byId = new Map(bundle.evaluations.map((e) => [e.control, e]));
-  const claims: TrustClaim[] = [...bundle.catalog.controls].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((c) => {
-    const e = byId.get(c.id);
-    if (!e) throw new Error(`bundle has no evaluation for control "${c.id}"`);
-    const collectors = [...new Set(e.checks.flatMap((k) => k.collectors))].sort();
-    return {
-      id: c.id, title: c.title, category: c.category, status: e.observed, claimed: e.claimed, verdict: e.verdict, proof: proofKinds(e),
-      evidenceSha256: contentHash(e),
-      evidence: collectors.filter((k) => bundle.parts[k]).map((k) => ({ collector: k, sha256: bundle.parts[k]!.sha256 })),
-      lastVerified: at, freshUntil, since: sinceOf(c.id, e.observed, i.changelog), url: `${site}/controls/${c.id}/`,
-    };
-  });
+  const claims: TrustClaim[] = [...bundle.catalog.controls]
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map((c) => {
+      const e = byId.get(c.id);
+      if (!e) throw new Error(`bundle has no evaluation for control "${c.id}"`);
+      const collectors = [...new Set(e.checks.flatMap((k) => k.collectors))].sort();
+      return {
+        id: c.id,
+        title: c.title,
+        category: c.category,
+        status: e.observed,
+        claimed: e.claimed,
+        verdict: e.verdict,
+        proof: proofKinds(e),
+        evidenceSha256: contentHash(e),
+        evidence: collectors.filter((k) => bundle.parts[k]).map((k) => ({ collector: k, sha256: bundle.parts[k]!.sha256 })),
+        lastVerified: at,
+        freshUntil,
+        since: sinceOf(c.id, e.observed, i.changelog),
+        url: `${site}/controls/${c.id}/`,
+      };
+    });
   const counts: Record<string, number> = { live: 0, designed: 0, roadmap: 0 };
   for (const c of claims) counts[c.status] = (counts[c.status] ?? 0) + 1;
   return {
     format: TRUST_JSON_FORMAT,
     organisation: bundle.catalog.organisation.name,
     website: site,
-    bundle: { url: `${site}/downloads/bundle.json`, sha256: i.bundleSha256, signature: `${site}/downloads/bundle.sig.json`, publicKey: `${site}/downloads/bundle.pub.pem`, publicKeySha256: i.publicKeySha256 },
+    bundle: {
+      url: `${site}/downloads/bundle.json`,
+      sha256: i.bundleSha256,
+      signature: `${site}/downloads/bundle.sig.json`,
+      publicKey: `${site}/downloads/bundle.pub.pem`,
+      publicKeySha256: i.publicKeySha256,
+    },
     catalogVersion: bundle.catalog.version,
     lastVerified: at,
-    freshness: { freshForDays: FRESH_FOR_DAYS, freshUntil, note: `Every claim was verified by one run of the evidence gate at lastVerified. Treat a claim as stale after freshUntil if no newer trust.json has been published.` },
+    freshness: {
+      freshForDays: FRESH_FOR_DAYS,
+      freshUntil,
+      note: `Every claim was verified by one run of the evidence gate at lastVerified. Treat a claim as stale after freshUntil if no newer trust.json has been published.`,
+    },
     counts,
     claims,
   };

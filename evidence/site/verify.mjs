@@ -47,7 +47,10 @@ function parseArgs(argv) {
   const o = { site: null, checkpoint: null, fingerprint: null, log: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    const value = () => { if (i + 1 >= argv.length) throw new Bad(`${a} needs a value`); return argv[++i]; };
+    const value = () => {
+      if (i + 1 >= argv.length) throw new Bad(`${a} needs a value`);
+      return argv[++i];
+    };
     if (a === '--help' || a === '-h') o.help = true;
     else if (a === '--site') o.site = value();
     else if (a === '--checkpoint') o.checkpoint = value();
@@ -76,7 +79,11 @@ function json(buf, file) {
 /** RFC 8785 canonical JSON for the values JSON.parse gives (keys sorted by UTF-16 code units). */
 function canonical(v) {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}`;
+  if (v && typeof v === 'object')
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`)
+      .join(',')}}`;
   return JSON.stringify(v);
 }
 
@@ -94,7 +101,11 @@ function openEnvelope(envBuf, file, key, subjectBytes) {
   const signed = env.signatures.some((s) => typeof s.sig === 'string' && verifySignature(null, pae(env.payloadType, payload), key, Buffer.from(s.sig, 'base64')));
   if (!signed) throw new Tampered(`${file}: the signature does not verify with the pinned key`);
   let statement;
-  try { statement = JSON.parse(payload.toString('utf8')); } catch { throw new Tampered(`${file}: the signed payload is not JSON`); }
+  try {
+    statement = JSON.parse(payload.toString('utf8'));
+  } catch {
+    throw new Tampered(`${file}: the signed payload is not JSON`);
+  }
   const digest = hex(sha256(subjectBytes));
   if (!(statement.subject ?? []).some((s) => s?.digest?.sha256 === digest)) throw new Tampered(`${file}: the signed statement names another file than the one published (its SHA-256 is ${digest})`);
   return statement;
@@ -142,7 +153,10 @@ const EMPTY = sha256(Buffer.alloc(0));
 
 function encodeIndex(n) {
   const groups = [];
-  do { groups.unshift(String(n % 1000).padStart(3, '0')); n = Math.floor(n / 1000); } while (n > 0);
+  do {
+    groups.unshift(String(n % 1000).padStart(3, '0'));
+    n = Math.floor(n / 1000);
+  } while (n > 0);
   return groups.map((g, i) => (i < groups.length - 1 ? `x${g}` : g)).join('/');
 }
 const tileName = (kind, index, width) => `tile/${kind}/${encodeIndex(index)}${width < 256 ? `.p/${width}` : ''}`;
@@ -173,13 +187,21 @@ function tileSource(dir, size) {
     if ((offset + 2 ** r) * 32 > data.length) throw new Tampered(`log: node ${level}/${index} is not in the tiles`);
     let row = [];
     for (let i = 0; i < 2 ** r; i++) row.push(data.subarray((offset + i) * 32, (offset + i + 1) * 32));
-    while (row.length > 1) { const next = []; for (let i = 0; i < row.length; i += 2) next.push(nodeHash(row[i], row[i + 1])); row = next; }
+    while (row.length > 1) {
+      const next = [];
+      for (let i = 0; i < row.length; i += 2) next.push(nodeHash(row[i], row[i + 1]));
+      row = next;
+    }
     return row[0];
   };
   return { node };
 }
 
-const split = (n) => { let k = 1; while (k * 2 < n) k *= 2; return k; };
+const split = (n) => {
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+};
 const pow2 = (n) => n > 0 && (n & (n - 1)) === 0;
 
 /** MTH(D[start:end]) from complete subtrees (RFC 9162 2.1.1). */
@@ -196,32 +218,52 @@ function inclusionPath(src, m, start, end, out = []) {
   const n = end - start;
   if (n <= 1) return out;
   const k = split(n);
-  if (m < k) { inclusionPath(src, m, start, start + k, out); out.push(rangeHash(src, start + k, end)); }
-  else { inclusionPath(src, m - k, start + k, end, out); out.push(rangeHash(src, start, start + k)); }
+  if (m < k) {
+    inclusionPath(src, m, start, start + k, out);
+    out.push(rangeHash(src, start + k, end));
+  } else {
+    inclusionPath(src, m - k, start + k, end, out);
+    out.push(rangeHash(src, start, start + k));
+  }
   return out;
 }
 
 /** SUBPROOF(m, D[start:end], b), RFC 9162 2.1.4.1. */
 function subproof(src, m, start, end, b, out = []) {
   const n = end - start;
-  if (m === n) { if (!b) out.push(rangeHash(src, start, end)); return out; }
+  if (m === n) {
+    if (!b) out.push(rangeHash(src, start, end));
+    return out;
+  }
   const k = split(n);
-  if (m <= k) { subproof(src, m, start, start + k, b, out); out.push(rangeHash(src, start + k, end)); }
-  else { subproof(src, m - k, start + k, end, false, out); out.push(rangeHash(src, start, start + k)); }
+  if (m <= k) {
+    subproof(src, m, start, start + k, b, out);
+    out.push(rangeHash(src, start + k, end));
+  } else {
+    subproof(src, m - k, start + k, end, false, out);
+    out.push(rangeHash(src, start, start + k));
+  }
   return out;
 }
 
 /** RFC 9162 2.1.3.2. */
 function verifyInclusion(index, size, leaf, proof, root) {
   if (index < 0 || index >= size) return false;
-  let fn = index, sn = size - 1, r = leaf;
+  let fn = index,
+    sn = size - 1,
+    r = leaf;
   for (const p of proof) {
     if (sn === 0) return false;
     if (fn % 2 === 1 || fn === sn) {
       r = nodeHash(p, r);
-      if (fn % 2 === 0) while (fn % 2 === 0 && fn !== 0) { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); }
+      if (fn % 2 === 0)
+        while (fn % 2 === 0 && fn !== 0) {
+          fn = Math.floor(fn / 2);
+          sn = Math.floor(sn / 2);
+        }
     } else r = nodeHash(r, p);
-    fn = Math.floor(fn / 2); sn = Math.floor(sn / 2);
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
   }
   return sn === 0 && r.equals(root);
 }
@@ -232,16 +274,27 @@ function verifyConsistency(size1, size2, proof, root1, root2) {
   if (size1 === size2) return proof.length === 0 && root1.equals(root2);
   if (proof.length === 0) return false;
   const p = pow2(size1) ? [root1, ...proof] : [...proof];
-  let fn = size1 - 1, sn = size2 - 1;
-  while (fn % 2 === 1) { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); }
-  let fr = p[0], sr = p[0];
+  let fn = size1 - 1,
+    sn = size2 - 1;
+  while (fn % 2 === 1) {
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  let fr = p[0],
+    sr = p[0];
   for (const c of p.slice(1)) {
     if (sn === 0) return false;
     if (fn % 2 === 1 || fn === sn) {
-      fr = nodeHash(c, fr); sr = nodeHash(c, sr);
-      if (fn % 2 === 0) while (fn % 2 === 0 && fn !== 0) { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); }
+      fr = nodeHash(c, fr);
+      sr = nodeHash(c, sr);
+      if (fn % 2 === 0)
+        while (fn % 2 === 0 && fn !== 0) {
+          fn = Math.floor(fn / 2);
+          sn = Math.floor(sn / 2);
+        }
     } else sr = nodeHash(sr, c);
-    fn = Math.floor(fn / 2); sn = Math.floor(sn / 2);
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
   }
   return sn === 0 && fr.equals(root1) && sr.equals(root2);
 }
@@ -254,7 +307,8 @@ function* entries(dir, size) {
     const file = path.join(dir, name);
     if (!existsSync(file)) throw new Tampered(`log/${name} is missing`);
     const data = readFileSync(file);
-    let at = 0, n = 0;
+    let at = 0,
+      n = 0;
     while (at < data.length) {
       if (at + 2 > data.length) throw new Tampered(`log/${name} is truncated`);
       const len = data.readUInt16BE(at);
@@ -270,25 +324,40 @@ function* entries(dir, size) {
 function checkLog(o, key, bundle, bundleSha256, say) {
   const dir = path.join(o.site, 'log');
   const cpFile = path.join(dir, 'checkpoint');
-  if (!o.log) { say('transparency log: skipped (--no-log)'); return; }
+  if (!o.log) {
+    say('transparency log: skipped (--no-log)');
+    return;
+  }
   if (!existsSync(cpFile)) throw new Tampered('the site publishes no transparency log (log/checkpoint); pass --no-log to check the rest without it');
   const cp = openCheckpoint(readFileSync(cpFile, 'utf8'), 'log/checkpoint', key);
   const src = tileSource(dir, cp.size);
   let found = null;
   for (const e of entries(dir, cp.size)) {
     let leaf;
-    try { leaf = JSON.parse(e.entry.toString('utf8')); } catch { continue; }
-    if (leaf?.kind === 'bundle' && leaf.bundleSha256 === bundleSha256) { found = { ...e, leaf }; break; }
+    try {
+      leaf = JSON.parse(e.entry.toString('utf8'));
+    } catch {
+      continue;
+    }
+    if (leaf?.kind === 'bundle' && leaf.bundleSha256 === bundleSha256) {
+      found = { ...e, leaf };
+      break;
+    }
   }
   if (!found) throw new Tampered(`the transparency log (${cp.size} entries) holds no entry for bundle ${bundleSha256}`);
-  const rows = bundle.evaluations.map((e) => ({ control: e.control, claimed: e.claimed, observed: e.observed, verdict: e.verdict }))
+  const rows = bundle.evaluations
+    .map((e) => ({ control: e.control, claimed: e.claimed, observed: e.observed, verdict: e.verdict }))
     .sort((a, b) => (a.control < b.control ? -1 : a.control > b.control ? 1 : 0));
   const verdicts = hex(sha256(Buffer.from(canonical(rows), 'utf8')));
   if (found.leaf.verdictsSha256 !== verdicts || found.leaf.controls !== bundle.evaluations.length) throw new Tampered(`log entry ${found.index} records other verdicts than the bundle's`);
   const proof = inclusionPath(src, found.index, 0, cp.size);
-  if (!verifyInclusion(found.index, cp.size, leafHash(found.entry), proof, cp.root)) throw new Tampered(`log entry ${found.index} (this bundle) is not included in the signed checkpoint of size ${cp.size}: the log was rewritten`);
+  if (!verifyInclusion(found.index, cp.size, leafHash(found.entry), proof, cp.root))
+    throw new Tampered(`log entry ${found.index} (this bundle) is not included in the signed checkpoint of size ${cp.size}: the log was rewritten`);
   say(`transparency log: bundle is entry ${found.index} of ${cp.size}, inclusion proof verifies against the signed checkpoint (${proof.length} hashes)`);
-  if (!o.checkpoint) { say('consistency: not checked (keep log/checkpoint and pass it as --checkpoint next time)'); return; }
+  if (!o.checkpoint) {
+    say('consistency: not checked (keep log/checkpoint and pass it as --checkpoint next time)');
+    return;
+  }
   const kept = openCheckpoint(read(path.resolve(o.checkpoint), 'the checkpoint you kept').toString('utf8'), o.checkpoint, key);
   if (kept.origin !== cp.origin) throw new Tampered(`your checkpoint is of log ${kept.origin}, the site's of ${cp.origin}`);
   if (kept.size > cp.size) throw new Tampered(`the site's log (${cp.size} entries) is older than your checkpoint (${kept.size}): rolled back`);
@@ -348,7 +417,11 @@ function run(o, say) {
   const bundleBytes = read(path.join(dl, 'bundle.json'), 'the evidence bundle');
   const pem = read(path.join(dl, 'bundle.pub.pem'), 'the public key');
   let key;
-  try { key = createPublicKey(pem); } catch (e) { throw new Bad(`downloads/bundle.pub.pem: not a public key (${e.message})`); }
+  try {
+    key = createPublicKey(pem);
+  } catch (e) {
+    throw new Bad(`downloads/bundle.pub.pem: not a public key (${e.message})`);
+  }
   const fingerprint = hex(sha256(key.export({ type: 'spki', format: 'der' })));
   const pinned = o.fingerprint ?? PINNED_FINGERPRINT;
   if (!pinned) throw new Bad('no key fingerprint pinned: pass --fingerprint with the SHA-256 you trust');
@@ -377,7 +450,8 @@ function run(o, say) {
   for (const e of bundle.evaluations) {
     const c = claims.get(e.control);
     if (!c) throw new Tampered(`trust.json has no entry for ${e.control}`);
-    if (c.status !== e.observed || c.claimed !== e.claimed || c.verdict !== e.verdict) throw new Tampered(`trust.json says ${e.control} is ${c.status} (claimed ${c.claimed}), the bundle observed ${e.observed} (claimed ${e.claimed})`);
+    if (c.status !== e.observed || c.claimed !== e.claimed || c.verdict !== e.verdict)
+      throw new Tampered(`trust.json says ${e.control} is ${c.status} (claimed ${c.claimed}), the bundle observed ${e.observed} (claimed ${e.claimed})`);
     const digest = hex(sha256(Buffer.from(canonical(e), 'utf8')));
     if (c.evidenceSha256 !== digest) throw new Tampered(`trust.json's evidence digest of ${e.control} is not the bundle's evaluation (${digest})`);
     claims.delete(e.control);
@@ -398,14 +472,26 @@ function main() {
     process.stderr.write(`verify.mjs: ${e.message}\n`);
     return 2;
   }
-  if (o.help) { process.stdout.write(HELP + '\n'); return 0; }
-  if (!existsSync(o.site) || !statSync(o.site).isDirectory()) { process.stderr.write(`verify.mjs: ${o.site}: not a directory\n`); return 2; }
+  if (o.help) {
+    process.stdout.write(HELP + '\n');
+    return 0;
+  }
+  if (!existsSync(o.site) || !statSync(o.site).isDirectory()) {
+    process.stderr.write(`verify.mjs: ${o.site}: not a directory\n`);
+    return 2;
+  }
   const say = (m) => process.stdout.write(`ok  ${m}\n`);
   try {
     run(o, say);
   } catch (e) {
-    if (e instanceof Tampered) { process.stdout.write(`FAIL ${e.message}\n`); return 1; }
-    if (e instanceof Bad) { process.stderr.write(`verify.mjs: ${e.message}\n`); return 2; }
+    if (e instanceof Tampered) {
+      process.stdout.write(`FAIL ${e.message}\n`);
+      return 1;
+    }
+    if (e instanceof Bad) {
+      process.stderr.write(`verify.mjs: ${e.message}\n`);
+      return 2;
+    }
     process.stderr.write(`verify.mjs: ${e.stack ?? e}\n`);
     return 2;
   }
@@ -417,6 +503,10 @@ function main() {
 // (evidence/tlog); run as a program, the file verifies a site.
 export { canonical, tileSource, inclusionPath, subproof, verifyInclusion, verifyConsistency, leafHash, rangeHash };
 const invoked = (() => {
-  try { return import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href; } catch { return false; }
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
+  } catch {
+    return false;
+  }
 })();
 if (invoked) process.exitCode = main();

@@ -7,7 +7,12 @@
 import { HASH_SIZE } from './hash.ts';
 import { openNote, signNote, type NoteSigner, type NoteVerifier } from './note.ts';
 
-export interface Checkpoint { origin: string; size: number; root: Buffer; extensions: string[] }
+export interface Checkpoint {
+  origin: string;
+  size: number;
+  root: Buffer;
+  extensions: string[];
+}
 
 export function checkpointText(c: Checkpoint): string {
   if (!c.origin || /\n/.test(c.origin)) throw new TypeError('checkpoint origin must be one non-empty line');

@@ -61,7 +61,10 @@ export function witnessPolicy(): WitnessPolicy {
   return { everyEvents: intFromEnv('TRUST_WITNESS_EVERY_EVENTS', 1000), everySeconds: intFromEnv('TRUST_WITNESS_EVERY_SECONDS', 300) };
 }
 
-export interface WindowBound { maxEvents: number; maxSeconds: number }
+export interface WindowBound {
+  maxEvents: number;
+  maxSeconds: number;
+}
 
 /**
  * The gate fails when more events than this, or an event older than this, sit after the

@@ -52,7 +52,10 @@ export interface LogReceipt {
 
 /** The receipt's files, as the output set names them under `log/`. */
 export function receiptFiles(r: LogReceipt): { name: string; data: string }[] {
-  return [{ name: 'checkpoint', data: r.checkpoint }, { name: 'inclusion.json', data: JSON.stringify(r.inclusion, null, 2) + '\n' }];
+  return [
+    { name: 'checkpoint', data: r.checkpoint },
+    { name: 'inclusion.json', data: JSON.stringify(r.inclusion, null, 2) + '\n' },
+  ];
 }
 
 export async function recordRun(i: RecordRunInput): Promise<{ notes: string[]; receipt: LogReceipt }> {
@@ -60,11 +63,27 @@ export async function recordRun(i: RecordRunInput): Promise<{ notes: string[]; r
   const audit = i.parts.audit?.facts as { verification?: { ok?: boolean } } | undefined;
   const at = i.now.toISOString();
   const failing = i.bundle.evaluations.filter((e) => e.verdict === 'regression' || e.verdict === 'unsupported').length;
-  const leaves = [encodeLeaf({ kind: 'bundle', v: 1, bundleSha256: i.bundleSha256, catalogVersion: i.bundle.catalog.version, verdictsSha256: verdictsDigest(i.bundle.evaluations), controls: i.bundle.evaluations.length, failing, at })];
+  const leaves = [
+    encodeLeaf({
+      kind: 'bundle',
+      v: 1,
+      bundleSha256: i.bundleSha256,
+      catalogVersion: i.bundle.catalog.version,
+      verdictsSha256: verdictsDigest(i.bundle.evaluations),
+      controls: i.bundle.evaluations.length,
+      failing,
+      at,
+    }),
+  ];
   // The per-control verdicts the history reads, right after the bundle leaf (tlog/leaves.ts).
   const controls = new Map(i.bundle.catalog.controls.map((c) => [c.id, c]));
   const rows = i.bundle.evaluations.map((e) => [e.control, e.claimed, e.observed, e.verdict, e.freshness?.maxAgeSeconds ?? maxAgeSeconds(controls.get(e.control) ?? {})] as const);
-  for (const v of verdictsLeaves(i.bundleSha256, at, rows.map((r) => [...r]))) leaves.push(encodeLeaf(v));
+  for (const v of verdictsLeaves(
+    i.bundleSha256,
+    at,
+    rows.map((r) => [...r]),
+  ))
+    leaves.push(encodeLeaf(v));
   let headNote = '';
   if (w) {
     const rewritten = w.witnessed && w.hashAtWitnessedSeq !== w.witnessed.hash;
@@ -87,7 +106,14 @@ export async function recordRun(i: RecordRunInput): Promise<{ notes: string[]; r
   const proof = proveInclusion(dir, r.firstIndex, r.size);
   const receipt: LogReceipt = {
     checkpoint: r.checkpoint,
-    inclusion: { origin: signer.name, treeSize: r.size, index: r.firstIndex, entry: Buffer.from(leaves[0]!).toString('utf8'), leafHash: leafHash(leaves[0]!).toString('base64'), proof: proof.map((h) => h.toString('base64')) },
+    inclusion: {
+      origin: signer.name,
+      treeSize: r.size,
+      index: r.firstIndex,
+      entry: Buffer.from(leaves[0]!).toString('utf8'),
+      leafHash: leafHash(leaves[0]!).toString('base64'),
+      proof: proof.map((h) => h.toString('base64')),
+    },
   };
   return { notes: [`transparency log ${dir}: bundle at entry ${r.firstIndex}${headNote ? `, ${headNote}` : ''} (size ${r.size})`], receipt };
 }

@@ -23,29 +23,33 @@ import { canonicalBytes, contentHash } from '../../platform/kernel/canonical.ts'
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 
-export const AuditHeadLeafSchema = z.object({
-  kind: z.literal('audit-head'),
-  v: z.literal(1),
-  /** Which database's chain: `postgres:<system identifier>/<database>` (see readDatabaseIdentity). */
-  database: z.string().min(1),
-  seq: z.number().int().positive(),
-  hash: hex64,
-  at: z.string().datetime(),
-  /** The hash of the chain's first event (seq 1), when the database still holds it. */
-  chain: hex64.optional(),
-}).strict();
+export const AuditHeadLeafSchema = z
+  .object({
+    kind: z.literal('audit-head'),
+    v: z.literal(1),
+    /** Which database's chain: `postgres:<system identifier>/<database>` (see readDatabaseIdentity). */
+    database: z.string().min(1),
+    seq: z.number().int().positive(),
+    hash: hex64,
+    at: z.string().datetime(),
+    /** The hash of the chain's first event (seq 1), when the database still holds it. */
+    chain: hex64.optional(),
+  })
+  .strict();
 export type AuditHeadLeaf = z.output<typeof AuditHeadLeafSchema>;
 
-export const BundleLeafSchema = z.object({
-  kind: z.literal('bundle'),
-  v: z.literal(1),
-  bundleSha256: hex64,
-  catalogVersion: z.string().min(1),
-  verdictsSha256: hex64,
-  controls: z.number().int().min(0),
-  failing: z.number().int().min(0),
-  at: z.string().datetime(),
-}).strict();
+export const BundleLeafSchema = z
+  .object({
+    kind: z.literal('bundle'),
+    v: z.literal(1),
+    bundleSha256: hex64,
+    catalogVersion: z.string().min(1),
+    verdictsSha256: hex64,
+    controls: z.number().int().min(0),
+    failing: z.number().int().min(0),
+    at: z.string().datetime(),
+  })
+  .strict();
 export type BundleLeaf = z.output<typeof BundleLeafSchema>;
 
 const StatusValue = z.enum(['live', 'designed', 'roadmap']);
@@ -53,16 +57,18 @@ const VerdictValue = z.enum(['holds', 'regression', 'unsupported', 'ready_to_pro
 export const VerdictRowSchema = z.tuple([z.string().min(1), StatusValue, StatusValue, VerdictValue, z.number().int().positive()]);
 export type VerdictRow = z.output<typeof VerdictRowSchema>;
 
-export const VerdictsLeafSchema = z.object({
-  kind: z.literal('verdicts'),
-  v: z.literal(1),
-  bundleSha256: hex64,
-  at: z.string().datetime(),
-  part: z.number().int().min(1),
-  parts: z.number().int().min(1),
-  rows: z.array(VerdictRowSchema),
-  simulated: z.literal(true).optional(),
-}).strict();
+export const VerdictsLeafSchema = z
+  .object({
+    kind: z.literal('verdicts'),
+    v: z.literal(1),
+    bundleSha256: hex64,
+    at: z.string().datetime(),
+    part: z.number().int().min(1),
+    parts: z.number().int().min(1),
+    rows: z.array(VerdictRowSchema),
+    simulated: z.literal(true).optional(),
+  })
+  .strict();
 export type VerdictsLeaf = z.output<typeof VerdictsLeafSchema>;
 
 /** 64 KiB an entry: 400 rows of a long id stay well under it. */
@@ -94,7 +100,12 @@ export function verdictsLeaves(bundleSha256: string, at: string, rows: readonly 
   const sorted = [...rows].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const parts = Math.max(1, Math.ceil(sorted.length / VERDICT_ROWS_PER_LEAF));
   return Array.from({ length: parts }, (_, i) => ({
-    kind: 'verdicts' as const, v: 1 as const, bundleSha256, at, part: i + 1, parts,
+    kind: 'verdicts' as const,
+    v: 1 as const,
+    bundleSha256,
+    at,
+    part: i + 1,
+    parts,
     rows: sorted.slice(i * VERDICT_ROWS_PER_LEAF, (i + 1) * VERDICT_ROWS_PER_LEAF),
     ...(simulated ? { simulated: true as const } : {}),
   }));

@@ -34,7 +34,10 @@ export class TreeBuilder {
   private readonly counts: number[] = [];
   private readonly tiles: Buffer[] = [];
 
-  constructor(public size: number, private readonly sink: TileSink) {}
+  constructor(
+    public size: number,
+    private readonly sink: TileSink,
+  ) {}
 
   /** A builder that continues the tree stored in `src` (its right edge read from the tiles). */
   static resume(src: TileSource, sink: TileSink): TreeBuilder {
@@ -144,12 +147,17 @@ export async function withLogLock<T>(dir: string, fn: () => Promise<T> | T, time
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       let holder = NaN;
-      try { holder = Number(readFileSync(file, 'utf8')); } catch { /* released meanwhile */ }
+      try {
+        holder = Number(readFileSync(file, 'utf8'));
+      } catch {
+        /* released meanwhile */
+      }
       if (Number.isInteger(holder) && holder > 0 && !alive(holder)) {
         rmSync(file, { force: true });
         continue;
       }
-      if (Date.now() - started >= timeoutMs) throw new EnvironmentError(`transparency log ${dir} is locked by process ${Number.isNaN(holder) ? '?' : holder} (waited ${timeoutMs} ms): another run is appending`);
+      if (Date.now() - started >= timeoutMs)
+        throw new EnvironmentError(`transparency log ${dir} is locked by process ${Number.isNaN(holder) ? '?' : holder} (waited ${timeoutMs} ms): another run is appending`);
       await new Promise((r) => setTimeout(r, 25));
     }
   }
@@ -158,11 +166,18 @@ export async function withLogLock<T>(dir: string, fn: () => Promise<T> | T, time
   } finally {
     try {
       if (Number(readFileSync(file, 'utf8')) === process.pid) rmSync(file, { force: true });
-    } catch { /* already gone */ }
+    } catch {
+      /* already gone */
+    }
   }
 }
 
-export interface AppendResult { firstIndex: number; size: number; root: Buffer; checkpoint: string }
+export interface AppendResult {
+  firstIndex: number;
+  size: number;
+  root: Buffer;
+  checkpoint: string;
+}
 
 /**
  * Appends entries and signs a new checkpoint; the caller holds the lock (withLogLock).

@@ -18,9 +18,22 @@ const EM_DASH = '\u2014';
 const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
-export interface NoteSigner { name: string; keyId: number; privateKey: KeyObject; publicKey: KeyObject }
-export interface NoteVerifier { name: string; keyId: number; publicKey: KeyObject }
-export interface NoteSignature { name: string; keyId: number; signature: Buffer }
+export interface NoteSigner {
+  name: string;
+  keyId: number;
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+}
+export interface NoteVerifier {
+  name: string;
+  keyId: number;
+  publicKey: KeyObject;
+}
+export interface NoteSignature {
+  name: string;
+  keyId: number;
+  signature: Buffer;
+}
 
 export function rawPublicKey(publicKey: KeyObject): Buffer {
   const der = publicKey.export({ type: 'spki', format: 'der' });
@@ -42,7 +55,12 @@ export function validKeyName(name: string): boolean {
 }
 
 export function keyIdOf(name: string, publicKey: KeyObject): number {
-  const h = crypto.createHash('sha256').update(name, 'utf8').update(Buffer.from([0x0a, ED25519])).update(rawPublicKey(publicKey)).digest();
+  const h = crypto
+    .createHash('sha256')
+    .update(name, 'utf8')
+    .update(Buffer.from([0x0a, ED25519]))
+    .update(rawPublicKey(publicKey))
+    .digest();
   return h.readUInt32BE(0);
 }
 
@@ -82,7 +100,11 @@ export function signNote(text: string, signer: NoteSigner): string {
   return `${text}\n${EM_DASH} ${signer.name} ${Buffer.concat([id, sig]).toString('base64')}\n`;
 }
 
-export interface OpenedNote { text: string; signatures: NoteSignature[]; verifiedBy: NoteVerifier[] }
+export interface OpenedNote {
+  text: string;
+  signatures: NoteSignature[];
+  verifiedBy: NoteVerifier[];
+}
 
 /** Splits a note into text and signatures (no verification). Throws a one-line reason. */
 export function parseNote(note: string): { text: string; signatures: NoteSignature[] } {

@@ -98,7 +98,11 @@ export function verifyInclusion(index: number, size: number, leaf: Uint8Array, p
     if (sn === 0) return false;
     if (odd(fn) || fn === sn) {
       r = nodeHash(p, r);
-      if (!odd(fn)) while (!odd(fn) && fn !== 0) { fn = half(fn); sn = half(sn); }
+      if (!odd(fn))
+        while (!odd(fn) && fn !== 0) {
+          fn = half(fn);
+          sn = half(sn);
+        }
     } else {
       r = nodeHash(r, p);
     }
@@ -120,7 +124,10 @@ export function verifyConsistency(size1: number, size2: number, proof: readonly 
   const path = isPowerOfTwo(size1) ? [root1, ...proof] : [...proof];
   let fn = size1 - 1;
   let sn = size2 - 1;
-  while (odd(fn)) { fn = half(fn); sn = half(sn); }
+  while (odd(fn)) {
+    fn = half(fn);
+    sn = half(sn);
+  }
   let fr: Uint8Array = path[0];
   let sr: Uint8Array = path[0];
   for (const c of path.slice(1)) {
@@ -128,7 +135,11 @@ export function verifyConsistency(size1: number, size2: number, proof: readonly 
     if (odd(fn) || fn === sn) {
       fr = nodeHash(c, fr);
       sr = nodeHash(c, sr);
-      if (!odd(fn)) while (!odd(fn) && fn !== 0) { fn = half(fn); sn = half(sn); }
+      if (!odd(fn))
+        while (!odd(fn) && fn !== 0) {
+          fn = half(fn);
+          sn = half(sn);
+        }
     } else {
       sr = nodeHash(sr, c);
     }

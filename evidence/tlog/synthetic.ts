@@ -9,7 +9,10 @@
 import { leafHash, nodeHash } from './hash.ts';
 import type { NodeSource } from './proof.ts';
 
-export interface SyntheticSource extends NodeSource { size: number; leafData(i: number): Buffer }
+export interface SyntheticSource extends NodeSource {
+  size: number;
+  leafData(i: number): Buffer;
+}
 
 export function syntheticSource(size: number, from: number, to: number): SyntheticSource {
   const filler = Buffer.from('{"kind":"filler"}');

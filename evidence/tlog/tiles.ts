@@ -82,7 +82,10 @@ export function foldHashes(buf: Buffer, count: number): Buffer {
 export class TileSource implements NodeSource {
   private readonly cache = new Map<string, Buffer>();
 
-  constructor(readonly dir: string, readonly size: number) {}
+  constructor(
+    readonly dir: string,
+    readonly size: number,
+  ) {}
 
   /** The stored hashes of tile (t, index) for this tree size, full or partial. */
   tile(t: number, index: number): Buffer {

@@ -24,7 +24,8 @@ export type Sql = <R extends Record<string, unknown> = Record<string, unknown>>(
  */
 export async function readDatabaseIdentity(sql: Sql): Promise<string> {
   const [p] = await sql<{ can: boolean; db: string; addr: string | null; port: number | null }>(
-    `SELECT has_function_privilege('pg_control_system()', 'EXECUTE') AS can, current_database() AS db, host(inet_server_addr()) AS addr, inet_server_port() AS port`);
+    `SELECT has_function_privilege('pg_control_system()', 'EXECUTE') AS can, current_database() AS db, host(inet_server_addr()) AS addr, inet_server_port() AS port`,
+  );
   if (p.can) {
     const [s] = await sql<{ id: string }>(`SELECT system_identifier::text AS id FROM pg_control_system()`);
     return `postgres:${s.id}/${p.db}`;
@@ -32,7 +33,11 @@ export async function readDatabaseIdentity(sql: Sql): Promise<string> {
   return `postgres:${p.addr ?? 'local'}:${p.port ?? 5432}/${p.db}`;
 }
 
-export interface Head { seq: number; hash: string; occurredAt: string }
+export interface Head {
+  seq: number;
+  hash: string;
+  occurredAt: string;
+}
 
 /** The last event (not the stored head row: its job is to be checked against this). ORDER BY names the column: the output `seq` is text and would sort 9999 after 10199. */
 export async function readHead(sql: Sql): Promise<Head | null> {
@@ -40,7 +45,11 @@ export async function readHead(sql: Sql): Promise<Head | null> {
   return r ? { seq: Number(r.seq), hash: r.hash, occurredAt: new Date(r.at).toISOString() } : null;
 }
 
-export interface FoundWitness { leaf: AuditHeadLeaf; index: number; logSize: number }
+export interface FoundWitness {
+  leaf: AuditHeadLeaf;
+  index: number;
+  logSize: number;
+}
 
 /** The chain's identity: the hash of its first event, which every copy and restore keeps (null when seq 1 is gone, e.g. detached). */
 export async function readChainId(sql: Sql): Promise<string | null> {
@@ -121,7 +130,9 @@ export async function readWitnessState(sql: Sql, dir: string, verifiers: readonl
   const [r] = await sql<{ hash: string | null; n: string; oldest: Date | null }>(
     `SELECT (SELECT encode(hash, 'hex') FROM audit_events WHERE seq = $1) AS hash,
             (SELECT count(*) FROM audit_events WHERE seq > $1)::text AS n,
-            (SELECT occurred_at FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT 1) AS oldest`, [afterSeq]);
+            (SELECT occurred_at FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT 1) AS oldest`,
+    [afterSeq],
+  );
   const unwitnessedSeconds = r.oldest ? Math.max(0, Math.floor((now.getTime() - new Date(r.oldest).getTime()) / 1000)) : 0;
   return {
     database,
@@ -140,7 +151,8 @@ export function rewriteDetected(s: WitnessState): string | null {
   if (!s.witnessed) return null;
   const where = `entry ${s.witnessed.index}, ${s.witnessed.at}${s.witnessed.database ? `, for ${s.witnessed.database}, which holds the same chain` : ''}`;
   if (s.hashAtWitnessedSeq === null) return `event ${s.witnessed.seq}, witnessed in the transparency log (${where}), no longer exists: the chain was truncated or rewritten`;
-  if (s.hashAtWitnessedSeq !== s.witnessed.hash) return `event ${s.witnessed.seq} now hashes to ${s.hashAtWitnessedSeq.slice(0, 16)}…, the transparency log witnessed ${s.witnessed.hash.slice(0, 16)}… (${where}): events up to it were rewritten`;
+  if (s.hashAtWitnessedSeq !== s.witnessed.hash)
+    return `event ${s.witnessed.seq} now hashes to ${s.hashAtWitnessedSeq.slice(0, 16)}…, the transparency log witnessed ${s.witnessed.hash.slice(0, 16)}… (${where}): events up to it were rewritten`;
   return null;
 }
 

@@ -86,11 +86,26 @@ async function provisionInTx(
   const diskRef = await ctx.provider.createDisk(call, { id: diskId, region: a.region, location: a.location, sizeGb: DEFAULT_DISK_GB });
   // Outbound only: the agent is served through its tunnel, so its firewall allows nothing in.
   await ctx.provider.applyFirewall(call, { serverId, serverRef, inbound: [] });
-  await client.query(
-    `SELECT agent_provision($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
-    [a.id, a.accountId, a.region, a.name, a.image, JSON.stringify(a.env), CURRENT_PLATFORM_VERSION, ctx.provider.name,
-      serverId, serverRef, tunnelId, tunnelRef, diskId, diskRef, DEFAULT_DISK_GB, ctx.actor, a.at, a.clonedFrom],
-  );
+  await client.query(`SELECT agent_provision($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`, [
+    a.id,
+    a.accountId,
+    a.region,
+    a.name,
+    a.image,
+    JSON.stringify(a.env),
+    CURRENT_PLATFORM_VERSION,
+    ctx.provider.name,
+    serverId,
+    serverRef,
+    tunnelId,
+    tunnelRef,
+    diskId,
+    diskRef,
+    DEFAULT_DISK_GB,
+    ctx.actor,
+    a.at,
+    a.clonedFrom,
+  ]);
   // Per-agent secrets (platform/secrets): generated, sealed and marked delivered in this transaction.
   await deliverAgentSecrets(client, { agentId: a.id, accountId: a.accountId });
 }
@@ -98,14 +113,12 @@ async function provisionInTx(
 /** Starts a paused agent on the image, environment and platform version it was provisioned with. */
 export async function startAgent(ctx: PlatformContext, agentId: string, opts: { at?: Date } = {}): Promise<Date> {
   requireUuid(agentId, 'agent');
-  return serviceTx(ctx, ctx.accounts, async (c) =>
-    (await c.query('SELECT agent_set_state($1, $2, $3, $4) AS at', [agentId, 'running', ctx.actor, timeOf(ctx, opts.at)])).rows[0].at);
+  return serviceTx(ctx, ctx.accounts, async (c) => (await c.query('SELECT agent_set_state($1, $2, $3, $4) AS at', [agentId, 'running', ctx.actor, timeOf(ctx, opts.at)])).rows[0].at);
 }
 
 export async function stopAgent(ctx: PlatformContext, agentId: string, opts: { at?: Date } = {}): Promise<Date> {
   requireUuid(agentId, 'agent');
-  return serviceTx(ctx, ctx.accounts, async (c) =>
-    (await c.query('SELECT agent_set_state($1, $2, $3, $4) AS at', [agentId, 'paused', ctx.actor, timeOf(ctx, opts.at)])).rows[0].at);
+  return serviceTx(ctx, ctx.accounts, async (c) => (await c.query('SELECT agent_set_state($1, $2, $3, $4) AS at', [agentId, 'paused', ctx.actor, timeOf(ctx, opts.at)])).rows[0].at);
 }
 
 /**
@@ -147,9 +160,26 @@ export async function cloneAgent(ctx: PlatformContext, agentId: string, opts: { 
     if (!src) throw new PlatformError('agent_not_found', `agent ${agentId} does not exist (or is not visible to this account)`);
     const region = regionFor(src.region);
     const at = timeOf(ctx, opts.at) ?? new Date((await client.query('SELECT clock_timestamp() AS t')).rows[0].t);
-    await provisionInTx(ctx, client, { id, accountId: src.account_id, region: region.id, location: region.location, name: opts.name ?? `${src.name} (clone)`, image: opts.image, env: src.env, at, clonedFrom: agentId });
-    await client.query('SELECT audit_record($1, $2, $3, $4, $5, $6, $7)', [at, src.account_id, ctx.actor, 'agent.cloned', 'agent', agentId,
-      JSON.stringify({ clone_id: id, image_digest: opts.image })]);
+    await provisionInTx(ctx, client, {
+      id,
+      accountId: src.account_id,
+      region: region.id,
+      location: region.location,
+      name: opts.name ?? `${src.name} (clone)`,
+      image: opts.image,
+      env: src.env,
+      at,
+      clonedFrom: agentId,
+    });
+    await client.query('SELECT audit_record($1, $2, $3, $4, $5, $6, $7)', [
+      at,
+      src.account_id,
+      ctx.actor,
+      'agent.cloned',
+      'agent',
+      agentId,
+      JSON.stringify({ clone_id: id, image_digest: opts.image }),
+    ]);
     return id;
   });
 }
@@ -157,14 +187,28 @@ export async function cloneAgent(ctx: PlatformContext, agentId: string, opts: { 
 export async function getAgent(ctx: PlatformContext, agentId: string): Promise<Agent | null> {
   requireUuid(agentId, 'agent');
   return serviceTx(ctx, ctx.accounts, async (c) => {
-    const r = (await c.query(
-      `SELECT a.*, (SELECT p.state FROM agent_state_periods p WHERE p.agent_id = a.id ORDER BY lower(p.period) DESC LIMIT 1) AS state
-         FROM agents a WHERE a.id = $1`, [agentId])).rows[0];
+    const r = (
+      await c.query(
+        `SELECT a.*, (SELECT p.state FROM agent_state_periods p WHERE p.agent_id = a.id ORDER BY lower(p.period) DESC LIMIT 1) AS state
+         FROM agents a WHERE a.id = $1`,
+        [agentId],
+      )
+    ).rows[0];
     if (!r) return null;
     return {
-      id: r.id, accountId: r.account_id, region: r.region, name: r.name, imageDigest: r.image_digest, env: r.env,
-      platformVersion: r.platform_version, serverId: r.server_id, tunnelId: r.tunnel_id, diskId: r.disk_id,
-      state: r.state, clonedFrom: r.cloned_from, provisionedAt: r.provisioned_at,
+      id: r.id,
+      accountId: r.account_id,
+      region: r.region,
+      name: r.name,
+      imageDigest: r.image_digest,
+      env: r.env,
+      platformVersion: r.platform_version,
+      serverId: r.server_id,
+      tunnelId: r.tunnel_id,
+      diskId: r.disk_id,
+      state: r.state,
+      clonedFrom: r.cloned_from,
+      provisionedAt: r.provisioned_at,
     };
   });
 }
@@ -191,7 +235,8 @@ export async function applyStateChanges(ctx: PlatformContext, changes: StateChan
     const actor = client.escapeLiteral(ctx.actor);
     // Simple-protocol multi-statement text: values are uuids, two fixed words and ISO times, all quoted by escapeLiteral.
     for (let i = 0; i < changes.length; i += 250) {
-      const sql = changes.slice(i, i + 250)
+      const sql = changes
+        .slice(i, i + 250)
         .map((ch) => `SELECT agent_set_state(${client.escapeLiteral(ch.agentId)}, ${client.escapeLiteral(ch.state)}, ${actor}, ${client.escapeLiteral(ch.at.toISOString())});`)
         .join('\n');
       await client.query(sql);

@@ -59,14 +59,19 @@ export interface ChainEvent {
 
 /** The content line of one event: exactly the bytes the trigger and the verifier hash. */
 export function contentLine(e: ChainEvent): string {
-  return `${e.seq}\t${copyTimestamp(e.occurredAt)}\t${copyField(e.accountId)}\t${copyField(e.actor)}\t${copyField(e.action)}\t` +
-    `${copyField(e.subjectType)}\t${copyField(e.subjectId)}\t${copyField(e.details)}`;
+  return (
+    `${e.seq}\t${copyTimestamp(e.occurredAt)}\t${copyField(e.accountId)}\t${copyField(e.actor)}\t${copyField(e.action)}\t` +
+    `${copyField(e.subjectType)}\t${copyField(e.subjectId)}\t${copyField(e.details)}`
+  );
 }
 
 /** Chains events in order from a head: each gets prev_hash and hash. One scratch buffer. */
 export class ChainWriter {
   private scratch = Buffer.alloc(1 << 16);
-  constructor(public seq: number, public hash: Buffer) {}
+  constructor(
+    public seq: number,
+    public hash: Buffer,
+  ) {}
 
   /** Links the next event (its seq must be head + 1); returns its content line and hash. */
   next(e: Omit<ChainEvent, 'seq'>): { seq: number; line: string; prev: Buffer; hash: Buffer } {
@@ -76,7 +81,9 @@ export class ChainWriter {
     if (need > this.scratch.length) this.scratch = Buffer.alloc(need * 2);
     this.hash.copy(this.scratch, 0);
     const n = this.scratch.write(line, 32, 'utf8');
-    const hash = createHash('sha256').update(this.scratch.subarray(0, 32 + n)).digest();
+    const hash = createHash('sha256')
+      .update(this.scratch.subarray(0, 32 + n))
+      .digest();
     const prev = this.hash;
     this.seq = seq;
     this.hash = hash;

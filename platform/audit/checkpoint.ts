@@ -8,7 +8,12 @@ import { verifyChain } from './verify.ts';
 import { withTransaction } from '../db/tx.ts';
 import { PlatformError } from '../kernel/errors.ts';
 
-export interface Checkpoint { seq: number; hash: string; keyId: string; created: boolean }
+export interface Checkpoint {
+  seq: number;
+  hash: string;
+  keyId: string;
+  created: boolean;
+}
 
 /**
  * Verifies incrementally with the reader pool, then signs and stores the head as the schema

@@ -40,7 +40,10 @@ export class CopyOut implements pg.Submittable {
   /** An exception thrown by the sink: reported once the copy has ended cleanly. */
   private sinkError: Error | undefined;
 
-  constructor(private readonly text: string, private readonly sink: Sink) {
+  constructor(
+    private readonly text: string,
+    private readonly sink: Sink,
+  ) {
     this.done = new Promise<void>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;

@@ -11,7 +11,12 @@ import { verifyChain } from './verify.ts';
 import { verifyRange, type RangeResult } from './verify-ranges.ts';
 import { PlatformError } from '../kernel/errors.ts';
 
-export interface ClosedMonth { month: string; lastSeq: number; lastHash: string; checkpointed: boolean }
+export interface ClosedMonth {
+  month: string;
+  lastSeq: number;
+  lastHash: string;
+  checkpointed: boolean;
+}
 
 /**
  * Seals the open month at the chain end (audit_close_month(), as the owner), then signs a
@@ -20,7 +25,8 @@ export interface ClosedMonth { month: string; lastSeq: number; lastHash: string;
  */
 export async function closeMonth(pools: { owner: pg.Pool; reader: pg.Pool }, key: CheckpointKey = loadSigningKey()): Promise<ClosedMonth | null> {
   const { rows } = await pools.owner.query<{ month: string | null; last_seq: string | null; last_hash: Buffer | null }>(
-    `SELECT to_char(month, 'YYYY-MM') AS month, last_seq::text AS last_seq, last_hash FROM audit_close_month()`);
+    `SELECT to_char(month, 'YYYY-MM') AS month, last_seq::text AS last_seq, last_hash FROM audit_close_month()`,
+  );
   const r = rows[0];
   if (!r?.month || r.last_seq === null || !r.last_hash) return null;
   const lastSeq = Number(r.last_seq);
@@ -38,9 +44,13 @@ export async function checkpointAt(pools: { owner: pg.Pool; reader: pg.Pool }, k
   } finally {
     client.release();
   }
-  await pools.owner.query(
-    `INSERT INTO audit_checkpoints (seq, hash, key_id, public_key, signature) VALUES ($1, decode($2, 'hex'), $3, $4, $5) ON CONFLICT (seq) DO NOTHING`,
-    [seq, hash, key.keyId, key.publicKey.export({ type: 'spki', format: 'pem' }).toString(), signCheckpoint(key, seq, hash)]);
+  await pools.owner.query(`INSERT INTO audit_checkpoints (seq, hash, key_id, public_key, signature) VALUES ($1, decode($2, 'hex'), $3, $4, $5) ON CONFLICT (seq) DO NOTHING`, [
+    seq,
+    hash,
+    key.keyId,
+    key.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    signCheckpoint(key, seq, hash),
+  ]);
 }
 
 /** Detaches the oldest attached closed month (it must be checkpointed); returns the detached table's name. */

@@ -67,9 +67,8 @@ const PG_EPOCH_DAYS = 10_957;
  * the runtime has crypto.hash (Node >= 20.12). A string result costs far less per call
  * than a Buffer, and a million calls is the whole budget of a full verification.
  */
-const sha256Latin1: (data: Buffer) => string = typeof crypto.hash === 'function'
-  ? (data) => crypto.hash('sha256', data, 'binary')
-  : (data) => crypto.createHash('sha256').update(data).digest('binary');
+const sha256Latin1: (data: Buffer) => string =
+  typeof crypto.hash === 'function' ? (data) => crypto.hash('sha256', data, 'binary') : (data) => crypto.createHash('sha256').update(data).digest('binary');
 
 /** Whether the 32-character latin1 digest equals the 32 bytes at buf[p..]. */
 function sameDigest(digest: string, buf: Buffer, p: number): boolean {

@@ -28,7 +28,12 @@ export interface RangeResult {
 }
 
 /** The rows of a range: seq in [from, to] of `table` (`where` says it in SQL; empty for everything). */
-export interface RangeScope { from: number; to: number | null; table: string; where: string }
+export interface RangeScope {
+  from: number;
+  to: number | null;
+  table: string;
+  where: string;
+}
 
 /**
  * Verifies the events with seq in [from, to] (no upper bound when `to` is null). With

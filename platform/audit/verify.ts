@@ -73,15 +73,10 @@ export async function verifyChain(client: pg.ClientBase, opts: VerifyOptions = {
   // The stored head is read in every mode, not only in a transaction of our own: a caller (the
   // audit collector) runs verification inside its own snapshot, and without this comparison
   // events removed from the end of the chain would pass (issue 13, defect 2).
-  const statements = [
-    ...(opts.ownTransaction ? ['BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY'] : []),
-    ...(opts.from === 'checkpoint' ? [CHECKPOINT_SQL] : []),
-    HEAD_SQL,
-    BOTTOM_SQL,
-  ];
+  const statements = [...(opts.ownTransaction ? ['BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY'] : []), ...(opts.from === 'checkpoint' ? [CHECKPOINT_SQL] : []), HEAD_SQL, BOTTOM_SQL];
   let done = false;
   try {
-    const results = ([] as pg.QueryResult[]).concat(await client.query(statements.join(';\n')) as unknown as pg.QueryResult | pg.QueryResult[]);
+    const results = ([] as pg.QueryResult[]).concat((await client.query(statements.join(';\n'))) as unknown as pg.QueryResult | pg.QueryResult[]);
     let i = opts.ownTransaction ? 1 : 0;
     const cps = opts.from === 'checkpoint' ? (results[i++].rows as CheckpointRow[]) : [];
     const head = results[i++].rows[0] as { seq: string; hash: string } | undefined;
@@ -98,7 +93,10 @@ export async function verifyChain(client: pg.ClientBase, opts: VerifyOptions = {
         result.firstBroken = { seq: result.headSeq + 1, reason: `the stored chain head is seq ${headSeq} but the last event is seq ${result.headSeq}: events are missing at the end` };
       } else if (headSeq < result.headSeq) {
         result.ok = false;
-        result.firstBroken = { seq: headSeq + 1, reason: `events ${headSeq + 1}-${result.headSeq} lie beyond the stored chain head (seq ${headSeq}): the head stopped advancing, so those events were not chained through it` };
+        result.firstBroken = {
+          seq: headSeq + 1,
+          reason: `events ${headSeq + 1}-${result.headSeq} lie beyond the stored chain head (seq ${headSeq}): the head stopped advancing, so those events were not chained through it`,
+        };
       } else if (head.hash !== result.headHash) {
         result.ok = false;
         result.firstBroken = { seq: headSeq, reason: `the stored chain head at seq ${headSeq} carries a different hash than event ${headSeq}` };
@@ -114,9 +112,21 @@ export async function verifyChain(client: pg.ClientBase, opts: VerifyOptions = {
   }
 }
 
-interface CheckpointRow { seq: string; hash: Buffer; key_id: string; public_key: string; signature: Buffer; event_hash: Buffer | null }
+interface CheckpointRow {
+  seq: string;
+  hash: Buffer;
+  key_id: string;
+  public_key: string;
+  signature: Buffer;
+  event_hash: Buffer | null;
+}
 
-interface Authenticity { signatureValid: boolean; keyTrusted: boolean; authentic: boolean; reason: string }
+interface Authenticity {
+  signatureValid: boolean;
+  keyTrusted: boolean;
+  authentic: boolean;
+  reason: string;
+}
 
 /** Whether a checkpoint row was signed by a key we trust (or, with no trust list, by its own stored key). */
 function authenticate(cp: CheckpointRow, trusted: KeyObject[]): Authenticity {
@@ -124,7 +134,11 @@ function authenticate(cp: CheckpointRow, trusted: KeyObject[]): Authenticity {
   const trustedKey = trusted.find((k) => keyIdOf(k) === cp.key_id);
   let key = trustedKey;
   if (!key) {
-    try { key = createPublicKey(cp.public_key); } catch { key = undefined; }
+    try {
+      key = createPublicKey(cp.public_key);
+    } catch {
+      key = undefined;
+    }
   }
   const signatureValid = Boolean(key && keyIdOf(key) === cp.key_id && verifyCheckpointSignature(key, cp.seq, cp.hash.toString('hex'), cp.signature));
   const keyTrusted = Boolean(trustedKey);
@@ -155,11 +169,17 @@ async function run(client: pg.ClientBase, opts: VerifyOptions, cps: CheckpointRo
   if (base && (!cp || Number(cp.seq) <= base.seq)) {
     const { rows } = await client.query<CheckpointRow>(
       `SELECT c.seq::text AS seq, c.hash, c.key_id, c.public_key, c.signature, c.hash AS event_hash FROM audit_checkpoints c WHERE c.seq = $1 AND c.hash = $2`,
-      [base.seq, base.hash]);
+      [base.seq, base.hash],
+    );
     const found = rows.map((r) => ({ cp: r, a: authenticate(r, trusted) })).find((x) => x.a.authentic);
     if (!found) {
-      return { ok: false, eventsVerified: 0, headSeq: base.seq, headHash: base.hash.toString('hex'), firstBroken: { seq: base.seq,
-        reason: `events up to seq ${base.seq} are detached to cold storage, and no trusted checkpoint at seq ${base.seq} carries the hash recorded for it` } };
+      return {
+        ok: false,
+        eventsVerified: 0,
+        headSeq: base.seq,
+        headHash: base.hash.toString('hex'),
+        firstBroken: { seq: base.seq, reason: `events up to seq ${base.seq} are detached to cold storage, and no trusted checkpoint at seq ${base.seq} carries the hash recorded for it` },
+      };
     }
     cp = found.cp;
     chosen = found;
@@ -178,9 +198,7 @@ async function run(client: pg.ClientBase, opts: VerifyOptions, cps: CheckpointRo
   }
 
   const ranges = opts.workers && opts.ownTransaction ? await splitRanges(client, startSeq, opts.workers) : null;
-  const whole = ranges
-    ? await verifyInParallel(client, startSeq, prev, ranges, opts.workers!)
-    : await verifyRange(client, startSeq + 1, null, prev);
+  const whole = ranges ? await verifyInParallel(client, startSeq, prev, ranges, opts.workers!) : await verifyRange(client, startSeq + 1, null, prev);
   return {
     ok: !whole.firstBroken,
     eventsVerified: whole.verified,
@@ -197,6 +215,7 @@ async function detachedBase(client: pg.ClientBase): Promise<{ seq: number; hash:
   // Asked only when chain_months exists (BOTTOM_SQL), so a caller's transaction (the
   // collectors' shared one) is never aborted by a missing table.
   const { rows } = await client.query<{ seq: string; hash: Buffer | null }>(
-    `SELECT last_seq::text AS seq, last_hash AS hash FROM chain_months WHERE detached_at IS NOT NULL ORDER BY last_seq DESC LIMIT 1`);
+    `SELECT last_seq::text AS seq, last_hash AS hash FROM chain_months WHERE detached_at IS NOT NULL ORDER BY last_seq DESC LIMIT 1`,
+  );
   return rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash ?? Buffer.alloc(0) } : null;
 }

@@ -80,7 +80,9 @@ export async function sha256File(file: string): Promise<string> {
 /** Removes all but the newest `keep` backups of the directory (never another kind of file). */
 export function pruneBackups(dir: string, keep = KEEP_BACKUPS): string[] {
   if (!existsSync(dir)) return [];
-  const mine = readdirSync(dir).filter((f) => f.endsWith(BACKUP_EXT)).sort();
+  const mine = readdirSync(dir)
+    .filter((f) => f.endsWith(BACKUP_EXT))
+    .sort();
   const old = mine.slice(0, Math.max(0, mine.length - keep));
   for (const f of old) rmSync(path.join(dir, f), { force: true });
   return old;
@@ -89,7 +91,9 @@ export function pruneBackups(dir: string, keep = KEEP_BACKUPS): string[] {
 /** The newest backup file of the directory (names sort by time), or null. */
 export function latestBackup(dir: string): string | null {
   if (!existsSync(dir)) return null;
-  const mine = readdirSync(dir).filter((f) => f.endsWith(BACKUP_EXT)).sort();
+  const mine = readdirSync(dir)
+    .filter((f) => f.endsWith(BACKUP_EXT))
+    .sort();
   return mine.length ? path.join(dir, mine[mine.length - 1]) : null;
 }
 

@@ -44,7 +44,10 @@ export interface Manifest {
 const quoteIdent = (s: string) => '"' + s.replace(/"/g, '""') + '"';
 
 function stamp(d: Date): string {
-  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 /** Writes the dump (manifest line, then one COPY block per table) to `out`, in one snapshot. */
@@ -54,17 +57,28 @@ async function dumpTo(client: pg.ClientBase, out: NodeJS.WritableStream & { writ
   };
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   try {
-    const tables = (await client.query<{ name: string; columns: string[] }>(`
+    const tables = (
+      await client.query<{ name: string; columns: string[] }>(`
       SELECT c.relname AS name, array_agg(a.attname::text ORDER BY a.attnum) AS columns
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
        WHERE n.nspname = 'public' AND c.relkind = 'r'
-       GROUP BY c.relname ORDER BY c.relname COLLATE "C"`)).rows;
+       GROUP BY c.relname ORDER BY c.relname COLLATE "C"`)
+    ).rows;
     // Row counts in the same snapshot, one statement whatever the number of tables.
     const counts = tables.length
-      ? (await client.query<{ name: string; n: string }>(tables.map((t, i) => `SELECT $${i + 1}::text AS name, count(*) AS n FROM public.${quoteIdent(t.name)}`).join(' UNION ALL '), tables.map((t) => t.name))).rows
+      ? (
+          await client.query<{ name: string; n: string }>(
+            tables.map((t, i) => `SELECT $${i + 1}::text AS name, count(*) AS n FROM public.${quoteIdent(t.name)}`).join(' UNION ALL '),
+            tables.map((t) => t.name),
+          )
+        ).rows
       : [];
-    const sequences = (await client.query<{ name: string; value: string | null }>(`SELECT sequencename::text AS name, last_value::text AS value FROM pg_sequences WHERE schemaname = 'public' ORDER BY sequencename COLLATE "C"`)).rows;
+    const sequences = (
+      await client.query<{ name: string; value: string | null }>(
+        `SELECT sequencename::text AS name, last_value::text AS value FROM pg_sequences WHERE schemaname = 'public' ORDER BY sequencename COLLATE "C"`,
+      )
+    ).rows;
     const hasHead = tables.some((t) => t.name === 'audit_events');
     const head = hasHead ? (await client.query<{ seq: string; hash: string }>(`SELECT seq::text AS seq, encode(hash, 'hex') AS hash FROM audit_events ORDER BY seq DESC LIMIT 1`)).rows[0] : undefined;
     const migrations = tables.some((t) => t.name === 'pgmigrations') ? (await client.query<{ name: string }>(`SELECT name FROM pgmigrations ORDER BY id`)).rows.map((r) => r.name) : [];
@@ -119,7 +133,16 @@ export async function takeBackup(db: Database, opts: { keyring?: Keyring; now?: 
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const { version, key } = keyring.purposeKey(PURPOSE);
     const nonce = randomBytes(12);
-    const header: BackupHeader = { format: MAGIC, algorithm: 'aes-256-gcm', database, created_at: created.toISOString(), key_version: version, nonce: nonce.toString('base64url'), compression: 'gzip', content: 'copy-text/1' };
+    const header: BackupHeader = {
+      format: MAGIC,
+      algorithm: 'aes-256-gcm',
+      database,
+      created_at: created.toISOString(),
+      key_version: version,
+      nonce: nonce.toString('base64url'),
+      compression: 'gzip',
+      content: 'copy-text/1',
+    };
     const aad = Buffer.from(`${MAGIC}\n${JSON.stringify(header)}\n`, 'utf8');
     const file = path.join(dir, `${database}-${stamp(created)}${BACKUP_EXT}`);
     const tmp = `${file}.${process.pid}.partial`;
@@ -150,7 +173,15 @@ export async function takeBackup(db: Database, opts: { keyring?: Keyring; now?: 
       rmSync(tmp, { force: true });
       throw e;
     }
-    return { file, sha256: await sha256File(file), bytes: statSync(file).size, header, tables: manifest.tables.length, rows: manifest.tables.reduce((n, t) => n + t.rows, 0), headSeq: manifest.head?.seq ?? null };
+    return {
+      file,
+      sha256: await sha256File(file),
+      bytes: statSync(file).size,
+      header,
+      tables: manifest.tables.length,
+      rows: manifest.tables.reduce((n, t) => n + t.rows, 0),
+      headSeq: manifest.head?.seq ?? null,
+    };
   } finally {
     await client.end();
   }
@@ -224,7 +255,10 @@ export async function restoreBackup(db: Database, file: string, opts: { keyring?
         // Stop at once when the server refuses the COPY: a write already queued would otherwise
         // be flushed into the connection the failed COPY released.
         stream.on('error', () => stream.destroy());
-        const finished = new Promise<void>((res, rej) => { stream.on('finish', () => res()); stream.on('error', rej); });
+        const finished = new Promise<void>((res, rej) => {
+          stream.on('finish', () => res());
+          stream.on('error', rej);
+        });
         finished.catch(() => {}); // awaited below; a failure while waiting for drain must not go unhandled
         copying = { stream, finished };
       } else if (line === '\\.') {
@@ -243,9 +277,16 @@ export async function restoreBackup(db: Database, file: string, opts: { keyring?
     await client.query('COMMIT');
     // Compare with the manifest taken in the backup's snapshot.
     const counts = manifest.tables.length
-      ? (await client.query<{ name: string; n: string }>(manifest.tables.map((t, i) => `SELECT $${i + 1}::text AS name, count(*) AS n FROM public.${quoteIdent(t.name)}`).join(' UNION ALL '), manifest.tables.map((t) => t.name))).rows
+      ? (
+          await client.query<{ name: string; n: string }>(
+            manifest.tables.map((t, i) => `SELECT $${i + 1}::text AS name, count(*) AS n FROM public.${quoteIdent(t.name)}`).join(' UNION ALL '),
+            manifest.tables.map((t) => t.name),
+          )
+        ).rows
       : [];
-    const mismatches = manifest.tables.filter((t) => Number(counts.find((c) => c.name === t.name)?.n ?? -1) !== t.rows).map((t) => `${t.name}: ${t.rows} in the backup, ${counts.find((c) => c.name === t.name)?.n ?? 'none'} restored`);
+    const mismatches = manifest.tables
+      .filter((t) => Number(counts.find((c) => c.name === t.name)?.n ?? -1) !== t.rows)
+      .map((t) => `${t.name}: ${t.rows} in the backup, ${counts.find((c) => c.name === t.name)?.n ?? 'none'} restored`);
     let headMatch = manifest.head === null;
     let chainVerified = manifest.head === null;
     let headSeq: number | null = null;
@@ -256,8 +297,14 @@ export async function restoreBackup(db: Database, file: string, opts: { keyring?
       chainVerified = v.ok;
     }
     return {
-      scratch, tables: manifest.tables.length, rows: manifest.tables.reduce((n, t) => n + t.rows, 0),
-      countsMatch: mismatches.length === 0, mismatches, headSeq, headMatch, chainVerified,
+      scratch,
+      tables: manifest.tables.length,
+      rows: manifest.tables.reduce((n, t) => n + t.rows, 0),
+      countsMatch: mismatches.length === 0,
+      mismatches,
+      headSeq,
+      headMatch,
+      chainVerified,
     };
   } catch (e) {
     broken = true;
@@ -266,9 +313,13 @@ export async function restoreBackup(db: Database, file: string, opts: { keyring?
     // Plaintext is released before the tag is checked, so an altered file usually breaks the
     // load first (a bad date in a COPY line). A second, decrypt-only pass reaches the tag:
     // when the file does not authenticate, that is the cause to report, not the COPY error.
-    const decryption = await done.then(() => null, (d: Error) => d);
+    const decryption = await done.then(
+      () => null,
+      (d: Error) => d,
+    );
     if (decryption && /authentication failed/.test(decryption.message)) throw decryption;
-    if (!(await decrypts(file, { keyring: opts.keyring, tamperAt: opts.tamperAt }))) throw new BackupError(`${path.basename(file)} does not decrypt: authentication failed (altered, or not this database and time)`);
+    if (!(await decrypts(file, { keyring: opts.keyring, tamperAt: opts.tamperAt })))
+      throw new BackupError(`${path.basename(file)} does not decrypt: authentication failed (altered, or not this database and time)`);
     throw e;
   } finally {
     // A connection left in a failed COPY is not worth a clean goodbye: the scratch database
@@ -288,7 +339,20 @@ export async function runBackupJob(db: Database, opts: { keyring?: Keyring; now?
     job.count(r.rows);
     const dir = path.dirname(r.file);
     const pruned = pruneBackups(dir);
-    for (const [k, v] of Object.entries({ file: path.basename(r.file), dir, sha256: r.sha256, bytes: r.bytes, database: r.header.database, created_at: r.header.created_at, algorithm: r.header.algorithm, key_version: r.header.key_version, tables: r.tables, head_seq: r.headSeq, pruned: pruned.length })) job.detail(k, v);
+    for (const [k, v] of Object.entries({
+      file: path.basename(r.file),
+      dir,
+      sha256: r.sha256,
+      bytes: r.bytes,
+      database: r.header.database,
+      created_at: r.header.created_at,
+      algorithm: r.header.algorithm,
+      key_version: r.header.key_version,
+      tables: r.tables,
+      head_seq: r.headSeq,
+      pruned: pruned.length,
+    }))
+      job.detail(k, v);
     return r;
   });
 }
@@ -315,7 +379,16 @@ export async function runRestoreTestJob(db: Database, opts: { keyring?: Keyring;
     // restore reads the file through the same decryption, so a file that does not decrypt
     // cannot restore (test/collectors/break-behind-tls-backup.test.ts runs the full restore).
     const tamperRefused = await decrypts(file, { keyring: opts.keyring, tamperAt: Math.floor((h!.size - h!.bodyStart - TAG_BYTES) / 2) }).then((ok) => !ok);
-    for (const [k, v] of Object.entries({ tables: r.tables, counts_match: r.countsMatch, mismatches: r.mismatches.slice(0, 10), head_seq: r.headSeq, head_match: r.headMatch, chain_verified: r.chainVerified, tamper_refused: tamperRefused })) job.detail(k, v);
+    for (const [k, v] of Object.entries({
+      tables: r.tables,
+      counts_match: r.countsMatch,
+      mismatches: r.mismatches.slice(0, 10),
+      head_seq: r.headSeq,
+      head_match: r.headMatch,
+      chain_verified: r.chainVerified,
+      tamper_refused: tamperRefused,
+    }))
+      job.detail(k, v);
     if (!r.countsMatch) throw new BackupError(`restored row counts differ from the backup: ${r.mismatches.slice(0, 3).join('; ')}`);
     if (!r.headMatch || !r.chainVerified) throw new BackupError(`the restored audit chain ${r.chainVerified ? 'has another head' : 'does not verify'} (backup head seq ${r.headSeq ?? 'none'})`);
     if (!tamperRefused) throw new BackupError(`${path.basename(file)} with one byte changed still restored`);

@@ -168,11 +168,13 @@ export class Keyring {
 
   /** Non-secret facts about the keyring: never key bytes. */
   describe(now: Date = new Date()): KeyringDescription {
-    const versions = [...this.keys.keys()].sort((a, b) => a - b).map((version) => {
-      const created = this.file.created?.[String(version)] ?? null;
-      const age = created ? Math.floor((now.getTime() - Date.parse(created)) / 86_400_000) : null;
-      return { version, created_at: created, age_days: Number.isFinite(age) ? age : null, active: version === this.file.active };
-    });
+    const versions = [...this.keys.keys()]
+      .sort((a, b) => a - b)
+      .map((version) => {
+        const created = this.file.created?.[String(version)] ?? null;
+        const age = created ? Math.floor((now.getTime() - Date.parse(created)) / 86_400_000) : null;
+        return { version, created_at: created, age_days: Number.isFinite(age) ? age : null, active: version === this.file.active };
+      });
     return {
       algorithm: 'AES-256-GCM',
       nonce_bits: NONCE_BYTES * 8,
@@ -195,11 +197,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 function associatedData(ctx: CipherContext, format: CiphertextFormat = CIPHERTEXT_FORMAT): Buffer {
   if (format === LEGACY_CIPHERTEXT_FORMAT) return Buffer.from(`${ctx.table}/${ctx.column}/${ctx.rowId}`, 'utf8');
-  const owner = Object.keys(ctx.owner ?? {}).sort().map((k) => {
-    const v = ctx.owner![k];
-    if (typeof v !== 'string') throw new TypeError(`${ctx.table}.${ctx.column}: owner column ${k} has no value to bind`);
-    return [k, UUID.test(v) ? v.toLowerCase() : v];
-  });
+  const owner = Object.keys(ctx.owner ?? {})
+    .sort()
+    .map((k) => {
+      const v = ctx.owner![k];
+      if (typeof v !== 'string') throw new TypeError(`${ctx.table}.${ctx.column}: owner column ${k} has no value to bind`);
+      return [k, UUID.test(v) ? v.toLowerCase() : v];
+    });
   const rowId = UUID.test(ctx.rowId) ? ctx.rowId.toLowerCase() : ctx.rowId;
   return Buffer.from(JSON.stringify([CIPHERTEXT_FORMAT, ctx.table, ctx.column, rowId, owner]), 'utf8');
 }
@@ -285,10 +289,7 @@ export function loadKeyring(opts: { warn?: (m: string) => void } = {}): Keyring 
   if (!warned) {
     warned = true;
     const warn = opts.warn ?? ((m: string) => process.stderr.write(m + '\n'));
-    warn(
-      `WARNING: using a DEVELOPMENT keyring at ${file}. Set TRUST_KEYRING or TRUST_KEYRING_FILE in production; ` +
-        'development keys are generated locally and are not protected.',
-    );
+    warn(`WARNING: using a DEVELOPMENT keyring at ${file}. Set TRUST_KEYRING or TRUST_KEYRING_FILE in production; ` + 'development keys are generated locally and are not protected.');
   }
   return new Keyring(parseKeyringJson(readFileSync(file, 'utf8'), file), 'development', file);
 }

@@ -49,15 +49,19 @@ function q(s: string): string {
 /** Ciphertexts not under `version` or not in the current format (tev1), per column; what a collector would count too. */
 export async function countStale(pool: pg.Pool, accounts: string[], col: EncryptedColumn, version: number): Promise<number> {
   return withTransaction(pool, { accounts }, async (c) => {
-    const r = await c.query<{ n: string }>(
-      `SELECT count(*) AS n FROM ${q(col.table)} WHERE ${q(col.column)} IS NOT NULL AND NOT starts_with(${q(col.column)}, $1)`,
-      [currentPrefix(version)],
-    );
+    const r = await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${q(col.table)} WHERE ${q(col.column)} IS NOT NULL AND NOT starts_with(${q(col.column)}, $1)`, [currentPrefix(version)]);
     return Number(r.rows[0].n);
   });
 }
 
-async function rotateBatch(pool: pg.Pool, keyring: Keyring, accounts: string[], col: EncryptedColumn, after: string | null, batch: number): Promise<{ seen: number; written: number; rebound: number; last: string | null }> {
+async function rotateBatch(
+  pool: pg.Pool,
+  keyring: Keyring,
+  accounts: string[],
+  col: EncryptedColumn,
+  after: string | null,
+  batch: number,
+): Promise<{ seen: number; written: number; rebound: number; last: string | null }> {
   return withTransaction(pool, { accounts }, async (c) => {
     // The owner columns are read in the same locked row as the value, so the binding written is the row's own.
     const rows = await c.query<{ rid: string; ct: string }>(
@@ -91,11 +95,7 @@ async function rotateBatch(pool: pg.Pool, keyring: Keyring, accounts: string[], 
   });
 }
 
-export async function rotateKeys(
-  pool: pg.Pool,
-  keyring: Keyring,
-  opts: { batchSize?: number; onProgress?: (p: RotationProgress) => void; columns?: EncryptedColumn[] } = {},
-): Promise<RotationResult> {
+export async function rotateKeys(pool: pg.Pool, keyring: Keyring, opts: { batchSize?: number; onProgress?: (p: RotationProgress) => void; columns?: EncryptedColumn[] } = {}): Promise<RotationResult> {
   const batch = opts.batchSize ?? 1000;
   const columns = opts.columns ?? loadEncryptionConfig().columns;
   return recordJobRun(pool, 'keys.rotate', async (job) => {

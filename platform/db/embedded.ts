@@ -180,7 +180,9 @@ export async function startEmbedded(opts: { root?: string; onLog?: (m: string) =
       await pg.initialise();
     } catch (e) {
       if (/Permission denied/.test(String((e as Error).message))) {
-        throw new EnvironmentError(`${dbDir}: the embedded PostgreSQL runs as the system user "postgres", which cannot reach this directory; make its parent directories traversable (chmod o+x) or set TRUST_DATA_DIR to a directory it can reach`);
+        throw new EnvironmentError(
+          `${dbDir}: the embedded PostgreSQL runs as the system user "postgres", which cannot reach this directory; make its parent directories traversable (chmod o+x) or set TRUST_DATA_DIR to a directory it can reach`,
+        );
       }
       throw e;
     }
@@ -188,7 +190,13 @@ export async function startEmbedded(opts: { root?: string; onLog?: (m: string) =
     const sharedPort = await inspectExistingServer(dbDir);
     if (sharedPort) {
       // Another live run owns the server: use it, and leave stopping it to that run.
-      started = { adminUrl: withVerifiedTls(`postgres://${ADMIN_USER}:${encodeURIComponent(password)}@127.0.0.1:${sharedPort}/postgres`, caFileOf(root)), port: sharedPort, stop: async () => { started = undefined; } };
+      started = {
+        adminUrl: withVerifiedTls(`postgres://${ADMIN_USER}:${encodeURIComponent(password)}@127.0.0.1:${sharedPort}/postgres`, caFileOf(root)),
+        port: sharedPort,
+        stop: async () => {
+          started = undefined;
+        },
+      };
       return started;
     }
   }
@@ -199,7 +207,10 @@ export async function startEmbedded(opts: { root?: string; onLog?: (m: string) =
   if (tls.created) {
     const st = statSync(dbDir);
     const owner = typeof process.getuid === 'function' && process.getuid() === 0 ? st : undefined;
-    for (const [file, text, append] of [['pg_hba.conf', EMBEDDED_HBA, false], ['postgresql.conf', EMBEDDED_TLS_CONF, true]] as const) {
+    for (const [file, text, append] of [
+      ['pg_hba.conf', EMBEDDED_HBA, false],
+      ['postgresql.conf', EMBEDDED_TLS_CONF, true],
+    ] as const) {
       const f = path.join(dbDir, file);
       writeFileSync(f, append ? readFileSync(f, 'utf8') + text : text, { mode: 0o600 });
       if (owner) chownSync(f, owner.uid, owner.gid);

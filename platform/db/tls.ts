@@ -33,7 +33,14 @@ function pemCert(cert: forge.pki.Certificate): string {
   return forge.pki.certificateToPem(cert);
 }
 
-function makeCert(opts: { subject: string; publicKey: forge.pki.PublicKey; issuer: forge.pki.CertificateField[]; signer: forge.pki.rsa.PrivateKey; ca: boolean; years: number }): forge.pki.Certificate {
+function makeCert(opts: {
+  subject: string;
+  publicKey: forge.pki.PublicKey;
+  issuer: forge.pki.CertificateField[];
+  signer: forge.pki.rsa.PrivateKey;
+  ca: boolean;
+  years: number;
+}): forge.pki.Certificate {
   const cert = forge.pki.createCertificate();
   cert.publicKey = opts.publicKey;
   // A positive random serial (the high bit cleared), as RFC 5280 asks.
@@ -51,7 +58,13 @@ function makeCert(opts: { subject: string; publicKey: forge.pki.PublicKey; issue
         { name: 'basicConstraints', cA: false, critical: true },
         { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
         { name: 'extKeyUsage', serverAuth: true },
-        { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] },
+        {
+          name: 'subjectAltName',
+          altNames: [
+            { type: 7, ip: '127.0.0.1' },
+            { type: 2, value: 'localhost' },
+          ],
+        },
       ];
   cert.setExtensions(ext);
   cert.sign(opts.signer, forge.md.sha256.create());

@@ -47,9 +47,16 @@ const seconds = (ms: number) => `${Math.floor(ms / 1000)}.${String(ms % 1000).pa
 export const row = (fields: (string | number | null)[]) => fields.map((f) => (typeof f === 'number' ? String(f) : copyField(f))).join('\t') + '\n';
 
 /** Where a table's rows go (bulk.ts: a buffered COPY). */
-export interface RowSink { rows: number; push(line: string): void }
+export interface RowSink {
+  rows: number;
+  push(line: string): void;
+}
 
-export interface AccountPlan { index: number; id: string; name: string }
+export interface AccountPlan {
+  index: number;
+  id: string;
+  name: string;
+}
 
 export interface Gen {
   sink: Record<Table, RowSink>;
@@ -78,10 +85,15 @@ class AgentHistory {
   /** account|day -> [running ms, paused ms] */
   private usage = new Map<string, [number, number]>();
   private readonly periods: RowSink;
-  constructor(readonly id: string, private readonly g: Gen) {
+  constructor(
+    readonly id: string,
+    private readonly g: Gen,
+  ) {
     this.periods = g.periodLanes[g.agents++ % g.periodLanes.length];
   }
-  get state(): string | undefined { return this.open?.state; }
+  get state(): string | undefined {
+    return this.open?.state;
+  }
   /** Closes the open period at `at` (booking its time per UTC day) and opens `state` for `account`. */
   switch(account: string, state: string | null, at: number): void {
     const o = this.open;
@@ -109,7 +121,20 @@ class AgentHistory {
   }
 }
 
-interface LiveAgent { id: string; account: string; region: string; image: string; name: string; env: string; serverId: string; tunnelId: string; diskId: string; clonedFrom: string | null; at: number; history: AgentHistory }
+interface LiveAgent {
+  id: string;
+  account: string;
+  region: string;
+  image: string;
+  name: string;
+  env: string;
+  serverId: string;
+  tunnelId: string;
+  diskId: string;
+  clonedFrom: string | null;
+  at: number;
+  history: AgentHistory;
+}
 
 /** provisionInTx + agent_provision (0400) + deliverAgentSecrets. Rows that outlive a destroy are written by the caller. */
 function provision(g: Gen, a: { id: string; account: string; region: string; name: string; image: string; env: string; clonedFrom: string | null; at: number }): LiveAgent {
@@ -124,8 +149,14 @@ function provision(g: Gen, a: { id: string; account: string; region: string; nam
   const history = new AgentHistory(a.id, g);
   history.switch(a.account, 'paused', a.at);
   event(g, a.at, a.account, 'agent.provisioned', 'agent', a.id, {
-    region: a.region, image_digest: a.image, platform_version: CURRENT_PLATFORM_VERSION, server_id: serverId,
-    tunnel_id: tunnelId, disk_id: diskId, cloned_from: a.clonedFrom, env_sha256: createHash('sha256').update(a.env).digest('hex'),
+    region: a.region,
+    image_digest: a.image,
+    platform_version: CURRENT_PLATFORM_VERSION,
+    server_id: serverId,
+    tunnel_id: tunnelId,
+    disk_id: diskId,
+    cloned_from: a.clonedFrom,
+    env_sha256: createHash('sha256').update(a.env).digest('hex'),
   });
   return { ...a, serverId, tunnelId, diskId, history };
 }
@@ -143,7 +174,9 @@ function writeLive(g: Gen, a: LiveAgent): void {
     // Sealed with the keyring as setAgentSecret does: bound to this row and to its owner (the
     // agent's final account, the agent, the name), so the value decrypts only where it is written.
     const owner = { account_id: a.account, agent_id: a.id, name };
-    s.agent_secrets.push(row([id, a.id, a.account, name, sealColumn(g.keyring, { table: 'agent_secrets', column: 'ciphertext', rowId: id, owner }, randomBytes(32).toString('base64url')), g.deliveredAt]));
+    s.agent_secrets.push(
+      row([id, a.id, a.account, name, sealColumn(g.keyring, { table: 'agent_secrets', column: 'ciphertext', rowId: id, owner }, randomBytes(32).toString('base64url')), g.deliveredAt]),
+    );
   }
 }
 
@@ -160,7 +193,9 @@ function rulesJson(rules: FirewallRule[]): { protocol: string; port_from: number
 /** One account's history: the same draws, in the same order, as run.ts runAccount. */
 export function account(g: Gen, plan: AccountPlan, plans: AccountPlan[], rand: () => number, live: DemoContext['agents'], summary: DemoSummary): number {
   const agents = Array.from({ length: AGENTS_PER_ACCOUNT }, (_, k) => ({
-    id: uuidFrom(rand), k, region: rand() < 0.5 ? 'us' : 'eu',
+    id: uuidFrom(rand),
+    k,
+    region: rand() < 0.5 ? 'us' : 'eu',
     transferAt: rand() < 0.06 ? 5 + Math.floor(rand() * 40) : -1,
     transferTo: plans[Math.floor(rand() * plans.length)].id,
     cloneAt: rand() < 0.04 ? 10 + Math.floor(rand() * 30) : -1,
@@ -173,7 +208,16 @@ export function account(g: Gen, plan: AccountPlan, plans: AccountPlan[], rand: (
   for (const p of agents) {
     let t = DEMO_START.getTime() + rand() * 10 * 24 * HOUR;
     const env = jsonbText({ LOG_LEVEL: 'info', WORKERS: 1 + (p.k % 4) });
-    const a = provision(g, { id: p.id, account: plan.id, region: p.region, name: `agent-${plan.index + 1}-${p.k + 1}`, image: p.image ?? CURRENT_AGENT_IMAGE, env, clonedFrom: null, at: Math.trunc(t) });
+    const a = provision(g, {
+      id: p.id,
+      account: plan.id,
+      region: p.region,
+      name: `agent-${plan.index + 1}-${p.k + 1}`,
+      image: p.image ?? CURRENT_AGENT_IMAGE,
+      env,
+      clonedFrom: null,
+      at: Math.trunc(t),
+    });
     summary.agents++;
     for (let c = 0; c < CYCLES_PER_AGENT; c++) {
       t += (1 + rand() * 30) * HOUR;

@@ -60,7 +60,10 @@ class Sink {
   private parts: string[] = [];
   private size = 0;
   rows = 0;
-  constructor(readonly stream: Writable, private readonly failed: Promise<never>) {}
+  constructor(
+    readonly stream: Writable,
+    private readonly failed: Promise<never>,
+  ) {}
   push(line: string): void {
     this.parts.push(line);
     this.size += line.length;
@@ -77,10 +80,13 @@ class Sink {
 
 /** Refuses anything but the superuser connection on an empty platform; true when this seed's data is already there. */
 async function preflight(admin: pg.Client, firstAccount: string): Promise<boolean> {
-  const r = await admin.query<{ su: boolean; accounts: string; first: boolean; events: boolean; head: string }>(`
+  const r = await admin.query<{ su: boolean; accounts: string; first: boolean; events: boolean; head: string }>(
+    `
     SELECT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS su,
            (SELECT count(*) FROM accounts) AS accounts, EXISTS (SELECT 1 FROM accounts WHERE id = $1) AS first,
-           EXISTS (SELECT 1 FROM audit_events) AS events, (SELECT seq FROM event_chain_head) AS head`, [firstAccount]);
+           EXISTS (SELECT 1 FROM audit_events) AS events, (SELECT seq FROM event_chain_head) AS head`,
+    [firstAccount],
+  );
   const s = r.rows[0];
   if (!s.su) throw new EnvironmentError('trust demo --bulk loads with COPY as a superuser (DATABASE_URL must be one); use trust demo without --bulk otherwise');
   if (s.first) return true;
@@ -100,7 +106,20 @@ export async function runBulkDemo(db: Database, opts: DemoOptions): Promise<Demo
   await syncRegions(db.pool('owner'));
   const root = seededRandom(opts.seed * 7919 + opts.scale);
   const plans: AccountPlan[] = Array.from({ length: ACCOUNTS_PER_SCALE * opts.scale }, (_, i) => ({ index: i, id: uuidFrom(root), name: `Demo account ${i + 1}` }));
-  const summary: DemoSummary = { skipped: false, accounts: plans.length, agents: 0, liveAgents: 0, vms: 0, transfers: 0, clones: 0, destroys: 0, lifecycleOperations: 0, auditEvents: 0, checkpoints: 0, seconds: 0 };
+  const summary: DemoSummary = {
+    skipped: false,
+    accounts: plans.length,
+    agents: 0,
+    liveAgents: 0,
+    vms: 0,
+    transfers: 0,
+    clones: 0,
+    destroys: 0,
+    lifecycleOperations: 0,
+    auditEvents: 0,
+    checkpoints: 0,
+    seconds: 0,
+  };
 
   const tables = Object.keys(TABLES) as Table[];
   // One session per table, and more for the periods: [table, lane] per session.
@@ -115,7 +134,9 @@ export async function runBulkDemo(db: Database, opts: DemoOptions): Promise<Demo
       return { ...summary, skipped: true, seconds: (Date.now() - began) / 1000 };
     }
     let fail!: (e: unknown) => void;
-    const failed = new Promise<never>((_, reject) => { fail = reject; });
+    const failed = new Promise<never>((_, reject) => {
+      fail = reject;
+    });
     failed.catch(() => {});
     const sinks = {} as Record<Table, Sink>;
     const lanes: Sink[] = [];
@@ -129,12 +150,21 @@ export async function runBulkDemo(db: Database, opts: DemoOptions): Promise<Demo
       await c.query(`SET LOCAL synchronous_commit = off`);
       const stream = c.query(copyFrom(`COPY ${TABLES[t]} FROM STDIN`));
       stream.on('error', (e) => fail(new Error(`COPY ${t}: ${(e as Error).message}`)));
-      done.push(new Promise((resolve) => stream.on('finish', resolve)).then(() => { finished[t] = Date.now() - began; }));
+      done.push(
+        new Promise((resolve) => stream.on('finish', resolve)).then(() => {
+          finished[t] = Date.now() - began;
+        }),
+      );
       lanes.push(new Sink(stream, failed));
       if (lane === 0) sinks[t] = lanes[lanes.length - 1];
     }
     const g: Gen = {
-      sink: sinks, periodLanes: lanes.filter((_, i) => sessions[i][0] === 'agent_state_periods'), agents: 0, chain: new ChainWriter(0, GENESIS_HASH), keyring: defaultKeyring(), deliveredAt: new Date().toISOString(),
+      sink: sinks,
+      periodLanes: lanes.filter((_, i) => sessions[i][0] === 'agent_state_periods'),
+      agents: 0,
+      chain: new ChainWriter(0, GENESIS_HASH),
+      keyring: defaultKeyring(),
+      deliveredAt: new Date().toISOString(),
       location: Object.fromEntries(REGIONS.map((r) => [r.id, r.location])),
     };
     const every = checkpointEvery(opts.scale);
@@ -155,8 +185,14 @@ export async function runBulkDemo(db: Database, opts: DemoOptions): Promise<Demo
     const generated = Date.now() - began;
     await Promise.race([Promise.all(done), failed]);
     // Where the time went: generation (Node) against each table's COPY (the server).
-    opts.log(`bulk: generated in ${(generated / 1000).toFixed(1)}s; COPY done at ` +
-      Object.entries(finished).sort((a, b) => b[1] - a[1]).slice(0, 4).map(([t, ms]) => `${t} ${(ms / 1000).toFixed(1)}s`).join(', '));
+    opts.log(
+      `bulk: generated in ${(generated / 1000).toFixed(1)}s; COPY done at ` +
+        Object.entries(finished)
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 4)
+          .map(([t, ms]) => `${t} ${(ms / 1000).toFixed(1)}s`)
+          .join(', '),
+    );
     const audit = clients[sessions.findIndex(([t]) => t === 'audit_events')];
     // The head the chain trigger would have stored at commit, in the events' own transaction.
     await audit.query(`UPDATE event_chain_head SET seq = $1, hash = decode($2, 'hex') WHERE singleton`, [g.chain.seq, g.chain.hash.toString('hex')]);
@@ -171,7 +207,21 @@ export async function runBulkDemo(db: Database, opts: DemoOptions): Promise<Demo
   }
 
   // Fresh statistics and visibility for the planner and index-only scans, as autovacuum would leave them.
-  await vacuumAnalyze(db.adminUrl, ['audit_events', 'agent_state_periods', 'agent_usage_daily', 'provider_operations', 'agents', 'servers', 'tunnels', 'disks', 'firewalls', 'firewall_rules', 'agent_secrets', 'vms', 'accounts']);
+  await vacuumAnalyze(db.adminUrl, [
+    'audit_events',
+    'agent_state_periods',
+    'agent_usage_daily',
+    'provider_operations',
+    'agents',
+    'servers',
+    'tunnels',
+    'disks',
+    'firewalls',
+    'firewall_rules',
+    'agent_secrets',
+    'vms',
+    'accounts',
+  ]);
 
   const at = (what: string) => opts.log(`bulk: ${what} at ${((Date.now() - began) / 1000).toFixed(1)}s`);
   at('vacuum and analyze done');
@@ -180,7 +230,12 @@ export async function runBulkDemo(db: Database, opts: DemoOptions): Promise<Demo
   const reader = await db.pool('reader').connect();
   let verified;
   try {
-    verified = await verifyChain(reader, { from: 'genesis', ownTransaction: true, trustedKeys: [key.publicKey], workers: { connectionString: db.url('reader'), count: Math.max(1, os.availableParallelism() - 1) } });
+    verified = await verifyChain(reader, {
+      from: 'genesis',
+      ownTransaction: true,
+      trustedKeys: [key.publicKey],
+      workers: { connectionString: db.url('reader'), count: Math.max(1, os.availableParallelism() - 1) },
+    });
   } finally {
     reader.release();
   }
@@ -188,8 +243,13 @@ export async function runBulkDemo(db: Database, opts: DemoOptions): Promise<Demo
   await withTransaction(db.pool('owner'), {}, async (c) => {
     const pem = key.publicKey.export({ type: 'spki', format: 'pem' }).toString();
     for (const h of heads) {
-      await c.query(`INSERT INTO audit_checkpoints (seq, hash, key_id, public_key, signature) VALUES ($1, decode($2, 'hex'), $3, $4, $5)`,
-        [h.seq, h.hash, key.keyId, pem, signCheckpoint(key, h.seq, h.hash)]);
+      await c.query(`INSERT INTO audit_checkpoints (seq, hash, key_id, public_key, signature) VALUES ($1, decode($2, 'hex'), $3, $4, $5)`, [
+        h.seq,
+        h.hash,
+        key.keyId,
+        pem,
+        signCheckpoint(key, h.seq, h.hash),
+      ]);
     }
   });
   summary.checkpoints += heads.length;
@@ -199,8 +259,16 @@ export async function runBulkDemo(db: Database, opts: DemoOptions): Promise<Demo
   const app = db.pool('app');
   await withCallerEventTime(db.pool('owner'), async () => {
     const ctx: DemoContext = {
-      db, pools: { owner: db.pool('owner'), app, reader: db.pool('reader') }, rand: root, log: opts.log, scale: opts.scale,
-      accounts: plans.map((p) => p.id), agents: live, platform: platformContext(app, { actor: ACTOR, accounts: plans.map((p) => p.id) }), start: DEMO_START, bulk: true,
+      db,
+      pools: { owner: db.pool('owner'), app, reader: db.pool('reader') },
+      rand: root,
+      log: opts.log,
+      scale: opts.scale,
+      accounts: plans.map((p) => p.id),
+      agents: live,
+      platform: platformContext(app, { actor: ACTOR, accounts: plans.map((p) => p.id) }),
+      start: DEMO_START,
+      bulk: true,
     };
     for (const ext of demoExtensions) await ext(ctx);
   });
@@ -219,13 +287,15 @@ export async function runBulkDemo(db: Database, opts: DemoOptions): Promise<Demo
 /** VACUUM ANALYZE, two tables at a time (two cores). */
 async function vacuumAnalyze(adminUrl: string, tables: string[]): Promise<void> {
   const queue = [...tables];
-  await Promise.all([0, 1].map(async () => {
-    const c = new pg.Client({ connectionString: adminUrl });
-    await c.connect();
-    try {
-      for (let t = queue.shift(); t; t = queue.shift()) await c.query(`VACUUM (ANALYZE) ${t}`);
-    } finally {
-      await c.end();
-    }
-  }));
+  await Promise.all(
+    [0, 1].map(async () => {
+      const c = new pg.Client({ connectionString: adminUrl });
+      await c.connect();
+      try {
+        for (let t = queue.shift(); t; t = queue.shift()) await c.query(`VACUUM (ANALYZE) ${t}`);
+      } finally {
+        await c.end();
+      }
+    }),
+  );
 }

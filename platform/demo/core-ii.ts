@@ -100,7 +100,13 @@ export async function coreIIDemo(ctx: DemoContext): Promise<void> {
   await authorize(app, keys.read, 'agents.list');
   await authorize(app, keys.manage, 'agents.start');
   await authorize(app, keys.admin, 'api_keys.create');
-  for (const [key, op] of [[keys.read, 'agents.destroy'], [keys.manage, 'api_keys.create'], [leaked.key, 'agents.list'], ['hck_admin_' + '0'.repeat(64), 'agents.list'], ['not-a-key', 'agents.list']] as const) {
+  for (const [key, op] of [
+    [keys.read, 'agents.destroy'],
+    [keys.manage, 'api_keys.create'],
+    [leaked.key, 'agents.list'],
+    ['hck_admin_' + '0'.repeat(64), 'agents.list'],
+    ['not-a-key', 'agents.list'],
+  ] as const) {
     try {
       await authorize(app, key, op);
     } catch (e) {
@@ -170,7 +176,16 @@ export async function coreIIDemo(ctx: DemoContext): Promise<void> {
       counts.usage++;
     }
     // The bulk demo writes the same daily rows in one transaction per account (usage-batch.ts).
-    if (ctx.bulk) await recordDailyUsage(app, accountId, [{ ...llm, kind: 'llm' }, { ...voice, kind: 'voice' }], requests);
+    if (ctx.bulk)
+      await recordDailyUsage(
+        app,
+        accountId,
+        [
+          { ...llm, kind: 'llm' },
+          { ...voice, kind: 'voice' },
+        ],
+        requests,
+      );
     else for (const r of requests) await recordProxyRequest(app, r);
   }
 
@@ -198,7 +213,12 @@ export async function coreIIDemo(ctx: DemoContext): Promise<void> {
   const leaving = randomUUID();
   await withTransaction(app, { accounts: [leaving] }, (c) => c.query(`INSERT INTO accounts (id, name) VALUES ($1, 'Demo account (leaving)')`, [leaving]));
   await createUser(app, { accountId: leaving, email: 'leaving@demo.harborcloud.example', password: `demo ${secretBytes(rand, 9).toString('base64url')} passphrase` });
-  await createOAuthConnection(app, keyring, { accountId: leaving, provider: 'github', tokens: { accessToken: `demo-access-${secretBytes(rand, 12).toString('hex')}`, refreshToken: `demo-refresh-${secretBytes(rand, 12).toString('hex')}` }, actor: 'system:demo' });
+  await createOAuthConnection(app, keyring, {
+    accountId: leaving,
+    provider: 'github',
+    tokens: { accessToken: `demo-access-${secretBytes(rand, 12).toString('hex')}`, refreshToken: `demo-refresh-${secretBytes(rand, 12).toString('hex')}` },
+    actor: 'system:demo',
+  });
   const vk = await createVirtualKey(app, { accountId: leaving, kind: 'llm' });
   await recordProxyRequest(app, { virtualKey: vk.key, model: 'claude-haiku', costMicros: 1234, units: { input: 100, output: 40 }, at: ctx.start });
   await requestAccountDeletion(app, { accountId: leaving, requestedBy: 'user:leaving-owner' });

@@ -21,12 +21,27 @@ import type { FirewallRule } from '../provider/types.ts';
 import { seededRandom } from './prng.ts';
 import { demoExtensions, type DemoContext } from './extensions.ts';
 
-export interface DemoOptions { scale: number; seed: number; workers?: number; log: (l: string) => void; progress?: (done: number, total: number) => void }
+export interface DemoOptions {
+  scale: number;
+  seed: number;
+  workers?: number;
+  log: (l: string) => void;
+  progress?: (done: number, total: number) => void;
+}
 
 export interface DemoSummary {
   skipped: boolean;
-  accounts: number; agents: number; liveAgents: number; vms: number; transfers: number; clones: number; destroys: number;
-  lifecycleOperations: number; auditEvents: number; checkpoints: number; seconds: number;
+  accounts: number;
+  agents: number;
+  liveAgents: number;
+  vms: number;
+  transfers: number;
+  clones: number;
+  destroys: number;
+  lifecycleOperations: number;
+  auditEvents: number;
+  checkpoints: number;
+  seconds: number;
 }
 
 export const ACCOUNTS_PER_SCALE = 10;
@@ -46,7 +61,11 @@ export function uuidFrom(rand: () => number): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-interface AccountPlan { index: number; id: string; name: string }
+interface AccountPlan {
+  index: number;
+  id: string;
+  name: string;
+}
 
 /** Operations between signed checkpoints while seeding (the bulk demo signs at the same heads). */
 export function checkpointEvery(scale: number): number {
@@ -72,7 +91,20 @@ async function seedDemo(db: Database, opts: DemoOptions): Promise<DemoSummary> {
   const base = platformContext(app, { actor: 'system:demo' });
   const root = seededRandom(opts.seed * 7919 + opts.scale);
   const plans: AccountPlan[] = Array.from({ length: ACCOUNTS_PER_SCALE * opts.scale }, (_, i) => ({ index: i, id: uuidFrom(root), name: `Demo account ${i + 1}` }));
-  const summary: DemoSummary = { skipped: false, accounts: plans.length, agents: 0, liveAgents: 0, vms: 0, transfers: 0, clones: 0, destroys: 0, lifecycleOperations: 0, auditEvents: 0, checkpoints: 0, seconds: 0 };
+  const summary: DemoSummary = {
+    skipped: false,
+    accounts: plans.length,
+    agents: 0,
+    liveAgents: 0,
+    vms: 0,
+    transfers: 0,
+    clones: 0,
+    destroys: 0,
+    lifecycleOperations: 0,
+    auditEvents: 0,
+    checkpoints: 0,
+    seconds: 0,
+  };
 
   const already = await withTransaction(app, { accounts: [plans[0].id] }, (c) => c.query('SELECT 1 FROM accounts WHERE id = $1', [plans[0].id]));
   if (already.rowCount) {
@@ -107,8 +139,15 @@ async function seedDemo(db: Database, opts: DemoOptions): Promise<DemoSummary> {
   if (await createCheckpoint({ owner: db.pool('owner'), reader: db.pool('reader') }, key)) summary.checkpoints++;
 
   const ctx: DemoContext = {
-    db, pools: { owner: db.pool('owner'), app, reader: db.pool('reader') }, rand: root, log: opts.log, scale: opts.scale,
-    accounts: plans.map((p) => p.id), agents: live, platform: platformContext(app, { actor: 'system:demo', accounts: plans.map((p) => p.id) }), start: DEMO_START,
+    db,
+    pools: { owner: db.pool('owner'), app, reader: db.pool('reader') },
+    rand: root,
+    log: opts.log,
+    scale: opts.scale,
+    accounts: plans.map((p) => p.id),
+    agents: live,
+    platform: platformContext(app, { actor: 'system:demo', accounts: plans.map((p) => p.id) }),
+    start: DEMO_START,
   };
   for (const ext of demoExtensions) await ext(ctx);
   summary.liveAgents = live.length;
@@ -118,11 +157,12 @@ async function seedDemo(db: Database, opts: DemoOptions): Promise<DemoSummary> {
 }
 
 /** One account's whole history in one transaction. Returns the number of operations. */
-async function runAccount(base: PlatformContext, plan: AccountPlan, plans: AccountPlan[], rand: () => number,
-  live: DemoContext['agents'], summary: DemoSummary): Promise<number> {
+async function runAccount(base: PlatformContext, plan: AccountPlan, plans: AccountPlan[], rand: () => number, live: DemoContext['agents'], summary: DemoSummary): Promise<number> {
   // Decide everything first: the transaction must act for every account an agent is transferred to.
   const agents = Array.from({ length: AGENTS_PER_ACCOUNT }, (_, k) => ({
-    id: uuidFrom(rand), k, region: rand() < 0.5 ? 'us' : 'eu',
+    id: uuidFrom(rand),
+    k,
+    region: rand() < 0.5 ? 'us' : 'eu',
     transferAt: rand() < 0.06 ? 5 + Math.floor(rand() * 40) : -1,
     transferTo: plans[Math.floor(rand() * plans.length)].id,
     cloneAt: rand() < 0.04 ? 10 + Math.floor(rand() * 30) : -1,
@@ -145,11 +185,22 @@ async function runAccount(base: PlatformContext, plan: AccountPlan, plans: Accou
     const ctx: PlatformContext = { ...base, accounts, tx };
     // Starts and stops are sent in batches; anything else flushes them first to keep the order.
     let pending: StateChange[] = [];
-    const flush = async () => { await applyStateChanges(ctx, pending); pending = []; };
+    const flush = async () => {
+      await applyStateChanges(ctx, pending);
+      pending = [];
+    };
     for (const a of agents) {
       let t = DEMO_START.getTime() + rand() * 10 * 24 * HOUR;
       let owner = plan.id;
-      await provisionAgent(ctx, { id: a.id, accountId: owner, region: a.region, name: `agent-${plan.index + 1}-${a.k + 1}`, image: a.image, env: { LOG_LEVEL: 'info', WORKERS: 1 + (a.k % 4) }, at: new Date(t) });
+      await provisionAgent(ctx, {
+        id: a.id,
+        accountId: owner,
+        region: a.region,
+        name: `agent-${plan.index + 1}-${a.k + 1}`,
+        image: a.image,
+        env: { LOG_LEVEL: 'info', WORKERS: 1 + (a.k % 4) },
+        at: new Date(t),
+      });
       summary.agents++;
       for (let c = 0; c < CYCLES_PER_AGENT; c++) {
         t += (1 + rand() * 30) * HOUR;
@@ -202,4 +253,3 @@ async function runAccount(base: PlatformContext, plan: AccountPlan, plans: Accou
   summary.lifecycleOperations += ops;
   return ops;
 }
-

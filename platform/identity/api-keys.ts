@@ -39,12 +39,22 @@ export async function createApiKey(pool: pg.Pool, input: { accountId: string; na
   const key = `hck_${input.tier}_${randomBytes(32).toString('hex')}`;
   const displayPrefix = displayPrefixOf(key);
   return withTransaction(pool, { accounts: [input.accountId] }, async (c) => {
-    const r = await c.query<{ id: string }>(
-      `INSERT INTO api_keys (account_id, name, tier, key_hash, display_prefix) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-      [input.accountId, input.name, input.tier, sha256Hex(key), displayPrefix],
-    );
+    const r = await c.query<{ id: string }>(`INSERT INTO api_keys (account_id, name, tier, key_hash, display_prefix) VALUES ($1, $2, $3, $4, $5) RETURNING id`, [
+      input.accountId,
+      input.name,
+      input.tier,
+      sha256Hex(key),
+      displayPrefix,
+    ]);
     const id = r.rows[0].id;
-    await appendAuditEvent(c, { accountId: input.accountId, actor: input.actor, action: 'api_key.created', subjectType: 'api_key', subjectId: id, details: { tier: input.tier, display_prefix: displayPrefix } });
+    await appendAuditEvent(c, {
+      accountId: input.accountId,
+      actor: input.actor,
+      action: 'api_key.created',
+      subjectType: 'api_key',
+      subjectId: id,
+      details: { tier: input.tier, display_prefix: displayPrefix },
+    });
     return { id, key, displayPrefix, tier: input.tier };
   });
 }

@@ -47,7 +47,5 @@ export async function resolveSession(pool: pg.Pool, cookieHeader: string | undef
 }
 
 export async function revokeSession(pool: pg.Pool, input: { accountId: string; sessionId: string }): Promise<void> {
-  await withTransaction(pool, { accounts: [input.accountId] }, (c) =>
-    c.query(`UPDATE sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`, [input.sessionId]),
-  );
+  await withTransaction(pool, { accounts: [input.accountId] }, (c) => c.query(`UPDATE sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`, [input.sessionId]));
 }

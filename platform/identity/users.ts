@@ -29,10 +29,12 @@ export async function createUser(pool: pg.Pool, input: { accountId: string; emai
   const email = normaliseEmail(input.email);
   const passwordHash = await bcrypt.hash(input.password, BCRYPT_COST);
   return withTransaction(pool, { accounts: [input.accountId] }, async (c) => {
-    const r = await c.query<{ id: string }>(
-      `INSERT INTO users (account_id, email, email_hash, password_hash) VALUES ($1, $2, $3, $4) RETURNING id`,
-      [input.accountId, email, sha256Hex(email), passwordHash],
-    );
+    const r = await c.query<{ id: string }>(`INSERT INTO users (account_id, email, email_hash, password_hash) VALUES ($1, $2, $3, $4) RETURNING id`, [
+      input.accountId,
+      email,
+      sha256Hex(email),
+      passwordHash,
+    ]);
     const id = r.rows[0].id;
     await appendAuditEvent(c, { accountId: input.accountId, actor: `user:${id}`, action: 'user.created', subjectType: 'user', subjectId: id });
     return { id, accountId: input.accountId, email };
@@ -44,10 +46,7 @@ export async function verifyPassword(pool: pg.Pool, input: { email: string; pass
   const email = normaliseEmail(input.email);
   const row = await withTransaction(pool, {}, async (c) => {
     await c.query(`SELECT set_config('trust.lookup_hash', $1, true)`, [sha256Hex(email)]);
-    const r = await c.query<{ id: string; account_id: string; password_hash: string }>(
-      `SELECT id, account_id, password_hash FROM users WHERE email_hash = $1`,
-      [sha256Hex(email)],
-    );
+    const r = await c.query<{ id: string; account_id: string; password_hash: string }>(`SELECT id, account_id, password_hash FROM users WHERE email_hash = $1`, [sha256Hex(email)]);
     return r.rows[0];
   });
   // Compare against a dummy hash when the user is unknown, so timing does not tell.
@@ -56,4 +55,4 @@ export async function verifyPassword(pool: pg.Pool, input: { email: string; pass
   return { id: row.id, accountId: row.account_id, email };
 }
 
-const DUMMY_HASH = "$2b$12$/4wq/ae3pE16j0MpJxTwOuOYl159CZRnPNyODC5.Hm8meXKebT6nO";
+const DUMMY_HASH = '$2b$12$/4wq/ae3pE16j0MpJxTwOuOYl159CZRnPNyODC5.Hm8meXKebT6nO';

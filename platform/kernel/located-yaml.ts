@@ -39,8 +39,7 @@ export function formatDiagnostic(d: LocatedDiagnostic): string {
 
 /** Orders diagnostics by file, then position, so output is stable between runs. */
 export function sortDiagnostics(list: LocatedDiagnostic[]): LocatedDiagnostic[] {
-  return [...list].sort((a, b) =>
-    a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.col - b.col || (a.pointer < b.pointer ? -1 : a.pointer > b.pointer ? 1 : 0));
+  return [...list].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.col - b.col || (a.pointer < b.pointer ? -1 : a.pointer > b.pointer ? 1 : 0)));
 }
 
 /** Collects the diagnostics of one load. */
@@ -74,7 +73,13 @@ export function parseSource(bytes: Buffer, file: string, run: Diagnostics, kind:
   if (opener) {
     const where = lines.linePos(opener.offset);
     const segs = pathAtOffset(doc, opener.offset);
-    run.diagnostics.push({ file, line: where.line, col: where.col, pointer: toPointer(segs), message: `Malformed YAML: the ${opener.char} opened here is never closed with ${opener.char === '[' ? ']' : '}'}.` });
+    run.diagnostics.push({
+      file,
+      line: where.line,
+      col: where.col,
+      pointer: toPointer(segs),
+      message: `Malformed YAML: the ${opener.char} opened here is never closed with ${opener.char === '[' ? ']' : '}'}.`,
+    });
     return null;
   }
   for (const err of doc.errors) {
@@ -88,7 +93,12 @@ export function parseSource(bytes: Buffer, file: string, run: Diagnostics, kind:
   // These files have no use for aliases, and an alias bomb ("billion laughs") would
   // expand into gigabytes when converted: refuse any alias, located at the first one.
   let alias: Node | undefined;
-  visit(doc, { Alias(_, node) { alias = node as Node; return visit.BREAK; } });
+  visit(doc, {
+    Alias(_, node) {
+      alias = node as Node;
+      return visit.BREAK;
+    },
+  });
   if (alias) {
     const offset = alias.range?.[0] ?? 0;
     const where = lines.linePos(offset);
@@ -248,5 +258,9 @@ export function toPointer(segs: Segment[]): string {
 
 export function fromPointer(p: string): Segment[] {
   if (!p) return [];
-  return p.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+  return p
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }

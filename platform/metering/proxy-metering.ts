@@ -53,7 +53,8 @@ export async function recordProxyRequest(pool: pg.Pool, req: ProxyRequest): Prom
   const hash = sha256Hex(req.virtualKey);
   const key = await withTransaction(pool, {}, async (c) => {
     await c.query(`SELECT set_config('trust.lookup_hash', $1, true)`, [hash]);
-    return (await c.query<{ id: string; account_id: string; kind: ProxyKind; revoked_at: Date | null }>(`SELECT id, account_id, kind, revoked_at FROM proxy_virtual_keys WHERE key_hash = $1`, [hash])).rows[0];
+    return (await c.query<{ id: string; account_id: string; kind: ProxyKind; revoked_at: Date | null }>(`SELECT id, account_id, kind, revoked_at FROM proxy_virtual_keys WHERE key_hash = $1`, [hash]))
+      .rows[0];
   });
   if (!key) throw new PlatformError('unknown_virtual_key', 'virtual key is not known');
   if (key.revoked_at) throw new PlatformError('revoked_virtual_key', 'virtual key was revoked');

@@ -32,11 +32,7 @@ function checkToken(t: unknown, what: string): string {
   return t;
 }
 
-export async function createOAuthConnection(
-  pool: pg.Pool,
-  keyring: Keyring,
-  input: { accountId: string; provider: string; tokens: TokenSet; actor: string },
-): Promise<string> {
+export async function createOAuthConnection(pool: pg.Pool, keyring: Keyring, input: { accountId: string; provider: string; tokens: TokenSet; actor: string }): Promise<string> {
   const id = randomUUID();
   const access = sealColumn(keyring, at('access_token', id, input.accountId, input.provider), checkToken(input.tokens.accessToken, 'access token'));
   const refresh = input.tokens.refreshToken == null ? null : sealColumn(keyring, at('refresh_token', id, input.accountId, input.provider), checkToken(input.tokens.refreshToken, 'refresh token'));
@@ -54,7 +50,9 @@ export async function createOAuthConnection(
 /** Decrypts a connection's tokens (for calling the provider); DecryptionError on tampering. */
 export async function readOAuthTokens(pool: pg.Pool, keyring: Keyring, input: { accountId: string; connectionId: string }): Promise<{ accessToken: string; refreshToken: string | null }> {
   const row = await withTransaction(pool, { accounts: [input.accountId] }, async (c) => {
-    const r = await c.query<{ provider: string; access_token: string; refresh_token: string | null }>(`SELECT provider, access_token, refresh_token FROM oauth_connections WHERE id = $1`, [input.connectionId]);
+    const r = await c.query<{ provider: string; access_token: string; refresh_token: string | null }>(`SELECT provider, access_token, refresh_token FROM oauth_connections WHERE id = $1`, [
+      input.connectionId,
+    ]);
     return r.rows[0];
   });
   if (!row) throw new OAuthError('unknown_connection', `no OAuth connection ${input.connectionId} in this account`);
@@ -71,16 +69,11 @@ export type RefreshOutcome = 'refreshed' | 'failed_terminal' | 'failed_retryable
  * two refreshes never race. Logs `oauth.token_refreshed`, `oauth.refresh_failed`
  * (terminal: the connection is marked failed) or `oauth.refresh_retryable`.
  */
-export async function refreshOAuthConnection(
-  pool: pg.Pool,
-  keyring: Keyring,
-  input: { accountId: string; connectionId: string; endpoint: TokenEndpoint; actor: string },
-): Promise<RefreshOutcome> {
+export async function refreshOAuthConnection(pool: pg.Pool, keyring: Keyring, input: { accountId: string; connectionId: string; endpoint: TokenEndpoint; actor: string }): Promise<RefreshOutcome> {
   return withTransaction(pool, { accounts: [input.accountId] }, async (c) => {
-    const r = await c.query<{ provider: string; refresh_token: string | null; status: string }>(
-      `SELECT provider, refresh_token, status FROM oauth_connections WHERE id = $1 FOR UPDATE`,
-      [input.connectionId],
-    );
+    const r = await c.query<{ provider: string; refresh_token: string | null; status: string }>(`SELECT provider, refresh_token, status FROM oauth_connections WHERE id = $1 FOR UPDATE`, [
+      input.connectionId,
+    ]);
     const row = r.rows[0];
     if (!row) throw new OAuthError('unknown_connection', `no OAuth connection ${input.connectionId} in this account`);
     if (row.status !== 'active' || row.refresh_token == null) throw new OAuthError('connection_failed', `OAuth connection ${input.connectionId} is ${row.status} and cannot be refreshed`);
@@ -99,10 +92,12 @@ export async function refreshOAuthConnection(
     const access = sealColumn(keyring, at('access_token', input.connectionId, input.accountId, row.provider), checkToken(tokens.accessToken, 'access token'));
     // Providers that do not rotate refresh tokens return none: keep ours (re-sealed under the active key).
     const refresh = sealColumn(keyring, at('refresh_token', input.connectionId, input.accountId, row.provider), checkToken(tokens.refreshToken ?? refreshToken, 'refresh token'));
-    await c.query(
-      `UPDATE oauth_connections SET access_token = $2, refresh_token = $3, expires_at = now() + make_interval(secs => $4), refreshed_at = now() WHERE id = $1`,
-      [input.connectionId, access, refresh, tokens.expiresInSeconds ?? 3600],
-    );
+    await c.query(`UPDATE oauth_connections SET access_token = $2, refresh_token = $3, expires_at = now() + make_interval(secs => $4), refreshed_at = now() WHERE id = $1`, [
+      input.connectionId,
+      access,
+      refresh,
+      tokens.expiresInSeconds ?? 3600,
+    ]);
     await appendAuditEvent(c, { ...base, action: 'oauth.token_refreshed', details: { provider: row.provider, key_version: keyring.activeVersion } });
     return 'refreshed';
   });

@@ -15,10 +15,12 @@ const STATE_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 export async function createOAuthState(pool: pg.Pool, input: { accountId: string; provider: string }): Promise<string> {
   const state = randomBytes(32).toString('base64url');
   await withTransaction(pool, { accounts: [input.accountId] }, (c) =>
-    c.query(
-      `INSERT INTO oauth_states (account_id, provider, state_hash, expires_at) VALUES ($1, $2, $3, now() + make_interval(secs => $4))`,
-      [input.accountId, input.provider, sha256Hex(state), STATE_LIFETIME_SECONDS],
-    ),
+    c.query(`INSERT INTO oauth_states (account_id, provider, state_hash, expires_at) VALUES ($1, $2, $3, now() + make_interval(secs => $4))`, [
+      input.accountId,
+      input.provider,
+      sha256Hex(state),
+      STATE_LIFETIME_SECONDS,
+    ]),
   );
   return state;
 }

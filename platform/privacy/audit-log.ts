@@ -19,8 +19,12 @@ export interface AuditEventInput {
 }
 
 export async function appendAuditEvent(client: pg.ClientBase, e: AuditEventInput): Promise<void> {
-  await client.query(
-    `INSERT INTO audit_events (account_id, actor, action, subject_type, subject_id, details) VALUES ($1, $2, $3, $4, $5, $6)`,
-    [e.accountId, e.actor, e.action, e.subjectType, e.subjectId, JSON.stringify(e.details ?? {})],
-  );
+  await client.query(`INSERT INTO audit_events (account_id, actor, action, subject_type, subject_id, details) VALUES ($1, $2, $3, $4, $5, $6)`, [
+    e.accountId,
+    e.actor,
+    e.action,
+    e.subjectType,
+    e.subjectId,
+    JSON.stringify(e.details ?? {}),
+  ]);
 }

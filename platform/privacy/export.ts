@@ -28,15 +28,16 @@ export async function exportAccount(pool: pg.Pool, accountId: string): Promise<A
     const tables: AccountExport['tables'] = {};
     const excluded: string[] = [];
     for (const t of await accountTables(c)) {
-      const cols = await c.query<{ attname: string }>(
-        `SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
-        [`public.${quoteIdent(t)}`],
-      );
-      const keep = cols.rows.map((r) => r.attname).filter((col) => {
-        const secret = encrypted.has(`${t}.${col}`) || SECRET_COLUMN.test(col);
-        if (secret) excluded.push(`${t}.${col}`);
-        return !secret;
-      });
+      const cols = await c.query<{ attname: string }>(`SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`, [
+        `public.${quoteIdent(t)}`,
+      ]);
+      const keep = cols.rows
+        .map((r) => r.attname)
+        .filter((col) => {
+          const secret = encrypted.has(`${t}.${col}`) || SECRET_COLUMN.test(col);
+          if (secret) excluded.push(`${t}.${col}`);
+          return !secret;
+        });
       const r = await c.query(`SELECT ${keep.map(quoteIdent).join(', ')} FROM ${quoteIdent(t)} WHERE account_id = $1 ORDER BY 1`, [accountId]);
       tables[t] = r.rows.map((row) => JSON.parse(JSON.stringify(row, (_k, v) => (typeof v === 'bigint' ? String(v) : v))));
     }

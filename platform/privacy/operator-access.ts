@@ -21,10 +21,7 @@ export async function withOperatorAccess<T>(pool: pg.Pool, access: OperatorAcces
   if (!access.reason || access.reason.trim().length < 3) throw new PlatformError('reason_required', 'operator access needs a reason');
   if (!access.accounts.length) throw new PlatformError('accounts_required', 'operator access needs the accounts it covers');
   return withTransaction(pool, { accounts: access.accounts }, async (c) => {
-    const log = await c.query<{ id: string }>(
-      `INSERT INTO admin_access_log (operator, reason, accessed_accounts) VALUES ($1, $2, $3) RETURNING id`,
-      [access.operator, access.reason, access.accounts],
-    );
+    const log = await c.query<{ id: string }>(`INSERT INTO admin_access_log (operator, reason, accessed_accounts) VALUES ($1, $2, $3) RETURNING id`, [access.operator, access.reason, access.accounts]);
     await appendAuditEvent(c, {
       accountId: null,
       actor: `operator:${access.operator}`,

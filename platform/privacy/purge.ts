@@ -14,11 +14,18 @@ import { loadRetentionConfig, type RetentionConfig } from './retention-config.ts
 
 export async function requestAccountDeletion(pool: pg.Pool, input: { accountId: string; requestedBy: string }): Promise<{ id: string; dueAt: Date }> {
   return withTransaction(pool, { accounts: [input.accountId] }, async (c) => {
-    const r = await c.query<{ id: string; due_at: Date }>(
-      `INSERT INTO deletion_requests (account_id, requested_by, due_at) VALUES ($1, $2, now()) RETURNING id, due_at`,
-      [input.accountId, input.requestedBy],
-    );
-    await appendAuditEvent(c, { accountId: input.accountId, actor: input.requestedBy, action: 'privacy.deletion_requested', subjectType: 'account', subjectId: input.accountId, details: { request_id: r.rows[0].id } });
+    const r = await c.query<{ id: string; due_at: Date }>(`INSERT INTO deletion_requests (account_id, requested_by, due_at) VALUES ($1, $2, now()) RETURNING id, due_at`, [
+      input.accountId,
+      input.requestedBy,
+    ]);
+    await appendAuditEvent(c, {
+      accountId: input.accountId,
+      actor: input.requestedBy,
+      action: 'privacy.deletion_requested',
+      subjectType: 'account',
+      subjectId: input.accountId,
+      details: { request_id: r.rows[0].id },
+    });
     return { id: r.rows[0].id, dueAt: r.rows[0].due_at };
   });
 }
@@ -38,7 +45,10 @@ async function purgeAccount(c: pg.PoolClient, accountId: string, config: Retenti
   const deleted: Record<string, number> = {};
   // Agents and VMs go through their own destroy functions, so periods are closed and
   // destroy events are written exactly as for a customer's own destroy.
-  for (const [table, fn] of [['agents', 'agent_destroy'], ['vms', 'vm_destroy']] as const) {
+  for (const [table, fn] of [
+    ['agents', 'agent_destroy'],
+    ['vms', 'vm_destroy'],
+  ] as const) {
     const exists = await c.query(`SELECT to_regprocedure($1) IS NOT NULL AS ok`, [`${fn}(uuid,text,timestamptz)`]);
     if (!exists.rows[0].ok || !(await accountTables(c)).includes(table)) continue;
     const ids = await c.query<{ id: string }>(`SELECT id FROM ${quoteIdent(table)} WHERE account_id = $1 ORDER BY id`, [accountId]);
@@ -86,7 +96,14 @@ export async function runAccountPurgeJob(pool: pg.Pool, opts: { config?: Retenti
         const deleted = await purgeAccount(c, req.account_id, config);
         const total = Object.values(deleted).reduce((a, b) => a + b, 0);
         await c.query(`UPDATE deletion_requests SET completed_at = now(), rows_deleted = $2 WHERE id = $1`, [req.id, total]);
-        await appendAuditEvent(c, { accountId: req.account_id, actor: 'system:privacy.account_purge', action: 'privacy.account_purged', subjectType: 'account', subjectId: req.account_id, details: { request_id: req.id, rows_deleted: total } });
+        await appendAuditEvent(c, {
+          accountId: req.account_id,
+          actor: 'system:privacy.account_purge',
+          action: 'privacy.account_purged',
+          subjectType: 'account',
+          subjectId: req.account_id,
+          details: { request_id: req.id, rows_deleted: total },
+        });
         job.count(total);
       });
       completed.push(req.id);

@@ -18,10 +18,7 @@ export async function runRetentionJobs(pool: pg.Pool, opts: { config?: Retention
       job.detail('keep_days', rule.keep_days);
       const accounts = scoped.has(rule.table) ? await allAccountIds(pool) : [];
       const n = await withTransaction(pool, { accounts }, async (c) => {
-        const r = await c.query(
-          `DELETE FROM ${quoteIdent(rule.table)} WHERE ${quoteIdent(rule.timestamp_column)} < now() - make_interval(days => $1)`,
-          [rule.keep_days],
-        );
+        const r = await c.query(`DELETE FROM ${quoteIdent(rule.table)} WHERE ${quoteIdent(rule.timestamp_column)} < now() - make_interval(days => $1)`, [rule.keep_days]);
         return r.rowCount ?? 0;
       });
       job.count(n);

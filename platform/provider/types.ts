@@ -14,14 +14,36 @@ export interface ProviderCall {
 }
 
 export interface ServerSpec {
-  id: string; region: string; location: string; kind: 'agent' | 'vm';
+  id: string;
+  region: string;
+  location: string;
+  kind: 'agent' | 'vm';
   /** The first-boot (cloud-init) document the server boots with; VMs only (platform/vms/cloud-init.ts). */
   userData?: string;
 }
-export interface TunnelSpec { id: string; region: string; location: string; serverId: string }
-export interface DiskSpec { id: string; region: string; location: string; sizeGb: number }
-export interface FirewallRule { protocol: 'tcp' | 'udp'; portFrom: number; portTo?: number; source?: string }
-export interface FirewallSpec { serverId: string; serverRef: string; inbound: FirewallRule[] }
+export interface TunnelSpec {
+  id: string;
+  region: string;
+  location: string;
+  serverId: string;
+}
+export interface DiskSpec {
+  id: string;
+  region: string;
+  location: string;
+  sizeGb: number;
+}
+export interface FirewallRule {
+  protocol: 'tcp' | 'udp';
+  portFrom: number;
+  portTo?: number;
+  source?: string;
+}
+export interface FirewallSpec {
+  serverId: string;
+  serverRef: string;
+  inbound: FirewallRule[];
+}
 
 export interface Provider {
   /** Stable provider name stored with each resource. @example "local" */

@@ -43,11 +43,7 @@ function at(id: string, accountId: string, agentId: string, name: string) {
  * must belong to `accountId` (the account the value is bound to); the value is sealed for
  * that account, that agent and that name.
  */
-export async function setAgentSecret(
-  client: pg.ClientBase,
-  input: { agentId: string; accountId: string; name: string; value: string },
-  keyring: Keyring = defaultKeyring(),
-): Promise<void> {
+export async function setAgentSecret(client: pg.ClientBase, input: { agentId: string; accountId: string; name: string; value: string }, keyring: Keyring = defaultKeyring()): Promise<void> {
   if (!NAME_PATTERN.test(input.name)) throw new PlatformError('invalid_secret_name', `secret name "${input.name}" must match ${NAME_PATTERN.source}`);
   if (typeof input.value !== 'string' || input.value.length === 0 || input.value.length > 8192) throw new PlatformError('invalid_secret_value', `secret ${input.name} must be 1..8192 characters`);
   // The row id is part of the binding, so it is known before sealing: the existing row's, or
@@ -62,18 +58,24 @@ export async function setAgentSecret(
     if (agent.id) {
       const sealed = sealColumn(keyring, at(agent.id, agent.account_id, input.agentId, input.name), input.value);
       // Sealed for the agent's account, so the row says that account too.
-      const upd = await client.query(
-        `UPDATE agent_secrets SET ciphertext = $2, account_id = $4, delivered_at = NULL WHERE id = $1 AND agent_id = $3 AND name = $5`,
-        [agent.id, sealed, input.agentId, agent.account_id, input.name],
-      );
+      const upd = await client.query(`UPDATE agent_secrets SET ciphertext = $2, account_id = $4, delivered_at = NULL WHERE id = $1 AND agent_id = $3 AND name = $5`, [
+        agent.id,
+        sealed,
+        input.agentId,
+        agent.account_id,
+        input.name,
+      ]);
       if (upd.rowCount) return;
     } else {
       const id = randomUUID();
       const sealed = sealColumn(keyring, at(id, agent.account_id, input.agentId, input.name), input.value);
-      const ins = await client.query(
-        `INSERT INTO agent_secrets (id, agent_id, account_id, name, ciphertext) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (agent_id, name) DO NOTHING`,
-        [id, input.agentId, agent.account_id, input.name, sealed],
-      );
+      const ins = await client.query(`INSERT INTO agent_secrets (id, agent_id, account_id, name, ciphertext) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (agent_id, name) DO NOTHING`, [
+        id,
+        input.agentId,
+        agent.account_id,
+        input.name,
+        sealed,
+      ]);
       if (ins.rowCount) return;
     }
   }
@@ -97,10 +99,9 @@ export async function deliverAgentSecrets(
     const has = await client.query(`SELECT 1 FROM agent_secrets WHERE agent_id = $1 AND name = $2`, [input.agentId, name]);
     if (!has.rowCount) await setAgentSecret(client, { ...input, name, value: randomBytes(32).toString('base64url') }, keyring);
   }
-  const rows = await client.query<{ id: string; name: string; ciphertext: string }>(
-    `UPDATE agent_secrets SET delivered_at = now() WHERE agent_id = $1 RETURNING id, name, ciphertext`,
-    [input.agentId],
-  );
+  const rows = await client.query<{ id: string; name: string; ciphertext: string }>(`UPDATE agent_secrets SET delivered_at = now() WHERE agent_id = $1 RETURNING id, name, ciphertext`, [
+    input.agentId,
+  ]);
   const values: Record<string, string> = {};
   for (const r of rows.rows) values[r.name] = openColumn(keyring, at(r.id, input.accountId, input.agentId, r.name), r.ciphertext);
   return delivery(values);
@@ -111,15 +112,10 @@ export async function deliverAgentSecrets(
  * its secrets, in the caller's transaction, from the account it was bound to to the new one.
  * A value that does not decrypt for the old owner fails the transfer (DecryptionError).
  */
-export async function resealAgentSecrets(
-  client: pg.ClientBase,
-  input: { agentId: string; fromAccountId: string; toAccountId: string },
-  keyring: Keyring = defaultKeyring(),
-): Promise<number> {
-  const rows = await client.query<{ id: string; name: string; ciphertext: string }>(
-    `SELECT id::text AS id, name, ciphertext FROM agent_secrets WHERE agent_id = $1 ORDER BY id FOR UPDATE`,
-    [input.agentId],
-  );
+export async function resealAgentSecrets(client: pg.ClientBase, input: { agentId: string; fromAccountId: string; toAccountId: string }, keyring: Keyring = defaultKeyring()): Promise<number> {
+  const rows = await client.query<{ id: string; name: string; ciphertext: string }>(`SELECT id::text AS id, name, ciphertext FROM agent_secrets WHERE agent_id = $1 ORDER BY id FOR UPDATE`, [
+    input.agentId,
+  ]);
   if (!rows.rowCount) return 0;
   const ids: string[] = [];
   const sealed: string[] = [];
@@ -128,9 +124,6 @@ export async function resealAgentSecrets(
     ids.push(r.id);
     sealed.push(sealColumn(keyring, at(r.id, input.toAccountId, input.agentId, r.name), plaintext));
   }
-  await client.query(
-    `UPDATE agent_secrets s SET ciphertext = v.ct FROM unnest($1::uuid[], $2::text[]) AS v(id, ct) WHERE s.id = v.id AND s.account_id = $3`,
-    [ids, sealed, input.toAccountId],
-  );
+  await client.query(`UPDATE agent_secrets s SET ciphertext = v.ct FROM unnest($1::uuid[], $2::text[]) AS v(id, ct) WHERE s.id = v.id AND s.account_id = $3`, [ids, sealed, input.toAccountId]);
   return ids.length;
 }

@@ -19,10 +19,12 @@ export function sshFingerprint(publicKey: string): string {
 export async function addSshPublicKey(pool: pg.Pool, input: { accountId: string; name: string; publicKey: string }): Promise<{ id: string; fingerprint: string }> {
   const fingerprint = sshFingerprint(input.publicKey);
   return withTransaction(pool, { accounts: [input.accountId] }, async (c) => {
-    const r = await c.query<{ id: string }>(
-      `INSERT INTO ssh_public_keys (account_id, name, public_key, fingerprint) VALUES ($1, $2, $3, $4) RETURNING id`,
-      [input.accountId, input.name, input.publicKey.trim(), fingerprint],
-    );
+    const r = await c.query<{ id: string }>(`INSERT INTO ssh_public_keys (account_id, name, public_key, fingerprint) VALUES ($1, $2, $3, $4) RETURNING id`, [
+      input.accountId,
+      input.name,
+      input.publicKey.trim(),
+      fingerprint,
+    ]);
     return { id: r.rows[0].id, fingerprint };
   });
 }

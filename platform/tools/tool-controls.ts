@@ -29,10 +29,7 @@ export function loadToolsConfig(file = TOOLS_CONFIG): ToolsConfig {
   return loadLocatedYaml(file, ToolsConfigSchema);
 }
 
-export type ToolDecision =
-  | { outcome: 'allowed'; approvalId?: string }
-  | { outcome: 'denied'; reason: 'tool_not_enabled' | 'approval_denied' }
-  | { outcome: 'approval_required'; approvalId: string };
+export type ToolDecision = { outcome: 'allowed'; approvalId?: string } | { outcome: 'denied'; reason: 'tool_not_enabled' | 'approval_denied' } | { outcome: 'approval_required'; approvalId: string };
 
 interface Scope {
   accountId: string;
@@ -47,7 +44,14 @@ export async function setAgentSkill(pool: pg.Pool, input: Scope & { skill: strin
        ON CONFLICT (agent_id, skill) DO UPDATE SET enabled = EXCLUDED.enabled, updated_at = now()`,
       [input.agentId, input.accountId, input.skill, input.enabled],
     );
-    await appendAuditEvent(c, { accountId: input.accountId, actor: input.actor, action: input.enabled ? 'tool.skill_enabled' : 'tool.skill_disabled', subjectType: 'agent', subjectId: input.agentId, details: { skill: input.skill } });
+    await appendAuditEvent(c, {
+      accountId: input.accountId,
+      actor: input.actor,
+      action: input.enabled ? 'tool.skill_enabled' : 'tool.skill_disabled',
+      subjectType: 'agent',
+      subjectId: input.agentId,
+      details: { skill: input.skill },
+    });
   });
 }
 
@@ -60,7 +64,9 @@ export async function authorizeToolCall(pool: pg.Pool, input: Scope & { tool: st
   return withTransaction(pool, { accounts: [input.accountId] }, async (c) => {
     const agent = await c.query(`SELECT 1 FROM agents WHERE id = $1 FOR SHARE`, [input.agentId]);
     if (!agent.rowCount) throw new PlatformError('unknown_agent', `no agent ${input.agentId} in this account`);
-    const providing = Object.entries(config.skills).filter(([, s]) => s.tools.includes(input.tool)).map(([name]) => name);
+    const providing = Object.entries(config.skills)
+      .filter(([, s]) => s.tools.includes(input.tool))
+      .map(([name]) => name);
     const enabled = await c.query(`SELECT skill FROM agent_skills WHERE agent_id = $1 AND enabled AND skill = ANY ($2) ORDER BY skill`, [input.agentId, providing]);
     const base = { accountId: input.accountId, actor: `agent:${input.agentId}`, subjectType: 'agent', subjectId: input.agentId };
     if (!enabled.rowCount) {

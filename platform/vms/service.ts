@@ -55,7 +55,18 @@ export async function provisionVm(ctx: PlatformContext, input: ProvisionVmInput)
     const serverRef = await ctx.provider.createServer(call, { id: serverId, region: region.id, location: region.location, kind: 'vm', userData });
     await ctx.provider.applyFirewall(call, { serverId, serverRef, inbound });
     await client.query('SELECT vm_provision($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)', [
-      id, input.accountId, region.id, input.name, input.image ?? DEFAULT_VM_IMAGE, ctx.provider.name, serverId, serverRef, rulesJson(inbound), ctx.actor, at]);
+      id,
+      input.accountId,
+      region.id,
+      input.name,
+      input.image ?? DEFAULT_VM_IMAGE,
+      ctx.provider.name,
+      serverId,
+      serverRef,
+      rulesJson(inbound),
+      ctx.actor,
+      at,
+    ]);
     return id;
   });
 }

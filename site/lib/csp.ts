@@ -17,5 +17,9 @@ export function headerPolicy(): string {
 }
 
 export function metaPolicy(): string {
-  return headerPolicy().split(';').map((d) => d.trim()).filter((d) => d && !d.startsWith('frame-ancestors')).join('; ');
+  return headerPolicy()
+    .split(';')
+    .map((d) => d.trim())
+    .filter((d) => d && !d.startsWith('frame-ancestors'))
+    .join('; ');
 }

@@ -10,8 +10,21 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import {
-  BundleSchema, EnvelopeSchema, StatementSchema, buildTrustJson, frameworkShort, liveControlsNotObservedLive, publishedLog, resolveInSet, serializeTrustJson, siteLogDir,
-  type Bundle, type ControlView, type LogSnapshot, type TrustClaim, type TrustJson,
+  BundleSchema,
+  EnvelopeSchema,
+  StatementSchema,
+  buildTrustJson,
+  frameworkShort,
+  liveControlsNotObservedLive,
+  publishedLog,
+  resolveInSet,
+  serializeTrustJson,
+  siteLogDir,
+  type Bundle,
+  type ControlView,
+  type LogSnapshot,
+  type TrustClaim,
+  type TrustJson,
 } from '../../evidence/contract.ts';
 
 const ChangeSchema = z.object({ kind: z.string(), control: z.string().optional(), from: z.unknown().optional(), to: z.unknown().optional() }).passthrough();
@@ -72,7 +85,8 @@ const DESCRIPTIONS: Record<string, string> = {
   'changelog.json': 'What changed between catalog and mapping versions.',
   'trust.json': 'Every claim with its status, kind of proof, evidence digest, last verified and freshness, for tools (also at /trust.json).',
   'trust.sig.json': 'DSSE envelope: Ed25519 signature, by the same key, over an in-toto statement naming trust.json by SHA-256.',
-  'verify.mjs': 'Verifier for this site: one file, Node 18 or newer, no dependencies. Checks the signatures against the pinned key, the transparency log proofs, and every badge and trust.json entry against the bundle.',
+  'verify.mjs':
+    'Verifier for this site: one file, Node 18 or newer, no dependencies. Checks the signatures against the pinned key, the transparency log proofs, and every badge and trust.json entry against the bundle.',
 };
 
 /** The repository root: pages run from a bundled copy in .astro/, so paths are resolved from the
@@ -90,7 +104,7 @@ export function verifierWithPin(fingerprint: string | null): Buffer {
 
 const OSCAL: Record<string, string> = {
   'component-definition': 'OSCAL component definition: how the platform implements each control, for GRC tools.',
-  'assessment-results': 'OSCAL assessment results: each control\'s observed status and the findings behind it.',
+  'assessment-results': "OSCAL assessment results: each control's observed status and the findings behind it.",
 };
 function oscalDescription(base: string): string {
   const fw = base.match(/^mapping-(.+)$/)?.[1];
@@ -125,16 +139,23 @@ function listDownloads(dir: string, fingerprint: string | null): Download[] {
   const names = ['report.pdf', 'bundle.json', 'bundle.sig.json', 'bundle.pub.pem', 'mapping.json', 'changelog.json', 'trust.json', 'trust.sig.json'].filter((n) => existsSync(path.join(dir, n)));
   const oscalDir = path.join(dir, 'oscal');
   if (existsSync(oscalDir) && statSync(oscalDir).isDirectory()) {
-    for (const f of readdirSync(oscalDir).filter((f) => f.endsWith('.json')).sort()) names.push(`oscal/${f}`);
+    for (const f of readdirSync(oscalDir)
+      .filter((f) => f.endsWith('.json'))
+      .sort())
+      names.push(`oscal/${f}`);
   }
-  return names.map((name) => {
-    const source = path.join(dir, name);
-    const bytes = readFileSync(source);
-    return { name, source, bytes: bytes.length, sha256: sha256(bytes), description: DESCRIPTIONS[name] ?? oscalDescription(path.basename(name, '.json')) };
-  }).concat((() => {
-    const data = verifierWithPin(fingerprint);
-    return [{ name: 'verify.mjs', source: path.join(repoRoot(), VERIFY_MJS), bytes: data.length, sha256: sha256(data), description: DESCRIPTIONS['verify.mjs']!, data }];
-  })());
+  return names
+    .map((name) => {
+      const source = path.join(dir, name);
+      const bytes = readFileSync(source);
+      return { name, source, bytes: bytes.length, sha256: sha256(bytes), description: DESCRIPTIONS[name] ?? oscalDescription(path.basename(name, '.json')) };
+    })
+    .concat(
+      (() => {
+        const data = verifierWithPin(fingerprint);
+        return [{ name: 'verify.mjs', source: path.join(repoRoot(), VERIFY_MJS), bytes: data.length, sha256: sha256(data), description: DESCRIPTIONS['verify.mjs']!, data }];
+      })(),
+    );
 }
 
 /** Loads and validates everything once per build. Throws one line naming the file and field. */
@@ -148,9 +169,7 @@ export function loadEvidence(bundlePath: string): Evidence {
   // take its result instead of parsing again (a direct `astro build` parses here).
   const handed = (globalThis as Record<symbol, unknown>)[Symbol.for('trust-evidence.site.bundle')] as { path: string; size: number; mtimeMs: number; bundle: Bundle } | undefined;
   const st = statSync(abs);
-  const bundle = handed && handed.path === abs && handed.size === st.size && handed.mtimeMs === st.mtimeMs && raw.length === st.size
-    ? handed.bundle
-    : parseWith(BundleSchema, readJson(abs), abs);
+  const bundle = handed && handed.path === abs && handed.size === st.size && handed.mtimeMs === st.mtimeMs && raw.length === st.size ? handed.bundle : parseWith(BundleSchema, readJson(abs), abs);
 
   const blocked = liveControlsNotObservedLive(bundle);
   if (blocked.length) throw new Error(`refusing to build the site: ${blocked.map((b) => b.summary).join('; ')}`);
@@ -202,25 +221,41 @@ export function loadEvidence(bundlePath: string): Evidence {
 
   const evalById = new Map(bundle.evaluations.map((e) => [e.control, e]));
   const fwById = new Map(bundle.catalog.frameworks.map((f) => [f.id, f]));
-  const controls: ControlView[] = bundle.catalog.controls.map((control) => {
-    const evaluation = evalById.get(control.id);
-    if (!evaluation) fail(abs, `/evaluations has no entry for control "${control.id}"`);
-    const criteria: ControlView['criteria'] = [];
-    for (const m of bundle.catalog.mappings) {
-      const framework = fwById.get(m.framework);
-      if (!framework) continue;
-      for (const c of framework.criteria) {
-        const hit = (m.criteria[c.id] ?? []).find((x) => x.control === control.id);
-        if (hit) criteria.push({ framework, criterion: c, relationship: hit.relationship });
+  const controls: ControlView[] = bundle.catalog.controls
+    .map((control) => {
+      const evaluation = evalById.get(control.id);
+      if (!evaluation) fail(abs, `/evaluations has no entry for control "${control.id}"`);
+      const criteria: ControlView['criteria'] = [];
+      for (const m of bundle.catalog.mappings) {
+        const framework = fwById.get(m.framework);
+        if (!framework) continue;
+        for (const c of framework.criteria) {
+          const hit = (m.criteria[c.id] ?? []).find((x) => x.control === control.id);
+          if (hit) criteria.push({ framework, criterion: c, relationship: hit.relationship });
+        }
       }
-    }
-    return { control, evaluation, criteria };
-  }).sort((a, b) => a.control.id.localeCompare(b.control.id));
+      return { control, evaluation, criteria };
+    })
+    .sort((a, b) => a.control.id.localeCompare(b.control.id));
 
   return {
-    bundlePath: abs, dir, bundle, bundleSha256, verifiedAt, signatureSubjectMatches, publicKeySha256, keyid: envelope.signatures[0]!.keyid ?? null, changelog,
-    trust, trustBytes: derived, trustById: new Map(trust.claims.map((c) => [c.id, c])), trustSignature, log,
-    downloads: listDownloads(dir, publicKeySha256), controls, byId: new Map(controls.map((c) => [c.control.id, c])),
+    bundlePath: abs,
+    dir,
+    bundle,
+    bundleSha256,
+    verifiedAt,
+    signatureSubjectMatches,
+    publicKeySha256,
+    keyid: envelope.signatures[0]!.keyid ?? null,
+    changelog,
+    trust,
+    trustBytes: derived,
+    trustById: new Map(trust.claims.map((c) => [c.id, c])),
+    trustSignature,
+    log,
+    downloads: listDownloads(dir, publicKeySha256),
+    controls,
+    byId: new Map(controls.map((c) => [c.control.id, c])),
   };
 }
 
@@ -229,19 +264,37 @@ export function loadEvidence(bundlePath: string): Evidence {
  *  date and the SHA-256 of the file as committed. */
 export const POLICIES_DIR = 'controls/policies';
 
-export interface PolicyDocument { name: string; title: string; version: string; date: string; owner?: string; file: string; bytes: number; sha256: string }
+export interface PolicyDocument {
+  name: string;
+  title: string;
+  version: string;
+  date: string;
+  owner?: string;
+  file: string;
+  bytes: number;
+  sha256: string;
+}
 
 export function policies(): PolicyDocument[] {
   const dir = path.join(repoRoot(), POLICIES_DIR);
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((f) => f.endsWith('.md')).sort().map((f) => {
-    const file = path.join(dir, f);
-    const raw = readFileSync(file);
-    const fm = /^---\n([\s\S]*?)\n---\n/.exec(raw.toString('utf8'))?.[1];
-    if (!fm) fail(file, 'no front matter (--- title, version, date ---)');
-    const meta = Object.fromEntries(fm.split('\n').map((l) => /^(\w+):\s*(.*)$/.exec(l)).filter((m): m is RegExpExecArray => !!m).map((m) => [m[1]!, m[2]!.trim()]));
-    for (const k of ['title', 'version', 'date']) if (!meta[k]) fail(file, `front matter has no ${k}`);
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(meta.date!)) fail(file, `front matter date "${meta.date}" is not YYYY-MM-DD`);
-    return { name: f.replace(/\.md$/, ''), title: meta.title!, version: meta.version!, date: meta.date!, owner: meta.owner, file: `${POLICIES_DIR}/${f}`, bytes: raw.length, sha256: sha256(raw) };
-  });
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.md'))
+    .sort()
+    .map((f) => {
+      const file = path.join(dir, f);
+      const raw = readFileSync(file);
+      const fm = /^---\n([\s\S]*?)\n---\n/.exec(raw.toString('utf8'))?.[1];
+      if (!fm) fail(file, 'no front matter (--- title, version, date ---)');
+      const meta = Object.fromEntries(
+        fm
+          .split('\n')
+          .map((l) => /^(\w+):\s*(.*)$/.exec(l))
+          .filter((m): m is RegExpExecArray => !!m)
+          .map((m) => [m[1]!, m[2]!.trim()]),
+      );
+      for (const k of ['title', 'version', 'date']) if (!meta[k]) fail(file, `front matter has no ${k}`);
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(meta.date!)) fail(file, `front matter date "${meta.date}" is not YYYY-MM-DD`);
+      return { name: f.replace(/\.md$/, ''), title: meta.title!, version: meta.version!, date: meta.date!, owner: meta.owner, file: `${POLICIES_DIR}/${f}`, bytes: raw.length, sha256: sha256(raw) };
+    });
 }

@@ -34,7 +34,11 @@ export function controlView(id: string): ControlView {
   return v;
 }
 
-export const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+export const slug = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 
 export function mappingFor(framework: string): Mapping | undefined {
   return evidence().bundle.catalog.mappings.find((m) => m.framework === framework);
@@ -44,7 +48,11 @@ export function mappingFor(framework: string): Mapping | undefined {
 export function controlsInFramework(framework: string): ControlView[] {
   const m = mappingFor(framework);
   if (!m) return [];
-  const ids = new Set(Object.values(m.criteria).flat().map((x) => x.control));
+  const ids = new Set(
+    Object.values(m.criteria)
+      .flat()
+      .map((x) => x.control),
+  );
   return evidence().controls.filter((c) => ids.has(c.control.id));
 }
 
@@ -124,16 +132,18 @@ export function areas(): Area[] {
   const cats = [...new Set(ev.controls.map((c) => c.control.category))].sort();
   const known = new Set(AREAS.flatMap((a) => a.categories));
   const all = [...AREAS, ...cats.filter((c) => !known.has(c)).map((c) => ({ key: slug(c), label: c[0]!.toUpperCase() + c.slice(1), categories: [c] }))];
-  return all.map((a) => {
-    const controls = ev.controls.filter((c) => a.categories.includes(c.control.category));
-    const counts = { live: 0, designed: 0, roadmap: 0 } as Record<Status, number>;
-    const proof = { structure: 0, data: 0, enforcement: 0 };
-    for (const c of controls) {
-      counts[c.evaluation.observed]++;
-      for (const k of ev.trustById.get(c.control.id)?.proof ?? []) proof[k as keyof typeof proof]++;
-    }
-    return { ...a, controls, counts, proof };
-  }).filter((a) => a.controls.length > 0);
+  return all
+    .map((a) => {
+      const controls = ev.controls.filter((c) => a.categories.includes(c.control.category));
+      const counts = { live: 0, designed: 0, roadmap: 0 } as Record<Status, number>;
+      const proof = { structure: 0, data: 0, enforcement: 0 };
+      for (const c of controls) {
+        counts[c.evaluation.observed]++;
+        for (const k of ev.trustById.get(c.control.id)?.proof ?? []) proof[k as keyof typeof proof]++;
+      }
+      return { ...a, controls, counts, proof };
+    })
+    .filter((a) => a.controls.length > 0);
 }
 
 /** Criteria of a framework by the strongest status the engine observed among their mapped controls. */
@@ -166,8 +176,7 @@ export interface VendorView {
 export function vendors(): VendorView[] {
   const ev = evidence();
   const facts = ev.bundle.parts.dependencies?.facts as
-    | { sdks?: { package: string; version: string; source: string; match: string }[]; providers?: { file: string; name: string; match: string | null }[] }
-    | undefined;
+    { sdks?: { package: string; version: string; source: string; match: string }[]; providers?: { file: string; name: string; match: string | null }[] } | undefined;
   return ev.bundle.catalog.organisation.subprocessors.map((s) => {
     const n = s.name.toLowerCase();
     const found = [

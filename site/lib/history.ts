@@ -8,10 +8,7 @@
 import { createPublicKey } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import {
-  claimChanges, historyView, publishedHistory,
-  type ClaimChange, type ControlHistory, type HistoryReport, type HistoryState, type HistoryView,
-} from '../../evidence/contract.ts';
+import { claimChanges, historyView, publishedHistory, type ClaimChange, type ControlHistory, type HistoryReport, type HistoryState, type HistoryView } from '../../evidence/contract.ts';
 import { evidence, type Evidence } from './evidence.ts';
 
 export { changeKind, TIMELINE_DAYS, type ClaimChange, type ClaimChangeKind, type ControlHistory, type HistoryChange, type TimelineSegment } from '../../evidence/contract.ts';
@@ -24,7 +21,10 @@ export interface SiteHistory {
 let cached: { ev: Evidence; value: Promise<SiteHistory | null> } | undefined;
 
 /** What evidence/site/build.ts hands over: the history read on another thread while Astro compiled. */
-interface Handed { bundleDir: string; result: Promise<{ checkpoint: string; report: HistoryReport } | null> }
+interface Handed {
+  bundleDir: string;
+  result: Promise<{ checkpoint: string; report: HistoryReport } | null>;
+}
 
 /** The history of the published log, or null when the run was recorded in no log. Rejects (one line) when the log does not verify. */
 export function history(): Promise<SiteHistory | null> {
@@ -65,7 +65,12 @@ export async function recentChanges(limit: number): Promise<ClaimChange[]> {
 
 /** Words for a state, as the pages print them. */
 export const STATE_WORD: Record<HistoryState | 'none', string> = {
-  live: 'live', failing: 'failing', stale: 'stale', designed: 'designed', roadmap: 'roadmap', none: 'no run yet',
+  live: 'live',
+  failing: 'failing',
+  stale: 'stale',
+  designed: 'designed',
+  roadmap: 'roadmap',
+  none: 'no run yet',
 };
 
 /** A share (0..1) as a percentage with two decimals, as `trust history` prints it. */

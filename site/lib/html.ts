@@ -35,10 +35,11 @@ export function controlRowHtml(v: ControlView): string {
   const id = c.id;
   const note = e.verdict === 'ready_to_promote' ? '<br><span class="small muted">ready to promote</span>' : e.verdict === 'unsupported' ? '<br><span class="small muted">claim unsupported</span>' : '';
   const criteria = v.criteria.length ? escapeText(v.criteria.map((x) => `${frameworkShort(x.framework.id, x.framework.name)} ${x.criterion.id}`).join(', ')) : '<span class="muted">none</span>';
-  row = `<tr data-control="${escapeAttr(id)}"><td data-label="Control"><a href="${escapeAttr(`/controls/${id}/`)}">${escapeText(c.title)}</a><br><code class="small">${escapeText(id)}</code></td>`
-    + `<td class="nowrap" data-label="Status">${badgeHtml(e.observed, e.claimed, id)}${note}</td>`
-    + `<td class="nowrap" data-label="Category"><a href="${escapeAttr(`/controls/category/${slug(c.category)}/`)}">${escapeText(c.category)}</a></td>`
-    + `<td class="small" data-label="Criteria">${criteria}</td></tr>`;
+  row =
+    `<tr data-control="${escapeAttr(id)}"><td data-label="Control"><a href="${escapeAttr(`/controls/${id}/`)}">${escapeText(c.title)}</a><br><code class="small">${escapeText(id)}</code></td>` +
+    `<td class="nowrap" data-label="Status">${badgeHtml(e.observed, e.claimed, id)}${note}</td>` +
+    `<td class="nowrap" data-label="Category"><a href="${escapeAttr(`/controls/category/${slug(c.category)}/`)}">${escapeText(c.category)}</a></td>` +
+    `<td class="small" data-label="Criteria">${criteria}</td></tr>`;
   rows.set(v, row);
   return row;
 }

@@ -49,32 +49,223 @@ async function viaParse5(html: string): Promise<Node> {
 const VOID = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source', 'track', 'wbr']);
 /** Start tags that close an open <p> (HTML tree construction, "in body"). */
 const CLOSES_P = new Set([
-  'address', 'article', 'aside', 'blockquote', 'center', 'details', 'dialog', 'dir', 'div', 'dl', 'fieldset', 'figcaption', 'figure', 'footer',
-  'header', 'hgroup', 'main', 'menu', 'nav', 'ol', 'p', 'search', 'section', 'summary', 'ul', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'pre',
-  'listing', 'form', 'li', 'dd', 'dt', 'plaintext', 'table', 'hr', 'xmp',
+  'address',
+  'article',
+  'aside',
+  'blockquote',
+  'center',
+  'details',
+  'dialog',
+  'dir',
+  'div',
+  'dl',
+  'fieldset',
+  'figcaption',
+  'figure',
+  'footer',
+  'header',
+  'hgroup',
+  'main',
+  'menu',
+  'nav',
+  'ol',
+  'p',
+  'search',
+  'section',
+  'summary',
+  'ul',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'pre',
+  'listing',
+  'form',
+  'li',
+  'dd',
+  'dt',
+  'plaintext',
+  'table',
+  'hr',
+  'xmp',
 ]);
 /** Elements whose content or placement the tree builder treats specially: left to parse5. */
 const SPECIAL = new Set([
-  'html', 'head', 'body', 'frameset', 'frame', 'script', 'style', 'title', 'textarea', 'template', 'noscript', 'noembed', 'noframes', 'iframe',
-  'xmp', 'plaintext', 'listing', 'svg', 'math', 'select', 'option', 'optgroup', 'form', 'button', 'image', 'isindex', 'nobr', 'applet', 'marquee',
-  'object', 'caption', 'colgroup', 'col', 'keygen', 'menuitem', 'rb', 'rp', 'rt', 'rtc', 'ruby', 'basefont', 'bgsound', 'param',
+  'html',
+  'head',
+  'body',
+  'frameset',
+  'frame',
+  'script',
+  'style',
+  'title',
+  'textarea',
+  'template',
+  'noscript',
+  'noembed',
+  'noframes',
+  'iframe',
+  'xmp',
+  'plaintext',
+  'listing',
+  'svg',
+  'math',
+  'select',
+  'option',
+  'optgroup',
+  'form',
+  'button',
+  'image',
+  'isindex',
+  'nobr',
+  'applet',
+  'marquee',
+  'object',
+  'caption',
+  'colgroup',
+  'col',
+  'keygen',
+  'menuitem',
+  'rb',
+  'rp',
+  'rt',
+  'rtc',
+  'ruby',
+  'basefont',
+  'bgsound',
+  'param',
 ]);
 /** HTML's "special" category, which bounds the search for an open <li>, <dd> or <dt>. */
 const SPECIAL_CATEGORY = new Set([
-  'address', 'applet', 'area', 'article', 'aside', 'base', 'basefont', 'bgsound', 'blockquote', 'body', 'br', 'button', 'caption', 'center', 'col',
-  'colgroup', 'dd', 'details', 'dir', 'div', 'dl', 'dt', 'embed', 'fieldset', 'figcaption', 'figure', 'footer', 'form', 'frame', 'frameset',
-  'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'head', 'header', 'hgroup', 'hr', 'html', 'iframe', 'img', 'input', 'keygen', 'li', 'link', 'listing',
-  'main', 'marquee', 'menu', 'meta', 'nav', 'noembed', 'noframes', 'noscript', 'object', 'ol', 'p', 'param', 'plaintext', 'pre', 'script',
-  'search', 'section', 'select', 'source', 'style', 'summary', 'table', 'tbody', 'td', 'template', 'textarea', 'tfoot', 'th', 'thead', 'title',
-  'tr', 'track', 'ul', 'wbr', 'xmp',
+  'address',
+  'applet',
+  'area',
+  'article',
+  'aside',
+  'base',
+  'basefont',
+  'bgsound',
+  'blockquote',
+  'body',
+  'br',
+  'button',
+  'caption',
+  'center',
+  'col',
+  'colgroup',
+  'dd',
+  'details',
+  'dir',
+  'div',
+  'dl',
+  'dt',
+  'embed',
+  'fieldset',
+  'figcaption',
+  'figure',
+  'footer',
+  'form',
+  'frame',
+  'frameset',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'head',
+  'header',
+  'hgroup',
+  'hr',
+  'html',
+  'iframe',
+  'img',
+  'input',
+  'keygen',
+  'li',
+  'link',
+  'listing',
+  'main',
+  'marquee',
+  'menu',
+  'meta',
+  'nav',
+  'noembed',
+  'noframes',
+  'noscript',
+  'object',
+  'ol',
+  'p',
+  'param',
+  'plaintext',
+  'pre',
+  'script',
+  'search',
+  'section',
+  'select',
+  'source',
+  'style',
+  'summary',
+  'table',
+  'tbody',
+  'td',
+  'template',
+  'textarea',
+  'tfoot',
+  'th',
+  'thead',
+  'title',
+  'tr',
+  'track',
+  'ul',
+  'wbr',
+  'xmp',
 ]);
 /** Inside <svg>: elements and attributes whose names the tree builder keeps as written
  *  (no case adjustment, no namespace prefix); anything else declines. */
 const SVG_ELEMENTS = new Set(['svg', 'g', 'rect', 'text', 'tspan', 'title', 'desc', 'circle', 'ellipse', 'line', 'path', 'polygon', 'polyline', 'defs']);
 const SVG_ATTRIBUTES = new Set([
-  'x', 'y', 'x1', 'x2', 'y1', 'y2', 'cx', 'cy', 'r', 'rx', 'ry', 'd', 'points', 'width', 'height', 'fill', 'stroke', 'stroke-width', 'opacity',
-  'fill-opacity', 'stroke-dasharray', 'stroke-linecap', 'stroke-linejoin', 'font-size', 'font-weight', 'font-family', 'text-anchor',
-  'dominant-baseline', 'transform', 'role', 'id', 'class', 'style', 'xmlns', 'focusable', 'aria-hidden', 'aria-label', 'aria-labelledby', 'aria-describedby',
+  'x',
+  'y',
+  'x1',
+  'x2',
+  'y1',
+  'y2',
+  'cx',
+  'cy',
+  'r',
+  'rx',
+  'ry',
+  'd',
+  'points',
+  'width',
+  'height',
+  'fill',
+  'stroke',
+  'stroke-width',
+  'opacity',
+  'fill-opacity',
+  'stroke-dasharray',
+  'stroke-linecap',
+  'stroke-linejoin',
+  'font-size',
+  'font-weight',
+  'font-family',
+  'text-anchor',
+  'dominant-baseline',
+  'transform',
+  'role',
+  'id',
+  'class',
+  'style',
+  'xmlns',
+  'focusable',
+  'aria-hidden',
+  'aria-label',
+  'aria-labelledby',
+  'aria-describedby',
 ]);
 /** The two camel-case SVG attributes the site uses, as the tree builder spells them. */
 const SVG_ADJUSTED: Record<string, string> = { viewbox: 'viewBox', preserveaspectratio: 'preserveAspectRatio' };
@@ -84,7 +275,9 @@ const TABLE_CONTEXT = new Set(['table', 'thead', 'tbody', 'tfoot', 'tr']);
 const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };
 
 class Decline extends Error {}
-const decline = (): never => { throw new Decline(); };
+const decline = (): never => {
+  throw new Decline();
+};
 
 /** Character references: the named few above and numeric ones in the plain ranges; anything else declines. */
 function decode(s: string): string {
@@ -127,7 +320,10 @@ function readBody(html: string): Node {
   const code = (k: number) => html.charCodeAt(k);
   const text = (raw: string) => {
     if (!raw) return;
-    if (!inBody) { if (/[^ \t\n\f]/.test(raw)) decline(); return; }
+    if (!inBody) {
+      if (/[^ \t\n\f]/.test(raw)) decline();
+      return;
+    }
     const top = stack[stack.length - 1]!;
     if (TABLE_CONTEXT.has(top.tagName!) && /[^ \t\n\f]/.test(raw)) decline(); // foster parenting
     const kids = top.children!;
@@ -138,7 +334,10 @@ function readBody(html: string): Node {
   };
   while (i < len) {
     const lt = html.indexOf('<', i);
-    if (lt === -1) { text(html.slice(i)); break; }
+    if (lt === -1) {
+      text(html.slice(i));
+      break;
+    }
     if (lt > i) text(html.slice(i, lt));
     const c = code(lt + 1);
     if (c === 33 /* ! */) {
@@ -160,7 +359,10 @@ function readBody(html: string): Node {
       while (isSpace(code(k))) k++;
       if (code(k) !== 62) decline();
       i = k + 1;
-      if (!inBody) { if (name !== 'head' && name !== 'title') decline(); continue; }
+      if (!inBody) {
+        if (name !== 'head' && name !== 'title') decline();
+        continue;
+      }
       if (name === 'body') {
         if (stack.length !== 2) decline();
         if (!/^[ \t\n\f]*(<\/html>[ \t\n\f]*)?$/i.test(html.slice(i))) decline();
@@ -185,8 +387,15 @@ function readBody(html: string): Node {
       const k0 = k;
       while (isSpace(code(k))) k++;
       const d = code(k);
-      if (d === 62) { k++; break; }
-      if (d === 47 && code(k + 1) === 62) { k += 2; selfClosing = true; break; }
+      if (d === 62) {
+        k++;
+        break;
+      }
+      if (d === 47 && code(k + 1) === 62) {
+        k += 2;
+        selfClosing = true;
+        break;
+      }
       if (k === k0) decline(); // attributes are separated by space
       const ns = k;
       while (!endsAttrName(code(k))) k++;
@@ -215,7 +424,7 @@ function readBody(html: string): Node {
       const an = an0.toLowerCase();
       const adjusted = svg ? SVG_ADJUSTED[an] : undefined;
       if (svg && !adjusted && (!SVG_ATTRIBUTES.has(an) || an0 !== an)) decline();
-      const key = an === 'class' ? 'className' : an === 'aria-hidden' ? 'ariaHidden' : adjusted ?? an;
+      const key = an === 'class' ? 'className' : an === 'aria-hidden' ? 'ariaHidden' : (adjusted ?? an);
       if (key in properties) continue; // the first of a repeated attribute wins
       value = decode(value);
       properties[key] = an === 'class' ? value.split(/\s+/).filter(Boolean) : value;
@@ -299,13 +508,28 @@ function inline(n: Node): string {
       const t = kids().trim();
       return t ? `[${t}](${String(n.properties?.href ?? '')})` : '';
     }
-    case 'strong': case 'b': { const t = kids().trim(); return t ? `**${t}**` : ''; }
-    case 'em': case 'i': { const t = kids().trim(); return t ? `*${t}*` : ''; }
-    case 'code': return '`' + textOf(n).replace(/`/g, "'") + '`';
-    case 'br': return ' ';
-    case 'svg': case 'script': case 'style': return '';
-    case 'span': return cls(n).includes('badge') ? `**${kids().trim().toLowerCase()}**` : kids();
-    default: return kids();
+    case 'strong':
+    case 'b': {
+      const t = kids().trim();
+      return t ? `**${t}**` : '';
+    }
+    case 'em':
+    case 'i': {
+      const t = kids().trim();
+      return t ? `*${t}*` : '';
+    }
+    case 'code':
+      return '`' + textOf(n).replace(/`/g, "'") + '`';
+    case 'br':
+      return ' ';
+    case 'svg':
+    case 'script':
+    case 'style':
+      return '';
+    case 'span':
+      return cls(n).includes('badge') ? `**${kids().trim().toLowerCase()}**` : kids();
+    default:
+      return kids();
   }
 }
 
@@ -331,7 +555,11 @@ function table(n: Node): string {
 
 /** Cell content may hold lists (matrix cells): flatten them with semicolons. */
 function blockAsInline(n: Node): string {
-  if (n.type === 'element' && (n.tagName === 'ul' || n.tagName === 'ol')) return (n.children ?? []).filter((c) => c.tagName === 'li').map((li) => clean(blockAsInline(li))).join('; ');
+  if (n.type === 'element' && (n.tagName === 'ul' || n.tagName === 'ol'))
+    return (n.children ?? [])
+      .filter((c) => c.tagName === 'li')
+      .map((li) => clean(blockAsInline(li)))
+      .join('; ');
   if (n.type === 'element' && !hidden(n) && ['td', 'th', 'li', 'div', 'p'].includes(n.tagName ?? '')) return (n.children ?? []).map(blockAsInline).join('');
   return inline(n);
 }
@@ -339,19 +567,29 @@ function blockAsInline(n: Node): string {
 function list(n: Node, depth: number): string {
   const ordered = n.tagName === 'ol';
   let i = 0;
-  return (n.children ?? []).filter((c) => c.tagName === 'li').map((li) => {
-    i++;
-    const lead = `${'  '.repeat(depth)}${ordered ? `${i}.` : '-'} `;
-    const inl: Node[] = [], blocks: Node[] = [];
-    for (const c of li.children ?? []) (c.type === 'element' && ['ul', 'ol', 'pre', 'p', 'h3'].includes(c.tagName!) ? blocks : inl).push(c);
-    const parts = [clean(inl.map(inline).join(''))];
-    for (const b of blocks) {
-      if (b.tagName === 'ul' || b.tagName === 'ol') parts.push(list(b, depth + 1));
-      else if (b.tagName === 'pre') parts.push(fence(b).split('\n').map((l) => '  '.repeat(depth + 1) + l).join('\n'));
-      else parts.push('  '.repeat(depth + 1) + clean(inline(b)));
-    }
-    return lead + parts.filter(Boolean).join('\n');
-  }).join('\n');
+  return (n.children ?? [])
+    .filter((c) => c.tagName === 'li')
+    .map((li) => {
+      i++;
+      const lead = `${'  '.repeat(depth)}${ordered ? `${i}.` : '-'} `;
+      const inl: Node[] = [],
+        blocks: Node[] = [];
+      for (const c of li.children ?? []) (c.type === 'element' && ['ul', 'ol', 'pre', 'p', 'h3'].includes(c.tagName!) ? blocks : inl).push(c);
+      const parts = [clean(inl.map(inline).join(''))];
+      for (const b of blocks) {
+        if (b.tagName === 'ul' || b.tagName === 'ol') parts.push(list(b, depth + 1));
+        else if (b.tagName === 'pre')
+          parts.push(
+            fence(b)
+              .split('\n')
+              .map((l) => '  '.repeat(depth + 1) + l)
+              .join('\n'),
+          );
+        else parts.push('  '.repeat(depth + 1) + clean(inline(b)));
+      }
+      return lead + parts.filter(Boolean).join('\n');
+    })
+    .join('\n');
 }
 
 const fence = (n: Node) => '```\n' + textOf(n).replace(/\n$/, '') + '\n```';
@@ -366,8 +604,10 @@ function blocks(n: Node, out: string[]): void {
     if (c.type !== 'element' || hidden(c)) continue;
     const tag = c.tagName!;
     if (/^h[1-6]$/.test(tag)) out.push(`${'#'.repeat(Number(tag[1]))} ${clean(inline(c))}`);
-    else if (tag === 'p') { const t = clean(inline(c)); if (t) out.push(t); }
-    else if (tag === 'ul' || tag === 'ol') out.push(list(c, 0));
+    else if (tag === 'p') {
+      const t = clean(inline(c));
+      if (t) out.push(t);
+    } else if (tag === 'ul' || tag === 'ol') out.push(list(c, 0));
     else if (tag === 'table') out.push(table(c));
     else if (tag === 'pre') out.push(fence(c));
     else if (tag === 'dl') {
@@ -390,12 +630,24 @@ function blocks(n: Node, out: string[]): void {
       const title = find(c, (x) => x.tagName === 'p');
       const caption = find(c, (x) => x.tagName === 'figcaption');
       const bars = find(c, (x) => x.tagName === 'ul' && cls(x).includes('bars'));
-      const part = (li: Node, k: string) => { const n = find(li, (x) => cls(x).includes(k)); return n ? clean(textOf(n)) : ''; };
+      const part = (li: Node, k: string) => {
+        const n = find(li, (x) => cls(x).includes(k));
+        return n ? clean(textOf(n)) : '';
+      };
       out.push(`*Chart: ${clean([title && textOf(title), caption && textOf(caption)].filter(Boolean).join('. '))}*`);
-      if (bars) out.push((bars.children ?? []).filter((li) => li.tagName === 'li').map((li) => `- ${part(li, 'label')}: ${part(li, 'counts')}`).join('\n'));
+      if (bars)
+        out.push(
+          (bars.children ?? [])
+            .filter((li) => li.tagName === 'li')
+            .map((li) => `- ${part(li, 'label')}: ${part(li, 'counts')}`)
+            .join('\n'),
+        );
     } else if (tag === 'svg' || tag === 'script' || tag === 'style') continue;
     else if (['div', 'section', 'nav', 'article', 'main', 'header', 'aside'].includes(tag)) blocks(c, out);
-    else { const t = clean(inline(c)); if (t) out.push(t); }
+    else {
+      const t = clean(inline(c));
+      if (t) out.push(t);
+    }
   }
 }
 
@@ -411,11 +663,7 @@ function treeToMarkdown(tree: Node, pagePath: string, site: string): string {
   const out: string[] = [];
   if (main) blocks(main, out);
   const lastFooterP = footer && (find(footer, (n) => n.tagName === 'p') as Node | undefined);
-  const meta = [
-    bar ? clean(inline(bar)).replace(/ · \[View as markdown\]\([^)]*\)/, '') : '',
-    `HTML version: ${site}${pagePath}`,
-    lastFooterP ? clean(inline(lastFooterP)) : '',
-  ].filter(Boolean);
+  const meta = [bar ? clean(inline(bar)).replace(/ · \[View as markdown\]\([^)]*\)/, '') : '', `HTML version: ${site}${pagePath}`, lastFooterP ? clean(inline(lastFooterP)) : ''].filter(Boolean);
   // The h1 stays first; the evidence line follows as a quote, like the page's bar.
   const [h1, ...rest] = out;
   return [h1, meta.map((m) => `> ${m}`).join('\n>\n'), ...rest].filter(Boolean).join('\n\n') + '\n';
@@ -453,12 +701,17 @@ export function markdownTwins(): AstroIntegration {
   return {
     name: 'markdown-twins',
     hooks: {
-      'astro:config:done': ({ config }) => { site = (config.site ?? '').replace(/\/$/, ''); },
+      'astro:config:done': ({ config }) => {
+        site = (config.site ?? '').replace(/\/$/, '');
+      },
       'astro:build:done': async ({ dir, assets, logger }) => {
         // The pages this build rendered, as Astro reports them (not whatever else the
         // output directory holds).
         const outDir = fileURLToPath(dir);
-        const pages = [...assets.values()].flat().map((u) => fileURLToPath(u)).filter((f) => path.basename(f) === 'index.html' && f.startsWith(outDir));
+        const pages = [...assets.values()]
+          .flat()
+          .map((u) => fileURLToPath(u))
+          .filter((f) => path.basename(f) === 'index.html' && f.startsWith(outDir));
         const twins = await writeMarkdownTwins(outDir, site, pages);
         logger.info(`wrote ${twins.length} markdown twins`);
       },

@@ -30,7 +30,9 @@ export const GET: APIRoute = async () => {
       c.derived ? `Derived: ${c.derived}.` : `Shown by the run of ${c.at}.`,
       `Bundle sha256 ${c.bundleSha256}, transparency log entry ${c.leafIndex} (npx trust log prove --leaf ${c.leafIndex}); catalog ${c.catalogVersion}.`,
       c.simulated ? 'SIMULATED: backdated by trust demo --history, not observed on a platform.' : '',
-    ].filter(Boolean).join(' ');
+    ]
+      .filter(Boolean)
+      .join(' ');
     return [
       '  <entry>',
       `    <id>${xml(`${site}/controls/${c.control}/#change-${c.at.replace(/[-:.]/g, '')}-${c.to}`)}</id>`,

@@ -11,8 +11,17 @@ export const GET: APIRoute = () => {
     id: `${site}/changelog/#v${slug(v.version)}${v.unreleased === true ? `-${ev.bundleSha256.slice(0, 12)}` : ''}`,
     url: `${site}/changelog/#v${slug(v.version)}${v.unreleased === true ? '-unreleased' : ''}`,
     title: `Catalog ${v.version}${v.unreleased === true ? ' (unreleased run)' : ''}: ${v.changes.length} change${v.changes.length === 1 ? '' : 's'}`,
-    content_text: v.changes.map((c) => `${c.kind.replace(/_/g, ' ')}${c.control ? ` ${title(c.control)}` : ''}${c.to !== undefined ? ` (${c.from !== undefined ? `${String(c.from)} -> ` : ''}${String(c.to)})` : ''}`).join('\n') || 'No control changed.',
+    content_text:
+      v.changes
+        .map((c) => `${c.kind.replace(/_/g, ' ')}${c.control ? ` ${title(c.control)}` : ''}${c.to !== undefined ? ` (${c.from !== undefined ? `${String(c.from)} -> ` : ''}${String(c.to)})` : ''}`)
+        .join('\n') || 'No control changed.',
   }));
-  const feed = { version: 'https://jsonfeed.org/version/1.1', title: `${ev.bundle.catalog.organisation.name} security updates`, home_page_url: `${site}/changelog/`, feed_url: `${site}/feed.json`, items };
+  const feed = {
+    version: 'https://jsonfeed.org/version/1.1',
+    title: `${ev.bundle.catalog.organisation.name} security updates`,
+    home_page_url: `${site}/changelog/`,
+    feed_url: `${site}/feed.json`,
+    items,
+  };
   return new Response(JSON.stringify(feed, null, 2) + '\n', { headers: { 'Content-Type': 'application/feed+json' } });
 };

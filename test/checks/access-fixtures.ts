@@ -23,15 +23,29 @@ export function accessFacts(s: SchemaFacts, over: Partial<AccessFacts> = {}): Ac
     return out.sort((a, b) => (a.role < b.role ? -1 : 1));
   };
   const roles = s.roles.map((r) => ({
-    name: r.name, login: r.login, superuser: r.superuser, bypassRls: r.bypassRls, createRole: r.createRole, createDb: r.createDb,
-    replication: r.replication, inherit: true, config: [], ownsDatabase: false, memberOf: closure(r.name),
+    name: r.name,
+    login: r.login,
+    superuser: r.superuser,
+    bypassRls: r.bypassRls,
+    createRole: r.createRole,
+    createDb: r.createDb,
+    replication: r.replication,
+    inherit: true,
+    config: [],
+    ownsDatabase: false,
+    memberOf: closure(r.name),
   }));
   const relations = roles.flatMap((r) => {
     const as = new Set([r.name, 'PUBLIC', ...r.memberOf.map((m) => m.role)]);
-    return s.tables.map((t) => ({
-      role: r.name, schema: t.schema, name: t.name, kind: t.kind,
-      privileges: r.superuser || as.has(t.owner) ? ALL : [...new Set(t.grants.filter((g) => as.has(g.grantee)).map((g) => g.privilege))].sort(),
-    })).filter((x) => x.privileges.length);
+    return s.tables
+      .map((t) => ({
+        role: r.name,
+        schema: t.schema,
+        name: t.name,
+        kind: t.kind,
+        privileges: r.superuser || as.has(t.owner) ? ALL : [...new Set(t.grants.filter((g) => as.has(g.grantee)).map((g) => g.privilege))].sort(),
+      }))
+      .filter((x) => x.privileges.length);
   });
   return { defaultPrivileges: [], relations, roles, schemas: roles.map((r) => ({ role: r.name, schema: 'public', privileges: ['USAGE'] })), ...over };
 }

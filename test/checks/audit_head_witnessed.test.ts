@@ -9,8 +9,16 @@ const { run, story } = checkOf(check);
 
 const facts = (over: Partial<WitnessFacts> = {}): FactSet => ({
   witness: {
-    database: 'postgres:1/trust', logError: null, witnessed: { index: 4, seq: 100, hash: 'a'.repeat(64), at: '2026-01-01T00:00:00.000Z' }, hashAtWitnessedSeq: 'a'.repeat(64),
-    headSeq: 120, headHash: 'b'.repeat(64), unwitnessedEvents: 20, unwitnessedSeconds: 30, configuredBound: null, ...over,
+    database: 'postgres:1/trust',
+    logError: null,
+    witnessed: { index: 4, seq: 100, hash: 'a'.repeat(64), at: '2026-01-01T00:00:00.000Z' },
+    hashAtWitnessedSeq: 'a'.repeat(64),
+    headSeq: 120,
+    headHash: 'b'.repeat(64),
+    unwitnessedEvents: 20,
+    unwitnessedSeconds: 30,
+    configuredBound: null,
+    ...over,
   },
 });
 

@@ -17,7 +17,17 @@ describe('audit_tables_immutable', () => {
     expect(r.status).toBe('fail');
     expect(failing(r)[0].origin.resource).toMatch(/^(table|column|function|role):/);
     s.functions.push(refuseFn());
-    T(s, 'public.audit_log').triggers.push({ name: 'audit_log_no_update', function: 'public.refuse_change', enabled: 'A', timing: 'before', level: 'row', events: ['delete', 'update'], conditional: false, updateColumns: [], definition: '' });
+    T(s, 'public.audit_log').triggers.push({
+      name: 'audit_log_no_update',
+      function: 'public.refuse_change',
+      enabled: 'A',
+      timing: 'before',
+      level: 'row',
+      events: ['delete', 'update'],
+      conditional: false,
+      updateColumns: [],
+      definition: '',
+    });
     expect(run(genericFacts(s)).status).toBe('pass');
   });
 });

@@ -17,7 +17,12 @@ describe('backups_encrypted_restored', () => {
     expect(clean.status).toBe('pass');
     expect([...new Set(clean.findings.map((f) => f.kind))].sort()).toEqual(['data', 'enforcement']);
     b.files.push({ name: 'manual-dump.sql', bytes: 120, kind: 'plain-dump', header: null });
-    expect(failing(run({ backups: b }))).toEqual([expect.objectContaining({ reason: '/var/backups/trust/manual-dump.sql is an unencrypted database dump in the backup directory.', origin: { resource: 'file:/var/backups/trust/manual-dump.sql' } })]);
+    expect(failing(run({ backups: b }))).toEqual([
+      expect.objectContaining({
+        reason: '/var/backups/trust/manual-dump.sql is an unencrypted database dump in the backup directory.',
+        origin: { resource: 'file:/var/backups/trust/manual-dump.sql' },
+      }),
+    ]);
     b.files.pop();
     expect(run({ backups: b }).status).toBe('pass');
   });
@@ -26,7 +31,10 @@ describe('backups_encrypted_restored', () => {
     const b = F.backups();
     expect(run({ backups: b }).status).toBe('pass');
     b.latestFileSha256 = '0'.repeat(64);
-    expect(failing(run({ backups: b }))[0]).toMatchObject({ reason: expect.stringMatching(/changed after backup run 20 wrote it/), origin: { resource: 'file:/var/backups/trust/trust-2026-01-01.tbk' } });
+    expect(failing(run({ backups: b }))[0]).toMatchObject({
+      reason: expect.stringMatching(/changed after backup run 20 wrote it/),
+      origin: { resource: 'file:/var/backups/trust/trust-2026-01-01.tbk' },
+    });
     b.latestFileSha256 = 'f'.repeat(64);
     expect(run({ backups: b }).status).toBe('pass');
   });

@@ -12,7 +12,10 @@ describe('cipher_usage', () => {
     const c = F.code();
     const cipher = c.ciphers[0];
     c.ciphers[0] = { ...cipher, nonceSource: 'other', nonceExpression: 'Buffer.alloc(12)', nonceBytes: null };
-    expect(failing(run({ code: c }))[0]).toMatchObject({ reason: 'createCipheriv at platform/crypto/keyring.ts:96 takes its nonce from `Buffer.alloc(12)`, not from randomBytes.', origin: { file: 'platform/crypto/keyring.ts', line: 96 } });
+    expect(failing(run({ code: c }))[0]).toMatchObject({
+      reason: 'createCipheriv at platform/crypto/keyring.ts:96 takes its nonce from `Buffer.alloc(12)`, not from randomBytes.',
+      origin: { file: 'platform/crypto/keyring.ts', line: 96 },
+    });
     c.ciphers[0] = cipher;
     expect(run({ code: c }).status).toBe('pass');
   });

@@ -13,7 +13,10 @@ describe('ciphertexts_bound_to_owner', () => {
     const legacy = F.encryption();
     legacy.columns[1].versions.push({ format: 'tev1', keyVersion: 2, count: 2 });
     legacy.columns[1].legacy = 2;
-    expect(failing(run({ encryption: legacy }))[0]).toMatchObject({ reason: expect.stringMatching(/^2 of 3 value\(s\) of `public.agent_secrets.ciphertext` still use the tev1 binding .* run `trust keys rotate`/), origin: { resource: 'column:public.agent_secrets.ciphertext' } });
+    expect(failing(run({ encryption: legacy }))[0]).toMatchObject({
+      reason: expect.stringMatching(/^2 of 3 value\(s\) of `public.agent_secrets.ciphertext` still use the tev1 binding .* run `trust keys rotate`/),
+      origin: { resource: 'column:public.agent_secrets.ciphertext' },
+    });
     legacy.columns[1].versions.pop();
     legacy.columns[1].legacy = 0;
     expect(run({ encryption: legacy }).status).toBe('pass');
@@ -24,7 +27,10 @@ describe('ciphertexts_bound_to_owner', () => {
     const moved = F.encryption();
     const binding = moved.columns[1].binding!;
     moved.columns[1].binding = { ...binding, opened: 2, failureCount: 1, failures: [{ rowId: '7b0d6a84-0f6e-4d5a-9d51-1c8f0d1f0a11', reason: 'authentication_failed' }] };
-    expect(failing(run({ encryption: moved }))[0]).toMatchObject({ reason: expect.stringContaining('1 of 3 value(s) of `public.agent_secrets.ciphertext` do not open with their own row and owner (authentication_failed)'), origin: { resource: 'row:public.agent_secrets.id=7b0d6a84-0f6e-4d5a-9d51-1c8f0d1f0a11' } });
+    expect(failing(run({ encryption: moved }))[0]).toMatchObject({
+      reason: expect.stringContaining('1 of 3 value(s) of `public.agent_secrets.ciphertext` do not open with their own row and owner (authentication_failed)'),
+      origin: { resource: 'row:public.agent_secrets.id=7b0d6a84-0f6e-4d5a-9d51-1c8f0d1f0a11' },
+    });
     moved.columns[1].binding = binding;
     expect(run({ encryption: moved }).status).toBe('pass');
   });

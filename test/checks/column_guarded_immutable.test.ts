@@ -21,7 +21,17 @@ describe('column_guarded_immutable', () => {
     expect(run(S(s), { table: 'agents', column: 'region' }).status).toBe('pass');
     expect(run(S(s), { table: 'agents', column: 'server_id' }).status).toBe('fail');
     s.functions.push(fn('public.reject_server_change', { source: "BEGIN IF NEW.server_id IS DISTINCT FROM OLD.server_id THEN RAISE EXCEPTION 'fixed'; END IF; RETURN NEW; END" }));
-    T(s, 'public.agents').triggers.push({ name: 'agents_server_fixed', function: 'public.reject_server_change', enabled: 'A', timing: 'before', level: 'row', events: ['update'], conditional: false, updateColumns: [], definition: '' });
+    T(s, 'public.agents').triggers.push({
+      name: 'agents_server_fixed',
+      function: 'public.reject_server_change',
+      enabled: 'A',
+      timing: 'before',
+      level: 'row',
+      events: ['update'],
+      conditional: false,
+      updateColumns: [],
+      definition: '',
+    });
     expect(run(S(s), { table: 'agents', column: 'server_id' }).status).toBe('pass');
   });
 });

@@ -11,7 +11,10 @@ describe('columns_encrypted', () => {
     expect(run({ encryption: F.encryption() }).status).toBe('pass');
     const e = F.encryption();
     e.columns[0].malformed = 1;
-    expect(failing(run({ encryption: e }))[0]).toMatchObject({ reason: 'Column `public.oauth_connections.access_token` holds 1 of 5 value(s) that do not look like tev2 ciphertext.', origin: { resource: 'column:public.oauth_connections.access_token' } });
+    expect(failing(run({ encryption: e }))[0]).toMatchObject({
+      reason: 'Column `public.oauth_connections.access_token` holds 1 of 5 value(s) that do not look like tev2 ciphertext.',
+      origin: { resource: 'column:public.oauth_connections.access_token' },
+    });
     e.columns[0].malformed = 0;
     expect(run({ encryption: e }).status).toBe('pass');
   });
@@ -26,6 +29,9 @@ describe('columns_encrypted', () => {
   });
 
   it('a required column the configuration does not encrypt is named, with the configuration file', () => {
-    expect(failing(run({ encryption: F.encryption() }, { columns: ['oauth_connections.refresh_token'] }))[0].origin).toMatchObject({ resource: 'column:public.oauth_connections.refresh_token', file: 'platform/config/encryption.yaml' });
+    expect(failing(run({ encryption: F.encryption() }, { columns: ['oauth_connections.refresh_token'] }))[0].origin).toMatchObject({
+      resource: 'column:public.oauth_connections.refresh_token',
+      file: 'platform/config/encryption.yaml',
+    });
   });
 });

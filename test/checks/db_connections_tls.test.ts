@@ -31,7 +31,9 @@ describe('db_connections_tls', () => {
     const t = F.dbTls();
     expect(run({ db_tls: t }).status).toBe('pass');
     t.sessions.push({ role: 'app', ssl: false, version: null, application: 'careless-script', count: 1 });
-    expect(failing(run({ db_tls: t }))).toEqual([expect.objectContaining({ kind: 'data', reason: '1 session(s) of trust_app on database trust (application careless-script) are not encrypted.', origin: { resource: 'role:trust_app' } })]);
+    expect(failing(run({ db_tls: t }))).toEqual([
+      expect.objectContaining({ kind: 'data', reason: '1 session(s) of trust_app on database trust (application careless-script) are not encrypted.', origin: { resource: 'role:trust_app' } }),
+    ]);
     t.sessions.pop();
     expect(run({ db_tls: t }).status).toBe('pass');
   });

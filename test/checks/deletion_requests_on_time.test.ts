@@ -11,7 +11,10 @@ describe('deletion_requests_on_time', () => {
     expect(run({ privacy: F.privacy() }, { maxDays: 30 }).status).toBe('pass');
     const p = F.privacy();
     p.deletionRequests.overdue = 2;
-    expect(failing(run({ privacy: p }, { maxDays: 30 }))[0]).toMatchObject({ reason: '2 deletion request(s) in `public.deletion_requests` are open past their due date.', origin: { resource: 'table:public.deletion_requests' } });
+    expect(failing(run({ privacy: p }, { maxDays: 30 }))[0]).toMatchObject({
+      reason: '2 deletion request(s) in `public.deletion_requests` are open past their due date.',
+      origin: { resource: 'table:public.deletion_requests' },
+    });
     p.deletionRequests.overdue = 0;
     expect(run({ privacy: p }, { maxDays: 30 }).status).toBe('pass');
   });

@@ -13,7 +13,11 @@ describe('destroyed_agent_history_kept', () => {
     expect(clean.findings[0].kind).toBe('data');
     const r = run(lifecycle([problem({ field: 'destroyed.no_history', table: 'public.agent_state_periods', seq: 700 })]));
     expect(r.status).toBe('fail');
-    expect(r.findings[0]).toMatchObject({ kind: 'data', reason: 'agent 3f2a1b2c… was destroyed (seq 700) but none of its state periods remain.', origin: { resource: `row:public.agent_state_periods.agent_id=${A}` } });
+    expect(r.findings[0]).toMatchObject({
+      kind: 'data',
+      reason: 'agent 3f2a1b2c… was destroyed (seq 700) but none of its state periods remain.',
+      origin: { resource: `row:public.agent_state_periods.agent_id=${A}` },
+    });
     expect(run(lifecycle()).status).toBe('pass');
   });
 });

@@ -7,8 +7,15 @@ import type { DisclosureFacts } from '../../collectors/disclosure.ts';
 const { run, story } = checkOf(check);
 
 const facts = (): DisclosureFacts => ({
-  securityTxt: { renderer: 'site/lib/security-txt.ts', renderedAt: '2026-01-01T00:00:00.000Z', fields: [
-    { name: 'Contact', value: 'mailto:security@example.com', line: 2 }, { name: 'Expires', value: '2026-06-30T00:00:00Z', line: 3 }, { name: 'Policy', value: 'https://example.com/vd/', line: 4 }] },
+  securityTxt: {
+    renderer: 'site/lib/security-txt.ts',
+    renderedAt: '2026-01-01T00:00:00.000Z',
+    fields: [
+      { name: 'Contact', value: 'mailto:security@example.com', line: 2 },
+      { name: 'Expires', value: '2026-06-30T00:00:00Z', line: 3 },
+      { name: 'Policy', value: 'https://example.com/vd/', line: 4 },
+    ],
+  },
   policy: { file: 'controls/catalog.yaml', contact: 'mailto:security@example.com', acknowledgementBusinessDays: 1, policyUrl: 'https://example.com/vd/' },
   promises: [{ file: 'site/pages/vulnerability-disclosure.mdx', line: 28, text: 'within {d.x} business day', source: 'config', days: 1 }],
 });
@@ -27,7 +34,11 @@ describe('disclosure_published', () => {
     expect(run({ disclosure: facts() }).status).toBe('pass');
     const g = facts();
     g.promises.push({ file: 'controls/catalog/vulnerability_disclosure_published.yaml', line: 7, text: 'within two business days', source: 'literal', days: 2 });
-    expect(failing(run({ disclosure: g }))[0].origin).toEqual({ resource: 'file:controls/catalog/vulnerability_disclosure_published.yaml', file: 'controls/catalog/vulnerability_disclosure_published.yaml', line: 7 });
+    expect(failing(run({ disclosure: g }))[0].origin).toEqual({
+      resource: 'file:controls/catalog/vulnerability_disclosure_published.yaml',
+      file: 'controls/catalog/vulnerability_disclosure_published.yaml',
+      line: 7,
+    });
     g.promises.pop();
     expect(run({ disclosure: g }).status).toBe('pass');
   });

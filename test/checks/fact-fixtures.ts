@@ -16,25 +16,74 @@ export const audit = (): AuditFacts => ({
   checkpoint: { seq: 100, keyId: '0123456789abcdef', signatureValid: true, keyTrusted: true, chainVerifiesFromIt: true },
   checkpoints: 1,
   events: 120,
-  actions: [{ action: 'agent.provisioned', count: 10 }, { action: 'agent.transferred', count: 2 }],
+  actions: [
+    { action: 'agent.provisioned', count: 10 },
+    { action: 'agent.transferred', count: 2 },
+  ],
   transfers: { events: 2, onBoundary: 2, firstOffBoundarySeq: null },
 });
 
 export const encryption = (): EncryptionFacts => ({
   config: { file: 'platform/config/encryption.yaml', algorithm: 'AES-256-GCM', nonceBits: 96, ciphertextFormat: 'tev2', ciphertextPattern: '^tev[12]:', associatedData: 'table/column/row_id/owner' },
-  keyring: { source: 'env', algorithm: 'AES-256-GCM', nonceBits: 96, activeVersion: 2, versions: [{ version: 1, ageDays: 200, active: false }, { version: 2, ageDays: 10, active: true }] },
+  keyring: {
+    source: 'env',
+    algorithm: 'AES-256-GCM',
+    nonceBits: 96,
+    activeVersion: 2,
+    versions: [
+      { version: 1, ageDays: 200, active: false },
+      { version: 2, ageDays: 10, active: true },
+    ],
+  },
   columns: [
-    { table: 'public.oauth_connections', column: 'access_token', rowIdColumn: 'id', ownerColumns: ['account_id', 'provider'], rows: 5, values: 5, malformed: 0, lengths: { min: 60, max: 90, avg: 70 }, versions: [{ format: 'tev2', keyVersion: 2, count: 5 }],
-      legacy: 0, binding: { checked: 5, opened: 5, limit: 2_000, failures: [], failureCount: 0, probed: 5, refusedElsewhere: 5 } },
-    { table: 'public.agent_secrets', column: 'ciphertext', rowIdColumn: 'id', ownerColumns: ['account_id', 'agent_id', 'name'], rows: 3, values: 3, malformed: 0, lengths: { min: 60, max: 70, avg: 65 }, versions: [{ format: 'tev2', keyVersion: 1, count: 1 }, { format: 'tev2', keyVersion: 2, count: 2 }],
-      legacy: 0, binding: { checked: 3, opened: 3, limit: 2_000, failures: [], failureCount: 0, probed: 3, refusedElsewhere: 3 } },
+    {
+      table: 'public.oauth_connections',
+      column: 'access_token',
+      rowIdColumn: 'id',
+      ownerColumns: ['account_id', 'provider'],
+      rows: 5,
+      values: 5,
+      malformed: 0,
+      lengths: { min: 60, max: 90, avg: 70 },
+      versions: [{ format: 'tev2', keyVersion: 2, count: 5 }],
+      legacy: 0,
+      binding: { checked: 5, opened: 5, limit: 2_000, failures: [], failureCount: 0, probed: 5, refusedElsewhere: 5 },
+    },
+    {
+      table: 'public.agent_secrets',
+      column: 'ciphertext',
+      rowIdColumn: 'id',
+      ownerColumns: ['account_id', 'agent_id', 'name'],
+      rows: 3,
+      values: 3,
+      malformed: 0,
+      lengths: { min: 60, max: 70, avg: 65 },
+      versions: [
+        { format: 'tev2', keyVersion: 1, count: 1 },
+        { format: 'tev2', keyVersion: 2, count: 2 },
+      ],
+      legacy: 0,
+      binding: { checked: 3, opened: 3, limit: 2_000, failures: [], failureCount: 0, probed: 3, refusedElsewhere: 3 },
+    },
   ],
 });
 
 export const regions = (): RegionsFacts => ({
-  config: { file: 'platform/config/regions.ts', regions: [{ id: 'eu', location: 'hel1', priceCell: 'p_eu', products: ['agent', 'vm'] }, { id: 'us', location: 'hil', priceCell: 'p_us', products: ['agent'] }] },
-  database: [{ id: 'eu', location: 'hel1', priceCell: 'p_eu', products: ['agent', 'vm'] }, { id: 'us', location: 'hil', priceCell: 'p_us', products: ['agent'] }],
-  resources: [{ table: 'public.agents', region: 'us', product: 'agent', count: 4 }, { table: 'public.vms', region: 'eu', product: 'vm', count: 2 }],
+  config: {
+    file: 'platform/config/regions.ts',
+    regions: [
+      { id: 'eu', location: 'hel1', priceCell: 'p_eu', products: ['agent', 'vm'] },
+      { id: 'us', location: 'hil', priceCell: 'p_us', products: ['agent'] },
+    ],
+  },
+  database: [
+    { id: 'eu', location: 'hel1', priceCell: 'p_eu', products: ['agent', 'vm'] },
+    { id: 'us', location: 'hil', priceCell: 'p_us', products: ['agent'] },
+  ],
+  resources: [
+    { table: 'public.agents', region: 'us', product: 'agent', count: 4 },
+    { table: 'public.vms', region: 'eu', product: 'vm', count: 2 },
+  ],
   guards: [{ table: 'public.agents', triggers: [{ name: 'agents_region_fixed', function: 'public.reject_region_change', enabled: 'O' }] }],
 });
 
@@ -49,11 +98,21 @@ export const privacy = (): PrivacyFacts => ({
     ],
   },
   deletionRequests: { total: 3, open: 1, overdue: 0, completedLate: 0, maxDaysToComplete: 2.5, dueDateMismatch: 0 },
-  jobs: [{ job: 'retention.sessions', runs: 3, lastStatus: 'succeeded', hoursSinceLastSuccess: 5 }, { job: 'privacy.account_purge', runs: 2, lastStatus: 'succeeded', hoursSinceLastSuccess: 1 }],
+  jobs: [
+    { job: 'retention.sessions', runs: 3, lastStatus: 'succeeded', hoursSinceLastSuccess: 5 },
+    { job: 'privacy.account_purge', runs: 2, lastStatus: 'succeeded', hoursSinceLastSuccess: 1 },
+  ],
   adminAccessLog: { rows: 4, oldestAgeDays: 30 },
   purgeLeftovers: [],
   purgeRequestsChecked: 2,
-  adminAccessWitness: { events: 6, missingRows: 2, youngestMissing: [{ seq: 40, logId: '2', ageDays: 95.5 }, { seq: 12, logId: '1', ageDays: 120 }] },
+  adminAccessWitness: {
+    events: 6,
+    missingRows: 2,
+    youngestMissing: [
+      { seq: 40, logId: '2', ageDays: 95.5 },
+      { seq: 12, logId: '1', ageDays: 120 },
+    ],
+  },
 });
 
 export const identity = (): IdentityFacts => ({
@@ -65,7 +124,9 @@ export const identity = (): IdentityFacts => ({
 export const code = (): CodeFacts => ({
   root: 'platform',
   files: 40,
-  ciphers: [{ file: 'platform/crypto/keyring.ts', line: 96, algorithmExpression: 'ALGORITHM', algorithm: 'aes-256-gcm', nonceSource: 'randomBytes', nonceExpression: 'nonce', nonceBytes: 12, setsAad: true }],
+  ciphers: [
+    { file: 'platform/crypto/keyring.ts', line: 96, algorithmExpression: 'ALGORITHM', algorithm: 'aes-256-gcm', nonceSource: 'randomBytes', nonceExpression: 'nonce', nonceBytes: 12, setsAad: true },
+  ],
   secretLogging: [],
   loggingCalls: 7,
   cookies: [{ file: 'platform/identity/session-cookie.ts', line: 10, kind: 'set_cookie_string', secure: true, httpOnly: true, sameSite: 'Strict' }],
@@ -80,7 +141,14 @@ export const config = (): ConfigFacts => ({
     name: 'Harbor Cloud',
     website: 'https://harborcloud.example',
     contact: 'security@harborcloud.example',
-    disclosure: { contact: 'security@harborcloud.example', acknowledgementBusinessDays: 2, fixTargetDays: { critical: 7, high: 30, medium: 90, low: 180 }, coordinatedDisclosureDays: 90, policyUrl: '/security/disclosure', preferredLanguages: ['en'] },
+    disclosure: {
+      contact: 'security@harborcloud.example',
+      acknowledgementBusinessDays: 2,
+      fixTargetDays: { critical: 7, high: 30, medium: 90, low: 180 },
+      coordinatedDisclosureDays: 90,
+      policyUrl: '/security/disclosure',
+      preferredLanguages: ['en'],
+    },
     subprocessors: [{ name: 'Example Hosting', purpose: 'compute and storage', location: 'EU', data: null }],
   },
   configFiles: [],
@@ -105,8 +173,18 @@ export const backups = (): BackupFacts => {
     jobs: {
       backupLatest: { id: 20, status: 'succeeded', ageHours: 3, details: backup },
       backupLatestSucceeded: { id: 20, status: 'succeeded', ageHours: 3, details: backup },
-      restoreLatest: { id: 21, status: 'succeeded', ageHours: 2, details: { file: backup.file, tables: 40, head_seq: 120, counts_match: true, head_match: true, chain_verified: true, tamper_refused: true } },
-      restoreLatestSucceeded: { id: 21, status: 'succeeded', ageHours: 2, details: { file: backup.file, tables: 40, head_seq: 120, counts_match: true, head_match: true, chain_verified: true, tamper_refused: true } },
+      restoreLatest: {
+        id: 21,
+        status: 'succeeded',
+        ageHours: 2,
+        details: { file: backup.file, tables: 40, head_seq: 120, counts_match: true, head_match: true, chain_verified: true, tamper_refused: true },
+      },
+      restoreLatestSucceeded: {
+        id: 21,
+        status: 'succeeded',
+        ageHours: 2,
+        details: { file: backup.file, tables: 40, head_seq: 120, counts_match: true, head_match: true, chain_verified: true, tamper_refused: true },
+      },
     },
     files: [{ name: backup.file, bytes: 40_960, kind: 'encrypted', header: { algorithm: 'aes-256-gcm', database: 'trust', createdAt: backup.created_at, keyVersion: 1 } }],
     latestFileSha256: backup.sha256,
@@ -122,8 +200,14 @@ export const dbTls = (): DbTlsFacts => ({
     { line: 2, type: 'host', database: ['all'], users: ['all'], address: '0.0.0.0/0', method: 'reject', appliesTo: ['app', 'reader'], error: null },
   ],
   hbaError: null,
-  sessions: [{ role: 'app', ssl: true, version: 'TLSv1.3', application: 'platform', count: 2 }, { role: 'reader', ssl: true, version: 'TLSv1.3', application: 'trust', count: 1 }],
-  clients: [{ role: 'app', sslmode: 'verify-full', rootCert: true }, { role: 'reader', sslmode: 'verify-full', rootCert: true }],
+  sessions: [
+    { role: 'app', ssl: true, version: 'TLSv1.3', application: 'platform', count: 2 },
+    { role: 'reader', ssl: true, version: 'TLSv1.3', application: 'trust', count: 1 },
+  ],
+  clients: [
+    { role: 'app', sslmode: 'verify-full', rootCert: true },
+    { role: 'reader', sslmode: 'verify-full', rootCert: true },
+  ],
   plaintextAttempts: [
     { role: 'reader', connected: false, sqlstate: '28000', message: 'pg_hba.conf rejects connection' },
     { role: 'app', connected: false, sqlstate: '28000', message: 'pg_hba.conf rejects connection' },

@@ -23,7 +23,13 @@ describe('foreign_key', () => {
     expect(run(S(s), { table: 'agents', columns: ['account_id'], references: 'accounts' }).status).toBe('pass');
     expect(run(S(s), { table: 'agents', columns: ['region'], references: 'regions' }).status).toBe('fail');
     s.tables.push(table('public.regions'));
-    T(s, 'public.agents').constraints.push({ name: 'agents_region_fkey', kind: 'foreign_key', columns: ['region'], definition: 'FOREIGN KEY (region) REFERENCES regions(id)', references: { table: 'public.regions', columns: ['id'], onDelete: 'no_action', onUpdate: 'no_action' } });
+    T(s, 'public.agents').constraints.push({
+      name: 'agents_region_fkey',
+      kind: 'foreign_key',
+      columns: ['region'],
+      definition: 'FOREIGN KEY (region) REFERENCES regions(id)',
+      references: { table: 'public.regions', columns: ['id'], onDelete: 'no_action', onUpdate: 'no_action' },
+    });
     expect(run(S(s), { table: 'agents', columns: ['region'], references: 'regions' }).status).toBe('pass');
   });
 });

@@ -13,7 +13,10 @@ describe('history_attributed_to_owner', () => {
     expect(clean.findings[0].kind).toBe('data');
     const r = run(lifecycle([problem({ field: 'agent.account_id', table: 'public.agents', actual: ACC, witness: 'b1b1b1b1-0000-4000-8000-000000000003', seq: 12 })]));
     expect(r.status).toBe('fail');
-    expect(r.findings[0]).toMatchObject({ reason: 'agent 3f2a1b2c… belongs to account 9a9a9a9a… but its events (seq 12) give it to account b1b1b1b1….', origin: { resource: `row:public.agents.id=${A}` } });
+    expect(r.findings[0]).toMatchObject({
+      reason: 'agent 3f2a1b2c… belongs to account 9a9a9a9a… but its events (seq 12) give it to account b1b1b1b1….',
+      origin: { resource: `row:public.agents.id=${A}` },
+    });
     expect(run(lifecycle()).status).toBe('pass');
   });
 });

@@ -13,7 +13,10 @@ describe('lifecycle_events_witness_subjects', () => {
     expect(clean.findings[0].kind).toBe('data');
     const r = run(lifecycle([problem({ field: 'server_op.event', table: 'public.provider_operations', ref: 'create_server' })]));
     expect(r.status).toBe('fail');
-    expect(r.findings[0]).toMatchObject({ reason: "the provider's create_server of server 3f2a1b2c… has no lifecycle event naming that server: the event of its provisioning is gone.", origin: { resource: `row:public.provider_operations.resource_id=${A}` } });
+    expect(r.findings[0]).toMatchObject({
+      reason: "the provider's create_server of server 3f2a1b2c… has no lifecycle event naming that server: the event of its provisioning is gone.",
+      origin: { resource: `row:public.provider_operations.resource_id=${A}` },
+    });
     expect(run(lifecycle()).status).toBe('pass');
   });
 });

@@ -7,11 +7,19 @@ import { safeMessage, type EnforcementFacts, type ProbeFact } from '../../collec
 const { run: runProbe, story } = checkOf(check);
 
 const probe = (p: Partial<ProbeFact>): ProbeFact => ({
-  name: 'audit_events.update', table: 'public.audit_events', act: 'write', statement: 'UPDATE audit_events SET actor = actor WHERE seq = $1',
-  target: 'seq 1', outcome: 'raised', sqlstate: '42501', message: 'permission denied for table audit_events', rows: null, note: null, ...p,
+  name: 'audit_events.update',
+  table: 'public.audit_events',
+  act: 'write',
+  statement: 'UPDATE audit_events SET actor = actor WHERE seq = $1',
+  target: 'seq 1',
+  outcome: 'raised',
+  sqlstate: '42501',
+  message: 'permission denied for table audit_events',
+  rows: null,
+  note: null,
+  ...p,
 });
-const facts = (probes: ProbeFact[], runtime: EnforcementFacts['runtime'] = { available: true, role: 'trust_app', reason: null }) =>
-  ({ enforcement: { runtime, probes } satisfies EnforcementFacts });
+const facts = (probes: ProbeFact[], runtime: EnforcementFacts['runtime'] = { available: true, role: 'trust_app', reason: null }) => ({ enforcement: { runtime, probes } satisfies EnforcementFacts });
 const run = (f: ReturnType<typeof facts>, params: Record<string, unknown>) => runProbe(f, params);
 const allowed = () => probe({ outcome: 'completed', sqlstate: null, message: null, rows: 1 });
 

@@ -11,7 +11,9 @@ describe('role_read_only', () => {
     const s = platformSchema();
     expect(run(S(s), { role: 'trust_reader' }).status).toBe('pass');
     T(s, 'public.agents').grants.push({ grantee: 'trust_reader', privilege: 'INSERT', grantable: false });
-    expect(failing(run(S(s), { role: 'trust_reader' }))).toEqual([expect.objectContaining({ reason: 'Role `trust_reader` can INSERT on table `public.agents` (effective privilege).', origin: { resource: 'table:public.agents' } })]);
+    expect(failing(run(S(s), { role: 'trust_reader' }))).toEqual([
+      expect.objectContaining({ reason: 'Role `trust_reader` can INSERT on table `public.agents` (effective privilege).', origin: { resource: 'table:public.agents' } }),
+    ]);
     T(s, 'public.agents').grants.pop();
     expect(run(S(s), { role: 'trust_reader' }).status).toBe('pass');
   });

@@ -54,10 +54,34 @@ export function appendOnlyTable(name = 'public.audit_events'): TableFacts {
   const rel = name.split('.')[1];
   const def = (n: string) => `CREATE TRIGGER ${n} ...`;
   return table(name, {
-    columns: [{ name: 'id', type: 'bigint' }, { name: 'account_id', type: 'uuid' }, { name: 'action', type: 'text' }],
+    columns: [
+      { name: 'id', type: 'bigint' },
+      { name: 'account_id', type: 'uuid' },
+      { name: 'action', type: 'text' },
+    ],
     triggers: [
-      { name: `${rel}_no_update`, function: 'public.refuse_change', enabled: 'A', timing: 'before', level: 'row', events: ['delete', 'update'], conditional: false, updateColumns: [], definition: def('u') },
-      { name: `${rel}_no_truncate`, function: 'public.refuse_change', enabled: 'A', timing: 'before', level: 'statement', events: ['truncate'], conditional: false, updateColumns: [], definition: def('t') },
+      {
+        name: `${rel}_no_update`,
+        function: 'public.refuse_change',
+        enabled: 'A',
+        timing: 'before',
+        level: 'row',
+        events: ['delete', 'update'],
+        conditional: false,
+        updateColumns: [],
+        definition: def('u'),
+      },
+      {
+        name: `${rel}_no_truncate`,
+        function: 'public.refuse_change',
+        enabled: 'A',
+        timing: 'before',
+        level: 'statement',
+        events: ['truncate'],
+        conditional: false,
+        updateColumns: [],
+        definition: def('t'),
+      },
     ],
   });
 }
@@ -71,30 +95,74 @@ export const T = (s: SchemaFacts, name: string) => s.tables.find((t) => `${t.sch
 /** A platform-like schema in which every schema check passes. */
 export function platformSchema(): SchemaFacts {
   const guardFn = fn('public.reject_region_change', { source: "BEGIN IF NEW.region IS DISTINCT FROM OLD.region THEN RAISE EXCEPTION 'fixed'; END IF; RETURN NEW; END" });
-  const accountsFn = fn('public.current_account_ids', { language: 'sql', returns: 'uuid[]', source: "SELECT coalesce(string_to_array(nullif(current_setting('trust.account_ids', true), ''), ',')::uuid[], '{}')" });
+  const accountsFn = fn('public.current_account_ids', {
+    language: 'sql',
+    returns: 'uuid[]',
+    source: "SELECT coalesce(string_to_array(nullif(current_setting('trust.account_ids', true), ''), ',')::uuid[], '{}')",
+  });
   const chainFn = fn('public.audit_chain_event', { source: 'BEGIN NEW.hash := sha256(v_prev || x); RETURN NEW; END' });
   const audit = appendOnlyTable('public.audit_events');
-  audit.triggers.push({ name: 'audit_events_chain', function: 'public.audit_chain_event', enabled: 'O', timing: 'before', level: 'row', events: ['insert'], conditional: false, updateColumns: [], definition: '' });
-  audit.grants = [{ grantee: 'trust_app', privilege: 'INSERT', grantable: false }, { grantee: 'trust_app', privilege: 'SELECT', grantable: false }, { grantee: 'trust_reader', privilege: 'SELECT', grantable: false }];
+  audit.triggers.push({
+    name: 'audit_events_chain',
+    function: 'public.audit_chain_event',
+    enabled: 'O',
+    timing: 'before',
+    level: 'row',
+    events: ['insert'],
+    conditional: false,
+    updateColumns: [],
+    definition: '',
+  });
+  audit.grants = [
+    { grantee: 'trust_app', privilege: 'INSERT', grantable: false },
+    { grantee: 'trust_app', privilege: 'SELECT', grantable: false },
+    { grantee: 'trust_reader', privilege: 'SELECT', grantable: false },
+  ];
   const policy = { name: 'account_isolation', permissive: true, roles: ['PUBLIC'], command: 'all', using: 'account_id = ANY (current_account_ids())', withCheck: null };
   audit.rls = { enabled: true, forced: true };
   audit.policies = [policy];
   const agents = table('public.agents', {
     rls: { enabled: true, forced: true },
     policies: [policy],
-    columns: [{ name: 'id', type: 'uuid' }, { name: 'account_id', type: 'uuid', notNull: true }, { name: 'region', type: 'text', notNull: true }, { name: 'server_id', type: 'uuid', notNull: true }],
+    columns: [
+      { name: 'id', type: 'uuid' },
+      { name: 'account_id', type: 'uuid', notNull: true },
+      { name: 'region', type: 'text', notNull: true },
+      { name: 'server_id', type: 'uuid', notNull: true },
+    ],
     constraints: [
       { name: 'agents_pkey', kind: 'primary_key', columns: ['id'], definition: 'PRIMARY KEY (id)', references: null },
       { name: 'agents_server_id_key', kind: 'unique', columns: ['server_id'], definition: 'UNIQUE (server_id)', references: null },
-      { name: 'agents_account_id_fkey', kind: 'foreign_key', columns: ['account_id'], definition: 'FOREIGN KEY (account_id) REFERENCES accounts(id) ON DELETE CASCADE', references: { table: 'public.accounts', columns: ['id'], onDelete: 'cascade', onUpdate: 'no_action' } },
+      {
+        name: 'agents_account_id_fkey',
+        kind: 'foreign_key',
+        columns: ['account_id'],
+        definition: 'FOREIGN KEY (account_id) REFERENCES accounts(id) ON DELETE CASCADE',
+        references: { table: 'public.accounts', columns: ['id'], onDelete: 'cascade', onUpdate: 'no_action' },
+      },
       { name: 'agents_region_check', kind: 'check', columns: ['region'], definition: "CHECK ((region ~ '^[a-z]+$'::text))", references: null },
       { name: 'agents_no_overlap', kind: 'exclusion', columns: ['account_id', 'region'], definition: 'EXCLUDE USING gist (account_id WITH =, region WITH =)', references: null },
     ],
     indexes: [{ name: 'agents_live_server', unique: true, primary: false, partial: true, definition: 'CREATE UNIQUE INDEX agents_live_server ON public.agents USING btree (server_id) WHERE (alive)' }],
-    triggers: [{ name: 'agents_region_fixed', function: 'public.reject_region_change', enabled: 'A', timing: 'before', level: 'row', events: ['update'], conditional: false, updateColumns: [], definition: '' }],
+    triggers: [
+      { name: 'agents_region_fixed', function: 'public.reject_region_change', enabled: 'A', timing: 'before', level: 'row', events: ['update'], conditional: false, updateColumns: [], definition: '' },
+    ],
   });
-  const keys = table('public.ssh_public_keys', { columns: [{ name: 'id', type: 'uuid' }, { name: 'public_key', type: 'text', comment: 'public key, not a secret: stored in plaintext on purpose' }] });
-  const usage = table('public.llm_usage_daily', { rls: { enabled: true, forced: true }, policies: [policy], columns: [{ name: 'account_id', type: 'uuid' }, { name: 'model', type: 'character varying(64)' }, { name: 'requests', type: 'bigint' }] });
+  const keys = table('public.ssh_public_keys', {
+    columns: [
+      { name: 'id', type: 'uuid' },
+      { name: 'public_key', type: 'text', comment: 'public key, not a secret: stored in plaintext on purpose' },
+    ],
+  });
+  const usage = table('public.llm_usage_daily', {
+    rls: { enabled: true, forced: true },
+    policies: [policy],
+    columns: [
+      { name: 'account_id', type: 'uuid' },
+      { name: 'model', type: 'character varying(64)' },
+      { name: 'requests', type: 'bigint' },
+    ],
+  });
   return schemaFacts({
     tables: [agents, audit, keys, usage, table('public.accounts')],
     functions: [refuseFn(), guardFn, chainFn, accountsFn],

@@ -10,7 +10,10 @@ const { run, story } = checkOf(check);
 const deps = (): DependenciesFacts => ({
   sdks: [{ package: 'stripe', version: '^14.0.0', source: 'package.json dependencies', file: 'package.json', line: 12, vendor: 'Stripe', match: 'stripe' }],
   providers: [{ file: 'platform/provider/local.ts', name: 'local', vendor: null, match: null }],
-  read: [{ file: 'package.json', packages: 10 }, { file: 'package-lock.json', packages: 200 }],
+  read: [
+    { file: 'package.json', packages: 10 },
+    { file: 'package-lock.json', packages: 200 },
+  ],
 });
 
 describe('vendor_sdks_published', () => {

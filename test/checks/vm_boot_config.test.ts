@@ -7,11 +7,20 @@ import type { BootSettings } from '../../collectors/vm-boot.ts';
 const { run, story } = checkOf(check);
 
 const settings = (): BootSettings => ({
-  header: true, parseError: null, sshPwauth: 'false', disableRoot: 'true',
+  header: true,
+  parseError: null,
+  sshPwauth: 'false',
+  disableRoot: 'true',
   sshd: { PasswordAuthentication: 'no', KbdInteractiveAuthentication: 'no', PermitRootLogin: 'prohibit-password' },
-  usersWithPassword: [], chpasswd: false, authorizedKeys: 1, packages: ['fail2ban', 'ufw'], sshdFiles: [], bootcmds: [],
+  usersWithPassword: [],
+  chpasswd: false,
+  authorizedKeys: 1,
+  packages: ['fail2ban', 'ufw'],
+  sshdFiles: [],
+  bootcmds: [],
   commands: ['ufw default deny incoming', 'ufw allow proto tcp from 0.0.0.0/0 to any port 443', 'ufw --force enable', 'systemctl enable --now fail2ban'],
-  fail2banJails: { sshd: { enabled: 'true', maxretry: '5' } }, lines: { ssh_pwauth: 10, runcmd: 30, write_files: 20 },
+  fail2banJails: { sshd: { enabled: 'true', maxretry: '5' } },
+  lines: { ssh_pwauth: 10, runcmd: 30, write_files: 20 },
 });
 const facts = () => ({
   template: { file: 'platform/vms/cloud-init.yaml', settings: { ...settings(), commands: ['ufw default deny incoming', 'ufw --force enable', 'systemctl enable --now fail2ban'] } },

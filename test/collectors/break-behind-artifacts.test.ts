@@ -34,7 +34,9 @@ beforeAll(async () => {
   await demo.close(); // a template database must have no connection
   catalog = await loadCatalog(root);
 }, 600_000);
-afterAll(async () => { await demo?.drop(); });
+afterAll(async () => {
+  await demo?.drop();
+});
 
 /**
  * SQL run as a superuser in one transaction with session_replication_role = replica (as a
@@ -75,87 +77,125 @@ const toolAllowed = (where: string, tool: string, details: string) => `
   SELECT now(), a.account_id, 'agent:' || a.id, 'tool.allowed', 'agent', a.id::text, jsonb_build_object('tool', '${tool}') || '${details}'::jsonb
     FROM agents a WHERE ${where} ORDER BY a.id LIMIT 1`;
 const enabled = (skill: string) => `EXISTS (SELECT 1 FROM agent_skills s WHERE s.agent_id = a.id AND s.skill = '${skill}' AND s.enabled)`;
-const setAck = (days: number) => (c: Catalog): Catalog => ({ ...c, organisation: { ...c.organisation, disclosure: { ...c.organisation.disclosure, acknowledgementBusinessDays: days } } });
+const setAck =
+  (days: number) =>
+  (c: Catalog): Catalog => ({ ...c, organisation: { ...c.organisation, disclosure: { ...c.organisation.disclosure, acknowledgementBusinessDays: days } } });
 
 const BREAKS: Break[] = [
   {
-    control: 'subprocessors_published', how: '@sentry/node added to package.json dependencies',
-    edits: [{ file: 'package.json', edit: (t) => { const p = JSON.parse(t); p.dependencies = { ...p.dependencies, '@sentry/node': '^8.0.0' }; return JSON.stringify(p, null, 2) + '\n'; } }],
+    control: 'subprocessors_published',
+    how: '@sentry/node added to package.json dependencies',
+    edits: [
+      {
+        file: 'package.json',
+        edit: (t) => {
+          const p = JSON.parse(t);
+          p.dependencies = { ...p.dependencies, '@sentry/node': '^8.0.0' };
+          return JSON.stringify(p, null, 2) + '\n';
+        },
+      },
+    ],
     origin: 'package:@sentry/node',
   },
   {
-    control: 'subprocessors_published', how: 'a provider driver for a vendor that is not listed',
+    control: 'subprocessors_published',
+    how: 'a provider driver for a vendor that is not listed',
     edits: [{ file: 'platform/provider/aws.ts', edit: () => "export class AwsProvider {\n  readonly name = 'aws';\n}\n" }],
     origin: 'file:platform/provider/aws.ts',
   },
   {
-    control: 'vm_ssh_key_only', how: 'ssh_pwauth: true in the cloud-init template',
+    control: 'vm_ssh_key_only',
+    how: 'ssh_pwauth: true in the cloud-init template',
     edits: [{ file: 'platform/vms/cloud-init.yaml', edit: (t) => t.replace('ssh_pwauth: false', 'ssh_pwauth: true') }],
     origin: 'file:platform/vms/cloud-init.yaml',
   },
   {
-    control: 'vm_ssh_key_only', how: 'PasswordAuthentication yes in a recorded boot document',
-    sql: behind(`UPDATE provider_operations SET request = jsonb_set(request, '{user_data}', to_jsonb(replace(request->>'user_data', 'PasswordAuthentication no', 'PasswordAuthentication yes')))
-      WHERE id = (SELECT min(id) FROM provider_operations WHERE operation = 'create_server' AND request ? 'user_data')`, ['provider_operations']),
+    control: 'vm_ssh_key_only',
+    how: 'PasswordAuthentication yes in a recorded boot document',
+    sql: behind(
+      `UPDATE provider_operations SET request = jsonb_set(request, '{user_data}', to_jsonb(replace(request->>'user_data', 'PasswordAuthentication no', 'PasswordAuthentication yes')))
+      WHERE id = (SELECT min(id) FROM provider_operations WHERE operation = 'create_server' AND request ? 'user_data')`,
+      ['provider_operations'],
+    ),
     origin: 'row:public.provider_operations.id=',
   },
   {
-    control: 'vm_firewall_default_deny', how: 'a recorded boot document allows inbound by default',
-    sql: behind(`UPDATE provider_operations SET request = jsonb_set(request, '{user_data}', to_jsonb(replace(request->>'user_data', E'- deny\\n    - incoming', E'- allow\\n    - incoming')))
-      WHERE id = (SELECT min(id) FROM provider_operations WHERE operation = 'create_server' AND request ? 'user_data')`, ['provider_operations']),
+    control: 'vm_firewall_default_deny',
+    how: 'a recorded boot document allows inbound by default',
+    sql: behind(
+      `UPDATE provider_operations SET request = jsonb_set(request, '{user_data}', to_jsonb(replace(request->>'user_data', E'- deny\\n    - incoming', E'- allow\\n    - incoming')))
+      WHERE id = (SELECT min(id) FROM provider_operations WHERE operation = 'create_server' AND request ? 'user_data')`,
+      ['provider_operations'],
+    ),
     origin: 'row:public.provider_operations.id=',
   },
   {
-    control: 'vm_firewall_default_deny', how: 'the template opens port 22 to every VM',
+    control: 'vm_firewall_default_deny',
+    how: 'the template opens port 22 to every VM',
     edits: [{ file: 'platform/vms/cloud-init.yaml', edit: (t) => t.replace('  - [ufw, --force, enable]', '  - [ufw, allow, "22/tcp"]\n  - [ufw, --force, enable]') }],
     origin: 'file:platform/vms/cloud-init.yaml',
   },
   {
-    control: 'vm_brute_force_blocked', how: 'the sshd jail disabled in the template',
+    control: 'vm_brute_force_blocked',
+    how: 'the sshd jail disabled in the template',
     edits: [{ file: 'platform/vms/cloud-init.yaml', edit: (t) => t.replace('enabled = true', 'enabled = false') }],
     origin: 'file:platform/vms/cloud-init.yaml',
   },
   {
-    control: 'vulnerability_disclosure_published', how: 'the policy acknowledges in 3 business days, the page still promises one',
+    control: 'vulnerability_disclosure_published',
+    how: 'the policy acknowledges in 3 business days, the page still promises one',
     catalog: setAck(3),
     origin: 'file:controls/catalog/vulnerability_disclosure_published.yaml',
   },
   {
-    control: 'vulnerability_disclosure_published', how: 'the disclosure page hardcodes 2 business days',
+    control: 'vulnerability_disclosure_published',
+    how: 'the disclosure page hardcodes 2 business days',
     edits: [{ file: 'site/pages/vulnerability-disclosure.mdx', edit: (t) => t.replace(/within \{d\.acknowledgementBusinessDays\} business day[^|]*\|/, 'within 2 business days |') }],
     origin: 'file:site/pages/vulnerability-disclosure.mdx',
   },
   {
-    control: 'agent_tool_allow_list_enforced', how: 'a decision allowed for a skill the agent never enabled',
+    control: 'agent_tool_allow_list_enforced',
+    how: 'a decision allowed for a skill the agent never enabled',
     sql: toolAllowed(`NOT ${enabled('files')}`, 'files.read', '{"skill": "files"}'),
     origin: 'row:public.audit_events.seq=',
   },
   {
-    control: 'agent_tool_approval_gated', how: 'a gated tool allowed without an approval',
+    control: 'agent_tool_approval_gated',
+    how: 'a gated tool allowed without an approval',
     sql: toolAllowed(enabled('email'), 'email.send', '{}'),
     origin: 'row:public.audit_events.seq=',
   },
   {
-    control: 'agent_tool_decisions_audited', how: 'an approval approved and used with no audit event',
-    sql: behind(`INSERT INTO tool_approvals (agent_id, account_id, tool, status, decided_at, decided_by, used_at)
-      SELECT id, account_id, 'shell.exec', 'approved', now(), 'user:mallory', now() FROM agents ORDER BY id LIMIT 1`, ['tool_approvals']),
+    control: 'agent_tool_decisions_audited',
+    how: 'an approval approved and used with no audit event',
+    sql: behind(
+      `INSERT INTO tool_approvals (agent_id, account_id, tool, status, decided_at, decided_by, used_at)
+      SELECT id, account_id, 'shell.exec', 'approved', now(), 'user:mallory', now() FROM agents ORDER BY id LIMIT 1`,
+      ['tool_approvals'],
+    ),
     origin: 'row:public.tool_approvals.id=',
   },
   {
-    control: 'account_deletion_within_30_days', how: "a purged account's row still present 40 days after its deletion request",
-    sql: behind(`UPDATE deletion_requests SET requested_at = requested_at - interval '40 days', due_at = due_at - interval '40 days', completed_at = completed_at - interval '39 days'
+    control: 'account_deletion_within_30_days',
+    how: "a purged account's row still present 40 days after its deletion request",
+    sql: behind(
+      `UPDATE deletion_requests SET requested_at = requested_at - interval '40 days', due_at = due_at - interval '40 days', completed_at = completed_at - interval '39 days'
         WHERE id = (SELECT id FROM deletion_requests WHERE completed_at IS NOT NULL ORDER BY id LIMIT 1);
       INSERT INTO oauth_states (account_id, provider, state_hash, created_at, expires_at)
-        SELECT account_id, 'github', repeat('c', 64), now(), now() + interval '5 minutes' FROM deletion_requests WHERE completed_at IS NOT NULL ORDER BY id LIMIT 1`, ['deletion_requests', 'oauth_states']),
+        SELECT account_id, 'github', repeat('c', 64), now(), now() + interval '5 minutes' FROM deletion_requests WHERE completed_at IS NOT NULL ORDER BY id LIMIT 1`,
+      ['deletion_requests', 'oauth_states'],
+    ),
     origin: 'table:public.oauth_states',
   },
   {
-    control: 'operator_access_log_retained_90_days', how: 'an access log row deleted before it was 90 days old',
+    control: 'operator_access_log_retained_90_days',
+    how: 'an access log row deleted before it was 90 days old',
     sql: behind(`DELETE FROM admin_access_log WHERE id = (SELECT min(id) FROM admin_access_log)`, ['admin_access_log']),
     origin: 'row:public.admin_access_log.id=',
   },
   {
-    control: 'retention_jobs_enforced', how: 'an access log row deleted before its retention window',
+    control: 'retention_jobs_enforced',
+    how: 'an access log row deleted before its retention window',
     sql: behind(`DELETE FROM admin_access_log WHERE id = (SELECT min(id) FROM admin_access_log)`, ['admin_access_log']),
     origin: 'row:public.admin_access_log.id=',
   },
@@ -168,7 +208,11 @@ function treeCopy(edits: NonNullable<Break['edits']>): string {
   for (const e of edits) {
     const file = path.join(dir, e.file);
     let text = '';
-    try { text = readFileSync(file, 'utf8'); } catch { /* a new file */ }
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      /* a new file */
+    }
     const changed = e.edit(text);
     expect(changed, `the edit of ${e.file} changed nothing`).not.toBe(text);
     writeFileSync(file, changed);
@@ -220,14 +264,24 @@ describe('claims read the real artifact and the rows', () => {
         if (b.sql) {
           const c = new pg.Client({ connectionString: db.adminUrl });
           await c.connect();
-          try { await c.query(b.sql); } finally { await c.end(); }
+          try {
+            await c.query(b.sql);
+          } finally {
+            await c.end();
+          }
         }
         if (b.edits) dir = treeCopy(b.edits);
         const results = await evaluate(db, b.control, { root: dir ?? root, catalog: b.catalog ? b.catalog(catalog) : catalog });
         const failing = results.flatMap((r) => r.findings.filter((f) => f.status === 'fail'));
-        expect(results.some((r) => r.status === 'fail'), `${b.control} still passes`).toBe(true);
+        expect(
+          results.some((r) => r.status === 'fail'),
+          `${b.control} still passes`,
+        ).toBe(true);
         const origins = failing.map((f) => f.origin.resource);
-        expect(origins.some((o) => (b.origin.endsWith('=') ? o.startsWith(b.origin) : o === b.origin)), `origins: ${origins.join(', ')}`).toBe(true);
+        expect(
+          origins.some((o) => (b.origin.endsWith('=') ? o.startsWith(b.origin) : o === b.origin)),
+          `origins: ${origins.join(', ')}`,
+        ).toBe(true);
       } finally {
         if (dir) rmSync(dir, { recursive: true, force: true });
         await db.drop();
@@ -238,9 +292,18 @@ describe('claims read the real artifact and the rows', () => {
   it('a security.txt generated already expired fails, and one valid for more than a year fails', () => {
     const facts = (evidenceTime: Date, runTime: Date) => {
       const text = renderSecurityTxt({ organisation: catalog.organisation, catalogVersion: catalog.version, evidenceTime });
-      const fields = text.split('\n').flatMap((l, i) => { const m = /^([A-Za-z-]+):\s*(.*)$/.exec(l); return m ? [{ name: m[1], value: m[2], line: i + 1 }] : []; });
+      const fields = text.split('\n').flatMap((l, i) => {
+        const m = /^([A-Za-z-]+):\s*(.*)$/.exec(l);
+        return m ? [{ name: m[1], value: m[2], line: i + 1 }] : [];
+      });
       const d = catalog.organisation.disclosure;
-      return { disclosure: { securityTxt: { renderer: 'site/lib/security-txt.ts', renderedAt: runTime.toISOString(), fields }, policy: { file: 'controls/catalog.yaml', contact: d.contact, acknowledgementBusinessDays: d.acknowledgementBusinessDays, policyUrl: d.policyUrl }, promises: [{ file: 'site/pages/vulnerability-disclosure.mdx', line: 1, text: 'x', source: 'config' as const, days: d.acknowledgementBusinessDays }] } };
+      return {
+        disclosure: {
+          securityTxt: { renderer: 'site/lib/security-txt.ts', renderedAt: runTime.toISOString(), fields },
+          policy: { file: 'controls/catalog.yaml', contact: d.contact, acknowledgementBusinessDays: d.acknowledgementBusinessDays, policyUrl: d.policyUrl },
+          promises: [{ file: 'site/pages/vulnerability-disclosure.mdx', line: 1, text: 'x', source: 'config' as const, days: d.acknowledgementBusinessDays }],
+        },
+      };
     };
     const now = new Date('2026-06-01T00:00:00Z');
     const ok = runCheck(disclosurePublished, facts(now, now), {});

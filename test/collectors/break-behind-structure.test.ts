@@ -72,48 +72,107 @@ const notValid = (table: string, name: string) => `DO $$DECLARE d text; BEGIN
   EXECUTE format('ALTER TABLE ${table} DROP CONSTRAINT %I, ADD CONSTRAINT %I %s NOT VALID', '${name}', '${name}', d);
 END$$`;
 
-interface Break { control: string; how: string; sql: string; origin: string; reason?: RegExp; check?: string }
+interface Break {
+  control: string;
+  how: string;
+  sql: string;
+  origin: string;
+  reason?: RegExp;
+  check?: string;
+}
 
 const BREAKS: Break[] = [
-  { control: 'account_rows_isolated_by_rls', how: 'USING rewritten to true, WITH CHECK still filters',
-    sql: 'ALTER POLICY account_isolation ON agents USING (true)', origin: 'policy:public.agents.account_isolation', reason: /USING \(`true`\).*SELECT/ },
-  { control: 'account_rows_isolated_by_rls', how: 'an extra permissive policy USING (true)',
-    sql: 'CREATE POLICY support_view ON vms FOR SELECT USING (true)', origin: 'policy:public.vms.support_view', reason: /permissive for PUBLIC/ },
-  { control: 'account_rows_isolated_by_rls', how: 'an allow-listed lookup policy widened',
-    sql: 'ALTER POLICY lookup_by_hash ON sessions USING (true)', origin: 'policy:public.sessions.lookup_by_hash' },
-  { control: 'account_rows_isolated_by_rls', how: 'the tenant function returns every account',
+  {
+    control: 'account_rows_isolated_by_rls',
+    how: 'USING rewritten to true, WITH CHECK still filters',
+    sql: 'ALTER POLICY account_isolation ON agents USING (true)',
+    origin: 'policy:public.agents.account_isolation',
+    reason: /USING \(`true`\).*SELECT/,
+  },
+  {
+    control: 'account_rows_isolated_by_rls',
+    how: 'an extra permissive policy USING (true)',
+    sql: 'CREATE POLICY support_view ON vms FOR SELECT USING (true)',
+    origin: 'policy:public.vms.support_view',
+    reason: /permissive for PUBLIC/,
+  },
+  {
+    control: 'account_rows_isolated_by_rls',
+    how: 'an allow-listed lookup policy widened',
+    sql: 'ALTER POLICY lookup_by_hash ON sessions USING (true)',
+    origin: 'policy:public.sessions.lookup_by_hash',
+  },
+  {
+    control: 'account_rows_isolated_by_rls',
+    how: 'the tenant function returns every account',
     sql: `CREATE OR REPLACE FUNCTION current_account_ids() RETURNS uuid[] LANGUAGE sql STABLE AS $f$ SELECT coalesce(array_agg(id), '{}') FROM accounts $f$`,
-    origin: 'function:public.current_account_ids' },
-  { control: 'audit_events_append_only', how: 'UPDATE, DELETE granted to PUBLIC',
-    sql: 'GRANT UPDATE, DELETE ON audit_events TO PUBLIC', origin: 'role:trust_app', reason: /granted to PUBLIC/ },
-  { control: 'audit_checkpoints_signed', how: 'TRUNCATE granted to PUBLIC',
-    sql: 'GRANT TRUNCATE ON audit_checkpoints TO PUBLIC', origin: 'role:trust_reader', reason: /TRUNCATE/ },
-  { control: 'audit_events_append_only', how: 'guard triggers back to origin mode only',
+    origin: 'function:public.current_account_ids',
+  },
+  { control: 'audit_events_append_only', how: 'UPDATE, DELETE granted to PUBLIC', sql: 'GRANT UPDATE, DELETE ON audit_events TO PUBLIC', origin: 'role:trust_app', reason: /granted to PUBLIC/ },
+  { control: 'audit_checkpoints_signed', how: 'TRUNCATE granted to PUBLIC', sql: 'GRANT TRUNCATE ON audit_checkpoints TO PUBLIC', origin: 'role:trust_reader', reason: /TRUNCATE/ },
+  {
+    control: 'audit_events_append_only',
+    how: 'guard triggers back to origin mode only',
     sql: ['no_update', 'no_delete', 'no_change', 'no_truncate'].map((t) => `ALTER TABLE audit_events ENABLE TRIGGER audit_events_${t}`).join('; '),
-    origin: 'trigger:public.audit_events.audit_events_no_change', reason: /origin mode only/ },
-  { control: 'resource_region_pinned', how: 'region guard in origin mode only',
-    sql: 'ALTER TABLE vms ENABLE TRIGGER vms_region_fixed', origin: 'trigger:public.vms.vms_region_fixed', reason: /session_replication_role = replica/ },
-  { control: 'agent_image_pinned', how: 'image guard in origin mode only',
-    sql: 'ALTER TABLE agents ENABLE TRIGGER agents_pinned', origin: 'trigger:public.agents.agents_pinned' },
-  { control: 'operator_access_log_retained_90_days', how: 'retention guard in origin mode only',
-    sql: 'ALTER TABLE admin_access_log ENABLE TRIGGER admin_access_log_guard', origin: 'trigger:public.admin_access_log.admin_access_log_guard' },
-  { control: 'agent_image_pinned', how: 'digest CHECK re-added NOT VALID',
-    sql: notValid('agents', 'agents_image_digest_check'), origin: 'constraint:public.agents.agents_image_digest_check', reason: /NOT VALID/ },
-  { control: 'agent_secrets_deleted_on_destroy', how: 'foreign key re-added NOT VALID',
-    sql: notValid('agent_secrets', 'agent_secrets_agent_id_fkey'), origin: 'constraint:public.agent_secrets.agent_secrets_agent_id_fkey', reason: /NOT VALID/ },
-  { control: 'collector_role_read_only', how: 'a column UPDATE granted to PUBLIC',
-    sql: 'GRANT UPDATE (name) ON agents TO PUBLIC', origin: 'table:public.agents', reason: /UPDATE/ },
-  { control: 'collector_role_read_only', how: 'default privileges give the reader INSERT on future tables',
-    sql: 'ALTER DEFAULT PRIVILEGES FOR ROLE trust_owner IN SCHEMA public GRANT INSERT ON TABLES TO trust_reader', origin: 'default_acl:trust_owner.public' },
-  { control: 'proxy_bodies_not_stored', how: 'a body column on the agent usage table',
-    sql: 'ALTER TABLE agent_usage_daily ADD COLUMN request_body text', origin: 'column:public.agent_usage_daily.request_body' },
-  { control: 'proxy_bodies_not_stored', how: 'a new request-log table with body columns',
-    sql: 'CREATE TABLE request_log (id bigint PRIMARY KEY, prompt text, response_body jsonb, response_ms integer)', origin: 'column:public.request_log.response_body' },
-  { control: 'payment_card_data_not_stored', how: 'a card number as a bigint on a new table',
-    sql: 'CREATE TABLE billing_cards (id bigint PRIMARY KEY, card_number bigint)', origin: 'column:public.billing_cards.card_number' },
+    origin: 'trigger:public.audit_events.audit_events_no_change',
+    reason: /origin mode only/,
+  },
+  {
+    control: 'resource_region_pinned',
+    how: 'region guard in origin mode only',
+    sql: 'ALTER TABLE vms ENABLE TRIGGER vms_region_fixed',
+    origin: 'trigger:public.vms.vms_region_fixed',
+    reason: /session_replication_role = replica/,
+  },
+  { control: 'agent_image_pinned', how: 'image guard in origin mode only', sql: 'ALTER TABLE agents ENABLE TRIGGER agents_pinned', origin: 'trigger:public.agents.agents_pinned' },
+  {
+    control: 'operator_access_log_retained_90_days',
+    how: 'retention guard in origin mode only',
+    sql: 'ALTER TABLE admin_access_log ENABLE TRIGGER admin_access_log_guard',
+    origin: 'trigger:public.admin_access_log.admin_access_log_guard',
+  },
+  {
+    control: 'agent_image_pinned',
+    how: 'digest CHECK re-added NOT VALID',
+    sql: notValid('agents', 'agents_image_digest_check'),
+    origin: 'constraint:public.agents.agents_image_digest_check',
+    reason: /NOT VALID/,
+  },
+  {
+    control: 'agent_secrets_deleted_on_destroy',
+    how: 'foreign key re-added NOT VALID',
+    sql: notValid('agent_secrets', 'agent_secrets_agent_id_fkey'),
+    origin: 'constraint:public.agent_secrets.agent_secrets_agent_id_fkey',
+    reason: /NOT VALID/,
+  },
+  { control: 'collector_role_read_only', how: 'a column UPDATE granted to PUBLIC', sql: 'GRANT UPDATE (name) ON agents TO PUBLIC', origin: 'table:public.agents', reason: /UPDATE/ },
+  {
+    control: 'collector_role_read_only',
+    how: 'default privileges give the reader INSERT on future tables',
+    sql: 'ALTER DEFAULT PRIVILEGES FOR ROLE trust_owner IN SCHEMA public GRANT INSERT ON TABLES TO trust_reader',
+    origin: 'default_acl:trust_owner.public',
+  },
+  {
+    control: 'proxy_bodies_not_stored',
+    how: 'a body column on the agent usage table',
+    sql: 'ALTER TABLE agent_usage_daily ADD COLUMN request_body text',
+    origin: 'column:public.agent_usage_daily.request_body',
+  },
+  {
+    control: 'proxy_bodies_not_stored',
+    how: 'a new request-log table with body columns',
+    sql: 'CREATE TABLE request_log (id bigint PRIMARY KEY, prompt text, response_body jsonb, response_ms integer)',
+    origin: 'column:public.request_log.response_body',
+  },
+  {
+    control: 'payment_card_data_not_stored',
+    how: 'a card number as a bigint on a new table',
+    sql: 'CREATE TABLE billing_cards (id bigint PRIMARY KEY, card_number bigint)',
+    origin: 'column:public.billing_cards.card_number',
+  },
 ];
 
-describe('structure proofs: guards present but defeated behind the platform\'s back', () => {
+describe("structure proofs: guards present but defeated behind the platform's back", () => {
   it('the untouched demo passes every control broken below', async () => {
     const controls = [...new Set([...BREAKS.map((b) => b.control), 'runtime_role_unprivileged'])];
     const clean = await createTestDatabase(demo.name);
@@ -169,8 +228,7 @@ describe('role drift is a failing finding, never healed', () => {
 
   it('runtime_role_unprivileged: membership in a privileged role through another role', async () => {
     const ops = `trust_test_ops_${randomBytes(3).toString('hex')}`;
-    const r = await withRoleDrift(`CREATE ROLE ${ops} NOLOGIN; GRANT pg_execute_server_program TO ${ops}; GRANT ${ops} TO trust_app`,
-      `DROP ROLE IF EXISTS ${ops}`, 'runtime_role_unprivileged');
+    const r = await withRoleDrift(`CREATE ROLE ${ops} NOLOGIN; GRANT pg_execute_server_program TO ${ops}; GRANT ${ops} TO trust_app`, `DROP ROLE IF EXISTS ${ops}`, 'runtime_role_unprivileged');
     expectFailure(r, 'runtime_role_unprivileged', 'role:trust_app', new RegExp(`member of \`pg_execute_server_program\` \\(through \`${ops}\`\\)`));
   });
 
@@ -180,8 +238,11 @@ describe('role drift is a failing finding, never healed', () => {
   });
 
   it('runtime_role_unprivileged: replica mode imposed at login in this database', async () => {
-    const r = await withRoleDrift(`ALTER ROLE trust_app IN DATABASE ${db.name} SET session_replication_role = replica`,
-      `ALTER ROLE trust_app IN DATABASE ${db.name} RESET session_replication_role`, 'runtime_role_unprivileged');
+    const r = await withRoleDrift(
+      `ALTER ROLE trust_app IN DATABASE ${db.name} SET session_replication_role = replica`,
+      `ALTER ROLE trust_app IN DATABASE ${db.name} RESET session_replication_role`,
+      'runtime_role_unprivileged',
+    );
     expectFailure(r, 'runtime_role_unprivileged', 'role:trust_app', /session_replication_role=replica/);
   });
 
@@ -193,7 +254,10 @@ describe('role drift is a failing finding, never healed', () => {
   it('each drift was undone: the roles pass again', async () => {
     for (const control of ['runtime_role_unprivileged', 'collector_role_read_only']) {
       const results = await evaluate(db, control);
-      expect(results.every((x) => x.status === 'pass'), control).toBe(true);
+      expect(
+        results.every((x) => x.status === 'pass'),
+        control,
+      ).toBe(true);
     }
   });
 });

@@ -123,7 +123,7 @@ describe('database_connections_tls', () => {
 });
 
 describe('database_backups_encrypted', () => {
-  it('the demo\'s backup is encrypted and restore-tested; data and enforcement findings pass', async () => {
+  it("the demo's backup is encrypted and restore-tested; data and enforcement findings pass", async () => {
     const rs = await evaluate('database_backups_encrypted');
     expect(failing(rs), show(failing(rs))).toEqual([]);
     const kinds = new Set(rs.flatMap((r) => r.findings.map((f) => f.kind)));
@@ -181,8 +181,14 @@ describe('database_backups_encrypted', () => {
   });
 
   it('database_backups_encrypted: the latest restore test failed, then one overdue', async () => {
-    const id = await admin(async (c) => (await c.query<{ id: string }>(
-      `INSERT INTO job_runs (job, started_at, finished_at, status, details) VALUES ('backup.restore_test', clock_timestamp(), clock_timestamp(), 'failed', '{"error":"restored row counts differ from the backup: agents"}') RETURNING id`)).rows[0].id);
+    const id = await admin(
+      async (c) =>
+        (
+          await c.query<{ id: string }>(
+            `INSERT INTO job_runs (job, started_at, finished_at, status, details) VALUES ('backup.restore_test', clock_timestamp(), clock_timestamp(), 'failed', '{"error":"restored row counts differ from the backup: agents"}') RETURNING id`,
+          )
+        ).rows[0].id,
+    );
     try {
       const bad = failing(await evaluate('database_backups_encrypted'));
       const hit = bad.find((f) => f.origin.resource === `row:public.job_runs.id=${id}`);
@@ -192,24 +198,39 @@ describe('database_backups_encrypted', () => {
       await admin((c) => c.query('DELETE FROM job_runs WHERE id = $1', [id]));
     }
     // Overdue: every restore test moved back nine days, behind the platform's back.
-    const moved = await admin(async (c) => (await c.query<{ id: string }>(
-      `UPDATE job_runs SET started_at = started_at - interval '9 days', finished_at = finished_at - interval '9 days' WHERE job = 'backup.restore_test' RETURNING id`)).rows);
+    const moved = await admin(
+      async (c) =>
+        (await c.query<{ id: string }>(`UPDATE job_runs SET started_at = started_at - interval '9 days', finished_at = finished_at - interval '9 days' WHERE job = 'backup.restore_test' RETURNING id`))
+          .rows,
+    );
     try {
       const bad = failing(await evaluate('database_backups_encrypted'));
-      expect(bad.some((f) => /overdue/.test(f.reason)), show(bad)).toBe(true);
+      expect(
+        bad.some((f) => /overdue/.test(f.reason)),
+        show(bad),
+      ).toBe(true);
     } finally {
-      await admin((c) => c.query(`UPDATE job_runs SET started_at = started_at + interval '9 days', finished_at = finished_at + interval '9 days' WHERE id = ANY($1::bigint[])`, [moved.map((m) => m.id)]));
+      await admin((c) =>
+        c.query(`UPDATE job_runs SET started_at = started_at + interval '9 days', finished_at = finished_at + interval '9 days' WHERE id = ANY($1::bigint[])`, [moved.map((m) => m.id)]),
+      );
     }
   });
 
   it('database_backups_encrypted: the latest backup two days old', async () => {
-    const moved = await admin(async (c) => (await c.query<{ id: string }>(
-      `UPDATE job_runs SET started_at = started_at - interval '2 days', finished_at = finished_at - interval '2 days' WHERE job = 'backup.dump' RETURNING id`)).rows);
+    const moved = await admin(
+      async (c) =>
+        (await c.query<{ id: string }>(`UPDATE job_runs SET started_at = started_at - interval '2 days', finished_at = finished_at - interval '2 days' WHERE job = 'backup.dump' RETURNING id`)).rows,
+    );
     try {
       const bad = failing(await evaluate('database_backups_encrypted'));
-      expect(bad.some((f) => /latest successful backup.*hours old/.test(f.reason)), show(bad)).toBe(true);
+      expect(
+        bad.some((f) => /latest successful backup.*hours old/.test(f.reason)),
+        show(bad),
+      ).toBe(true);
     } finally {
-      await admin((c) => c.query(`UPDATE job_runs SET started_at = started_at + interval '2 days', finished_at = finished_at + interval '2 days' WHERE id = ANY($1::bigint[])`, [moved.map((m) => m.id)]));
+      await admin((c) =>
+        c.query(`UPDATE job_runs SET started_at = started_at + interval '2 days', finished_at = finished_at + interval '2 days' WHERE id = ANY($1::bigint[])`, [moved.map((m) => m.id)]),
+      );
     }
   });
 });
@@ -217,22 +238,28 @@ describe('database_backups_encrypted', () => {
 describe('VM boot configuration, read as sshd and ufw read it', () => {
   /** The create_server operation of a live VM, and its recorded document. */
   async function liveVmDocument(): Promise<{ op: string; server: string; text: string }> {
-    return admin(async (c) => (await c.query<{ op: string; server: string; text: string }>(`
+    return admin(
+      async (c) =>
+        (
+          await c.query<{ op: string; server: string; text: string }>(`
       SELECT p.id::text AS op, v.server_id::text AS server, p.request->>'user_data' AS text
         FROM vms v JOIN provider_operations p ON p.operation = 'create_server' AND p.resource_id = v.server_id
-       ORDER BY v.id LIMIT 1`)).rows[0]);
+       ORDER BY v.id LIMIT 1`)
+        ).rows[0],
+    );
   }
   /** Rewrites a recorded document behind the platform's back (superuser, replica mode), and restores it. */
   async function withDocument(edit: (doc: Record<string, unknown>) => void, body: (op: string) => Promise<void>): Promise<void> {
     const { op, text } = await liveVmDocument();
     const doc = parseYaml(text) as Record<string, unknown>;
     edit(doc);
-    const set = (t: string) => admin(async (c) => {
-      await c.query('BEGIN');
-      await c.query('SET LOCAL session_replication_role = replica');
-      await c.query(`UPDATE provider_operations SET request = jsonb_set(request, '{user_data}', to_jsonb($2::text)) WHERE id = $1`, [op, t]);
-      await c.query('COMMIT');
-    });
+    const set = (t: string) =>
+      admin(async (c) => {
+        await c.query('BEGIN');
+        await c.query('SET LOCAL session_replication_role = replica');
+        await c.query(`UPDATE provider_operations SET request = jsonb_set(request, '{user_data}', to_jsonb($2::text)) WHERE id = $1`, [op, t]);
+        await c.query('COMMIT');
+      });
     await set(`#cloud-config\n${stringifyYaml(doc)}`);
     try {
       await body(op);
@@ -247,7 +274,7 @@ describe('VM boot configuration, read as sshd and ufw read it', () => {
     expect(hit!.reason).toMatch(re);
   };
 
-  it('the demo\'s VMs hold, and their documents match the firewall rows', async () => {
+  it("the demo's VMs hold, and their documents match the firewall rows", async () => {
     for (const control of ['vm_ssh_key_only', 'vm_firewall_default_deny', 'vm_brute_force_blocked']) {
       const rs = await evaluate(control);
       expect(failing(rs), `${control}: ${show(failing(rs))}`).toEqual([]);
@@ -257,37 +284,59 @@ describe('VM boot configuration, read as sshd and ufw read it', () => {
   });
 
   it('vm_ssh_key_only: a drop-in read before ours enables password logins (sshd: the first value wins)', async () => {
-    await withDocument((doc) => {
-      (doc.write_files as unknown[]).push({ path: '/etc/ssh/sshd_config.d/00-debug.conf', content: 'passwordauthentication yes\n' });
-    }, async (op) => hitOn(failing(await evaluate('vm_ssh_key_only')), op, /PasswordAuthentication is yes/));
+    await withDocument(
+      (doc) => {
+        (doc.write_files as unknown[]).push({ path: '/etc/ssh/sshd_config.d/00-debug.conf', content: 'passwordauthentication yes\n' });
+      },
+      async (op) => hitOn(failing(await evaluate('vm_ssh_key_only')), op, /PasswordAuthentication is yes/),
+    );
   });
 
   it('vm_ssh_key_only: a Match block re-enables passwords (a later duplicate line does not override: the first wins)', async () => {
-    await withDocument((doc) => {
-      const f = (doc.write_files as { path: string; content: string }[]).find((x) => x.path.startsWith('/etc/ssh/sshd_config.d/'))!;
-      f.content += 'PasswordAuthentication yes\nMatch User harbor\n  PasswordAuthentication yes\n';
-    }, async (op) => {
-      const bad = failing(await evaluate('vm_ssh_key_only'));
-      hitOn(bad, op, /inside `Match User harbor`/);
-      expect(bad.find((f) => f.origin.resource === `row:public.provider_operations.id=${op}`)!.reason).not.toMatch(/PasswordAuthentication is yes/);
-    });
+    await withDocument(
+      (doc) => {
+        const f = (doc.write_files as { path: string; content: string }[]).find((x) => x.path.startsWith('/etc/ssh/sshd_config.d/'))!;
+        f.content += 'PasswordAuthentication yes\nMatch User harbor\n  PasswordAuthentication yes\n';
+      },
+      async (op) => {
+        const bad = failing(await evaluate('vm_ssh_key_only'));
+        hitOn(bad, op, /inside `Match User harbor`/);
+        expect(bad.find((f) => f.origin.resource === `row:public.provider_operations.id=${op}`)!.reason).not.toMatch(/PasswordAuthentication is yes/);
+      },
+    );
   });
 
   it('vm_ssh_key_only: ssh_pwauth: true in the recorded document', async () => {
-    await withDocument((doc) => { doc.ssh_pwauth = true; }, async (op) => hitOn(failing(await evaluate('vm_ssh_key_only')), op, /ssh_pwauth is true/));
+    await withDocument(
+      (doc) => {
+        doc.ssh_pwauth = true;
+      },
+      async (op) => hitOn(failing(await evaluate('vm_ssh_key_only')), op, /ssh_pwauth is true/),
+    );
   });
 
   it('vm_firewall_default_deny: ufw default allow incoming after the deny (ufw: the last default wins)', async () => {
-    await withDocument((doc) => {
-      (doc.runcmd as unknown[]).push('ufw default allow && systemctl reload ssh');
-    }, async (op) => hitOn(failing(await evaluate('vm_firewall_default_deny')), op, /inbound default ends up allow/));
+    await withDocument(
+      (doc) => {
+        (doc.runcmd as unknown[]).push('ufw default allow && systemctl reload ssh');
+      },
+      async (op) => hitOn(failing(await evaluate('vm_firewall_default_deny')), op, /inbound default ends up allow/),
+    );
   });
 
   it('vm_firewall_default_deny: a firewall row the VM does not apply', async () => {
     const { server } = await liveVmDocument();
-    const id = await admin(async (c) => (await c.query<{ id: string }>(`
+    const id = await admin(
+      async (c) =>
+        (
+          await c.query<{ id: string }>(
+            `
       INSERT INTO firewall_rules (server_id, server_kind, account_id, direction, protocol, port_from, port_to)
-      SELECT server_id, server_kind, account_id, 'inbound', 'tcp', 3306, 3306 FROM firewalls WHERE server_id = $1 RETURNING id`, [server])).rows[0].id);
+      SELECT server_id, server_kind, account_id, 'inbound', 'tcp', 3306, 3306 FROM firewalls WHERE server_id = $1 RETURNING id`,
+            [server],
+          )
+        ).rows[0].id,
+    );
     try {
       const bad = failing(await evaluate('vm_firewall_default_deny'));
       const hit = bad.find((f) => f.origin.resource === `row:public.firewalls.server_id=${server}`);

@@ -22,22 +22,36 @@ describe('design collector', () => {
   it('resolves YAML addresses by structure, not by a mention in a comment', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'design-'));
     mkdirSync(path.join(dir, 'infra'));
-    writeFileSync(path.join(dir, 'infra/k8s.yaml'), [
-      '# NetworkPolicy/deny-all is planned; sources.app_log too; rule/shell is mentioned here',
-      'apiVersion: v1', 'kind: ConfigMap', 'metadata:', '  name: other', '---',
-      'apiVersion: networking.k8s.io/v1', 'kind: NetworkPolicy', 'metadata:', '  name: allow-dns', '',
-    ].join('\n'));
+    writeFileSync(
+      path.join(dir, 'infra/k8s.yaml'),
+      [
+        '# NetworkPolicy/deny-all is planned; sources.app_log too; rule/shell is mentioned here',
+        'apiVersion: v1',
+        'kind: ConfigMap',
+        'metadata:',
+        '  name: other',
+        '---',
+        'apiVersion: networking.k8s.io/v1',
+        'kind: NetworkPolicy',
+        'metadata:',
+        '  name: allow-dns',
+        '',
+      ].join('\n'),
+    );
     writeFileSync(path.join(dir, 'infra/rules.yaml'), '- rule: shell_spawned\n  priority: WARNING\n');
     writeFileSync(path.join(dir, 'infra/vector.yaml'), 'sources:\n  app_log:\n    type: file\n');
-    const facts = await design.collect({ root: dir, catalog: catalogNaming([
-      { file: 'infra/k8s.yaml', resource: 'NetworkPolicy/allow-dns' },
-      { file: 'infra/k8s.yaml', resource: 'NetworkPolicy/deny-all' },
-      { file: 'infra/k8s.yaml', resource: 'ConfigMap/allow-dns' },
-      { file: 'infra/rules.yaml', resource: 'rule/shell_spawned' },
-      { file: 'infra/rules.yaml', resource: 'rule/shell' },
-      { file: 'infra/vector.yaml', resource: 'sources.app_log' },
-      { file: 'infra/vector.yaml', resource: 'sources.other_log' },
-    ]) } as never);
+    const facts = await design.collect({
+      root: dir,
+      catalog: catalogNaming([
+        { file: 'infra/k8s.yaml', resource: 'NetworkPolicy/allow-dns' },
+        { file: 'infra/k8s.yaml', resource: 'NetworkPolicy/deny-all' },
+        { file: 'infra/k8s.yaml', resource: 'ConfigMap/allow-dns' },
+        { file: 'infra/rules.yaml', resource: 'rule/shell_spawned' },
+        { file: 'infra/rules.yaml', resource: 'rule/shell' },
+        { file: 'infra/vector.yaml', resource: 'sources.app_log' },
+        { file: 'infra/vector.yaml', resource: 'sources.other_log' },
+      ]),
+    } as never);
     const found = Object.fromEntries(facts.artifacts.map((a) => [`${a.file}#${a.resource}`, a.line]));
     expect(found).toEqual({
       'infra/k8s.yaml#NetworkPolicy/allow-dns': 7,

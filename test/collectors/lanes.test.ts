@@ -22,7 +22,9 @@ beforeAll(async () => {
   await runBulkDemo(db, { scale: 1, seed: 7, log: () => {} });
   catalog = await loadCatalog(root);
 }, 600_000);
-afterAll(async () => { await db?.drop(); });
+afterAll(async () => {
+  await db?.drop();
+});
 
 describe('database collectors on lanes', () => {
   it('give the facts and the query count of the run on one lane', async () => {
@@ -69,7 +71,7 @@ describe('runOnLanes', () => {
     expect(seen.sort()).toEqual(['a', 'b', 'heavy', 'mid']);
   });
 
-  it('after a failure starts nothing more, lets the running items finish, and throws the earliest item\'s failure', async () => {
+  it("after a failure starts nothing more, lets the running items finish, and throws the earliest item's failure", async () => {
     const finished: number[] = [];
     const started: number[] = [];
     const e = await runOnLanes([0, 1, 2, 3, 4, 5], 3, async (i) => {
@@ -90,20 +92,36 @@ describe('laneQueue', () => {
     const q = laneQueue();
     const log: string[] = [];
     let inFlight = 0;
-    const query = (name: string, ms: number, fail = false) => async () => {
-      log.push(`start ${name}`);
-      if (++inFlight > 1) throw new Error('two queries at once');
-      await new Promise((r) => setTimeout(r, ms));
-      inFlight--;
-      log.push(`end ${name}`);
-      if (fail) throw new Error(name);
-      return name;
-    };
+    const query =
+      (name: string, ms: number, fail = false) =>
+      async () => {
+        log.push(`start ${name}`);
+        if (++inFlight > 1) throw new Error('two queries at once');
+        await new Promise((r) => setTimeout(r, ms));
+        inFlight--;
+        log.push(`end ${name}`);
+        if (fail) throw new Error(name);
+        return name;
+      };
     let finishCopy!: () => void;
-    const copy = { done: new Promise<void>((r) => { finishCopy = r; }), sent: false };
+    const copy = {
+      done: new Promise<void>((r) => {
+        finishCopy = r;
+      }),
+      sent: false,
+    };
     const a = q.send(query('a', 20));
     const b = q.send(query('b', 1, true));
-    const sub = q.submit(copy, (s) => { s.sent = true; log.push('start copy'); inFlight++; setTimeout(() => { inFlight--; log.push('end copy'); finishCopy(); }, 15); });
+    const sub = q.submit(copy, (s) => {
+      s.sent = true;
+      log.push('start copy');
+      inFlight++;
+      setTimeout(() => {
+        inFlight--;
+        log.push('end copy');
+        finishCopy();
+      }, 15);
+    });
     expect(sub).toBe(copy);
     expect(copy.sent).toBe(false);
     const c = q.send(query('c', 1));

@@ -27,7 +27,9 @@ beforeAll(async () => {
   catalog = await loadCatalog(root);
   run = await runCollectors(db, { root, now: new Date(), catalog, auditVerification: 'full' });
 }, 600_000);
-afterAll(async () => { await db?.drop(); });
+afterAll(async () => {
+  await db?.drop();
+});
 
 describe('live controls on the demo platform', () => {
   it('every live control has checks, and every check passes', () => {
@@ -47,7 +49,13 @@ describe('live controls on the demo platform', () => {
       }
       for (const ref of control.checks) {
         const r = runCheck(findCheck(ref.check)!, f, ref.params);
-        if (r.status !== 'pass') failures.push(`${control.id} / ${ref.check}: ${r.findings.filter((x) => x.status !== 'pass').map((x) => `${x.reason} [${x.origin.resource}]`).join(' | ')}`);
+        if (r.status !== 'pass')
+          failures.push(
+            `${control.id} / ${ref.check}: ${r.findings
+              .filter((x) => x.status !== 'pass')
+              .map((x) => `${x.reason} [${x.origin.resource}]`)
+              .join(' | ')}`,
+          );
       }
     }
     expect(failures).toEqual([]);
@@ -55,7 +63,27 @@ describe('live controls on the demo platform', () => {
 
   it('collects in one snapshot with a bounded number of queries', () => {
     console.log(`collectors on the demo (scale 1): ${run.queries} queries; ms per collector ${JSON.stringify(run.timings)}`);
-    expect(Object.keys(run.parts).sort()).toEqual(['access', 'audit', 'backups', 'code', 'config', 'db_tls', 'dependencies', 'design', 'disclosure', 'encryption', 'enforcement', 'identity', 'lifecycle', 'privacy', 'regions', 'schema', 'tools', 'vm_boot', 'witness']);
+    expect(Object.keys(run.parts).sort()).toEqual([
+      'access',
+      'audit',
+      'backups',
+      'code',
+      'config',
+      'db_tls',
+      'dependencies',
+      'design',
+      'disclosure',
+      'encryption',
+      'enforcement',
+      'identity',
+      'lifecycle',
+      'privacy',
+      'regions',
+      'schema',
+      'tools',
+      'vm_boot',
+      'witness',
+    ]);
     // A few queries per collector, whatever the data (the query-count benchmark pins that the
     // count does not grow with tables); 19 collectors now prove structure, data and enforcement.
     expect(run.queries).toBeLessThan(50);

@@ -12,8 +12,12 @@ import { COLLECTORS } from '../../collectors/registry.ts';
 import type { Catalog } from '../../controls/types.ts';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
-beforeAll(async () => { db = await createTestDatabase(); });
-afterAll(async () => { await db.drop(); });
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await db.drop();
+});
 
 const catalog = { version: '0.0.0', sha256: '', organisation: {} as Catalog['organisation'], controls: [], frameworks: [], mappings: [], files: {} } as Catalog;
 const opts = { root: process.cwd(), now: new Date('2026-06-01T00:00:00Z'), catalog, auditVerification: 'incremental' as const };
@@ -21,11 +25,15 @@ const opts = { root: process.cwd(), now: new Date('2026-06-01T00:00:00Z'), catal
 describe('runCollectors', () => {
   it('runs database collectors as the reader in one read-only, repeatable-read UTC transaction', async () => {
     const probe = defineCollector({
-      id: 'probe', version: '1', description: 'session facts', needsDatabase: true,
+      id: 'probe',
+      version: '1',
+      description: 'session facts',
+      needsDatabase: true,
       facts: z.object({ user: z.string(), readOnly: z.string(), isolation: z.string(), tz: z.string(), same: z.boolean() }),
       async collect(ctx) {
         const [a] = await ctx.sql<{ u: string; ro: string; iso: string; tz: string; x: string }>(
-          `SELECT current_user AS u, current_setting('transaction_read_only') AS ro, current_setting('transaction_isolation') AS iso, current_setting('TimeZone') AS tz, 1 AS x`);
+          `SELECT current_user AS u, current_setting('transaction_read_only') AS ro, current_setting('transaction_isolation') AS iso, current_setting('TimeZone') AS tz, 1 AS x`,
+        );
         const [c] = await ctx.sql<{ t: string }>('SELECT now()::text AS t');
         const [d] = await ctx.sql<{ t: string }>('SELECT now()::text AS t');
         return { user: a.u, readOnly: a.ro, isolation: a.iso, tz: a.tz, same: c.t === d.t };
@@ -42,14 +50,23 @@ describe('runCollectors', () => {
       current_setting('TimeZone') AS tz, (SELECT count(*)::int FROM accounts) AS n`;
     let committedMeanwhile = false;
     const probe = defineCollector({
-      id: 'probe', version: '1', description: 'session facts on every connection', needsDatabase: true, connections: 1,
+      id: 'probe',
+      version: '1',
+      description: 'session facts on every connection',
+      needsDatabase: true,
+      connections: 1,
       facts: z.object({ parallel: z.number(), main: z.unknown(), other: z.unknown() }),
       async collect(ctx) {
         const [main] = await ctx.sql(session);
         // A row committed after the snapshot was taken: a connection on its own snapshot would see it.
         const c = new pg.Client({ connectionString: db.adminUrl });
         await c.connect();
-        try { await c.query(`INSERT INTO accounts (name) VALUES ('committed meanwhile')`); committedMeanwhile = true; } finally { await c.end(); }
+        try {
+          await c.query(`INSERT INTO accounts (name) VALUES ('committed meanwhile')`);
+          committedMeanwhile = true;
+        } finally {
+          await c.end();
+        }
         const [other] = await ctx.parallel![0](session);
         return { parallel: ctx.parallel!.length, main, other };
       },
@@ -63,7 +80,11 @@ describe('runCollectors', () => {
     expect(r.queries).toBe(2);
     // A collector that asks for none gets none.
     const plain = defineCollector({
-      id: 'plain', version: '1', description: '', needsDatabase: true, facts: z.object({ n: z.number() }),
+      id: 'plain',
+      version: '1',
+      description: '',
+      needsDatabase: true,
+      facts: z.object({ n: z.number() }),
       collect: async (ctx) => ({ n: ctx.parallel?.length ?? 0 }),
     });
     expect((await runCollectors(db, { ...opts, collectors: [plain] })).parts.plain.facts).toEqual({ n: 0 });
@@ -71,8 +92,15 @@ describe('runCollectors', () => {
 
   it('a collector that tries to write fails as a CollectorError naming it', async () => {
     const writer = defineCollector({
-      id: 'writer', version: '1', description: 'writes', needsDatabase: true, facts: z.object({}),
-      async collect(ctx) { await ctx.sql(`INSERT INTO accounts (name) VALUES ('x')`); return {}; },
+      id: 'writer',
+      version: '1',
+      description: 'writes',
+      needsDatabase: true,
+      facts: z.object({}),
+      async collect(ctx) {
+        await ctx.sql(`INSERT INTO accounts (name) VALUES ('x')`);
+        return {};
+      },
     });
     const e = await runCollectors(db, { ...opts, collectors: [writer] }).catch((x) => x);
     expect(e).toBeInstanceOf(CollectorError);
@@ -95,7 +123,12 @@ describe('runCollectors', () => {
   });
 
   it('an unreachable database is an error of the environment, not of a collector', async () => {
-    const broken = { ...db, pool: () => { throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }); } };
+    const broken = {
+      ...db,
+      pool: () => {
+        throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+      },
+    };
     const e = await runCollectors(broken as never, { ...opts, only: ['schema'] }).catch((x) => x);
     expect(e).not.toBeInstanceOf(CollectorError);
     expect(e.code).toBe('ECONNREFUSED');
@@ -108,7 +141,9 @@ describe('runCollectors', () => {
     const { loadCatalog } = await import('../../controls/loader.ts');
     const real = await loadCatalog(process.cwd());
     let resolveCatalog!: (c: Catalog) => void;
-    const pending = new Promise<Catalog>((r) => { resolveCatalog = r; });
+    const pending = new Promise<Catalog>((r) => {
+      resolveCatalog = r;
+    });
     const running = runCollectors(db, { ...opts, catalog: pending, only: ['code', 'design'] });
     setTimeout(() => resolveCatalog(real), 50);
     const threaded = await running;
@@ -137,7 +172,10 @@ describe('runCollectors', () => {
       expect(off.fromCache).toEqual([]);
       expect(off.parts).toEqual(first.parts);
     } finally {
-      for (const [k, v] of [['TRUST_DATA_DIR', saved.dir], ['TRUST_FACT_CACHE', saved.off]] as const) {
+      for (const [k, v] of [
+        ['TRUST_DATA_DIR', saved.dir],
+        ['TRUST_FACT_CACHE', saved.off],
+      ] as const) {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;
       }
@@ -148,7 +186,12 @@ describe('runCollectors', () => {
     for (const lanes of [3, 1]) {
       const events: string[] = [];
       const probing = defineCollector({
-        id: 'aprobe', version: '1', description: '', needsDatabase: true, needsRuntime: true, facts: z.object({}),
+        id: 'aprobe',
+        version: '1',
+        description: '',
+        needsDatabase: true,
+        needsRuntime: true,
+        facts: z.object({}),
         async collect(ctx) {
           events.push('lock-taking attempts');
           await new Promise((r) => setTimeout(r, 30));
@@ -159,7 +202,11 @@ describe('runCollectors', () => {
         },
       });
       const reader = defineCollector({
-        id: 'reader', version: '1', description: '', needsDatabase: true, facts: z.object({}),
+        id: 'reader',
+        version: '1',
+        description: '',
+        needsDatabase: true,
+        facts: z.object({}),
         async collect(ctx) {
           events.push('reader starts');
           await ctx.sql('SELECT 1');
@@ -173,7 +220,11 @@ describe('runCollectors', () => {
 
   it('a collector reading a catalog it did not declare fails loudly, naming itself', async () => {
     const sneaky = defineCollector({
-      id: 'sneaky', version: '1', description: '', needsDatabase: false, facts: z.object({ n: z.number() }),
+      id: 'sneaky',
+      version: '1',
+      description: '',
+      needsDatabase: false,
+      facts: z.object({ n: z.number() }),
       collect: async (ctx) => ({ n: ctx.catalog.controls.length }),
     });
     await expect(runCollectors(db, { ...opts, collectors: [sneaky] })).rejects.toThrow(/collector sneaky failed: collector sneaky reads the catalog but does not declare needsCatalog/);
@@ -190,4 +241,3 @@ describe('runCollectors', () => {
     expect(e.message).toMatch(/^collector code failed: ENOENT.*broken\.ts/);
   });
 });
-

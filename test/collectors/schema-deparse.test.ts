@@ -14,8 +14,12 @@ import { findTable } from '../../controls/checks/schema-helpers.ts';
 import { countingSql } from '../../collectors/run.ts';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
-beforeAll(async () => { db = await createTestDatabase(); });
-afterAll(async () => { await db.drop(); });
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await db.drop();
+});
 
 async function asReader<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await db.pool('reader').connect();
@@ -42,12 +46,19 @@ async function introspect(shortcuts: boolean): Promise<SchemaFacts> {
 async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: db.adminUrl });
   await c.connect();
-  try { return await fn(c); } finally { await c.end(); }
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
 }
 
 /** Every definition in the facts, by kind and name, next to what the deparser prints for it. */
 async function deparsed(): Promise<Map<string, string | null>> {
-  const rows = await asReader(async (c) => (await c.query<{ key: string; def: string | null }>(`
+  const rows = await asReader(
+    async (c) =>
+      (
+        await c.query<{ key: string; def: string | null }>(`
     SELECT 'constraint ' || n.nspname || '.' || c.relname || '.' || con.conname AS key, pg_get_constraintdef(con.oid) AS def
       FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
     UNION ALL SELECT 'index ' || n.nspname || '.' || c.relname || '.' || i.relname, pg_get_indexdef(i.oid)
@@ -59,7 +70,9 @@ async function deparsed(): Promise<Map<string, string | null>> {
     UNION ALL SELECT 'using ' || n.nspname || '.' || c.relname || '.' || p.polname, pg_get_expr(p.polqual, p.polrelid)
       FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace
     UNION ALL SELECT 'check ' || n.nspname || '.' || c.relname || '.' || p.polname, pg_get_expr(p.polwithcheck, p.polrelid)
-      FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace`)).rows);
+      FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace`)
+      ).rows,
+  );
   return new Map(rows.map((r) => [r.key, r.def]));
 }
 
@@ -99,7 +112,7 @@ describe('deparser shortcuts', () => {
     for (const v of ['0', 'off', 'False', ' no ']) expect(deparserShortcuts(SHORTCUT_VERSIONS.min, { TRUST_SCHEMA_DEPARSER_SHORTCUTS: v })).toBe(false);
   });
 
-  it('on the migrated platform schema: every definition is the deparser\'s, and the facts are the same with the shortcuts off', async () => {
+  it("on the migrated platform schema: every definition is the deparser's, and the facts are the same with the shortcuts off", async () => {
     expect(await assembled()).toBeGreaterThan(20);
     const fast = await introspect(true);
     expect(compareAll(fast, await deparsed())).toBeGreaterThan(100);
@@ -112,7 +125,8 @@ describe('deparser shortcuts', () => {
     // NULLS NOT DISTINCT, DESC, COLLATE, a non-default operator class, expressions,
     // partial indexes, deferrable and NOT VALID constraints, MATCH FULL, ON UPDATE, SET NULL
     // column lists, foreign keys across schemas and to a table hidden by the search path.
-    await admin((c) => c.query(`
+    await admin((c) =>
+      c.query(`
       CREATE SCHEMA "fx Other"; GRANT USAGE ON SCHEMA "fx Other" TO trust_reader;
       CREATE TABLE "fx Other".fx_ref (id int PRIMARY KEY, "Code" text UNIQUE, a int, b int, UNIQUE (a, b));
       CREATE TABLE public.fx_ref (id int PRIMARY KEY);
@@ -136,7 +150,8 @@ describe('deparser shortcuts', () => {
       CREATE INDEX fx_gin ON public.fx_defs USING gin (e);
       CREATE INDEX fx_hash ON public.fx_defs USING hash (b);
       CREATE INDEX fx_with ON public.fx_defs (b) WITH (fillfactor = 70);
-      GRANT SELECT ON public.fx_defs, public.fx_ref, "fx Other".fx_ref, "fx Other"."fx Shadow" TO trust_reader;`));
+      GRANT SELECT ON public.fx_defs, public.fx_ref, "fx Other".fx_ref, "fx Other"."fx Shadow" TO trust_reader;`),
+    );
     const facts = await introspect(true);
     expect(await assembled()).toBeGreaterThan(before); // some of the new shapes are assembled, not all
     expect(compareAll(facts, await deparsed())).toBeGreaterThan(150);

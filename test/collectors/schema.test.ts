@@ -6,8 +6,12 @@ import { findTable } from '../../controls/checks/schema-helpers.ts';
 import { countingSql, runCollectors } from '../../collectors/run.ts';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
-beforeAll(async () => { db = await createTestDatabase(); });
-afterAll(async () => { await db.drop(); });
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await db.drop();
+});
 
 async function introspectAsReader(counter = { queries: 0 }) {
   const client = await db.pool('reader').connect();
@@ -24,12 +28,17 @@ async function introspectAsReader(counter = { queries: 0 }) {
 async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: db.adminUrl });
   await c.connect();
-  try { return await fn(c); } finally { await c.end(); }
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
 }
 
 describe('schema collector', () => {
   it('describes tables, constraints, triggers, policies, grants and roles, with no OIDs', async () => {
-    await admin((c) => c.query(`
+    await admin((c) =>
+      c.query(`
       CREATE TABLE public.fx_parent (id uuid PRIMARY KEY);
       CREATE TABLE public.fx_child (
         id bigint PRIMARY KEY, parent_id uuid REFERENCES public.fx_parent(id) ON DELETE CASCADE,
@@ -41,7 +50,8 @@ describe('schema collector', () => {
       CREATE FUNCTION public.fx_refuse() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RAISE EXCEPTION 'no'; END$$;
       CREATE TRIGGER fx_no_update BEFORE UPDATE OR DELETE ON public.fx_child FOR EACH ROW EXECUTE FUNCTION public.fx_refuse();
       GRANT SELECT, INSERT ON public.fx_child TO trust_app;
-      GRANT SELECT ON public.pgmigrations TO trust_reader;`));
+      GRANT SELECT ON public.pgmigrations TO trust_reader;`),
+    );
     const facts = await introspectAsReader();
     expect(SchemaFactsSchema.safeParse(facts).success).toBe(true);
     const t = findTable(facts, 'public.fx_child')!;
@@ -53,7 +63,12 @@ describe('schema collector', () => {
     expect(t.triggers).toEqual([expect.objectContaining({ name: 'fx_no_update', function: 'public.fx_refuse', enabled: 'O', timing: 'before', level: 'row', events: ['delete', 'update'] })]);
     expect(facts.functions.find((f) => f.name === 'fx_refuse')?.source).toMatch(/RAISE EXCEPTION/);
     expect(t.policies).toEqual([expect.objectContaining({ name: 'fx_account', roles: ['trust_app'], command: 'all' })]);
-    expect(t.grants.filter((g) => g.grantee === 'trust_app').map((g) => g.privilege).sort()).toEqual(['INSERT', 'SELECT']);
+    expect(
+      t.grants
+        .filter((g) => g.grantee === 'trust_app')
+        .map((g) => g.privilege)
+        .sort(),
+    ).toEqual(['INSERT', 'SELECT']);
     expect(facts.roles.find((r) => r.name === 'trust_app')).toMatchObject({ superuser: false, bypassRls: false, login: true });
     expect(facts.extensions.map((e) => e.name)).toContain('btree_gist');
     expect(facts.migrations?.length).toBeGreaterThan(0);
@@ -62,16 +77,17 @@ describe('schema collector', () => {
 
   it('sends the same number of queries for 10 tables and for 1,000 tables', async () => {
     await admin((c) => c.query(`CREATE SCHEMA bulk; GRANT USAGE ON SCHEMA bulk TO trust_reader`));
-    const create = (from: number, to: number) => admin(async (c) => {
-      const stmts: string[] = [];
-      for (let i = from; i < to; i++) {
-        stmts.push(`CREATE TABLE bulk.t${i} (id bigint PRIMARY KEY, account_id uuid, note text CHECK (length(note) < 100));
+    const create = (from: number, to: number) =>
+      admin(async (c) => {
+        const stmts: string[] = [];
+        for (let i = from; i < to; i++) {
+          stmts.push(`CREATE TABLE bulk.t${i} (id bigint PRIMARY KEY, account_id uuid, note text CHECK (length(note) < 100));
                     CREATE INDEX ON bulk.t${i} (account_id);
                     ALTER TABLE bulk.t${i} ENABLE ROW LEVEL SECURITY;
                     CREATE POLICY p ON bulk.t${i} USING (account_id IS NOT NULL);`);
-      }
-      await c.query(stmts.join('\n'));
-    });
+        }
+        await c.query(stmts.join('\n'));
+      });
     await create(0, 10);
     const small = { queries: 0 };
     const f10 = await introspectAsReader(small);
@@ -104,7 +120,10 @@ describe('schema collector', () => {
     walk(sequential, '');
     expect(unsorted).toEqual([]);
     const r = await runCollectors(db, {
-      root: process.cwd(), now: new Date(0), auditVerification: 'incremental', collectors: [schemaCollector],
+      root: process.cwd(),
+      now: new Date(0),
+      auditVerification: 'incremental',
+      collectors: [schemaCollector],
       catalog: { version: '0.0.0', sha256: '', organisation: {}, controls: [], frameworks: [], mappings: [], files: {} } as never,
     });
     // One more query: the tables query in two parts, one per connection.

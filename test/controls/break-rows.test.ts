@@ -14,13 +14,19 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { breakRowsOf, readBreakRows, type BreakRow } from '../helpers/break-rows.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
-interface ControlYaml { id: string; status: string; breaks?: string[] }
+interface ControlYaml {
+  id: string;
+  status: string;
+  breaks?: string[];
+}
 
 let controls: ControlYaml[];
 let rows: BreakRow[];
 beforeAll(() => {
   const dir = path.join(root, 'controls', 'catalog');
-  controls = readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => parse(readFileSync(path.join(dir, f), 'utf8')) as ControlYaml);
+  controls = readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => parse(readFileSync(path.join(dir, f), 'utf8')) as ControlYaml);
   rows = readBreakRows(root);
 });
 const live = () => controls.filter((c) => c.status === 'live');
@@ -30,7 +36,12 @@ const where = (r: BreakRow) => `${r.file}:${r.line}`;
 describe('break rows', () => {
   it('every live control declares how its promise can be broken (breaks:), each way once', () => {
     expect(live().length).toBeGreaterThan(0);
-    expect(live().filter((c) => !c.breaks?.length).map((c) => c.id), 'live controls without breaks:').toEqual([]);
+    expect(
+      live()
+        .filter((c) => !c.breaks?.length)
+        .map((c) => c.id),
+      'live controls without breaks:',
+    ).toEqual([]);
     const repeated = live().flatMap((c) => (c.breaks ?? []).filter((b, i, all) => all.indexOf(b) !== i).map((b) => key(c.id, b)));
     expect(repeated).toEqual([]);
   });
@@ -41,7 +52,9 @@ describe('break rows', () => {
 
   it('every declared break has its break row', () => {
     const found = new Set(rows.map((r) => key(r.control, r.how)));
-    const missing = live().flatMap((c) => (c.breaks ?? []).map((b) => key(c.id, b))).filter((k) => !found.has(k));
+    const missing = live()
+      .flatMap((c) => (c.breaks ?? []).map((b) => key(c.id, b)))
+      .filter((k) => !found.has(k));
     expect(missing, 'declared in controls/catalog/<id>.yaml, performed by no test in test/collectors/break-*.test.ts').toEqual([]);
   });
 
@@ -51,7 +64,14 @@ describe('break rows', () => {
     const stray = rows.filter((r) => !declared.get(r.control)?.has(r.how)).map((r) => `${where(r)} ${key(r.control, r.how)}`);
     expect(stray, 'break rows whose control is not live, or whose how is not in its breaks:').toEqual([]);
     const seen = new Map<string, BreakRow>();
-    const twice = rows.filter((r) => { const k = key(r.control, r.how); const first = seen.get(k); seen.set(k, first ?? r); return first; }).map((r) => `${where(r)} ${key(r.control, r.how)}`);
+    const twice = rows
+      .filter((r) => {
+        const k = key(r.control, r.how);
+        const first = seen.get(k);
+        seen.set(k, first ?? r);
+        return first;
+      })
+      .map((r) => `${where(r)} ${key(r.control, r.how)}`);
     expect(twice, 'one break, one row').toEqual([]);
   });
 
@@ -64,8 +84,10 @@ describe('break rows', () => {
       it('the untouched demo passes every control broken below', () => {});
       expect(x, 'f_control: not a title').toBe(1);`;
     expect(breakRowsOf(source, 'x.ts').map((r) => [r.control, r.how, r.line])).toEqual([
-      ['a_control', 'a thing dropped', 2], ['b_control', "it's gone", 2],
-      ['c_control', 'ALTER ROLE x BYPASSRLS', 4], ['d_control', 'ALTER ROLE x BYPASSRLS', 4],
+      ['a_control', 'a thing dropped', 2],
+      ['b_control', "it's gone", 2],
+      ['c_control', 'ALTER ROLE x BYPASSRLS', 4],
+      ['d_control', 'ALTER ROLE x BYPASSRLS', 4],
       ['e_control', 'ssh_pwauth: true in the template', 5],
     ]);
   });

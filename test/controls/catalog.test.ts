@@ -56,7 +56,12 @@ describe('the Harbor Cloud catalog', () => {
   });
 
   it('maps every control to SOC 2 and ISO 27001, and every privacy control to GDPR', () => {
-    const mappedIn = (fw: string) => new Set(Object.values(catalog.mappings.find((m) => m.framework === fw)?.criteria ?? {}).flat().map((e) => e.control));
+    const mappedIn = (fw: string) =>
+      new Set(
+        Object.values(catalog.mappings.find((m) => m.framework === fw)?.criteria ?? {})
+          .flat()
+          .map((e) => e.control),
+      );
     const soc2 = mappedIn('soc2');
     const iso = mappedIn('iso27001');
     const gdpr = mappedIn('gdpr');

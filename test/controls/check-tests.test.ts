@@ -16,7 +16,10 @@ const root = path.resolve(import.meta.dirname, '../..');
 const dir = path.join(root, 'test', 'checks');
 const SUFFIX = '.test.ts';
 const ids = CHECKS.map((c) => c.id);
-const files = () => readdirSync(dir).filter((f) => f.endsWith(SUFFIX)).map((f) => f.slice(0, -SUFFIX.length));
+const files = () =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith(SUFFIX))
+    .map((f) => f.slice(0, -SUFFIX.length));
 
 describe('one test file per check', () => {
   it('check ids are unique and snake_case', () => {
@@ -26,7 +29,10 @@ describe('one test file per check', () => {
 
   it('test/checks/<id>.test.ts for every registered check, and for nothing else', () => {
     const have = new Set(files());
-    expect(ids.filter((id) => !have.has(id)), 'registered checks without test/checks/<id>.test.ts').toEqual([]);
+    expect(
+      ids.filter((id) => !have.has(id)),
+      'registered checks without test/checks/<id>.test.ts',
+    ).toEqual([]);
     expect([...have].filter((f) => !ids.includes(f)).sort(), 'test/checks/*.test.ts named after no registered check').toEqual([]);
   });
 
@@ -35,7 +41,10 @@ describe('one test file per check', () => {
     for (const id of files().filter((f) => ids.includes(f))) {
       const text = readFileSync(path.join(dir, `${id}${SUFFIX}`), 'utf8');
       const m = /^import check from '\.\.\/\.\.\/controls\/checks\/([a-z0-9-]+\.ts)';$/m.exec(text);
-      if (!m) { wrong.push(`${id}: does not import its check as \`import check from '../../controls/checks/<module>.ts'\``); continue; }
+      if (!m) {
+        wrong.push(`${id}: does not import its check as \`import check from '../../controls/checks/<module>.ts'\``);
+        continue;
+      }
       const def = ((await import(pathToFileURL(path.join(root, 'controls', 'checks', m[1])).href)) as { default: CheckDefinition }).default;
       if (def.id !== id) wrong.push(`${id}: imports ${m[1]}, the check ${def.id}`);
       if (!/\bcheckOf\(check\)/.test(text) || !/\bstory\(/.test(text)) wrong.push(`${id}: tells no story (checkOf(check), story(...))`);

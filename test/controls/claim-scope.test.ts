@@ -4,7 +4,10 @@ import { defineCheck } from '../../controls/checks/types.ts';
 import { coveredNouns, uncoveredPhrases, universalPhrases } from '../../controls/claim-scope.ts';
 
 const everyTable = defineCheck({
-  id: 'every_table', kind: 'structure', description: 'x', collectors: [],
+  id: 'every_table',
+  kind: 'structure',
+  description: 'x',
+  collectors: [],
   params: z.object({ tables: z.string().optional() }).strict(),
   // Covers every table only when no pattern narrows it.
   scope: (p) => (p.tables ? [] : ['table', 'column']),
@@ -15,8 +18,11 @@ const find = (id: string) => [everyTable, named].find((c) => c.id === id);
 
 describe('claim scope', () => {
   it('finds universal phrases once each, whatever their case and number', () => {
-    expect(universalPhrases('No table can hold a body; no tables, Every secret and each Agent.').map((p) => `${p.text}:${p.noun}`))
-      .toEqual(['No table:table', 'Every secret:secret', 'each Agent:agent']);
+    expect(universalPhrases('No table can hold a body; no tables, Every secret and each Agent.').map((p) => `${p.text}:${p.noun}`)).toEqual([
+      'No table:table',
+      'Every secret:secret',
+      'each Agent:agent',
+    ]);
     expect(universalPhrases('The agents table refuses updates.')).toEqual([]);
   });
 
@@ -53,7 +59,10 @@ describe('the catalog rule', () => {
       const file = path.join(copy.root, 'controls/catalog/session_cookies_hardened.yaml');
       const text = await readFile(file, 'utf8');
       await writeFile(file, text.replace(/^statement: >-\n/m, 'statement: >-\n  Every table is encrypted too.\n'));
-      const err = await loadCatalog(copy.root).then(() => null, (e: unknown) => e as Error & { diagnostics?: { file: string; line: number; pointer: string; message: string }[] });
+      const err = await loadCatalog(copy.root).then(
+        () => null,
+        (e: unknown) => e as Error & { diagnostics?: { file: string; line: number; pointer: string; message: string }[] },
+      );
       expect(err?.diagnostics?.map((d) => [d.file, d.pointer])).toEqual([['controls/catalog/session_cookies_hardened.yaml', '/statement']]);
       expect(err?.diagnostics?.[0].message).toMatch(/promises "Every table", but no check of this live control covers every table/);
     } finally {

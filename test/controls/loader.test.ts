@@ -33,7 +33,9 @@ async function load(scenario: string) {
 
 async function failure(scenario: string): Promise<CatalogError> {
   const err = await load(scenario).then(
-    () => { throw new Error(`scenario ${scenario} loaded without error`); },
+    () => {
+      throw new Error(`scenario ${scenario} loaded without error`);
+    },
     (e: unknown) => e,
   );
   expect(err).toBeInstanceOf(CatalogError);
@@ -216,7 +218,9 @@ describe('loadCatalog errors', () => {
 
   it('reports every error of a run at once, across files, sorted by file and line', async () => {
     const e = await failure('many-errors');
-    expect(e.message).toMatchInlineSnapshot(`"controls/catalog/keys_customer_managed.yaml:9:1 /checks  A roadmap control claims no evidence: remove its checks or set its status to designed. (5 catalog errors)"`);
+    expect(e.message).toMatchInlineSnapshot(
+      `"controls/catalog/keys_customer_managed.yaml:9:1 /checks  A roadmap control claims no evidence: remove its checks or set its status to designed. (5 catalog errors)"`,
+    );
     expect(e.details).toMatchInlineSnapshot(`
       [
         "controls/catalog/keys_customer_managed.yaml:9:1 /checks  A roadmap control claims no evidence: remove its checks or set its status to designed.",

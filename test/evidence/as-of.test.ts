@@ -44,12 +44,21 @@ beforeAll(async () => {
   process.env.DATABASE_URL = demo.adminUrl;
   // As `npm start` does: the run begins, then the platform is filled, then collected.
   const out = mkdtempSync(path.join(os.tmpdir(), 'trust-asof-first-'));
-  await runGate({ root: ROOT, outDir: out, progress: silentProgress, prepare: async (db: Database) => { await runDemo(db, { scale: 1, seed: 5, log: () => {} }); } });
+  await runGate({
+    root: ROOT,
+    outDir: out,
+    progress: silentProgress,
+    prepare: async (db: Database) => {
+      await runDemo(db, { scale: 1, seed: 5, log: () => {} });
+    },
+  });
   first = { out };
 }, 600_000);
 
 afterAll(async () => {
-  for (const k of ENV) if (saved[k] === undefined) delete process.env[k]; else process.env[k] = saved[k];
+  for (const k of ENV)
+    if (saved[k] === undefined) delete process.env[k];
+    else process.env[k] = saved[k];
   await demo?.drop();
 });
 
@@ -77,8 +86,11 @@ describe('the as-of clock', () => {
     for (const f of files) expect(readFileSync(path.join(b, f)).equals(readFileSync(path.join(a, f))), f).toBe(true);
   }, 300_000);
 
-  it('refuses an as-of before the platform\'s latest activity, or not an instant', async () => {
-    const err = await runGate({ root: ROOT, outDir: mkdtempSync(path.join(os.tmpdir(), 'trust-asof-old-')), progress: silentProgress, asOf: new Date('2001-01-01T00:00:00Z') }).then(() => null, (e: unknown) => e);
+  it("refuses an as-of before the platform's latest activity, or not an instant", async () => {
+    const err = await runGate({ root: ROOT, outDir: mkdtempSync(path.join(os.tmpdir(), 'trust-asof-old-')), progress: silentProgress, asOf: new Date('2001-01-01T00:00:00Z') }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(InputError);
     expect((err as Error).message).toMatch(/^--as-of 2001-01-01T00:00:00\.000Z is before the platform's latest recorded activity/);
     expect(() => parseAsOf('2026-01-01')).toThrow(/not an ISO 8601 instant with a zone/);

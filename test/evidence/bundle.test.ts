@@ -21,9 +21,15 @@ function makeBundle(development: boolean, state = {}) {
 
 function withEnv<T>(env: Record<string, string | undefined>, fn: () => T): T {
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
-  try { return fn(); } finally {
-    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+  for (const [k, v] of Object.entries(env))
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  try {
+    return fn();
+  } finally {
+    for (const [k, v] of Object.entries(saved))
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
   }
 }
 
@@ -123,7 +129,11 @@ describe('signing and verification', () => {
     // A seeded generator so a failure can be reproduced.
     let seed = 0x2545f491;
     const rand = (n: number) => {
-      seed ^= seed << 13; seed >>>= 0; seed ^= seed >>> 17; seed ^= seed << 5; seed >>>= 0;
+      seed ^= seed << 13;
+      seed >>>= 0;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      seed >>>= 0;
       return seed % n;
     };
     const accepted: string[] = [];
@@ -153,7 +163,9 @@ describe('signing and verification', () => {
     expect(r.ok).toBe(true);
     expect(r.notes).toEqual(['signed with a DEVELOPMENT key: do not rely on this bundle for an audit']);
     // A development signature over a bundle that claims a production key is caught.
-    expect(verifyBundleBytes(bytes, serializeEnvelope(signBundle(bytes, dev, { signedAt, catalogVersion: '1.0.0' })), dev.publicKeyPem).failures).toEqual(['statement: development-key flag differs from the bundle']);
+    expect(verifyBundleBytes(bytes, serializeEnvelope(signBundle(bytes, dev, { signedAt, catalogVersion: '1.0.0' })), dev.publicKeyPem).failures).toEqual([
+      'statement: development-key flag differs from the bundle',
+    ]);
     void developmentKeyPath;
   });
 

@@ -6,9 +6,12 @@ import { reportError } from '../../evidence/cli/main.ts';
 it('CollectorError: exit 2 and a one-line cause', () => {
   const write = process.stderr.write;
   let said = '';
-  process.stderr.write = ((s: string) => { said += s; return true; }) as typeof process.stderr.write;
+  process.stderr.write = ((s: string) => {
+    said += s;
+    return true;
+  }) as typeof process.stderr.write;
   try {
-    expect(reportError('check', new CollectorError('schema', new Error('relation "pg_x" does not exist\n  at Query'))) ).toBe(2);
+    expect(reportError('check', new CollectorError('schema', new Error('relation "pg_x" does not exist\n  at Query')))).toBe(2);
   } finally {
     process.stderr.write = write;
   }

@@ -9,7 +9,10 @@ import { COMMANDS, usage } from '../../evidence/cli/help.mjs';
 import { main } from '../../evidence/cli/main.ts';
 
 const dir = path.resolve(import.meta.dirname, '../../evidence/cli/commands');
-const files = readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, '')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => f.replace(/\.ts$/, ''))
+  .sort();
 
 describe('the command registry', () => {
   it('every listed command has its module, exporting run', () => {
@@ -21,8 +24,7 @@ describe('the command registry', () => {
 
   it('every module under commands/ is a listed command or a subcommand a listed one imports', () => {
     const listed = new Set(COMMANDS.map((c) => c.name));
-    const imported = new Set(COMMANDS.flatMap(({ name }) =>
-      [...readFileSync(path.join(dir, `${name}.ts`), 'utf8').matchAll(/import\(?\s*['"]\.\/([\w-]+)\.ts['"]/g)].map((m) => m[1]!)));
+    const imported = new Set(COMMANDS.flatMap(({ name }) => [...readFileSync(path.join(dir, `${name}.ts`), 'utf8').matchAll(/import\(?\s*['"]\.\/([\w-]+)\.ts['"]/g)].map((m) => m[1]!)));
     expect(files.filter((f) => !listed.has(f) && !imported.has(f))).toEqual([]);
   });
 
@@ -35,7 +37,10 @@ describe('the command registry', () => {
   it('a name that is not listed is refused, not loaded', async () => {
     const write = process.stderr.write;
     let said = '';
-    process.stderr.write = ((s: string) => { said += s; return true; }) as typeof process.stderr.write;
+    process.stderr.write = ((s: string) => {
+      said += s;
+      return true;
+    }) as typeof process.stderr.write;
     try {
       expect(await main('audit-witness', [])).toBe(2);
     } finally {

@@ -28,7 +28,10 @@ beforeAll(() => {
 }, 120_000);
 
 describe('trust verify', () => {
-  const fingerprint = () => createHash('sha256').update(createPublicKey(readFileSync(path.join(ok, 'bundle.pub.pem'))).export({ type: 'spki', format: 'der' })).digest('hex');
+  const fingerprint = () =>
+    createHash('sha256')
+      .update(createPublicKey(readFileSync(path.join(ok, 'bundle.pub.pem'))).export({ type: 'spki', format: 'der' }))
+      .digest('hex');
 
   it('exit 0 on a fresh bundle with a pinned signer, naming its hash, key and the development-key warning', () => {
     const r = trust('verify', path.join(ok, 'bundle.json'), '--fingerprint', fingerprint());
@@ -66,9 +69,12 @@ describe('trust verify', () => {
 });
 
 describe('trust verify authenticates the signer', () => {
-  const fingerprint = () => createHash('sha256').update(createPublicKey(readFileSync(path.join(ok, 'bundle.pub.pem'))).export({ type: 'spki', format: 'der' })).digest('hex');
+  const fingerprint = () =>
+    createHash('sha256')
+      .update(createPublicKey(readFileSync(path.join(ok, 'bundle.pub.pem'))).export({ type: 'spki', format: 'der' }))
+      .digest('hex');
 
-  it('on an auditor\'s machine, never exits 0 with only the key lying beside the bundle, and says why', () => {
+  it("on an auditor's machine, never exits 0 with only the key lying beside the bundle, and says why", () => {
     const auditor = mkdtempSync(path.join(os.tmpdir(), 'trust-cli-auditor-'));
     const r = spawnSync(process.execPath, [BIN, 'verify', path.join(ok, 'bundle.json')], { cwd: ROOT, encoding: 'utf8', env: { ...env, TRUST_DATA_DIR: auditor } });
     expect(r.status).toBe(1);
@@ -84,7 +90,11 @@ describe('trust verify authenticates the signer', () => {
     const pinned = fingerprint();
     // The attacker's own key signs a copy and lies beside it (TRUST_SIGNING_KEY of the fixture run).
     const { privateKey } = generateKeyPairSync('ed25519');
-    const forged = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/fixtures/evidence/run-fixture.ts'), t, 'ok'], { cwd: ROOT, encoding: 'utf8', env: { ...env, TRUST_SIGNING_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() } });
+    const forged = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/fixtures/evidence/run-fixture.ts'), t, 'ok'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...env, TRUST_SIGNING_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() },
+    });
     expect(forged.status, forged.stderr).toBe(0);
     const r = trust('verify', path.join(t, 'bundle.json'), '--fingerprint', pinned);
     expect(r.status).toBe(1);
@@ -104,7 +114,11 @@ describe('trust diff', () => {
   it('prints the observed status change between two runs; --json too', () => {
     const r = trust('diff', path.join(ok, 'mapping.json'), path.join(broken, 'mapping.json'));
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout.split('\n').slice(1)).toEqual(['0 added, 0 removed, 0 claimed and 1 observed status changes, 0 changed definitions, 0 mapping changes', '~ tokens_encrypted observed status live -> roadmap', '']);
+    expect(r.stdout.split('\n').slice(1)).toEqual([
+      '0 added, 0 removed, 0 claimed and 1 observed status changes, 0 changed definitions, 0 mapping changes',
+      '~ tokens_encrypted observed status live -> roadmap',
+      '',
+    ]);
     const j = JSON.parse(trust('diff', path.join(ok, 'mapping.json'), path.join(broken, 'mapping.json'), '--json').stdout);
     expect(j.changes).toEqual([{ kind: 'observed_status', control: 'tokens_encrypted', from: 'live', to: 'roadmap' }]);
   });
@@ -116,7 +130,7 @@ describe('trust diff', () => {
 });
 
 describe('trust report', () => {
-  it('re-renders report.md byte-identically from the signed bundle alone, judged at the run\'s as-of', () => {
+  it("re-renders report.md byte-identically from the signed bundle alone, judged at the run's as-of", () => {
     const out = mkdtempSync(path.join(os.tmpdir(), 'trust-cli-report-'));
     // The fixture run's instant (test/fixtures/evidence/run-fixture.ts), as the report's own text says.
     const r = trust('report', '--bundle', path.join(ok, 'bundle.json'), '--out', out, '--as-of', '2026-11-21T12:00:00Z');

@@ -27,7 +27,16 @@ describe('evaluate', () => {
     const e = by.tokens_encrypted;
     expect(e.verdict).toBe('regression');
     expect(e.observed).toBe('roadmap');
-    expect(e.findings).toEqual([{ check: 'fixture_flag', status: 'fail', kind: 'structure', reason: 'Property `tokens_encrypted` is off.', observed: 'tokens_encrypted=false', origin: { resource: 'config:tokens_encrypted', file: 'platform/config/encryption.yaml', line: 3 } }]);
+    expect(e.findings).toEqual([
+      {
+        check: 'fixture_flag',
+        status: 'fail',
+        kind: 'structure',
+        reason: 'Property `tokens_encrypted` is off.',
+        observed: 'tokens_encrypted=false',
+        origin: { resource: 'config:tokens_encrypted', file: 'platform/config/encryption.yaml', line: 3 },
+      },
+    ]);
     expect(summary.regressions).toBe(1);
   });
 
@@ -44,9 +53,11 @@ describe('evaluate', () => {
   });
 
   it('a control with an external claim is judged at that claim on a server the platform does not operate', () => {
-    const controls = fixtureControls().map((c) => (c.id === 'tokens_encrypted'
-      ? { ...c, external: { status: 'designed' as const, reason: 'kept by the server operator, not the platform' }, artifacts: [{ file: 'platform/infra/disk.tf', resource: 'disk.encrypted' }] }
-      : c));
+    const controls = fixtureControls().map((c) =>
+      c.id === 'tokens_encrypted'
+        ? { ...c, external: { status: 'designed' as const, reason: 'kept by the server operator, not the platform' }, artifacts: [{ file: 'platform/infra/disk.tf', resource: 'disk.encrypted' }] }
+        : c,
+    );
     const broken = fixtureParts({ tokensEncrypted: false });
     (broken.design.facts as { controls: unknown[] }).controls.push({ control: 'tokens_encrypted', artifacts: [{ file: 'platform/infra/disk.tf', resource: 'disk.encrypted', found: true, line: 3 }] });
     const onEmbedded = evaluateCatalog(fixtureCatalog(controls), broken, { findCheck: find, environment: { kind: 'embedded' } });
@@ -88,7 +99,14 @@ describe('evaluate', () => {
     const { by, summary } = evaluate({ diskFound: false });
     expect(by.vm_disks_encrypted.verdict).toBe('unsupported');
     expect(by.vm_disks_encrypted.observed).toBe('roadmap');
-    expect(by.vm_disks_encrypted.findings).toEqual([{ check: 'design_artifact', status: 'fail', reason: 'Design artifact platform/infra/disk.tf#resource.disk.encrypted named by vm_disks_encrypted was not found in the repository.', origin: { resource: 'file:platform/infra/disk.tf', file: 'platform/infra/disk.tf' } }]);
+    expect(by.vm_disks_encrypted.findings).toEqual([
+      {
+        check: 'design_artifact',
+        status: 'fail',
+        reason: 'Design artifact platform/infra/disk.tf#resource.disk.encrypted named by vm_disks_encrypted was not found in the repository.',
+        origin: { resource: 'file:platform/infra/disk.tf', file: 'platform/infra/disk.tf' },
+      },
+    ]);
     expect(summary.unsupported).toBe(1);
   });
 
@@ -99,17 +117,29 @@ describe('evaluate', () => {
     expect(r.evaluations.filter((e) => e.verdict === 'unsupported').map((e) => e.control)).toEqual(['keys_rotated', 'vm_disks_encrypted']);
   });
 
-  it('reads the design collector\'s flat shape (null for absent fields) and quotes why an artifact is missing', () => {
+  it("reads the design collector's flat shape (null for absent fields) and quotes why an artifact is missing", () => {
     const parts = fixtureParts();
-    parts.design.facts = { artifacts: [
-      { control: 'keys_rotated', file: 'platform/crypto/keyring.ts', symbol: 'rotateKeys', resource: null, found: true, line: 42, missing: null },
-      { control: 'vm_disks_encrypted', file: 'platform/infra/disk.tf', symbol: null, resource: 'resource.disk.encrypted', found: false, line: null, missing: 'platform/infra/disk.tf does not declare resource.disk.encrypted' },
-    ] };
+    parts.design.facts = {
+      artifacts: [
+        { control: 'keys_rotated', file: 'platform/crypto/keyring.ts', symbol: 'rotateKeys', resource: null, found: true, line: 42, missing: null },
+        {
+          control: 'vm_disks_encrypted',
+          file: 'platform/infra/disk.tf',
+          symbol: null,
+          resource: 'resource.disk.encrypted',
+          found: false,
+          line: null,
+          missing: 'platform/infra/disk.tf does not declare resource.disk.encrypted',
+        },
+      ],
+    };
     const r = evaluateCatalog(fixtureCatalog(), parts, { findCheck: find });
     const by = Object.fromEntries(r.evaluations.map((e) => [e.control, e]));
     expect(by.keys_rotated).toMatchObject({ verdict: 'holds', observed: 'designed', artifacts: [{ file: 'platform/crypto/keyring.ts', symbol: 'rotateKeys', found: true, line: 42 }] });
     expect(by.vm_disks_encrypted.verdict).toBe('unsupported');
-    expect(by.vm_disks_encrypted.findings[0].reason).toBe('Design artifact platform/infra/disk.tf#resource.disk.encrypted named by vm_disks_encrypted was not found in the repository (platform/infra/disk.tf does not declare resource.disk.encrypted).');
+    expect(by.vm_disks_encrypted.findings[0].reason).toBe(
+      'Design artifact platform/infra/disk.tf#resource.disk.encrypted named by vm_disks_encrypted was not found in the repository (platform/infra/disk.tf does not declare resource.disk.encrypted).',
+    );
   });
 
   it('a designed control whose checks all pass is ready to promote (and observed live)', () => {

@@ -58,7 +58,8 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  if (savedKeyring === undefined) delete process.env.TRUST_KEYRING; else process.env.TRUST_KEYRING = savedKeyring;
+  if (savedKeyring === undefined) delete process.env.TRUST_KEYRING;
+  else process.env.TRUST_KEYRING = savedKeyring;
   await demo?.drop();
 });
 
@@ -74,7 +75,11 @@ describe('the gate exits 1 on each regression', () => {
       try {
         const c = new pg.Client({ connectionString: db.adminUrl });
         await c.connect();
-        try { await c.query(b.sql); } finally { await c.end(); }
+        try {
+          await c.query(b.sql);
+        } finally {
+          await c.end();
+        }
         const r = await gate(db, dbCollectors);
         expect(r.exitCode).toBe(1);
         const mine = r.failures.find((f) => f.control === b.control);

@@ -25,8 +25,15 @@ import type { RunOutcome } from '../../evidence/pipeline.ts';
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 /** The live controls wired to enforcement probes. */
 const PROBED = [
-  'account_rows_isolated_by_rls', 'agent_image_pinned', 'agent_secrets_encrypted', 'agent_state_periods_non_overlapping',
-  'audit_checkpoints_signed', 'audit_events_append_only', 'oauth_state_single_use', 'oauth_tokens_encrypted', 'resource_region_pinned',
+  'account_rows_isolated_by_rls',
+  'agent_image_pinned',
+  'agent_secrets_encrypted',
+  'agent_state_periods_non_overlapping',
+  'audit_checkpoints_signed',
+  'audit_events_append_only',
+  'oauth_state_single_use',
+  'oauth_tokens_encrypted',
+  'resource_region_pinned',
 ];
 const ENV = ['DATABASE_URL', 'TRUST_READER_URL', 'TRUST_RUNTIME_URL', 'TRUST_KEYRING', 'TRUST_DATA_DIR'] as const;
 const saved = Object.fromEntries(ENV.map((k) => [k, process.env[k]]));
@@ -43,14 +50,20 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  for (const k of ENV) if (saved[k] === undefined) delete process.env[k]; else process.env[k] = saved[k];
+  for (const k of ENV)
+    if (saved[k] === undefined) delete process.env[k];
+    else process.env[k] = saved[k];
   await demo?.drop();
 });
 
 async function admin<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
-  try { return await fn(c); } finally { await c.end(); }
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
 }
 
 /** Runs the gate as `trust check` does, with exactly the credentials given. */
@@ -97,7 +110,12 @@ const FINGERPRINT = `
     'sequences', (SELECT json_agg(concat_ws('|', s.schemaname, s.sequencename, s.last_value) ORDER BY s.schemaname, s.sequencename) FROM pg_sequences s)
   ) AS fp`;
 
-interface Observation { commits: number; rollbacks: number; sessions: number; fingerprint: unknown }
+interface Observation {
+  commits: number;
+  rollbacks: number;
+  sessions: number;
+  fingerprint: unknown;
+}
 
 /** Stats and fingerprint, read in a transaction that is itself rolled back (not counted as a commit). */
 async function observe(c: pg.Client): Promise<Observation> {
@@ -134,7 +152,7 @@ function verdicts(r: RunOutcome): Record<string, string> {
 }
 
 describe('the gate is read-only', () => {
-  it('commits nothing in the audited database: only the sessions\' own startup transactions, probes rolled back, catalog and chain unchanged', async () => {
+  it("commits nothing in the audited database: only the sessions' own startup transactions, probes rolled back, catalog and chain unchanged", async () => {
     const monitor = new pg.Client({ connectionString: demo.adminUrl });
     await monitor.connect();
     try {
@@ -184,9 +202,11 @@ describe('the gate is read-only', () => {
       // A careless migration: each table's account policy, RLS and FORCE stay exactly as they
       // were, but an extra permissive policy (OR-ed with it) lets the runtime role read every
       // VM and store a state for any account.
-      await admin(db.adminUrl, (c) => c.query(`
+      await admin(db.adminUrl, (c) =>
+        c.query(`
         CREATE POLICY support_reads ON vms FOR SELECT TO trust_app USING (true);
-        CREATE POLICY support_writes ON oauth_states FOR INSERT TO trust_app WITH CHECK (true)`));
+        CREATE POLICY support_writes ON oauth_states FOR INSERT TO trust_app WITH CHECK (true)`),
+      );
       const r = await gate({ DATABASE_URL: db.adminUrl });
       expect(r.exitCode).toBe(1);
       const e = r.bundle.evaluations.find((x) => x.control === 'account_rows_isolated_by_rls')!;

@@ -66,7 +66,9 @@ describe.skipIf(missing)(`the gate on a streaming replica${missing ? ` (skipped:
   }, 1_200_000);
 
   afterAll(async () => {
-    for (const k of ENV) if (saved[k] === undefined) delete process.env[k]; else process.env[k] = saved[k];
+    for (const k of ENV)
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
     await replica?.stop();
     await primary?.stop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
@@ -86,7 +88,8 @@ describe.skipIf(missing)(`the gate on a streaming replica${missing ? ` (skipped:
   const fromTheReplica = () => ({ TRUST_READER_URL: replica!.onReplica(roleUrl(url, 'reader')), TRUST_RUNTIME_URL: roleUrl(url, 'app') });
   const witnessFacts = (r: RunOutcome) => r.bundle.parts.witness.facts as { headSeq: number; witnessed: { seq: number } | null; hashAtWitnessedSeq: string | null };
   /** One more audit event on the primary, chained by its trigger. */
-  const appendEvent = () => adminQuery(url, `INSERT INTO audit_events (occurred_at, actor, action, subject_type, subject_id, details) VALUES (now(), 'system:test', 'test.replica_lag', 'test', 'lag', '{}')`);
+  const appendEvent = () =>
+    adminQuery(url, `INSERT INTO audit_events (occurred_at, actor, action, subject_type, subject_id, details) VALUES (now(), 'system:test', 'test.replica_lag', 'test', 'lag', '{}')`);
 
   it('the standby streams from the primary and has replayed all of it', async () => {
     const standby = replica!.onReplica(url);
@@ -140,7 +143,7 @@ describe.skipIf(missing)(`the gate on a streaming replica${missing ? ` (skipped:
       expect(b[control], control).toBe('holds');
     }
   }, 600_000);
-  it('waits for a standby that lags behind a head the log witnessed, then gives the primary\'s verdicts', async () => {
+  it("waits for a standby that lags behind a head the log witnessed, then gives the primary's verdicts", async () => {
     const standby = replica!.onReplica(url);
     await adminQuery(standby, 'SELECT pg_wal_replay_pause()');
     let resumed = false;
@@ -153,9 +156,17 @@ describe.skipIf(missing)(`the gate on a streaming replica${missing ? ` (skipped:
       expect(lagging).toBeLessThan(head);
       // Replay resumes while the gate on the replica is already waiting for it.
       const t0 = Date.now();
-      const resume = new Promise<void>((res) => setTimeout(() => {
-        adminQuery(standby, 'SELECT pg_wal_replay_resume()').then(() => { resumed = true; res(); }, () => res());
-      }, 3000));
+      const resume = new Promise<void>((res) =>
+        setTimeout(() => {
+          adminQuery(standby, 'SELECT pg_wal_replay_resume()').then(
+            () => {
+              resumed = true;
+              res();
+            },
+            () => res(),
+          );
+        }, 3000),
+      );
       const fromReplica = await gate(fromTheReplica());
       await resume;
       expect(Date.now() - t0).toBeGreaterThanOrEqual(3000);
@@ -175,7 +186,10 @@ describe.skipIf(missing)(`the gate on a streaming replica${missing ? ` (skipped:
     try {
       await appendEvent();
       process.env.TRUST_REPLICA_WAIT_SECONDS = '1';
-      const error = await gate(fromTheReplica()).then(() => null, (e: Error & { exitCode?: number }) => e);
+      const error = await gate(fromTheReplica()).then(
+        () => null,
+        (e: Error & { exitCode?: number }) => e,
+      );
       expect(error?.message).toMatch(/^the reader is a hot standby that has replayed WAL up to [0-9A-F]+\/[0-9A-F]+ only, 1 s after the primary .* was at [0-9A-F]+\/[0-9A-F]+/);
       expect(error?.exitCode).toBe(2);
     } finally {

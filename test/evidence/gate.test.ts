@@ -35,18 +35,29 @@ const triggerEnabled = defineCheck({
     const trg = t?.triggers.find((x) => x.name === p.trigger);
     const resource = `trigger:${p.table}.${p.trigger}`;
     if (!trg) return [{ status: 'fail', reason: `Trigger \`${p.trigger}\` is missing on \`${p.table}\`.`, origin: { resource } }];
-    return [{ status: trg.enabled === 'D' ? 'fail' : 'pass', reason: `Trigger \`${p.trigger}\` on \`${p.table}\` is ${trg.enabled === 'D' ? 'disabled' : 'enabled'}.`, origin: { resource }, observed: `enabled: ${trg.enabled}` }];
+    return [
+      {
+        status: trg.enabled === 'D' ? 'fail' : 'pass',
+        reason: `Trigger \`${p.trigger}\` on \`${p.table}\` is ${trg.enabled === 'D' ? 'disabled' : 'enabled'}.`,
+        origin: { resource },
+        observed: `enabled: ${trg.enabled}`,
+      },
+    ];
   },
 });
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
-beforeAll(async () => { db = await createTestDatabase(); });
-afterAll(async () => { await db.drop(); });
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await db.drop();
+});
 
 function catalog() {
-  const controls = fixtureControls().map((c) => (c.id === 'audit_events_append_only'
-    ? { ...c, checks: [{ check: 'fixture_schema_trigger_enabled', params: { table: 'public.audit_events', trigger: 'audit_events_no_update' } }] }
-    : c));
+  const controls = fixtureControls().map((c) =>
+    c.id === 'audit_events_append_only' ? { ...c, checks: [{ check: 'fixture_schema_trigger_enabled', params: { table: 'public.audit_events', trigger: 'audit_events_no_update' } }] } : c,
+  );
   return fixtureCatalog(controls);
 }
 
@@ -55,7 +66,16 @@ async function gate(outDir: string) {
   const { parts } = await runCollectors(db, { root: ROOT, now: new Date('2026-11-21T12:00:00Z'), catalog: cat, auditVerification: 'incremental', collectors: [schemaCollector] });
   const fixture = fixtureParts();
   const all = { ...parts, design: fixture.design, fixture: fixture.fixture };
-  return produceOutputs({ root: mkdtempSync(path.join(os.tmpdir(), 'trust-gate-root-')), outDir, catalog: cat, parts: all, now: new Date('2026-11-21T12:00:00Z'), progress: silentProgress, checks: [...fixtureChecks, triggerEnabled], oscal: false });
+  return produceOutputs({
+    root: mkdtempSync(path.join(os.tmpdir(), 'trust-gate-root-')),
+    outDir,
+    catalog: cat,
+    parts: all,
+    now: new Date('2026-11-21T12:00:00Z'),
+    progress: silentProgress,
+    checks: [...fixtureChecks, triggerEnabled],
+    oscal: false,
+  });
 }
 
 describe('the gate on a real database', () => {
@@ -84,7 +104,13 @@ describe('the gate on a real database', () => {
       const sarif = JSON.parse(readFileSync(path.join(out, 'results.sarif'), 'utf8'));
       expect(sarif.version).toBe('2.1.0');
       expect(sarif.runs[0].results).toHaveLength(1);
-      expect(sarif.runs[0].results[0]).toMatchObject({ ruleId: 'fixture_schema_trigger_enabled', level: 'error', locations: [{ logicalLocations: [{ name: 'trigger:public.audit_events.audit_events_no_update' }], physicalLocation: { artifactLocation: { uri: 'controls/catalog/audit_events_append_only.yaml' } } }] });
+      expect(sarif.runs[0].results[0]).toMatchObject({
+        ruleId: 'fixture_schema_trigger_enabled',
+        level: 'error',
+        locations: [
+          { logicalLocations: [{ name: 'trigger:public.audit_events.audit_events_no_update' }], physicalLocation: { artifactLocation: { uri: 'controls/catalog/audit_events_append_only.yaml' } } },
+        ],
+      });
       expect(sarif.runs[0].tool.driver.rules.map((r: { id: string }) => r.id)).toContain('fixture_schema_trigger_enabled');
       const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8'));
       expect(results).toMatchObject({ ok: false, exitCode: 1, summary: { regressions: 1 } });
@@ -98,7 +124,16 @@ describe('the gate on a real database', () => {
     const out = mkdtempSync(path.join(os.tmpdir(), 'trust-gate-'));
     const cat = catalog();
     const parts = fixtureParts({ tokensEncrypted: false });
-    const r = await produceOutputs({ root: mkdtempSync(path.join(os.tmpdir(), 'trust-gate-root-')), outDir: out, catalog: cat, parts, now: new Date(), progress: silentProgress, checks: [...fixtureChecks, triggerEnabled], oscal: false });
+    const r = await produceOutputs({
+      root: mkdtempSync(path.join(os.tmpdir(), 'trust-gate-root-')),
+      outDir: out,
+      catalog: cat,
+      parts,
+      now: new Date(),
+      progress: silentProgress,
+      checks: [...fixtureChecks, triggerEnabled],
+      oscal: false,
+    });
     const sarif = JSON.parse(readFileSync(path.join(out, 'results.sarif'), 'utf8'));
     const hit = sarif.runs[0].results.find((x: { ruleId: string }) => x.ruleId === 'fixture_flag');
     expect(hit.locations[0].physicalLocation).toEqual({ artifactLocation: { uri: 'platform/config/encryption.yaml' }, region: { startLine: 3 } });
@@ -110,7 +145,12 @@ describe('the CLI exits 2 with a one-line cause', () => {
   it('on an unreachable database, quickly', () => {
     const out = mkdtempSync(path.join(os.tmpdir(), 'trust-gate-'));
     const t0 = Date.now();
-    const r = spawnSync(process.execPath, [BIN, 'check', '--out', out], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, DATABASE_URL: 'postgres://nobody:x@127.0.0.1:1/none', CI: '1' }, timeout: 60_000 });
+    const r = spawnSync(process.execPath, [BIN, 'check', '--out', out], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, DATABASE_URL: 'postgres://nobody:x@127.0.0.1:1/none', CI: '1' },
+      timeout: 60_000,
+    });
     expect(r.status, r.stderr).toBe(2);
     expect(Date.now() - t0).toBeLessThan(30_000);
     const lines = r.stderr.split('\n').filter((l) => l && !l.startsWith('npm warn'));
@@ -122,9 +162,14 @@ describe('the CLI exits 2 with a one-line cause', () => {
   it('on a malformed control file: the first line names file:line:col', async () => {
     const root = mkdtempSync(path.join(os.tmpdir(), 'trust-bad-catalog-'));
     cpSync(path.join(ROOT, 'controls'), path.join(root, 'controls'), { recursive: true });
-    const file = readdirSync(path.join(root, 'controls', 'catalog')).filter((f) => f.endsWith('.yaml')).sort()[0];
+    const file = readdirSync(path.join(root, 'controls', 'catalog'))
+      .filter((f) => f.endsWith('.yaml'))
+      .sort()[0];
     appendFileSync(path.join(root, 'controls', 'catalog', file), '\nid: duplicate-key\n');
-    const err = await loadCatalogFrom(root).then(() => null, (e: unknown) => e);
+    const err = await loadCatalogFrom(root).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(InputError);
     expect((err as Error).message).toMatch(new RegExp(`^controls/catalog/${file.replace('.', '\\.')}:\\d+:\\d+ `));
   });
@@ -132,14 +177,27 @@ describe('the CLI exits 2 with a one-line cause', () => {
   it('a bad catalog is the cause even when the database, opened meanwhile, fails too; nothing prints before it', async () => {
     const root = mkdtempSync(path.join(os.tmpdir(), 'trust-bad-catalog-'));
     cpSync(path.join(ROOT, 'controls'), path.join(root, 'controls'), { recursive: true });
-    const file = readdirSync(path.join(root, 'controls', 'catalog')).filter((f) => f.endsWith('.yaml')).sort()[0];
+    const file = readdirSync(path.join(root, 'controls', 'catalog'))
+      .filter((f) => f.endsWith('.yaml'))
+      .sort()[0];
     appendFileSync(path.join(root, 'controls', 'catalog', file), '\nid: duplicate-key\n');
     const lines: string[] = [];
-    const progress = { ...silentProgress, done: (step: string) => { lines.push(step); }, warn: (m: string) => { lines.push(m); } };
+    const progress = {
+      ...silentProgress,
+      done: (step: string) => {
+        lines.push(step);
+      },
+      warn: (m: string) => {
+        lines.push(m);
+      },
+    };
     const saved = process.env.DATABASE_URL;
     process.env.DATABASE_URL = 'postgres://nobody:x@127.0.0.1:1/none';
     try {
-      const err = await runGate({ root, outDir: mkdtempSync(path.join(os.tmpdir(), 'trust-gate-')), progress }).then(() => null, (e: unknown) => e);
+      const err = await runGate({ root, outDir: mkdtempSync(path.join(os.tmpdir(), 'trust-gate-')), progress }).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(InputError);
       expect((err as Error).message).toMatch(new RegExp(`^controls/catalog/${file.replace('.', '\\.')}:\\d+:\\d+ `));
       expect(lines).toEqual([]);
@@ -154,14 +212,29 @@ describe('the gate with a baseline', () => {
   it('fails when a control observed live in the baseline is not live now, and says so in SARIF', async () => {
     const root = mkdtempSync(path.join(os.tmpdir(), 'trust-gate-root-'));
     const run = (state: Parameters<typeof fixtureParts>[0], baseline?: ReturnType<typeof JSON.parse>) =>
-      produceOutputs({ root, outDir: mkdtempSync(path.join(os.tmpdir(), 'trust-gate-')), catalog: fixtureCatalog(), parts: fixtureParts(state), now: new Date(), progress: silentProgress, checks: fixtureChecks, oscal: false, baseline });
+      produceOutputs({
+        root,
+        outDir: mkdtempSync(path.join(os.tmpdir(), 'trust-gate-')),
+        catalog: fixtureCatalog(),
+        parts: fixtureParts(state),
+        now: new Date(),
+        progress: silentProgress,
+        checks: fixtureChecks,
+        oscal: false,
+        baseline,
+      });
     const first = await run({});
     const baseline = JSON.parse(readFileSync(path.join(first.written.find((w) => w.endsWith('mapping.json'))!), 'utf8'));
     expect((await run({}, baseline)).exitCode).toBe(0);
     const bad = await run({ tokensEncrypted: false }, baseline);
     expect(bad.exitCode).toBe(1);
     expect(bad.failures.map((f) => f.kind)).toEqual(['regression', 'lost_live']);
-    const sarif = JSON.parse(readFileSync(bad.written.find((w) => w.endsWith('results.sarif'))!, 'utf8'));
+    const sarif = JSON.parse(
+      readFileSync(
+        bad.written.find((w) => w.endsWith('results.sarif'))!,
+        'utf8',
+      ),
+    );
     expect(sarif.runs[0].results.map((r: { ruleId: string }) => r.ruleId)).toEqual(['fixture_flag', 'baseline']);
   });
 });
@@ -169,9 +242,21 @@ describe('the gate with a baseline', () => {
 describe('OSCAL beside the bundle', () => {
   it('a run writes its OSCAL documents to <out>/oscal/, linking back to ../bundle.json', async () => {
     const out = mkdtempSync(path.join(os.tmpdir(), 'trust-gate-oscal-'));
-    const r = await produceOutputs({ root: mkdtempSync(path.join(os.tmpdir(), 'trust-gate-root-')), outDir: out, catalog: fixtureCatalog(), parts: fixtureParts(), now: new Date('2026-11-21T12:00:00Z'), progress: silentProgress, checks: fixtureChecks });
+    const r = await produceOutputs({
+      root: mkdtempSync(path.join(os.tmpdir(), 'trust-gate-root-')),
+      outDir: out,
+      catalog: fixtureCatalog(),
+      parts: fixtureParts(),
+      now: new Date('2026-11-21T12:00:00Z'),
+      progress: silentProgress,
+      checks: fixtureChecks,
+    });
     expect(r.written).toContain(path.join(out, 'oscal'));
-    expect(readdirSync(out).filter((f) => f.endsWith('.json')).sort()).toEqual(['bundle.json', 'bundle.sig.json', 'changelog.json', 'mapping.json', 'results.json', 'trust.json', 'trust.sig.json']);
+    expect(
+      readdirSync(out)
+        .filter((f) => f.endsWith('.json'))
+        .sort(),
+    ).toEqual(['bundle.json', 'bundle.sig.json', 'changelog.json', 'mapping.json', 'results.json', 'trust.json', 'trust.sig.json']);
     const ar = readFileSync(path.join(out, 'oscal', 'assessment-results.json'), 'utf8');
     expect(ar).toContain('"href": "../bundle.json#/parts/');
     expect(ar).toContain(r.bundleSha256);

@@ -29,8 +29,24 @@ function nextCatalog(): Control[] {
 describe('mapping', () => {
   it('lists every control with criteria per framework, claimed and observed status, stamped', () => {
     const m = mappingFor();
-    expect(m).toMatchObject({ format: 'trust-controls-mapping/1', catalogVersion: '1.0.0', bundleSha256: 'b'.repeat(64), mappings: [{ framework: 'iso27001', version: '1.0.0' }, { framework: 'soc2', version: '1.0.0' }] });
-    expect(m.controls.find((c) => c.id === 'tokens_encrypted')).toEqual({ id: 'tokens_encrypted', title: 'OAuth tokens are encrypted at rest', claimed: 'live', observed: 'live', verdict: 'holds', contentSha256: expect.stringMatching(/^[0-9a-f]{64}$/), criteria: { iso27001: ['A.8.24'], soc2: ['CC6.1'] } });
+    expect(m).toMatchObject({
+      format: 'trust-controls-mapping/1',
+      catalogVersion: '1.0.0',
+      bundleSha256: 'b'.repeat(64),
+      mappings: [
+        { framework: 'iso27001', version: '1.0.0' },
+        { framework: 'soc2', version: '1.0.0' },
+      ],
+    });
+    expect(m.controls.find((c) => c.id === 'tokens_encrypted')).toEqual({
+      id: 'tokens_encrypted',
+      title: 'OAuth tokens are encrypted at rest',
+      claimed: 'live',
+      observed: 'live',
+      verdict: 'holds',
+      contentSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      criteria: { iso27001: ['A.8.24'], soc2: ['CC6.1'] },
+    });
   });
 });
 
@@ -70,7 +86,10 @@ describe('changelog', () => {
     const current = mappingFor({}, nextCatalog(), '1.1.0');
     const log = buildChangelog([r1], current);
     // 1.1.0: added, removed, promoted (claimed and observed), keys_rotated's artifacts dropped
-    expect(log.versions.map((v) => [v.version, v.unreleased, v.changes.length])).toEqual([['1.1.0', true, 5], ['1.0.0', false, 7]]);
+    expect(log.versions.map((v) => [v.version, v.unreleased, v.changes.length])).toEqual([
+      ['1.1.0', true, 5],
+      ['1.0.0', false, 7],
+    ]);
     expect(log.versions[1].changes.map((c) => c.kind)).toEqual([...Array(5).fill('control_added'), 'mapping_version', 'mapping_version']);
   });
 
@@ -83,7 +102,9 @@ describe('changelog', () => {
 describe('baseline', () => {
   it('a control observed live in the baseline that is not now fails the gate', () => {
     const f = compareWithBaseline(mappingFor(), mappingFor({ tokensEncrypted: false }));
-    expect(f).toEqual([{ kind: 'lost_live', control: 'tokens_encrypted', message: 'tokens_encrypted: observed live in the baseline (catalog 1.0.0) but roadmap now, and the catalog still claims live', details: [] }]);
+    expect(f).toEqual([
+      { kind: 'lost_live', control: 'tokens_encrypted', message: 'tokens_encrypted: observed live in the baseline (catalog 1.0.0) but roadmap now, and the catalog still claims live', details: [] },
+    ]);
   });
 
   it('unless the catalog lowered the claim on purpose (with a version bump)', () => {

@@ -28,7 +28,10 @@ function files(dir: string): string[] {
 
 /** The interesting part of a PEM: its base64 body, and 24-character slices of it. */
 function pemPieces(pem: string): string[] {
-  const body = pem.split('\n').filter((l) => l && !l.startsWith('-----')).join('');
+  const body = pem
+    .split('\n')
+    .filter((l) => l && !l.startsWith('-----'))
+    .join('');
   return [body, ...Array.from({ length: Math.floor(body.length / 24) }, (_, i) => body.slice(i * 24, i * 24 + 24))];
 }
 
@@ -60,7 +63,12 @@ beforeAll(async () => {
   secrets.apiKey = (await createApiKey(app, { accountId, name: 'scan', tier: 'admin' as never, actor: 'test' })).key;
   secrets.accessToken = 'ya29.scanAccessToken-7hQ2mZ8xP4vK1nR6';
   secrets.refreshToken = '1//scanRefreshToken-Lk3Jd9Qw2Xz7Vb5N';
-  await createOAuthConnection(app, keyring, { accountId, provider: 'github', tokens: { accessToken: secrets.accessToken, refreshToken: secrets.refreshToken, expiresInSeconds: 3600 } as never, actor: 'test' });
+  await createOAuthConnection(app, keyring, {
+    accountId,
+    provider: 'github',
+    tokens: { accessToken: secrets.accessToken, refreshToken: secrets.refreshToken, expiresInSeconds: 3600 } as never,
+    actor: 'test',
+  });
   secrets.agentSecret = 'sk-scan-agent-secret-Q8w7E6r5T4y3U2i1';
   await withTransaction(app, { accounts: [accountId] }, (c) => setAgentSecret(c, { agentId: agent.id, accountId, name: 'SCAN_SECRET', value: secrets.agentSecret }, keyring));
 
@@ -98,7 +106,9 @@ beforeAll(async () => {
   pemPieces(readFileSync(developmentKeyPath(ROOT), 'utf8')).forEach((p, i) => (secrets[`bundle signing key piece ${i}`] = p));
 }, 600_000);
 
-afterAll(async () => { await db?.drop(); });
+afterAll(async () => {
+  await db?.drop();
+});
 
 describe('no secret value in any output', () => {
   it('the run wrote its outputs', () => {
@@ -108,7 +118,14 @@ describe('no secret value in any output', () => {
   });
 
   it('no output carries the shape of a secret: API keys, virtual keys, bcrypt hashes, ciphertexts, demo passphrases and tokens', () => {
-    const SHAPES = [/hck_(read|manage|admin)_[0-9a-f]{16,}/, /hcv_[0-9a-f]{16,}/, /\$2[aby]\$\d\d\$[./A-Za-z0-9]{20,}/, /tev\d:\d+:[A-Za-z0-9+/=]{16,}/, /demo [A-Za-z0-9_-]{12} passphrase/, /demo-(access|refresh)-[0-9a-f]{8}/];
+    const SHAPES = [
+      /hck_(read|manage|admin)_[0-9a-f]{16,}/,
+      /hcv_[0-9a-f]{16,}/,
+      /\$2[aby]\$\d\d\$[./A-Za-z0-9]{20,}/,
+      /tev\d:\d+:[A-Za-z0-9+/=]{16,}/,
+      /demo [A-Za-z0-9_-]{12} passphrase/,
+      /demo-(access|refresh)-[0-9a-f]{8}/,
+    ];
     const hits: string[] = [];
     for (const file of files(outDir)) {
       const text = readFileSync(file).toString('latin1');

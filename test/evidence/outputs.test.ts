@@ -30,7 +30,9 @@ function start(outDir: string, variant: Variant, extra?: Record<string, string>)
 function snapshot(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   const walk = (d: string, rel: string) => {
-    for (const f of readdirSync(d).filter((f) => !f.startsWith('.')).sort()) {
+    for (const f of readdirSync(d)
+      .filter((f) => !f.startsWith('.'))
+      .sort()) {
       const p = path.join(d, f);
       let st;
       try {
@@ -54,9 +56,25 @@ function expectConsistent(dir: string): void {
   for (const f of ['mapping.json', 'results.json']) expect(JSON.parse(readFileSync(path.join(gen, f), 'utf8')).bundleSha256).toBe(v.bundleSha256);
 }
 
-const dotEntries = (dir: string) => readdirSync(dir).filter((f) => f.startsWith('.')).sort();
+const dotEntries = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.startsWith('.'))
+    .sort();
 
-const EXPECTED = ['bundle.json', 'bundle.pub.pem', 'bundle.sig.json', 'changelog.json', 'junit.xml', 'mapping.json', 'report.md', 'report.pdf', 'results.json', 'results.sarif', 'trust.json', 'trust.sig.json'];
+const EXPECTED = [
+  'bundle.json',
+  'bundle.pub.pem',
+  'bundle.sig.json',
+  'changelog.json',
+  'junit.xml',
+  'mapping.json',
+  'report.md',
+  'report.pdf',
+  'results.json',
+  'results.sarif',
+  'trust.json',
+  'trust.sig.json',
+];
 /** Every step of a run, in order; a kill at one of PUBLISHED or later leaves the new set. */
 const PHASES = ['signed', 'rendered-markdown', 'before-commit', 'staged', 'locked', 'linked', 'previous-recorded', 'published', 'unlinked', 'pruned'];
 const PUBLISHED = PHASES.indexOf('published');
@@ -101,7 +119,7 @@ describe('outputs are written as one set', () => {
     }, 120_000);
   });
 
-  it('a reader that resolved the set keeps reading that one run\'s set while the next run publishes', () => {
+  it("a reader that resolved the set keeps reading that one run's set while the next run publishes", () => {
     const gen = path.dirname(resolveInSet(path.join(outDir, 'bundle.json')));
     const before = snapshot(gen);
     const next: Variant = inPlace === 'ok' ? 'broken' : 'ok';
@@ -150,7 +168,7 @@ function snapshotOf(variant: Variant): Record<string, string> {
 }
 
 describe('concurrent runs into one directory', () => {
-  it('two real processes at once serialise on the publish step: each exits normally, the set in place is one run\'s', async () => {
+  it("two real processes at once serialise on the publish step: each exits normally, the set in place is one run's", async () => {
     const ok = snapshotOf('ok');
     const broken = snapshotOf('broken');
     for (let i = 0; i < 3; i++) {
@@ -198,7 +216,6 @@ describe('concurrent runs into one directory', () => {
     expect(existsSync(path.join(dir, '.lock'))).toBe(false);
   }, 120_000);
 });
-
 
 describe('the set writer in-process', () => {
   it('migrates a plain directory entry (oscal/) and carries the rest of the set into a partial re-render', async () => {

@@ -74,14 +74,18 @@ describe('pdfkit patches', () => {
     expect(Object.hasOwn(new PDFDocument(), 'widthOfString')).toBe(false);
   });
 
-  it.each(['healthy', 'findings', 'period'])('%s report: the same bytes with and without them, in either order', async (name) => {
-    const input = inputs[name]!;
-    const plainFirst = await render(input, false);
-    const patched = await render(input, true);
-    const plainAfter = await render(input, false);
-    expect(patched.subarray(0, 5).toString()).toBe('%PDF-');
-    expect(patched.equals(plainFirst)).toBe(true);
-    expect(plainAfter.equals(plainFirst)).toBe(true);
-    expect((await render(input, true)).equals(patched)).toBe(true);
-  }, 120_000);
+  it.each(['healthy', 'findings', 'period'])(
+    '%s report: the same bytes with and without them, in either order',
+    async (name) => {
+      const input = inputs[name]!;
+      const plainFirst = await render(input, false);
+      const patched = await render(input, true);
+      const plainAfter = await render(input, false);
+      expect(patched.subarray(0, 5).toString()).toBe('%PDF-');
+      expect(patched.equals(plainFirst)).toBe(true);
+      expect(plainAfter.equals(plainFirst)).toBe(true);
+      expect((await render(input, true)).equals(patched)).toBe(true);
+    },
+    120_000,
+  );
 });

@@ -132,12 +132,20 @@ describe('report.pdf', () => {
     writeFileSync(path.join(dir, 'r.pdf'), pdf);
     const json = JSON.parse(execFileSync('/usr/bin/qpdf', ['--json', '--json-key=outlines', path.join(dir, 'r.pdf')]).toString());
     const titles: string[] = [];
-    const walk = (items: { title: string; kids: unknown[] }[]) => items.forEach((o) => { titles.push(o.title); walk(o.kids as never); });
+    const walk = (items: { title: string; kids: unknown[] }[]) =>
+      items.forEach((o) => {
+        titles.push(o.title);
+        walk(o.kids as never);
+      });
     walk(json.outlines);
     expect(titles).toContain('Contents');
     expect(titles).toContain('3. Summary');
     expect(titles).toContain('4. Controls');
-    for (const c of input.bundle.catalog.controls) expect(titles.some((t) => t.startsWith(`${c.id}:`)), c.id).toBe(true);
+    for (const c of input.bundle.catalog.controls)
+      expect(
+        titles.some((t) => t.startsWith(`${c.id}:`)),
+        c.id,
+      ).toBe(true);
   });
 
   it('is tagged (pdfinfo Tagged: yes) with a language, and embeds every font (pdffonts)', () => {
@@ -188,6 +196,12 @@ describe('report.pdf', () => {
     // Body text stays above the footer rule (footer words are the only ones below it).
     const footerTop = h - 56 - 2;
     const below = words.filter((m) => Number(m[2]) > footerTop).map((m) => m[5]);
-    expect(below.every((t) => /^(Harbor|Cloud|trust|report,|catalog|1\.0\.0|Page|\d+|of|bundle|SHA-256|[0-9a-f]{64})$/.test(t)), below.filter((t) => !/^(Harbor|Cloud|trust|report,|catalog|1\.0\.0|Page|\d+|of|bundle|SHA-256|[0-9a-f]{64})$/.test(t)).slice(0, 5).join(' ')).toBe(true);
+    expect(
+      below.every((t) => /^(Harbor|Cloud|trust|report,|catalog|1\.0\.0|Page|\d+|of|bundle|SHA-256|[0-9a-f]{64})$/.test(t)),
+      below
+        .filter((t) => !/^(Harbor|Cloud|trust|report,|catalog|1\.0\.0|Page|\d+|of|bundle|SHA-256|[0-9a-f]{64})$/.test(t))
+        .slice(0, 5)
+        .join(' '),
+    ).toBe(true);
   });
 });

@@ -43,7 +43,13 @@ function failingEvaluations(): ControlEvaluation[] {
 
 /** One failing live control whose findings are about real objects of this repository. */
 function realObjectsEvaluation(reasonSuffix = ''): ControlEvaluation {
-  const f = (check: string, resource: string, extra: { file?: string; line?: number } = {}) => ({ check, status: 'fail' as const, kind: 'structure' as const, reason: `broken ${resource}${reasonSuffix}`, origin: { resource, ...extra } });
+  const f = (check: string, resource: string, extra: { file?: string; line?: number } = {}) => ({
+    check,
+    status: 'fail' as const,
+    kind: 'structure' as const,
+    reason: `broken ${resource}${reasonSuffix}`,
+    origin: { resource, ...extra },
+  });
   const findings = [
     f('fixture_trigger', 'trigger:public.audit_events.audit_events_no_update'),
     f('fixture_trigger', 'column:public.oauth_connections.refresh_token'),
@@ -53,7 +59,15 @@ function realObjectsEvaluation(reasonSuffix = ''): ControlEvaluation {
     f('fixture_flag', 'file:platform/crypto/zz.ts', { file: 'platform/crypto/zz.ts', line: 2 }),
     f('fixture_trigger', 'role:trust_app'),
   ];
-  return { control: 'audit_events_append_only', claimed: 'live', observed: 'roadmap', verdict: 'regression', checks: [{ check: 'fixture_trigger', params: {}, status: 'fail', collectors: ['fixture'], findings }], artifacts: [], findings };
+  return {
+    control: 'audit_events_append_only',
+    claimed: 'live',
+    observed: 'roadmap',
+    verdict: 'regression',
+    checks: [{ check: 'fixture_trigger', params: {}, status: 'fail', collectors: ['fixture'], findings }],
+    artifacts: [],
+    findings,
+  };
 }
 
 function render(evaluations: ControlEvaluation[], root = ROOT): Log {
@@ -152,20 +166,26 @@ describe('SARIF for GitHub code scanning', () => {
       return false;
     }
   })();
-  it.skipIf(!runnable)('passes the SARIF Multitool with --rule-kind "Gh;Sarif": no error-level result', () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'sarif-mt-'));
-    const input = path.join(dir, 'results.sarif');
-    const output = path.join(dir, 'multitool.sarif');
-    writeFileSync(input, JSON.stringify(render([...failingEvaluations(), realObjectsEvaluation()]), null, 2));
-    const r = spawnSync(MT, ['validate', input, '--rule-kind', 'Gh;Sarif', '--output', output, '--log', 'ForceOverwrite'], {
-      encoding: 'utf8', timeout: 120_000, env: { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: '1', DOTNET_SYSTEM_GLOBALIZATION_INVARIANT: '1' },
-    });
-    expect(existsSync(output), `${r.stdout}\n${r.stderr}`).toBe(true);
-    const mt = JSON.parse(readFileSync(output, 'utf8')) as Log;
-    const errors = mt.runs.flatMap((run) => (run.results ?? []).filter((x) => (x.level ?? 'warning') === 'error').map((x) => `${x.ruleId}: ${x.message.text ?? x.message.id}`));
-    expect(errors).toEqual([]);
-    expect(mt.runs[0].invocations?.[0]?.executionSuccessful).toBe(true);
-  }, 150_000);
+  it.skipIf(!runnable)(
+    'passes the SARIF Multitool with --rule-kind "Gh;Sarif": no error-level result',
+    () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'sarif-mt-'));
+      const input = path.join(dir, 'results.sarif');
+      const output = path.join(dir, 'multitool.sarif');
+      writeFileSync(input, JSON.stringify(render([...failingEvaluations(), realObjectsEvaluation()]), null, 2));
+      const r = spawnSync(MT, ['validate', input, '--rule-kind', 'Gh;Sarif', '--output', output, '--log', 'ForceOverwrite'], {
+        encoding: 'utf8',
+        timeout: 120_000,
+        env: { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: '1', DOTNET_SYSTEM_GLOBALIZATION_INVARIANT: '1' },
+      });
+      expect(existsSync(output), `${r.stdout}\n${r.stderr}`).toBe(true);
+      const mt = JSON.parse(readFileSync(output, 'utf8')) as Log;
+      const errors = mt.runs.flatMap((run) => (run.results ?? []).filter((x) => (x.level ?? 'warning') === 'error').map((x) => `${x.ruleId}: ${x.message.text ?? x.message.id}`));
+      expect(errors).toEqual([]);
+      expect(mt.runs[0].invocations?.[0]?.executionSuccessful).toBe(true);
+    },
+    150_000,
+  );
 });
 
 describe('migration map (platform/migrations/*.sql -> definition lines)', () => {
@@ -260,7 +280,8 @@ describe('migration map (platform/migrations/*.sql -> definition lines)', () => 
     const tables = [...m.objects.entries()].filter(([k]) => k.startsWith('table:'));
     expect(tables.length).toBeGreaterThan(20);
     for (const [k, loc] of tables) expect(lineOf(loc.file, loc.line), k).toMatch(new RegExp(`CREATE TABLE (IF NOT EXISTS )?(public\\.)?${k.split('.')[1]}\\b`, 'i'));
-    for (const [k, loc] of [...m.objects.entries()].filter(([key]) => key.startsWith('trigger:'))) expect(lineOf(loc.file, loc.line), k).toMatch(new RegExp(`CREATE (OR REPLACE )?(CONSTRAINT )?TRIGGER ${k.split('.').pop()}\\b`, 'i'));
+    for (const [k, loc] of [...m.objects.entries()].filter(([key]) => key.startsWith('trigger:')))
+      expect(lineOf(loc.file, loc.line), k).toMatch(new RegExp(`CREATE (OR REPLACE )?(CONSTRAINT )?TRIGGER ${k.split('.').pop()}\\b`, 'i'));
   });
 
   it('reads YAML key paths to lines, from the file root or below a prefix', () => {

@@ -45,9 +45,13 @@ beforeAll(async () => {
   const run = await runCollectors(db, { root: process.cwd(), now: new Date(), catalog, auditVerification: 'incremental' });
   facts = Object.fromEntries(Object.entries(run.parts).map(([id, p]) => [id, p.facts]));
   const { evaluations, summary } = evaluateCatalog(catalog, run.parts, { findCheck });
-  bundle = JSON.parse(JSON.stringify(buildBundle({ catalog, parts: run.parts, evaluations, summary, platform: { schemaVersion: 'x', postgresVersion: '17', gitCommit: '0'.repeat(40) }, developmentSigningKey: true })));
+  bundle = JSON.parse(
+    JSON.stringify(buildBundle({ catalog, parts: run.parts, evaluations, summary, platform: { schemaVersion: 'x', postgresVersion: '17', gitCommit: '0'.repeat(40) }, developmentSigningKey: true })),
+  );
 }, 600_000);
-afterAll(async () => { await db?.drop(); });
+afterAll(async () => {
+  await db?.drop();
+});
 
 describe('zod without its JIT', () => {
   it("parses every collector's facts and the bundle as the JIT does", () => {
@@ -67,7 +71,10 @@ describe('zod without its JIT', () => {
       const value = facts[c.id] as Record<string, unknown>;
       for (const key of Object.keys(value)) {
         // A required field gone, and a field of the wrong type.
-        for (const broken of [{ ...value, [key]: undefined }, { ...value, [key]: { wrong: [1, 'two'] } }]) {
+        for (const broken of [
+          { ...value, [key]: undefined },
+          { ...value, [key]: { wrong: [1, 'two'] } },
+        ]) {
           const r = both(c.facts, broken);
           expect(r.jitless, `${c.id}.${key}`).toEqual(r.jit);
           compared++;

@@ -24,8 +24,7 @@ export const BREAK_TESTS_DIR = 'test/collectors';
 export const BREAK_TEST_FILE = /^break-.*\.test\.ts$/;
 const TITLE = /^([a-z][a-z0-9_]*(?: and [a-z][a-z0-9_]*)*): (.+)$/s;
 
-const text = (n: ts.Node | undefined): string | null =>
-  n && (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n)) ? n.text : null;
+const text = (n: ts.Node | undefined): string | null => (n && (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n)) ? n.text : null);
 
 /** The break rows of one file's source. */
 export function breakRowsOf(source: string, file: string): BreakRow[] {
@@ -52,6 +51,8 @@ export function breakRowsOf(source: string, file: string): BreakRow[] {
 /** Every break row of the repository at `root`. */
 export function readBreakRows(root: string): BreakRow[] {
   const dir = path.join(root, BREAK_TESTS_DIR);
-  return readdirSync(dir).filter((f) => BREAK_TEST_FILE.test(f)).sort()
+  return readdirSync(dir)
+    .filter((f) => BREAK_TEST_FILE.test(f))
+    .sort()
     .flatMap((f) => breakRowsOf(readFileSync(path.join(dir, f), 'utf8'), `${BREAK_TESTS_DIR}/${f}`));
 }

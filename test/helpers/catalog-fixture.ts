@@ -21,7 +21,10 @@ export async function catalogScenario(name: string): Promise<{ root: string; cle
     await cp(scenario, root, { recursive: true, filter: (src) => path.basename(src) !== 'REMOVE' });
     const remove = path.join(scenario, 'REMOVE');
     if (existsSync(remove)) {
-      for (const rel of (await readFile(remove, 'utf8')).split('\n').map((l) => l.trim()).filter(Boolean)) {
+      for (const rel of (await readFile(remove, 'utf8'))
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean)) {
         await rm(path.join(root, rel), { force: true, recursive: true });
       }
     }

@@ -38,10 +38,17 @@ export async function makeAgent(db: Database, accountId: string): Promise<string
   const id = randomUUID();
   const ref = () => `local-${randomBytes(6).toString('hex')}`;
   await withTransaction(db.pool('app'), { accounts: [accountId] }, (c) =>
-    c.query(
-      `SELECT agent_provision($1, $2, 'eu', 'test agent', $3, '{}'::jsonb, 'v1', 'local', $4, $5, $6, $7, $8, $9, 20, 'test', clock_timestamp())`,
-      [id, accountId, 'sha256:' + 'a'.repeat(64), randomUUID(), ref(), randomUUID(), ref(), randomUUID(), ref()],
-    ),
+    c.query(`SELECT agent_provision($1, $2, 'eu', 'test agent', $3, '{}'::jsonb, 'v1', 'local', $4, $5, $6, $7, $8, $9, 20, 'test', clock_timestamp())`, [
+      id,
+      accountId,
+      'sha256:' + 'a'.repeat(64),
+      randomUUID(),
+      ref(),
+      randomUUID(),
+      ref(),
+      randomUUID(),
+      ref(),
+    ]),
   );
   return id;
 }
@@ -96,14 +103,16 @@ export async function populateAccount(db: Database, accountId: string, keyring: 
   await withTransaction(pool, { accounts: [accountId] }, async (c) => {
     await c.query(`SELECT agent_set_state($1, 'running', 'test', clock_timestamp())`, [agentId]);
     await c.query(`SELECT agent_set_state($1, 'paused', 'test', clock_timestamp() + interval '1 millisecond')`, [agentId]);
-    await c.query(
-      `SELECT vm_provision($1, $2, 'eu', 'vm', 'debian-12', 'local', $3, $4, '[{"protocol":"tcp","port_from":22}]'::jsonb, 'test', clock_timestamp())`,
-      [randomUUID(), accountId, randomUUID(), `local-${randomBytes(6).toString('hex')}`],
-    );
-    await c.query(
-      `INSERT INTO provider_operations (account_id, provider, operation, resource_id, provider_ref, requested_at) VALUES ($1, 'local', 'create_server', $2, 'local-x', now())`,
-      [accountId, randomUUID()],
-    );
+    await c.query(`SELECT vm_provision($1, $2, 'eu', 'vm', 'debian-12', 'local', $3, $4, '[{"protocol":"tcp","port_from":22}]'::jsonb, 'test', clock_timestamp())`, [
+      randomUUID(),
+      accountId,
+      randomUUID(),
+      `local-${randomBytes(6).toString('hex')}`,
+    ]);
+    await c.query(`INSERT INTO provider_operations (account_id, provider, operation, resource_id, provider_ref, requested_at) VALUES ($1, 'local', 'create_server', $2, 'local-x', now())`, [
+      accountId,
+      randomUUID(),
+    ]);
   });
   await requestAccountDeletion(pool, { accountId, requestedBy: `user:${user.id}` });
   return { agentId };

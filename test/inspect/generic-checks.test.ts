@@ -19,8 +19,13 @@ const failed = (r: CheckResult) => failing(r).map((f) => f.origin.resource);
 describe('the generic profile', () => {
   it('lists registered structure checks, each passing on an empty schema with one finding', () => {
     expect(GENERIC_PROFILE.map((e) => e.check.id)).toEqual([
-      'audit_tables_immutable', 'definer_functions_pin_search_path', 'login_roles_not_privileged', 'rls_forced_where_enabled',
-      'secrets_not_plaintext', 'tables_have_primary_key', 'tenant_tables_have_rls',
+      'audit_tables_immutable',
+      'definer_functions_pin_search_path',
+      'login_roles_not_privileged',
+      'rls_forced_where_enabled',
+      'secrets_not_plaintext',
+      'tables_have_primary_key',
+      'tenant_tables_have_rls',
     ]);
     for (const { check } of GENERIC_PROFILE) {
       expect(findCheck(check.id)).toBe(check);
@@ -36,7 +41,12 @@ describe('tenant_tables_have_rls', () => {
   it('fails a table with account_id and no RLS, not one with RLS or without a tenant column', () => {
     const facts = schemaFacts({
       tables: [
-        table('public.notes', { columns: [{ name: 'id', type: 'uuid' }, { name: 'account_id', type: 'uuid' }] }),
+        table('public.notes', {
+          columns: [
+            { name: 'id', type: 'uuid' },
+            { name: 'account_id', type: 'uuid' },
+          ],
+        }),
         table('public.agents', { columns: [{ name: 'id' }, { name: 'account_id', type: 'uuid' }], rls: { enabled: true, forced: true } }),
         table('public.regions', { columns: [{ name: 'id' }, { name: 'location' }] }),
       ],
@@ -84,8 +94,15 @@ describe('secrets_not_plaintext', () => {
       { name: 'rt_shape', kind: 'check', columns: ['refresh_token'], definition: "CHECK ((refresh_token ~ '^tev1:'::text))", references: null },
     ],
   });
-  const sample = (column: string, shapes: Record<string, number>, key: SecretSample['key'] = null): SecretSample =>
-    ({ schema: 'public', table: 'users', column, key, type: 'text', sampled: Object.values(shapes).reduce((a, b) => a + b, 0), shapes });
+  const sample = (column: string, shapes: Record<string, number>, key: SecretSample['key'] = null): SecretSample => ({
+    schema: 'public',
+    table: 'users',
+    column,
+    key,
+    type: 'text',
+    sampled: Object.values(shapes).reduce((a, b) => a + b, 0),
+    shapes,
+  });
 
   it('without rows: fails textual secret-named columns (structure) and nothing else', () => {
     const r = run('secrets_not_plaintext', schemaFacts({ tables: [t] }));
@@ -120,7 +137,19 @@ describe('secrets_not_plaintext', () => {
   });
 
   it('names: settings, timestamps and descriptions are not secrets; glued names are', () => {
-    for (const n of ['password_min_length', 'require_password', 'password_expiry_days', 'password_changed_at', 'passwd_check_rules', 'tls_psk_identity', 'token_type', 'publickey', 'ssl_key_file', 'key_', 'Crypt-Password'])
+    for (const n of [
+      'password_min_length',
+      'require_password',
+      'password_expiry_days',
+      'password_changed_at',
+      'passwd_check_rules',
+      'tls_psk_identity',
+      'token_type',
+      'publickey',
+      'ssl_key_file',
+      'key_',
+      'Crypt-Password',
+    ])
       expect(secretKind(n), n).toBe(null);
     expect(secretKind('snmpv3_authpassphrase')).toBe('password');
     expect(secretKind('privpassphrase')).toBe('password');
@@ -147,7 +176,12 @@ describe('audit_tables_immutable', () => {
     const open = table('public.audit_log', { grants: [{ grantee: 'app', privilege: 'UPDATE', grantable: false }] });
     const facts = schemaFacts({ tables: [open, appendOnlyTable('public.audit_events'), table('public.catalog')], functions: [refuseFn()] });
     expect(failing(run('audit_tables_immutable', facts))).toEqual([
-      { status: 'fail', kind: 'structure', origin: { resource: 'table:public.audit_log' }, reason: 'Audit-like table `public.audit_log` has no trigger that refuses UPDATE, so role(s) `app` can rewrite its rows.' },
+      {
+        status: 'fail',
+        kind: 'structure',
+        origin: { resource: 'table:public.audit_log' },
+        reason: 'Audit-like table `public.audit_log` has no trigger that refuses UPDATE, so role(s) `app` can rewrite its rows.',
+      },
     ]);
   });
   it('a disabled or conditional trigger does not protect the table', () => {

@@ -98,17 +98,22 @@ describe('trust inspect on real schemas', () => {
   });
 
   it.skipIf(!PDNS)('PowerDNS with rows: a base64 TSIG secret and a DNSSEC private key under `content` are plaintext', async () => {
-    const url = await freshDatabase(PDNS!, `
+    const url = await freshDatabase(
+      PDNS!,
+      `
       INSERT INTO domains (name, type) VALUES ('example.org', 'NATIVE');
       INSERT INTO tsigkeys (name, algorithm, secret) VALUES ('axfr', 'hmac-sha256', ${lit(randomBytes(32).toString('base64'))});
       INSERT INTO cryptokeys (domain_id, flags, active, content) SELECT id, 257, true,
-        ${lit(`Private-key-format: v1.2\nAlgorithm: 13 (ECDSAP256SHA256)\nPrivateKey: ${randomBytes(32).toString('base64')}\n`)} FROM domains;`);
+        ${lit(`Private-key-format: v1.2\nAlgorithm: 13 (ECDSAP256SHA256)\nPrivateKey: ${randomBytes(32).toString('base64')}\n`)} FROM domains;`,
+    );
     const { findings } = await inspectDatabase(url);
     expect(secretVerdicts(findings)).toEqual({ 'tsigkeys.secret': 'plaintext', 'cryptokeys.content': 'plaintext' });
   });
 
   it.skipIf(!FREERADIUS)('FreeRADIUS: Cleartext-Password rows, the NAS secret and logged attempts are plaintext; {SSHA} and crypt are not', async () => {
-    const url = await freshDatabase(FREERADIUS!, `
+    const url = await freshDatabase(
+      FREERADIUS!,
+      `
       INSERT INTO radcheck (username, attribute, op, value) VALUES
         ('alice', 'Cleartext-Password', ':=', 'correct horse battery'),
         ('bob', 'Cleartext-Password', ':=', 'Tr0ub4dor&3'),
@@ -118,7 +123,8 @@ describe('trust inspect on real schemas', () => {
         ('frank', 'MD5-Password', ':=', ${lit(hex('md5', 'frank-pw'))}),
         ('frank', 'Simultaneous-Use', ':=', '1');
       INSERT INTO nas (nasname, shortname, secret) VALUES ('10.0.0.1', 'ap1', 'testing123');
-      INSERT INTO radpostauth (username, pass, reply) VALUES ('alice', 'correct horse battery', 'Access-Accept');`);
+      INSERT INTO radpostauth (username, pass, reply) VALUES ('alice', 'correct horse battery', 'Access-Accept');`,
+    );
     const { findings } = await inspectDatabase(url);
     expect(secretVerdicts(findings)).toEqual({
       'nas.secret': 'plaintext',
@@ -129,7 +135,9 @@ describe('trust inspect on real schemas', () => {
   });
 
   it.skipIf(!ZABBIX)('Zabbix: bcrypt and md5 logins and sha512 API tokens are hashes; SMTP, IPMI, LDAP passwords, PSK and session key plaintext; no setting flagged', async () => {
-    const url = await freshDatabase(ZABBIX!, `
+    const url = await freshDatabase(
+      ZABBIX!,
+      `
       INSERT INTO role (roleid, name, type) VALUES (1, 'Super admin role', 3);
       INSERT INTO users (userid, username, passwd, roleid) VALUES
         (1, 'Admin', ${lit(bcrypt.hashSync('zabbix', 10))}, 1), (2, 'legacy', ${lit(hex('md5', 'legacy-pw'))}, 1);
@@ -138,7 +146,8 @@ describe('trust inspect on real schemas', () => {
       INSERT INTO hosts (hostid, host, ipmi_password, tls_psk_identity, tls_psk) VALUES (1, 'web1', 'ipmi-pw1', 'PSK 001', ${lit(randomBytes(32).toString('hex'))});
       INSERT INTO hstgrp (groupid, name) VALUES (1, 'Discovered hosts');
       INSERT INTO config (configid, discovery_groupid, ldap_bind_password, session_key) VALUES (1, 1, 'ldap-bind-pw', ${lit(randomBytes(16).toString('hex'))});
-      INSERT INTO scripts (scriptid, name, command, publickey, privatekey) VALUES (1, 'uptime', 'uptime', 'id_rsa.pub', 'id_rsa');`);
+      INSERT INTO scripts (scriptid, name, command, publickey, privatekey) VALUES (1, 'uptime', 'uptime', 'id_rsa.pub', 'id_rsa');`,
+    );
     const { findings } = await inspectDatabase(url);
     expect(secretVerdicts(findings)).toEqual({
       'users.passwd': 'hashed',
@@ -210,7 +219,7 @@ describe('trust inspect', () => {
     expect(findings.find((f) => f.origin.resource === 'column:public.apiClients.apiKey')?.observed).toBe('sampled 2: hex-256bit 1, other 1');
   });
 
-  it('runs as the platform\'s read-only role on the platform database, in a bounded number of queries', async () => {
+  it("runs as the platform's read-only role on the platform database, in a bounded number of queries", async () => {
     const db = await createTestDatabase();
     try {
       const { findings, queries, results } = await inspectDatabase(db.url('reader'));

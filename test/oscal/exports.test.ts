@@ -49,7 +49,12 @@ describe('writeOscal', () => {
     const out = join(dir, 'valid');
     const files = await writeOscal(out, bundle, { signedAt: SIGNED_AT, bundleSha256: BUNDLE_SHA });
     expect(files.map((f) => f.slice(out.length + 1))).toEqual([
-      'assessment-plan.json', 'assessment-results.json', 'component-definition.json', 'mapping-gdpr.json', 'mapping-iso27001.json', 'mapping-soc2.json',
+      'assessment-plan.json',
+      'assessment-results.json',
+      'component-definition.json',
+      'mapping-gdpr.json',
+      'mapping-iso27001.json',
+      'mapping-soc2.json',
     ]);
     const docs = await readDocs(out);
     expect(Object.keys(docs)).toHaveLength(6); // no temporary file left behind
@@ -77,7 +82,7 @@ describe('writeOscal', () => {
 
     const cd = buildComponentDefinition(ctx()) as Json;
     cd['component-definition'].components[0]['control-implementations'][0]['implemented-requirements'][0]['control-id'] = '5.15';
-    expect(validateOscal('component-definition', cd).join('\n')).toContain("control-id must match pattern");
+    expect(validateOscal('component-definition', cd).join('\n')).toContain('control-id must match pattern');
 
     const mapping = buildMappings(ctx()).soc2 as Json;
     delete mapping['mapping-collection'].provenance;
@@ -90,8 +95,9 @@ describe('writeOscal', () => {
     const before = await readDocs(out);
     const broken = clone(bundle);
     broken.evaluations = broken.evaluations.filter((e) => e.control !== 'audit_events_append_only');
-    await expect(writeOscal(out, broken, { signedAt: '2026-06-01T00:00:00Z', bundleSha256: 'cd'.repeat(32) }))
-      .rejects.toThrow(new InputError('bundle.json /evaluations: no evaluation for control "audit_events_append_only" of the catalog'));
+    await expect(writeOscal(out, broken, { signedAt: '2026-06-01T00:00:00Z', bundleSha256: 'cd'.repeat(32) })).rejects.toThrow(
+      new InputError('bundle.json /evaluations: no evaluation for control "audit_events_append_only" of the catalog'),
+    );
     expect(await readDocs(out)).toEqual(before);
   });
 
@@ -100,7 +106,7 @@ describe('writeOscal', () => {
     expect(() => oscalContext(bundle, { signedAt: '2026-05-01 10:00', bundleSha256: BUNDLE_SHA })).toThrow(/predicate.signedAt/);
   });
 
-  it('takes the signing time and bundle hash from the engine\'s own DSSE envelope, as the pipeline passes it', async () => {
+  it("takes the signing time and bundle hash from the engine's own DSSE envelope, as the pipeline passes it", async () => {
     const { generateKeyPairSync } = await import('node:crypto');
     const { signBundle } = await import('../../evidence/bundle/dsse.ts');
     const { serializeBundle } = await import('../../evidence/bundle/build.ts');
@@ -236,13 +242,15 @@ describe('component definition', () => {
 
     const iso = impls[1]['implemented-requirements'];
     const a515 = iso.find((r: Json) => r['control-id'] === 'A.5.15');
-    expect(a515.props).toEqual(expect.arrayContaining([
-      expect.objectContaining({ name: 'criterion-id', value: '5.15' }),
-      expect.objectContaining({ name: 'implementation-status', value: 'partial' }),
-      expect.objectContaining({ name: 'control-id', value: 'rls_forced_on_account_tables', group: 'rls_forced_on_account_tables' }),
-      expect.objectContaining({ name: 'observed-status', value: 'live', group: 'rls_forced_on_account_tables' }),
-      expect.objectContaining({ name: 'claimed-status', value: 'designed', group: 'sessions_csrf_protected' }),
-    ]));
+    expect(a515.props).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'criterion-id', value: '5.15' }),
+        expect.objectContaining({ name: 'implementation-status', value: 'partial' }),
+        expect.objectContaining({ name: 'control-id', value: 'rls_forced_on_account_tables', group: 'rls_forced_on_account_tables' }),
+        expect.objectContaining({ name: 'observed-status', value: 'live', group: 'rls_forced_on_account_tables' }),
+        expect.objectContaining({ name: 'claimed-status', value: 'designed', group: 'sessions_csrf_protected' }),
+      ]),
+    );
     const soc2 = impls[2]['implemented-requirements'];
     expect(soc2.map((r: Json) => r['control-id'])).toEqual(['CC6.1', 'CC6.6', 'CC6.7', 'CC7.2']);
     const status = (r: Json) => r.props.find((p: Json) => p.name === 'implementation-status').value;
@@ -254,10 +262,25 @@ describe('component definition', () => {
   });
 
   it('calls a criterion implemented only when all its controls are live and one is equivalent', () => {
-    expect(criterionState([{ observed: 'live', relationship: 'equivalent' }, { observed: 'live', relationship: 'partial' }])).toBe('implemented');
+    expect(
+      criterionState([
+        { observed: 'live', relationship: 'equivalent' },
+        { observed: 'live', relationship: 'partial' },
+      ]),
+    ).toBe('implemented');
     expect(criterionState([{ observed: 'live', relationship: 'subset' }])).toBe('partial');
-    expect(criterionState([{ observed: 'live', relationship: 'equivalent' }, { observed: 'designed', relationship: 'partial' }])).toBe('partial');
-    expect(criterionState([{ observed: 'designed', relationship: 'equivalent' }, { observed: 'roadmap', relationship: 'subset' }])).toBe('planned');
+    expect(
+      criterionState([
+        { observed: 'live', relationship: 'equivalent' },
+        { observed: 'designed', relationship: 'partial' },
+      ]),
+    ).toBe('partial');
+    expect(
+      criterionState([
+        { observed: 'designed', relationship: 'equivalent' },
+        { observed: 'roadmap', relationship: 'subset' },
+      ]),
+    ).toBe('planned');
   });
 
   it('turns criterion ids into OSCAL tokens only when they are not tokens already', () => {

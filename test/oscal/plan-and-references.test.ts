@@ -106,19 +106,21 @@ describe('references a tool can resolve', () => {
   it('resolves every *-uuid reference inside a document or the documents it imports', () => {
     const uuids = (v: Json, out = new Set<string>()): Set<string> => {
       if (Array.isArray(v)) v.forEach((x) => uuids(x, out));
-      else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) {
-        if (k === 'uuid' && typeof x === 'string') out.add(x);
-        else uuids(x, out);
-      }
+      else if (v && typeof v === 'object')
+        for (const [k, x] of Object.entries(v)) {
+          if (k === 'uuid' && typeof x === 'string') out.add(x);
+          else uuids(x, out);
+        }
       return out;
     };
     const refs = (v: Json, out: string[] = []): string[] => {
       if (Array.isArray(v)) v.forEach((x) => refs(x, out));
-      else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) {
-        if (k.endsWith('-uuid') && typeof x === 'string') out.push(x);
-        else if (k.endsWith('-uuids') && Array.isArray(x)) out.push(...x);
-        else refs(x, out);
-      }
+      else if (v && typeof v === 'object')
+        for (const [k, x] of Object.entries(v)) {
+          if (k.endsWith('-uuid') && typeof x === 'string') out.push(x);
+          else if (k.endsWith('-uuids') && Array.isArray(x)) out.push(...x);
+          else refs(x, out);
+        }
       return out;
     };
     const known = (name: string) => {
@@ -129,7 +131,10 @@ describe('references a tool can resolve', () => {
     };
     for (const name of Object.keys(docs)) {
       const k = known(name);
-      expect(refs(root(docs[name])).filter((u) => !k.has(u)), name).toEqual([]);
+      expect(
+        refs(root(docs[name])).filter((u) => !k.has(u)),
+        name,
+      ).toEqual([]);
     }
   });
 });

@@ -16,7 +16,10 @@ beforeAll(async () => {
   admin = new pg.Client({ connectionString: db.adminUrl });
   await admin.connect();
 });
-afterAll(async () => { await admin.end(); await db.drop(); });
+afterAll(async () => {
+  await admin.end();
+  await db.drop();
+});
 
 const count = async (table: string) => Number((await admin.query(`SELECT count(*) AS n FROM ${table}`)).rows[0].n);
 const WRITTEN = ['agents', 'servers', 'tunnels', 'disks', 'audit_events', 'agent_state_periods', 'provider_operations', 'vms', 'firewall_rules'];
@@ -44,9 +47,12 @@ describe('the database enforces the promises', () => {
   it('refuses a second agent on the same server, tunnel or disk', async () => {
     const id = await provisionAgent(ctx, { accountId: accounts[0], region: 'us', name: 'owner-of-server' });
     const a = (await admin.query('SELECT * FROM agents WHERE id = $1', [id])).rows[0];
-    const insert = (server: string, tunnel: string, disk: string) => admin.query(
-      `INSERT INTO agents (id, account_id, region, name, image_digest, platform_version, server_id, tunnel_id, disk_id, provisioned_at)
-       VALUES (gen_random_uuid(), $1, 'us', 'squatter', $2, 'v', $3, $4, $5, now())`, [a.account_id, a.image_digest, server, tunnel, disk]);
+    const insert = (server: string, tunnel: string, disk: string) =>
+      admin.query(
+        `INSERT INTO agents (id, account_id, region, name, image_digest, platform_version, server_id, tunnel_id, disk_id, provisioned_at)
+       VALUES (gen_random_uuid(), $1, 'us', 'squatter', $2, 'v', $3, $4, $5, now())`,
+        [a.account_id, a.image_digest, server, tunnel, disk],
+      );
     const t2 = (await admin.query(`INSERT INTO tunnels VALUES (gen_random_uuid(), $1, 'us', 'local', 'free-tunnel', now()) RETURNING id`, [a.account_id])).rows[0].id;
     const d2 = (await admin.query(`INSERT INTO disks VALUES (gen_random_uuid(), $1, 'us', 'local', 'free-disk', 10, now()) RETURNING id`, [a.account_id])).rows[0].id;
     await expect(insert(a.server_id, t2, d2)).rejects.toThrow(/agents_server_id_key/);
@@ -58,21 +64,27 @@ describe('the database enforces the promises', () => {
   it('refuses any inbound firewall rule on an agent server', async () => {
     const id = await provisionAgent(ctx, { accountId: accounts[0], region: 'us', name: 'closed' });
     const a = (await admin.query('SELECT server_id, account_id FROM agents WHERE id = $1', [id])).rows[0];
-    await expect(admin.query(
-      `INSERT INTO firewall_rules (server_id, server_kind, account_id, direction, protocol, port_from, port_to) VALUES ($1, 'agent', $2, 'inbound', 'tcp', 22, 22)`,
-      [a.server_id, a.account_id])).rejects.toThrow(/agent_servers_have_no_inbound_rules/);
+    await expect(
+      admin.query(`INSERT INTO firewall_rules (server_id, server_kind, account_id, direction, protocol, port_from, port_to) VALUES ($1, 'agent', $2, 'inbound', 'tcp', 22, 22)`, [
+        a.server_id,
+        a.account_id,
+      ]),
+    ).rejects.toThrow(/agent_servers_have_no_inbound_rules/);
     // Claiming the agent's server is a VM's does not get around it.
-    await expect(admin.query(
-      `INSERT INTO firewall_rules (server_id, server_kind, account_id, direction, protocol, port_from, port_to) VALUES ($1, 'vm', $2, 'inbound', 'tcp', 22, 22)`,
-      [a.server_id, a.account_id])).rejects.toThrow(/foreign key/);
+    await expect(
+      admin.query(`INSERT INTO firewall_rules (server_id, server_kind, account_id, direction, protocol, port_from, port_to) VALUES ($1, 'vm', $2, 'inbound', 'tcp', 22, 22)`, [
+        a.server_id,
+        a.account_id,
+      ]),
+    ).rejects.toThrow(/foreign key/);
     expect(Number((await admin.query(`SELECT count(*) AS n FROM firewall_rules r JOIN servers s ON s.id = r.server_id WHERE s.kind = 'agent' AND r.direction = 'inbound'`)).rows[0].n)).toBe(0);
   });
 
   it('refuses overlapping state periods', async () => {
     const id = await provisionAgent(ctx, { accountId: accounts[0], region: 'us', name: 'periods', at: at('2026-01-01T00:00:00Z') });
-    await expect(admin.query(
-      `INSERT INTO agent_state_periods (agent_id, account_id, state, period) VALUES ($1, $2, 'running', tstzrange('2026-01-01 12:00Z', '2026-01-02 00:00Z'))`,
-      [id, accounts[0]])).rejects.toThrow(/agent_state_periods_no_overlap/);
+    await expect(
+      admin.query(`INSERT INTO agent_state_periods (agent_id, account_id, state, period) VALUES ($1, $2, 'running', tstzrange('2026-01-01 12:00Z', '2026-01-02 00:00Z'))`, [id, accounts[0]]),
+    ).rejects.toThrow(/agent_state_periods_no_overlap/);
   });
 });
 
@@ -127,8 +139,7 @@ describe('lifecycle', () => {
     await stopAgent(ctx, id, { at: at('2026-02-02T02:00:00Z') });
     await destroyAgent(ctx, id, { at: at('2026-02-02T03:00:00Z') });
 
-    const periods = (await admin.query(
-      `SELECT account_id, state, lower(period) AS f, upper(period) AS t FROM agent_state_periods WHERE agent_id = $1 ORDER BY lower(period)`, [id])).rows;
+    const periods = (await admin.query(`SELECT account_id, state, lower(period) AS f, upper(period) AS t FROM agent_state_periods WHERE agent_id = $1 ORDER BY lower(period)`, [id])).rows;
     expect(periods.map((p) => [p.account_id, p.state, p.f.toISOString(), p.t.toISOString()])).toEqual([
       [a, 'paused', '2026-02-01T22:00:00.000Z', '2026-02-01T23:00:00.000Z'],
       [a, 'running', '2026-02-01T23:00:00.000Z', '2026-02-02T01:30:00.000Z'],
@@ -140,8 +151,12 @@ describe('lifecycle', () => {
     expect(ev[0].occurred_at.toISOString()).toBe('2026-02-02T01:30:00.000Z');
     expect(ev[0].details).toMatchObject({ from_account_id: a, to_account_id: b });
 
-    const usage = (await admin.query(
-      `SELECT account_id, day::text, running_seconds::float8 AS r, paused_seconds::float8 AS p FROM agent_usage_daily WHERE agent_id = $1 ORDER BY day, account_id = $2 DESC`, [id, a])).rows;
+    const usage = (
+      await admin.query(`SELECT account_id, day::text, running_seconds::float8 AS r, paused_seconds::float8 AS p FROM agent_usage_daily WHERE agent_id = $1 ORDER BY day, account_id = $2 DESC`, [
+        id,
+        a,
+      ])
+    ).rows;
     expect(usage).toEqual([
       { account_id: a, day: '2026-02-01', r: 3600, p: 3600 },
       { account_id: a, day: '2026-02-02', r: 5400, p: 0 },
@@ -173,11 +188,19 @@ describe('lifecycle', () => {
 describe('plain VMs', () => {
   it('deny inbound by default, open only listed ports, and record destroy', async () => {
     const id = await provisionVm(ctx, { accountId: accounts[1], region: 'eu', name: 'web', inbound: [{ protocol: 'tcp', portFrom: 443 }] });
-    const rules = async () => (await admin.query(
-      `SELECT r.direction, r.protocol, r.port_from, r.port_to, f.inbound_default FROM vms v JOIN firewalls f ON f.server_id = v.server_id
-        LEFT JOIN firewall_rules r ON r.server_id = v.server_id WHERE v.id = $1 ORDER BY r.port_from`, [id])).rows;
+    const rules = async () =>
+      (
+        await admin.query(
+          `SELECT r.direction, r.protocol, r.port_from, r.port_to, f.inbound_default FROM vms v JOIN firewalls f ON f.server_id = v.server_id
+        LEFT JOIN firewall_rules r ON r.server_id = v.server_id WHERE v.id = $1 ORDER BY r.port_from`,
+          [id],
+        )
+      ).rows;
     expect(await rules()).toEqual([{ direction: 'inbound', protocol: 'tcp', port_from: 443, port_to: 443, inbound_default: 'deny' }]);
-    await setVmFirewall(ctx, id, [{ protocol: 'tcp', portFrom: 22 }, { protocol: 'udp', portFrom: 60000, portTo: 61000 }]);
+    await setVmFirewall(ctx, id, [
+      { protocol: 'tcp', portFrom: 22 },
+      { protocol: 'udp', portFrom: 60000, portTo: 61000 },
+    ]);
     expect((await rules()).map((r) => `${r.protocol}/${r.port_from}-${r.port_to}`)).toEqual(['tcp/22-22', 'udp/60000-61000']);
     await expect(admin.query(`UPDATE firewalls SET inbound_default = 'allow'`)).rejects.toThrow(/check constraint/);
     await expect(admin.query(`UPDATE firewall_rules SET port_to = 70000`)).rejects.toThrow(/check constraint/);

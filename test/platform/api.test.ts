@@ -11,10 +11,14 @@ beforeAll(async () => {
   db = await createTestDatabase();
   await syncRegions(db.pool('owner'));
 });
-afterAll(async () => { await db.drop(); });
+afterAll(async () => {
+  await db.drop();
+});
 
 async function writes() {
-  return JSON.stringify(await adminQuery(db, `SELECT (SELECT count(*) FROM agents) a, (SELECT count(*) FROM audit_events) e, (SELECT count(*) FROM api_keys) k, (SELECT count(*) FROM agent_secrets) s`));
+  return JSON.stringify(
+    await adminQuery(db, `SELECT (SELECT count(*) FROM agents) a, (SELECT count(*) FROM audit_events) e, (SELECT count(*) FROM api_keys) k, (SELECT count(*) FROM agent_secrets) s`),
+  );
 }
 
 describe('platform api', () => {

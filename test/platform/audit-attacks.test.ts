@@ -22,13 +22,24 @@ const key: CheckpointKey = { privateKey, publicKey, keyId: keyIdOf(publicKey), s
 async function as<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
-  try { return await fn(c); } finally { await c.end(); }
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
 }
-const verify = (from: 'genesis' | 'checkpoint' = 'genesis'): Promise<VerifyResult> =>
-  as(db.url('reader'), (c) => verifyChain(c, { from, trustedKeys: [publicKey], ownTransaction: true }));
-const headAndLast = () => as(db.adminUrl, async (c) => (await c.query(
-  `SELECT (SELECT seq FROM event_chain_head)::int AS head, (SELECT max(seq) FROM audit_events)::int AS last,
-          (SELECT hash FROM event_chain_head) = (SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1) AS same`)).rows[0]);
+const verify = (from: 'genesis' | 'checkpoint' = 'genesis'): Promise<VerifyResult> => as(db.url('reader'), (c) => verifyChain(c, { from, trustedKeys: [publicKey], ownTransaction: true }));
+const headAndLast = () =>
+  as(
+    db.adminUrl,
+    async (c) =>
+      (
+        await c.query(
+          `SELECT (SELECT seq FROM event_chain_head)::int AS head, (SELECT max(seq) FROM audit_events)::int AS last,
+          (SELECT hash FROM event_chain_head) = (SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1) AS same`,
+        )
+      ).rows[0],
+  );
 /** One audited write as the runtime role, the platform's way (acting for an account). */
 async function appEvent(c: pg.Client, actor: string, extraCols = '', extraVals = ''): Promise<void> {
   await c.query(`SELECT set_config('trust.account_ids', $1, true)`, [accounts[0]]);
@@ -41,7 +52,9 @@ beforeAll(async () => {
   // From here on the database's clock dates the runtime role's events (as after the demo).
   await setCallerEventTime(db.pool('owner'), false);
 });
-afterAll(async () => { await db.drop(); });
+afterAll(async () => {
+  await db.drop();
+});
 
 describe('defect 1: the runtime role cannot jam or forge the chain head', () => {
   it('a chain variable set before the first INSERT has no effect: the head follows, the next write works', async () => {
@@ -74,7 +87,9 @@ describe('defect 1: the runtime role cannot jam or forge the chain head', () => 
     await as(db.url('app'), async (c) => {
       await c.query('BEGIN');
       await c.query(`SELECT set_config('trust.account_ids', $1, true)`, [accounts[0]]);
-      await c.query(`INSERT INTO audit_events (account_id, actor, action, subject_type, subject_id) SELECT $1, 'x:multi', 'agent.started', 'agent', g::text FROM generate_series(1, 50) g`, [accounts[0]]);
+      await c.query(`INSERT INTO audit_events (account_id, actor, action, subject_type, subject_id) SELECT $1, 'x:multi', 'agent.started', 'agent', g::text FROM generate_series(1, 50) g`, [
+        accounts[0],
+      ]);
       await c.query('SAVEPOINT s');
       await appEvent(c, 'x:rolled-back');
       await c.query('ROLLBACK TO SAVEPOINT s');
@@ -89,8 +104,10 @@ describe('defect 1: the runtime role cannot jam or forge the chain head', () => 
   it('verify names a head that stopped advancing, not "missing at the end"', async () => {
     const damaged = await createTestDatabase2();
     try {
-      await as(damaged.adminUrl, (c) => c.query(`BEGIN; SET LOCAL session_replication_role = replica;
-        UPDATE event_chain_head SET seq = seq - 2; COMMIT`));
+      await as(damaged.adminUrl, (c) =>
+        c.query(`BEGIN; SET LOCAL session_replication_role = replica;
+        UPDATE event_chain_head SET seq = seq - 2; COMMIT`),
+      );
       const r = await as(damaged.url('reader'), (c) => verifyChain(c, { from: 'genesis', ownTransaction: true }));
       expect(r.ok).toBe(false);
       expect(r.firstBroken?.reason).toMatch(/beyond the stored chain head .*stopped advancing/);
@@ -100,22 +117,32 @@ describe('defect 1: the runtime role cannot jam or forge the chain head', () => 
   });
 });
 
-describe('defect 2: tail truncation is caught without a transaction of its own (the collector\'s way)', () => {
-  it('the chain end is compared with the stored head in the caller\'s snapshot', async () => {
+describe("defect 2: tail truncation is caught without a transaction of its own (the collector's way)", () => {
+  it("the chain end is compared with the stored head in the caller's snapshot", async () => {
     const damaged = await createTestDatabase2();
     try {
       // Replica mode alone no longer bypasses the guards (0240): the superuser switches them off.
-      await as(damaged.adminUrl, (c) => c.query(`BEGIN; ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_delete;
+      await as(damaged.adminUrl, (c) =>
+        c.query(`BEGIN; ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_delete;
         ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change;
-        DELETE FROM audit_events WHERE seq = (SELECT max(seq) FROM audit_events); COMMIT`));
+        DELETE FROM audit_events WHERE seq = (SELECT max(seq) FROM audit_events); COMMIT`),
+      );
       const r = await as(damaged.url('reader'), async (c) => {
         await c.query('BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
-        try { return await verifyChain(c, { from: 'checkpoint' }); } finally { await c.query('ROLLBACK'); }
+        try {
+          return await verifyChain(c, { from: 'checkpoint' });
+        } finally {
+          await c.query('ROLLBACK');
+        }
       });
       expect(r.ok).toBe(false);
       expect(r.firstBroken?.reason).toMatch(/events are missing at the end/);
       // The next event continues from the stored head, so the gap stays visible.
-      await as(damaged.url('app'), async (c) => { await c.query('BEGIN'); await appEvent(c, 'x:after-truncation'); await c.query('COMMIT'); });
+      await as(damaged.url('app'), async (c) => {
+        await c.query('BEGIN');
+        await appEvent(c, 'x:after-truncation');
+        await c.query('COMMIT');
+      });
       const again = await as(damaged.url('reader'), (c) => verifyChain(c, { from: 'genesis', ownTransaction: true }));
       expect(again.ok).toBe(false);
       expect(again.firstBroken?.reason).toMatch(/missing or reordered/);
@@ -133,7 +160,8 @@ describe('defect 3: the owner who rewrites the tail leaves a chain whose head is
   it('head reset with the triggers off, events re-inserted with them on: the head is the newest event at commit', async () => {
     const damaged = await createTestDatabase2();
     try {
-      await as(damaged.url('owner'), (c) => c.query(`BEGIN;
+      await as(damaged.url('owner'), (c) =>
+        c.query(`BEGIN;
         ALTER TABLE audit_events NO FORCE ROW LEVEL SECURITY;
         ALTER TABLE audit_events DISABLE TRIGGER USER;
         ALTER TABLE event_chain_head DISABLE TRIGGER USER;
@@ -148,11 +176,19 @@ describe('defect 3: the owner who rewrites the tail leaves a chain whose head is
         EXCEPTION WHEN others THEN RAISE;
         END $d$;
         ALTER TABLE audit_events FORCE ROW LEVEL SECURITY;
-        COMMIT`));
-      const h = await as(damaged.adminUrl, async (c) => (await c.query(
-        `SELECT (SELECT seq FROM event_chain_head)::int AS head, (SELECT max(seq) FROM audit_events)::int AS last,
+        COMMIT`),
+      );
+      const h = await as(
+        damaged.adminUrl,
+        async (c) =>
+          (
+            await c.query(
+              `SELECT (SELECT seq FROM event_chain_head)::int AS head, (SELECT max(seq) FROM audit_events)::int AS last,
                 (SELECT hash FROM event_chain_head) = (SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1) AS same,
-                (SELECT count(*) FROM audit_events WHERE details ? 'rewritten')::int AS rewritten`)).rows[0]);
+                (SELECT count(*) FROM audit_events WHERE details ? 'rewritten')::int AS rewritten`,
+            )
+          ).rows[0],
+      );
       expect(h).toMatchObject({ same: true });
       expect(h.head).toBe(h.last);
     } finally {
@@ -161,19 +197,25 @@ describe('defect 3: the owner who rewrites the tail leaves a chain whose head is
   });
 });
 
-describe('defect 4: checkpoints are the signer\'s alone, and well-formed', () => {
+describe("defect 4: checkpoints are the signer's alone, and well-formed", () => {
   it('the runtime role cannot insert a checkpoint', async () => {
-    await expect(as(db.url('app'), (c) => c.query(`INSERT INTO audit_checkpoints (seq, hash, key_id, public_key, signature) VALUES (999999999, decode(repeat('00', 32), 'hex'), '0000000000000000', 'x', decode(repeat('00', 64), 'hex'))`)))
-      .rejects.toThrow(/permission denied/);
+    await expect(
+      as(db.url('app'), (c) =>
+        c.query(
+          `INSERT INTO audit_checkpoints (seq, hash, key_id, public_key, signature) VALUES (999999999, decode(repeat('00', 32), 'hex'), '0000000000000000', 'x', decode(repeat('00', 64), 'hex'))`,
+        ),
+      ),
+    ).rejects.toThrow(/permission denied/);
   });
 
   it('a malformed or unfounded checkpoint is refused even to the owner', async () => {
     const { head } = await headAndLast();
     const hash = (await as(db.adminUrl, (c) => c.query(`SELECT encode(hash, 'hex') AS h FROM audit_events WHERE seq = $1`, [head]))).rows[0].h as string;
     const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-    const ins = (seq: number, h: string, kid: string, pk: string) => as(db.url('owner'), (c) => c.query(
-      `INSERT INTO audit_checkpoints (seq, hash, key_id, public_key, signature) VALUES ($1, decode($2, 'hex'), $3, $4, $5)`,
-      [seq, h, kid, pk, signCheckpoint(key, seq, h)]));
+    const ins = (seq: number, h: string, kid: string, pk: string) =>
+      as(db.url('owner'), (c) =>
+        c.query(`INSERT INTO audit_checkpoints (seq, hash, key_id, public_key, signature) VALUES ($1, decode($2, 'hex'), $3, $4, $5)`, [seq, h, kid, pk, signCheckpoint(key, seq, h)]),
+      );
     await expect(ins(head + 1000, hash, key.keyId, pem)).rejects.toThrow(/beyond the chain head/);
     await expect(ins(head, '00'.repeat(32), key.keyId, pem)).rejects.toThrow(/does not carry the hash/);
     await expect(ins(head, hash, '0000000000000000', pem)).rejects.toThrow(/fingerprint/);
@@ -189,9 +231,15 @@ describe('defect 4: checkpoints are the signer\'s alone, and well-formed', () =>
     const { head } = await headAndLast();
     const hash = (await as(db.adminUrl, (c) => c.query(`SELECT encode(hash, 'hex') AS h FROM audit_events WHERE seq = $1`, [head]))).rows[0].h as string;
     const otherKey: CheckpointKey = { ...other, keyId: keyIdOf(other.publicKey), source: 'env' };
-    await as(db.url('owner'), (c) => c.query(
-      `INSERT INTO audit_checkpoints (seq, hash, key_id, public_key, signature) VALUES ($1, decode($2, 'hex'), $3, $4, $5)`,
-      [head, hash, otherKey.keyId, other.publicKey.export({ type: 'spki', format: 'pem' }).toString(), signCheckpoint(otherKey, head, hash)]));
+    await as(db.url('owner'), (c) =>
+      c.query(`INSERT INTO audit_checkpoints (seq, hash, key_id, public_key, signature) VALUES ($1, decode($2, 'hex'), $3, $4, $5)`, [
+        head,
+        hash,
+        otherKey.keyId,
+        other.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+        signCheckpoint(otherKey, head, hash),
+      ]),
+    );
     const r = await verify('checkpoint');
     expect(r.ok).toBe(true);
     expect(r.checkpoint?.seq).toBe(cp!.seq);
@@ -203,11 +251,15 @@ describe('defect 4: checkpoints are the signer\'s alone, and well-formed', () =>
   });
 });
 
-describe('defect 5: the database dates the runtime role\'s events', () => {
+describe("defect 5: the database dates the runtime role's events", () => {
   it('an event dated 2001 or 30 days back is stamped with the database clock', async () => {
     for (const at of [`'2001-01-01 00:00:00+00'::timestamptz`, `now() - interval '30 days'`]) {
       const actor = `x:backdate-${at.length}`;
-      await as(db.url('app'), async (c) => { await c.query('BEGIN'); await appEvent(c, actor, 'occurred_at, ', `${at}, `); await c.query('COMMIT'); });
+      await as(db.url('app'), async (c) => {
+        await c.query('BEGIN');
+        await appEvent(c, actor, 'occurred_at, ', `${at}, `);
+        await c.query('COMMIT');
+      });
       const r = (await as(db.adminUrl, (c) => c.query(`SELECT abs(extract(epoch FROM occurred_at - now())) < 600 AS recent FROM audit_events WHERE actor = $1`, [actor]))).rows[0];
       expect(r.recent).toBe(true);
     }

@@ -16,15 +16,24 @@ let accounts: string[];
 async function as<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
-  try { return await fn(c); } finally { await c.end(); }
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
 }
 async function intact(): Promise<void> {
   const r = await as(db.url('reader'), (c) => verifyChain(c, { from: 'genesis', ownTransaction: true }));
   expect(r.firstBroken?.reason ?? null).toBe(null);
   expect(r.ok).toBe(true);
-  const h = (await as(db.adminUrl, (c) => c.query(
-    `SELECT (SELECT seq FROM event_chain_head) = (SELECT max(seq) FROM audit_events) AS same_seq,
-            (SELECT hash FROM event_chain_head) = (SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1) AS same_hash`))).rows[0];
+  const h = (
+    await as(db.adminUrl, (c) =>
+      c.query(
+        `SELECT (SELECT seq FROM event_chain_head) = (SELECT max(seq) FROM audit_events) AS same_seq,
+            (SELECT hash FROM event_chain_head) = (SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1) AS same_hash`,
+      ),
+    )
+  ).rows[0];
   expect(h).toEqual({ same_seq: true, same_hash: true });
 }
 const count = async () => Number((await as(db.adminUrl, (c) => c.query('SELECT count(*) AS n FROM audit_events'))).rows[0].n);
@@ -47,49 +56,71 @@ async function appTx(fn: (c: pg.Client) => Promise<unknown>): Promise<void> {
     }
   });
 }
-const plainInsert = (c: pg.Client, n = 1) => c.query(
-  `INSERT INTO audit_events (account_id, actor, action, subject_type, subject_id) SELECT $1, 'x:plain', 'agent.started', 'agent', g::text FROM generate_series(1, ${n}) g`, [accounts[0]]);
+const plainInsert = (c: pg.Client, n = 1) =>
+  c.query(`INSERT INTO audit_events (account_id, actor, action, subject_type, subject_id) SELECT $1, 'x:plain', 'agent.started', 'agent', g::text FROM generate_series(1, ${n}) g`, [accounts[0]]);
 
 beforeAll(async () => {
   ({ db, accounts } = await platformFixture());
   await setCallerEventTime(db.pool('owner'), false);
   await appTx((c) => plainInsert(c, 5));
 });
-afterAll(async () => { await db.drop(); });
+afterAll(async () => {
+  await db.drop();
+});
 
 describe('a hint forged between two rows of one statement', () => {
   it('skipping seqs ahead is refused', async () => {
     const before = await count();
-    await expect(appTx((c) => c.query(forgingInsert(3,
-      `set_config('trust.audit_chain', txid_current() || ':' || (split_part(current_setting('trust.audit_chain'), ':', 2)::bigint + 100) || ':' || split_part(current_setting('trust.audit_chain'), ':', 3) || ':f', false)`),
-      [accounts[0]]))).rejects.toThrow(/does not continue the chain/);
+    await expect(
+      appTx((c) =>
+        c.query(
+          forgingInsert(
+            3,
+            `set_config('trust.audit_chain', txid_current() || ':' || (split_part(current_setting('trust.audit_chain'), ':', 2)::bigint + 100) || ':' || split_part(current_setting('trust.audit_chain'), ':', 3) || ':f', false)`,
+          ),
+          [accounts[0]],
+        ),
+      ),
+    ).rejects.toThrow(/does not continue the chain/);
     expect(await count()).toBe(before);
     await intact();
   });
 
-  it('a prev_hash that is not the predecessor\'s is refused', async () => {
-    await expect(appTx((c) => c.query(forgingInsert(2,
-      `set_config('trust.audit_chain', txid_current() || ':' || split_part(current_setting('trust.audit_chain'), ':', 2) || ':' || encode(sha256('forged'), 'hex') || ':f', false)`),
-      [accounts[0]]))).rejects.toThrow(/does not continue the chain/);
+  it("a prev_hash that is not the predecessor's is refused", async () => {
+    await expect(
+      appTx((c) =>
+        c.query(
+          forgingInsert(
+            2,
+            `set_config('trust.audit_chain', txid_current() || ':' || split_part(current_setting('trust.audit_chain'), ':', 2) || ':' || encode(sha256('forged'), 'hex') || ':f', false)`,
+          ),
+          [accounts[0]],
+        ),
+      ),
+    ).rejects.toThrow(/does not continue the chain/);
     await intact();
   });
 
   it('re-chaining from an earlier event of the same transaction (a fork) is refused', async () => {
-    await expect(appTx(async (c) => {
-      await plainInsert(c, 1);
-      const saved = (await c.query(`SELECT current_setting('trust.audit_chain') AS v`)).rows[0].v as string;
-      await plainInsert(c, 3);
-      await c.query(forgingInsert(2, `set_config('trust.audit_chain', $2, false)`), [accounts[0], saved]);
-    })).rejects.toThrow(/does not continue the chain|audit_events_pkey|duplicate key/);
+    await expect(
+      appTx(async (c) => {
+        await plainInsert(c, 1);
+        const saved = (await c.query(`SELECT current_setting('trust.audit_chain') AS v`)).rows[0].v as string;
+        await plainInsert(c, 3);
+        await c.query(forgingInsert(2, `set_config('trust.audit_chain', $2, false)`), [accounts[0], saved]);
+      }),
+    ).rejects.toThrow(/does not continue the chain|audit_events_pkey|duplicate key/);
     await intact();
   });
 
-  it('re-chaining from the committed head (below this transaction\'s own events) is refused', async () => {
-    await expect(appTx(async (c) => {
-      const head = (await c.query(`SELECT txid_current() || ':' || seq || ':' || encode(hash, 'hex') || ':f' AS v FROM event_chain_head`)).rows[0].v as string;
-      await plainInsert(c, 2);
-      await c.query(forgingInsert(1, `set_config('trust.audit_chain', $2, false)`), [accounts[0], head]);
-    })).rejects.toThrow(/at or below the chain head|does not continue the chain|audit_events_pkey|duplicate key/);
+  it("re-chaining from the committed head (below this transaction's own events) is refused", async () => {
+    await expect(
+      appTx(async (c) => {
+        const head = (await c.query(`SELECT txid_current() || ':' || seq || ':' || encode(hash, 'hex') || ':f' AS v FROM event_chain_head`)).rows[0].v as string;
+        await plainInsert(c, 2);
+        await c.query(forgingInsert(1, `set_config('trust.audit_chain', $2, false)`), [accounts[0], head]);
+      }),
+    ).rejects.toThrow(/at or below the chain head|does not continue the chain|audit_events_pkey|duplicate key/);
     await intact();
   });
 
@@ -103,8 +134,7 @@ describe('a hint forged between two rows of one statement', () => {
       await c.query('ROLLBACK TO SAVEPOINT s');
       await c.query('SAVEPOINT t');
       // Forged before the first row only: the rows chain on from the ghost, without a duplicate seq.
-      await expect(c.query(forgingInsert(2, `CASE WHEN g = 1 THEN set_config('trust.audit_chain', $2, false) ELSE 'x' END`), [accounts[0], ghost]))
-        .rejects.toThrow(/does not continue the chain/);
+      await expect(c.query(forgingInsert(2, `CASE WHEN g = 1 THEN set_config('trust.audit_chain', $2, false) ELSE 'x' END`), [accounts[0], ghost])).rejects.toThrow(/does not continue the chain/);
       await c.query('ROLLBACK TO SAVEPOINT t');
       // The same ghost set before a statement is overwritten by the statement trigger.
       await c.query(`SELECT set_config('trust.audit_chain', $1, false)`, [ghost]);
@@ -115,9 +145,17 @@ describe('a hint forged between two rows of one statement', () => {
   });
 
   it('a forged "caller time allowed" flag does not keep a backdated time', async () => {
-    await expect(appTx((c) => c.query(forgingInsert(2,
-      `set_config('trust.audit_chain', regexp_replace(current_setting('trust.audit_chain'), ':f$', ':t'), false)`,
-      { cols: 'occurred_at, ', vals: `'2001-01-01 00:00:00+00'::timestamptz, ` }), [accounts[0]]))).rejects.toThrow(/dated outside its transaction/);
+    await expect(
+      appTx((c) =>
+        c.query(
+          forgingInsert(2, `set_config('trust.audit_chain', regexp_replace(current_setting('trust.audit_chain'), ':f$', ':t'), false)`, {
+            cols: 'occurred_at, ',
+            vals: `'2001-01-01 00:00:00+00'::timestamptz, `,
+          }),
+          [accounts[0]],
+        ),
+      ),
+    ).rejects.toThrow(/dated outside its transaction/);
     await intact();
   });
 
@@ -148,27 +186,30 @@ describe('the pieces are not callable on their own', () => {
 describe('concurrency', () => {
   it('concurrent writers (multi-row statements, savepoints) and a concurrent forger keep one chain', async () => {
     const before = await count();
-    const writer = (w: number) => (async () => {
-      for (let i = 0; i < 8; i++) {
-        await appTx(async (c) => {
-          await plainInsert(c, 1 + ((w + i) % 7));
-          if (i % 3 === 0) {
-            await c.query('SAVEPOINT s');
-            await plainInsert(c, 2);
-            await c.query('ROLLBACK TO SAVEPOINT s');
-          }
-          await plainInsert(c, 1);
-        });
-      }
-    })();
+    const writer = (w: number) =>
+      (async () => {
+        for (let i = 0; i < 8; i++) {
+          await appTx(async (c) => {
+            await plainInsert(c, 1 + ((w + i) % 7));
+            if (i % 3 === 0) {
+              await c.query('SAVEPOINT s');
+              await plainInsert(c, 2);
+              await c.query('ROLLBACK TO SAVEPOINT s');
+            }
+            await plainInsert(c, 1);
+          });
+        }
+      })();
     let forged = 0;
     const forger = (async () => {
       for (let i = 0; i < 8; i++) {
         // Continues from the head as read at the start of its own statement, without waiting: a
         // stale or skipping continuation must fail, never commit.
-        await appTx((c) => c.query(forgingInsert(2,
-          `set_config('trust.audit_chain', (SELECT txid_current() || ':' || (seq + 1) || ':' || encode(hash, 'hex') || ':f' FROM event_chain_head), false)`),
-          [accounts[0]])).catch(() => { forged++; });
+        await appTx((c) =>
+          c.query(forgingInsert(2, `set_config('trust.audit_chain', (SELECT txid_current() || ':' || (seq + 1) || ':' || encode(hash, 'hex') || ':f' FROM event_chain_head), false)`), [accounts[0]]),
+        ).catch(() => {
+          forged++;
+        });
       }
     })();
     const results = await Promise.allSettled([writer(0), writer(1), writer(2), forger]);

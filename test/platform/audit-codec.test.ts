@@ -98,7 +98,14 @@ async function sameRanges(table = 'audit_events', url = db.url('reader')): Promi
     await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     try {
       const out: RangeResult[] = [];
-      for (const [from, to] of [[1, null], [2, 9], [10, 40], [41, null], [500, null]] as const) out.push(await verifyRange(c, from, to, null, table));
+      for (const [from, to] of [
+        [1, null],
+        [2, 9],
+        [10, 40],
+        [41, null],
+        [500, null],
+      ] as const)
+        out.push(await verifyRange(c, from, to, null, table));
       out.push(await verifyRange(c, 2, 30, Buffer.alloc(32), table));
       return out;
     } finally {
@@ -118,17 +125,22 @@ beforeAll(async () => {
   await superuser(`INSERT INTO audit_events (account_id, actor, action, subject_type, subject_id, details)
     VALUES (NULL, E'op:\\t\tx\ny\rz\bq\fw\v', 'test.escaping', 'raw', E'a\\b', jsonb_build_object('s', E'é\t\\n"q"', 'n', 1.50))`);
   // Timestamps whose text form trims the fraction differently, up to the far end of the range.
-  await superuser(`INSERT INTO audit_events (occurred_at, account_id, actor, action, subject_type, subject_id, details)
+  await superuser(
+    `INSERT INTO audit_events (occurred_at, account_id, actor, action, subject_type, subject_id, details)
     SELECT t::timestamptz, $1, 'test:time', 'test.timestamps', 'raw', t, jsonb_build_object('k', E'back\\slash', 'ctl', E'\x01\x0b') FROM unnest(ARRAY[
       '2026-01-01 00:00:10+00', '2026-01-01 00:00:00.5+00', '2026-01-01 00:00:00.000001+00', '2000-01-01 00:00:00+00',
-      '2099-12-31 23:59:59.999999+00', '2288-02-29 13:14:15.16+00', '9998-06-01 12:00:00.25+00']) t`, [accounts[0]]);
+      '2099-12-31 23:59:59.999999+00', '2288-02-29 13:14:15.16+00', '9998-06-01 12:00:00.25+00']) t`,
+    [accounts[0]],
+  );
   await superuser(`INSERT INTO audit_events (account_id, actor, action, subject_type, subject_id, details)
     SELECT NULL, 'test:bulk', 'test.bulk', 'raw', g::text, jsonb_build_object('i', g, 's', E'tab\\there', 'nested', jsonb_build_object('a', ARRAY[1, 2])) FROM generate_series(1, 40) g`);
   const cp = await createCheckpoint({ owner: db.pool('owner'), reader: db.pool('reader') }, key);
   expect(cp?.created).toBe(true);
   await superuser(`INSERT INTO audit_events (account_id, actor, action, subject_type, subject_id) SELECT $1, 'test:after', 'test.after', 'raw', g::text FROM generate_series(1, 12) g`, [accounts[1]]);
 });
-afterAll(async () => { await db.drop(); });
+afterAll(async () => {
+  await db.drop();
+});
 
 describe('the COPY binary codec and the plain row-by-row path', () => {
   it('the switch: on unless TRUST_AUDIT_COPY_CODEC says 0, off, false or no', () => {
@@ -187,5 +199,4 @@ describe('the COPY binary codec and the plain row-by-row path', () => {
     expect(r.firstBroken?.reason).toContain(reason);
     await sameRanges();
   });
-
 });

@@ -33,7 +33,8 @@ async function verify(workers?: number): Promise<VerifyResult> {
   await c.connect();
   try {
     return await verifyChain(c, {
-      from: 'genesis', ownTransaction: true,
+      from: 'genesis',
+      ownTransaction: true,
       ...(workers ? { workers: { connectionString: db.url('reader'), count: workers, minEvents: 1 } } : {}),
     });
   } finally {
@@ -76,7 +77,9 @@ beforeAll(async () => {
     await c.end();
   }
 });
-afterAll(async () => { await db.drop(); });
+afterAll(async () => {
+  await db.drop();
+});
 
 describe('parallel audit chain verification', () => {
   it('an intact chain: the same result as one pass, every event counted once', async () => {

@@ -31,10 +31,13 @@ let db: Database & { drop(): Promise<void> };
 async function as<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
-  try { return await fn(c); } finally { await c.end(); }
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
 }
-const verify = (from: 'genesis' | 'checkpoint' = 'genesis') =>
-  as(db.url('reader'), (c) => verifyChain(c, { from, trustedKeys: [publicKey], ownTransaction: true }));
+const verify = (from: 'genesis' | 'checkpoint' = 'genesis') => as(db.url('reader'), (c) => verifyChain(c, { from, trustedKeys: [publicKey], ownTransaction: true }));
 
 /** An empty database migrated up to (not including) 0420, so the conversion runs on a filled table. */
 async function databaseBefore0420(): Promise<Database & { drop(): Promise<void> }> {
@@ -46,8 +49,16 @@ async function databaseBefore0420(): Promise<Database & { drop(): Promise<void> 
   const d = await openDatabase({ adminUrl: u.toString() });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mig-before-0420-'));
   for (const f of readdirSync(MIGRATIONS_DIR)) if (f < '0420') symlinkSync(path.join(MIGRATIONS_DIR, f), path.join(dir, f));
-  await runner({ databaseUrl: d.url('owner'), dir, migrationsTable: 'pgmigrations', direction: 'up', count: Infinity, checkOrder: true, log: () => {},
-    logger: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} } } as Parameters<typeof runner>[0]);
+  await runner({
+    databaseUrl: d.url('owner'),
+    dir,
+    migrationsTable: 'pgmigrations',
+    direction: 'up',
+    count: Infinity,
+    checkOrder: true,
+    log: () => {},
+    logger: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+  } as Parameters<typeof runner>[0]);
   return Object.assign(d, {
     async drop() {
       await d.close();
@@ -59,14 +70,25 @@ async function databaseBefore0420(): Promise<Database & { drop(): Promise<void> 
 /** Events as the runtime role, dated by the caller (the owner's switch on), `months` back from the current month. */
 async function fill(monthsBack: number, perMonth: number): Promise<void> {
   await db.pool('owner').query('UPDATE event_time_policy SET caller_time = true');
-  await as(db.url('app'), (c) => c.query(`INSERT INTO audit_events (occurred_at, actor, action, subject_type, subject_id, details)
+  await as(db.url('app'), (c) =>
+    c.query(
+      `INSERT INTO audit_events (occurred_at, actor, action, subject_type, subject_id, details)
     SELECT date_trunc('month', now()) - make_interval(months => $1::int) + g * (interval '28 days' / $2::int), 'x:fill', 'agent.started', 'agent', g::text, jsonb_build_object('n', g)
-      FROM generate_series(0, $1::int * $2::int - 1) g`, [monthsBack, perMonth]));
+      FROM generate_series(0, $1::int * $2::int - 1) g`,
+      [monthsBack, perMonth],
+    ),
+  );
   await db.pool('owner').query('UPDATE event_time_policy SET caller_time = false');
 }
 
-const months = async () => (await db.pool('owner').query(
-  `SELECT to_char(month, 'YYYY-MM') AS month, partition_name, first_seq::int, last_seq::int, closed_at IS NOT NULL AS closed, detached_at IS NOT NULL AS detached FROM chain_months ORDER BY month`)).rows;
+const months = async () =>
+  (
+    await db
+      .pool('owner')
+      .query(
+        `SELECT to_char(month, 'YYYY-MM') AS month, partition_name, first_seq::int, last_seq::int, closed_at IS NOT NULL AS closed, detached_at IS NOT NULL AS detached FROM chain_months ORDER BY month`,
+      )
+  ).rows;
 
 let before: { seq: number; hash: string }[];
 
@@ -76,7 +98,9 @@ beforeAll(async () => {
   before = (await db.pool('owner').query(`SELECT seq::int, encode(hash, 'hex') AS hash FROM audit_events ORDER BY seq`)).rows;
   await migrate(db);
 });
-afterAll(async () => { await db?.drop(); });
+afterAll(async () => {
+  await db?.drop();
+});
 
 describe('the migration on a filled table', () => {
   it('keeps every event byte for byte, one partition per month of the chain, the last month open', async () => {
@@ -86,8 +110,10 @@ describe('the migration on a filled table', () => {
     expect(m.map((x) => x.closed)).toEqual([true, true, true, false]);
     expect(m[0].first_seq).toBe(1);
     for (let i = 1; i < m.length; i++) expect(m[i].first_seq).toBe(m[i - 1].last_seq + 1);
-    const parts = (await db.pool('owner').query(`SELECT c.relname, count(e.*)::int AS n FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-      LEFT JOIN audit_events e ON e.tableoid = c.oid WHERE i.inhparent = 'audit_events'::regclass GROUP BY 1 ORDER BY 1`)).rows;
+    const parts = (
+      await db.pool('owner').query(`SELECT c.relname, count(e.*)::int AS n FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+      LEFT JOIN audit_events e ON e.tableoid = c.oid WHERE i.inhparent = 'audit_events'::regclass GROUP BY 1 ORDER BY 1`)
+    ).rows;
     expect(parts.map((p) => p.relname)).toEqual(m.map((x) => x.partition_name));
     expect(parts.reduce((s, p) => s + p.n, 0)).toBe(before.length);
     expect((await verify()).ok).toBe(true);
@@ -101,13 +127,19 @@ describe('the migration on a filled table', () => {
   });
 });
 
-describe('every partition holds the parent\'s guards', () => {
-  const partitions = async () => (await db.pool('owner').query(`SELECT inhrelid::regclass::text AS p FROM pg_inherits WHERE inhparent = 'audit_events'::regclass ORDER BY 1`)).rows.map((r) => r.p as string);
+describe("every partition holds the parent's guards", () => {
+  const partitions = async () =>
+    (await db.pool('owner').query(`SELECT inhrelid::regclass::text AS p FROM pg_inherits WHERE inhparent = 'audit_events'::regclass ORDER BY 1`)).rows.map((r) => r.p as string);
 
   it('the runtime and reader roles cannot touch a partition directly', async () => {
     const [p] = await partitions();
-    for (const sql of [`SELECT * FROM ${p}`, `INSERT INTO ${p} (actor, action, subject_type, subject_id) VALUES ('x', 'a.b', 'c', 'd')`,
-      `UPDATE ${p} SET actor = 'y'`, `DELETE FROM ${p}`, `TRUNCATE ${p}`]) {
+    for (const sql of [
+      `SELECT * FROM ${p}`,
+      `INSERT INTO ${p} (actor, action, subject_type, subject_id) VALUES ('x', 'a.b', 'c', 'd')`,
+      `UPDATE ${p} SET actor = 'y'`,
+      `DELETE FROM ${p}`,
+      `TRUNCATE ${p}`,
+    ]) {
       await expect(db.pool('app').query(sql)).rejects.toThrow(/permission denied/);
     }
     await expect(db.pool('reader').query(`SELECT * FROM ${p}`)).rejects.toThrow(/permission denied/);
@@ -118,18 +150,33 @@ describe('every partition holds the parent\'s guards', () => {
       for (const sql of [`UPDATE ${p} SET actor = 'y'`, `DELETE FROM ${p}`, `TRUNCATE ${p}`]) {
         await expect(db.pool('owner').query(sql)).rejects.toThrow(/append-only/);
       }
-      const t = (await db.pool('owner').query(`SELECT relrowsecurity, relforcerowsecurity,
+      const t = (
+        await db.pool('owner').query(
+          `SELECT relrowsecurity, relforcerowsecurity,
         (SELECT array_agg(tgname || ':' || tgenabled::text ORDER BY tgname) FROM pg_trigger WHERE tgrelid = c.oid AND NOT tgisinternal) AS triggers,
         (SELECT array_agg(polname::text ORDER BY polname) FROM pg_policy WHERE polrelid = c.oid) AS policies, relacl::text AS acl
-        FROM pg_class c WHERE c.oid = $1::regclass`, [p])).rows[0];
+        FROM pg_class c WHERE c.oid = $1::regclass`,
+          [p],
+        )
+      ).rows[0];
       expect(t).toMatchObject({ relrowsecurity: true, relforcerowsecurity: true, policies: ['account_isolation'] });
       expect(t.acl ?? '').not.toMatch(/trust_app|trust_reader/);
-      expect(t.triggers).toEqual(expect.arrayContaining(['audit_events_no_update:A', 'audit_events_no_delete:A', 'audit_events_no_change:A',
-        'audit_events_no_truncate:A', 'audit_events_no_secrets:A', 'audit_events_chain:O', 'audit_events_chain_begin:O', 'audit_events_chain_check:O']));
+      expect(t.triggers).toEqual(
+        expect.arrayContaining([
+          'audit_events_no_update:A',
+          'audit_events_no_delete:A',
+          'audit_events_no_change:A',
+          'audit_events_no_truncate:A',
+          'audit_events_no_secrets:A',
+          'audit_events_chain:O',
+          'audit_events_chain_begin:O',
+          'audit_events_chain_check:O',
+        ]),
+      );
     }
   });
 
-  it('an owner\'s direct INSERT into a partition is still chained and checked', async () => {
+  it("an owner's direct INSERT into a partition is still chained and checked", async () => {
     const [, , , open] = (await months()).map((m) => m.partition_name);
     await as(db.url('owner'), (c) => c.query(`INSERT INTO ${open} (account_id, actor, action, subject_type, subject_id) VALUES (NULL, 'x:direct', 'agent.started', 'agent', 'd')`));
     expect((await verify()).ok).toBe(true);
@@ -140,7 +187,11 @@ describe('every partition holds the parent\'s guards', () => {
     const judge = async () => {
       const schema = await as(db.url('reader'), async (c) => {
         await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-        try { return await introspectSchema(countingSql(c, { queries: 0 })); } finally { await c.query('ROLLBACK'); }
+        try {
+          return await introspectSchema(countingSql(c, { queries: 0 }));
+        } finally {
+          await c.query('ROLLBACK');
+        }
       });
       return check.evaluate({ schema, access: {} } as never, check.params.parse({ table: 'audit_events' }));
     };
@@ -177,11 +228,15 @@ describe('closing, checkpointing and detaching months', () => {
             if (!['40P01', '40001'].includes((e as { code?: string }).code ?? '')) throw e;
           }
         }
-      } finally { await c.end(); }
+      } finally {
+        await c.end();
+      }
     };
     const writers = [writer(), writer()];
     await new Promise((r) => setTimeout(r, 100));
-    const closed = await closeMonth({ owner: db.pool('owner'), reader: db.pool('reader') }, key).finally(() => { stop = true; });
+    const closed = await closeMonth({ owner: db.pool('owner'), reader: db.pool('reader') }, key).finally(() => {
+      stop = true;
+    });
     await Promise.all(writers);
     expect(written).toBeGreaterThan(0);
     expect(closed).toMatchObject({ checkpointed: true });

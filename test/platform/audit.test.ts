@@ -28,7 +28,11 @@ async function verifyAsReader(from: 'genesis' | 'checkpoint' = 'genesis') {
 async function superuser<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: db.adminUrl });
   await c.connect();
-  try { return await fn(c); } finally { await c.end(); }
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
 }
 
 /**
@@ -55,15 +59,24 @@ beforeAll(async () => {
     await stopAgent(ctx, id);
   }
   // Characters COPY escapes (tab, newline, CR, backslash, \b \f \v) and non-ASCII must hash the same way in both places.
-  await superuser((c) => c.query(`INSERT INTO audit_events (account_id, actor, action, subject_type, subject_id, details)
-    VALUES (NULL, E'op:\\t\tx\ny\rz\bq\fw\v', 'test.escaping', 'raw', E'a\\b', jsonb_build_object('s', E'é\t\\n"q"', 'n', 1.50))`));
+  await superuser((c) =>
+    c.query(`INSERT INTO audit_events (account_id, actor, action, subject_type, subject_id, details)
+    VALUES (NULL, E'op:\\t\tx\ny\rz\bq\fw\v', 'test.escaping', 'raw', E'a\\b', jsonb_build_object('s', E'é\t\\n"q"', 'n', 1.50))`),
+  );
   // Timestamps whose text form trims the fraction differently, up to the far end of the range.
-  await superuser((c) => c.query(`INSERT INTO audit_events (occurred_at, account_id, actor, action, subject_type, subject_id, details)
+  await superuser((c) =>
+    c.query(
+      `INSERT INTO audit_events (occurred_at, account_id, actor, action, subject_type, subject_id, details)
     SELECT t::timestamptz, $1, 'test:time', 'test.timestamps', 'raw', t, jsonb_build_object('k', E'back\\slash', 'ctl', E'\x01\x0b') FROM unnest(ARRAY[
       '2026-01-01 00:00:10+00', '2026-01-01 00:00:00.5+00', '2026-01-01 00:00:00.000001+00', '2000-01-01 00:00:00+00',
-      '2099-12-31 23:59:59.999999+00', '2288-02-29 13:14:15.16+00', '9998-06-01 12:00:00.25+00']) t`, [accounts[0]]));
+      '2099-12-31 23:59:59.999999+00', '2288-02-29 13:14:15.16+00', '9998-06-01 12:00:00.25+00']) t`,
+      [accounts[0]],
+    ),
+  );
 });
-afterAll(async () => { await db.drop(); });
+afterAll(async () => {
+  await db.drop();
+});
 
 describe('audit events are append-only', () => {
   for (const role of ['owner', 'app'] as const) {
@@ -73,8 +86,7 @@ describe('audit events are append-only', () => {
       ['TRUNCATE', 'TRUNCATE audit_events'],
     ] as const) {
       it(`${verb} fails for ${role}`, async () => {
-        await expect(db.pool(role).query(sql)).rejects.toThrow(role === 'owner' || verb === 'UPDATE' || verb === 'DELETE'
-          ? /append-only|permission denied/ : /append-only|permission denied/);
+        await expect(db.pool(role).query(sql)).rejects.toThrow(role === 'owner' || verb === 'UPDATE' || verb === 'DELETE' ? /append-only|permission denied/ : /append-only|permission denied/);
       });
     }
   }
@@ -90,7 +102,7 @@ describe('audit events are append-only', () => {
   it('the superuser is refused too while triggers are enabled', async () => {
     await superuser(async (c) => {
       await expect(c.query(`UPDATE audit_events SET actor = 'x'`)).rejects.toThrow('append-only');
-      await expect(c.query(`DELETE FROM audit_checkpoints`)).rejects.toThrow("audit_checkpoints is append-only: DELETE rejected");
+      await expect(c.query(`DELETE FROM audit_checkpoints`)).rejects.toThrow('audit_checkpoints is append-only: DELETE rejected');
     });
   });
 });
@@ -105,19 +117,27 @@ describe('hash chain', () => {
 
   it('the hash is sha256(prev_hash || COPY text line of the content columns)', async () => {
     // Recompute event 1 in the database from its COPY representation.
-    const r = await superuser((c) => c.query(
-      `SELECT hash = sha256(prev_hash || audit_content_bytes(seq, occurred_at, account_id, actor, action, subject_type, subject_id, details)) AS same
-         FROM audit_events ORDER BY seq`));
+    const r = await superuser((c) =>
+      c.query(
+        `SELECT hash = sha256(prev_hash || audit_content_bytes(seq, occurred_at, account_id, actor, action, subject_type, subject_id, details)) AS same
+         FROM audit_events ORDER BY seq`,
+      ),
+    );
     expect(r.rows.every((x) => x.same)).toBe(true);
   });
 
   it('audit_content_bytes is byte for byte the COPY text line of the content columns', async () => {
     await superuser(async (c) => {
       await c.query(`SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'`);
-      const expected = (await c.query(`SELECT convert_from(audit_content_bytes(seq, occurred_at, account_id, actor, action, subject_type, subject_id, details), 'UTF8') AS line
-        FROM audit_events ORDER BY seq`)).rows.map((r) => r.line as string);
+      const expected = (
+        await c.query(`SELECT convert_from(audit_content_bytes(seq, occurred_at, account_id, actor, action, subject_type, subject_id, details), 'UTF8') AS line
+        FROM audit_events ORDER BY seq`)
+      ).rows.map((r) => r.line as string);
       const chunks: Buffer[] = [];
-      for await (const chunk of c.query(copyTo(`COPY (SELECT seq, occurred_at, account_id, actor, action, subject_type, subject_id, details FROM audit_events ORDER BY seq) TO STDOUT`)) as AsyncIterable<Buffer>) chunks.push(chunk);
+      for await (const chunk of c.query(
+        copyTo(`COPY (SELECT seq, occurred_at, account_id, actor, action, subject_type, subject_id, details FROM audit_events ORDER BY seq) TO STDOUT`),
+      ) as AsyncIterable<Buffer>)
+        chunks.push(chunk);
       const lines = Buffer.concat(chunks).toString('utf8').split('\n').slice(0, -1);
       expect(lines.length).toBeGreaterThanOrEqual(16);
       expect(expected).toEqual(lines);
@@ -126,15 +146,37 @@ describe('hash chain', () => {
 
   it('the secret guard refuses exactly the secret shapes in details', async () => {
     const refused = [
-      { refresh_token: 'abc' }, { Password: 'x' }, { nested: { API_KEY: 1 } }, { list: [{ client_secret: 's' }] }, { deep: { a: [{ b: { sessionToken: null } }] } },
-      { v: 'tev1:2:AAAA' }, { v: 'x tev2:1:AAAA' }, { k: 'hck_read_0123abcd' }, { k: 'x hck_admin_' + 'f'.repeat(64) }, { k: 'hcv_deadbeef' }, { h: '$2b$12$abc' }, { hashes: ['$2y$04$x'] },
+      { refresh_token: 'abc' },
+      { Password: 'x' },
+      { nested: { API_KEY: 1 } },
+      { list: [{ client_secret: 's' }] },
+      { deep: { a: [{ b: { sessionToken: null } }] } },
+      { v: 'tev1:2:AAAA' },
+      { v: 'x tev2:1:AAAA' },
+      { k: 'hck_read_0123abcd' },
+      { k: 'x hck_admin_' + 'f'.repeat(64) },
+      { k: 'hcv_deadbeef' },
+      { h: '$2b$12$abc' },
+      { hashes: ['$2y$04$x'] },
     ];
     const accepted = [
-      { token_count: 3 }, { tokens: 1 }, { note: 'the password": field' }, { note: 'secret' }, { k: 'hck_read_0123' }, { k: 'hck_other_0123abcd' },
-      { v: 'TEV1:2:' }, { v: 'tev1:x:' }, { v: 'TEV2:2:' }, { v: 'tev2:x:' }, { h: '$2x$12$' }, { h: '$2b$1$' }, { password_hint_shown: true },
+      { token_count: 3 },
+      { tokens: 1 },
+      { note: 'the password": field' },
+      { note: 'secret' },
+      { k: 'hck_read_0123' },
+      { k: 'hck_other_0123abcd' },
+      { v: 'TEV1:2:' },
+      { v: 'tev1:x:' },
+      { v: 'TEV2:2:' },
+      { v: 'tev2:x:' },
+      { h: '$2x$12$' },
+      { h: '$2b$1$' },
+      { password_hint_shown: true },
     ];
     await superuser(async (c) => {
-      const insert = (d: unknown) => c.query(`INSERT INTO audit_events (account_id, actor, action, subject_type, subject_id, details) VALUES (NULL, 'test:guard', 'test.guard', 'raw', 'x', $1)`, [JSON.stringify(d)]);
+      const insert = (d: unknown) =>
+        c.query(`INSERT INTO audit_events (account_id, actor, action, subject_type, subject_id, details) VALUES (NULL, 'test:guard', 'test.guard', 'raw', 'x', $1)`, [JSON.stringify(d)]);
       for (const d of refused) await expect(insert(d), JSON.stringify(d)).rejects.toThrow(/would record a secret/);
       await c.query('BEGIN');
       try {
@@ -147,18 +189,25 @@ describe('hash chain', () => {
 
   it('concurrent inserts from many connections keep one chain', async () => {
     const pool = new pg.Pool({ connectionString: db.url('app'), max: 8 });
-    await Promise.all(Array.from({ length: 8 }, async (_, w) => {
-      for (let i = 0; i < 25; i++) {
-        const c = await pool.connect();
-        try {
-          await c.query('BEGIN');
-          await c.query(`SELECT set_config('trust.account_ids', $1, true)`, [accounts[0]]);
-          await c.query(`INSERT INTO audit_events (account_id, actor, action, subject_type, subject_id, details)
-                         SELECT $1, 'test:writer', 'test.concurrent', 'writer', $2, jsonb_build_object('i', g) FROM generate_series(1, 3) g`, [accounts[0], String(w)]);
-          await c.query('COMMIT');
-        } finally { c.release(); }
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, w) => {
+        for (let i = 0; i < 25; i++) {
+          const c = await pool.connect();
+          try {
+            await c.query('BEGIN');
+            await c.query(`SELECT set_config('trust.account_ids', $1, true)`, [accounts[0]]);
+            await c.query(
+              `INSERT INTO audit_events (account_id, actor, action, subject_type, subject_id, details)
+                         SELECT $1, 'test:writer', 'test.concurrent', 'writer', $2, jsonb_build_object('i', g) FROM generate_series(1, 3) g`,
+              [accounts[0], String(w)],
+            );
+            await c.query('COMMIT');
+          } finally {
+            c.release();
+          }
+        }
+      }),
+    );
     await pool.end();
     const r = await verifyAsReader();
     expect(r.ok).toBe(true);
@@ -204,9 +253,13 @@ describe('hash chain', () => {
 
   /** Every event of these actors hashes to sha256(prev_hash || audit_content_bytes(...)), the COPY line checked above. */
   async function hashesMatch(actor: string) {
-    const r = await superuser((c) => c.query(
-      `SELECT count(*)::int AS n, count(*) FILTER (WHERE hash = sha256(prev_hash || audit_content_bytes(seq, occurred_at, account_id, actor, action, subject_type, subject_id, details)))::int AS same
-         FROM audit_events WHERE actor = $1`, [actor]));
+    const r = await superuser((c) =>
+      c.query(
+        `SELECT count(*)::int AS n, count(*) FILTER (WHERE hash = sha256(prev_hash || audit_content_bytes(seq, occurred_at, account_id, actor, action, subject_type, subject_id, details)))::int AS same
+         FROM audit_events WHERE actor = $1`,
+        [actor],
+      ),
+    );
     return r.rows[0] as { n: number; same: number };
   }
 
@@ -215,8 +268,11 @@ describe('hash chain', () => {
     for (const style of ['ISO, DMY', 'SQL, DMY', 'German', 'Postgres, MDY']) {
       await asApp(async (c) => {
         await c.query(`SELECT set_config('DateStyle', $1, true), set_config('TimeZone', 'America/St_Johns', true)`, [style]);
-        await c.query(`INSERT INTO audit_events (occurred_at, account_id, actor, action, subject_type, subject_id, details)
-          SELECT t::timestamptz, $1, 'test:datestyle', 'test.datestyle', 'raw', $2, '{}' FROM unnest($3::text[]) t`, [accounts[0], style, times]);
+        await c.query(
+          `INSERT INTO audit_events (occurred_at, account_id, actor, action, subject_type, subject_id, details)
+          SELECT t::timestamptz, $1, 'test:datestyle', 'test.datestyle', 'raw', $2, '{}' FROM unnest($3::text[]) t`,
+          [accounts[0], style, times],
+        );
       });
     }
     expect(await hashesMatch('test:datestyle')).toEqual({ n: 16, same: 16 });
@@ -229,8 +285,11 @@ describe('hash chain', () => {
     await asApp(async (c) => {
       for (const t of ['text', 'bytea', 'int8', 'event_chain_head', 'audit_events']) await c.query(`CREATE TEMP TABLE ${t} (x int)`);
       await c.query(`SET LOCAL search_path = pg_temp, public`);
-      await c.query(`INSERT INTO public.audit_events (account_id, actor, action, subject_type, subject_id, details)
-        SELECT $1, 'test:search-path', 'test.search_path', 'raw', g::text, jsonb_build_object('g', g) FROM generate_series(1, 3) g`, [accounts[1]]);
+      await c.query(
+        `INSERT INTO public.audit_events (account_id, actor, action, subject_type, subject_id, details)
+        SELECT $1, 'test:search-path', 'test.search_path', 'raw', g::text, jsonb_build_object('g', g) FROM generate_series(1, 3) g`,
+        [accounts[1]],
+      );
     });
     expect(await hashesMatch('test:search-path')).toEqual({ n: 3, same: 3 });
     expect((await verifyAsReader()).ok).toBe(true);
@@ -292,7 +351,11 @@ describe('hash chain', () => {
     const r = await (async () => {
       const c = new pg.Client({ connectionString: db.url('reader') });
       await c.connect();
-      try { return await verifyChain(c, { from: 'checkpoint', trustedKeys: [other.publicKey], ownTransaction: true }); } finally { await c.end(); }
+      try {
+        return await verifyChain(c, { from: 'checkpoint', trustedKeys: [other.publicKey], ownTransaction: true });
+      } finally {
+        await c.end();
+      }
     })();
     expect(r.checkpoint?.keyTrusted).toBe(false);
     expect(r.ok).toBe(false);

@@ -37,7 +37,11 @@ let summary: DemoSummary;
 async function admin<T>(db: Db, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: db.adminUrl });
   await c.connect();
-  try { return await fn(c); } finally { await c.end(); }
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
 }
 
 beforeAll(async () => {
@@ -46,10 +50,12 @@ beforeAll(async () => {
   bulk = await createTestDatabase();
   summary = await runBulkDemo(bulk, { scale: 2, seed: 1, log: () => {} });
 }, 600_000);
-afterAll(async () => { await bulk?.drop(); });
+afterAll(async () => {
+  await bulk?.drop();
+});
 
 describe('the chain computed in Node', () => {
-  it('gives the trigger\'s hashes, escapes, nulls and millisecond fractions included', async () => {
+  it("gives the trigger's hashes, escapes, nulls and millisecond fractions included", async () => {
     const db = await createTestDatabase();
     try {
       const times = [Date.UTC(2026, 0, 5, 1, 2, 3, 0), Date.UTC(2026, 0, 5, 1, 2, 3, 120), Date.UTC(2026, 0, 5, 1, 2, 3, 7), Date.UTC(2026, 1, 1)];
@@ -59,12 +65,19 @@ describe('the chain computed in Node', () => {
         { account: null, actor: 'system:demo', subject: 'y', details: { inbound_rules: [{ protocol: 'tcp', port_from: 443, port_to: 443, source: '0.0.0.0/0' }] } },
         { account: null, actor: 'system:demo', subject: 'z', details: { region: 'eu', cloned_from: null } },
       ];
-      await withCallerEventTime(db.pool('owner'), () => admin(db, async (c) => {
-        for (const [i, r] of rows.entries()) {
-          await c.query(`INSERT INTO audit_events (occurred_at, account_id, actor, action, subject_type, subject_id, details) VALUES ($1, $2, $3, 'test.bulk', 'raw', $4, $5)`,
-            [new Date(times[i]), r.account, r.actor, r.subject, JSON.stringify(r.details)]);
-        }
-      }));
+      await withCallerEventTime(db.pool('owner'), () =>
+        admin(db, async (c) => {
+          for (const [i, r] of rows.entries()) {
+            await c.query(`INSERT INTO audit_events (occurred_at, account_id, actor, action, subject_type, subject_id, details) VALUES ($1, $2, $3, 'test.bulk', 'raw', $4, $5)`, [
+              new Date(times[i]),
+              r.account,
+              r.actor,
+              r.subject,
+              JSON.stringify(r.details),
+            ]);
+          }
+        }),
+      );
       const stored = await admin(db, (c) => c.query(`SELECT seq, encode(hash, 'hex') AS hash, details::text AS d FROM audit_events ORDER BY seq`));
       const chain = new ChainWriter(0, GENESIS_HASH);
       for (const [i, r] of rows.entries()) {
@@ -78,23 +91,43 @@ describe('the chain computed in Node', () => {
   });
 });
 
-describe('the bulk demo\'s metering (usage-batch.ts)', () => {
+describe("the bulk demo's metering (usage-batch.ts)", () => {
   it('leaves the daily rows recordProxyRequest leaves for the same requests', async () => {
     const db = await createTestDatabase();
     try {
       const app = db.pool('app');
       const [a, b] = [randomUUID(), randomUUID()];
       for (const id of [a, b]) await withTransaction(app, { accounts: [id] }, (c) => c.query(`INSERT INTO accounts (id, name) VALUES ($1, 'metering')`, [id]));
-      const keysOf = async (accountId: string) => [{ ...(await createVirtualKey(app, { accountId, kind: 'llm' })), kind: 'llm' as const }, { ...(await createVirtualKey(app, { accountId, kind: 'voice' })), kind: 'voice' as const }];
+      const keysOf = async (accountId: string) => [
+        { ...(await createVirtualKey(app, { accountId, kind: 'llm' })), kind: 'llm' as const },
+        { ...(await createVirtualKey(app, { accountId, kind: 'voice' })), kind: 'voice' as const },
+      ];
       const [ka, kb] = [await keysOf(a), await keysOf(b)];
-      const plan = Array.from({ length: 80 }, (_, i) => ({ voice: i % 3 === 0, model: i % 3 === 0 ? 'tts-hd' : ['claude-haiku', 'gpt-4o-mini'][i % 2], cost: 50 + i * 7, input: 1 + i, output: i % 5, at: new Date(Date.UTC(2026, 0, 5 + (i % 4), i % 24)) }));
+      const plan = Array.from({ length: 80 }, (_, i) => ({
+        voice: i % 3 === 0,
+        model: i % 3 === 0 ? 'tts-hd' : ['claude-haiku', 'gpt-4o-mini'][i % 2],
+        cost: 50 + i * 7,
+        input: 1 + i,
+        output: i % 5,
+        at: new Date(Date.UTC(2026, 0, 5 + (i % 4), i % 24)),
+      }));
       const requests = (keys: typeof ka) => plan.map((p) => ({ virtualKey: keys[p.voice ? 1 : 0].key, model: p.model, costMicros: p.cost, units: { input: p.input, output: p.output }, at: p.at }));
       for (const r of requests(ka)) await recordProxyRequest(app, r);
       await recordDailyUsage(app, b, kb, requests(kb));
-      const rows = (accountId: string, keys: typeof ka) => admin(db, async (c) => (await c.query(`
+      const rows = (accountId: string, keys: typeof ka) =>
+        admin(
+          db,
+          async (c) =>
+            (
+              await c.query(
+                `
         SELECT t, CASE virtual_key_id WHEN $2 THEN 'llm' WHEN $3 THEN 'voice' END AS key, model, day::text, requests::text, cost_micros::text, input_units::text, output_units::text
           FROM (SELECT 'llm' AS t, * FROM llm_usage_daily UNION ALL SELECT 'voice', * FROM voice_usage_daily) x
-         WHERE account_id = $1 ORDER BY 1, 2, 3, 4`, [accountId, keys[0].id, keys[1].id])).rows);
+         WHERE account_id = $1 ORDER BY 1, 2, 3, 4`,
+                [accountId, keys[0].id, keys[1].id],
+              )
+            ).rows,
+        );
       const plain = await rows(a, ka);
       expect(plain.length).toBeGreaterThan(4);
       expect(await rows(b, kb)).toEqual(plain);
@@ -111,8 +144,10 @@ describe('trust demo --bulk (scale 2)', () => {
     expect(summary.agents).toBeGreaterThanOrEqual(200);
     expect(summary.auditEvents).toBeGreaterThan(20_000);
     expect(summary.checkpoints).toBeGreaterThanOrEqual(2);
-    const n = await admin(bulk, (c) => c.query(`SELECT (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM oauth_connections) AS oauth, (SELECT count(*) FROM tool_approvals) AS approvals,
-      (SELECT count(*) FROM admin_access_log) AS access, (SELECT count(*) FROM deletion_requests) AS deletions, (SELECT count(*) FROM job_runs) AS jobs`));
+    const n = await admin(bulk, (c) =>
+      c.query(`SELECT (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM oauth_connections) AS oauth, (SELECT count(*) FROM tool_approvals) AS approvals,
+      (SELECT count(*) FROM admin_access_log) AS access, (SELECT count(*) FROM deletion_requests) AS deletions, (SELECT count(*) FROM job_runs) AS jobs`),
+    );
     for (const [k, v] of Object.entries(n.rows[0])) expect(Number(v), k).toBeGreaterThan(0);
   });
 
@@ -124,7 +159,9 @@ describe('trust demo --bulk (scale 2)', () => {
 
   it('has a chain that verifies in full, from the CLI and the library, with the head and checkpoints on it', async () => {
     const cli = spawnSync(process.execPath, [path.join(ROOT, 'evidence', 'cli', 'bin.mjs'), 'audit', 'verify', '--full'], {
-      cwd: ROOT, encoding: 'utf8', env: { ...process.env, DATABASE_URL: bulk.adminUrl },
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, DATABASE_URL: bulk.adminUrl },
     });
     expect(cli.stderr + cli.stdout).toMatch(/audit chain intact/);
     expect(cli.status).toBe(0);
@@ -145,8 +182,9 @@ describe('trust demo --bulk (scale 2)', () => {
     }
   });
 
-  it('keeps periods apart and tiling each agent\'s life, with usage equal to them', async () => {
-    const r = await admin(bulk, (c) => c.query(`
+  it("keeps periods apart and tiling each agent's life, with usage equal to them", async () => {
+    const r = await admin(bulk, (c) =>
+      c.query(`
       SELECT (SELECT count(*) FROM agent_state_periods a JOIN agent_state_periods b ON a.agent_id = b.agent_id AND a.id < b.id AND a.period && b.period) AS overlaps,
              (SELECT count(*) FROM (SELECT agent_id FROM agent_state_periods WHERE upper_inf(period) GROUP BY agent_id HAVING count(*) > 1) x) AS two_open,
              (SELECT count(*) FROM agents a WHERE NOT EXISTS (SELECT 1 FROM agent_state_periods p WHERE p.agent_id = a.id AND upper_inf(p.period))) AS live_without_open,
@@ -157,7 +195,8 @@ describe('trust demo --bulk (scale 2)', () => {
                  (SELECT agent_id, account_id, extract(epoch FROM sum(upper(period) - lower(period))) AS s FROM agent_state_periods WHERE NOT upper_inf(period) GROUP BY 1, 2) p
                  LEFT JOIN (SELECT agent_id, account_id, sum(running_seconds + paused_seconds) AS s FROM agent_usage_daily GROUP BY 1, 2) u USING (agent_id, account_id)) x
                WHERE x.s <> x.u) AS usage_mismatch,
-             (SELECT count(*) FROM agent_usage_daily WHERE running_seconds + paused_seconds > 86400) AS over_a_day`));
+             (SELECT count(*) FROM agent_usage_daily WHERE running_seconds + paused_seconds > 86400) AS over_a_day`),
+    );
     expect(r.rows[0]).toEqual({ overlaps: '0', two_open: '0', live_without_open: '0', gaps: '0', usage_mismatch: '0', over_a_day: '0' });
   });
 
@@ -179,7 +218,8 @@ describe('trust demo --bulk (scale 2)', () => {
   });
 
   it('breaks no foreign key (COPY ran without the FK triggers)', async () => {
-    const fks = await admin(bulk, (c) => c.query<{ name: string; sql: string }>(`
+    const fks = await admin(bulk, (c) =>
+      c.query<{ name: string; sql: string }>(`
       SELECT con.conname AS name, format('SELECT count(*) AS n FROM %s c WHERE %s AND NOT EXISTS (SELECT 1 FROM %s p WHERE %s)',
                con.conrelid::regclass, string_agg(format('c.%I IS NOT NULL', a.attname), ' AND '), con.confrelid::regclass,
                string_agg(format('p.%I = c.%I', b.attname, a.attname), ' AND ')) AS sql
@@ -188,7 +228,8 @@ describe('trust demo --bulk (scale 2)', () => {
         JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.ck
         JOIN pg_attribute b ON b.attrelid = con.confrelid AND b.attnum = k.fk
        WHERE con.contype = 'f' AND con.connamespace = 'public'::regnamespace
-       GROUP BY con.oid, con.conname, con.conrelid, con.confrelid`));
+       GROUP BY con.oid, con.conname, con.conrelid, con.confrelid`),
+    );
     expect(fks.rows.length).toBeGreaterThan(10);
     const broken: string[] = [];
     for (const fk of fks.rows) {
@@ -210,7 +251,13 @@ describe('trust demo --bulk (scale 2)', () => {
     for (const control of catalog.controls.filter((c) => c.status === 'live')) {
       for (const ref of control.checks) {
         const r = runCheck(findCheck(ref.check)!, facts, ref.params);
-        if (r.status !== 'pass') failures.push(`${control.id} / ${ref.check}: ${r.findings.filter((x) => x.status !== 'pass').map((x) => `${x.reason} [${x.origin.resource}]`).join(' | ')}`);
+        if (r.status !== 'pass')
+          failures.push(
+            `${control.id} / ${ref.check}: ${r.findings
+              .filter((x) => x.status !== 'pass')
+              .map((x) => `${x.reason} [${x.origin.resource}]`)
+              .join(' | ')}`,
+          );
       }
     }
     expect(failures).toEqual([]);
@@ -218,12 +265,14 @@ describe('trust demo --bulk (scale 2)', () => {
     // vm_boot's speed-ups (index-usable join, one parse per distinct document) change no fact:
     // each VM's document and applied rules equal the plain way (every operation read, every text parsed).
     const vmBoot = run.parts.vm_boot.facts as { documents: { vm: string; operation: number | null; settings: unknown; appliedAllows: string[] | null }[] };
-    const plain = await admin(bulk, (c) => c.query(`
+    const plain = await admin(bulk, (c) =>
+      c.query(`
       SELECT e.subject_id AS vm,
              (SELECT min(p.id) FROM provider_operations p WHERE p.operation = 'create_server' AND p.resource_id::text = e.details->>'server_id') AS op,
              (SELECT p.request->>'user_data' FROM provider_operations p WHERE p.operation = 'create_server' AND p.resource_id::text = e.details->>'server_id' ORDER BY p.id LIMIT 1) AS user_data,
              (SELECT count(*) FROM provider_operations a WHERE a.operation = 'apply_firewall' AND a.resource_id::text = e.details->>'server_id') AS applies
-        FROM audit_events e WHERE e.action = 'vm.provisioned' ORDER BY e.seq`));
+        FROM audit_events e WHERE e.action = 'vm.provisioned' ORDER BY e.seq`),
+    );
     expect(vmBoot.documents.map((d) => d.vm)).toEqual(plain.rows.map((r) => r.vm));
     for (const [i, r] of plain.rows.entries()) {
       const d = vmBoot.documents[i];
@@ -233,23 +282,37 @@ describe('trust demo --bulk (scale 2)', () => {
     }
   }, 300_000);
 
-  it('has the shape of the services\' demo for the same seed: counts per table and per action', async () => {
+  it("has the shape of the services' demo for the same seed: counts per table and per action", async () => {
     const services = await createTestDatabase();
     const again = await createTestDatabase();
     try {
       const s = await runDemo(services, { scale: 1, seed: 3, log: () => {} });
       const b = await runBulkDemo(again, { scale: 1, seed: 3, log: () => {} });
       for (const k of ['accounts', 'agents', 'liveAgents', 'vms', 'transfers', 'clones', 'destroys', 'lifecycleOperations', 'auditEvents'] as const) expect(b[k], k).toBe(s[k]);
-      const shape = (db: Db) => admin(db, async (c) => {
-        const tables = ['accounts', 'agents', 'servers', 'tunnels', 'disks', 'firewalls', 'firewall_rules', 'vms', 'agent_secrets', 'agent_state_periods', 'agent_usage_daily', 'provider_operations'];
-        const counts = await c.query(tables.map((t) => `SELECT '${t}' AS k, count(*) AS n FROM ${t}`).join(' UNION ALL '));
-        const actions = await c.query(`SELECT action AS k, count(*) AS n FROM audit_events WHERE action ~ '^(agent|vm)\\.' GROUP BY action`);
-        const ops = await c.query(`SELECT operation AS k, count(*) AS n FROM provider_operations GROUP BY operation`);
-        const agents = await c.query(`SELECT id::text AS k, account_id::text || ' ' || region || ' ' || image_digest || ' ' || name AS n FROM agents`);
-        const periods = await c.query(`SELECT agent_id::text || ' ' || account_id::text || ' ' || state || ' ' || period::text AS k, 1 AS n FROM agent_state_periods`);
-        const map = (r: pg.QueryResult) => Object.fromEntries(r.rows.map((x) => [x.k, String(x.n)]));
-        return { counts: map(counts), actions: map(actions), ops: map(ops), agents: map(agents), periods: map(periods) };
-      });
+      const shape = (db: Db) =>
+        admin(db, async (c) => {
+          const tables = [
+            'accounts',
+            'agents',
+            'servers',
+            'tunnels',
+            'disks',
+            'firewalls',
+            'firewall_rules',
+            'vms',
+            'agent_secrets',
+            'agent_state_periods',
+            'agent_usage_daily',
+            'provider_operations',
+          ];
+          const counts = await c.query(tables.map((t) => `SELECT '${t}' AS k, count(*) AS n FROM ${t}`).join(' UNION ALL '));
+          const actions = await c.query(`SELECT action AS k, count(*) AS n FROM audit_events WHERE action ~ '^(agent|vm)\\.' GROUP BY action`);
+          const ops = await c.query(`SELECT operation AS k, count(*) AS n FROM provider_operations GROUP BY operation`);
+          const agents = await c.query(`SELECT id::text AS k, account_id::text || ' ' || region || ' ' || image_digest || ' ' || name AS n FROM agents`);
+          const periods = await c.query(`SELECT agent_id::text || ' ' || account_id::text || ' ' || state || ' ' || period::text AS k, 1 AS n FROM agent_state_periods`);
+          const map = (r: pg.QueryResult) => Object.fromEntries(r.rows.map((x) => [x.k, String(x.n)]));
+          return { counts: map(counts), actions: map(actions), ops: map(ops), agents: map(agents), periods: map(periods) };
+        });
       const [x, y] = await Promise.all([shape(services), shape(again)]);
       expect(y.counts).toEqual(x.counts);
       expect(y.actions).toEqual(x.actions);

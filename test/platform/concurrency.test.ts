@@ -19,7 +19,10 @@ beforeAll(async () => {
   admin = new pg.Client({ connectionString: db.adminUrl });
   await admin.connect();
 });
-afterAll(async () => { await admin.end(); await db.drop(); });
+afterAll(async () => {
+  await admin.end();
+  await db.drop();
+});
 
 describe('8 concurrent clients, 2,000 random lifecycle operations on 20 agents', () => {
   it('keeps periods, transfer boundaries, usage and the audit chain consistent', async () => {
@@ -65,11 +68,13 @@ describe('8 concurrent clients, 2,000 random lifecycle operations on 20 agents',
     expect(overlaps.rows[0].n).toBe(0);
 
     // Consecutive periods of an agent touch, and every change of account there is a transfer event at that instant.
-    const boundaries = (await admin.query(`
+    const boundaries = (
+      await admin.query(`
       SELECT agent_id, upper(prev) AS prev_end, lower(period) AS start, prev_account, account_id
         FROM (SELECT agent_id, account_id, period, lag(period) OVER w AS prev, lag(account_id) OVER w AS prev_account
                 FROM agent_state_periods WINDOW w AS (PARTITION BY agent_id ORDER BY lower(period))) x
-       WHERE prev IS NOT NULL`)).rows;
+       WHERE prev IS NOT NULL`)
+    ).rows;
     expect(boundaries.filter((b) => b.prev_end.getTime() !== b.start.getTime())).toEqual([]);
     const transfers = (await admin.query(`SELECT subject_id, occurred_at, details FROM audit_events WHERE action = 'agent.transferred'`)).rows;
     const byKey = new Map(transfers.map((t) => [`${t.subject_id}@${t.occurred_at.toISOString()}`, t.details]));
@@ -97,7 +102,8 @@ describe('8 concurrent clients, 2,000 random lifecycle operations on 20 agents',
     expect(chain.ok).toBe(true);
     const events = (await admin.query('SELECT count(*)::int AS n FROM audit_events')).rows[0].n;
     expect(chain.eventsVerified).toBe(events);
-    const lifecycle = (await admin.query(`SELECT count(*)::int AS n FROM audit_events WHERE action IN ('agent.started','agent.stopped','agent.transferred','agent.cloned','agent.destroyed')`)).rows[0].n;
+    const lifecycle = (await admin.query(`SELECT count(*)::int AS n FROM audit_events WHERE action IN ('agent.started','agent.stopped','agent.transferred','agent.cloned','agent.destroyed')`)).rows[0]
+      .n;
     expect(lifecycle).toBe(outcomes.ok);
   });
 });

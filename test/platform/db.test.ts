@@ -4,13 +4,16 @@ import { createTestDatabase } from '../helpers/db.ts';
 import { migrate } from '../../platform/db/migrate.ts';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
-beforeAll(async () => { db = await createTestDatabase(); });
-afterAll(async () => { await db.drop(); });
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await db.drop();
+});
 
 describe('database roles', () => {
   it('the runtime and reader roles are neither superuser nor BYPASSRLS', async () => {
-    const r = await db.pool('app').query(
-      `SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname IN ('trust_owner','trust_app','trust_reader') ORDER BY 1`);
+    const r = await db.pool('app').query(`SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname IN ('trust_owner','trust_app','trust_reader') ORDER BY 1`);
     expect(r.rows).toEqual([
       { rolname: 'trust_app', rolsuper: false, rolbypassrls: false },
       { rolname: 'trust_owner', rolsuper: false, rolbypassrls: false },
@@ -38,7 +41,7 @@ describe('database roles', () => {
 });
 
 describe('role passwords', () => {
-  it('opening a second database on the same cluster keeps the first one\'s role logins working', async () => {
+  it("opening a second database on the same cluster keeps the first one's role logins working", async () => {
     const second = await createTestDatabase(); // bootstraps the (cluster-wide) roles again
     try {
       for (const role of ['owner', 'app', 'reader'] as const) {

@@ -13,11 +13,16 @@ beforeAll(async () => {
   db = await createTestDatabase();
   acct = await makeAccount(db);
 });
-afterAll(async () => { await db.drop(); });
+afterAll(async () => {
+  await db.drop();
+});
 
 /** Counts that any write by an authorization attempt would change. */
 async function snapshot(): Promise<string> {
-  const counts = await adminQuery(db, `SELECT (SELECT count(*) FROM audit_events) a, (SELECT count(*) FROM api_keys) k, (SELECT count(*) FROM users) u, (SELECT count(*) FROM sessions) s, (SELECT count(*) FROM api_keys WHERE last_used_at IS NOT NULL OR revoked_at IS NOT NULL) m`);
+  const counts = await adminQuery(
+    db,
+    `SELECT (SELECT count(*) FROM audit_events) a, (SELECT count(*) FROM api_keys) k, (SELECT count(*) FROM users) u, (SELECT count(*) FROM sessions) s, (SELECT count(*) FROM api_keys WHERE last_used_at IS NOT NULL OR revoked_at IS NOT NULL) m`,
+  );
   return JSON.stringify(counts);
 }
 
@@ -30,7 +35,9 @@ describe('passwords', () => {
     await expect(verifyPassword(db.pool('app'), { email: 'owner@example.com', password: 'wrong passphrase!!' })).rejects.toThrow(expect.objectContaining({ code: 'invalid_credentials' }));
     await expect(verifyPassword(db.pool('app'), { email: 'nobody@example.com', password: 'whatever passphrase' })).rejects.toThrow(expect.objectContaining({ code: 'invalid_credentials' }));
     for (const bad of ['plaintext-password', '$2b$10$' + 'a'.repeat(53), '$2b$04$' + 'a'.repeat(53)]) {
-      await expect(adminQuery(db, `INSERT INTO users (account_id, email, email_hash, password_hash) VALUES ($1, 'x@example.com', repeat('0', 64), $2)`, [acct, bad])).rejects.toThrow(/users_password_bcrypt_cost_12/);
+      await expect(adminQuery(db, `INSERT INTO users (account_id, email, email_hash, password_hash) VALUES ($1, 'x@example.com', repeat('0', 64), $2)`, [acct, bad])).rejects.toThrow(
+        /users_password_bcrypt_cost_12/,
+      );
     }
     await expect(createUser(db.pool('app'), { accountId: acct, email: 'short@example.com', password: 'short' })).rejects.toThrow(expect.objectContaining({ code: 'weak_password' }));
   });
@@ -94,7 +101,9 @@ describe('sessions', () => {
     await expect(resolveSession(pool, `${SESSION_COOKIE_NAME}=garbage`)).rejects.toThrow(expect.objectContaining({ code: 'malformed_session' }));
     await expect(resolveSession(pool, `${SESSION_COOKIE_NAME}=${'A'.repeat(43)}`)).rejects.toThrow(expect.objectContaining({ code: 'unknown_session' }));
     // the database refuses a session that would live longer than 12 hours
-    await expect(adminQuery(db, `INSERT INTO sessions (account_id, user_id, token_hash, expires_at) VALUES ($1, $2, repeat('a', 64), now() + interval '30 days')`, [acct, u.id])).rejects.toThrow(/sessions_expire_within_12h/);
+    await expect(adminQuery(db, `INSERT INTO sessions (account_id, user_id, token_hash, expires_at) VALUES ($1, $2, repeat('a', 64), now() + interval '30 days')`, [acct, u.id])).rejects.toThrow(
+      /sessions_expire_within_12h/,
+    );
     expect(sessionCookie('t', 60)).toContain('HttpOnly');
   });
 });

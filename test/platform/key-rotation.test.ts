@@ -54,7 +54,9 @@ beforeAll(async () => {
   accounts = [await makeAccount(db, 'r1'), await makeAccount(db, 'r2'), await makeAccount(db, 'r3'), await makeAccount(db, 'r4')];
   await seed(CONNECTIONS, k1);
 }, 300_000);
-afterAll(async () => { await db.drop(); });
+afterAll(async () => {
+  await db.drop();
+});
 
 async function staleCount(version: number): Promise<number> {
   const [{ n }] = await adminQuery<{ n: string }>(
@@ -103,7 +105,9 @@ describe('key rotation', () => {
       }
     };
     const clients = [0, 1, 2, 3].map(client);
-    const result = await rotateKeys(pool, k2, { batchSize: 1000 }).finally(() => { done = true; });
+    const result = await rotateKeys(pool, k2, { batchSize: 1000 }).finally(() => {
+      done = true;
+    });
     await Promise.all(clients);
     console.log(`rotation: ${result.rotated} ciphertexts in ${result.seconds.toFixed(2)} s = ${Math.round(result.rowsPerSecond)} /s with 4 clients (${reads} reads, ${writes} writes)`);
     expect(reads + writes).toBeGreaterThan(100);
@@ -160,9 +164,14 @@ describe('key rotation', () => {
       const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
       return `tev1:3:${Buffer.concat([nonce, body, cipher.getAuthTag()]).toString('base64url')}`;
     };
-    await withTransaction(pool, { accounts: [account] }, (c) => c.query(
-      `INSERT INTO oauth_connections (id, account_id, provider, access_token, refresh_token) VALUES ($1, $2, 'github', $3, $4)`,
-      [id, account, legacy('access_token', 'legacy-access-token'), legacy('refresh_token', 'legacy-refresh-token')]));
+    await withTransaction(pool, { accounts: [account] }, (c) =>
+      c.query(`INSERT INTO oauth_connections (id, account_id, provider, access_token, refresh_token) VALUES ($1, $2, 'github', $3, $4)`, [
+        id,
+        account,
+        legacy('access_token', 'legacy-access-token'),
+        legacy('refresh_token', 'legacy-refresh-token'),
+      ]),
+    );
     // Readable before the rotation (the migration path), whoever the row names.
     expect(await readOAuthTokens(pool, k3, { accountId: account, connectionId: id })).toEqual({ accessToken: 'legacy-access-token', refreshToken: 'legacy-refresh-token' });
     expect(await staleCount(3)).toBe(2);
@@ -178,6 +187,8 @@ describe('key rotation', () => {
     await adminQuery(db, `UPDATE oauth_connections SET account_id = $2 WHERE id = $1`, [id, accounts[1]]);
     await expect(readOAuthTokens(pool, k3, { accountId: accounts[1], connectionId: id })).rejects.toThrow(/another row, column or owner/);
     const k4 = new Keyring({ active: 4, keys: { ...keys, '4': randomBytes(32).toString('base64') } }, 'env', 'test');
-    await expect(rotateKeys(pool, k4, { batchSize: 100_000 })).rejects.toThrow(new RegExp(`oauth_connections\\.access_token row ${id}: the ciphertext was altered or belongs to another row, column or owner`));
+    await expect(rotateKeys(pool, k4, { batchSize: 100_000 })).rejects.toThrow(
+      new RegExp(`oauth_connections\\.access_token row ${id}: the ciphertext was altered or belongs to another row, column or owner`),
+    );
   }, 600_000);
 });

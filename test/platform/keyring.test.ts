@@ -40,10 +40,19 @@ describe('keyring', () => {
 
   it('a ciphertext whose row names another owner fails to decrypt: each owner column is bound', () => {
     const k = keyring();
-    const secret = { table: 'agent_secrets', column: 'ciphertext', rowId: ctx.rowId, owner: { account_id: ctx.owner.account_id, agent_id: '0f6e4d5a-9d51-4c8f-8d1f-0a117b0d6a84', name: 'OPENAI_API_KEY' } };
+    const secret = {
+      table: 'agent_secrets',
+      column: 'ciphertext',
+      rowId: ctx.rowId,
+      owner: { account_id: ctx.owner.account_id, agent_id: '0f6e4d5a-9d51-4c8f-8d1f-0a117b0d6a84', name: 'OPENAI_API_KEY' },
+    };
     const ct = k.encrypt('sk-value', secret);
     expect(k.decrypt(ct, secret)).toBe('sk-value');
-    for (const [col, other] of [['account_id', '2c8f0d1f-0a11-4d5a-9d51-7b0d6a840f6e'], ['agent_id', '1f6e4d5a-9d51-4c8f-8d1f-0a117b0d6a84'], ['name', 'STOLEN_KEY']]) {
+    for (const [col, other] of [
+      ['account_id', '2c8f0d1f-0a11-4d5a-9d51-7b0d6a840f6e'],
+      ['agent_id', '1f6e4d5a-9d51-4c8f-8d1f-0a117b0d6a84'],
+      ['name', 'STOLEN_KEY'],
+    ]) {
       expect(() => k.decrypt(ct, { ...secret, owner: { ...secret.owner, [col]: other } }), col).toThrow(expect.objectContaining({ reason: 'authentication_failed' }));
     }
     // Leaving an owner column out, or adding one, is another binding too.

@@ -4,8 +4,12 @@ import { adminQuery, makeAccount } from '../helpers/core-ii-fixtures.ts';
 import { createVirtualKey, recordProxyRequest } from '../../platform/metering/proxy-metering.ts';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
-beforeAll(async () => { db = await createTestDatabase(); });
-afterAll(async () => { await db.drop(); });
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await db.drop();
+});
 
 describe('proxy metering without content', () => {
   it('aggregates requests per key, model and day', async () => {

@@ -14,16 +14,26 @@ import { describe, expect, it } from 'vitest';
 const root = path.resolve(import.meta.dirname, '../..');
 const dir = path.join(root, 'platform', 'migrations');
 const recorded = JSON.parse(readFileSync(path.join(root, 'platform', 'db', 'migration-checksums.json'), 'utf8')) as Record<string, string>;
-const files = readdirSync(dir).filter((f) => /\.(sql|ts|js|cjs|mjs)$/.test(f)).sort();
-const sha256 = (f: string) => createHash('sha256').update(readFileSync(path.join(dir, f))).digest('hex');
+const files = readdirSync(dir)
+  .filter((f) => /\.(sql|ts|js|cjs|mjs)$/.test(f))
+  .sort();
+const sha256 = (f: string) =>
+  createHash('sha256')
+    .update(readFileSync(path.join(dir, f)))
+    .digest('hex');
 
 describe('migrations are never edited once recorded', () => {
   it('every recorded migration still exists with the same bytes', () => {
-    const changed = Object.entries(recorded).filter(([f, sum]) => !files.includes(f) || sha256(f) !== sum).map(([f]) => f);
+    const changed = Object.entries(recorded)
+      .filter(([f, sum]) => !files.includes(f) || sha256(f) !== sum)
+      .map(([f]) => f);
     expect(changed, 'write a new migration instead of editing (or removing) a recorded one').toEqual([]);
   });
 
   it('every migration is recorded', () => {
-    expect(files.filter((f) => !(f in recorded)), 'add the new migration\'s SHA-256 to platform/db/migration-checksums.json').toEqual([]);
+    expect(
+      files.filter((f) => !(f in recorded)),
+      "add the new migration's SHA-256 to platform/db/migration-checksums.json",
+    ).toEqual([]);
   });
 });

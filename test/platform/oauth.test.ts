@@ -13,7 +13,9 @@ beforeAll(async () => {
   db = await createTestDatabase();
   acct = await makeAccount(db);
 });
-afterAll(async () => { await db.drop(); });
+afterAll(async () => {
+  await db.drop();
+});
 
 describe('OAuth connections', () => {
   it('stores only ciphertexts; swapping between rows or columns fails to decrypt', async () => {
@@ -37,9 +39,17 @@ describe('OAuth connections', () => {
   it('a connection re-pointed at another account or provider fails to decrypt (the owner is bound)', async () => {
     const pool = db.pool('app');
     const other = await makeAccount(db, 'other');
-    const id = await createOAuthConnection(pool, keyring, { accountId: acct, provider: 'github', tokens: { accessToken: 'access-owned-by-acct', refreshToken: 'refresh-owned-by-acct' }, actor: 'test' });
+    const id = await createOAuthConnection(pool, keyring, {
+      accountId: acct,
+      provider: 'github',
+      tokens: { accessToken: 'access-owned-by-acct', refreshToken: 'refresh-owned-by-acct' },
+      actor: 'test',
+    });
     await adminQuery(db, `UPDATE oauth_connections SET account_id = $2 WHERE id = $1`, [id, other]);
-    const err = await readOAuthTokens(pool, keyring, { accountId: other, connectionId: id }).then(() => undefined, (e: unknown) => e);
+    const err = await readOAuthTokens(pool, keyring, { accountId: other, connectionId: id }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(DecryptionError);
     expect(String((err as Error).message)).not.toMatch(/owned-by-acct/);
     await adminQuery(db, `UPDATE oauth_connections SET account_id = $2, provider = 'gitlab' WHERE id = $1`, [id, acct]);
@@ -49,7 +59,9 @@ describe('OAuth connections', () => {
   });
 
   it('the database refuses a plaintext token', async () => {
-    await expect(adminQuery(db, `INSERT INTO oauth_connections (account_id, provider, access_token) VALUES ($1, 'github', 'gho_plaintexttoken')`, [acct])).rejects.toThrow(/oauth_access_token_ciphertext/);
+    await expect(adminQuery(db, `INSERT INTO oauth_connections (account_id, provider, access_token) VALUES ($1, 'github', 'gho_plaintexttoken')`, [acct])).rejects.toThrow(
+      /oauth_access_token_ciphertext/,
+    );
   });
 
   it('refresh outcomes are audit events without tokens; a terminal error fails the connection', async () => {
@@ -72,7 +84,12 @@ describe('OAuth connections', () => {
   });
 
   it('the database refuses an audit event carrying a secret', async () => {
-    await expect(adminQuery(db, `INSERT INTO audit_events (account_id, actor, action, subject_type, subject_id, details) VALUES (NULL, 'x', 'oauth.token_refreshed', 'oauth_connection', 'x', '{"refresh_token": "abc"}')`)).rejects.toThrow(/would record a secret/);
+    await expect(
+      adminQuery(
+        db,
+        `INSERT INTO audit_events (account_id, actor, action, subject_type, subject_id, details) VALUES (NULL, 'x', 'oauth.token_refreshed', 'oauth_connection', 'x', '{"refresh_token": "abc"}')`,
+      ),
+    ).rejects.toThrow(/would record a secret/);
   });
 });
 
@@ -115,9 +132,15 @@ describe('OAuth state nonces', () => {
     await expect(app(`UPDATE oauth_states SET consumed_at = NULL WHERE id = ${consumed}`)).rejects.toThrow(/stays consumed/);
     await expect(app(`UPDATE oauth_states SET created_at = now() + interval '1 year', expires_at = now() + interval '1 year 5 minutes' WHERE id = ${consumed}`)).rejects.toThrow(/never change/);
     await expect(app(`DELETE FROM oauth_states WHERE id = ${consumed}`)).rejects.toThrow(/deleted only once it has expired/);
-    await expect(app(`INSERT INTO oauth_states (account_id, provider, state_hash, expires_at, consumed_at) VALUES ('${acct}', 'github', repeat('d', 64), now() + interval '5 minutes', now())`)).rejects.toThrow(/cannot be stored as consumed/);
+    await expect(
+      app(`INSERT INTO oauth_states (account_id, provider, state_hash, expires_at, consumed_at) VALUES ('${acct}', 'github', repeat('d', 64), now() + interval '5 minutes', now())`),
+    ).rejects.toThrow(/cannot be stored as consumed/);
     // A creation time chosen by the caller is replaced by the database's: the state cannot outlive 15 minutes from now.
-    await expect(app(`INSERT INTO oauth_states (account_id, provider, state_hash, created_at, expires_at) VALUES ('${acct}', 'github', repeat('e', 64), now() + interval '1 year', now() + interval '1 year 5 minutes')`)).rejects.toThrow(/oauth_states_expire_within_15m/);
+    await expect(
+      app(
+        `INSERT INTO oauth_states (account_id, provider, state_hash, created_at, expires_at) VALUES ('${acct}', 'github', repeat('e', 64), now() + interval '1 year', now() + interval '1 year 5 minutes')`,
+      ),
+    ).rejects.toThrow(/oauth_states_expire_within_15m/);
     // Consumption itself still works, once.
     const s2 = await createOAuthState(pool, { accountId: acct, provider: 'github' });
     await consumeOAuthState(pool, { accountId: acct, provider: 'github', state: s2 });

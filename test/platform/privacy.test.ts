@@ -21,7 +21,9 @@ beforeAll(async () => {
   // only `gone` keeps its deletion request open
   await adminQuery(db, `UPDATE deletion_requests SET completed_at = now() WHERE account_id = $1`, [stays]);
 });
-afterAll(async () => { await db.drop(); });
+afterAll(async () => {
+  await db.drop();
+});
 
 function q(s: string) {
   return '"' + s.replace(/"/g, '""') + '"';
@@ -103,7 +105,11 @@ describe('operator access and retention', () => {
     expect(result.sessions).toBe(1);
     expect(result.admin_access_log).toBe(1);
     const runs = await adminQuery(db, `SELECT job, status, rows_affected FROM job_runs WHERE job LIKE 'retention.%' ORDER BY job`);
-    expect(runs.map((r) => r.job)).toEqual(loadRetentionConfig().rules.map((r) => `retention.${r.table}`).sort());
+    expect(runs.map((r) => r.job)).toEqual(
+      loadRetentionConfig()
+        .rules.map((r) => `retention.${r.table}`)
+        .sort(),
+    );
     expect(runs.every((r) => r.status === 'succeeded')).toBe(true);
   });
 });

@@ -22,7 +22,9 @@ beforeAll(async () => {
   await populateAccount(db, b, k);
   tables = await accountTables(db.pool('app'));
 });
-afterAll(async () => { await db.drop(); });
+afterAll(async () => {
+  await db.drop();
+});
 
 function q(s: string) {
   return '"' + s.replace(/"/g, '""') + '"';
@@ -73,7 +75,7 @@ describe('row-level security on every account table', () => {
     expect(empty).toEqual([]);
   });
 
-  it('acting for A, the runtime role reads, updates and deletes none of B\'s rows', async () => {
+  it("acting for A, the runtime role reads, updates and deletes none of B's rows", async () => {
     const pool = db.pool('app');
     const leaks: string[] = [];
     for (const t of tables) {
@@ -103,7 +105,9 @@ describe('row-level security on every account table', () => {
 
   it('acting for A, the runtime role cannot write a row into B', async () => {
     await expect(
-      withTransaction(db.pool('app'), { accounts: [a] }, (c) => c.query(`INSERT INTO ssh_public_keys (account_id, name, public_key, fingerprint) SELECT $1, name, public_key, fingerprint || 'x' FROM ssh_public_keys LIMIT 1`, [b])),
+      withTransaction(db.pool('app'), { accounts: [a] }, (c) =>
+        c.query(`INSERT INTO ssh_public_keys (account_id, name, public_key, fingerprint) SELECT $1, name, public_key, fingerprint || 'x' FROM ssh_public_keys LIMIT 1`, [b]),
+      ),
     ).rejects.toThrow(/row-level security/);
   });
 
@@ -131,17 +135,21 @@ describe('row-level security on the platform tables without account_id (issue 13
     }));
     expect(seen).toEqual({ accounts: 0, ownAccount: 1, accessOthers: 0, accessOwn: 1, jobs: 0 });
     // The rows are there: the collectors' role sees them all.
-    const all = await adminQuery<{ acc: number; log: number; jobs: number }>(db,
-      `SELECT (SELECT count(*) FROM accounts)::int AS acc, (SELECT count(*) FROM admin_access_log)::int AS log, (SELECT count(*) FROM job_runs)::int AS jobs`);
+    const all = await adminQuery<{ acc: number; log: number; jobs: number }>(
+      db,
+      `SELECT (SELECT count(*) FROM accounts)::int AS acc, (SELECT count(*) FROM admin_access_log)::int AS log, (SELECT count(*) FROM job_runs)::int AS jobs`,
+    );
     expect(all[0].acc).toBeGreaterThanOrEqual(2);
     expect(all[0].log).toBe(2);
     expect(all[0].jobs).toBe(1);
   });
 
-  it('acting for A, the runtime role can neither list every account nor write a job run or another account\'s access', async () => {
+  it("acting for A, the runtime role can neither list every account nor write a job run or another account's access", async () => {
     await expect(withTransaction(db.pool('app'), { accounts: [a] }, (c) => c.query(`SELECT platform_account_ids()`))).rejects.toThrow(/may not call it/);
     await expect(withTransaction(db.pool('app'), { accounts: [a] }, (c) => c.query(`INSERT INTO job_runs (job, started_at) VALUES ('test.job', now())`))).rejects.toThrow(/row-level security/);
-    await expect(withTransaction(db.pool('app'), { accounts: [a] }, (c) => c.query(`INSERT INTO admin_access_log (operator, reason, accessed_accounts) VALUES ('x', 'why not', ARRAY[$1]::uuid[])`, [b]))).rejects.toThrow(/row-level security/);
+    await expect(
+      withTransaction(db.pool('app'), { accounts: [a] }, (c) => c.query(`INSERT INTO admin_access_log (operator, reason, accessed_accounts) VALUES ('x', 'why not', ARRAY[$1]::uuid[])`, [b])),
+    ).rejects.toThrow(/row-level security/);
     // Outside any tenant's transaction the platform jobs learn every id (ids only).
     const { allAccountIds } = await import('../../platform/privacy/job-runs.ts');
     expect(await allAccountIds(db.pool('app'))).toEqual(expect.arrayContaining([a, b]));

@@ -20,7 +20,9 @@ beforeAll(async () => {
       lines.push(String(chunk));
       return (orig as (...a: unknown[]) => boolean)(chunk, ...rest);
     }) as typeof stream.write;
-    return () => { stream.write = orig as typeof stream.write; };
+    return () => {
+      stream.write = orig as typeof stream.write;
+    };
   };
   const restoreOut = capture(process.stdout);
   const restoreErr = capture(process.stderr);
@@ -32,7 +34,9 @@ beforeAll(async () => {
     restoreErr();
   }
 }, 600_000);
-afterAll(async () => { await db.drop(); });
+afterAll(async () => {
+  await db.drop();
+});
 
 const SHAPES = [
   /hck_(read|manage|admin)_[0-9a-f]{16,}/, // API keys
@@ -45,9 +49,12 @@ const SHAPES = [
 
 describe('a full demo run', () => {
   it('exercised core II', async () => {
-    const [c] = await adminQuery(db, `SELECT (SELECT count(*) FROM users)::int AS users, (SELECT count(*) FROM oauth_connections)::int AS oauth,
+    const [c] = await adminQuery(
+      db,
+      `SELECT (SELECT count(*) FROM users)::int AS users, (SELECT count(*) FROM oauth_connections)::int AS oauth,
       (SELECT count(*) FROM agent_secrets)::int AS secrets, (SELECT count(*) FROM audit_events WHERE action = 'oauth.refresh_failed')::int AS failed,
-      (SELECT count(*) FROM deletion_requests WHERE completed_at IS NOT NULL)::int AS purged, (SELECT count(*) FROM job_runs)::int AS jobs`);
+      (SELECT count(*) FROM deletion_requests WHERE completed_at IS NOT NULL)::int AS purged, (SELECT count(*) FROM job_runs)::int AS jobs`,
+    );
     expect(c.users).toBeGreaterThanOrEqual(3);
     expect(c.oauth).toBeGreaterThanOrEqual(4);
     expect(c.secrets).toBeGreaterThan(50);

@@ -11,15 +11,21 @@ import { platformContext } from '../../platform/services.ts';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 const keyring = testKeyring();
-beforeAll(async () => { db = await createTestDatabase(); });
-afterAll(async () => { await db.drop(); });
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await db.drop();
+});
 
 describe('per-agent secrets', () => {
   it('are delivered at provisioning, sealed at rest, never serialised, and gone when the agent is destroyed', async () => {
     const acct = await makeAccount(db);
     const agent = await makeAgent(db, acct);
     const keep = await makeAgent(db, acct);
-    const d = await withTransaction(db.pool('app'), { accounts: [acct] }, (c) => deliverAgentSecrets(c, { agentId: agent, accountId: acct, extra: { OPENAI_API_KEY: 'sk-demo-value-123456' } }, keyring));
+    const d = await withTransaction(db.pool('app'), { accounts: [acct] }, (c) =>
+      deliverAgentSecrets(c, { agentId: agent, accountId: acct, extra: { OPENAI_API_KEY: 'sk-demo-value-123456' } }, keyring),
+    );
     await withTransaction(db.pool('app'), { accounts: [acct] }, (c) => deliverAgentSecrets(c, { agentId: keep, accountId: acct }, keyring));
     expect(d.names).toEqual(['AGENT_PLATFORM_TOKEN', 'OPENAI_API_KEY']);
     expect(d.reveal().OPENAI_API_KEY).toBe('sk-demo-value-123456');
@@ -44,7 +50,9 @@ describe('per-agent secrets', () => {
     const from = await makeAccount(db, 'from');
     const to = await makeAccount(db, 'to');
     const agent = await makeAgent(db, from);
-    const before = await withTransaction(db.pool('app'), { accounts: [from] }, (c) => deliverAgentSecrets(c, { agentId: agent, accountId: from, extra: { GITHUB_TOKEN: 'ghs-moves-with-its-agent' } }, k));
+    const before = await withTransaction(db.pool('app'), { accounts: [from] }, (c) =>
+      deliverAgentSecrets(c, { agentId: agent, accountId: from, extra: { GITHUB_TOKEN: 'ghs-moves-with-its-agent' } }, k),
+    );
     const sealed = await adminQuery(db, `SELECT ciphertext FROM agent_secrets WHERE agent_id = $1 ORDER BY name`, [agent]);
     await transferAgent(platformContext(db.pool('app'), { accounts: [from], actor: 'test' }), agent, to);
     const rows = await adminQuery(db, `SELECT account_id, ciphertext FROM agent_secrets WHERE agent_id = $1 ORDER BY name`, [agent]);
@@ -72,7 +80,10 @@ describe('a secret row moved to another owner (issue 13, defect 9)', () => {
     const [row] = await adminQuery(db, `SELECT id, delivered_at FROM agent_secrets WHERE agent_id = $1 AND name = 'OPENAI_API_KEY'`, [victimAgent]);
     await adminQuery(db, `UPDATE agent_secrets SET agent_id = $2, account_id = $3, name = 'STOLEN_KEY', delivered_at = NULL WHERE id = $1`, [row.id, thiefAgent, thief]);
     const attempt = withTransaction(db.pool('app'), { accounts: [thief] }, (c) => deliverAgentSecrets(c, { agentId: thiefAgent, accountId: thief }, keyring));
-    const err = await attempt.then(() => undefined, (e: unknown) => e);
+    const err = await attempt.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(DecryptionError);
     expect(err).toMatchObject({ reason: 'authentication_failed' });
     expect((err as Error).message).toMatch(new RegExp(`agent_secrets\\.ciphertext row ${row.id}: .*another row, column or owner`));
@@ -103,6 +114,8 @@ describe('SSH public keys', () => {
     expect(row.public_key).toBe(ED25519_KEY);
     const [c] = await adminQuery(db, `SELECT col_description('ssh_public_keys'::regclass, attnum) AS d FROM pg_attribute WHERE attrelid = 'ssh_public_keys'::regclass AND attname = 'public_key'`);
     expect(c.d).toBe('public key, not a secret: stored in plaintext on purpose');
-    await expect(addSshPublicKey(db.pool('app'), { accountId: acct, name: 'x', publicKey: '-----BEGIN OPENSSH PRIVATE KEY-----' })).rejects.toThrow(expect.objectContaining({ code: 'invalid_ssh_key' }));
+    await expect(addSshPublicKey(db.pool('app'), { accountId: acct, name: 'x', publicKey: '-----BEGIN OPENSSH PRIVATE KEY-----' })).rejects.toThrow(
+      expect.objectContaining({ code: 'invalid_ssh_key' }),
+    );
   });
 });

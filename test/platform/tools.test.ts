@@ -4,8 +4,12 @@ import { adminQuery, makeAccount, makeAgent } from '../helpers/core-ii-fixtures.
 import { authorizeToolCall, decideToolApproval, setAgentSkill } from '../../platform/tools/tool-controls.ts';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
-beforeAll(async () => { db = await createTestDatabase(); });
-afterAll(async () => { await db.drop(); });
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await db.drop();
+});
 
 describe('agent tool controls', () => {
   it('allow-list from enabled skills, approval gates, every decision audited', async () => {
@@ -33,8 +37,17 @@ describe('agent tool controls', () => {
     await expect(authorizeToolCall(pool, { ...scope, tool: 'rm -rf' })).rejects.toThrow(expect.objectContaining({ code: 'invalid_tool' }));
     const actions = (await adminQuery(db, `SELECT action FROM audit_events WHERE subject_id = $1 AND action LIKE 'tool.%' ORDER BY seq`, [agentId])).map((r) => r.action);
     expect(actions).toEqual([
-      'tool.denied', 'tool.skill_enabled', 'tool.allowed', 'tool.skill_enabled', 'tool.approval_requested', 'tool.approval_requested',
-      'tool.approved', 'tool.allowed', 'tool.approval_requested', 'tool.skill_disabled', 'tool.denied',
+      'tool.denied',
+      'tool.skill_enabled',
+      'tool.allowed',
+      'tool.skill_enabled',
+      'tool.approval_requested',
+      'tool.approval_requested',
+      'tool.approved',
+      'tool.allowed',
+      'tool.approval_requested',
+      'tool.skill_disabled',
+      'tool.denied',
     ]);
   });
 });

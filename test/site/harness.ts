@@ -10,8 +10,14 @@ import { createGzip } from 'node:zlib';
 import { chromium, type Browser } from 'playwright-core';
 
 const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.md': 'text/markdown; charset=utf-8', '.txt': 'text/plain; charset=utf-8',
-  '.json': 'application/json', '.css': 'text/css; charset=utf-8', '.pdf': 'application/pdf', '.pem': 'application/x-pem-file', '.svg': 'image/svg+xml',
+  '.html': 'text/html; charset=utf-8',
+  '.md': 'text/markdown; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+  '.json': 'application/json',
+  '.css': 'text/css; charset=utf-8',
+  '.pdf': 'application/pdf',
+  '.pem': 'application/x-pem-file',
+  '.svg': 'image/svg+xml',
 };
 
 /** Resolves a URL path inside `root` the way a static host does: `/a/` -> `/a/index.html`. */

@@ -49,7 +49,11 @@ function trustHistory(logDir: string, evidenceDir: string): HistoryReport {
   const origin = readFileSync(path.join(logDir, 'checkpoint'), 'utf8').split('\n')[0]!;
   const publicKey = createPublicKey(readFileSync(path.join(evidenceDir, 'bundle.pub.pem')));
   const vkey = verifierKeyString({ name: origin, keyId: keyIdOf(origin, publicKey), publicKey });
-  const out = execFileSync(process.execPath, [path.join(ROOT, 'evidence/cli/bin.mjs'), 'history', '--json', '--dir', logDir, '--as-of', signedAt, '--vkey', vkey], { cwd: ROOT, encoding: 'utf8', maxBuffer: 256 << 20 });
+  const out = execFileSync(process.execPath, [path.join(ROOT, 'evidence/cli/bin.mjs'), 'history', '--json', '--dir', logDir, '--as-of', signedAt, '--vkey', vkey], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 256 << 20,
+  });
   const report = JSON.parse(out) as HistoryReport;
   expect(report.asOf).toBe(new Date(signedAt).toISOString());
   return report;
@@ -71,7 +75,8 @@ beforeAll(async () => {
   try {
     expect(await writeDemoHistory(ROOT, 90, () => {})).toBeGreaterThan(1000);
   } finally {
-    if (saved.data === undefined) delete process.env.TRUST_DATA_DIR; else process.env.TRUST_DATA_DIR = saved.data;
+    if (saved.data === undefined) delete process.env.TRUST_DATA_DIR;
+    else process.env.TRUST_DATA_DIR = saved.data;
     if (saved.log !== undefined) process.env.TRUST_LOG_DIR = saved.log;
   }
   site = path.join(work, 'site');
@@ -126,7 +131,10 @@ describe('control pages show the history trust history --json gives for the same
           compared++;
         }
         // The status changes listed: those of the last 90 days, newest first (at most 20).
-        const inWindow = c.changes.filter((ch) => Date.parse(ch.at) >= asOf - 90 * DAY && Date.parse(ch.at) <= asOf).reverse().slice(0, 20);
+        const inWindow = c.changes
+          .filter((ch) => Date.parse(ch.at) >= asOf - 90 * DAY && Date.parse(ch.at) <= asOf)
+          .reverse()
+          .slice(0, 20);
         const listed = [...(html.split('<ol class="changes"')[1]?.split('</ol>')[0] ?? '').matchAll(/<time datetime="([^"]*)"/g)].map((m) => m[1]);
         expect(listed, c.id).toEqual(inWindow.map((ch) => ch.at));
       }
@@ -262,7 +270,13 @@ describe('accessibility of the history pages', () => {
     const failed = history.controls.find((c) => c.lastFailure)!.id;
     const designed = history.controls.find((c) => c.claimed === 'designed')?.id;
     const version = readReleases(ROOT).at(-1)!.catalogVersion;
-    const visits: [number, string][] = [[0, `/controls/${failed}/`], [0, '/changelog/'], [0, `/changelog/${version}/`], [0, '/'], [1, `/controls/${failed}/`]];
+    const visits: [number, string][] = [
+      [0, `/controls/${failed}/`],
+      [0, '/changelog/'],
+      [0, `/changelog/${version}/`],
+      [0, '/'],
+      [1, `/controls/${failed}/`],
+    ];
     if (designed) visits.push([0, `/controls/${designed}/`]);
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
     const tab = await ctx.newPage();
@@ -271,7 +285,9 @@ describe('accessibility of the history pages', () => {
       await tab.goto(servers[s]!.url + p);
       await tab.addScriptTag({ content: AXE });
       const found = await tab.evaluate(async () => {
-        const r = await (window as unknown as { axe: { run(ctx: unknown, o: unknown): Promise<{ violations: { id: string; nodes: { target: unknown }[] }[] }> } }).axe.run(document, { resultTypes: ['violations'] });
+        const r = await (window as unknown as { axe: { run(ctx: unknown, o: unknown): Promise<{ violations: { id: string; nodes: { target: unknown }[] }[] }> } }).axe.run(document, {
+          resultTypes: ['violations'],
+        });
         return r.violations.map((v) => `${v.id} (${v.nodes.length}): ${JSON.stringify(v.nodes[0]?.target)}`);
       });
       violations.push(...found.map((v) => `${s ? 'single' : 'history'} ${p}: ${v}`));
@@ -292,7 +308,10 @@ describe('accessibility of the history pages', () => {
         if (document.documentElement.scrollWidth <= client) return null;
         // The innermost element that sticks out, to say what to fix.
         const out = [...document.querySelectorAll('main *')].filter((e) => e.getBoundingClientRect().right > client + 1 && ![...e.children].some((c) => c.getBoundingClientRect().right > client + 1));
-        return `${document.documentElement.scrollWidth} > ${client}: ${out.slice(0, 3).map((e) => `<${e.tagName.toLowerCase()} class="${e.className}">${(e.textContent ?? '').slice(0, 40)}`).join(', ')}`;
+        return `${document.documentElement.scrollWidth} > ${client}: ${out
+          .slice(0, 3)
+          .map((e) => `<${e.tagName.toLowerCase()} class="${e.className}">${(e.textContent ?? '').slice(0, 40)}`)
+          .join(', ')}`;
       });
       if (over) wide.push(`${p}: ${over}`);
     }

@@ -64,7 +64,8 @@ beforeAll(async () => {
   try {
     expect(await writeDemoHistory(ROOT, 90, () => {})).toBeGreaterThan(1000);
   } finally {
-    if (saved.data === undefined) delete process.env.TRUST_DATA_DIR; else process.env.TRUST_DATA_DIR = saved.data;
+    if (saved.data === undefined) delete process.env.TRUST_DATA_DIR;
+    else process.env.TRUST_DATA_DIR = saved.data;
     if (saved.log !== undefined) process.env.TRUST_LOG_DIR = saved.log;
   }
   const site = path.join(work, 'site');
@@ -90,25 +91,34 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-interface Run { scores: Scores; metrics: string; /** Weighted audits below 1, by category. */ shortfalls: Record<Category, string[]> }
+interface Run {
+  scores: Scores;
+  metrics: string;
+  /** Weighted audits below 1, by category. */ shortfalls: Record<Category, string[]>;
+}
 
 /** One Lighthouse run, as the acceptance script runs it; the scores (0..100) and what fell short. */
 function lighthouse(url: string, out: string): Promise<Run> {
   return new Promise((resolve, reject) => {
     // Asynchronous: the site is served from this very process.
-    const child = spawn(process.execPath, [
-      LIGHTHOUSE, url,
-      '--chrome-flags=--headless=new --no-sandbox',
-      `--only-categories=${CATEGORIES.join(',')}`,
-      '--output=json', `--output-path=${out}`, '--quiet',
-    ], { env: { ...process.env, CHROME_PATH: '/usr/bin/chromium' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [LIGHTHOUSE, url, '--chrome-flags=--headless=new --no-sandbox', `--only-categories=${CATEGORIES.join(',')}`, '--output=json', `--output-path=${out}`, '--quiet'],
+      { env: { ...process.env, CHROME_PATH: '/usr/bin/chromium' }, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      let report: { categories: Record<string, { score: number | null; auditRefs: { id: string; weight: number }[] }>; audits: Record<string, { score: number | null; numericValue?: number; displayValue?: string; explanation?: string }>; runtimeError?: { message: string } };
+      let report: {
+        categories: Record<string, { score: number | null; auditRefs: { id: string; weight: number }[] }>;
+        audits: Record<string, { score: number | null; numericValue?: number; displayValue?: string; explanation?: string }>;
+        runtimeError?: { message: string };
+      };
       try {
         report = JSON.parse(readFileSync(out, 'utf8'));
       } catch {
@@ -120,9 +130,14 @@ function lighthouse(url: string, out: string): Promise<Run> {
         return;
       }
       const scores = Object.fromEntries(CATEGORIES.map((c) => [c, report.categories[c]?.score == null ? null : Math.round(report.categories[c]!.score! * 100)])) as Scores;
-      const shortfalls = Object.fromEntries(CATEGORIES.map((c) => [c, (report.categories[c]?.auditRefs ?? [])
-        .filter((r) => r.weight > 0 && report.audits[r.id]?.score != null && report.audits[r.id]!.score! < 1)
-        .map((r) => `${r.id} ${report.audits[r.id]!.displayValue ?? report.audits[r.id]!.explanation ?? report.audits[r.id]!.score}`)])) as Run['shortfalls'];
+      const shortfalls = Object.fromEntries(
+        CATEGORIES.map((c) => [
+          c,
+          (report.categories[c]?.auditRefs ?? [])
+            .filter((r) => r.weight > 0 && report.audits[r.id]?.score != null && report.audits[r.id]!.score! < 1)
+            .map((r) => `${r.id} ${report.audits[r.id]!.displayValue ?? report.audits[r.id]!.explanation ?? report.audits[r.id]!.score}`),
+        ]),
+      ) as Run['shortfalls'];
       const a = report.audits;
       const ms = (id: string) => `${Math.round(a[id]?.numericValue ?? NaN)} ms`;
       const metrics = `FCP ${ms('first-contentful-paint')}, LCP ${ms('largest-contentful-paint')}, TBT ${ms('total-blocking-time')}, SI ${ms('speed-index')}, CLS ${(a['cumulative-layout-shift']?.numericValue ?? NaN).toFixed(3)}`;
@@ -151,7 +166,10 @@ async function expectScores(label: string, site: typeof fixture, urlPath: string
   console.log(lines.join('\n'));
   const failed = short(run);
   const why = failed.map((c) => `${c}: ${run.shortfalls[c].join('; ').slice(0, 600)}`).join(' | ');
-  expect(failed.map((c) => `${c} ${run.scores[c]} < ${min[c]}`), `${label} ${urlPath}: ${why}`).toEqual([]);
+  expect(
+    failed.map((c) => `${c} ${run.scores[c]} < ${min[c]}`),
+    `${label} ${urlPath}: ${why}`,
+  ).toEqual([]);
 }
 
 describe('Lighthouse (mobile, simulated throttling) on the site the pipeline builds', () => {

@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { fastParse, htmlToMarkdown } from '../../site/lib/markdown-twins.ts';
 
-const page = (main: string) => `<!DOCTYPE html><html lang="en"> <head><meta charset="utf-8"><title>T &amp; &lt;b&gt;</title><link rel="stylesheet" href="/a.css"></head> <body> <header><div class="evidence-bar"><p class="wrap">Evidence last verified <time datetime="x">2026-11-01 00:00 UTC</time> · catalog 1.0.0 · <a href="/x/index.md">View as markdown</a></p></div></header> <main id="main" class="wrap"><h1>Title</h1>${main}</main> <footer><p>Built from <code>sha256:ab</code>.</p></footer> </body></html>`;
+const page = (main: string) =>
+  `<!DOCTYPE html><html lang="en"> <head><meta charset="utf-8"><title>T &amp; &lt;b&gt;</title><link rel="stylesheet" href="/a.css"></head> <body> <header><div class="evidence-bar"><p class="wrap">Evidence last verified <time datetime="x">2026-11-01 00:00 UTC</time> · catalog 1.0.0 · <a href="/x/index.md">View as markdown</a></p></div></header> <main id="main" class="wrap"><h1>Title</h1>${main}</main> <footer><p>Built from <code>sha256:ab</code>.</p></footer> </body></html>`;
 
 async function both(html: string) {
   const fast = await htmlToMarkdown(html, '/x/', 'https://harborcloud.example');

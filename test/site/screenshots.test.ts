@@ -50,27 +50,31 @@ function fontconfig(dir: string): string {
   const from = path.join(ROOT, 'node_modules', 'dejavu-fonts-ttf', 'ttf');
   const fonts = path.join(dir, 'fonts');
   mkdirSync(fonts);
-  for (const f of ['DejaVuSans', 'DejaVuSansMono']) for (const style of ['', '-Bold', '-Oblique', '-BoldOblique']) copyFileSync(path.join(from, `${f}${style}.ttf`), path.join(fonts, `${f}${style}.ttf`));
+  for (const f of ['DejaVuSans', 'DejaVuSansMono'])
+    for (const style of ['', '-Bold', '-Oblique', '-BoldOblique']) copyFileSync(path.join(from, `${f}${style}.ttf`), path.join(fonts, `${f}${style}.ttf`));
   const alias = (family: string, to: string) => `  <alias binding="same"><family>${family}</family><prefer><family>${to}</family></prefer></alias>`;
   const sans = ['system-ui', '-apple-system', 'Segoe UI', 'Roboto', 'Helvetica Neue', 'Helvetica', 'Arial', 'sans-serif', 'serif', 'Times New Roman'];
   const mono = ['ui-monospace', 'SFMono-Regular', 'Menlo', 'Consolas', 'Courier New', 'monospace'];
   const file = path.join(dir, 'fonts.conf');
-  writeFileSync(file, [
-    '<?xml version="1.0"?>',
-    '<!DOCTYPE fontconfig SYSTEM "fonts.dtd">',
-    '<fontconfig>',
-    `  <dir>${fonts}</dir>`,
-    `  <cachedir>${path.join(dir, 'fontconfig-cache')}</cachedir>`,
-    ...sans.map((f) => alias(f, 'DejaVu Sans')),
-    ...mono.map((f) => alias(f, 'DejaVu Sans Mono')),
-    '  <match target="font">',
-    '    <edit name="antialias" mode="assign"><bool>true</bool></edit>',
-    '    <edit name="hinting" mode="assign"><bool>false</bool></edit>',
-    '    <edit name="rgba" mode="assign"><const>none</const></edit>',
-    '  </match>',
-    '</fontconfig>',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    file,
+    [
+      '<?xml version="1.0"?>',
+      '<!DOCTYPE fontconfig SYSTEM "fonts.dtd">',
+      '<fontconfig>',
+      `  <dir>${fonts}</dir>`,
+      `  <cachedir>${path.join(dir, 'fontconfig-cache')}</cachedir>`,
+      ...sans.map((f) => alias(f, 'DejaVu Sans')),
+      ...mono.map((f) => alias(f, 'DejaVu Sans Mono')),
+      '  <match target="font">',
+      '    <edit name="antialias" mode="assign"><bool>true</bool></edit>',
+      '    <edit name="hinting" mode="assign"><bool>false</bool></edit>',
+      '    <edit name="rgba" mode="assign"><const>none</const></edit>',
+      '  </match>',
+      '</fontconfig>',
+      '',
+    ].join('\n'),
+  );
   return file;
 }
 
@@ -83,8 +87,19 @@ beforeAll(async () => {
   server = await serveStatic(site);
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
-      '--font-render-hinting=none', '--disable-lcd-text', '--force-color-profile=srgb', '--hide-scrollbars'],
+    args: [
+      '--headless=new',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--font-render-hinting=none',
+      '--disable-lcd-text',
+      '--force-color-profile=srgb',
+      '--hide-scrollbars',
+    ],
     env: { ...process.env, FONTCONFIG_FILE: fontconfig(work) },
   });
 }, 600_000);
@@ -187,7 +202,9 @@ function compare(name: string, actual: Buffer): void {
   if (ratio > MAX_DIFF_RATIO) {
     const at = keep('actual', actual);
     const d = keep('diff', PNG.sync.write(diff));
-    expect.fail(`${name}: ${differing} pixels (${(ratio * 100).toFixed(3)}%) differ from the committed screenshot, more than ${MAX_DIFF_RATIO * 100}% (page as rendered: ${at}; diff: ${d}; if the change is intended, TRUST_UPDATE_SCREENSHOTS=1)`);
+    expect.fail(
+      `${name}: ${differing} pixels (${(ratio * 100).toFixed(3)}%) differ from the committed screenshot, more than ${MAX_DIFF_RATIO * 100}% (page as rendered: ${at}; diff: ${d}; if the change is intended, TRUST_UPDATE_SCREENSHOTS=1)`,
+    );
   }
 }
 

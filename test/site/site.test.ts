@@ -56,9 +56,13 @@ afterAll(async () => {
 /** Visits a page, collecting console errors, page errors and failed same-origin requests. */
 async function visit(page: Page, urlPath: string): Promise<string[]> {
   const problems: string[] = [];
-  const onConsole = (m: { type(): string; text(): string }) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); };
+  const onConsole = (m: { type(): string; text(): string }) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  };
   const onError = (e: Error) => problems.push(`pageerror: ${e.message}`);
-  const onResponse = (r: { status(): number; url(): string }) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`); };
+  const onResponse = (r: { status(): number; url(): string }) => {
+    if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`);
+  };
   page.on('console', onConsole);
   page.on('pageerror', onError);
   page.on('response', onResponse);
@@ -72,9 +76,27 @@ async function visit(page: Page, urlPath: string): Promise<string[]> {
 
 describe('security site built from evidence', () => {
   it('builds every expected page, with no script tag', () => {
-    const expected = ['/', '/agents/', '/vms/', '/data-handling/', '/access-control/', '/encryption/', '/controls/', '/readiness/',
-      '/gaps/', '/changelog/', '/subprocessors/', '/vulnerability-disclosure/', '/downloads/', '/frameworks/soc2/', '/frameworks/iso27001/',
-      '/controls/status/live/', '/controls/status/designed/', '/controls/status/roadmap/', '/controls/framework/soc2/'];
+    const expected = [
+      '/',
+      '/agents/',
+      '/vms/',
+      '/data-handling/',
+      '/access-control/',
+      '/encryption/',
+      '/controls/',
+      '/readiness/',
+      '/gaps/',
+      '/changelog/',
+      '/subprocessors/',
+      '/vulnerability-disclosure/',
+      '/downloads/',
+      '/frameworks/soc2/',
+      '/frameworks/iso27001/',
+      '/controls/status/live/',
+      '/controls/status/designed/',
+      '/controls/status/roadmap/',
+      '/controls/framework/soc2/',
+    ];
     for (const p of expected) expect(pages, p).toContain(p);
     for (const c of bundle.catalog.controls) expect(pages).toContain(`/controls/${c.id}/`);
     expect(result.pages).toBe(pages.length);
@@ -114,7 +136,9 @@ describe('security site built from evidence', () => {
       await page.goto(server.url + p);
       await page.addScriptTag({ content: AXE });
       const found = await page.evaluate(async () => {
-        const r = await (window as unknown as { axe: { run(ctx: unknown, o: unknown): Promise<{ violations: { id: string; nodes: { target: unknown }[] }[] }> } }).axe.run(document, { resultTypes: ['violations'] });
+        const r = await (window as unknown as { axe: { run(ctx: unknown, o: unknown): Promise<{ violations: { id: string; nodes: { target: unknown }[] }[] }> } }).axe.run(document, {
+          resultTypes: ['violations'],
+        });
         return r.violations.map((v) => `${v.id} (${v.nodes.length}): ${JSON.stringify(v.nodes[0]?.target)}`);
       });
       violations.push(...found.map((v) => `${p}: ${v}`));
@@ -149,26 +173,46 @@ describe('security site built from evidence', () => {
       await page.click(`nav.filters a[href="/controls/status/${status}/"]`);
       expect(new URL(page.url()).pathname).toBe(`/controls/status/${status}/`);
       const shown = await page.$$eval('tr[data-control]', (trs) => trs.map((tr) => [tr.getAttribute('data-control'), tr.querySelector('.badge')?.getAttribute('data-status')]));
-      const want = bundle.evaluations.filter((e) => e.observed === status).map((e) => e.control).sort();
+      const want = bundle.evaluations
+        .filter((e) => e.observed === status)
+        .map((e) => e.control)
+        .sort();
       expect(shown.map((s) => s[0]).sort()).toEqual(want);
       expect(shown.every((s) => s[1] === status)).toBe(true);
     }
     const category = bundle.catalog.controls[0]!.category;
     await page.click(`nav.filters a:text-is("${category}")`);
     const inCategory = await page.$$eval('tr[data-control]', (trs) => trs.map((tr) => tr.getAttribute('data-control')!));
-    expect(inCategory.sort()).toEqual(bundle.catalog.controls.filter((c) => c.category === category).map((c) => c.id).sort());
+    expect(inCategory.sort()).toEqual(
+      bundle.catalog.controls
+        .filter((c) => c.category === category)
+        .map((c) => c.id)
+        .sort(),
+    );
     const soc2 = bundle.catalog.mappings.find((m) => m.framework === 'soc2')!;
     await page.click('nav.filters a[href="/controls/framework/soc2/"]');
     const inSoc2 = await page.$$eval('tr[data-control]', (trs) => trs.map((tr) => tr.getAttribute('data-control')!));
-    expect(inSoc2.sort()).toEqual([...new Set(Object.values(soc2.criteria).flat().map((x) => x.control))].sort());
+    expect(inSoc2.sort()).toEqual(
+      [
+        ...new Set(
+          Object.values(soc2.criteria)
+            .flat()
+            .map((x) => x.control),
+        ),
+      ].sort(),
+    );
     expect(await page.$$eval('script', (s) => s.length)).toBe(0);
     await ctx.close();
   });
 
   it('serves downloads byte-for-byte equal to the evidence files, with their SHA-256 shown', async () => {
-    const names = ['report.pdf', 'bundle.json', 'bundle.sig.json', 'bundle.pub.pem', 'mapping.json', 'changelog.json']
-      .filter((n) => existsSync(path.join(SOURCE_DIR, n)));
-    if (existsSync(path.join(SOURCE_DIR, 'oscal'))) names.push(...readdirSync(path.join(SOURCE_DIR, 'oscal')).filter((f) => f.endsWith('.json')).map((f) => `oscal/${f}`));
+    const names = ['report.pdf', 'bundle.json', 'bundle.sig.json', 'bundle.pub.pem', 'mapping.json', 'changelog.json'].filter((n) => existsSync(path.join(SOURCE_DIR, n)));
+    if (existsSync(path.join(SOURCE_DIR, 'oscal')))
+      names.push(
+        ...readdirSync(path.join(SOURCE_DIR, 'oscal'))
+          .filter((f) => f.endsWith('.json'))
+          .map((f) => `oscal/${f}`),
+      );
     expect(names).toContain('bundle.json');
     expect(names).toContain('bundle.sig.json');
     const html = readFileSync(path.join(outDir, 'downloads/index.html'), 'utf8');

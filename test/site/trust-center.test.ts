@@ -54,7 +54,8 @@ beforeAll(async () => {
     try {
       logDir = (await makeSiteEvidence(evidenceDir)).logDir;
     } finally {
-      if (saved === undefined) delete process.env.TRUST_SIGNING_KEY; else process.env.TRUST_SIGNING_KEY = saved;
+      if (saved === undefined) delete process.env.TRUST_SIGNING_KEY;
+      else process.env.TRUST_SIGNING_KEY = saved;
     }
   }
   bundle = BundleSchema.parse(JSON.parse(readFileSync(path.join(evidenceDir, 'bundle.json'), 'utf8')));
@@ -71,7 +72,11 @@ afterAll(async () => {
 });
 
 const html = (f: string) => readFileSync(path.join(site, f), 'utf8');
-const trust = () => JSON.parse(readFileSync(path.join(site, 'trust.json'), 'utf8')) as { bundle: { sha256: string }; claims: { id: string; status: string; proof: string[]; evidenceSha256: string; lastVerified: string; freshUntil: string; since: string }[] };
+const trust = () =>
+  JSON.parse(readFileSync(path.join(site, 'trust.json'), 'utf8')) as {
+    bundle: { sha256: string };
+    claims: { id: string; status: string; proof: string[]; evidenceSha256: string; lastVerified: string; freshUntil: string; since: string }[];
+  };
 
 /** Runs the downloaded verify.mjs from a directory of its own, with no node_modules in reach. */
 function runVerify(dir: string, ...args: string[]): { status: number; out: string } {
@@ -100,7 +105,11 @@ describe('trust.json', () => {
       if (e.observed === 'live') expect(c.proof.length, e.control).toBeGreaterThan(0);
     }
     const bytes = readFileSync(path.join(site, 'trust.json'));
-    expect(t.bundle.sha256).toBe(createHash('sha256').update(readFileSync(path.join(site, 'downloads', 'bundle.json'))).digest('hex'));
+    expect(t.bundle.sha256).toBe(
+      createHash('sha256')
+        .update(readFileSync(path.join(site, 'downloads', 'bundle.json')))
+        .digest('hex'),
+    );
     const env = JSON.parse(readFileSync(path.join(site, 'trust.sig.json'), 'utf8'));
     const payload = Buffer.from(env.payload, 'base64');
     expect(JSON.parse(payload.toString()).subject[0].digest.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
@@ -153,7 +162,9 @@ describe('pages', () => {
       document.addEventListener('securitypolicyviolation', (e) => (window as unknown as { __csp: string[] }).__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
     });
     const problems: string[] = [];
-    page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(m.text());
+    });
     // The same policy as a header too, as a host serving _headers sends it.
     const policy = /Content-Security-Policy: (.+)/.exec(readFileSync(path.join(site, '_headers'), 'utf8'))![1]!;
     await page.route('**/*', async (route) => {
@@ -166,12 +177,26 @@ describe('pages', () => {
       const seen = await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp);
       expect(seen, p).toEqual([]);
       // Every id works as a selector (an id such as 5-1 would throw here).
-      const bad = await page.evaluate(() => [...document.querySelectorAll('[id]')].map((e) => e.id).filter((id) => { try { return document.querySelector(`#${id}`) === null; } catch { return true; } }));
+      const bad = await page.evaluate(() =>
+        [...document.querySelectorAll('[id]')]
+          .map((e) => e.id)
+          .filter((id) => {
+            try {
+              return document.querySelector(`#${id}`) === null;
+            } catch {
+              return true;
+            }
+          }),
+      );
       expect(bad, p).toEqual([]);
     }
     expect(problems).toEqual([]);
     // The policy is really enforced: an inline style set now is refused and reported.
-    await page.evaluate(() => { const d = document.createElement('div'); d.innerHTML = '<p style="color:red">x</p>'; document.body.append(d); });
+    await page.evaluate(() => {
+      const d = document.createElement('div');
+      d.innerHTML = '<p style="color:red">x</p>';
+      document.body.append(d);
+    });
     await page.waitForTimeout(100);
     expect((await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp)).join()).toMatch(/style-src/);
     await ctx.close();
@@ -237,15 +262,35 @@ describe('pages', () => {
 });
 
 describe('the transparency log', () => {
-  it('the set carries only the run\'s receipt (its checkpoint and inclusion proof); the site publishes the log it extends', () => {
+  it("the set carries only the run's receipt (its checkpoint and inclusion proof); the site publishes the log it extends", () => {
     // Nothing in the set names another run: no tiles, no entry bundles, just this run's receipt.
     expect(readdirSync(path.join(evidenceDir, 'log')).sort()).toEqual(['checkpoint', 'inclusion.json']);
-    const receipt = JSON.parse(readFileSync(path.join(evidenceDir, 'log', 'inclusion.json'), 'utf8')) as { origin: string; treeSize: number; index: number; entry: string; leafHash: string; proof: string[] };
+    const receipt = JSON.parse(readFileSync(path.join(evidenceDir, 'log', 'inclusion.json'), 'utf8')) as {
+      origin: string;
+      treeSize: number;
+      index: number;
+      entry: string;
+      leafHash: string;
+      proof: string[];
+    };
     const run = parseCheckpointText(parseNote(readFileSync(path.join(evidenceDir, 'log', 'checkpoint'), 'utf8')).text);
     expect([receipt.origin, receipt.treeSize]).toEqual([run.origin, run.size]);
-    expect(JSON.parse(receipt.entry)).toMatchObject({ kind: 'bundle', bundleSha256: createHash('sha256').update(readFileSync(path.join(evidenceDir, 'bundle.json'))).digest('hex') });
+    expect(JSON.parse(receipt.entry)).toMatchObject({
+      kind: 'bundle',
+      bundleSha256: createHash('sha256')
+        .update(readFileSync(path.join(evidenceDir, 'bundle.json')))
+        .digest('hex'),
+    });
     expect(libLeafHash(Buffer.from(receipt.entry)).toString('base64')).toBe(receipt.leafHash);
-    expect(libInclusion(receipt.index, receipt.treeSize, Buffer.from(receipt.leafHash, 'base64'), receipt.proof.map((p) => Buffer.from(p, 'base64')), run.root)).toBe(true);
+    expect(
+      libInclusion(
+        receipt.index,
+        receipt.treeSize,
+        Buffer.from(receipt.leafHash, 'base64'),
+        receipt.proof.map((p) => Buffer.from(p, 'base64')),
+        run.root,
+      ),
+    ).toBe(true);
     // The site: the log directory's latest checkpoint, with every tile and entry bundle it covers.
     if (logDir) expect(readFileSync(path.join(site, 'log', 'checkpoint')).equals(readFileSync(path.join(logDir, 'checkpoint')))).toBe(true);
     const published = parseCheckpointText(parseNote(readFileSync(path.join(site, 'log', 'checkpoint'), 'utf8')).text);
@@ -275,7 +320,10 @@ describe('verify.mjs', () => {
     const dir = copySite('t-badge');
     const file = path.join(dir, 'controls', e.control, 'index.html');
     const page = readFileSync(file, 'utf8');
-    const forged = page.replace(/<span class="badge badge-designed" data-status="designed"([^>]*)><span aria-hidden="true">◐<\/span> Designed<\/span>/, '<span class="badge badge-live" data-status="live"$1><span aria-hidden="true">✓</span> Live</span>');
+    const forged = page.replace(
+      /<span class="badge badge-designed" data-status="designed"([^>]*)><span aria-hidden="true">◐<\/span> Designed<\/span>/,
+      '<span class="badge badge-live" data-status="live"$1><span aria-hidden="true">✓</span> Live</span>',
+    );
     expect(forged).not.toBe(page);
     writeFileSync(file, forged);
     const r = runVerify(dir);
@@ -292,14 +340,24 @@ describe('verify.mjs', () => {
     expect(runVerify(dir).status).toBe(1);
     cpSync(path.join(dir, 'trust.json'), path.join(dir, 'downloads', 'trust.json'));
     // Forged by someone holding the key: the signature verifies, the content does not match the bundle.
-    execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `
+    execFileSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        `
       const { signTrustJson } = await import(${JSON.stringify(path.resolve('evidence/site/trust-json.ts'))});
       const { readFileSync, writeFileSync } = await import('node:fs');
       const { createPrivateKey, createPublicKey } = await import('node:crypto');
       const privateKey = createPrivateKey(process.env.PEM);
       const bytes = readFileSync(process.env.DIR + '/trust.json');
       writeFileSync(process.env.DIR + '/trust.sig.json', signTrustJson(bytes, { privateKey, publicKey: createPublicKey(privateKey), keyid: 'x' }, { signedAt: new Date(), bundleSha256: 'x' }));
-    `], { env: { ...process.env, PEM, DIR: dir }, stdio: 'pipe' });
+    `,
+      ],
+      { env: { ...process.env, PEM, DIR: dir }, stdio: 'pipe' },
+    );
     const r = runVerify(dir);
     expect(r.out).toMatch(/trust\.json says/);
     expect(r.status).toBe(1);
@@ -322,7 +380,11 @@ describe('verify.mjs', () => {
     const origin = cp.origin;
     const signer = noteSigner(origin, privateKey);
     const grown = copySite('t-grown');
-    await append(path.join(grown, 'log'), Array.from({ length: 300 }, (_, k) => Buffer.from(`{"n":${k}}`)), signer);
+    await append(
+      path.join(grown, 'log'),
+      Array.from({ length: 300 }, (_, k) => Buffer.from(`{"n":${k}}`)),
+      signer,
+    );
     expect(runVerify(grown, '--checkpoint', kept).status).toBe(0);
 
     // 3. The log rebuilt from scratch with an earlier entry changed and signed again by the

@@ -70,7 +70,11 @@ export const auditInsertChained: Benchmark = {
           }
         });
       const repeats = ctx.smoke ? ctx.repeats : { warmup: 1, runs: 3 };
-      const s = await measurePair(repeats, () => write(CHAINED_SQL, false), () => write(PLAIN_SQL, true));
+      const s = await measurePair(
+        repeats,
+        () => write(CHAINED_SQL, false),
+        () => write(PLAIN_SQL, true),
+      );
       const ours = events / (median(s.ours) / 1000);
       const ref = events / (median(s.reference) / 1000);
       // The chain must be intact after all that writing.

@@ -29,7 +29,10 @@ const DB = 'bench_audit10m';
 function marker(root: string, events: number): string {
   const h = createHash('sha256').update(`events=${events}\n`);
   const mig = path.join(root, 'platform', 'migrations');
-  for (const f of readdirSync(mig).filter((x) => x.endsWith('.sql')).sort()) h.update(f).update(readFileSync(path.join(mig, f)));
+  for (const f of readdirSync(mig)
+    .filter((x) => x.endsWith('.sql'))
+    .sort())
+    h.update(f).update(readFileSync(path.join(mig, f)));
   for (const f of ['platform/audit/chain-line.ts', 'evidence/bench/workloads/audit-copy.ts']) h.update(f).update(readFileSync(path.join(root, f)));
   return `trust-bench audit chain ${events} ${h.digest('hex').slice(0, 32)}`;
 }
@@ -51,7 +54,9 @@ async function chainDatabase(ctx: BenchContext, events: number): Promise<{ chain
     const pdb = await createPlatformDatabase(server, name);
     await pdb.db.close();
     const copied = await copyChainedEvents(pdb.adminUrl, events, {
-      progress: (n) => { if (n % 1_000_000 === 0) ctx.log(`bench: ${n.toLocaleString('en-US')} events (${((Date.now() - t0) / 1000).toFixed(0)} s)`); },
+      progress: (n) => {
+        if (n % 1_000_000 === 0) ctx.log(`bench: ${n.toLocaleString('en-US')} events (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+      },
     });
     ctx.log(`bench: ${copied.events.toLocaleString('en-US')} events copied in ${copied.seconds.toFixed(0)} s; VACUUM (FREEZE, ANALYZE)`);
     // Hint bits and the visibility map set once, as autovacuum would leave a settled table:
@@ -66,7 +71,9 @@ async function chainDatabase(ctx: BenchContext, events: number): Promise<{ chain
   const db = await openDatabase({ adminUrl });
   const chain: AuditChain = { pdb: { name, adminUrl, db, drop: async () => {} }, events, checkpointSeq: 0, trustedKeyPem: '' };
   return {
-    chain, built, buildSeconds,
+    chain,
+    built,
+    buildSeconds,
     drop: async () => {
       await db.close();
       if (ctx.smoke) await server.dropDatabase(name);
@@ -79,7 +86,9 @@ export const auditVerifyFull10m: Benchmark = {
   goal: { kind: '<=', value: 1.25, also: `peak RSS < ${PEAK_RSS_LIMIT_MB} MB` },
   async run(ctx) {
     if (!ctx.smoke && process.env.TRUST_BENCH_SCALE !== '1000' && process.env.TRUST_BENCH_AUDIT_10M !== '1') {
-      throw new SkipBenchmark('10,000,000 events are loaded and verified only with TRUST_BENCH_SCALE=1000 or TRUST_BENCH_AUDIT_10M=1 (the load takes minutes once; the database is kept as bench_audit10m)');
+      throw new SkipBenchmark(
+        '10,000,000 events are loaded and verified only with TRUST_BENCH_SCALE=1000 or TRUST_BENCH_AUDIT_10M=1 (the load takes minutes once; the database is kept as bench_audit10m)',
+      );
     }
     const events = ctx.smoke ? 5_000 : EVENTS;
     const { chain, built, buildSeconds, drop } = await chainDatabase(ctx, events);
@@ -95,8 +104,12 @@ export const auditVerifyFull10m: Benchmark = {
         ratio: ours / ref,
         met: maxPeak < PEAK_RSS_LIMIT_MB ? undefined : false,
         details: {
-          events, peakRssMb: round(maxPeak, 1), reusedDatabase: !built, ...(buildSeconds ? { buildSeconds: round(buildSeconds, 1) } : {}),
-          oursSamples: s.ours.map((x) => round(x, 0)), referenceSamples: s.reference.map((x) => round(x, 0)),
+          events,
+          peakRssMb: round(maxPeak, 1),
+          reusedDatabase: !built,
+          ...(buildSeconds ? { buildSeconds: round(buildSeconds, 1) } : {}),
+          oursSamples: s.ours.map((x) => round(x, 0)),
+          referenceSamples: s.reference.map((x) => round(x, 0)),
         },
       };
     } finally {

@@ -14,9 +14,9 @@ export const auditVerifyIncremental: Benchmark = {
     const chain = await auditChain(ctx);
     const full = await fullVerificationSamples(ctx, chain);
     const samples = await measureOne(ctx.repeats, async () => {
-        const r = await verifyInChild(ctx, chain, 'checkpoint');
-        if (!r.result.checkpoint?.signatureValid || !r.result.checkpoint.keyTrusted) throw new Error('the checkpoint signature did not verify with the bench key');
-        return r.ms;
+      const r = await verifyInChild(ctx, chain, 'checkpoint');
+      if (!r.result.checkpoint?.signatureValid || !r.result.checkpoint.keyTrusted) throw new Error('the checkpoint signature did not verify with the bench key');
+      return r.ms;
     });
     // The reference is the full verification measured above, on the same chain.
     const ours = median(samples);

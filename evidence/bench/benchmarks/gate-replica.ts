@@ -37,7 +37,10 @@ export const gateReplica: Benchmark = {
       replica = await startStreamingReplica(primary.adminUrl, ctx.log);
       const cli = path.join(ctx.root, 'evidence', 'cli', 'bin.mjs');
       const [{ openDatabase }, { createCheckpoint }, { loadSigningKey }, { roleUrl }] = await Promise.all([
-        import('../../../platform/db/index.ts'), import('../../../platform/audit/checkpoint.ts'), import('../../../platform/audit/keys.ts'), import('../../../platform/db/roles.ts'),
+        import('../../../platform/db/index.ts'),
+        import('../../../platform/audit/checkpoint.ts'),
+        import('../../../platform/audit/keys.ts'),
+        import('../../../platform/db/roles.ts'),
       ]);
       let buildSeconds = 0;
       if (scale) {
@@ -47,12 +50,19 @@ export const gateReplica: Benchmark = {
         // The smoke run proves the path on an empty migrated platform.
         const { migrate } = await import('../../../platform/db/migrate.ts');
         const db = await openDatabase({ adminUrl: url });
-        try { await migrate(db); } finally { await db.close(); }
+        try {
+          await migrate(db);
+        } finally {
+          await db.close();
+        }
       }
       const db = await openDatabase({ adminUrl: url });
       let events = 0;
       try {
-        await createCheckpoint({ owner: db.pool('owner'), reader: db.pool('reader') }, loadSigningKey(() => {}));
+        await createCheckpoint(
+          { owner: db.pool('owner'), reader: db.pool('reader') },
+          loadSigningKey(() => {}),
+        );
         events = Number((await db.pool('reader').query('SELECT count(*) AS n FROM audit_events')).rows[0].n);
       } finally {
         await db.close();
@@ -81,7 +91,10 @@ export const gateReplica: Benchmark = {
       // The warm-up's first run starts the witness in the run's log; every timed run finds it.
       const s = await measurePair(ctx.smoke ? ctx.repeats : { warmup: 1, runs: 5 }, gate('replica'), gate('primary'));
       const verdicts = (side: keyof typeof sides) => {
-        const bundle = JSON.parse(readFileSync(path.join(sides[side].out, 'bundle.json'), 'utf8')) as { evaluations: { control: string; verdict: string }[]; platform: { environment?: { server?: string } } };
+        const bundle = JSON.parse(readFileSync(path.join(sides[side].out, 'bundle.json'), 'utf8')) as {
+          evaluations: { control: string; verdict: string }[];
+          platform: { environment?: { server?: string } };
+        };
         return { server: bundle.platform.environment?.server, verdicts: Object.fromEntries(bundle.evaluations.map((e) => [e.control, e.verdict])) };
       };
       const [r, p] = [verdicts('replica'), verdicts('primary')];
@@ -95,10 +108,16 @@ export const gateReplica: Benchmark = {
         ratio: round(ours, 0) / round(ref, 0),
         met: differing.length ? false : undefined,
         details: {
-          scale, auditEvents: events, controls: Object.keys(p.verdicts).length, verdictsEqual: differing.length === 0,
+          scale,
+          auditEvents: events,
+          controls: Object.keys(p.verdicts).length,
+          verdictsEqual: differing.length === 0,
           ...(differing.length ? { differing: differing.map((c) => `${c}: replica ${r.verdicts[c]}, primary ${p.verdicts[c]}`) } : {}),
-          exitCodes: codes, demoBuildSeconds: round(buildSeconds, 1), replayWaitMs: lag.ms,
-          oursSamples: s.ours.map((x) => round(x, 0)), referenceSamples: s.reference.map((x) => round(x, 0)),
+          exitCodes: codes,
+          demoBuildSeconds: round(buildSeconds, 1),
+          replayWaitMs: lag.ms,
+          oursSamples: s.ours.map((x) => round(x, 0)),
+          referenceSamples: s.reference.map((x) => round(x, 0)),
         },
       };
     } finally {

@@ -98,61 +98,73 @@ async function demoDatabase(ctx: BenchContext, scale: number): Promise<{ url: st
 
 function gateScale(scale: 100 | 1000): Benchmark {
   return {
-  name: `gate-scale-${scale}`,
-  goal: { kind: 'under', value: GOAL_MS },
-  async run(ctx) {
-    if (scale === 1000 && !ctx.smoke && process.env.TRUST_BENCH_SCALE !== '1000') {
-      throw new SkipBenchmark('scale 1,000 (100,000 agents, 10,000,000 events) is built and measured only with TRUST_BENCH_SCALE=1000 (about 15 min to build once)');
-    }
-    const demo = await demoDatabase(ctx, ctx.smoke ? 0 : scale);
-    try {
-      const [{ openDatabase }, { createCheckpoint }, { loadSigningKey }] = await Promise.all([
-        import('../../../platform/db/index.ts'), import('../../../platform/audit/checkpoint.ts'), import('../../../platform/audit/keys.ts'),
-      ]);
-      // A signed checkpoint at the head, as the nightly job leaves it: the gate verifies from there.
-      const db = await openDatabase({ adminUrl: demo.url });
-      let events = 0;
+    name: `gate-scale-${scale}`,
+    goal: { kind: 'under', value: GOAL_MS },
+    async run(ctx) {
+      if (scale === 1000 && !ctx.smoke && process.env.TRUST_BENCH_SCALE !== '1000') {
+        throw new SkipBenchmark('scale 1,000 (100,000 agents, 10,000,000 events) is built and measured only with TRUST_BENCH_SCALE=1000 (about 15 min to build once)');
+      }
+      const demo = await demoDatabase(ctx, ctx.smoke ? 0 : scale);
       try {
-        await createCheckpoint({ owner: db.pool('owner'), reader: db.pool('reader') }, loadSigningKey(() => {}));
-        events = Number((await db.pool('reader').query('SELECT count(*) AS n FROM audit_events')).rows[0].n);
-      } finally {
-        await db.close();
-      }
-      const cli = path.join(ctx.root, 'evidence', 'cli', 'bin.mjs');
-      const outDir = ctx.scratch('gate');
-      // A transparency log of its own: the shared one (.data/tlog) may have witnessed an
-      // earlier build of this database, whose chain a rebuild replaces, and the gate rightly
-      // fails a chain that differs from its witness. The warm-up run witnesses the head.
-      const env = { ...process.env, DATABASE_URL: demo.url, TRUST_LOG_DIR: ctx.scratch('gate-log') };
-      const codes: number[] = [];
-      const samples = await measureOne(ctx.smoke ? ctx.repeats : { warmup: 1, runs: 3 }, async () => {
-        const r = await runChild(process.execPath, [cli, 'check', '--out', outDir], { cwd: ctx.root, env, timeoutMs: 600_000 });
-        // 0 holds, 1 a claim does not hold: both are answers; 2 is a broken run.
-        if (r.code !== 0 && r.code !== 1) {
-          // The cause is the line the CLI prefixes with its name; progress lines may precede it.
-          const lines = r.stderr.trim().split('\n');
-          throw new Error(`trust check exited ${r.code}: ${lines.find((l) => l.startsWith('trust ')) ?? lines[0]}`);
+        const [{ openDatabase }, { createCheckpoint }, { loadSigningKey }] = await Promise.all([
+          import('../../../platform/db/index.ts'),
+          import('../../../platform/audit/checkpoint.ts'),
+          import('../../../platform/audit/keys.ts'),
+        ]);
+        // A signed checkpoint at the head, as the nightly job leaves it: the gate verifies from there.
+        const db = await openDatabase({ adminUrl: demo.url });
+        let events = 0;
+        try {
+          await createCheckpoint(
+            { owner: db.pool('owner'), reader: db.pool('reader') },
+            loadSigningKey(() => {}),
+          );
+          events = Number((await db.pool('reader').query('SELECT count(*) AS n FROM audit_events')).rows[0].n);
+        } finally {
+          await db.close();
         }
-        codes.push(r.code);
-        return r.ms;
-      });
-      // The bench's own demo must be green (issue 19: the gate is green on the result), or the
-      // figure times a failing run nobody would ship. An external database may have failures.
-      if (!process.env.TRUST_BENCH_SCALE_DB_URL && codes.some((c) => c !== 0)) {
-        throw new Error(`trust check exited ${codes.join(', ')} on the demo database: a claim does not hold there (run it by hand to see which)`);
+        const cli = path.join(ctx.root, 'evidence', 'cli', 'bin.mjs');
+        const outDir = ctx.scratch('gate');
+        // A transparency log of its own: the shared one (.data/tlog) may have witnessed an
+        // earlier build of this database, whose chain a rebuild replaces, and the gate rightly
+        // fails a chain that differs from its witness. The warm-up run witnesses the head.
+        const env = { ...process.env, DATABASE_URL: demo.url, TRUST_LOG_DIR: ctx.scratch('gate-log') };
+        const codes: number[] = [];
+        const samples = await measureOne(ctx.smoke ? ctx.repeats : { warmup: 1, runs: 3 }, async () => {
+          const r = await runChild(process.execPath, [cli, 'check', '--out', outDir], { cwd: ctx.root, env, timeoutMs: 600_000 });
+          // 0 holds, 1 a claim does not hold: both are answers; 2 is a broken run.
+          if (r.code !== 0 && r.code !== 1) {
+            // The cause is the line the CLI prefixes with its name; progress lines may precede it.
+            const lines = r.stderr.trim().split('\n');
+            throw new Error(`trust check exited ${r.code}: ${lines.find((l) => l.startsWith('trust ')) ?? lines[0]}`);
+          }
+          codes.push(r.code);
+          return r.ms;
+        });
+        // The bench's own demo must be green (issue 19: the gate is green on the result), or the
+        // figure times a failing run nobody would ship. An external database may have failures.
+        if (!process.env.TRUST_BENCH_SCALE_DB_URL && codes.some((c) => c !== 0)) {
+          throw new Error(`trust check exited ${codes.join(', ')} on the demo database: a claim does not hold there (run it by hand to see which)`);
+        }
+        const ms = median(samples);
+        return {
+          ours: { value: round(ms, 0), unit: 'ms' },
+          reference: null,
+          ratio: null,
+          details: {
+            scale: ctx.smoke ? 0 : scale,
+            auditEvents: events,
+            reusedDatabase: !demo.built,
+            ...(demo.buildSeconds ? { demoBuildSeconds: round(demo.buildSeconds, 1) } : {}),
+            exitCodes: codes,
+            samples: samples.map((x) => round(x, 0)),
+          },
+        };
+      } finally {
+        await demo.drop?.();
       }
-      const ms = median(samples);
-      return {
-        ours: { value: round(ms, 0), unit: 'ms' },
-        reference: null,
-        ratio: null,
-        details: { scale: ctx.smoke ? 0 : scale, auditEvents: events, reusedDatabase: !demo.built, ...(demo.buildSeconds ? { demoBuildSeconds: round(demo.buildSeconds, 1) } : {}), exitCodes: codes, samples: samples.map((x) => round(x, 0)) },
-      };
-    } finally {
-      await demo.drop?.();
-    }
-  },
-};
+    },
+  };
 }
 
 export const gateScale100 = gateScale(100);

@@ -24,16 +24,38 @@ import type { SigningKey } from '../../bundle/keys.ts';
 const END = new Date('2026-11-01T00:00:00Z');
 const ORIGIN = 'bench.example/trust-evidence/log';
 
-interface BenchLog { dir: string; vkey: string; key: SigningKey; runs: number; leaves: number }
+interface BenchLog {
+  dir: string;
+  vkey: string;
+  key: SigningKey;
+  runs: number;
+  leaves: number;
+}
 
 /** A log of `days` × `perDay` simulated runs of `catalog`'s controls ending at END, signed by a new key. */
 async function historyLog(dir: string, catalog: Pick<Catalog, 'controls' | 'version'>, days: number, perDay: number): Promise<BenchLog> {
   const [{ appendSimulatedRuns, planDemoHistory }, { noteSigner, verifierKeyString }, { keyIdOf }, { maxAgeSeconds }] = await Promise.all([
-    import('../../history/simulate.ts'), import('../../tlog/note.ts'), import('../../bundle/keys.ts'), import('../../freshness.ts'),
+    import('../../history/simulate.ts'),
+    import('../../tlog/note.ts'),
+    import('../../bundle/keys.ts'),
+    import('../../freshness.ts'),
   ]);
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  const key: SigningKey = { privateKey, publicKey, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(), keyid: keyIdOf(publicKey), development: true, source: 'bench (in memory)' };
-  const plan = planDemoHistory({ days, end: END, runsPerDay: perDay, catalogVersion: catalog.version, controls: catalog.controls.map((c) => ({ id: c.id, claimed: c.status, maxAgeSeconds: maxAgeSeconds(c) })) });
+  const key: SigningKey = {
+    privateKey,
+    publicKey,
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    keyid: keyIdOf(publicKey),
+    development: true,
+    source: 'bench (in memory)',
+  };
+  const plan = planDemoHistory({
+    days,
+    end: END,
+    runsPerDay: perDay,
+    catalogVersion: catalog.version,
+    controls: catalog.controls.map((c) => ({ id: c.id, claimed: c.status, maxAgeSeconds: maxAgeSeconds(c) })),
+  });
   const signer = noteSigner(ORIGIN, privateKey);
   mkdirSync(dir, { recursive: true });
   const r = await appendSimulatedRuns(dir, signer, key, plan.runs);
@@ -57,7 +79,9 @@ export const period90d: Benchmark = {
     const repeats = ctx.smoke ? ctx.repeats : { warmup: 1, runs: 5 };
     const s = await measurePair(
       repeats,
-      async () => (await runChildOk(process.execPath, [bin, 'period', '--from', from, '--to', to, '--sample', '25', '--seed', '42', '--out', out, '--dir', log.dir, '--vkey', log.vkey], { cwd: ctx.root, env })).ms,
+      async () =>
+        (await runChildOk(process.execPath, [bin, 'period', '--from', from, '--to', to, '--sample', '25', '--seed', '42', '--out', out, '--dir', log.dir, '--vkey', log.vkey], { cwd: ctx.root, env }))
+          .ms,
       async () => (await runChildOk(process.execPath, [bin, 'log', 'verify', log.dir, '--vkey', log.vkey], { cwd: ctx.root, env })).ms,
     );
     const o = median(s.ours);
@@ -66,7 +90,15 @@ export const period90d: Benchmark = {
       ours: { value: round(o, 0), unit: 'ms' },
       reference: { name: `trust log verify of the same log (${log.leaves} entries)`, value: round(r, 0), unit: 'ms' },
       ratio: o / r,
-      details: { days, runsPerDay: perDay, runs: log.runs, controls: catalog.controls.length, logEntries: log.leaves, oursSamples: s.ours.map((x) => round(x, 0)), referenceSamples: s.reference.map((x) => round(x, 0)) },
+      details: {
+        days,
+        runsPerDay: perDay,
+        runs: log.runs,
+        controls: catalog.controls.length,
+        logEntries: log.leaves,
+        oursSamples: s.ours.map((x) => round(x, 0)),
+        referenceSamples: s.reference.map((x) => round(x, 0)),
+      },
     };
   },
 };
@@ -112,7 +144,8 @@ export const siteBuild200History: Benchmark = {
     // What was measured is what it says: every live control page of the first site draws its history, none of the second.
     const live = bundle.catalog.controls.filter((c) => c.status === 'live').map((c) => c.id);
     const drawn = (site: string) => live.filter((id) => readFileSync(path.join(dir, site, 'controls', id, 'index.html'), 'utf8').includes('<svg class="timeline"')).length;
-    if (drawn('dist-with') !== live.length || drawn('dist-without') !== 0) throw new Error(`the site with history drew ${drawn('dist-with')} of ${live.length} timelines, the one without ${drawn('dist-without')}`);
+    if (drawn('dist-with') !== live.length || drawn('dist-without') !== 0)
+      throw new Error(`the site with history drew ${drawn('dist-with')} of ${live.length} timelines, the one without ${drawn('dist-without')}`);
     const o = median(s.ours);
     const r = median(s.reference);
     return {

@@ -75,7 +75,13 @@ export const lifecycleThroughputTls: Benchmark = {
       const measured = (kind: 'tls' | 'plain') => runs[kind].slice(repeats.warmup);
       const summary = (kind: 'tls' | 'plain') => {
         const lat = measured(kind).flatMap((r) => r.latencies);
-        return { opsPerSecond: (kind === 'tls' ? s.ours : s.reference).map((x) => round(x, 1)), p50Ms: round(median(lat), 1), p99Ms: round(percentile(lat, 99), 1), operations: measured(kind).map((r) => r.operations), refused: measured(kind).map((r) => r.refused) };
+        return {
+          opsPerSecond: (kind === 'tls' ? s.ours : s.reference).map((x) => round(x, 1)),
+          p50Ms: round(median(lat), 1),
+          p99Ms: round(percentile(lat, 99), 1),
+          operations: measured(kind).map((r) => r.operations),
+          refused: measured(kind).map((r) => r.refused),
+        };
       };
       const tlsSummary = summary('tls');
       return {

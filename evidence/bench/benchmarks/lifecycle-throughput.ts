@@ -25,7 +25,16 @@ export const lifecycleThroughput: Benchmark = {
         ours: { value: round(r.operations / r.elapsed, 1), unit: `ops/s, p99 ${p99} ms` },
         reference: null,
         ratio: null,
-        details: { clients: LIFECYCLE_CLIENTS, agents: LIFECYCLE_AGENTS, seconds: round(r.elapsed, 2), operations: r.operations, ok: r.ok, refused: r.refused, p50Ms: round(median(r.latencies), 1), p99Ms: p99 },
+        details: {
+          clients: LIFECYCLE_CLIENTS,
+          agents: LIFECYCLE_AGENTS,
+          seconds: round(r.elapsed, 2),
+          operations: r.operations,
+          ok: r.ok,
+          refused: r.refused,
+          p50Ms: round(median(r.latencies), 1),
+          p99Ms: p99,
+        },
       };
     } finally {
       await pdb.drop();

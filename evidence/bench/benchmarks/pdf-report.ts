@@ -37,8 +37,16 @@ export const pdfReport: Benchmark = {
     let ours: Buffer = Buffer.alloc(0);
     const s = await measurePair(
       ctx.repeats,
-      () => timeIt(async () => { ours = await renderPdf(input); }),
-      async () => (await runChildOk(CHROMIUM, [...CHROMIUM_FLAGS, `--user-data-dir=${path.join(dir, 'profile')}`, '--no-pdf-header-footer', `--print-to-pdf=${chromePdf}`, `file://${htmlFile}`], { timeoutMs: 300_000 })).ms,
+      () =>
+        timeIt(async () => {
+          ours = await renderPdf(input);
+        }),
+      async () =>
+        (
+          await runChildOk(CHROMIUM, [...CHROMIUM_FLAGS, `--user-data-dir=${path.join(dir, 'profile')}`, '--no-pdf-header-footer', `--print-to-pdf=${chromePdf}`, `file://${htmlFile}`], {
+            timeoutMs: 300_000,
+          })
+        ).ms,
     );
     const refPdf = readFileSync(chromePdf);
     const oursPages = pageCount(ours);
@@ -51,7 +59,15 @@ export const pdfReport: Benchmark = {
       ours: { value: round(o, 1), unit: 'ms' },
       reference: { name: 'chromium --headless --print-to-pdf (same content as HTML)', value: round(r, 1), unit: 'ms' },
       ratio: o / r,
-      details: { controls: n, oursPages, referencePages: refPages, oursBytes: ours.length, referenceBytes: refPdf.length, oursSamples: s.ours.map((x) => round(x, 1)), referenceSamples: s.reference.map((x) => round(x, 1)) },
+      details: {
+        controls: n,
+        oursPages,
+        referencePages: refPages,
+        oursBytes: ours.length,
+        referenceBytes: refPdf.length,
+        oursSamples: s.ours.map((x) => round(x, 1)),
+        referenceSamples: s.reference.map((x) => round(x, 1)),
+      },
     };
   },
 };

@@ -52,7 +52,16 @@ export const schemaIntrospection: Benchmark = {
       ours: { value: round(ours, 1), unit: 'ms' },
       reference: { name: `pg_dump ${version} --schema-only`, value: round(ref, 1), unit: 'ms' },
       ratio: ours / ref,
-      details: { tables: n, server: `PostgreSQL ${server.version}`, database: withDatabase(url, name).replace(/:[^:@/]*@/, ':***@').split('/').pop(), oursSamples: s.ours.map((x) => round(x, 1)), referenceSamples: s.reference.map((x) => round(x, 1)) },
+      details: {
+        tables: n,
+        server: `PostgreSQL ${server.version}`,
+        database: withDatabase(url, name)
+          .replace(/:[^:@/]*@/, ':***@')
+          .split('/')
+          .pop(),
+        oursSamples: s.ours.map((x) => round(x, 1)),
+        referenceSamples: s.reference.map((x) => round(x, 1)),
+      },
     };
   },
 };

@@ -22,7 +22,8 @@ import { encodeLeaf } from '../../tlog/leaves.ts';
 
 const signer = () => noteSigner('bench.example/log', generateKeyPairSync('ed25519').privateKey);
 /** A realistic leaf: a witnessed audit head (about 190 bytes of canonical JSON). */
-const leaf = (i: number) => encodeLeaf({ kind: 'audit-head', v: 1, database: 'postgres:7301234567890123456/trust', seq: i + 1, hash: leafHash(Buffer.from(String(i))).toString('hex'), at: '2026-01-01T00:00:00.000Z' });
+const leaf = (i: number) =>
+  encodeLeaf({ kind: 'audit-head', v: 1, database: 'postgres:7301234567890123456/trust', seq: i + 1, hash: leafHash(Buffer.from(String(i))).toString('hex'), at: '2026-01-01T00:00:00.000Z' });
 
 function scratch(ctx: BenchContext, name: string): string {
   return mkdtempSync(path.join(ctx.scratch(name), 'log-'));

@@ -46,13 +46,18 @@ export async function copyChainedEvents(adminUrl: string, count: number, opts: {
   await Promise.all(lanes.map((c) => c.connect()));
   let committed = false;
   try {
-    const pre = (await lanes[0].query<{ head: string; any: boolean; su: boolean }>(
-      `SELECT (SELECT seq FROM event_chain_head)::text AS head, EXISTS (SELECT 1 FROM audit_events) AS any,
-              (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS su`)).rows[0];
+    const pre = (
+      await lanes[0].query<{ head: string; any: boolean; su: boolean }>(
+        `SELECT (SELECT seq FROM event_chain_head)::text AS head, EXISTS (SELECT 1 FROM audit_events) AS any,
+              (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS su`,
+      )
+    ).rows[0];
     if (!pre.su) throw new Error('copyChainedEvents needs a superuser URL (session_replication_role)');
     if (pre.any || Number(pre.head) !== 0) throw new Error('copyChainedEvents needs an empty audit chain');
     let fail!: (e: unknown) => void;
-    const failed = new Promise<never>((_, reject) => { fail = reject; });
+    const failed = new Promise<never>((_, reject) => {
+      fail = reject;
+    });
     failed.catch(() => {});
     const streams = [];
     for (const c of lanes) {

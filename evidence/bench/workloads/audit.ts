@@ -58,10 +58,7 @@ export async function appendEvents(adminUrl: string, from: number, count: number
   try {
     for (let i = 0; i < count; i += batch) {
       const hi = Math.min(count, i + batch);
-      await c.query(
-        `INSERT INTO audit_events (occurred_at, account_id, actor, action, subject_type, subject_id, details) ${EVENT_SELECT}`,
-        [from + i, from + hi - 1],
-      );
+      await c.query(`INSERT INTO audit_events (occurred_at, account_id, actor, action, subject_type, subject_id, details) ${EVENT_SELECT}`, [from + i, from + hi - 1]);
       progress?.(hi);
     }
   } finally {

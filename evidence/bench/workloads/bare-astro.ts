@@ -5,7 +5,10 @@ import path from 'node:path';
 export function writeBareAstroProject(dir: string, pages: number): void {
   mkdirSync(path.join(dir, 'src', 'pages', 'controls'), { recursive: true });
   writeFileSync(path.join(dir, 'astro.config.mjs'), `export default { output: 'static', outDir: './dist', build: { format: 'directory' }, devToolbar: { enabled: false } };\n`);
-  writeFileSync(path.join(dir, 'src', 'pages', 'index.astro'), `---\nconst n = ${pages};\n---\n<html lang="en"><head><meta charset="utf-8"><title>Controls</title></head><body><h1>{n} controls</h1></body></html>\n`);
+  writeFileSync(
+    path.join(dir, 'src', 'pages', 'index.astro'),
+    `---\nconst n = ${pages};\n---\n<html lang="en"><head><meta charset="utf-8"><title>Controls</title></head><body><h1>{n} controls</h1></body></html>\n`,
+  );
   writeFileSync(
     path.join(dir, 'src', 'pages', 'controls', '[id].astro'),
     `---

@@ -101,7 +101,12 @@ export function syntheticChangelog(bundle: Bundle): Changelog {
  */
 export async function writeSignedBundle(dir: string, bundle: Bundle): Promise<string> {
   const [{ serializeBundle }, { signBundle, serializeEnvelope }, { keyIdOf }, { generateKeyPairSync }, { writeFileSync }, path] = await Promise.all([
-    import('../../bundle/build.ts'), import('../../bundle/dsse.ts'), import('../../bundle/keys.ts'), import('node:crypto'), import('node:fs'), import('node:path'),
+    import('../../bundle/build.ts'),
+    import('../../bundle/dsse.ts'),
+    import('../../bundle/keys.ts'),
+    import('node:crypto'),
+    import('node:fs'),
+    import('node:path'),
   ]);
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();

@@ -15,7 +15,11 @@ function inline(s: string): string {
 }
 
 function cells(line: string): string[] {
-  return line.replace(/^\s*\|/, '').replace(/\|\s*$/, '').split(/(?<!\\)\|/).map((c) => c.trim().replace(/\\\|/g, '|'));
+  return line
+    .replace(/^\s*\|/, '')
+    .replace(/\|\s*$/, '')
+    .split(/(?<!\\)\|/)
+    .map((c) => c.trim().replace(/\\\|/g, '|'));
 }
 
 export function markdownToHtml(md: string, title: string): string {
@@ -25,12 +29,20 @@ export function markdownToHtml(md: string, title: string): string {
     const l = lines[i];
     if (!l.trim()) continue;
     const h = /^(#{1,6})\s+(.*)$/.exec(l);
-    if (h) { out.push(`<h${h[1].length}>${inline(h[2])}</h${h[1].length}>`); continue; }
+    if (h) {
+      out.push(`<h${h[1].length}>${inline(h[2])}</h${h[1].length}>`);
+      continue;
+    }
     if (l.startsWith('|')) {
       const head = cells(l);
       i++; // separator row
       const body: string[] = [];
-      while (i + 1 < lines.length && lines[i + 1].startsWith('|')) body.push(`<tr>${cells(lines[++i]).map((c) => `<td>${inline(c)}</td>`).join('')}</tr>`);
+      while (i + 1 < lines.length && lines[i + 1].startsWith('|'))
+        body.push(
+          `<tr>${cells(lines[++i])
+            .map((c) => `<td>${inline(c)}</td>`)
+            .join('')}</tr>`,
+        );
       out.push(`<table><thead><tr>${head.map((c) => `<th>${inline(c)}</th>`).join('')}</tr></thead><tbody>${body.join('')}</tbody></table>`);
       continue;
     }
@@ -40,7 +52,10 @@ export function markdownToHtml(md: string, title: string): string {
       out.push(`<ul>${items.map((x) => `<li>${inline(x.replace(/^\s*[-*]\s+/, ''))}</li>`).join('')}</ul>`);
       continue;
     }
-    if (l.startsWith('>')) { out.push(`<blockquote>${inline(l.replace(/^>\s?/, ''))}</blockquote>`); continue; }
+    if (l.startsWith('>')) {
+      out.push(`<blockquote>${inline(l.replace(/^>\s?/, ''))}</blockquote>`);
+      continue;
+    }
     const para = [l];
     while (i + 1 < lines.length && lines[i + 1].trim() && !/^(#|\||>|\s*[-*]\s)/.test(lines[i + 1])) para.push(lines[++i]);
     out.push(`<p>${inline(para.join(' '))}</p>`);

@@ -11,7 +11,7 @@ const spec = {
   name: 'audit witness',
   usage: 'audit witness [--every-events N] [--every-seconds T] [--force] [--json]',
   description: [
-    'Appends the audit chain\'s head (database identity, seq, hash) to the transparency log outside the database',
+    "Appends the audit chain's head (database identity, seq, hash) to the transparency log outside the database",
     '(TRUST_LOG_DIR, default .data/tlog) when at least N events follow the last witnessed head, or its oldest',
     'unwitnessed event is at least T seconds old. Defaults: N = 1000 (TRUST_WITNESS_EVERY_EVENTS),',
     'T = 300 (TRUST_WITNESS_EVERY_SECONDS). Run it from cron or a timer; every `trust check` witnesses too.',
@@ -81,7 +81,10 @@ export async function run(argv: string[]): Promise<number> {
         }
         const due = !s.witnessed || s.witnessed.database !== undefined || s.unwitnessedEvents >= everyEvents || s.unwitnessedSeconds >= everySeconds;
         if (!due) {
-          say({ witnessed: false, ...base }, `not due: ${s.unwitnessedEvents} event(s), oldest ${s.unwitnessedSeconds} s after the witnessed head (witness at ${everyEvents} events or ${everySeconds} s)`);
+          say(
+            { witnessed: false, ...base },
+            `not due: ${s.unwitnessedEvents} event(s), oldest ${s.unwitnessedSeconds} s after the witnessed head (witness at ${everyEvents} events or ${everySeconds} s)`,
+          );
           return 0;
         }
         const r = appendLocked(dir, [w.auditHeadLeaf(s.database, s.head, now, s.chain)], signer);

@@ -62,10 +62,14 @@ export async function run(argv: string[]): Promise<number> {
       } else {
         // Checkpoints verification passed over (not signed by a trusted key): said, never silent.
         for (const x of r.ignoredCheckpoints ?? []) console.log(`WARNING: checkpoint at seq ${x.seq} ignored: ${x.reason}`);
-        const from = r.checkpoint ? `checkpoint ${r.checkpoint.seq} (key ${r.checkpoint.keyId}, signature ${r.checkpoint.signatureValid ? 'valid' : 'INVALID'}${r.checkpoint.keyTrusted ? '' : ', key not in the trusted list'})` : 'genesis';
-        console.log(r.ok
-          ? `audit chain intact: ${r.eventsVerified} events verified from ${from} in ${seconds.toFixed(2)}s; head seq ${r.headSeq} hash ${r.headHash}`
-          : `audit chain BROKEN at event ${r.firstBroken!.seq}: ${r.firstBroken!.reason} (verified from ${from})`);
+        const from = r.checkpoint
+          ? `checkpoint ${r.checkpoint.seq} (key ${r.checkpoint.keyId}, signature ${r.checkpoint.signatureValid ? 'valid' : 'INVALID'}${r.checkpoint.keyTrusted ? '' : ', key not in the trusted list'})`
+          : 'genesis';
+        console.log(
+          r.ok
+            ? `audit chain intact: ${r.eventsVerified} events verified from ${from} in ${seconds.toFixed(2)}s; head seq ${r.headSeq} hash ${r.headHash}`
+            : `audit chain BROKEN at event ${r.firstBroken!.seq}: ${r.firstBroken!.reason} (verified from ${from})`,
+        );
       }
       return r.ok ? 0 : 1;
     } finally {

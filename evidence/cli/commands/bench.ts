@@ -29,7 +29,10 @@ export async function run(argv: string[]): Promise<number> {
   const { formatTable } = await import('../../bench/table.ts');
   const { BENCHMARKS } = await import('../../bench/registry.ts');
   const values = args.values as { smoke?: boolean; only?: string; json?: boolean; out?: string };
-  const only = String(values.only ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const only = String(values.only ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const known = BENCHMARKS.map((b) => b.name);
   const bad = only.filter((n) => !known.includes(n));
   if (bad.length) throw new InputError(`trust bench: --only names unknown benchmark(s) ${bad.join(', ')}; known: ${known.join(', ')}`);

@@ -73,13 +73,19 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
     return 0;
   }
-  const line = (o: Record<string, number>) => Object.entries(o).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ');
+  const line = (o: Record<string, number>) =>
+    Object.entries(o)
+      .filter(([, n]) => n > 0)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ');
   const out = [
     `catalog ${summary.version} is valid: ${summary.controls} controls (sha256 ${summary.sha256.slice(0, 16)})`,
     `  by status:   ${line(summary.byStatus)}`,
     `  by category: ${line(summary.byCategory)}`,
-    ...summary.frameworks.map((f) =>
-      `  ${f.id.padEnd(9)} mapping ${f.mappingVersion ?? 'missing'}: ${f.criteriaMapped}/${f.criteria} criteria mapped (${f.criteriaWithLiveControl} with a live control), ${f.controlsMapped} controls`),
+    ...summary.frameworks.map(
+      (f) =>
+        `  ${f.id.padEnd(9)} mapping ${f.mappingVersion ?? 'missing'}: ${f.criteriaMapped}/${f.criteria} criteria mapped (${f.criteriaWithLiveControl} with a live control), ${f.controlsMapped} controls`,
+    ),
   ];
   const liveWithoutChecks = summary.notes.filter((n) => n.includes('has no checks yet')).length;
   if (liveWithoutChecks) out.push(`  note: ${liveWithoutChecks} live control(s) have no checks yet and evaluate as unproven`);

@@ -47,12 +47,19 @@ export async function run(argv: string[]): Promise<number> {
   const asOf = v['as-of'] === undefined ? undefined : parseAsOf(v['as-of']);
   const progress = createProgress(process.stderr);
   // TRUST_PROFILE=1 (evidence/progress.ts): when the command began, after Node and the CLI loaded.
-  const profile = (what: string) => { if (process.env.TRUST_PROFILE) process.stderr.write(`profile: ${what} at ${Math.round(performance.now())} ms\n`); };
+  const profile = (what: string) => {
+    if (process.env.TRUST_PROFILE) process.stderr.write(`profile: ${what} at ${Math.round(performance.now())} ms\n`);
+  };
   profile('check started');
   try {
     const outcome = await runGate({
-      root: REPO_ROOT, outDir: path.resolve(v.out ?? path.join(REPO_ROOT, 'out')), baselineFile: v.baseline,
-      fullAudit: v['full-audit'], release: v.release, progress, asOf,
+      root: REPO_ROOT,
+      outDir: path.resolve(v.out ?? path.join(REPO_ROOT, 'out')),
+      baselineFile: v.baseline,
+      fullAudit: v['full-audit'],
+      release: v.release,
+      progress,
+      asOf,
     });
     progress.clear();
     profile('outputs committed');

@@ -14,8 +14,10 @@ const spec = {
     seed: { type: 'string' as const, default: '1', description: 'PRNG seed; a new seed adds another independent data set' },
     workers: { type: 'string' as const, default: '3', description: 'Concurrent database connections (1-8)' },
     bulk: {
-      type: 'boolean' as const, default: false,
-      description: 'Write the same data with COPY (superuser DATABASE_URL, empty platform only): scale 100 in under 2 minutes. ' +
+      type: 'boolean' as const,
+      default: false,
+      description:
+        'Write the same data with COPY (superuser DATABASE_URL, empty platform only): scale 100 in under 2 minutes. ' +
         'The audit chain is computed in Node, verified in full, then signed; core II still runs through its services.',
     },
     history: { type: 'string' as const, description: 'Instead: append DAYS (90d) of backdated, signed runs marked SIMULATED to the transparency log (no database)' },
@@ -44,15 +46,15 @@ export async function run(argv: string[]): Promise<number> {
   const scale = intOption('scale', values.scale, 1, 1000);
   const seed = intOption('seed', values.seed, 0, 2 ** 31 - 1);
   const workers = intOption('workers', values.workers, 1, 8);
-  const { runDemo } = values.bulk
-    ? await import('../../../platform/demo/bulk.ts').then((m) => ({ runDemo: m.runBulkDemo }))
-    : await import('../../../platform/demo/run.ts');
+  const { runDemo } = values.bulk ? await import('../../../platform/demo/bulk.ts').then((m) => ({ runDemo: m.runBulkDemo })) : await import('../../../platform/demo/run.ts');
   const db = await openDatabase();
   const tty = process.stderr.isTTY;
   let lastPct = -1;
   try {
     const s = await runDemo(db, {
-      scale, seed, workers,
+      scale,
+      seed,
+      workers,
       log: (l) => console.error(l),
       progress: (done, total) => {
         const pct = Math.floor((done / total) * 100);

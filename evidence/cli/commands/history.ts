@@ -31,12 +31,7 @@ const spec = {
     dir: { type: 'string' as const, description: 'The log directory (default TRUST_LOG_DIR, else .data/tlog)' },
     vkey: { type: 'string' as const, description: 'signed-note verifier key <name>+<id>+<key> to pin' },
   },
-  examples: [
-    'npx trust history',
-    'npx trust history audit_events_append_only',
-    'npx trust history --json > history.json',
-    'npx trust history --as-of 2026-03-31T23:59:59Z --dir ./mirror/tlog --json',
-  ],
+  examples: ['npx trust history', 'npx trust history audit_events_append_only', 'npx trust history --json > history.json', 'npx trust history --as-of 2026-03-31T23:59:59Z --dir ./mirror/tlog --json'],
   allowPositionals: true,
 };
 
@@ -72,11 +67,18 @@ export async function run(argv: string[]): Promise<number> {
   if (!report.runs) out.push('no gate run with verdicts in the log yet: run npx trust check');
   for (const c of report.controls) {
     out.push('');
-    out.push(`${c.id}  ${c.state.toUpperCase()}${c.currentStreak ? ` since ${c.currentStreak.since} (${c.currentStreak.runs} run(s))` : ''}  claimed ${c.claimed}, max age ${c.maxAgeSeconds / 3600} h`);
-    out.push(`  first live ${c.firstLive?.at ?? 'never'}; last failure ${c.lastFailure ? `${c.lastFailure.at} (bundle ${c.lastFailure.bundleSha256.slice(0, 12)}, entry ${c.lastFailure.leafIndex})` : 'never'}; ${c.runs} runs${c.simulatedRuns ? ` (${c.simulatedRuns} simulated)` : ''}`);
+    out.push(
+      `${c.id}  ${c.state.toUpperCase()}${c.currentStreak ? ` since ${c.currentStreak.since} (${c.currentStreak.runs} run(s))` : ''}  claimed ${c.claimed}, max age ${c.maxAgeSeconds / 3600} h`,
+    );
+    out.push(
+      `  first live ${c.firstLive?.at ?? 'never'}; last failure ${c.lastFailure ? `${c.lastFailure.at} (bundle ${c.lastFailure.bundleSha256.slice(0, 12)}, entry ${c.lastFailure.leafIndex})` : 'never'}; ${c.runs} runs${c.simulatedRuns ? ` (${c.simulatedRuns} simulated)` : ''}`,
+    );
     out.push(`  uptime ${c.uptime.map((u) => `${u.days}d ${pct(u.uptime)}`).join('   ')}`);
     if (only || c.changes.length <= 12) {
-      for (const ch of c.changes) out.push(`  ${ch.at}  ${(ch.from ?? '-').padEnd(8)} -> ${ch.to.padEnd(8)} bundle ${ch.bundleSha256.slice(0, 12)} entry ${ch.leafIndex}${ch.derived ? ` (${ch.derived})` : ''}${ch.simulated ? ' [simulated]' : ''}`);
+      for (const ch of c.changes)
+        out.push(
+          `  ${ch.at}  ${(ch.from ?? '-').padEnd(8)} -> ${ch.to.padEnd(8)} bundle ${ch.bundleSha256.slice(0, 12)} entry ${ch.leafIndex}${ch.derived ? ` (${ch.derived})` : ''}${ch.simulated ? ' [simulated]' : ''}`,
+        );
     } else out.push(`  ${c.changes.length} status changes (trust history ${c.id} lists them)`);
   }
   process.stdout.write(out.join('\n') + '\n');

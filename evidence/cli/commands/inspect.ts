@@ -65,9 +65,7 @@ export async function inspectDatabase(url: string, profile: ProfileEntry[] = GEN
     await client.end().catch(() => {});
   }
   const results = profile.map((e) => runCheck(e.check, facts, e.params));
-  const findings = results
-    .flatMap((r) => r.findings.map((f) => ({ check: r.check, ...f })))
-    .sort(byKey((f) => `${f.check}\u0000${f.origin.resource}`));
+  const findings = results.flatMap((r) => r.findings.map((f) => ({ check: r.check, ...f }))).sort(byKey((f) => `${f.check}\u0000${f.origin.resource}`));
   const schema = facts.schema as { tables: unknown[] } | undefined;
   return { results, findings, queries: counter.queries, tables: schema?.tables.length ?? 0 };
 }

@@ -58,10 +58,26 @@ export async function run(argv: string[]): Promise<number> {
       }
       console.log(`algorithm ${description.algorithm}, ${description.nonce_bits}-bit random nonces, format ${description.ciphertext_format}, source ${description.source}`);
       for (const v of description.versions) console.log(`  key version ${v.version}${v.active ? ' (active)' : ''}  created ${v.created_at ?? 'unknown'}  age ${v.age_days ?? '?'} days`);
-      for (const c of counts) console.log(`  ${c.table}.${c.column}: ${Object.entries(c.by_version).map(([v, n]) => `${v.replace(':', ' v')}=${n}`).join(' ') || 'empty'}`);
+      for (const c of counts)
+        console.log(
+          `  ${c.table}.${c.column}: ${
+            Object.entries(c.by_version)
+              .map(([v, n]) => `${v.replace(':', ' v')}=${n}`)
+              .join(' ') || 'empty'
+          }`,
+        );
       const current = `${description.ciphertext_format}:${description.active_version}`;
-      const stale = counts.reduce((a, c) => a + Object.entries(c.by_version).filter(([v]) => v !== current).reduce((x, [, n]) => x + n, 0), 0);
-      console.log(stale ? `${stale} ciphertext(s) under an old key or the row-only tev1 binding: run \`trust keys rotate\`` : 'every ciphertext is under the active key and bound to its row and owner');
+      const stale = counts.reduce(
+        (a, c) =>
+          a +
+          Object.entries(c.by_version)
+            .filter(([v]) => v !== current)
+            .reduce((x, [, n]) => x + n, 0),
+        0,
+      );
+      console.log(
+        stale ? `${stale} ciphertext(s) under an old key or the row-only tev1 binding: run \`trust keys rotate\`` : 'every ciphertext is under the active key and bound to its row and owner',
+      );
       return 0;
     }
     const { rotateKeys } = await import('../../../platform/crypto/rotate.ts');
@@ -75,7 +91,8 @@ export async function run(argv: string[]): Promise<number> {
         console.error(`  ${p.table}.${p.column}: ${p.rotated} re-encrypted (${Math.round(p.rowsPerSecond)}/s overall)`);
       },
     });
-    for (const c of result.columns) console.log(`${c.table}.${c.column}: ${c.rotated} re-encrypted under key version ${result.activeVersion}${c.rebound ? ` (${c.rebound} re-bound from tev1 to their owner)` : ''}`);
+    for (const c of result.columns)
+      console.log(`${c.table}.${c.column}: ${c.rotated} re-encrypted under key version ${result.activeVersion}${c.rebound ? ` (${c.rebound} re-bound from tev1 to their owner)` : ''}`);
     console.log(`rotated ${result.rotated} ciphertext(s) in ${result.seconds.toFixed(2)} s (${Math.round(result.rowsPerSecond)}/s); none left under an old key or the tev1 binding`);
     return 0;
   } finally {

@@ -11,10 +11,10 @@ const spec = {
   usage: 'log <verify [DIR] | prove (--leaf N | --from SIZE) [--size SIZE]> [--vkey KEY] [--json]',
   description: [
     'The transparency log (C2SP tlog-tiles directory: checkpoint, tile/..., tile/entries/...) outside the database,',
-    'holding every witnessed audit-chain head and every gate run\'s bundle digest. DIR defaults to TRUST_LOG_DIR,',
+    "holding every witnessed audit-chain head and every gate run's bundle digest. DIR defaults to TRUST_LOG_DIR,",
     'else .data/tlog.',
     '',
-    'verify: recompute every leaf hash, every tile and the root from the entry bundles, and check the checkpoint\'s',
+    "verify: recompute every leaf hash, every tile and the root from the entry bundles, and check the checkpoint's",
     '  signed-note signature with the pinned key (--vkey, TRUST_LOG_VKEY, else the configured signing key).',
     '  Exit 0 intact, 1 damaged (the first problem is the first line), 2 bad input.',
     'prove --leaf N: the inclusion proof of entry N in the signed tree (or in the tree of --size SIZE).',
@@ -24,7 +24,7 @@ const spec = {
   options: {
     leaf: { type: 'string' as const, description: 'prove: the entry index to prove included' },
     from: { type: 'string' as const, description: 'prove: the older tree size to prove consistent' },
-    size: { type: 'string' as const, description: 'prove: the tree size to prove against (default: the checkpoint\'s)' },
+    size: { type: 'string' as const, description: "prove: the tree size to prove against (default: the checkpoint's)" },
     dir: { type: 'string' as const, description: 'the log directory (prove; verify takes it as DIR too)' },
     vkey: { type: 'string' as const, description: 'signed-note verifier key <name>+<id>+<key> to pin' },
     json: { type: 'boolean' as const, description: 'print JSON' },
@@ -58,7 +58,16 @@ export async function run(argv: string[]): Promise<number> {
     const verifiers = logVerifiers(REPO_ROOT, v.vkey ?? process.env.TRUST_LOG_VKEY);
     const { decodeLeaf } = await import('../../tlog/leaves.ts');
     const started = performance.now();
-    const r = log.verifyLog(dir, verifiers, { checkEntry: (e) => { try { decodeLeaf(e); return null; } catch (err) { return (err as Error).message; } } });
+    const r = log.verifyLog(dir, verifiers, {
+      checkEntry: (e) => {
+        try {
+          decodeLeaf(e);
+          return null;
+        } catch (err) {
+          return (err as Error).message;
+        }
+      },
+    });
     const ms = performance.now() - started;
     if (v.json) console.log(JSON.stringify({ ...r, dir, ms: Math.round(ms) }));
     else console.log(r.ok ? `log intact: ${r.size} entries, root ${r.root}, checkpoint signed by ${verifiers.map((k) => k.name).join(', ')} (${Math.round(ms)} ms)` : `log DAMAGED: ${r.reason}`);
@@ -88,7 +97,11 @@ export async function run(argv: string[]): Promise<number> {
     const entry = src.entry(leaf);
     const proof = log.proveInclusion(dir, leaf, size);
     const out = { index: leaf, treeSize: size, leafHash: b64(leafHash(entry)), root: b64(size === cp.size ? cp.root : rootHash(src, size)), entry: entry.toString('utf8'), proof: proof.map(b64) };
-    console.log(v.json ? JSON.stringify(out, null, 2) : [`inclusion of entry ${leaf} in the tree of size ${size}`, `entry ${out.entry}`, `leaf hash ${out.leafHash}`, `root ${out.root}`, ...out.proof].join('\n'));
+    console.log(
+      v.json
+        ? JSON.stringify(out, null, 2)
+        : [`inclusion of entry ${leaf} in the tree of size ${size}`, `entry ${out.entry}`, `leaf hash ${out.leafHash}`, `root ${out.root}`, ...out.proof].join('\n'),
+    );
     return 0;
   }
   if (from! === 0 || from! > size) throw new InputError(`--from ${from} must be between 1 and ${size}`);

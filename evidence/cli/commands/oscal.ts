@@ -26,7 +26,6 @@ const spec = {
   examples: ['npx trust oscal', 'npx trust oscal --bundle downloads/bundle.json --out downloads/oscal'],
 };
 
-
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommand(spec, argv);
   if (!parsed) return 0;

@@ -19,9 +19,9 @@ const spec = {
     'period (evaluated, no failing run, no gap longer than its maxEvidenceAge); otherwise its exceptions.',
     '',
     'DATE is a UTC day (2026-01-31; --to includes that whole day) or an ISO 8601 instant with a zone.',
-    'The population is the period\'s runs in the signed checkpoint (its size and root are in the output).',
+    "The population is the period's runs in the signed checkpoint (its size and root are in the output).",
     '--sample N --seed S draws N runs reproducibly: the N with the smallest SHA-256(S, bundle digest, entry).',
-    'A period ending after the log\'s latest run is judged up to that run; --as-of judges up to a later instant.',
+    "A period ending after the log's latest run is judged up to that run; --as-of judges up to a later instant.",
     '',
     'Writes period.json, period.pdf and period-assessment-results.json to --out (default out/period).',
     'Exit 0 written; 2 bad input or a log that does not verify.',
@@ -32,14 +32,11 @@ const spec = {
     sample: { type: 'string' as const, description: 'Number of runs to sample (needs --seed)' },
     seed: { type: 'string' as const, description: 'Seed of the sample: same seed, same sample' },
     out: { type: 'string' as const, description: 'Output directory (default out/period)' },
-    'as-of': { type: 'string' as const, description: 'Judge gaps up to this instant (default: the log\'s latest run)' },
+    'as-of': { type: 'string' as const, description: "Judge gaps up to this instant (default: the log's latest run)" },
     dir: { type: 'string' as const, description: 'The log directory (default TRUST_LOG_DIR, else .data/tlog)' },
     vkey: { type: 'string' as const, description: 'signed-note verifier key <name>+<id>+<key> to pin' },
   },
-  examples: [
-    'npx trust period --from 2026-01-01 --to 2026-03-31',
-    'npx trust period --from 2026-01-01 --to 2026-03-31 --sample 25 --seed 42 --out /tmp/q1',
-  ],
+  examples: ['npx trust period --from 2026-01-01 --to 2026-03-31', 'npx trust period --from 2026-01-01 --to 2026-03-31 --sample 25 --seed 42 --out /tmp/q1'],
 };
 
 export async function run(argv: string[]): Promise<number> {
@@ -75,11 +72,16 @@ export async function run(argv: string[]): Promise<number> {
     throw e;
   }
   const s = report.summary;
-  process.stdout.write([
-    `period ${report.period.from} to ${report.period.to}: ${report.population.runs} runs${report.population.simulatedRuns ? ` (${report.population.simulatedRuns} simulated)` : ''}, log size ${report.log.size}`,
-    `${s.operatedThroughout} of ${s.controls} controls operated throughout the period; ${s.withExceptions} with exceptions${report.sampleSize ? `; sample of ${report.sampleSize} runs (seed ${JSON.stringify(report.sampleSeed)})` : ''}`,
-    ...report.controls.filter((c) => !c.operatedThroughout).slice(0, 20).map((c) => `  ${c.id}: ${c.exceptions.length} exception(s), first: ${c.exceptions[0]?.description ?? ''}`),
-    `wrote period.json, period.pdf, period-assessment-results.json to ${path.relative(process.cwd(), outDir) || '.'}`,
-  ].join('\n') + '\n');
+  process.stdout.write(
+    [
+      `period ${report.period.from} to ${report.period.to}: ${report.population.runs} runs${report.population.simulatedRuns ? ` (${report.population.simulatedRuns} simulated)` : ''}, log size ${report.log.size}`,
+      `${s.operatedThroughout} of ${s.controls} controls operated throughout the period; ${s.withExceptions} with exceptions${report.sampleSize ? `; sample of ${report.sampleSize} runs (seed ${JSON.stringify(report.sampleSeed)})` : ''}`,
+      ...report.controls
+        .filter((c) => !c.operatedThroughout)
+        .slice(0, 20)
+        .map((c) => `  ${c.id}: ${c.exceptions.length} exception(s), first: ${c.exceptions[0]?.description ?? ''}`),
+      `wrote period.json, period.pdf, period-assessment-results.json to ${path.relative(process.cwd(), outDir) || '.'}`,
+    ].join('\n') + '\n',
+  );
   return 0;
 }

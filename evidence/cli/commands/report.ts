@@ -18,7 +18,7 @@ const spec = {
   description: [
     'Re-renders report.md and report.pdf from an existing signed bundle, without touching the platform.',
     'The bundle is verified first (envelope and key beside it); the generation time is the signing time.',
-    'Claims are judged at --as-of (default: now): a live claim whose evidence is older than its control\'s',
+    "Claims are judged at --as-of (default: now): a live claim whose evidence is older than its control's",
     'maxEvidenceAge renders STALE (decided by the engine, evidence/freshness.ts).',
     '',
     'With --from and --to the PDF is rendered for an audit period: it gains a section with the period as',
@@ -28,11 +28,11 @@ const spec = {
   ].join('\n'),
   options: {
     bundle: { type: 'string' as const, description: 'The bundle to render (default out/bundle.json)' },
-    out: { type: 'string' as const, description: 'Where to write the reports (default: the bundle\'s directory)' },
+    out: { type: 'string' as const, description: "Where to write the reports (default: the bundle's directory)" },
     'as-of': { type: 'string' as const, description: 'ISO 8601 instant the claims are judged at (default: now)' },
     from: { type: 'string' as const, description: 'Render for an audit period: its first day (or instant)' },
-    to: { type: 'string' as const, description: 'The period\'s last day (inclusive), or its end instant' },
-    sample: { type: 'string' as const, description: 'Number of the period\'s runs to sample (needs --seed)' },
+    to: { type: 'string' as const, description: "The period's last day (inclusive), or its end instant" },
+    sample: { type: 'string' as const, description: "Number of the period's runs to sample (needs --seed)" },
     seed: { type: 'string' as const, description: 'Seed of the sample' },
     dir: { type: 'string' as const, description: 'The transparency log directory (default TRUST_LOG_DIR, else .data/tlog)' },
     vkey: { type: 'string' as const, description: 'signed-note verifier key <name>+<id>+<key> to pin' },
@@ -65,7 +65,15 @@ export async function run(argv: string[]): Promise<number> {
   const signingKeySha256 = keyFingerprint(createPublicKey(readFileSync(`${base}.pub.pem`, 'utf8')));
   // Rendered later than its evidence allows, a live claim is stale: the engine says so, the renderers print it.
   const { rejudge } = await import('../../freshness.ts');
-  const input = { bundle: rejudge(r.bundle, judgedAt), bundleSha256: r.bundleSha256, generatedAt: new Date(r.statement.predicate.signedAt), changelog, signingKeySha256, toolVersion: toolVersion(), ...(period ? { period } : {}) };
+  const input = {
+    bundle: rejudge(r.bundle, judgedAt),
+    bundleSha256: r.bundleSha256,
+    generatedAt: new Date(r.statement.predicate.signedAt),
+    changelog,
+    signingKeySha256,
+    toolVersion: toolVersion(),
+    ...(period ? { period } : {}),
+  };
   // Only the reports are re-rendered: the rest of the set in place is carried into the new one, which
   // is published only if that set is still the one the reports were rendered from.
   const set = new OutputSet(path.resolve(v.out ?? path.dirname(bundlePath)), { partial: true, basedOn: v.out === undefined ? path.dirname(inSet) : undefined });
@@ -73,21 +81,27 @@ export async function run(argv: string[]): Promise<number> {
   const { renderPdf } = await import('../../report/pdf.ts');
   set.write('report.pdf', await renderPdf(input));
   const written = set.commit();
-  process.stdout.write(`rendered ${written.map((w) => path.relative(process.cwd(), path.join(set.outDir, w))).join(', ')} from ${path.relative(process.cwd(), bundlePath)} (sha256 ${r.bundleSha256})\n`);
+  process.stdout.write(
+    `rendered ${written.map((w) => path.relative(process.cwd(), path.join(set.outDir, w))).join(', ')} from ${path.relative(process.cwd(), bundlePath)} (sha256 ${r.bundleSha256})\n`,
+  );
   return 0;
 }
 
 /** The audit period the PDF is rendered for (--from/--to), computed as `trust period` does; undefined without --from. */
 async function periodOf(v: { from?: string; to?: string; sample?: string; seed?: string; dir?: string; vkey?: string; 'as-of'?: string }) {
   if (v.from === undefined && v.to === undefined) {
-    if (v.sample !== undefined || v.seed !== undefined || v.dir !== undefined || v.vkey !== undefined) throw new InputError('--sample, --seed, --dir and --vkey render an audit period: they need --from DATE and --to DATE');
+    if (v.sample !== undefined || v.seed !== undefined || v.dir !== undefined || v.vkey !== undefined)
+      throw new InputError('--sample, --seed, --dir and --vkey render an audit period: they need --from DATE and --to DATE');
     return undefined;
   }
   if (!v.from || !v.to) throw new InputError('an audit period needs both --from DATE and --to DATE (see trust report --help)');
   if ((v.sample === undefined) !== (v.seed === undefined)) throw new InputError('--sample N and --seed S go together: a sample must be reproducible');
   if (v.sample !== undefined && !/^[1-9][0-9]{0,6}$/.test(v.sample)) throw new InputError(`--sample ${JSON.stringify(v.sample)}: expected a positive whole number`);
   const [{ parsePeriodDate, buildPeriod }, { readHistory }, { logDir, logVerifiers }, { parseAsOf }] = await Promise.all([
-    import('../../history/period.ts'), import('../../history/read.ts'), import('../../tlog/config.ts'), import('../../as-of.ts'),
+    import('../../history/period.ts'),
+    import('../../history/read.ts'),
+    import('../../tlog/config.ts'),
+    import('../../as-of.ts'),
   ]);
   const from = parsePeriodDate(v.from, '--from', false);
   const to = parsePeriodDate(v.to, '--to', true);

@@ -71,16 +71,18 @@ export async function run(argv: string[]): Promise<number> {
   progress.clear();
   const rel = (f: string) => path.relative(process.cwd(), path.join(outDir, f));
   process.stdout.write(outcomeText(outcome, process.cwd()));
-  process.stdout.write([
-    '',
-    `Done in ${((performance.now() - t0) / 1000).toFixed(1)} s. Where everything is:`,
-    `  bundle:   ${rel('bundle.json')} (signature ${rel('bundle.sig.json')}, public key ${rel('bundle.pub.pem')}; check with: npx trust verify ${rel('bundle.json')})`,
-    `  reports:  ${rel('report.md')}, ${rel('report.pdf')}`,
-    `  mapping:  ${rel('mapping.json')}, changelog ${rel('changelog.json')}`,
-    `  CI:       ${rel('results.json')}, ${rel('junit.xml')}, ${rel('results.sarif')}`,
-    `  OSCAL:    ${rel('oscal/assessment-results.json')}, ${rel('oscal/component-definition.json')}, ${rel('oscal/mapping-*.json')}`,
-    `  ${siteLine}`,
-    '',
-  ].join('\n'));
+  process.stdout.write(
+    [
+      '',
+      `Done in ${((performance.now() - t0) / 1000).toFixed(1)} s. Where everything is:`,
+      `  bundle:   ${rel('bundle.json')} (signature ${rel('bundle.sig.json')}, public key ${rel('bundle.pub.pem')}; check with: npx trust verify ${rel('bundle.json')})`,
+      `  reports:  ${rel('report.md')}, ${rel('report.pdf')}`,
+      `  mapping:  ${rel('mapping.json')}, changelog ${rel('changelog.json')}`,
+      `  CI:       ${rel('results.json')}, ${rel('junit.xml')}, ${rel('results.sarif')}`,
+      `  OSCAL:    ${rel('oscal/assessment-results.json')}, ${rel('oscal/component-definition.json')}, ${rel('oscal/mapping-*.json')}`,
+      `  ${siteLine}`,
+      '',
+    ].join('\n'),
+  );
   return outcome.exitCode;
 }

@@ -15,7 +15,7 @@ const spec = {
     'Verifies a signed evidence bundle offline: BUNDLE (bundle.json) with the DSSE envelope beside it',
     '(bundle.sig.json) and the public key beside it (bundle.pub.pem) or given with --key.',
     'Checks the envelope is byte-for-byte canonical, the key id, the Ed25519 signature, that the signed',
-    'SHA-256 is the bundle\'s, the bundle schema, and every evidence part\'s SHA-256.',
+    "SHA-256 is the bundle's, the bundle schema, and every evidence part's SHA-256.",
     '',
     'The signer must be pinned: --key with a public key obtained separately, or --fingerprint (or',
     'TRUST_VERIFY_FINGERPRINT) with the key SHA-256 the site, security.txt and the report publish.',
@@ -28,13 +28,10 @@ const spec = {
   ].join('\n'),
   options: {
     key: { type: 'string' as const, description: 'Public key PEM obtained separately (pins the signer)' },
-    fingerprint: { type: 'string' as const, description: 'SHA-256 (hex) of the signer\'s public key, DER SPKI (pins the signer; default TRUST_VERIFY_FINGERPRINT)' },
+    fingerprint: { type: 'string' as const, description: "SHA-256 (hex) of the signer's public key, DER SPKI (pins the signer; default TRUST_VERIFY_FINGERPRINT)" },
     json: { type: 'boolean' as const, description: 'Print the result as JSON' },
   },
-  examples: [
-    'npx trust verify out/bundle.json --fingerprint 3f1c…(64 hex digits, from the site or security.txt)',
-    'npx trust verify evidence/bundle.json --key keys/evidence-signing.pub.pem --json',
-  ],
+  examples: ['npx trust verify out/bundle.json --fingerprint 3f1c…(64 hex digits, from the site or security.txt)', 'npx trust verify evidence/bundle.json --key keys/evidence-signing.pub.pem --json'],
   allowPositionals: true,
 };
 
@@ -83,13 +80,26 @@ export async function run(argv: string[]): Promise<number> {
     r.failures.push(`signer: the key's SHA-256 ${keySha256} is not the pinned fingerprint ${pin}${local ? ` (this installation's signing key, ${local.source})` : ''}`);
   } else if (pin === undefined && !v.key) {
     r.ok = false;
-    r.failures.push(`signer not authenticated: ${path.basename(keyPath)} lies beside the bundle, so whoever could edit the bundle could replace it; pass --fingerprint (the key SHA-256 the site and security.txt publish; this one is ${keySha256}) or --key with a key obtained separately`);
+    r.failures.push(
+      `signer not authenticated: ${path.basename(keyPath)} lies beside the bundle, so whoever could edit the bundle could replace it; pass --fingerprint (the key SHA-256 the site and security.txt publish; this one is ${keySha256}) or --key with a key obtained separately`,
+    );
   }
   if (v.json) {
-    process.stdout.write(JSON.stringify({
-      ok: r.ok, failures: r.failures, notes: r.notes, bundleSha256: r.bundleSha256, keyid: r.keyid ?? null,
-      signedAt: r.statement?.predicate.signedAt ?? null, catalogVersion: r.bundle?.catalog.version ?? null,
-    }, null, 2) + '\n');
+    process.stdout.write(
+      JSON.stringify(
+        {
+          ok: r.ok,
+          failures: r.failures,
+          notes: r.notes,
+          bundleSha256: r.bundleSha256,
+          keyid: r.keyid ?? null,
+          signedAt: r.statement?.predicate.signedAt ?? null,
+          catalogVersion: r.bundle?.catalog.version ?? null,
+        },
+        null,
+        2,
+      ) + '\n',
+    );
   } else if (r.ok) {
     process.stdout.write(
       `verified: ${path.basename(bundlePath)} sha256 ${r.bundleSha256}\n` +

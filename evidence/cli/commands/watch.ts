@@ -32,11 +32,7 @@ const spec = {
     every: { type: 'string' as const, description: 'Interval between run starts: 30s, 15m, 1h, 1d' },
     runs: { type: 'string' as const, description: 'Stop after N runs (default: until signalled)' },
   },
-  examples: [
-    'npx trust watch --every 1h',
-    'npx trust watch --every 15m -- --out /var/lib/trust/out',
-    'npx trust watch --every 30s --runs 3',
-  ],
+  examples: ['npx trust watch --every 1h', 'npx trust watch --every 15m -- --out /var/lib/trust/out', 'npx trust watch --every 30s --runs 3'],
   allowPositionals: true,
 };
 
@@ -84,7 +80,10 @@ export async function run(argv: string[]): Promise<number> {
       log(`run ${n} started`);
       const code = await new Promise<number>((resolve) => {
         child = spawn(process.execPath, [bin, 'check', ...checkArgs], { stdio: ['ignore', 'inherit', 'inherit'], detached: true });
-        child.on('error', (e) => { log(`run ${n} could not start: ${e.message}`); resolve(2); });
+        child.on('error', (e) => {
+          log(`run ${n} could not start: ${e.message}`);
+          resolve(2);
+        });
         child.on('exit', (c, s) => resolve(c ?? (s ? 128 + 15 : 2)));
       });
       child = null;
@@ -98,7 +97,10 @@ export async function run(argv: string[]): Promise<number> {
       }
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, due - Date.now());
-        wake = () => { clearTimeout(t); resolve(); };
+        wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
       });
       wake = null;
     }

@@ -11,11 +11,17 @@ import { InputError } from '../../../platform/kernel/errors.ts';
 import type { Bundle, ControlEvaluation } from '../../../evidence/types.ts';
 
 const ev = (control: string, claimed: 'live' | 'designed', verdict: ControlEvaluation['verdict'] = 'holds'): ControlEvaluation => ({
-  control, claimed, observed: verdict === 'regression' ? 'roadmap' : claimed, verdict, checks: [], artifacts: [], findings: [],
+  control,
+  claimed,
+  observed: verdict === 'regression' ? 'roadmap' : claimed,
+  verdict,
+  checks: [],
+  artifacts: [],
+  findings: [],
 });
 
 describe('freshness', () => {
-  it('parses the catalog\'s durations and refuses anything else with one line', () => {
+  it("parses the catalog's durations and refuses anything else with one line", () => {
     expect(parseDuration('24h')).toBe(86_400);
     expect(parseDuration('7d')).toBe(604_800);
     expect(parseDuration('90m')).toBe(5_400);

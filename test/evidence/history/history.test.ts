@@ -86,7 +86,13 @@ describe('a 90-day history with no runs on days 41 to 43 and a regression on day
     for (const e of runs) {
       const proof = e.run!.inclusionProof;
       expect(e.run!.bundleSha256).toMatch(/^[0-9a-f]{64}$/);
-      const ok = verifyInclusion(proof.leafIndex, proof.treeSize, Buffer.from(proof.leafHash, 'base64'), proof.hashes.map((x) => Buffer.from(x, 'base64')), Buffer.from(proof.root, 'base64'));
+      const ok = verifyInclusion(
+        proof.leafIndex,
+        proof.treeSize,
+        Buffer.from(proof.leafHash, 'base64'),
+        proof.hashes.map((x) => Buffer.from(x, 'base64')),
+        Buffer.from(proof.root, 'base64'),
+      );
       expect(ok).toBe(true);
     }
     // The weekly control's gap of three days is within its maximum age: it operated throughout.
@@ -102,7 +108,9 @@ describe('a 90-day history with no runs on days 41 to 43 and a regression on day
     const p = buildPeriod(h, { from: new Date(END.getTime() - 90 * DAY), to: END });
     const proof = p.controls.find((x) => x.id === 'resource_region_pinned')!.exceptions.find((e) => e.kind === 'failed-run')!.run!.inclusionProof;
     const vkey = verifierKeyString(verifiers[0]);
-    const out = execFileSync(process.execPath, [path.join(ROOT, 'evidence/cli/bin.mjs'), 'log', 'prove', '--leaf', String(proof.leafIndex), '--dir', dir, '--vkey', vkey, '--json'], { encoding: 'utf8' });
+    const out = execFileSync(process.execPath, [path.join(ROOT, 'evidence/cli/bin.mjs'), 'log', 'prove', '--leaf', String(proof.leafIndex), '--dir', dir, '--vkey', vkey, '--json'], {
+      encoding: 'utf8',
+    });
     const printed = JSON.parse(out);
     expect(printed.proof).toEqual(proof.hashes);
     expect(printed.root).toBe(proof.root);

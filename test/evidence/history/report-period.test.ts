@@ -57,7 +57,13 @@ beforeAll(async () => {
   const mapping = buildMapping(bundle, bundleSha256);
   input = { bundle, bundleSha256, generatedAt: END, changelog: buildChangelog([], mapping) };
   dir = mkdtempSync(path.join(os.tmpdir(), 'trust-report-period-'));
-  const plan = planDemoHistory({ days: DAYS, end: END, runsPerDay: 4, catalogVersion: catalog.version, controls: catalog.controls.map((c) => ({ id: c.id, claimed: c.status, maxAgeSeconds: 86_400 })) });
+  const plan = planDemoHistory({
+    days: DAYS,
+    end: END,
+    runsPerDay: 4,
+    catalogVersion: catalog.version,
+    controls: catalog.controls.map((c) => ({ id: c.id, claimed: c.status, maxAgeSeconds: 86_400 })),
+  });
   regressed = plan.regressed!;
   await appendSimulatedRuns(path.join(dir, 'tlog'), signer, key, plan.runs);
   period = buildPeriod(readHistory(path.join(dir, 'tlog'), [signer]), { from: new Date(`${FROM}T00:00:00Z`), to: END, sample: 5, seed: '7' });
@@ -88,7 +94,32 @@ describe('the report rendered for an audit period', () => {
     return writeSignedBundle(evidence, input.bundle).then((bundlePath) => {
       const bin = path.join(ROOT, 'evidence/cli/bin.mjs');
       const vkey = verifierKeyString(signer);
-      execFileSync(process.execPath, [bin, 'report', '--bundle', bundlePath, '--out', out, '--as-of', END.toISOString(), '--from', FROM, '--to', TO, '--sample', '5', '--seed', '7', '--dir', path.join(dir, 'tlog'), '--vkey', vkey], { cwd: ROOT, stdio: 'pipe' });
+      execFileSync(
+        process.execPath,
+        [
+          bin,
+          'report',
+          '--bundle',
+          bundlePath,
+          '--out',
+          out,
+          '--as-of',
+          END.toISOString(),
+          '--from',
+          FROM,
+          '--to',
+          TO,
+          '--sample',
+          '5',
+          '--seed',
+          '7',
+          '--dir',
+          path.join(dir, 'tlog'),
+          '--vkey',
+          vkey,
+        ],
+        { cwd: ROOT, stdio: 'pipe' },
+      );
       const text = pdftotext(readFileSync(path.join(out, 'report.pdf')));
       expect(text).toMatch(new RegExp(`Audit period ${FROM} to ${TO}`));
       let err = '';

@@ -13,26 +13,36 @@ const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'trust-watch-'));
 const fake = path.join(dir, 'fake-gate.mjs');
 // Each run appends "start <t>" and "end <t>" to the record and takes RUN_MS.
-writeFileSync(fake, `
+writeFileSync(
+  fake,
+  `
 import { appendFileSync } from 'node:fs';
 const rec = process.env.WATCH_RECORD;
 appendFileSync(rec, 'start ' + Date.now() + ' ' + process.argv.slice(2).join(' ') + '\\n');
 setTimeout(() => { appendFileSync(rec, 'end ' + Date.now() + '\\n'); process.exit(0); }, Number(process.env.RUN_MS));
-`);
+`,
+);
 
 function watch(args: string[], runMs: number, record: string) {
   const child = spawn(process.execPath, [path.join(ROOT, 'evidence/cli/bin.mjs'), 'watch', ...args], {
-    env: { ...process.env, TRUST_WATCH_BIN: fake, WATCH_RECORD: record, RUN_MS: String(runMs) }, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, TRUST_WATCH_BIN: fake, WATCH_RECORD: record, RUN_MS: String(runMs) },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
   return { child, exited, stderr: () => stderr };
 }
 
 function events(record: string): { kind: string; t: number }[] {
   if (!existsSync(record)) return [];
-  return readFileSync(record, 'utf8').trim().split('\n').filter(Boolean).map((l) => ({ kind: l.split(' ')[0], t: Number(l.split(' ')[1]) }));
+  return readFileSync(record, 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => ({ kind: l.split(' ')[0], t: Number(l.split(' ')[1]) }));
 }
 
 async function until(cond: () => boolean, ms = 60_000): Promise<void> {

@@ -29,7 +29,7 @@ it('a later snapshot is a superset of an earlier one, so a reader of either can 
   expect(second.size).toBe(306);
 });
 
-describe('publishedLog: the log beside a run\'s set', () => {
+describe("publishedLog: the log beside a run's set", () => {
   /** A run's receipt directory (the set's log/) holding the checkpoint its append signed. */
   function receipt(checkpoint: string): string {
     const d = path.join(tmp(), 'log');
@@ -39,7 +39,7 @@ describe('publishedLog: the log beside a run\'s set', () => {
   }
   const pub = createPublicKey(key);
 
-  it('publishes the latest checkpoint of the log directory when it extends the run\'s', async () => {
+  it("publishes the latest checkpoint of the log directory when it extends the run's", async () => {
     const dir = tmp();
     const run = await append(dir, leaves(5, 0), signer);
     const set = receipt(run.checkpoint);

@@ -16,8 +16,14 @@ import { encodeIndex, entriesPath, tilePath } from '../../../evidence/tlog/tiles
 import { decodeLeaf, encodeLeaf } from '../../../evidence/tlog/leaves.ts';
 
 const dirs: string[] = [];
-const tmp = () => { const d = mkdtempSync(path.join(os.tmpdir(), 'tlog-')); dirs.push(d); return d; };
-afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+const tmp = () => {
+  const d = mkdtempSync(path.join(os.tmpdir(), 'tlog-'));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 describe('signed-note', () => {
   it('verifies the example of the C2SP signed-note spec', () => {
@@ -26,12 +32,12 @@ describe('signed-note', () => {
     expect(openNote(note, [v]).text).toBe('This is an example message.\n');
     expect(() => openNote(note.replace('example message', 'exemple message'), [v])).toThrow(/invalid signature/);
   });
-  it('signs byte for byte as Go\'s sumdb/note does (PeterNeumann vector)', () => {
+  it("signs byte for byte as Go's sumdb/note does (PeterNeumann vector)", () => {
     // golang.org/x/mod sumdb/note/note_test.go TestSign: PRIVATE+KEY+PeterNeumann+c74f20a3+AYEK... (0x01 || seed).
     const seed = Buffer.from('AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz', 'base64').subarray(1);
     const signer = noteSigner('PeterNeumann', privateKeyFromSeed(seed));
     expect(verifierKeyString(signer)).toBe('PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW');
-    const text = 'If you think cryptography is the answer to your problem,\nthen you don\'t know what your problem is.\n';
+    const text = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n";
     expect(signNote(text, signer)).toBe(`${text}\n\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n`);
   });
   it('ignores unknown keys, and needs one known signature', () => {
@@ -66,7 +72,16 @@ describe('tlog-tiles storage', () => {
     const dir = tmp();
     const all = Array.from({ length: 70_000 }, (_, i) => entry(i));
     // Batches that cross tile boundaries at every level.
-    for (const [a, b] of [[0, 1], [1, 255], [255, 256], [256, 600], [600, 65_536], [65_536, 65_537], [65_537, 70_000]]) await append(dir, all.slice(a, b), signer);
+    for (const [a, b] of [
+      [0, 1],
+      [1, 255],
+      [255, 256],
+      [256, 600],
+      [600, 65_536],
+      [65_536, 65_537],
+      [65_537, 70_000],
+    ])
+      await append(dir, all.slice(a, b), signer);
     const cp = readCheckpoint(dir, [signer])!;
     expect(cp.size).toBe(70_000);
     expect(cp.root).toEqual(naiveRoot(all.map(leafHash)));
@@ -83,7 +98,11 @@ describe('tlog-tiles storage', () => {
   describe('tampering fails verification', () => {
     const build = async () => {
       const dir = tmp();
-      await append(dir, Array.from({ length: 600 }, (_, i) => entry(i)), signer);
+      await append(
+        dir,
+        Array.from({ length: 600 }, (_, i) => entry(i)),
+        signer,
+      );
       return dir;
     };
     it('a changed leaf', async () => {
@@ -133,7 +152,13 @@ describe('tlog-tiles storage', () => {
   it('serialises appenders with a lock and fails cleanly when it is held too long', async () => {
     const dir = tmp();
     let release!: () => void;
-    const held = withLogLock(dir, () => new Promise<void>((r) => { release = r; }));
+    const held = withLogLock(
+      dir,
+      () =>
+        new Promise<void>((r) => {
+          release = r;
+        }),
+    );
     await new Promise((r) => setTimeout(r, 20));
     await expect(withLogLock(dir, () => 1, 100)).rejects.toThrow(/is locked by process \d+ .*another run is appending/);
     const waiting = append(dir, [entry(1)], signer);

@@ -18,11 +18,17 @@ const b64 = (s: string | null | undefined): Buffer => Buffer.from(s ?? '', 'base
 
 // transparency-dev/merkle testonly/constants.go: leaf inputs and the roots of every prefix.
 const INPUTS = ['', '00', '10', '2021', '3031', '40414243', '5051525354555657', '606162636465666768696a6b6c6d6e6f'].map((h) => Buffer.from(h, 'hex'));
-const ROOTS = ['e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
-  'fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125', 'aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77',
-  'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7', '4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4',
-  '76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef', 'ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c',
-  '5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328'];
+const ROOTS = [
+  'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+  '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
+  'fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125',
+  'aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77',
+  'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
+  '4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4',
+  '76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef',
+  'ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c',
+  '5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328',
+];
 
 describe('RFC 6962 hashing', () => {
   it('gives the reference roots of every prefix of the reference leaves', () => {
@@ -45,7 +51,7 @@ describe('inclusion proofs (transparency-dev vectors)', () => {
       expect(verifyInclusion(v.leafIdx, v.treeSize, b64(v.leafHash), (v.proof ?? []).map(b64), b64(v.root))).toBe(!v.wantErr);
     });
   }
-  it('generates the vectors\' happy-path proofs', () => {
+  it("generates the vectors' happy-path proofs", () => {
     const leaves = INPUTS.map(leafHash);
     for (const v of vectors.inclusion.filter((x) => !x.wantErr && x.treeSize <= 8)) {
       expect(inclusionProof(memorySource(leaves), v.leafIdx, v.treeSize).map((p) => p.toString('base64'))).toEqual(v.proof ?? []);
@@ -59,7 +65,7 @@ describe('consistency proofs (transparency-dev vectors)', () => {
       expect(verifyConsistency(v.size1, v.size2, (v.proof ?? []).map(b64), b64(v.root1), b64(v.root2))).toBe(!v.wantErr);
     });
   }
-  it('generates the vectors\' happy-path proofs', () => {
+  it("generates the vectors' happy-path proofs", () => {
     const leaves = INPUTS.map(leafHash);
     for (const v of vectors.consistency.filter((x) => !x.wantErr && x.size2 <= 8 && x.size1 > 0)) {
       expect(consistencyProof(memorySource(leaves), v.size1, v.size2).map((p) => p.toString('base64'))).toEqual(v.proof ?? []);
@@ -95,7 +101,7 @@ describe('proofs against the plain definitions', () => {
   });
 });
 
-describe('synthetic tree (the benchmark\'s shortcut)', () => {
+describe("synthetic tree (the benchmark's shortcut)", () => {
   it('computes the same subtree hashes as the plain way', () => {
     // Leaves outside the window all share one payload, so their subtrees are computed once per level.
     const size = 300;
@@ -103,6 +109,12 @@ describe('synthetic tree (the benchmark\'s shortcut)', () => {
     const plain = Array.from({ length: size }, (_, i) => leafHash(src.leafData(i)));
     expect(rootHash(src, size)).toEqual(naiveRoot(plain));
     for (const m of [0, 99, 100, 120, 139, 140, 299]) expect(inclusionProof(src, m, size)).toEqual(inclusionProof(memorySource(plain), m, size));
-    for (const [a, b] of [[1, 300], [120, 257], [139, 140], [256, 300]]) expect(consistencyProof(src, a, b)).toEqual(consistencyProof(memorySource(plain), a, b));
+    for (const [a, b] of [
+      [1, 300],
+      [120, 257],
+      [139, 140],
+      [256, 300],
+    ])
+      expect(consistencyProof(src, a, b)).toEqual(consistencyProof(memorySource(plain), a, b));
   });
 });

@@ -46,7 +46,11 @@ async function copyOfOrigin(): Promise<TestDatabase> {
 async function run(url: string, sql: string): Promise<void> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
-  try { await c.query(sql); } finally { await c.end(); }
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
 }
 
 beforeAll(async () => {
@@ -63,8 +67,13 @@ beforeAll(async () => {
   await origin.close(); // a template must have no connection
 });
 afterAll(async () => {
-  for (const [k, v] of [['TRUST_DATA_DIR', saved.data], ['TRUST_LOG_DIR', saved.log], ['TRUST_KEYRING', saved.keyring]] as const) {
-    if (v === undefined) delete process.env[k]; else process.env[k] = v;
+  for (const [k, v] of [
+    ['TRUST_DATA_DIR', saved.data],
+    ['TRUST_LOG_DIR', saved.log],
+    ['TRUST_KEYRING', saved.keyring],
+  ] as const) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
   }
   for (const c of copies) await c.drop();
   const admin = new pg.Client({ connectionString: origin.adminUrl.replace(/\/[^/?]+(\?|$)/, '/postgres$1') });
@@ -94,7 +103,9 @@ describe('a copy of a witnessed database is held to the witnessed head', () => {
 
   it('a copy whose tail the owner rewrote with the triggers off fails, naming the witnessed database', async () => {
     const copy = await copyOfOrigin();
-    await run(copy.url('owner'), `BEGIN;
+    await run(
+      copy.url('owner'),
+      `BEGIN;
       ALTER TABLE audit_events NO FORCE ROW LEVEL SECURITY;
       ALTER TABLE audit_events DISABLE TRIGGER USER;
       ALTER TABLE event_chain_head DISABLE TRIGGER USER;
@@ -106,7 +117,8 @@ describe('a copy of a witnessed database is held to the witnessed head', () => {
       INSERT INTO audit_events (occurred_at, account_id, actor, action, subject_type, subject_id, details)
         SELECT occurred_at, account_id, actor, action, subject_type, subject_id, details || '{"rewritten": true}' FROM tail ORDER BY seq;
       ALTER TABLE audit_events FORCE ROW LEVEL SECURITY;
-      COMMIT`);
+      COMMIT`,
+    );
     const r = await gate(copy);
     expect(r.exitCode).toBe(1);
     expect(r.witnessed.status).toBe('fail');

@@ -39,7 +39,11 @@ async function gate() {
 async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: db.adminUrl });
   await c.connect();
-  try { return await fn(c); } finally { await c.end(); }
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
 }
 
 beforeAll(async () => {
@@ -53,8 +57,13 @@ beforeAll(async () => {
   catalog = await loadCatalogFrom(ROOT);
 });
 afterAll(async () => {
-  for (const [k, v] of [['TRUST_DATA_DIR', saved.data], ['TRUST_LOG_DIR', saved.log], ['TRUST_KEYRING', saved.keyring]] as const) {
-    if (v === undefined) delete process.env[k]; else process.env[k] = v;
+  for (const [k, v] of [
+    ['TRUST_DATA_DIR', saved.data],
+    ['TRUST_LOG_DIR', saved.log],
+    ['TRUST_KEYRING', saved.keyring],
+  ] as const) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
   }
   await db?.drop();
   for (const d of tmp) rmSync(d, { recursive: true, force: true });
@@ -78,7 +87,15 @@ describe('the gate and the transparency log', () => {
     expect(JSON.parse(receipt.entry).bundleSha256).toBe(first.bundleSha256);
     const cp = readCheckpoint(dir, verifiers)!;
     expect(readFileSync(path.join(out, 'log', 'checkpoint'), 'utf8')).toBe(readCheckpointNote(dir));
-    expect(verifyInclusion(0, 3, Buffer.from(receipt.leafHash, 'base64'), receipt.proof.map((p: string) => Buffer.from(p, 'base64')), cp.root)).toBe(true);
+    expect(
+      verifyInclusion(
+        0,
+        3,
+        Buffer.from(receipt.leafHash, 'base64'),
+        receipt.proof.map((p: string) => Buffer.from(p, 'base64')),
+        cp.root,
+      ),
+    ).toBe(true);
 
     // The rewrite, as a role above the triggers: drop one event of the last ten and re-chain the rest.
     const { head } = await admin(async (c) => (await c.query(`SELECT max(seq)::int AS head FROM audit_events`)).rows[0]);
@@ -92,8 +109,10 @@ describe('the gate and the transparency log', () => {
       await c.query(`UPDATE event_chain_head SET seq = e.seq, hash = e.hash FROM (SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1) e`);
       await c.query('ALTER TABLE audit_events ENABLE TRIGGER USER'); // the chain trigger re-chains what is re-inserted
       await c.query('ALTER TABLE event_chain_head ENABLE TRIGGER USER');
-      const cols = (await c.query(`SELECT string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position) AS cols FROM information_schema.columns
-        WHERE table_name = 'audit_events' AND table_schema = 'public' AND column_name NOT IN ('seq', 'prev_hash', 'hash')`)).rows[0].cols;
+      const cols = (
+        await c.query(`SELECT string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position) AS cols FROM information_schema.columns
+        WHERE table_name = 'audit_events' AND table_schema = 'public' AND column_name NOT IN ('seq', 'prev_hash', 'hash')`)
+      ).rows[0].cols;
       await c.query(`INSERT INTO audit_events (${cols}) SELECT ${cols} FROM tail ORDER BY seq`);
       await c.query('COMMIT');
     });
@@ -120,8 +139,11 @@ describe('the gate and the transparency log', () => {
     expect(readCheckpoint(dir, verifiers)?.size).toBe(5);
     // The second run's set names its own bundle only, never the first run's.
     const out2 = path.dirname(second.written[0]!);
-    const named = (d: string): string[] => readdirSync(d, { recursive: true, withFileTypes: true }).filter((e) => e.isFile())
-      .filter((e) => readFileSync(path.join(e.parentPath, e.name)).includes(first.bundleSha256)).map((e) => e.name);
+    const named = (d: string): string[] =>
+      readdirSync(d, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .filter((e) => readFileSync(path.join(e.parentPath, e.name)).includes(first.bundleSha256))
+        .map((e) => e.name);
     expect(named(out2)).toEqual([]);
     expect(JSON.parse(JSON.parse(readFileSync(path.join(out2, 'log', 'inclusion.json'), 'utf8')).entry)).toMatchObject({ bundleSha256: second.bundleSha256 });
   });

@@ -27,22 +27,30 @@ const rel = (s: string) => s.split(path.relative(process.cwd(), dir) + '/').join
 
 describe('config loaders report every issue with file:line', () => {
   it('the committed config files load', () => {
-    expect(() => { loadEncryptionConfig(); loadRetentionConfig(); loadToolsConfig(); }).not.toThrow();
+    expect(() => {
+      loadEncryptionConfig();
+      loadRetentionConfig();
+      loadToolsConfig();
+    }).not.toThrow();
   });
 
   it('retention: two bad values, both located', () => {
-    const e = errorOf(loadRetentionConfig, 'retention.yaml', [
-      'account_deletion:',
-      '  purge_within_days: 45',
-      '  kept_after_purge: []',
-      '  anonymise_account_name: true',
-      'rules:',
-      '  - table: Audit-Events',
-      '    timestamp_column: at',
-      '    keep_days: 90',
-      '    reason: kept for audits',
-      '',
-    ].join('\n'));
+    const e = errorOf(
+      loadRetentionConfig,
+      'retention.yaml',
+      [
+        'account_deletion:',
+        '  purge_within_days: 45',
+        '  kept_after_purge: []',
+        '  anonymise_account_name: true',
+        'rules:',
+        '  - table: Audit-Events',
+        '    timestamp_column: at',
+        '    keep_days: 90',
+        '    reason: kept for audits',
+        '',
+      ].join('\n'),
+    );
     expect(rel(e.message)).toMatchInlineSnapshot(`"retention.yaml:2:3 /account_deletion/purge_within_days  Too big: expected number to be <=30. (2 config errors)"`);
     expect(e.details.map(rel)).toMatchInlineSnapshot(`
       [
