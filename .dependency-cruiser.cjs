@@ -8,6 +8,9 @@
  *   evidence     builds on all of them
  *   site         renders the published bundle contract (evidence/contract.ts) only
  *
+ * Beside them, test/bench/ (the benchmark suite, `npm run bench`) may import every layer, and
+ * nothing outside test/ may import it: it is developer tooling, not shipped behaviour.
+ *
  * A deliberate exception is a `pathNot` on the rule, with its reason beside it.
  * `.astro` files are not parsed by dependency-cruiser: test/walls.test.ts applies the site
  * rule to their imports itself.
@@ -75,6 +78,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^site/' },
       to: { path: '^(platform|collectors|controls|evidence)/', pathNot: '^(evidence/contract\\.ts|platform/kernel/)' },
+    },
+    {
+      name: 'bench-is-developer-tooling',
+      comment: 'The benchmarks (test/bench/) measure every layer and ship with none: nothing outside test/ imports them.',
+      severity: 'error',
+      from: { pathNot: '^test/' },
+      to: { path: '^test/bench/' },
     },
   ],
   options: {

@@ -4,7 +4,9 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'out/', 'dist/', '.data/', '.astro/', '.tmp-me/', '**/*.astro', 'evidence/bench/'] },
+  // The benchmark source (test/bench/, formerly evidence/bench/) stays unlinted while its figures
+  // are being tuned (one finding in benchmarks/gate-scale.ts); its entry and smoke test are linted.
+  { ignores: ['node_modules/', 'out/', 'dist/', '.data/', '.astro/', '.tmp-me/', '**/*.astro', 'test/bench/**/*', '!test/bench/*.test.ts', '!test/bench/main.ts', '!test/bench/bin.mjs'] },
   // Some files carry disable comments for rules of other configs (an editor's core rules).
   { linterOptions: { reportUnusedDisableDirectives: 'off' } },
   {

@@ -24,7 +24,8 @@ function sources(dir: string): string[] {
 }
 
 describe('file size', () => {
-  const files = ['platform', 'collectors', 'controls', 'evidence', 'site'].flatMap(sources);
+  // test/bench/ too: the benchmark tooling was counted in evidence/bench/ before it moved out of the shipped layers.
+  const files = ['platform', 'collectors', 'controls', 'evidence', 'site', 'test/bench'].flatMap(sources);
   const lines = new Map(files.map((f) => [f, readFileSync(path.join(root, f), 'utf8').split('\n').length - 1]));
 
   it(`no source file over ${LIMIT} lines without a note saying why`, () => {

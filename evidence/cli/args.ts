@@ -10,6 +10,8 @@ export interface CommandSpec<O extends NonNullable<ParseArgsConfig['options']>> 
   options: O;
   examples: readonly string[];
   allowPositionals?: boolean;
+  /** How a user types the command before its options, when not `trust <name>` (the bench, `npm run bench --`, is no trust command). */
+  invocation?: string;
 }
 
 export function helpText(spec: CommandSpec<NonNullable<ParseArgsConfig['options']>>): string {
@@ -17,9 +19,19 @@ export function helpText(spec: CommandSpec<NonNullable<ParseArgsConfig['options'
     const flag = `--${k}${v.type === 'string' ? ' <value>' : ''}`;
     return `  ${flag.padEnd(26)} ${(v as { description?: string }).description ?? ''}`;
   });
-  return [`Usage: trust ${spec.usage}`, '', spec.description, '', 'Options:', ...opts, `  ${'--help'.padEnd(26)} Show this help`, '', 'Examples:', ...spec.examples.map((e) => `  ${e}`), ''].join(
-    '\n',
-  );
+  return [
+    `Usage: ${spec.invocation ? `${spec.invocation} ${spec.usage}` : `trust ${spec.usage}`}`,
+    '',
+    spec.description,
+    '',
+    'Options:',
+    ...opts,
+    `  ${'--help'.padEnd(26)} Show this help`,
+    '',
+    'Examples:',
+    ...spec.examples.map((e) => `  ${e}`),
+    '',
+  ].join('\n');
 }
 
 type Opt = NonNullable<ParseArgsConfig['options']>[string] & { description?: string };
@@ -45,6 +57,6 @@ export function parseCommand<O extends Record<string, Opt>>(spec: CommandSpec<O>
     const unknown = /Unknown option '(--?[^']+)'/.exec(message)?.[1];
     const near = unknown ? closest(unknown.replace(/^-+/, ''), Object.keys(spec.options)) : undefined;
     const hint = near ? `did you mean --${near}? ` : '';
-    throw new InputError(`${message.replace(/\.?$/, '.')} ${hint}(see trust ${spec.name} --help)`);
+    throw new InputError(`${message.replace(/\.?$/, '.')} ${hint}(see ${spec.invocation ?? `trust ${spec.name}`} --help)`);
   }
 }

@@ -25,7 +25,7 @@ export const ENTRIES = {
   'pdf-worker': 'evidence/report/pdf-worker.ts',
   'history-worker': 'evidence/history/history-worker.ts',
   'verify-worker': 'platform/audit/verify-worker.ts',
-  // For the benchmarks' child processes, which run the code the way the CLI does.
+  // For the benchmarks' child processes (test/bench/child/), which run the code the way the CLI does.
   'site-build': 'evidence/site/build.ts',
   'audit-verify': 'platform/audit/verify.ts',
 };

@@ -18,7 +18,6 @@ export const COMMANDS = [
   { name: 'report', summary: 'Render report.md and report.pdf from an existing bundle' },
   { name: 'oscal', summary: 'Write OSCAL assessment-results, component-definition and mappings' },
   { name: 'site', summary: 'Build the security site from the latest bundle into dist/' },
-  { name: 'bench', summary: 'Run the benchmark suite and write out/bench.json' },
   { name: 'history', summary: "Each control's timeline from the transparency log: first live, last failure, streak, uptime, changes" },
   { name: 'period', summary: 'An audit period from the log: period.json, period.pdf, OSCAL results, exceptions, reproducible sample' },
   { name: 'watch', summary: 'Run the gate on a schedule (--every 1h), never overlapping; clean stop on SIGINT/SIGTERM' },

@@ -8,9 +8,9 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runBench } from '../../evidence/bench/runner.ts';
-import { BENCHMARKS } from '../../evidence/bench/registry.ts';
-import { formatMarkdown, formatTable } from '../../evidence/bench/table.ts';
+import { runBench } from './runner.ts';
+import { BENCHMARKS } from './registry.ts';
+import { formatMarkdown, formatTable } from './table.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'trust-bench-smoke-'));

@@ -1,7 +1,7 @@
 /**
  * The gate from a streaming physical replica (issue 19, "scale past one machine"). A private
  * PostgreSQL 15 primary and a hot standby replicating from it on loopback
- * (evidence/bench/replica.ts: pg_basebackup -R, a replication slot, pg_ctl on a free port);
+ * (test/bench/replica.ts: pg_basebackup -R, a replication slot, pg_ctl on a free port);
  * `trust demo` fills the primary while the standby streams; once the standby has replayed
  * the primary's WAL (pg_current_wal_lsn against pg_last_wal_replay_lsn), the gate runs twice:
  * - on the primary (DATABASE_URL), as CI runs it today;
@@ -22,8 +22,8 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { adminQuery, pg15Missing, startPg15Cluster, withDatabase, type Pg15Cluster } from '../../evidence/bench/servers.ts';
-import { replicaUnavailable, startStreamingReplica, type StreamingReplica } from '../../evidence/bench/replica.ts';
+import { adminQuery, pg15Missing, startPg15Cluster, withDatabase, type Pg15Cluster } from '../bench/servers.ts';
+import { replicaUnavailable, startStreamingReplica, type StreamingReplica } from '../bench/replica.ts';
 import { openDatabase } from '../../platform/db/index.ts';
 import { roleUrl } from '../../platform/db/roles.ts';
 import { runBulkDemo } from '../../platform/demo/bulk.ts';

@@ -12,7 +12,7 @@
  *   serves it (plain files, no compression): accessibility, best practices, SEO and
  *   performance all 100.
  * - A 2,000-control catalog (the synthetic bundle of the site-build-2000 benchmark,
- *   evidence/bench/workloads/catalog-bundle.ts), served gzip-encoded as static hosts serve
+ *   test/bench/workloads/catalog-bundle.ts), served gzip-encoded as static hosts serve
  *   it: 100 everywhere, except performance on the controls list, at least 95. That page is
  *   1.2 MB of HTML at 2,000 controls; uncompressed, Lighthouse's simulated 1.6 Mbit/s mobile
  *   link alone puts its first paint near 7 s, whatever the page does.
@@ -35,7 +35,7 @@ import { BundleSchema, type Bundle } from '../../evidence/types.ts';
 import { writeDemoHistory } from '../../evidence/history/demo-history.ts';
 import { readReleases } from '../../evidence/mapping/releases.ts';
 import { loadCatalog } from '../../controls/loader.ts';
-import { syntheticBundle, writeSignedBundle } from '../../evidence/bench/workloads/catalog-bundle.ts';
+import { syntheticBundle, writeSignedBundle } from '../bench/workloads/catalog-bundle.ts';
 import { makeSiteEvidence } from '../fixtures/site/make-fixture.ts';
 import { serveStatic } from './harness.ts';
 

@@ -12,7 +12,7 @@ import { buildSite, SiteRefusedError } from '../../evidence/site/build.ts';
 import { loadEvidence } from '../../site/lib/evidence.ts';
 import type { Bundle } from '../../evidence/types.ts';
 import { loadCatalog } from '../../controls/loader.ts';
-import { syntheticBundle, writeSignedBundle } from '../../evidence/bench/workloads/catalog-bundle.ts';
+import { syntheticBundle, writeSignedBundle } from '../bench/workloads/catalog-bundle.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'trust-site-refuse-'));
 /** Signed evidence over the committed catalog in which every claim holds. */

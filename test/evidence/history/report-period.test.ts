@@ -21,7 +21,7 @@ import { buildBundle, serializeBundle } from '../../../evidence/bundle/build.ts'
 import { buildMapping } from '../../../evidence/mapping/mapping.ts';
 import { buildChangelog } from '../../../evidence/mapping/releases.ts';
 import { renderPdf } from '../../../evidence/report/pdf.ts';
-import { writeSignedBundle } from '../../../evidence/bench/workloads/catalog-bundle.ts';
+import { writeSignedBundle } from '../../bench/workloads/catalog-bundle.ts';
 import { sha256Hex } from '../../../platform/kernel/canonical.ts';
 import type { SigningKey } from '../../../evidence/bundle/keys.ts';
 import type { ReportInput } from '../../../evidence/report/model.ts';

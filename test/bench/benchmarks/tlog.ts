@@ -13,12 +13,12 @@ import path from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
 import { measureOne, median, round } from '../measure.ts';
 import type { Benchmark, BenchContext } from '../types.ts';
-import { leafHash, plainSha256 } from '../../tlog/hash.ts';
-import { noteSigner } from '../../tlog/note.ts';
-import { append, appendLocked, verifyLog } from '../../tlog/log.ts';
-import { consistencyProof, inclusionProof, rootHash, verifyConsistency, verifyInclusion } from '../../tlog/proof.ts';
-import { syntheticSource } from '../../tlog/synthetic.ts';
-import { encodeLeaf } from '../../tlog/leaves.ts';
+import { leafHash, plainSha256 } from '../../../evidence/tlog/hash.ts';
+import { noteSigner } from '../../../evidence/tlog/note.ts';
+import { append, appendLocked, verifyLog } from '../../../evidence/tlog/log.ts';
+import { consistencyProof, inclusionProof, rootHash, verifyConsistency, verifyInclusion } from '../../../evidence/tlog/proof.ts';
+import { syntheticSource } from '../../../evidence/tlog/synthetic.ts';
+import { encodeLeaf } from '../../../evidence/tlog/leaves.ts';
 
 const signer = () => noteSigner('bench.example/log', generateKeyPairSync('ed25519').privateKey);
 /** A realistic leaf: a witnessed audit head (about 190 bytes of canonical JSON). */

@@ -5,13 +5,13 @@
  * TypeScript loader: ours runs the compiled bundle, as `trust site` does, and the
  * reference is Astro alone.
  *
- * Usage: node evidence/bench/child/site-build.mjs ours <bundle.json> <outDir>
- *        node evidence/bench/child/site-build.mjs reference <projectRoot>
+ * Usage: node test/bench/child/site-build.mjs ours <bundle.json> <outDir>
+ *        node test/bench/child/site-build.mjs reference <projectRoot>
  */
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { bundleDir, setRunningBundle } from '../../cli/bundle.mjs';
+import { bundleDir, setRunningBundle } from '../../../evidence/cli/bundle.mjs';
 
 const [mode, a, b] = process.argv.slice(2);
 let t0;

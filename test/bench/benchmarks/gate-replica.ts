@@ -4,7 +4,7 @@
  * every control, and at most 1.2x the primary's time.
  *
  * A private PostgreSQL 15 primary (initdb in a temporary directory) and a hot standby
- * streaming from it on loopback (evidence/bench/replica.ts); the standby is made first, then
+ * streaming from it on loopback (test/bench/replica.ts); the standby is made first, then
  * `trust demo --scale 10 --bulk` (100 accounts, 1,000 agents, about 100,000 audit events)
  * fills the primary and streams to it. A signed checkpoint at the head, as the nightly job
  * leaves it; the replica has replayed everything (pg_current_wal_lsn against

@@ -39,7 +39,7 @@ async function pg17Bin(): Promise<string> {
 /** `hostssl` and `host` lines for `databases` (every role), the superuser over TLS only. */
 export function benchHba(databases: string[]): string {
   const list = databases.join(',');
-  return `# lifecycle-throughput-tls's private cluster (evidence/bench/tls-cluster.ts)
+  return `# lifecycle-throughput-tls's private cluster (test/bench/tls-cluster.ts)
 # TYPE   DATABASE  USER      ADDRESS        METHOD
 hostssl  all       postgres  127.0.0.1/32   scram-sha-256
 hostssl  ${list}  all  127.0.0.1/32  scram-sha-256

@@ -92,7 +92,7 @@ export async function startStreamingReplica(primaryAdminUrl: string, log: (m: st
     log(`replica: base backup in ${((Date.now() - t0) / 1000).toFixed(1)} s (slot ${slot})`);
     // A Debian cluster keeps its configuration in /etc/postgresql, outside the data directory:
     // the standby gets a configuration of its own and the primary's access rules.
-    if (!existsSync(path.join(dataDir, 'postgresql.conf'))) writeOwned(path.join(dataDir, 'postgresql.conf'), '# written by evidence/bench/replica.ts\n', user);
+    if (!existsSync(path.join(dataDir, 'postgresql.conf'))) writeOwned(path.join(dataDir, 'postgresql.conf'), '# written by test/bench/replica.ts\n', user);
     for (const [file, name] of [
       [setting('hba_file'), 'pg_hba.conf'],
       [setting('ident_file'), 'pg_ident.conf'],

@@ -19,7 +19,7 @@ async function siteBuild(ctx: BenchContext, controls: number) {
   const refRoot = path.join(dir, 'bare-astro');
   writeBareAstroProject(refRoot, controls);
   const env = { ASTRO_TELEMETRY_DISABLED: '1' };
-  const script = 'evidence/bench/child/site-build.mjs';
+  const script = 'test/bench/child/site-build.mjs';
   // Astro builds are seconds long: a warm-up and three runs each keep the suite in budget.
   const repeats = ctx.smoke ? ctx.repeats : { warmup: 1, runs: 3 };
   const s = await measurePair(

@@ -19,7 +19,7 @@ import { realCatalog, syntheticBundle } from '../workloads/catalog-bundle.ts';
 import { runTsChild } from '../workloads/child.ts';
 import type { Benchmark, BenchContext } from '../types.ts';
 import type { Catalog } from '../../../controls/types.ts';
-import type { SigningKey } from '../../bundle/keys.ts';
+import type { SigningKey } from '../../../evidence/bundle/keys.ts';
 
 const END = new Date('2026-11-01T00:00:00Z');
 const ORIGIN = 'bench.example/trust-evidence/log';
@@ -35,10 +35,10 @@ interface BenchLog {
 /** A log of `days` × `perDay` simulated runs of `catalog`'s controls ending at END, signed by a new key. */
 async function historyLog(dir: string, catalog: Pick<Catalog, 'controls' | 'version'>, days: number, perDay: number): Promise<BenchLog> {
   const [{ appendSimulatedRuns, planDemoHistory }, { noteSigner, verifierKeyString }, { keyIdOf }, { maxAgeSeconds }] = await Promise.all([
-    import('../../history/simulate.ts'),
-    import('../../tlog/note.ts'),
-    import('../../bundle/keys.ts'),
-    import('../../freshness.ts'),
+    import('../../../evidence/history/simulate.ts'),
+    import('../../../evidence/tlog/note.ts'),
+    import('../../../evidence/bundle/keys.ts'),
+    import('../../../evidence/freshness.ts'),
   ]);
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const key: SigningKey = {
@@ -105,7 +105,7 @@ export const period90d: Benchmark = {
 
 /** bundle.json, its envelope and key, as the gate writes them, signed with `key` at END. */
 async function writeBundle(dir: string, controls: number, ctx: BenchContext, key: SigningKey): Promise<string> {
-  const [{ serializeBundle }, { signBundle, serializeEnvelope }] = await Promise.all([import('../../bundle/build.ts'), import('../../bundle/dsse.ts')]);
+  const [{ serializeBundle }, { signBundle, serializeEnvelope }] = await Promise.all([import('../../../evidence/bundle/build.ts'), import('../../../evidence/bundle/dsse.ts')]);
   const bundle = syntheticBundle(controls, await realCatalog(ctx));
   mkdirSync(dir, { recursive: true });
   const bytes = serializeBundle(bundle);
@@ -133,7 +133,7 @@ export const siteBuild200History: Benchmark = {
     const withoutBundle = await writeBundle(withoutDir, controls, ctx, log.key);
     mkdirSync(path.join(withDir, 'log'), { recursive: true });
     copyFileSync(path.join(log.dir, 'checkpoint'), path.join(withDir, 'log', 'checkpoint'));
-    const script = 'evidence/bench/child/site-build.mjs';
+    const script = 'test/bench/child/site-build.mjs';
     const env = { ASTRO_TELEMETRY_DISABLED: '1', TRUST_LOG_DIR: log.dir };
     const repeats = ctx.smoke ? ctx.repeats : { warmup: 1, runs: 3 };
     const s = await measurePair(

@@ -33,7 +33,7 @@ function marker(root: string, events: number): string {
     .filter((x) => x.endsWith('.sql'))
     .sort())
     h.update(f).update(readFileSync(path.join(mig, f)));
-  for (const f of ['platform/audit/chain-line.ts', 'evidence/bench/workloads/audit-copy.ts']) h.update(f).update(readFileSync(path.join(root, f)));
+  for (const f of ['platform/audit/chain-line.ts', 'test/bench/workloads/audit-copy.ts']) h.update(f).update(readFileSync(path.join(root, f)));
   return `trust-bench audit chain ${events} ${h.digest('hex').slice(0, 32)}`;
 }
 

@@ -58,7 +58,7 @@ export function auditChain(ctx: BenchContext): Promise<AuditChain> {
 
 /** One verification in a child process (its own peak RSS), as the collectors' reader role. */
 export async function verifyInChild(ctx: BenchContext, chain: AuditChain, from: 'genesis' | 'checkpoint'): Promise<VerifyRun> {
-  const run = await runTsChild<VerifyRun>(ctx.root, 'evidence/bench/child/verify-chain.mjs', [chain.pdb.db.url('reader'), from], { BENCH_TRUSTED_KEY: chain.trustedKeyPem });
+  const run = await runTsChild<VerifyRun>(ctx.root, 'test/bench/child/verify-chain.mjs', [chain.pdb.db.url('reader'), from], { BENCH_TRUSTED_KEY: chain.trustedKeyPem });
   if (!run.result.ok) throw new Error(`verification failed: ${run.result.firstBroken?.reason}`);
   const expected = from === 'genesis' ? chain.events : chain.events - chain.checkpointSeq;
   if (run.result.eventsVerified !== expected) throw new Error(`verified ${run.result.eventsVerified} events, expected ${expected}`);

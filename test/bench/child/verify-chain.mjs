@@ -4,13 +4,13 @@
  * prints { ms, peakRssMb, result } as its last stdout line. A separate process, so its
  * peak resident memory is ours alone and the figure proves memory stays flat.
  *
- * Usage: node evidence/bench/child/verify-chain.mjs <reader-url> <genesis|checkpoint> [trusted public key PEM in env BENCH_TRUSTED_KEY]
+ * Usage: node test/bench/child/verify-chain.mjs <reader-url> <genesis|checkpoint> [trusted public key PEM in env BENCH_TRUSTED_KEY]
  */
 import os from 'node:os';
 import { createPublicKey } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { importBundled } from '../../cli/bundle.mjs';
+import { importBundled } from '../../../evidence/cli/bundle.mjs';
 
 const [url, from] = process.argv.slice(2);
 const bundled = await importBundled('audit-verify');

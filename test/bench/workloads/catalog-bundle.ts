@@ -4,9 +4,9 @@
  * bundle with a regression).
  */
 import { createHash } from 'node:crypto';
-import { BundleSchema, type Bundle } from '../../types.ts';
+import { BundleSchema, type Bundle } from '../../../evidence/types.ts';
 import { CATEGORIES, type Catalog, type Control, type Mapping, type Status } from '../../../controls/types.ts';
-import type { Changelog } from '../../mapping/releases.ts';
+import type { Changelog } from '../../../evidence/mapping/releases.ts';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -101,9 +101,9 @@ export function syntheticChangelog(bundle: Bundle): Changelog {
  */
 export async function writeSignedBundle(dir: string, bundle: Bundle): Promise<string> {
   const [{ serializeBundle }, { signBundle, serializeEnvelope }, { keyIdOf }, { generateKeyPairSync }, { writeFileSync }, path] = await Promise.all([
-    import('../../bundle/build.ts'),
-    import('../../bundle/dsse.ts'),
-    import('../../bundle/keys.ts'),
+    import('../../../evidence/bundle/build.ts'),
+    import('../../../evidence/bundle/dsse.ts'),
+    import('../../../evidence/bundle/keys.ts'),
     import('node:crypto'),
     import('node:fs'),
     import('node:path'),

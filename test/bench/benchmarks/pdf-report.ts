@@ -29,7 +29,7 @@ export const pdfReport: Benchmark = {
     const n = ctx.smoke ? 90 : 200;
     const bundle = syntheticBundle(n, await realCatalog(ctx));
     const input = { bundle, bundleSha256: 'b'.repeat(64), generatedAt: new Date('2026-11-01T00:00:00Z'), changelog: syntheticChangelog(bundle) };
-    const [{ renderPdf }, { renderMarkdown }] = await Promise.all([import('../../report/pdf.ts'), import('../../report/markdown.ts')]);
+    const [{ renderPdf }, { renderMarkdown }] = await Promise.all([import('../../../evidence/report/pdf.ts'), import('../../../evidence/report/markdown.ts')]);
     const dir = ctx.scratch('pdf-report');
     const htmlFile = path.join(dir, 'report.html');
     writeFileSync(htmlFile, markdownToHtml(renderMarkdown(input), `${bundle.catalog.organisation.name} trust report`));
