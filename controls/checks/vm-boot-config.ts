@@ -103,6 +103,8 @@ export default defineCheck({
     .strict(),
   evaluate(facts, { aspect, maxRetry }) {
     const f = factsOf<VmBootFacts>(facts, 'vm_boot');
+    // Each VM's document with its settings (the facts write each distinct document's once).
+    const documents = f.documents.map((d) => ({ ...d, settings: d.parsed === null ? null : f.parsed[d.parsed] }));
     const out: Finding[] = [];
     const t = f.template;
     const tp = problems(t.settings, aspect, maxRetry, aspect === 'firewall_default_deny' ? [] : null);
@@ -113,7 +115,7 @@ export default defineCheck({
     if (aspect === 'firewall_default_deny') {
       // The rendered document (or the provider's latest firewall update) against the firewall rows.
       let matched = 0;
-      for (const d of f.documents.filter((x) => x.live && x.settings && !x.settings.parseError)) {
+      for (const d of documents.filter((x) => x.live && x.settings && !x.settings.parseError)) {
         const onVm = d.appliedAllows ?? ufwState([...(d.settings!.bootcmds ?? []), ...d.settings!.commands]).allows;
         const rows = d.dbFirewall;
         const origin = { resource: `row:public.firewalls.server_id=${d.server}` };
@@ -145,7 +147,7 @@ export default defineCheck({
     }
     for (const vm of f.unwitnessed ?? [])
       out.push({ ...fail(`Live VM ${vm} has no vm.provisioned audit event, so no recorded boot document is matched to it.`, { resource: `row:public.vms.id=${vm}` }), kind: 'data' });
-    for (const d of f.documents) {
+    for (const d of documents) {
       const witness = `vm ${d.vm}, vm.provisioned seq ${d.seq}`;
       if (!d.settings) {
         out.push({

@@ -24,7 +24,8 @@ const settings = (): BootSettings => ({
 });
 const facts = () => ({
   template: { file: 'platform/vms/cloud-init.yaml', settings: { ...settings(), commands: ['ufw default deny incoming', 'ufw --force enable', 'systemctl enable --now fail2ban'] } },
-  documents: [{ vm: 'v1', server: 's1', seq: 7, operation: 3, provider: 'local', declaredAllows: ['ufw allow proto tcp from 0.0.0.0/0 to any port 443'], settings: settings() }],
+  documents: [{ vm: 'v1', server: 's1', seq: 7, operation: 3, provider: 'local', declaredAllows: ['ufw allow proto tcp from 0.0.0.0/0 to any port 443'], parsed: 0 }],
+  parsed: [settings()],
 });
 
 describe('vm_boot_config', () => {

@@ -248,8 +248,9 @@ describe('claims read the real artifact and the rows', () => {
       const f = parts.vm_boot.facts as import('../../collectors/vm-boot.ts').VmBootFacts;
       expect(f.documents.length).toBeGreaterThan(0);
       for (const d of f.documents) {
-        expect(d.settings?.sshPwauth).toBe('false');
-        expect(d.settings?.commands.filter((c) => c.startsWith('ufw allow ')).sort()).toEqual([...d.declaredAllows].sort());
+        const settings = d.parsed === null ? null : f.parsed[d.parsed];
+        expect(settings?.sshPwauth).toBe('false');
+        expect(settings?.commands.filter((c) => c.startsWith('ufw allow ')).sort()).toEqual([...d.declaredAllows].sort());
       }
     } finally {
       await db.drop();

@@ -264,7 +264,7 @@ describe('trust demo --bulk (scale 2)', () => {
     expect(JSON.stringify(run.parts)).not.toMatch(/tev\d:\d+:[A-Za-z0-9_-]{20,}/);
     // vm_boot's speed-ups (index-usable join, one parse per distinct document) change no fact:
     // each VM's document and applied rules equal the plain way (every operation read, every text parsed).
-    const vmBoot = run.parts.vm_boot.facts as { documents: { vm: string; operation: number | null; settings: unknown; appliedAllows: string[] | null }[] };
+    const vmBoot = run.parts.vm_boot.facts as { documents: { vm: string; operation: number | null; parsed: number | null; appliedAllows: string[] | null }[]; parsed: unknown[] };
     const plain = await admin(bulk, (c) =>
       c.query(`
       SELECT e.subject_id AS vm,
@@ -277,7 +277,7 @@ describe('trust demo --bulk (scale 2)', () => {
     for (const [i, r] of plain.rows.entries()) {
       const d = vmBoot.documents[i];
       expect(d.operation).toBe(r.op === null ? null : Number(r.op));
-      expect(d.settings).toEqual(r.user_data === null ? null : bootSettings(r.user_data));
+      expect(d.parsed === null ? null : vmBoot.parsed[d.parsed]).toEqual(r.user_data === null ? null : bootSettings(r.user_data));
       expect(d.appliedAllows === null).toBe(Number(r.applies) === 0);
     }
   }, 300_000);
