@@ -12,14 +12,14 @@
  * - the sample is the N runs with the smallest SHA-256(seed, bundle digest, leaf index),
  *   a draw anyone can recompute from the population without our code.
  */
-import { createHash } from 'node:crypto';
+import crypto from 'node:crypto';
 import { InputError } from '../../platform/kernel/errors.ts';
-import { leafHash } from '../tlog/hash.ts';
-import { proveInclusion } from '../tlog/log.ts';
+import { inclusionProof, type NodeSource } from '../tlog/proof.ts';
 import { TileSource } from '../tlog/tiles.ts';
+import type { VerdictRow } from '../tlog/leaves.ts';
 import { contentHash } from '../../platform/kernel/canonical.ts';
 import type { LogHistory, Run } from './read.ts';
-import { controlIds, stateOf, type State } from './timeline.ts';
+import { stateOf, type State } from './timeline.ts';
 
 export interface InclusionProof {
   leafIndex: number;
@@ -109,9 +109,109 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
+interface Evaluated {
+  runs: Run[];
+  /** rows[i] is the control's row in runs[i]. */
+  rows: VerdictRow[];
+}
+
+/** A control's figures over its runs of the period; `before` is its latest run before the period. */
+function periodControl(id: string, mine: Evaluated, before: { run: Run; row: VerdictRow } | undefined, from: number, until: number, prove: (leafIndex: number) => InclusionProof): PeriodControl {
+  const { runs, rows } = mine;
+  const exceptions: PeriodException[] = [];
+  const lastRow = rows[rows.length - 1];
+  let passed = 0;
+  let notLive = 0;
+  let firstNotLive = -1;
+  for (let i = 0; i < runs.length; i++) {
+    const r = runs[i];
+    const row = rows[i];
+    const s = stateOf(row);
+    if (s === 'live') passed++;
+    else if (s === 'failing' || s === 'stale') {
+      exceptions.push({
+        kind: 'failed-run',
+        at: r.at,
+        description: `run of ${r.at} (bundle ${r.bundleSha256.slice(0, 12)}, log entry ${r.leafIndex}) judged the claim ${row[3]}`,
+        run: { ...periodRun(r), verdict: row[3], state: s, inclusionProof: prove(r.leafIndex) },
+      });
+    } else {
+      notLive++;
+      if (firstNotLive < 0) firstNotLive = i;
+    }
+  }
+  if (notLive) {
+    exceptions.push({
+      kind: 'not-claimed-live',
+      at: runs[firstNotLive].at,
+      description: `${notLive} of ${runs.length} runs show the control claimed ${stateOf(rows[firstNotLive])}, not live (first ${runs[firstNotLive].at})`,
+    });
+  }
+  // Gaps: from the evidence before the period (or the period's start) through every run to the end.
+  // Point -1 is that start; point i >= 0 is runs[i].
+  const tOf = (i: number) => (i >= 0 ? runs[i].t : before ? before.run.t : from);
+  const maxAgeOf = (i: number) => (i >= 0 ? rows[i][4] : before ? before.row[4] : rows[0][4]);
+  let longest: PeriodControl['longestGap'] = null;
+  for (let i = -1; i < runs.length; i++) {
+    const a = tOf(i);
+    const b = i + 1 < runs.length ? runs[i + 1].t : until;
+    const seconds = Math.round((b - a) / 1000);
+    if (b <= a) continue;
+    if (!longest || seconds > longest.seconds) longest = { from: iso(a), to: iso(b), seconds };
+    const maxAge = maxAgeOf(i);
+    if (seconds > maxAge) {
+      exceptions.push({
+        kind: i === -1 && !before ? 'not-evaluated' : 'gap',
+        at: iso(a),
+        description: `no evaluation from ${iso(a)} to ${iso(b)} (${(seconds / 3600).toFixed(1)} h), longer than the maximum evidence age of ${(maxAge / 3600).toFixed(1)} h`,
+        gap: { from: iso(a), to: iso(b), seconds, maxAgeSeconds: maxAge },
+      });
+    }
+  }
+  exceptions.sort((x, y) => (x.at < y.at ? -1 : x.at > y.at ? 1 : 0));
+  const versions = new Map<string, PeriodControl['catalogVersions'][number]>();
+  for (let i = 0; i < runs.length; i++) {
+    const r = runs[i];
+    const v = versions.get(r.catalogVersion);
+    if (v) {
+      v.runs++;
+      v.last = r.at;
+    } else versions.set(r.catalogVersion, { catalogVersion: r.catalogVersion, maxAgeSeconds: rows[i][4], runs: 1, first: r.at, last: r.at });
+  }
+  return {
+    id,
+    claimed: lastRow[1],
+    operatedThroughout: exceptions.length === 0,
+    evaluations: runs.length,
+    passed,
+    passRate: runs.length ? Math.round((passed / runs.length) * 1e6) / 1e6 : null,
+    first: periodRun(runs[0]),
+    last: periodRun(runs[runs.length - 1]),
+    longestGap: longest,
+    maxAgeSeconds: lastRow[4],
+    catalogVersions: [...versions.values()],
+    exceptions,
+  };
+}
+
+/** A node source that computes each node once (proofs of nearby leaves share their upper nodes). */
+function memoNodes(src: NodeSource): NodeSource {
+  const memo = new Map<string, Buffer>();
+  return {
+    node(level, index) {
+      const key = `${level}/${index}`;
+      let h = memo.get(key);
+      if (!h) memo.set(key, (h = src.node(level, index)));
+      return h;
+    },
+  };
+}
+
 export function buildPeriod(h: LogHistory, o: PeriodOptions): PeriodReport {
   if (o.to.getTime() <= o.from.getTime()) throw new InputError(`--to ${o.to.toISOString()} is not after --from ${o.from.toISOString()}`);
-  const src = new TileSource(h.dir, h.checkpoint.size);
+  // Proofs come from the tiles recomputed while the log was verified (readHistory), the tree the
+  // checkpoint signs, not from a second read of the log; upper nodes are shared between proofs.
+  const src = memoNodes(new TileSource(h.tiles, h.checkpoint.size));
   const proofs = new Map<number, InclusionProof>();
   const prove = (leafIndex: number): InclusionProof => {
     let p = proofs.get(leafIndex);
@@ -120,8 +220,8 @@ export function buildPeriod(h: LogHistory, o: PeriodOptions): PeriodReport {
         leafIndex,
         treeSize: h.checkpoint.size,
         root: h.checkpoint.root,
-        leafHash: leafHash(src.entry(leafIndex)).toString('base64'),
-        hashes: proveInclusion(h.dir, leafIndex, h.checkpoint.size).map((b) => b.toString('base64')),
+        leafHash: src.node(0, leafIndex).toString('base64'),
+        hashes: inclusionProof(src, leafIndex, h.checkpoint.size).map((b) => b.toString('base64')),
         prove: `npx trust log prove --leaf ${leafIndex} --size ${h.checkpoint.size}`,
       };
       proofs.set(leafIndex, p);
@@ -135,100 +235,31 @@ export function buildPeriod(h: LogHistory, o: PeriodOptions): PeriodReport {
   const population = inPeriod.map((r) => [r.leafIndex, r.bundleSha256]);
   const simulated = inPeriod.filter((r) => r.simulated).length;
 
-  // One pass over the period's runs, grouping them by control.
-  const byControl = new Map<string, Run[]>();
+  // One pass over the period's runs, grouping them (with their rows) by control.
+  const byControl = new Map<string, Evaluated>();
   for (const r of inPeriod)
-    for (const id of r.rows.keys()) {
+    for (const [id, row] of r.rows) {
       const l = byControl.get(id);
-      if (l) l.push(r);
-      else byControl.set(id, [r]);
+      if (l) {
+        l.runs.push(r);
+        l.rows.push(row);
+      } else byControl.set(id, { runs: [r], rows: [row] });
     }
-  const earlier = h.runs.filter((r) => r.t < from);
-  const controls = controlIds(inPeriod).map((id): PeriodControl => {
-    const mine = byControl.get(id)!;
-    // The run just before the period: its evidence covers the period's start for its max age.
-    let before: Run | undefined;
-    for (let i = earlier.length - 1; i >= 0 && !before; i--) if (earlier[i].rows.has(id)) before = earlier[i];
-    const exceptions: PeriodException[] = [];
-    const lastRow = mine[mine.length - 1].rows.get(id)!;
-    let passed = 0;
-    let notLive = 0;
-    let firstNotLive: Run | null = null;
-    for (const r of mine) {
-      const row = r.rows.get(id)!;
-      const s = stateOf(row);
-      if (s === 'live') passed++;
-      else if (s === 'failing' || s === 'stale') {
-        exceptions.push({
-          kind: 'failed-run',
-          at: r.at,
-          description: `run of ${r.at} (bundle ${r.bundleSha256.slice(0, 12)}, log entry ${r.leafIndex}) judged the claim ${row[3]}`,
-          run: { ...periodRun(r), verdict: row[3], state: s, inclusionProof: prove(r.leafIndex) },
-        });
-      } else {
-        notLive++;
-        firstNotLive ??= r;
-      }
-    }
-    if (notLive) {
-      exceptions.push({
-        kind: 'not-claimed-live',
-        at: firstNotLive!.at,
-        description: `${notLive} of ${mine.length} runs show the control claimed ${stateOf(firstNotLive!.rows.get(id)!)}, not live (first ${firstNotLive!.at})`,
-      });
-    }
-    // Gaps: from the evidence before the period (or the period's start) through every run to the end.
-    const points: { t: number; maxAge: number }[] = [
-      before ? { t: before.t, maxAge: before.rows.get(id)![4] } : { t: from, maxAge: mine[0].rows.get(id)![4] },
-      ...mine.map((r) => ({ t: r.t, maxAge: r.rows.get(id)![4] })),
-    ];
-    let longest: PeriodControl['longestGap'] = null;
-    for (let i = 0; i < points.length; i++) {
-      const a = points[i];
-      const b = i + 1 < points.length ? points[i + 1].t : until;
-      const seconds = Math.round((b - a.t) / 1000);
-      if (b <= a.t) continue;
-      if (!longest || seconds > longest.seconds) longest = { from: iso(a.t), to: iso(b), seconds };
-      if (seconds > a.maxAge) {
-        exceptions.push({
-          kind: i === 0 && !before ? 'not-evaluated' : 'gap',
-          at: iso(a.t),
-          description: `no evaluation from ${iso(a.t)} to ${iso(b)} (${(seconds / 3600).toFixed(1)} h), longer than the maximum evidence age of ${(a.maxAge / 3600).toFixed(1)} h`,
-          gap: { from: iso(a.t), to: iso(b), seconds, maxAgeSeconds: a.maxAge },
-        });
-      }
-    }
-    exceptions.sort((x, y) => (x.at < y.at ? -1 : x.at > y.at ? 1 : 0));
-    const versions = new Map<string, PeriodControl['catalogVersions'][number]>();
-    for (const r of mine) {
-      const v = versions.get(r.catalogVersion);
-      if (v) {
-        v.runs++;
-        v.last = r.at;
-      } else versions.set(r.catalogVersion, { catalogVersion: r.catalogVersion, maxAgeSeconds: r.rows.get(id)![4], runs: 1, first: r.at, last: r.at });
-    }
-    return {
-      id,
-      claimed: lastRow[1],
-      operatedThroughout: exceptions.length === 0,
-      evaluations: mine.length,
-      passed,
-      passRate: mine.length ? Math.round((passed / mine.length) * 1e6) / 1e6 : null,
-      first: periodRun(mine[0]),
-      last: periodRun(mine[mine.length - 1]),
-      longestGap: longest,
-      maxAgeSeconds: lastRow[4],
-      catalogVersions: [...versions.values()],
-      exceptions,
-    };
-  });
+  // The run just before the period, per control: its evidence covers the period's start for its max age.
+  const before = new Map<string, { run: Run; row: VerdictRow }>();
+  for (let i = h.runs.length - 1; i >= 0 && before.size < byControl.size; i--) {
+    const r = h.runs[i];
+    if (r.t >= from) continue;
+    for (const [id, row] of r.rows) if (byControl.has(id) && !before.has(id)) before.set(id, { run: r, row });
+  }
+  const controls = [...byControl.keys()].sort().map((id) => periodControl(id, byControl.get(id)!, before.get(id), from, until, prove));
 
   const n = Math.max(0, o.sample ?? 0);
   const seed = o.seed ?? null;
   const drawn =
     n && seed !== null
       ? inPeriod
-          .map((r) => ({ r, key: createHash('sha256').update(`${seed}\n${r.bundleSha256}\n${r.leafIndex}`).digest('hex') }))
+          .map((r) => ({ r, key: crypto.hash('sha256', `${seed}\n${r.bundleSha256}\n${r.leafIndex}`, 'hex') }))
           .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
           .slice(0, n)
           .map((x) => x.r)

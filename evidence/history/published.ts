@@ -6,12 +6,12 @@
  * whole log against the checkpoint signed by the bundle's key, historyReport derives every
  * figure). The site renders it (site/lib/history.ts); it derives nothing itself.
  */
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import os from 'node:os';
 import path from 'node:path';
 import { parseCheckpointText } from '../tlog/checkpoint.ts';
 import { CHECKPOINT_FILE } from '../tlog/log.ts';
+import { memoryFiles } from '../tlog/tiles.ts';
 import { keyIdOf, parseNote } from '../tlog/note.ts';
 import { readHistory } from './read.ts';
 import { historyReport, type HistoryReport } from './timeline.ts';
@@ -31,20 +31,12 @@ export function publishedHistory(log: PublishedLogFiles, key: KeyObject, asOf: D
   const note = log.files.find((f) => f.name === CHECKPOINT_FILE);
   if (!note) throw new Error('the published log has no checkpoint');
   const { origin } = parseCheckpointText(parseNote(note.data.toString('utf8')).text);
-  // readHistory verifies a log directory: the files read once are laid out in a scratch copy,
-  // so what is verified and judged is byte for byte what the site publishes.
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'trust-published-log-'));
-  try {
-    for (const f of log.files) {
-      const file = path.join(dir, ...f.name.split('/'));
-      mkdirSync(path.dirname(file), { recursive: true });
-      writeFileSync(file, f.data);
-    }
-    const report = historyReport(readHistory(dir, [{ name: origin, keyId: keyIdOf(origin, key), publicKey: key }]), asOf);
-    return { ...report, log: { ...report.log, dir: publishedAt } };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  // What is verified and judged is byte for byte what the site publishes: the files read once, in memory.
+  const files = memoryFiles(
+    log.files.map((f) => [f.name, f.data] as const),
+    publishedAt,
+  );
+  return historyReport(readHistory(files, [{ name: origin, keyId: keyIdOf(origin, key), publicKey: key }]), asOf);
 }
 
 /** A history computed ahead of the pages, with the checkpoint note of the log it was read at. */

@@ -85,72 +85,95 @@ export function controlIds(runs: readonly Run[]): string[] {
   return [...ids].sort();
 }
 
-/** Live intervals [from, to) in ms of one control, each clipped at the max age of the run that opened it. */
-export function liveIntervals(runs: readonly Run[], id: string, endMs: number): [number, number][] {
-  const mine: { r: Run; row: VerdictRow; s: State }[] = [];
-  for (const r of runs) {
-    const row = r.rows.get(id);
-    if (row && r.t <= endMs) mine.push({ r, row, s: stateOf(row) });
-  }
-  return intervalsOf(mine, endMs);
+/** One control's runs up to the as-of instant, with its row and state in each (runs[i] shows rows[i]). */
+interface Evaluations {
+  runs: Run[];
+  rows: VerdictRow[];
+  states: State[];
 }
 
-function intervalsOf(mine: readonly { r: Run; row: VerdictRow; s: State }[], endMs: number): [number, number][] {
+/** Each control's evaluations in `runs` (sorted by time) up to `endMs`: one pass over the runs per control, a lookup each. */
+function evaluationsByControl(runs: readonly Run[], endMs: number, only?: string): Map<string, Evaluations> {
+  const upTo: Run[] = [];
+  for (const r of runs) if (r.t <= endMs) upTo.push(r);
+  const by = new Map<string, Evaluations>();
+  for (const id of only !== undefined ? [only] : controlIds(upTo)) {
+    const e: Evaluations = { runs: [], rows: [], states: [] };
+    for (const r of upTo) {
+      const row = r.rows.get(id);
+      if (!row) continue;
+      e.runs.push(r);
+      e.rows.push(row);
+      e.states.push(stateOf(row));
+    }
+    if (e.runs.length) by.set(id, e);
+  }
+  return by;
+}
+
+/** Live intervals [from, to) in ms of one control, each clipped at the max age of the run that opened it. */
+export function liveIntervals(runs: readonly Run[], id: string, endMs: number): [number, number][] {
+  const e = evaluationsByControl(runs, endMs, id).get(id);
+  return e ? intervalsOf(e, endMs) : [];
+}
+
+function intervalsOf({ runs, rows, states }: Evaluations, endMs: number): [number, number][] {
   const out: [number, number][] = [];
-  mine.forEach(({ r, row, s }, i) => {
-    if (s !== 'live') return;
-    const next = i + 1 < mine.length ? mine[i + 1].r.t : endMs;
-    const to = Math.min(next, r.t + row[4] * 1000);
-    if (to > r.t) out.push([r.t, to]);
-  });
+  for (let i = 0; i < runs.length; i++) {
+    if (states[i] !== 'live') continue;
+    const t = runs[i].t;
+    const next = i + 1 < runs.length ? runs[i + 1].t : endMs;
+    const to = Math.min(next, t + rows[i][4] * 1000);
+    if (to > t) out.push([t, to]);
+  }
   return out;
 }
 
 export function timeline(runs: readonly Run[], id: string, asOf: Date): ControlTimeline | null {
+  const e = evaluationsByControl(runs, asOf.getTime(), id).get(id);
+  return e ? timelineOf(id, e, asOf) : null;
+}
+
+function timelineOf(id: string, e: Evaluations, asOf: Date): ControlTimeline {
   const end = asOf.getTime();
-  // One pass to pick this control's runs and their states; everything below reads these.
-  const mine: { r: Run; row: VerdictRow; s: State }[] = [];
-  for (const r of runs) {
-    if (r.t > end) continue;
-    const row = r.rows.get(id);
-    if (row) mine.push({ r, row, s: stateOf(row) });
-  }
-  if (!mine.length) return null;
+  const { runs, rows, states } = e;
+  const n = runs.length;
   const changes: Change[] = [];
   let state: State | null = null;
   let streakRuns = 0;
-  mine.forEach(({ r, row, s }, i) => {
+  for (let i = 0; i < n; i++) {
+    const r = runs[i];
+    const s = states[i];
     if (s !== state) {
       changes.push({ ...ref(r), from: state, to: s });
       state = s;
       streakRuns = 0;
     }
     streakRuns++;
-    const next = i + 1 < mine.length ? mine[i + 1].r.t : end;
-    if (s === 'live' && next - r.t > row[4] * 1000) {
-      changes.push({ ...ref(r), at: new Date(r.t + row[4] * 1000).toISOString(), from: state, to: 'stale', derived: `no run within ${durationText(row[4])} of ${r.at}` });
+    const next = i + 1 < n ? runs[i + 1].t : end;
+    const maxAge = rows[i][4];
+    if (s === 'live' && next - r.t > maxAge * 1000) {
+      changes.push({ ...ref(r), at: new Date(r.t + maxAge * 1000).toISOString(), from: state, to: 'stale', derived: `no run within ${durationText(maxAge)} of ${r.at}` });
       state = 'stale';
       streakRuns = 0;
     }
-  });
-  const last = mine[mine.length - 1];
-  const firstLive = mine.find((m) => m.s === 'live');
-  let lastFailure: (typeof mine)[number] | undefined;
-  for (let i = mine.length - 1; i >= 0 && !lastFailure; i--) if (mine[i].s === 'failing') lastFailure = mine[i];
+  }
+  const firstLive = states.indexOf('live');
+  const lastFailure = states.lastIndexOf('failing');
   const lastChange = changes[changes.length - 1];
-  const intervals = intervalsOf(mine, end);
+  const intervals = intervalsOf(e, end);
   const uptime = UPTIME_WINDOWS_DAYS.map((days): Uptime => {
     const start = end - days * 86_400_000;
-    const observedFrom = Math.max(start, mine[0].r.t);
+    const observedFrom = Math.max(start, runs[0].t);
     const observed = Math.max(0, end - observedFrom);
     let up = 0;
     for (const [a, b] of intervals) up += Math.max(0, Math.min(b, end) - Math.max(a, observedFrom));
     let inWindow = 0;
     let failingRuns = 0;
-    for (const m of mine)
-      if (m.r.t >= start) {
+    for (let i = 0; i < n; i++)
+      if (runs[i].t >= start) {
         inWindow++;
-        if (m.s === 'failing') failingRuns++;
+        if (states[i] === 'failing') failingRuns++;
       }
     return {
       days,
@@ -161,17 +184,19 @@ export function timeline(runs: readonly Run[], id: string, asOf: Date): ControlT
       failingRuns,
     };
   });
+  let simulatedRuns = 0;
+  for (const r of runs) if (r.simulated) simulatedRuns++;
   return {
     id,
-    claimed: last.row[1],
-    maxAgeSeconds: last.row[4],
+    claimed: rows[n - 1][1],
+    maxAgeSeconds: rows[n - 1][4],
     state: lastChange.to,
-    runs: mine.length,
-    simulatedRuns: mine.filter((m) => m.r.simulated).length,
-    firstRun: ref(mine[0].r),
-    lastRun: ref(last.r),
-    firstLive: firstLive ? ref(firstLive.r) : null,
-    lastFailure: lastFailure ? ref(lastFailure.r) : null,
+    runs: n,
+    simulatedRuns,
+    firstRun: ref(runs[0]),
+    lastRun: ref(runs[n - 1]),
+    firstLive: firstLive >= 0 ? ref(runs[firstLive]) : null,
+    lastFailure: lastFailure >= 0 ? ref(runs[lastFailure]) : null,
     currentStreak: { state: lastChange.to, since: lastChange.at, runs: streakRuns },
     uptime,
     changes,
@@ -192,7 +217,8 @@ export interface HistoryReport {
 
 export function historyReport(h: { dir: string; checkpoint: { origin: string; size: number; root: string }; runs: Run[]; runsWithoutVerdicts: number }, asOf: Date, only?: string): HistoryReport {
   const runs = h.runs.filter((r) => r.t <= asOf.getTime());
-  const ids = only ? [only] : controlIds(runs);
+  const by = evaluationsByControl(runs, asOf.getTime(), only);
+  const ids = only ? [only] : [...by.keys()].sort();
   const simulated = runs.filter((r) => r.simulated).length;
   return {
     format: 'trust-history/1',
@@ -202,6 +228,9 @@ export function historyReport(h: { dir: string; checkpoint: { origin: string; si
     simulatedRuns: simulated,
     simulatedNote: simulated ? `${simulated} of ${runs.length} runs are simulated: backdated by trust demo --history, not observed on a platform` : null,
     runsWithoutVerdicts: h.runsWithoutVerdicts,
-    controls: ids.map((id) => timeline(runs, id, asOf)).filter((t): t is ControlTimeline => t !== null),
+    controls: ids.flatMap((id) => {
+      const e = by.get(id);
+      return e ? [timelineOf(id, e, asOf)] : [];
+    }),
   };
 }

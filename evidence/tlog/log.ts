@@ -16,7 +16,7 @@ import { openCheckpoint, parseCheckpointText, signCheckpoint, type Checkpoint } 
 import { EMPTY_ROOT, HASH_SIZE, leafHash, nodeHash } from './hash.ts';
 import { parseNote, type NoteSigner, type NoteVerifier } from './note.ts';
 import { consistencyProof, inclusionProof } from './proof.ts';
-import { TILE_HEIGHT, TILE_WIDTH, TileSource, encodeEntry, entriesPath, foldHashes, hashesAtLevel, parseBundle, tilePath } from './tiles.ts';
+import { TILE_HEIGHT, TILE_WIDTH, TileSource, dirFiles, encodeEntry, entriesPath, foldHashes, hashesAtLevel, memoryFiles, parseBundle, tilePath, type LogFiles } from './tiles.ts';
 
 export const CHECKPOINT_FILE = 'checkpoint';
 const LOCK_FILE = '.lock';
@@ -219,41 +219,56 @@ export interface VerifyLogResult {
   root: string;
   /** The first problem found, one line. */
   reason?: string;
+  /** When ok: the checkpoint verified (read once: the one every figure derived from this pass is backed by). */
+  checkpoint?: Checkpoint;
+  /** When ok and asked for (`keepTiles`): the tiles recomputed from the entries, equal to the stored ones, to prove from. */
+  tiles?: LogFiles;
 }
 
 /**
  * Recomputes the whole tree from the entry bundles: every entry's leaf hash, every tile
  * (compared byte for byte with the stored one, partial tiles included) and the root,
  * which must be the one the checkpoint signs with a pinned key. `checkEntry` may reject
- * an entry's content (the CLI checks every leaf is a well-formed typed leaf).
+ * an entry's content (the CLI checks every leaf is a well-formed typed leaf). The log is
+ * a directory or files already read (the log a site publishes); each file is read once.
+ * `keepTiles` keeps the recomputed tiles: proofs drawn from them need no second read of a
+ * log that could have changed since it was verified.
  */
-export function verifyLog(dir: string, verifiers: readonly NoteVerifier[], opts: { origin?: string; checkEntry?: (entry: Buffer, index: number) => string | null } = {}): VerifyLogResult {
-  let cp: Checkpoint | null;
+export function verifyLog(
+  source: string | LogFiles,
+  verifiers: readonly NoteVerifier[],
+  opts: { origin?: string; checkEntry?: (entry: Buffer, index: number) => string | null; keepTiles?: boolean } = {},
+): VerifyLogResult {
+  const files = typeof source === 'string' ? dirFiles(source) : source;
+  const note = files.read(CHECKPOINT_FILE);
+  if (!note) return { ok: false, size: 0, root: '', reason: `${path.join(files.where, CHECKPOINT_FILE)} is missing: not a log, or an empty one` };
+  let cp: Checkpoint;
   try {
-    cp = readCheckpoint(dir, verifiers, opts.origin);
+    cp = openCheckpoint(note.toString('utf8'), verifiers, opts.origin);
   } catch (e) {
-    return { ok: false, size: 0, root: '', reason: (e as Error).message };
+    return { ok: false, size: 0, root: '', reason: `${path.join(files.where, CHECKPOINT_FILE)}: ${(e as Error).message}` };
   }
-  if (!cp) return { ok: false, size: 0, root: '', reason: `${path.join(dir, CHECKPOINT_FILE)} is missing: not a log, or an empty one` };
   const size = cp.size;
   const fail = (reason: string): VerifyLogResult => ({ ok: false, size, root: cp.root.toString('base64'), reason });
   const mismatch: string[] = [];
+  const kept = new Map<string, Buffer>();
   const tree = new TreeBuilder(0, (t, index, hashes, full) => {
     if (mismatch.length) return;
     const rel = tilePath(t, index, full ? TILE_WIDTH : hashes.length / HASH_SIZE);
-    const file = path.join(dir, rel);
-    if (!existsSync(file)) mismatch.push(`${rel} is missing`);
-    else if (!readFileSync(file).equals(hashes)) mismatch.push(`${rel} does not match the hashes recomputed from the entries`);
+    const stored = files.read(rel);
+    if (!stored) mismatch.push(`${rel} is missing`);
+    else if (!stored.equals(hashes)) mismatch.push(`${rel} does not match the hashes recomputed from the entries`);
+    else if (opts.keepTiles) kept.set(rel, Buffer.from(hashes));
   });
   const bundles = Math.ceil(size / TILE_WIDTH);
   for (let b = 0; b < bundles; b++) {
     const width = b < Math.floor(size / TILE_WIDTH) ? TILE_WIDTH : size % TILE_WIDTH;
     const rel = entriesPath(b, width);
-    const file = path.join(dir, rel);
-    if (!existsSync(file)) return fail(`${rel} is missing (the checkpoint signs ${size} entries)`);
+    const data = files.read(rel);
+    if (!data) return fail(`${rel} is missing (the checkpoint signs ${size} entries)`);
     let entries: Buffer[];
     try {
-      entries = parseBundle(readFileSync(file));
+      entries = parseBundle(data);
     } catch (e) {
       return fail(`${rel}: ${(e as Error).message}`);
     }
@@ -270,7 +285,7 @@ export function verifyLog(dir: string, verifiers: readonly NoteVerifier[], opts:
   tree.flushPartials();
   if (mismatch.length) return fail(mismatch[0]);
   if (!tree.root().equals(cp.root)) return fail(`the entries hash to root ${tree.root().toString('base64')}, the checkpoint signs ${cp.root.toString('base64')}`);
-  return { ok: true, size, root: cp.root.toString('base64') };
+  return { ok: true, size, root: cp.root.toString('base64'), checkpoint: cp, ...(opts.keepTiles ? { tiles: memoryFiles(kept, `${files.where} (verified tiles)`) } : {}) };
 }
 
 /** Inclusion proof of leaf `index` in the tree of `size` (default: the checkpoint's), read from the tiles. */

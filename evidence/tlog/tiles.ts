@@ -76,16 +76,45 @@ export function foldHashes(buf: Buffer, count: number): Buffer {
 }
 
 /**
+ * Where a log's files are read: its directory, or files already read into memory (the log a
+ * site publishes, read once; the tiles a verification recomputed). `read` gives null for a
+ * missing file; `where` names the source in messages.
+ */
+export interface LogFiles {
+  where: string;
+  read(rel: string): Buffer | null;
+}
+
+export function dirFiles(dir: string): LogFiles {
+  return {
+    where: dir,
+    read: (rel) => {
+      const file = path.join(dir, rel);
+      return existsSync(file) ? readFileSync(file) : null;
+    },
+  };
+}
+
+/** Files by their path relative to the log directory (`tile/0/000`, `checkpoint`). */
+export function memoryFiles(files: Iterable<readonly [string, Buffer]>, where: string): LogFiles {
+  const byName = new Map(files);
+  return { where, read: (rel) => byName.get(rel) ?? null };
+}
+
+/**
  * Complete-subtree hashes read from the tiles of a tree of `size` leaves. Node (L, i) with
  * L = 8t + r is the fold of 2^r consecutive hashes of one tile at tile level t.
  */
 export class TileSource implements NodeSource {
   private readonly cache = new Map<string, Buffer>();
+  private readonly files: LogFiles;
 
   constructor(
-    readonly dir: string,
+    source: string | LogFiles,
     readonly size: number,
-  ) {}
+  ) {
+    this.files = typeof source === 'string' ? dirFiles(source) : source;
+  }
 
   /** The stored hashes of tile (t, index) for this tree size, full or partial. */
   tile(t: number, index: number): Buffer {
@@ -95,9 +124,9 @@ export class TileSource implements NodeSource {
     const rel = tilePath(t, index, width);
     let data = this.cache.get(rel);
     if (!data) {
-      const file = path.join(this.dir, rel);
-      if (!existsSync(file)) throw new Error(`${rel} is missing`);
-      data = readFileSync(file);
+      const read = this.files.read(rel);
+      if (!read) throw new Error(`${rel} is missing`);
+      data = read;
       if (data.length !== width * HASH_SIZE) throw new Error(`${rel} holds ${data.length} bytes, expected ${width * HASH_SIZE}`);
       if (this.cache.size > 256) this.cache.clear();
       this.cache.set(rel, data);
@@ -121,9 +150,9 @@ export class TileSource implements NodeSource {
     const full = hashesAtLevel(this.size, 1);
     const width = index < full ? TILE_WIDTH : this.size % TILE_WIDTH;
     const rel = entriesPath(index, width);
-    const file = path.join(this.dir, rel);
-    if (!existsSync(file)) throw new Error(`${rel} is missing`);
-    const entries = parseBundle(readFileSync(file));
+    const data = this.files.read(rel);
+    if (!data) throw new Error(`${rel} is missing`);
+    const entries = parseBundle(data);
     if (entries.length !== width) throw new Error(`${rel} holds ${entries.length} entries, expected ${width}`);
     return entries;
   }
