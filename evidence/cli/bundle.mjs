@@ -24,6 +24,7 @@ export const ENTRIES = {
   'collector-worker': 'collectors/worker.ts',
   'pdf-worker': 'evidence/report/pdf-worker.ts',
   'history-worker': 'evidence/history/history-worker.ts',
+  'period-pdf-worker': 'evidence/report/period-pdf-worker.ts',
   'verify-worker': 'platform/audit/verify-worker.ts',
   // For the benchmarks' child processes (test/bench/child/), which run the code the way the CLI does.
   'site-build': 'evidence/site/build.ts',

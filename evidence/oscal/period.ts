@@ -9,30 +9,39 @@
  * digests, and no clock (published and last-modified are the period's judged-until instant).
  */
 import { v5 as uuidv5 } from 'uuid';
+import type { VerdictRow } from '../tlog/leaves.ts';
 import type { LogHistory } from '../history/read.ts';
 import type { PeriodReport } from '../history/period.ts';
 import { stateOf } from '../history/timeline.ts';
 import { OSCAL_VERSION, oneLine } from './common.ts';
+import { uuidV5Under } from './uuid-v5.ts';
 
 const NS = 'https://harborcloud.example/ns/trust-evidence';
 
 export function buildPeriodAssessmentResults(h: LogHistory, p: PeriodReport, organisation = 'Harbor Cloud') {
-  const root = uuidv5(`${NS}/period`, uuidv5.URL);
-  const uuid = (...parts: string[]) => uuidv5(parts.join('\u001f'), root);
+  const v5 = uuidV5Under(uuidv5(`${NS}/period`, uuidv5.URL));
+  const uuid = (...parts: string[]) => v5(parts.join('\u001f'));
   const prop = (name: string, value: string) => ({ name, ns: NS, value: oneLine(value) });
+  // Values that are one word by construction (digests, numbers, booleans): oneLine would return them as they are.
+  const word = (name: string, value: string) => ({ name, ns: NS, value });
   const from = Date.parse(p.period.from);
   const until = Date.parse(p.period.judgedUntil);
   const runs = h.runs.filter((r) => r.t >= from && r.t <= until && r.t < Date.parse(p.period.to));
+  // Runs with the same verdicts share their rows (evidence/history/leaf-cache.ts): each set is scanned once.
+  const notSatisfied = new Map<ReadonlyMap<string, VerdictRow>, VerdictRow[]>();
+  const notSatisfiedIn = (rows: ReadonlyMap<string, VerdictRow>): VerdictRow[] => {
+    let l = notSatisfied.get(rows);
+    if (!l) notSatisfied.set(rows, (l = [...rows.values()].filter((row) => stateOf(row) === 'failing' || stateOf(row) === 'stale')));
+    return l;
+  };
   const results = runs.map((r) => {
-    const findings = [...r.rows.values()]
-      .filter((row) => stateOf(row) === 'failing' || stateOf(row) === 'stale')
-      .map((row) => ({
-        uuid: uuid('finding', r.bundleSha256, String(r.leafIndex), row[0]),
-        title: oneLine(`${row[0]}: ${row[3]}`),
-        description: oneLine(`Claimed ${row[1]}, observed ${row[2]}, verdict ${row[3]} in the run of ${r.at}.`),
-        props: [prop('verdict', row[3]), prop('claimed-status', row[1])],
-        target: { type: 'objective-id', 'target-id': row[0], status: { state: 'not-satisfied', reason: row[3] === 'stale' ? 'other' : 'fail' } },
-      }));
+    const findings = notSatisfiedIn(r.rows).map((row) => ({
+      uuid: uuid('finding', r.bundleSha256, String(r.leafIndex), row[0]),
+      title: oneLine(`${row[0]}: ${row[3]}`),
+      description: oneLine(`Claimed ${row[1]}, observed ${row[2]}, verdict ${row[3]} in the run of ${r.at}.`),
+      props: [prop('verdict', row[3]), prop('claimed-status', row[1])],
+      target: { type: 'objective-id', 'target-id': row[0], status: { state: 'not-satisfied', reason: row[3] === 'stale' ? 'other' : 'fail' } },
+    }));
     const result: Record<string, unknown> = {
       uuid: uuid('result', r.bundleSha256, String(r.leafIndex)),
       title: oneLine(`${r.simulated ? 'Simulated run' : 'Evidence run'} of ${r.at} (bundle ${r.bundleSha256.slice(0, 12)})`),
@@ -42,12 +51,12 @@ export function buildPeriodAssessmentResults(h: LogHistory, p: PeriodReport, org
       start: r.at,
       end: r.at,
       props: [
-        prop('bundle-sha256', r.bundleSha256),
-        prop('log-entry', String(r.leafIndex)),
+        word('bundle-sha256', r.bundleSha256),
+        word('log-entry', String(r.leafIndex)),
         prop('catalog-version', r.catalogVersion),
-        prop('simulated', String(r.simulated)),
-        prop('controls', String(r.rows.size)),
-        prop('not-satisfied', String(findings.length)),
+        word('simulated', String(r.simulated)),
+        word('controls', String(r.rows.size)),
+        word('not-satisfied', String(findings.length)),
       ],
       // Every control of the run's catalog was evaluated; listing 200 ids in each of 2,000 results would only repeat them.
       'reviewed-controls': { 'control-selections': [{ 'include-all': {} }] },

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { InputError } from '../../../platform/kernel/errors.ts';
 import { parseCommand } from '../args.ts';
-import { REPO_ROOT } from '../../pipeline.ts';
+import { REPO_ROOT } from '../../repo-root.ts';
 import { resolveInSet } from '../../output/atomic-set.ts';
 
 const spec = {

@@ -7,7 +7,8 @@
 import path from 'node:path';
 import { InputError } from '../../../platform/kernel/errors.ts';
 import { parseCommand } from '../args.ts';
-import { REPO_ROOT } from '../../pipeline.ts';
+import { REPO_ROOT } from '../../repo-root.ts';
+import type { PeriodReport } from '../../history/period.ts';
 
 const spec = {
   name: 'period',
@@ -52,25 +53,57 @@ export async function run(argv: string[]): Promise<number> {
   if (v.sample !== undefined && !/^[1-9][0-9]{0,6}$/.test(v.sample)) throw new InputError(`--sample ${JSON.stringify(v.sample)}: expected a positive whole number`);
   const { parseAsOf } = await import('../../as-of.ts');
   const asOf = v['as-of'] === undefined ? undefined : parseAsOf(v['as-of']);
-  const { logDir, logVerifiers } = await import('../../tlog/config.ts');
-  const { readHistory } = await import('../../history/read.ts');
-  const dir = path.resolve(v.dir ?? logDir(REPO_ROOT));
-  const h = readHistory(dir, logVerifiers(REPO_ROOT, v.vkey ?? process.env.TRUST_LOG_VKEY));
-  const report = buildPeriod(h, { from, to, asOf, sample: v.sample === undefined ? 0 : Number(v.sample), seed: v.seed });
-  const { buildPeriodAssessmentResults } = await import('../../oscal/period.ts');
-  const { renderPeriodPdf } = await import('../../report/period-pdf.ts');
-  const { OutputSet } = await import('../../output/atomic-set.ts');
-  const outDir = path.resolve(v.out ?? path.join(REPO_ROOT, 'out', 'period'));
-  const set = new OutputSet(outDir);
+  const profile = stepProfiler();
+  // The PDF's thread loads pdfkit while this one reads and verifies the log (period-pdf-thread.ts).
+  const { periodPdfRenderer } = await import('../../report/period-pdf-thread.ts');
+  const pdf = periodPdfRenderer();
   try {
-    set.write('period.json', JSON.stringify(report, null, 2) + '\n');
-    set.write('period-assessment-results.json', JSON.stringify(buildPeriodAssessmentResults(h, report), null, 2) + '\n');
-    set.write('period.pdf', await renderPeriodPdf(report));
-    set.commit();
-  } catch (e) {
-    set.discard();
-    throw e;
+    const { logDir, logVerifiers } = await import('../../tlog/config.ts');
+    const { readHistory } = await import('../../history/read.ts');
+    const dir = path.resolve(v.dir ?? logDir(REPO_ROOT));
+    const h = readHistory(dir, logVerifiers(REPO_ROOT, v.vkey ?? process.env.TRUST_LOG_VKEY));
+    profile('reading and verifying the log');
+    const report = buildPeriod(h, { from, to, asOf, sample: v.sample === undefined ? 0 : Number(v.sample), seed: v.seed });
+    profile('the period');
+    const rendering = pdf.render(report);
+    rendering.catch(() => {}); // awaited below; a failure must not surface as an unhandled rejection first
+    const { buildPeriodAssessmentResults } = await import('../../oscal/period.ts');
+    const { OutputSet } = await import('../../output/atomic-set.ts');
+    const outDir = path.resolve(v.out ?? path.join(REPO_ROOT, 'out', 'period'));
+    const set = new OutputSet(outDir);
+    try {
+      set.write('period.json', JSON.stringify(report, null, 2) + '\n');
+      set.write('period-assessment-results.json', JSON.stringify(buildPeriodAssessmentResults(h, report), null, 2) + '\n');
+      profile('period.json and the OSCAL results');
+      set.write('period.pdf', await rendering);
+      profile('waiting for period.pdf');
+      set.commit();
+    } catch (e) {
+      set.discard();
+      throw e;
+    }
+    printSummary(report, outDir);
+    return 0;
+  } finally {
+    await pdf.stop();
   }
+}
+
+/** TRUST_PROFILE=1 (evidence/progress.ts): how long each step took, and the CPU time the process spent meanwhile (all threads). */
+function stepProfiler(): (step: string) => void {
+  if (!process.env.TRUST_PROFILE) return () => {};
+  let t0 = performance.now();
+  let c0 = process.cpuUsage();
+  process.stderr.write(`profile: the command began at ${Math.round(t0)} ms\n`);
+  return (step) => {
+    const cpu = process.cpuUsage(c0);
+    process.stderr.write(`profile: ${step} took ${Math.round(performance.now() - t0)} ms (CPU ${Math.round((cpu.user + cpu.system) / 1000)} ms)\n`);
+    t0 = performance.now();
+    c0 = process.cpuUsage();
+  };
+}
+
+function printSummary(report: PeriodReport, outDir: string): void {
   const s = report.summary;
   process.stdout.write(
     [
@@ -83,5 +116,4 @@ export async function run(argv: string[]): Promise<number> {
       `wrote period.json, period.pdf, period-assessment-results.json to ${path.relative(process.cwd(), outDir) || '.'}`,
     ].join('\n') + '\n',
   );
-  return 0;
 }

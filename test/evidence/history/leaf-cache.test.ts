@@ -204,7 +204,7 @@ describe('whole logs', () => {
 
   it('reads the same history both ways, runs of two parts and the regression included', () => {
     const r = bothWays(dir);
-    if (!('history' in r)) throw new Error(r.error);
+    if (!r.history) throw new Error(r.error);
     expect(r.history.runs.length).toBeGreaterThan(50);
     expect(r.history.runs.some((x) => x.rows.some(([, row]) => row[3] === 'regression'))).toBe(true);
   });
