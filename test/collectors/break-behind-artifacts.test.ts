@@ -6,32 +6,24 @@
  * naming the right origin. The untouched demo stays green.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import os from 'node:os';
-import path from 'node:path';
-import pg from 'pg';
-import type { CheckResult } from '../../controls/checks/types.ts';
+import { rmSync } from 'node:fs';
 import { evaluateControlOn } from '../helpers/evaluate-control.ts';
-import { createTestDatabase } from '../helpers/db.ts';
-import type { Database } from '../../platform/db/index.ts';
-import { runDemo } from '../../platform/demo/run.ts';
+import { createTestDatabase, withClient } from '../helpers/db.ts';
+import { editedCopy, type FileEdit } from '../helpers/edited-copy.ts';
 import { loadCatalog } from '../../controls/loader.ts';
 import { runCollectors } from '../../collectors/run.ts';
 import { runCheck } from '../../controls/checks/types.ts';
 import type { Catalog } from '../../controls/types.ts';
 import disclosurePublished from '../../controls/checks/disclosure-published.ts';
 import { renderSecurityTxt } from '../../site/lib/security-txt.ts';
+import { demoDatabase } from '../helpers/demo-database.ts';
 
 const root = process.cwd();
 let demo: Awaited<ReturnType<typeof createTestDatabase>>;
 let catalog: Catalog;
 
 beforeAll(async () => {
-  process.env.TRUST_KEYRING = JSON.stringify({ active: 1, keys: { '1': randomBytes(32).toString('base64') }, created: { '1': new Date().toISOString() } });
-  demo = await createTestDatabase();
-  await runDemo(demo, { scale: 1, seed: 1, log: () => {} });
-  await demo.close(); // a template database must have no connection
+  demo = await demoDatabase(1, { asTemplate: true });
   catalog = await loadCatalog(root);
 }, 600_000);
 afterAll(async () => {
@@ -64,7 +56,7 @@ interface Break {
   /** Superuser SQL (already wrapped, or a plain statement run as superuser with the guards on). */
   sql?: string;
   /** Edits in a copy of the source tree: path relative to the repository, text transform. */
-  edits?: { file: string; edit: (text: string) => string }[];
+  edits?: FileEdit[];
   catalog?: (c: Catalog) => Catalog;
   /** The failing finding's origin resource (exact, or a prefix ending in `=`). */
   origin: string;
@@ -202,26 +194,8 @@ const BREAKS: Break[] = [
 ];
 
 /** A copy of the parts of the tree the collectors read, with the edits applied. */
-function treeCopy(edits: NonNullable<Break['edits']>): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'trust-artifacts-'));
-  for (const p of ['platform', 'controls', 'site/pages', 'site/lib', 'package.json', 'package-lock.json']) cpSync(path.join(root, p), path.join(dir, p), { recursive: true });
-  for (const e of edits) {
-    const file = path.join(dir, e.file);
-    let text = '';
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      /* a new file */
-    }
-    const changed = e.edit(text);
-    expect(changed, `the edit of ${e.file} changed nothing`).not.toBe(text);
-    writeFileSync(file, changed);
-  }
-  return dir;
-}
-
-async function evaluate(db: Database, control: string, opts: { root: string; catalog: Catalog }): Promise<CheckResult[]> {
-  return evaluateControlOn(db, control, { ...opts, auditVerification: 'full' });
+function treeCopy(edits: FileEdit[]): string {
+  return editedCopy(root, ['platform', 'controls', 'site/pages', 'site/lib', 'package.json', 'package-lock.json'], edits, 'trust-artifacts-');
 }
 
 const CONTROLS = [...new Set(BREAKS.map((b) => b.control))].sort();
@@ -232,7 +206,7 @@ describe('claims read the real artifact and the rows', () => {
     try {
       for (const control of CONTROLS) {
         expect(catalog.controls.find((c) => c.id === control)?.status, control).toBe('live');
-        const results = await evaluate(db, control, { root, catalog });
+        const results = await evaluateControlOn(db, control, { root, catalog });
         const bad = results.flatMap((r) => r.findings.filter((f) => f.status !== 'pass').map((f) => `${r.check}: ${f.reason}`));
         expect(bad, control).toEqual([]);
       }
@@ -263,16 +237,10 @@ describe('claims read the real artifact and the rows', () => {
       let dir: string | undefined;
       try {
         if (b.sql) {
-          const c = new pg.Client({ connectionString: db.adminUrl });
-          await c.connect();
-          try {
-            await c.query(b.sql);
-          } finally {
-            await c.end();
-          }
+          await withClient(db.adminUrl, (c) => c.query(b.sql!));
         }
         if (b.edits) dir = treeCopy(b.edits);
-        const results = await evaluate(db, b.control, { root: dir ?? root, catalog: b.catalog ? b.catalog(catalog) : catalog });
+        const results = await evaluateControlOn(db, b.control, { root: dir ?? root, catalog: b.catalog ? b.catalog(catalog) : catalog });
         const failing = results.flatMap((r) => r.findings.filter((f) => f.status === 'fail'));
         expect(
           results.some((r) => r.status === 'fail'),

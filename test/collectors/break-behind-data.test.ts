@@ -6,39 +6,26 @@
  * see the control's data check fail, naming the row; the clean demo raises no alarm.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { CheckResult } from '../../controls/checks/types.ts';
 import { evaluateControlOn } from '../helpers/evaluate-control.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { runDemo } from '../../platform/demo/run.ts';
+import { adminQuery } from '../helpers/core-ii-fixtures.ts';
 import { loadCatalog } from '../../controls/loader.ts';
 import type { Catalog } from '../../controls/types.ts';
+import { demoDatabase } from '../helpers/demo-database.ts';
 
 const root = process.cwd();
 let demo: TestDatabase;
 let catalog: Catalog;
 
 beforeAll(async () => {
-  process.env.TRUST_KEYRING = JSON.stringify({ active: 1, keys: { '1': randomBytes(32).toString('base64') }, created: { '1': new Date().toISOString() } });
-  demo = await createTestDatabase();
-  await runDemo(demo, { scale: 1, seed: 5, log: () => {} });
-  await demo.close(); // a template database must have no connection
+  demo = await demoDatabase(5, { asTemplate: true });
   catalog = await loadCatalog(root);
 }, 600_000);
 afterAll(async () => {
   await demo?.drop();
 });
-
-async function adminQuery<R extends Record<string, unknown>>(db: TestDatabase, sql: string): Promise<R[]> {
-  const c = new pg.Client({ connectionString: db.adminUrl });
-  await c.connect();
-  try {
-    return (await c.query(sql)).rows as R[];
-  } finally {
-    await c.end();
-  }
-}
 
 /**
  * Runs `sql` as superuser in one transaction with session_replication_role = replica. A

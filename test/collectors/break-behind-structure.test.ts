@@ -14,10 +14,10 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { evaluateControlOn } from '../helpers/evaluate-control.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { runDemo } from '../../platform/demo/run.ts';
 import { loadCatalog } from '../../controls/loader.ts';
 import { type CheckResult } from '../../controls/checks/types.ts';
 import type { Catalog } from '../../controls/types.ts';
+import { demoDatabase } from '../helpers/demo-database.ts';
 
 const root = process.cwd();
 let demo: TestDatabase;
@@ -27,10 +27,7 @@ let catalog: Catalog;
 const ROLE_LOCK = 872341;
 
 beforeAll(async () => {
-  process.env.TRUST_KEYRING = JSON.stringify({ active: 1, keys: { '1': randomBytes(32).toString('base64') }, created: { '1': new Date().toISOString() } });
-  demo = await createTestDatabase();
-  await runDemo(demo, { scale: 1, seed: 5, log: () => {} });
-  await demo.close(); // a template database must have no connection
+  demo = await demoDatabase(5, { asTemplate: true });
   catalog = await loadCatalog(root);
   db = await createTestDatabase(demo.name); // role breaks run here, each undone
 }, 600_000);

@@ -17,11 +17,11 @@ import pg from 'pg';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { backupDir, latestBackup, readHeader, restoreBackup } from '../../platform/backup/backup.ts';
 import { evaluateControlOn } from '../helpers/evaluate-control.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { runDemo } from '../../platform/demo/run.ts';
+import { type TestDatabase, withClient } from '../helpers/db.ts';
 import { loadCatalog } from '../../controls/loader.ts';
 import { type CheckResult, type Finding } from '../../controls/checks/types.ts';
 import type { Catalog } from '../../controls/types.ts';
+import { demoDatabase } from '../helpers/demo-database.ts';
 
 const root = process.cwd();
 let db: TestDatabase;
@@ -30,9 +30,7 @@ let catalog: Catalog;
 const tlsServer = () => new URL(db.adminUrl).searchParams.get('sslmode') === 'verify-full';
 
 beforeAll(async () => {
-  process.env.TRUST_KEYRING = JSON.stringify({ active: 1, keys: { '1': randomBytes(32).toString('base64') }, created: { '1': new Date().toISOString() } });
-  db = await createTestDatabase();
-  await runDemo(db, { scale: 1, seed: 7, log: () => {} });
+  db = await demoDatabase(7);
   catalog = await loadCatalog(root);
 }, 600_000);
 afterAll(async () => {
@@ -46,15 +44,7 @@ async function evaluate(control: string): Promise<CheckResult[]> {
 const failing = (rs: CheckResult[]): Finding[] => rs.flatMap((r) => r.findings.filter((f) => f.status !== 'pass'));
 const show = (fs: Finding[]) => fs.map((f) => `${f.kind} ${f.origin.resource}: ${f.reason}`).join(' | ');
 
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: db.adminUrl });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
+const admin = <T>(fn: (c: pg.Client) => Promise<T>) => withClient(db.adminUrl, fn);
 
 describe('database_connections_tls', () => {
   it('holds on the embedded server with all three kinds of proof (fails honestly elsewhere)', async () => {

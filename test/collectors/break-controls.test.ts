@@ -5,23 +5,20 @@
  * origin of the failure.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import os from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
-import type { CheckResult } from '../../controls/checks/types.ts';
 import { evaluateControlOn } from '../helpers/evaluate-control.ts';
-import { createTestDatabase } from '../helpers/db.ts';
-import type { Database } from '../../platform/db/index.ts';
+import { createTestDatabase, withClient } from '../helpers/db.ts';
+import { editedCopy, type FileEdit } from '../helpers/edited-copy.ts';
 import { runDemo } from '../../platform/demo/run.ts';
 import { loadCatalog } from '../../controls/loader.ts';
 import type { Catalog } from '../../controls/types.ts';
+import { randomKeyringJson } from '../helpers/demo-database.ts';
 
 const root = process.cwd();
 let demo: Awaited<ReturnType<typeof createTestDatabase>>;
 let catalog: Catalog;
-const keyring = (ageDays: number) => JSON.stringify({ active: 1, keys: { '1': randomBytes(32).toString('base64') }, created: { '1': new Date(Date.now() - ageDays * 86_400_000).toISOString() } });
+const keyring = (ageDays: number) => randomKeyringJson(new Date(Date.now() - ageDays * 86_400_000));
 
 beforeAll(async () => {
   process.env.TRUST_KEYRING = keyring(0);
@@ -39,7 +36,7 @@ interface Break {
   how: string;
   sql?: string;
   /** Edits a copy of the repository's platform/ tree (path relative to it, text transform). */
-  code?: { file: string; edit: (text: string) => string };
+  code?: FileEdit;
   catalog?: (c: Catalog) => Catalog;
   env?: Record<string, string>;
   /** The failing finding's origin resource (exact, or a prefix ending in `=`). */
@@ -266,24 +263,9 @@ function cloneDemo() {
   return createTestDatabase(demo.name);
 }
 
-function codeCopy(edit: NonNullable<Break['code']>): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'trust-code-'));
-  cpSync(path.join(root, 'platform'), path.join(dir, 'platform'), { recursive: true });
-  const file = path.join(dir, 'platform', edit.file);
-  let text = '';
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    /* a new file */
-  }
-  const changed = edit.edit(text);
-  expect(changed, `the edit of ${edit.file} changed nothing`).not.toBe(text);
-  writeFileSync(file, changed);
-  return dir;
-}
-
-async function evaluate(db: Database, control: string, opts: { root: string; catalog: Catalog }): Promise<CheckResult[]> {
-  return evaluateControlOn(db, control, { ...opts, auditVerification: 'full' });
+/** A copy of platform/ with the one edit applied (its file relative to platform/). */
+function codeCopy(edit: FileEdit): string {
+  return editedCopy(root, ['platform'], [{ file: path.join('platform', edit.file), edit: edit.edit }], 'trust-code-');
 }
 
 describe('every live control fails when its promise is broken', () => {
@@ -301,17 +283,11 @@ describe('every live control fails when its promise is broken', () => {
       let dir: string | undefined;
       try {
         if (b.sql) {
-          const c = new pg.Client({ connectionString: db.adminUrl });
-          await c.connect();
-          try {
-            await c.query(b.sql);
-          } finally {
-            await c.end();
-          }
+          await withClient(db.adminUrl, (c) => c.query(b.sql!));
         }
         if (b.env) Object.assign(process.env, b.env);
         if (b.code) dir = codeCopy(b.code);
-        const results = await evaluate(db, b.control, { root: dir ?? root, catalog: b.catalog ? b.catalog(catalog) : catalog });
+        const results = await evaluateControlOn(db, b.control, { root: dir ?? root, catalog: b.catalog ? b.catalog(catalog) : catalog });
         const failing = results.flatMap((r) => r.findings.filter((f) => f.status === 'fail'));
         expect(
           results.some((r) => r.status === 'fail'),

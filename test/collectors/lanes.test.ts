@@ -3,7 +3,6 @@
  * the facts of the plain run on one lane (collectors/lanes.ts), on a demo platform.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomBytes } from 'node:crypto';
 import { createTestDatabase } from '../helpers/db.ts';
 import { runBulkDemo } from '../../platform/demo/bulk.ts';
 import { loadCatalog } from '../../controls/loader.ts';
@@ -11,13 +10,14 @@ import { runCollectors } from '../../collectors/run.ts';
 import { COLLECTORS } from '../../collectors/registry.ts';
 import { collectorLanes, DEFAULT_LANES, laneOrder, laneQueue, runOnLanes } from '../../collectors/lanes.ts';
 import type { Catalog } from '../../controls/types.ts';
+import { randomKeyringJson } from '../helpers/demo-database.ts';
 
 const root = process.cwd();
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let catalog: Catalog;
 
 beforeAll(async () => {
-  process.env.TRUST_KEYRING = JSON.stringify({ active: 1, keys: { '1': randomBytes(32).toString('base64') }, created: { '1': new Date().toISOString() } });
+  process.env.TRUST_KEYRING = randomKeyringJson();
   db = await createTestDatabase();
   await runBulkDemo(db, { scale: 1, seed: 7, log: () => {} });
   catalog = await loadCatalog(root);

@@ -3,15 +3,15 @@
  * every live control's checks pass; and the collectors' cost is measured.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomBytes } from 'node:crypto';
 import { createTestDatabase } from '../helpers/db.ts';
-import { runDemo } from '../../platform/demo/run.ts';
 import { loadCatalog } from '../../controls/loader.ts';
 import { runCollectors, type RunCollectorsResult } from '../../collectors/run.ts';
 import { findCheck } from '../../controls/checks/registry.ts';
 import { runCheck } from '../../controls/checks/types.ts';
 import type { Catalog } from '../../controls/types.ts';
 import type { FactSet } from '../../collectors/types.ts';
+import { demoDatabase } from '../helpers/demo-database.ts';
+import { failingChecks } from '../helpers/evaluate-control.ts';
 
 const root = process.cwd();
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -21,9 +21,7 @@ const facts = (r: RunCollectorsResult): FactSet => Object.fromEntries(Object.ent
 
 beforeAll(async () => {
   // A configured keyring, as production has (the environment variable form).
-  process.env.TRUST_KEYRING = JSON.stringify({ active: 1, keys: { '1': randomBytes(32).toString('base64') }, created: { '1': new Date().toISOString() } });
-  db = await createTestDatabase();
-  await runDemo(db, { scale: 1, seed: 1, log: () => {} });
+  db = await demoDatabase(1);
   catalog = await loadCatalog(root);
   run = await runCollectors(db, { root, now: new Date(), catalog, auditVerification: 'full' });
 }, 600_000);
@@ -47,16 +45,7 @@ describe('live controls on the demo platform', () => {
         expect(r.status, 'database TLS on a server without TLS').toBe('fail');
         continue;
       }
-      for (const ref of control.checks) {
-        const r = runCheck(findCheck(ref.check)!, f, ref.params);
-        if (r.status !== 'pass')
-          failures.push(
-            `${control.id} / ${ref.check}: ${r.findings
-              .filter((x) => x.status !== 'pass')
-              .map((x) => `${x.reason} [${x.origin.resource}]`)
-              .join(' | ')}`,
-          );
-      }
+      failures.push(...failingChecks(control, f));
     }
     expect(failures).toEqual([]);
   });

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { createTestDatabase } from '../helpers/db.ts';
+import { createTestDatabase, withClient } from '../helpers/db.ts';
 import { introspectSchema, tablesSql, type SchemaFacts } from '../../collectors/schema.ts';
 import { deparserShortcuts, SHORTCUT_VERSIONS } from '../../collectors/schema-deparse.ts';
 import { findTable } from '../../controls/checks/schema-helpers.ts';
@@ -43,15 +43,7 @@ async function introspect(shortcuts: boolean): Promise<SchemaFacts> {
   }
 }
 
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: db.adminUrl });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
+const admin = <T>(fn: (c: pg.Client) => Promise<T>) => withClient(db.adminUrl, fn);
 
 /** Every definition in the facts, by kind and name, next to what the deparser prints for it. */
 async function deparsed(): Promise<Map<string, string | null>> {

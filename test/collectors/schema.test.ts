@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { createTestDatabase } from '../helpers/db.ts';
+import { createTestDatabase, withClient } from '../helpers/db.ts';
 import schemaCollector, { introspectSchema, SchemaFactsSchema } from '../../collectors/schema.ts';
 import { findTable } from '../../controls/checks/schema-helpers.ts';
 import { countingSql, runCollectors } from '../../collectors/run.ts';
@@ -25,15 +25,7 @@ async function introspectAsReader(counter = { queries: 0 }) {
   }
 }
 
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: db.adminUrl });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
+const admin = <T>(fn: (c: pg.Client) => Promise<T>) => withClient(db.adminUrl, fn);
 
 describe('schema collector', () => {
   it('describes tables, constraints, triggers, policies, grants and roles, with no OIDs', async () => {

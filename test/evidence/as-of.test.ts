@@ -4,7 +4,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { createTestDatabase } from '../helpers/db.ts';
@@ -14,10 +13,12 @@ import { parseAsOf } from '../../evidence/as-of.ts';
 import { silentProgress } from '../../evidence/progress.ts';
 import { InputError } from '../../platform/kernel/errors.ts';
 import type { Database } from '../../platform/db/index.ts';
+import { randomKeyringJson } from '../helpers/demo-database.ts';
+import { saveEnv } from '../helpers/env.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const ENV = ['DATABASE_URL', 'TRUST_READER_URL', 'TRUST_RUNTIME_URL', 'TRUST_KEYRING', 'TRUST_SIGNING_KEY'] as const;
-const saved = Object.fromEntries(ENV.map((k) => [k, process.env[k]]));
+const restoreEnv = saveEnv(ENV);
 let demo: Awaited<ReturnType<typeof createTestDatabase>>;
 let first: { out: string };
 
@@ -38,7 +39,7 @@ export function negativeDurations(value: unknown, at = ''): string[] {
 }
 
 beforeAll(async () => {
-  process.env.TRUST_KEYRING = JSON.stringify({ active: 1, keys: { '1': randomBytes(32).toString('base64') }, created: { '1': new Date().toISOString() } });
+  process.env.TRUST_KEYRING = randomKeyringJson();
   demo = await createTestDatabase();
   for (const k of ['TRUST_READER_URL', 'TRUST_RUNTIME_URL'] as const) delete process.env[k];
   process.env.DATABASE_URL = demo.adminUrl;
@@ -56,9 +57,7 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  for (const k of ENV)
-    if (saved[k] === undefined) delete process.env[k];
-    else process.env[k] = saved[k];
+  restoreEnv();
   await demo?.drop();
 });
 

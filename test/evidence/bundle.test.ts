@@ -10,6 +10,7 @@ import { loadSigningKey, developmentKeyPath, type SigningKey } from '../../evide
 import { verifyBundleBytes } from '../../evidence/bundle/verify.ts';
 import { canonicalBytes, sha256Hex } from '../../platform/kernel/canonical.ts';
 import { fixtureCatalog, fixtureChecks, fixtureParts } from '../fixtures/evidence/fixture.ts';
+import { withEnv } from '../helpers/env.ts';
 
 const PLATFORM = { schemaVersion: '0003_audit', postgresVersion: '17.2', gitCommit: 'abc' };
 
@@ -17,20 +18,6 @@ function makeBundle(development: boolean, state = {}) {
   const parts = fixtureParts(state);
   const { evaluations, summary } = evaluateCatalog(fixtureCatalog(), parts, { findCheck: (id) => fixtureChecks.find((c) => c.id === id) });
   return buildBundle({ catalog: fixtureCatalog(), parts, evaluations, summary, platform: PLATFORM, developmentSigningKey: development });
-}
-
-function withEnv<T>(env: Record<string, string | undefined>, fn: () => T): T {
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  for (const [k, v] of Object.entries(env))
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  try {
-    return fn();
-  } finally {
-    for (const [k, v] of Object.entries(saved))
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-  }
 }
 
 let key: SigningKey;

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS, usage } from '../../evidence/cli/help.mjs';
 import { main } from '../../evidence/cli/main.ts';
+import { captureStderr } from '../helpers/capture-stderr.ts';
 
 const dir = path.resolve(import.meta.dirname, '../../evidence/cli/commands');
 const files = readdirSync(dir)
@@ -35,17 +36,8 @@ describe('the command registry', () => {
   });
 
   it('a name that is not listed is refused, not loaded', async () => {
-    const write = process.stderr.write;
-    let said = '';
-    process.stderr.write = ((s: string) => {
-      said += s;
-      return true;
-    }) as typeof process.stderr.write;
-    try {
-      expect(await main('audit-witness', [])).toBe(2);
-    } finally {
-      process.stderr.write = write;
-    }
+    const { result, said } = await captureStderr(() => main('audit-witness', []));
+    expect(result).toBe(2);
     expect(said).toBe('trust: command "audit-witness" is listed but not implemented\n');
   });
 });

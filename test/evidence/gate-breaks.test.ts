@@ -6,18 +6,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
-import { createTestDatabase } from '../helpers/db.ts';
-import { runDemo } from '../../platform/demo/run.ts';
+import { createTestDatabase, withClient } from '../helpers/db.ts';
 import { runCollectors } from '../../collectors/run.ts';
 import { COLLECTORS } from '../../collectors/registry.ts';
 import { loadCatalogFrom, produceOutputs } from '../../evidence/pipeline.ts';
 import { silentProgress } from '../../evidence/progress.ts';
 import type { CollectedPart } from '../../evidence/evaluate.ts';
 import type { Catalog } from '../../controls/types.ts';
+import { demoDatabase } from '../helpers/demo-database.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const BREAKS: { control: string; sql: string }[] = [
@@ -46,9 +44,7 @@ async function gate(db: Parameters<typeof runCollectors>[0], only?: string[]) {
 
 beforeAll(async () => {
   process.env.TRUST_DATA_DIR = mkdtempSync(path.join(os.tmpdir(), 'trust-breaks-data-'));
-  process.env.TRUST_KEYRING = JSON.stringify({ active: 1, keys: { '1': randomBytes(32).toString('base64') }, created: { '1': new Date().toISOString() } });
-  demo = await createTestDatabase();
-  await runDemo(demo, { scale: 1, seed: 5, log: () => {} });
+  demo = await demoDatabase(5);
   catalog = await loadCatalogFrom(ROOT);
   const { parts } = await runCollectors(demo, { root: ROOT, now: new Date(), catalog, auditVerification: 'full', only: COLLECTORS.filter((c) => !c.needsDatabase).map((c) => c.id) });
   fileParts = parts;
@@ -73,13 +69,7 @@ describe('the gate exits 1 on each regression', () => {
       expect(baselineVerdicts[b.control], `${b.control} must hold on the demo platform first`).toBe('holds');
       const db = await clone();
       try {
-        const c = new pg.Client({ connectionString: db.adminUrl });
-        await c.connect();
-        try {
-          await c.query(b.sql);
-        } finally {
-          await c.end();
-        }
+        await withClient(db.adminUrl, (c) => c.query(b.sql));
         const r = await gate(db, dbCollectors);
         expect(r.exitCode).toBe(1);
         const mine = r.failures.find((f) => f.control === b.control);

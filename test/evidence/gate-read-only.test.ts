@@ -11,12 +11,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { runDemo } from '../../platform/demo/run.ts';
+import { createTestDatabase, type TestDatabase, withClient } from '../helpers/db.ts';
+import { demoDatabase } from '../helpers/demo-database.ts';
+import { saveEnv } from '../helpers/env.ts';
 import { roleUrl } from '../../platform/db/roles.ts';
 import { runGate } from '../../evidence/gate-run.ts';
 import { silentProgress } from '../../evidence/progress.ts';
@@ -36,35 +36,21 @@ const PROBED = [
   'resource_region_pinned',
 ];
 const ENV = ['DATABASE_URL', 'TRUST_READER_URL', 'TRUST_RUNTIME_URL', 'TRUST_KEYRING', 'TRUST_DATA_DIR'] as const;
-const saved = Object.fromEntries(ENV.map((k) => [k, process.env[k]]));
+const restoreEnv = saveEnv(ENV);
 
 let demo: TestDatabase;
 
 beforeAll(async () => {
   process.env.TRUST_DATA_DIR = mkdtempSync(path.join(os.tmpdir(), 'trust-readonly-data-'));
-  process.env.TRUST_KEYRING = JSON.stringify({ active: 1, keys: { '1': randomBytes(32).toString('base64') }, created: { '1': new Date().toISOString() } });
-  demo = await createTestDatabase();
-  await runDemo(demo, { scale: 1, seed: 11, log: () => {} });
+  demo = await demoDatabase(11);
   await demo.close(); // no pool of ours stays connected: every session counted below is the gate's
-  await admin(demo.adminUrl, (c) => c.query('VACUUM ANALYZE')); // so autovacuum has nothing to do meanwhile
+  await withClient(demo.adminUrl, (c) => c.query('VACUUM ANALYZE')); // so autovacuum has nothing to do meanwhile
 }, 600_000);
 
 afterAll(async () => {
-  for (const k of ENV)
-    if (saved[k] === undefined) delete process.env[k];
-    else process.env[k] = saved[k];
+  restoreEnv();
   await demo?.drop();
 });
-
-async function admin<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
 
 /** Runs the gate as `trust check` does, with exactly the credentials given. */
 async function gate(env: { DATABASE_URL?: string; TRUST_READER_URL?: string }): Promise<RunOutcome> {
@@ -202,7 +188,7 @@ describe('the gate is read-only', () => {
       // A careless migration: each table's account policy, RLS and FORCE stay exactly as they
       // were, but an extra permissive policy (OR-ed with it) lets the runtime role read every
       // VM and store a state for any account.
-      await admin(db.adminUrl, (c) =>
+      await withClient(db.adminUrl, (c) =>
         c.query(`
         CREATE POLICY support_reads ON vms FOR SELECT TO trust_app USING (true);
         CREATE POLICY support_writes ON oauth_states FOR INSERT TO trust_app WITH CHECK (true)`),

@@ -159,13 +159,19 @@ describe('the CLI exits 2 with a one-line cause', () => {
     expect(readdirSync(out)).toEqual([]);
   });
 
-  it('on a malformed control file: the first line names file:line:col', async () => {
+  /** A copy of controls/ whose first catalog file repeats a key, and that file's name. */
+  function badCatalogCopy(): { root: string; file: string } {
     const root = mkdtempSync(path.join(os.tmpdir(), 'trust-bad-catalog-'));
     cpSync(path.join(ROOT, 'controls'), path.join(root, 'controls'), { recursive: true });
     const file = readdirSync(path.join(root, 'controls', 'catalog'))
       .filter((f) => f.endsWith('.yaml'))
       .sort()[0];
     appendFileSync(path.join(root, 'controls', 'catalog', file), '\nid: duplicate-key\n');
+    return { root, file };
+  }
+
+  it('on a malformed control file: the first line names file:line:col', async () => {
+    const { root, file } = badCatalogCopy();
     const err = await loadCatalogFrom(root).then(
       () => null,
       (e: unknown) => e,
@@ -175,12 +181,7 @@ describe('the CLI exits 2 with a one-line cause', () => {
   });
 
   it('a bad catalog is the cause even when the database, opened meanwhile, fails too; nothing prints before it', async () => {
-    const root = mkdtempSync(path.join(os.tmpdir(), 'trust-bad-catalog-'));
-    cpSync(path.join(ROOT, 'controls'), path.join(root, 'controls'), { recursive: true });
-    const file = readdirSync(path.join(root, 'controls', 'catalog'))
-      .filter((f) => f.endsWith('.yaml'))
-      .sort()[0];
-    appendFileSync(path.join(root, 'controls', 'catalog', file), '\nid: duplicate-key\n');
+    const { root, file } = badCatalogCopy();
     const lines: string[] = [];
     const progress = {
       ...silentProgress,

@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import AjvDraft04Module from 'ajv-draft-04';
@@ -20,6 +20,7 @@ import { indexMigrationText, locateDbObject, maskSql, readMigrationMap, type Mig
 import { evaluateCatalog } from '../../evidence/evaluate.ts';
 import type { ControlEvaluation } from '../../evidence/types.ts';
 import { fixtureCatalog, fixtureChecks, fixtureParts } from '../fixtures/evidence/fixture.ts';
+import { SARIF_MULTITOOL, sarifMultitoolRuns } from '../helpers/sarif-multitool.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 // ajv-draft-04 is CommonJS; under NodeNext its class sits on .default.
@@ -157,16 +158,8 @@ describe('SARIF for GitHub code scanning', () => {
     expect(role).toMatchObject({ file: 'controls/catalog/audit_events_append_only.yaml', in: 'control' });
   });
 
-  const MT = path.join(ROOT, 'node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool');
-  const runnable = (() => {
-    try {
-      accessSync(MT, constants.X_OK);
-      return process.platform === 'linux' && process.arch === 'x64';
-    } catch {
-      return false;
-    }
-  })();
-  it.skipIf(!runnable)(
+  const MT = SARIF_MULTITOOL;
+  it.skipIf(!sarifMultitoolRuns)(
     'passes the SARIF Multitool with --rule-kind "Gh;Sarif": no error-level result',
     () => {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'sarif-mt-'));

@@ -4,7 +4,6 @@
  * bundle, and for broken values.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { createTestDatabase } from '../helpers/db.ts';
 import { runBulkDemo } from '../../platform/demo/bulk.ts';
@@ -16,6 +15,7 @@ import { evaluateCatalog } from '../../evidence/evaluate.ts';
 import { buildBundle } from '../../evidence/bundle/build.ts';
 import { configureZod, zodJitlessEnabled } from '../../evidence/cli/zod-jitless.ts';
 import { findCheck } from '../../controls/checks/registry.ts';
+import { randomKeyringJson } from '../helpers/demo-database.ts';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let facts: Record<string, unknown>;
@@ -38,7 +38,7 @@ function both(schema: z.ZodTypeAny, value: unknown): { jit: unknown; jitless: un
 }
 
 beforeAll(async () => {
-  process.env.TRUST_KEYRING = JSON.stringify({ active: 1, keys: { '1': randomBytes(32).toString('base64') }, created: { '1': new Date().toISOString() } });
+  process.env.TRUST_KEYRING = randomKeyringJson();
   db = await createTestDatabase();
   await runBulkDemo(db, { scale: 1, seed: 3, log: () => {} });
   const catalog = await loadCatalog(process.cwd());

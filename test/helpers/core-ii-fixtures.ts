@@ -6,6 +6,7 @@ import pg from 'pg';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Database } from '../../platform/db/index.ts';
 import { withTransaction } from '../../platform/db/tx.ts';
+import { withClient } from './db.ts';
 import { Keyring } from '../../platform/crypto/keyring.ts';
 
 export function testKeyring(active = 1, versions = [1]): Keyring {
@@ -26,11 +27,10 @@ export async function makeAccount(db: Database, name = 'acct'): Promise<string> 
 }
 
 export async function ensureRegion(db: Database): Promise<void> {
-  const c = new pg.Client({ connectionString: db.adminUrl });
-  await c.connect();
-  await c.query(`INSERT INTO regions (id, location, price_cell) VALUES ('eu', 'hel1', 'eu-standard') ON CONFLICT DO NOTHING`);
-  await c.query(`INSERT INTO region_products (region, product) VALUES ('eu', 'agent'), ('eu', 'vm') ON CONFLICT DO NOTHING`);
-  await c.end();
+  await withClient(db.adminUrl, async (c) => {
+    await c.query(`INSERT INTO regions (id, location, price_cell) VALUES ('eu', 'hel1', 'eu-standard') ON CONFLICT DO NOTHING`);
+    await c.query(`INSERT INTO region_products (region, product) VALUES ('eu', 'agent'), ('eu', 'vm') ON CONFLICT DO NOTHING`);
+  });
 }
 
 export async function makeAgent(db: Database, accountId: string): Promise<string> {
@@ -59,13 +59,7 @@ export async function destroyAgentSql(db: Database, accountId: string, agentId: 
 
 /** Superuser query, for checks that must see every row regardless of RLS. */
 export async function adminQuery<T extends pg.QueryResultRow = pg.QueryResultRow>(db: Database, sql: string, params: unknown[] = []): Promise<T[]> {
-  const c = new pg.Client({ connectionString: db.adminUrl });
-  await c.connect();
-  try {
-    return (await c.query<T>(sql, params)).rows;
-  } finally {
-    await c.end();
-  }
+  return withClient(db.adminUrl, async (c) => (await c.query<T>(sql, params)).rows);
 }
 
 /**

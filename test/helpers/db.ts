@@ -42,3 +42,14 @@ export async function createTestDatabase(template?: string): Promise<TestDatabas
     },
   });
 }
+
+/** Runs `fn` on a connection of its own to `url` (a test database's adminUrl: as superuser), ended whatever `fn` does. */
+export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}

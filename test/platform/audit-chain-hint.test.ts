@@ -9,25 +9,17 @@ import pg from 'pg';
 import { platformFixture, type TestDb } from './helpers.ts';
 import { verifyChain } from '../../platform/audit/verify.ts';
 import { setCallerEventTime } from '../../platform/audit/clock.ts';
+import { withClient } from '../helpers/db.ts';
 
 let db: TestDb;
 let accounts: string[];
 
-async function as<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
 async function intact(): Promise<void> {
-  const r = await as(db.url('reader'), (c) => verifyChain(c, { from: 'genesis', ownTransaction: true }));
+  const r = await withClient(db.url('reader'), (c) => verifyChain(c, { from: 'genesis', ownTransaction: true }));
   expect(r.firstBroken?.reason ?? null).toBe(null);
   expect(r.ok).toBe(true);
   const h = (
-    await as(db.adminUrl, (c) =>
+    await withClient(db.adminUrl, (c) =>
       c.query(
         `SELECT (SELECT seq FROM event_chain_head) = (SELECT max(seq) FROM audit_events) AS same_seq,
             (SELECT hash FROM event_chain_head) = (SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1) AS same_hash`,
@@ -36,7 +28,7 @@ async function intact(): Promise<void> {
   ).rows[0];
   expect(h).toEqual({ same_seq: true, same_hash: true });
 }
-const count = async () => Number((await as(db.adminUrl, (c) => c.query('SELECT count(*) AS n FROM audit_events'))).rows[0].n);
+const count = async () => Number((await withClient(db.adminUrl, (c) => c.query('SELECT count(*) AS n FROM audit_events'))).rows[0].n);
 
 /** An INSERT of `n` events as the runtime role whose subject_id expression runs `forge` (SQL text) before each row's trigger. */
 const forgingInsert = (n: number, forge: string, extra = { cols: '', vals: '' }) =>
@@ -44,7 +36,7 @@ const forgingInsert = (n: number, forge: string, extra = { cols: '', vals: '' })
    SELECT ${extra.vals}$1, 'x:forge', 'agent.started', 'agent', (${forge})::text FROM generate_series(1, ${n}) g`;
 
 async function appTx(fn: (c: pg.Client) => Promise<unknown>): Promise<void> {
-  await as(db.url('app'), async (c) => {
+  await withClient(db.url('app'), async (c) => {
     await c.query('BEGIN');
     try {
       await c.query(`SELECT set_config('trust.account_ids', $1, true)`, [accounts[0]]);

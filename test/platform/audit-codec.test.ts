@@ -12,40 +12,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { generateKeyPairSync } from 'node:crypto';
-import { platformFixture, type TestDb } from './helpers.ts';
-import { provisionAgent, startAgent, stopAgent } from '../../platform/agents/service.ts';
+import { auditFixture, tamperAuditEvents, type TestDb } from './helpers.ts';
+import { withClient } from '../helpers/db.ts';
 import { verifyChain, type VerifyOptions, type VerifyResult } from '../../platform/audit/verify.ts';
 import { verifyRange, type RangeResult } from '../../platform/audit/verify-ranges.ts';
 import { copyCodecEnabled } from '../../platform/audit/verify-copy-codec.ts';
 import { createCheckpoint } from '../../platform/audit/checkpoint.ts';
 import { keyIdOf, type CheckpointKey } from '../../platform/audit/keys.ts';
-import type { PlatformContext } from '../../platform/services.ts';
 
 let db: TestDb;
-let ctx: PlatformContext;
 let accounts: string[];
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');
 const key: CheckpointKey = { privateKey, publicKey, keyId: keyIdOf(publicKey), source: 'env' };
 
-async function superuser(sql: string, params: unknown[] = []): Promise<pg.QueryResult> {
-  const c = new pg.Client({ connectionString: db.adminUrl });
-  await c.connect();
-  try {
-    return await c.query(sql, params);
-  } finally {
-    await c.end();
-  }
-}
-
-/** Damage behind the platform's back: the immutability guards off around the one statement. */
-async function tamper(sql: string): Promise<void> {
-  const guards = ['audit_events_no_update', 'audit_events_no_delete', 'audit_events_no_change'];
-  await superuser(`BEGIN; SET LOCAL session_replication_role = replica;
-    ${guards.map((t) => `ALTER TABLE audit_events DISABLE TRIGGER ${t};`).join(' ')}
-    ${sql};
-    ${guards.map((t) => `ALTER TABLE audit_events ENABLE ALWAYS TRIGGER ${t};`).join(' ')}
-    COMMIT`);
-}
+const superuser = (sql: string, params: unknown[] = []) => withClient(db.adminUrl, (c) => c.query(sql, params));
+const tamper = (sql: string) => withClient(db.adminUrl, (c) => tamperAuditEvents(c, sql));
 
 /** Runs `fn` on a fresh connection with the codec on or off; returns its result and the statements it sent. */
 async function withCodec<T>(codec: boolean, url: string, fn: (c: pg.Client) => Promise<T>): Promise<{ result: T; sent: string[] }> {
@@ -115,23 +96,7 @@ async function sameRanges(table = 'audit_events', url = db.url('reader')): Promi
 }
 
 beforeAll(async () => {
-  ({ db, ctx, accounts } = await platformFixture());
-  for (let i = 0; i < 3; i++) {
-    const id = await provisionAgent(ctx, { accountId: accounts[i % 2], region: i % 2 ? 'eu' : 'us', name: `a${i}`, env: { tab: 'a\tb', nl: 'x\ny', bs: 'c:\\d' } });
-    await startAgent(ctx, id);
-    await stopAgent(ctx, id);
-  }
-  // Characters COPY escapes (tab, newline, CR, backslash, \b \f \v) and non-ASCII (audit.test.ts).
-  await superuser(`INSERT INTO audit_events (account_id, actor, action, subject_type, subject_id, details)
-    VALUES (NULL, E'op:\\t\tx\ny\rz\bq\fw\v', 'test.escaping', 'raw', E'a\\b', jsonb_build_object('s', E'é\t\\n"q"', 'n', 1.50))`);
-  // Timestamps whose text form trims the fraction differently, up to the far end of the range.
-  await superuser(
-    `INSERT INTO audit_events (occurred_at, account_id, actor, action, subject_type, subject_id, details)
-    SELECT t::timestamptz, $1, 'test:time', 'test.timestamps', 'raw', t, jsonb_build_object('k', E'back\\slash', 'ctl', E'\x01\x0b') FROM unnest(ARRAY[
-      '2026-01-01 00:00:10+00', '2026-01-01 00:00:00.5+00', '2026-01-01 00:00:00.000001+00', '2000-01-01 00:00:00+00',
-      '2099-12-31 23:59:59.999999+00', '2288-02-29 13:14:15.16+00', '9998-06-01 12:00:00.25+00']) t`,
-    [accounts[0]],
-  );
+  ({ db, accounts } = await auditFixture());
   await superuser(`INSERT INTO audit_events (account_id, actor, action, subject_type, subject_id, details)
     SELECT NULL, 'test:bulk', 'test.bulk', 'raw', g::text, jsonb_build_object('i', g, 's', E'tab\\there', 'nested', jsonb_build_object('a', ARRAY[1, 2])) FROM generate_series(1, 40) g`);
   const cp = await createCheckpoint({ owner: db.pool('owner'), reader: db.pool('reader') }, key);

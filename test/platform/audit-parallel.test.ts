@@ -5,41 +5,22 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { platformFixture, type TestDb } from './helpers.ts';
+import { platformFixture, tamperAuditEvents, type TestDb } from './helpers.ts';
+import { withClient } from '../helpers/db.ts';
 import { verifyChain, type VerifyResult } from '../../platform/audit/verify.ts';
 
 let db: TestDb;
 
-async function superuser(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: db.adminUrl });
-  await c.connect();
-  try {
-    // The immutability guards fire in replica sessions too (ENABLE ALWAYS, migration 0240):
-    // switched off around the one statement, inside its transaction, and back on as they were.
-    const guards = ['audit_events_no_update', 'audit_events_no_delete', 'audit_events_no_change'];
-    await c.query('BEGIN');
-    await c.query('SET LOCAL session_replication_role = replica');
-    for (const t of guards) await c.query(`ALTER TABLE audit_events DISABLE TRIGGER ${t}`);
-    await c.query(sql);
-    for (const t of guards) await c.query(`ALTER TABLE audit_events ENABLE ALWAYS TRIGGER ${t}`);
-    await c.query('COMMIT');
-  } finally {
-    await c.end();
-  }
-}
+const tamper = (sql: string) => withClient(db.adminUrl, (c) => tamperAuditEvents(c, sql));
 
 async function verify(workers?: number): Promise<VerifyResult> {
-  const c = new pg.Client({ connectionString: db.url('reader') });
-  await c.connect();
-  try {
-    return await verifyChain(c, {
+  return withClient(db.url('reader'), (c) =>
+    verifyChain(c, {
       from: 'genesis',
       ownTransaction: true,
       ...(workers ? { workers: { connectionString: db.url('reader'), count: workers, minEvents: 1 } } : {}),
-    });
-  } finally {
-    await c.end();
-  }
+    }),
+  );
 }
 
 /**
@@ -48,14 +29,8 @@ async function verify(workers?: number): Promise<VerifyResult> {
  * threads take in turn; every range after the first joins the one before at a seam.
  */
 async function seam(workers: number, i: number): Promise<number> {
-  const c = new pg.Client({ connectionString: db.adminUrl });
-  await c.connect();
-  try {
-    const last = Number((await c.query('SELECT max(seq) AS m FROM audit_events')).rows[0].m);
-    return 1 + i * Math.ceil(last / (8 * (workers + 1)));
-  } finally {
-    await c.end();
-  }
+  const last = Number((await withClient(db.adminUrl, (c) => c.query('SELECT max(seq) AS m FROM audit_events'))).rows[0].m);
+  return 1 + i * Math.ceil(last / (8 * (workers + 1)));
 }
 
 /** The sequential verdict, checked against every parallel split. */
@@ -67,15 +42,11 @@ async function sameVerdictEverywhere(): Promise<VerifyResult> {
 
 beforeAll(async () => {
   ({ db } = await platformFixture());
-  const c = new pg.Client({ connectionString: db.adminUrl });
-  await c.connect();
-  try {
-    // Through the chain trigger, as any insert: every event linked and hashed.
-    await c.query(`INSERT INTO audit_events (account_id, actor, action, subject_type, subject_id, details)
-      SELECT NULL, 'test:bulk', 'test.bulk', 'raw', g::text, jsonb_build_object('i', g, 's', E'tab\\there') FROM generate_series(1, 57) g`);
-  } finally {
-    await c.end();
-  }
+  // Through the chain trigger, as any insert: every event linked and hashed.
+  await withClient(db.adminUrl, (c) =>
+    c.query(`INSERT INTO audit_events (account_id, actor, action, subject_type, subject_id, details)
+      SELECT NULL, 'test:bulk', 'test.bulk', 'raw', g::text, jsonb_build_object('i', g, 's', E'tab\\there') FROM generate_series(1, 57) g`),
+  );
 });
 afterAll(async () => {
   await db.drop();
@@ -103,30 +74,30 @@ describe('parallel audit chain verification', () => {
   // each sits on a seam of one of the splits (the first event of a worker's range).
   it('a link rewritten where a worker range starts', async () => {
     const seq = await seam(1, 12);
-    await superuser(`UPDATE audit_events SET prev_hash = sha256(prev_hash) WHERE seq = ${seq}`);
+    await tamper(`UPDATE audit_events SET prev_hash = sha256(prev_hash) WHERE seq = ${seq}`);
     expect((await sameVerdictEverywhere()).firstBroken).toEqual({ seq, reason: `event ${seq} does not point at the hash of event ${seq - 1}` });
   });
 
   it('content altered where another split has a seam', async () => {
     const seq = await seam(2, 11);
-    await superuser(`UPDATE audit_events SET details = details || '{"x": 1}' WHERE seq = ${seq}`);
+    await tamper(`UPDATE audit_events SET details = details || '{"x": 1}' WHERE seq = ${seq}`);
     expect((await sameVerdictEverywhere()).firstBroken).toEqual({ seq, reason: `event ${seq} was altered: its content does not match its hash` });
   });
 
   it('events deleted at the start of a worker range', async () => {
     const seq = await seam(3, 10);
-    await superuser(`DELETE FROM audit_events WHERE seq BETWEEN ${seq} AND ${seq + 1}`);
+    await tamper(`DELETE FROM audit_events WHERE seq BETWEEN ${seq} AND ${seq + 1}`);
     expect((await sameVerdictEverywhere()).firstBroken).toEqual({ seq: seq + 2, reason: `expected event ${seq}, found ${seq + 2}: events are missing or reordered` });
   });
 
   it('events deleted at the end of the range before a seam', async () => {
     const seq = await seam(1, 3);
-    await superuser(`DELETE FROM audit_events WHERE seq BETWEEN ${seq - 2} AND ${seq - 1}`);
+    await tamper(`DELETE FROM audit_events WHERE seq BETWEEN ${seq - 2} AND ${seq - 1}`);
     expect((await sameVerdictEverywhere()).firstBroken).toEqual({ seq, reason: `expected event ${seq - 2}, found ${seq}: events are missing or reordered` });
   });
 
   it('the first events deleted, and the last one: the head no longer matches either', async () => {
-    await superuser(`DELETE FROM audit_events WHERE seq <= 2 OR seq = (SELECT max(seq) FROM audit_events)`);
+    await tamper(`DELETE FROM audit_events WHERE seq <= 2 OR seq = (SELECT max(seq) FROM audit_events)`);
     expect((await sameVerdictEverywhere()).firstBroken?.seq).toBe(3);
   });
 });

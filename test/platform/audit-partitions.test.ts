@@ -22,28 +22,20 @@ import { checkpointAt, closeMonth, detachMonth, verifyDetachedMonth } from '../.
 import { GENESIS_HASH } from '../../platform/audit/verify.ts';
 import { introspectSchema } from '../../collectors/schema.ts';
 import { countingSql } from '../../collectors/run.ts';
+import { withClient } from '../helpers/db.ts';
 
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');
 const key: CheckpointKey = { privateKey, publicKey, keyId: keyIdOf(publicKey), source: 'env' };
 
 let db: Database & { drop(): Promise<void> };
 
-async function as<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
-const verify = (from: 'genesis' | 'checkpoint' = 'genesis') => as(db.url('reader'), (c) => verifyChain(c, { from, trustedKeys: [publicKey], ownTransaction: true }));
+const verify = (from: 'genesis' | 'checkpoint' = 'genesis') => withClient(db.url('reader'), (c) => verifyChain(c, { from, trustedKeys: [publicKey], ownTransaction: true }));
 
 /** An empty database migrated up to (not including) 0420, so the conversion runs on a filled table. */
 async function databaseBefore0420(): Promise<Database & { drop(): Promise<void> }> {
   const serverUrl = inject('serverUrl');
   const name = `${inject('dbPrefix')}_p${randomBytes(4).toString('hex')}`;
-  await as(serverUrl, (c) => c.query(`CREATE DATABASE ${name}`));
+  await withClient(serverUrl, (c) => c.query(`CREATE DATABASE ${name}`));
   const u = new URL(serverUrl);
   u.pathname = '/' + name;
   const d = await openDatabase({ adminUrl: u.toString() });
@@ -62,7 +54,7 @@ async function databaseBefore0420(): Promise<Database & { drop(): Promise<void> 
   return Object.assign(d, {
     async drop() {
       await d.close();
-      await as(serverUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+      await withClient(serverUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
     },
   });
 }
@@ -70,7 +62,7 @@ async function databaseBefore0420(): Promise<Database & { drop(): Promise<void> 
 /** Events as the runtime role, dated by the caller (the owner's switch on), `months` back from the current month. */
 async function fill(monthsBack: number, perMonth: number): Promise<void> {
   await db.pool('owner').query('UPDATE event_time_policy SET caller_time = true');
-  await as(db.url('app'), (c) =>
+  await withClient(db.url('app'), (c) =>
     c.query(
       `INSERT INTO audit_events (occurred_at, actor, action, subject_type, subject_id, details)
     SELECT date_trunc('month', now()) - make_interval(months => $1::int) + g * (interval '28 days' / $2::int), 'x:fill', 'agent.started', 'agent', g::text, jsonb_build_object('n', g)
@@ -120,7 +112,9 @@ describe('the migration on a filled table', () => {
   });
 
   it('the chain continues across the conversion and the partitions', async () => {
-    await as(db.url('app'), (c) => c.query(`INSERT INTO audit_events (actor, action, subject_type, subject_id) SELECT 'x:after', 'agent.started', 'agent', g::text FROM generate_series(1, 20) g`));
+    await withClient(db.url('app'), (c) =>
+      c.query(`INSERT INTO audit_events (actor, action, subject_type, subject_id) SELECT 'x:after', 'agent.started', 'agent', g::text FROM generate_series(1, 20) g`),
+    );
     const v = await verify();
     expect(v.firstBroken ?? null).toBe(null);
     expect(v.headSeq).toBe(before.length + 20);
@@ -178,14 +172,14 @@ describe("every partition holds the parent's guards", () => {
 
   it("an owner's direct INSERT into a partition is still chained and checked", async () => {
     const [, , , open] = (await months()).map((m) => m.partition_name);
-    await as(db.url('owner'), (c) => c.query(`INSERT INTO ${open} (account_id, actor, action, subject_type, subject_id) VALUES (NULL, 'x:direct', 'agent.started', 'agent', 'd')`));
+    await withClient(db.url('owner'), (c) => c.query(`INSERT INTO ${open} (account_id, actor, action, subject_type, subject_id) VALUES (NULL, 'x:direct', 'agent.started', 'agent', 'd')`));
     expect((await verify()).ok).toBe(true);
   });
 
   it('the structure check judges each partition: a guard disabled on one partition alone fails table_append_only', async () => {
     const { default: check } = await import('../../controls/checks/table-append-only.ts');
     const judge = async () => {
-      const schema = await as(db.url('reader'), async (c) => {
+      const schema = await withClient(db.url('reader'), async (c) => {
         await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
         try {
           return await introspectSchema(countingSql(c, { queries: 0 }));
@@ -249,7 +243,7 @@ describe('closing, checkpointing and detaching months', () => {
     expect(view.slice(0, -1).every((x) => !x.checkpointed)).toBe(true);
     // The current month cannot be closed.
     await expect(closeMonth({ owner: db.pool('owner'), reader: db.pool('reader') }, key)).rejects.toThrow(/not over yet/);
-    await as(db.url('app'), (c) => c.query(`INSERT INTO audit_events (actor, action, subject_type, subject_id) VALUES ('x:new-month', 'agent.started', 'agent', 'n')`));
+    await withClient(db.url('app'), (c) => c.query(`INSERT INTO audit_events (actor, action, subject_type, subject_id) VALUES ('x:new-month', 'agent.started', 'agent', 'n')`));
     expect((await verify()).ok).toBe(true);
     expect((await verify('checkpoint')).ok).toBe(true);
   });
@@ -270,15 +264,15 @@ describe('closing, checkpointing and detaching months', () => {
     expect((await verify('checkpoint')).ok).toBe(true);
     // Without the key that signed the boundary checkpoint, the rest is not proven.
     const other = generateKeyPairSync('ed25519').publicKey;
-    const untrusted = await as(db.url('reader'), (c) => verifyChain(c, { from: 'genesis', trustedKeys: [other], ownTransaction: true }));
+    const untrusted = await withClient(db.url('reader'), (c) => verifyChain(c, { from: 'genesis', trustedKeys: [other], ownTransaction: true }));
     expect(untrusted.ok).toBe(false);
     expect(untrusted.firstBroken?.reason).toMatch(/detached to cold storage/);
 
     // The detached month on its own (read by an administrator, as from a restored dump).
     const month = { firstSeq: 1, prevHash: GENESIS_HASH, lastSeq: first.last_seq, lastHash: first.last_hash as string };
-    const alone = await as(db.adminUrl, (c) => verifyDetachedMonth(c, table, month));
+    const alone = await withClient(db.adminUrl, (c) => verifyDetachedMonth(c, table, month));
     expect(alone.firstBroken ?? null).toBe(null);
-    const wrong = await as(db.adminUrl, (c) => verifyDetachedMonth(c, table, { ...month, lastHash: '00'.repeat(32) }));
+    const wrong = await withClient(db.adminUrl, (c) => verifyDetachedMonth(c, table, { ...month, lastHash: '00'.repeat(32) }));
     expect(wrong.firstBroken?.reason).toMatch(/witnessed hash/);
     // Still immutable where it lies.
     await expect(db.pool('owner').query(`DELETE FROM ${table}`)).rejects.toThrow(/append-only/);

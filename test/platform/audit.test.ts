@@ -2,12 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { generateKeyPairSync } from 'node:crypto';
-import { platformFixture, type TestDb } from './helpers.ts';
-import { provisionAgent, startAgent, stopAgent } from '../../platform/agents/service.ts';
+import { auditFixture, tamperAuditEvents, type TestDb } from './helpers.ts';
+import { provisionAgent, startAgent } from '../../platform/agents/service.ts';
 import { verifyChain } from '../../platform/audit/verify.ts';
 import { createCheckpoint } from '../../platform/audit/checkpoint.ts';
 import { keyIdOf, type CheckpointKey } from '../../platform/audit/keys.ts';
 import type { PlatformContext } from '../../platform/services.ts';
+import { withClient } from '../helpers/db.ts';
 
 let db: TestDb;
 let ctx: PlatformContext;
@@ -15,64 +16,14 @@ let accounts: string[];
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');
 const key: CheckpointKey = { privateKey, publicKey, keyId: keyIdOf(publicKey), source: 'env' };
 
-async function verifyAsReader(from: 'genesis' | 'checkpoint' = 'genesis') {
-  const c = new pg.Client({ connectionString: db.url('reader') });
-  await c.connect();
-  try {
-    return await verifyChain(c, { from, trustedKeys: [publicKey], ownTransaction: true });
-  } finally {
-    await c.end();
-  }
-}
+const verifyAsReader = (from: 'genesis' | 'checkpoint' = 'genesis') => withClient(db.url('reader'), (c) => verifyChain(c, { from, trustedKeys: [publicKey], ownTransaction: true }));
 
-async function superuser<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: db.adminUrl });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
+const superuser = <T>(fn: (c: pg.Client) => Promise<T>) => withClient(db.adminUrl, fn);
 
-/**
- * Damage done by a superuser behind the platform's back. The immutability guards fire in
- * replica sessions too (ENABLE ALWAYS, migration 0240), so replica mode alone no longer lets
- * a superuser rewrite history: they are switched off around the one statement, inside its
- * transaction, and back on as they were.
- */
-const AUDIT_GUARDS = ['audit_events_no_update', 'audit_events_no_delete', 'audit_events_no_change'];
-async function tamper(c: pg.Client, sql: string, params: unknown[] = []): Promise<void> {
-  await c.query('BEGIN');
-  await c.query('SET LOCAL session_replication_role = replica');
-  for (const t of AUDIT_GUARDS) await c.query(`ALTER TABLE audit_events DISABLE TRIGGER ${t}`);
-  await c.query(sql, params);
-  for (const t of AUDIT_GUARDS) await c.query(`ALTER TABLE audit_events ENABLE ALWAYS TRIGGER ${t}`);
-  await c.query('COMMIT');
-}
+const tamper = tamperAuditEvents;
 
 beforeAll(async () => {
-  ({ db, ctx, accounts } = await platformFixture());
-  for (let i = 0; i < 3; i++) {
-    const id = await provisionAgent(ctx, { accountId: accounts[i % 2], region: i % 2 ? 'eu' : 'us', name: `a${i}`, env: { tab: 'a\tb', nl: 'x\ny', bs: 'c:\\d' } });
-    await startAgent(ctx, id);
-    await stopAgent(ctx, id);
-  }
-  // Characters COPY escapes (tab, newline, CR, backslash, \b \f \v) and non-ASCII must hash the same way in both places.
-  await superuser((c) =>
-    c.query(`INSERT INTO audit_events (account_id, actor, action, subject_type, subject_id, details)
-    VALUES (NULL, E'op:\\t\tx\ny\rz\bq\fw\v', 'test.escaping', 'raw', E'a\\b', jsonb_build_object('s', E'é\t\\n"q"', 'n', 1.50))`),
-  );
-  // Timestamps whose text form trims the fraction differently, up to the far end of the range.
-  await superuser((c) =>
-    c.query(
-      `INSERT INTO audit_events (occurred_at, account_id, actor, action, subject_type, subject_id, details)
-    SELECT t::timestamptz, $1, 'test:time', 'test.timestamps', 'raw', t, jsonb_build_object('k', E'back\\slash', 'ctl', E'\x01\x0b') FROM unnest(ARRAY[
-      '2026-01-01 00:00:10+00', '2026-01-01 00:00:00.5+00', '2026-01-01 00:00:00.000001+00', '2000-01-01 00:00:00+00',
-      '2099-12-31 23:59:59.999999+00', '2288-02-29 13:14:15.16+00', '9998-06-01 12:00:00.25+00']) t`,
-      [accounts[0]],
-    ),
-  );
+  ({ db, ctx, accounts } = await auditFixture());
 });
 afterAll(async () => {
   await db.drop();

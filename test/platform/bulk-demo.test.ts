@@ -7,11 +7,11 @@
  * same shape as the services' for the same seed: the same counts per table and per action.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import pg from 'pg';
-import { createTestDatabase } from '../helpers/db.ts';
+import { createTestDatabase, withClient } from '../helpers/db.ts';
 import { runBulkDemo } from '../../platform/demo/bulk.ts';
 import { runDemo, type DemoSummary } from '../../platform/demo/run.ts';
 import { ChainWriter, jsonbText } from '../../platform/audit/chain-line.ts';
@@ -23,30 +23,20 @@ import { defaultKeyring } from '../../platform/crypto/keyring.ts';
 import { loadCatalog } from '../../controls/loader.ts';
 import { runCollectors } from '../../collectors/run.ts';
 import { bootSettings } from '../../collectors/vm-boot.ts';
-import { findCheck } from '../../controls/checks/registry.ts';
-import { runCheck } from '../../controls/checks/types.ts';
 import { withTransaction } from '../../platform/db/tx.ts';
 import { createVirtualKey, recordProxyRequest } from '../../platform/metering/proxy-metering.ts';
 import { recordDailyUsage } from '../../platform/demo/usage-batch.ts';
+import { randomKeyringJson } from '../helpers/demo-database.ts';
+import { failingChecks } from '../helpers/evaluate-control.ts';
 
 const ROOT = process.cwd();
 type Db = Awaited<ReturnType<typeof createTestDatabase>>;
 let bulk: Db;
 let summary: DemoSummary;
 
-async function admin<T>(db: Db, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: db.adminUrl });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
-
 beforeAll(async () => {
   // A configured keyring, as production has (the environment variable form).
-  process.env.TRUST_KEYRING ??= JSON.stringify({ active: 1, keys: { '1': randomBytes(32).toString('base64') }, created: { '1': new Date().toISOString() } });
+  process.env.TRUST_KEYRING ??= randomKeyringJson();
   bulk = await createTestDatabase();
   summary = await runBulkDemo(bulk, { scale: 2, seed: 1, log: () => {} });
 }, 600_000);
@@ -66,7 +56,7 @@ describe('the chain computed in Node', () => {
         { account: null, actor: 'system:demo', subject: 'z', details: { region: 'eu', cloned_from: null } },
       ];
       await withCallerEventTime(db.pool('owner'), () =>
-        admin(db, async (c) => {
+        withClient(db.adminUrl, async (c) => {
           for (const [i, r] of rows.entries()) {
             await c.query(`INSERT INTO audit_events (occurred_at, account_id, actor, action, subject_type, subject_id, details) VALUES ($1, $2, $3, 'test.bulk', 'raw', $4, $5)`, [
               new Date(times[i]),
@@ -78,7 +68,7 @@ describe('the chain computed in Node', () => {
           }
         }),
       );
-      const stored = await admin(db, (c) => c.query(`SELECT seq, encode(hash, 'hex') AS hash, details::text AS d FROM audit_events ORDER BY seq`));
+      const stored = await withClient(db.adminUrl, (c) => c.query(`SELECT seq, encode(hash, 'hex') AS hash, details::text AS d FROM audit_events ORDER BY seq`));
       const chain = new ChainWriter(0, GENESIS_HASH);
       for (const [i, r] of rows.entries()) {
         expect(jsonbText(r.details)).toBe(stored.rows[i].d);
@@ -115,8 +105,8 @@ describe("the bulk demo's metering (usage-batch.ts)", () => {
       for (const r of requests(ka)) await recordProxyRequest(app, r);
       await recordDailyUsage(app, b, kb, requests(kb));
       const rows = (accountId: string, keys: typeof ka) =>
-        admin(
-          db,
+        withClient(
+          db.adminUrl,
           async (c) =>
             (
               await c.query(
@@ -144,7 +134,7 @@ describe('trust demo --bulk (scale 2)', () => {
     expect(summary.agents).toBeGreaterThanOrEqual(200);
     expect(summary.auditEvents).toBeGreaterThan(20_000);
     expect(summary.checkpoints).toBeGreaterThanOrEqual(2);
-    const n = await admin(bulk, (c) =>
+    const n = await withClient(bulk.adminUrl, (c) =>
       c.query(`SELECT (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM oauth_connections) AS oauth, (SELECT count(*) FROM tool_approvals) AS approvals,
       (SELECT count(*) FROM admin_access_log) AS access, (SELECT count(*) FROM deletion_requests) AS deletions, (SELECT count(*) FROM job_runs) AS jobs`),
     );
@@ -183,7 +173,7 @@ describe('trust demo --bulk (scale 2)', () => {
   });
 
   it("keeps periods apart and tiling each agent's life, with usage equal to them", async () => {
-    const r = await admin(bulk, (c) =>
+    const r = await withClient(bulk.adminUrl, (c) =>
       c.query(`
       SELECT (SELECT count(*) FROM agent_state_periods a JOIN agent_state_periods b ON a.agent_id = b.agent_id AND a.id < b.id AND a.period && b.period) AS overlaps,
              (SELECT count(*) FROM (SELECT agent_id FROM agent_state_periods WHERE upper_inf(period) GROUP BY agent_id HAVING count(*) > 1) x) AS two_open,
@@ -204,7 +194,7 @@ describe('trust demo --bulk (scale 2)', () => {
     const keyring = defaultKeyring();
     let n = 0;
     for (const col of loadEncryptionConfig().columns) {
-      const rows = await admin(bulk, (c) => c.query(`SELECT ${bindingSelect(col)}, ${col.column} AS v FROM ${col.table} WHERE ${col.column} IS NOT NULL`));
+      const rows = await withClient(bulk.adminUrl, (c) => c.query(`SELECT ${bindingSelect(col)}, ${col.column} AS v FROM ${col.table} WHERE ${col.column} IS NOT NULL`));
       for (const r of rows.rows) {
         // Bound to its row and owner (tev2): it opens with the row's own binding and with no other.
         expect(r.v).toMatch(/^tev2:/);
@@ -218,7 +208,7 @@ describe('trust demo --bulk (scale 2)', () => {
   });
 
   it('breaks no foreign key (COPY ran without the FK triggers)', async () => {
-    const fks = await admin(bulk, (c) =>
+    const fks = await withClient(bulk.adminUrl, (c) =>
       c.query<{ name: string; sql: string }>(`
       SELECT con.conname AS name, format('SELECT count(*) AS n FROM %s c WHERE %s AND NOT EXISTS (SELECT 1 FROM %s p WHERE %s)',
                con.conrelid::regclass, string_agg(format('c.%I IS NOT NULL', a.attname), ' AND '), con.confrelid::regclass,
@@ -233,7 +223,7 @@ describe('trust demo --bulk (scale 2)', () => {
     expect(fks.rows.length).toBeGreaterThan(10);
     const broken: string[] = [];
     for (const fk of fks.rows) {
-      const r = await admin(bulk, (c) => c.query(fk.sql));
+      const r = await withClient(bulk.adminUrl, (c) => c.query(fk.sql));
       if (Number(r.rows[0].n) > 0) broken.push(`${fk.name}: ${r.rows[0].n}`);
     }
     expect(broken).toEqual([]);
@@ -249,23 +239,14 @@ describe('trust demo --bulk (scale 2)', () => {
     expect(lifecycle.problemCounts).toEqual([]);
     const failures: string[] = [];
     for (const control of catalog.controls.filter((c) => c.status === 'live')) {
-      for (const ref of control.checks) {
-        const r = runCheck(findCheck(ref.check)!, facts, ref.params);
-        if (r.status !== 'pass')
-          failures.push(
-            `${control.id} / ${ref.check}: ${r.findings
-              .filter((x) => x.status !== 'pass')
-              .map((x) => `${x.reason} [${x.origin.resource}]`)
-              .join(' | ')}`,
-          );
-      }
+      failures.push(...failingChecks(control, facts));
     }
     expect(failures).toEqual([]);
     expect(JSON.stringify(run.parts)).not.toMatch(/tev\d:\d+:[A-Za-z0-9_-]{20,}/);
     // vm_boot's speed-ups (index-usable join, one parse per distinct document) change no fact:
     // each VM's document and applied rules equal the plain way (every operation read, every text parsed).
     const vmBoot = run.parts.vm_boot.facts as { documents: { vm: string; operation: number | null; parsed: number | null; appliedAllows: string[] | null }[]; parsed: unknown[] };
-    const plain = await admin(bulk, (c) =>
+    const plain = await withClient(bulk.adminUrl, (c) =>
       c.query(`
       SELECT e.subject_id AS vm,
              (SELECT min(p.id) FROM provider_operations p WHERE p.operation = 'create_server' AND p.resource_id::text = e.details->>'server_id') AS op,
@@ -290,7 +271,7 @@ describe('trust demo --bulk (scale 2)', () => {
       const b = await runBulkDemo(again, { scale: 1, seed: 3, log: () => {} });
       for (const k of ['accounts', 'agents', 'liveAgents', 'vms', 'transfers', 'clones', 'destroys', 'lifecycleOperations', 'auditEvents'] as const) expect(b[k], k).toBe(s[k]);
       const shape = (db: Db) =>
-        admin(db, async (c) => {
+        withClient(db.adminUrl, async (c) => {
           const tables = [
             'accounts',
             'agents',

@@ -7,12 +7,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { createTestDatabase, type TestDatabase } from '../../helpers/db.ts';
-import { runDemo } from '../../../platform/demo/run.ts';
+import { type TestDatabase, withClient } from '../../helpers/db.ts';
 import { runCollectors } from '../../../collectors/run.ts';
 import { loadCatalogFrom, produceOutputs } from '../../../evidence/pipeline.ts';
 import { silentProgress } from '../../../evidence/progress.ts';
@@ -21,11 +19,13 @@ import { readCheckpoint, readCheckpointNote, verifyLog } from '../../../evidence
 import { verifyInclusion } from '../../../evidence/tlog/proof.ts';
 import { readWitnessState, rewriteDetected, type Sql } from '../../../evidence/tlog/witness.ts';
 import type { Catalog } from '../../../controls/types.ts';
+import { demoDatabase } from '../../helpers/demo-database.ts';
+import { saveEnv } from '../../helpers/env.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
 let db: TestDatabase;
 let catalog: Catalog;
-const saved = { data: process.env.TRUST_DATA_DIR, log: process.env.TRUST_LOG_DIR, keyring: process.env.TRUST_KEYRING };
+const restoreEnv = saveEnv(['TRUST_DATA_DIR', 'TRUST_LOG_DIR', 'TRUST_KEYRING']);
 const tmp: string[] = [];
 
 async function gate() {
@@ -36,35 +36,18 @@ async function gate() {
   return produceOutputs({ root: ROOT, outDir: out, catalog, parts, now, progress: silentProgress, oscal: false });
 }
 
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: db.adminUrl });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
+const admin = <T>(fn: (c: pg.Client) => Promise<T>) => withClient(db.adminUrl, fn);
 
 beforeAll(async () => {
   const data = mkdtempSync(path.join(os.tmpdir(), 'trust-witness-data-'));
   tmp.push(data);
   process.env.TRUST_DATA_DIR = data;
   delete process.env.TRUST_LOG_DIR;
-  process.env.TRUST_KEYRING = JSON.stringify({ active: 1, keys: { '1': randomBytes(32).toString('base64') }, created: { '1': new Date().toISOString() } });
-  db = await createTestDatabase();
-  await runDemo(db, { scale: 1, seed: 1, log: () => {} });
+  db = await demoDatabase(1);
   catalog = await loadCatalogFrom(ROOT);
 });
 afterAll(async () => {
-  for (const [k, v] of [
-    ['TRUST_DATA_DIR', saved.data],
-    ['TRUST_LOG_DIR', saved.log],
-    ['TRUST_KEYRING', saved.keyring],
-  ] as const) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  restoreEnv();
   await db?.drop();
   for (const d of tmp) rmSync(d, { recursive: true, force: true });
 });
