@@ -142,6 +142,13 @@ export function privilegeSource(t: TableFacts, role: string, privilege: string, 
 export type Command = 'select' | 'insert' | 'update' | 'delete';
 export const COMMANDS: Command[] = ['select', 'insert', 'update', 'delete'];
 
+/** Where the string literal opening at `open` ends: the index of its closing quote ('' inside is an escaped quote). */
+function literalEnd(e: string, open: number): number {
+  let i = open + 1;
+  while (i < e.length && !(e[i] === "'" && e[i + 1] !== "'")) i += e[i] === "'" ? 2 : 1;
+  return i;
+}
+
 /** Removes parentheses that enclose the whole expression: `((a = b))` -> `a = b`. */
 export function stripParens(expr: string): string {
   let e = expr.trim();
@@ -152,9 +159,7 @@ export function stripParens(expr: string): string {
     for (let i = 0; i < e.length; i++) {
       const ch = e[i];
       if (ch === "'") {
-        // skip a string literal ('' inside is an escaped quote)
-        i++;
-        while (i < e.length && !(e[i] === "'" && e[i + 1] !== "'")) i += e[i] === "'" ? 2 : 1;
+        i = literalEnd(e, i);
         continue;
       }
       if (ch === '(') depth++;
@@ -181,8 +186,7 @@ export function splitTop(expr: string, op: 'AND' | 'OR'): string[] {
   for (let i = 0; i < e.length; i++) {
     const ch = e[i];
     if (ch === "'") {
-      i++;
-      while (i < e.length && !(e[i] === "'" && e[i + 1] !== "'")) i += e[i] === "'" ? 2 : 1;
+      i = literalEnd(e, i);
       continue;
     }
     if (ch === '(') depth++;

@@ -5,7 +5,8 @@
  */
 import type { FactSet } from '../../collectors/types.ts';
 import type { LifecycleFacts, LifecycleProblem } from '../../collectors/lifecycle.ts';
-import type { Finding } from './types.ts';
+import { z } from 'zod';
+import { defineCheck, type Finding, type ScopeNoun } from './types.ts';
 import { factsOf, fail } from './helpers.ts';
 
 export const lifecycleOf = (facts: FactSet) => factsOf<LifecycleFacts>(facts, 'lifecycle');
@@ -50,4 +51,25 @@ export function problemFindings(f: LifecycleFacts, rules: Record<string, FieldRu
     }
   }
   return out;
+}
+
+/**
+ * A lifecycle data check with no parameters, as most are: a failing finding for each problem
+ * of the fields its rules name, or, when the rows agree with their events everywhere, the one
+ * passing finding `passing` writes from the collector's counts.
+ */
+export function defineLifecycleCheck(def: { id: string; description: string; scope?: ScopeNoun[]; rules: Record<string, FieldRule>; passing(f: LifecycleFacts): Finding }) {
+  return defineCheck({
+    id: def.id,
+    kind: 'data',
+    description: def.description,
+    collectors: ['lifecycle'],
+    ...(def.scope ? { scope: def.scope } : {}),
+    params: z.object({}).strict(),
+    evaluate(facts) {
+      const f = lifecycleOf(facts);
+      const out = problemFindings(f, def.rules);
+      return out.length ? out : [def.passing(f)];
+    },
+  });
 }

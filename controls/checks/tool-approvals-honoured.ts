@@ -1,23 +1,18 @@
-import { z } from 'zod';
-import { defineCheck, type Finding } from './types.ts';
-import type { ToolsFacts } from '../../collectors/tools.ts';
-import { factsOf, fail, pass } from './helpers.ts';
+import type { Finding } from './types.ts';
+import { fail, pass } from './helpers.ts';
+import { defineToolsCheck } from './tools-check.ts';
 
 /**
  * Approval gates hold in the data: every tool.allowed decision for a gated tool names an
  * approval that a tool.approved event approved earlier in the chain and that no other
  * decision used; and no tool_approvals row is consumed without being approved.
  */
-export default defineCheck({
+export default defineToolsCheck({
   id: 'tool_approvals_honoured',
-  kind: 'data',
   // Every tool.allowed event for a gated tool, every approval row.
   scope: ['event', 'row'],
   description: 'Every tool.allowed audit event for a tool that requires approval names an approval approved earlier in the chain and used once; no used approval row is unapproved.',
-  collectors: ['tools'],
-  params: z.object({}).strict(),
-  evaluate(facts) {
-    const t = factsOf<ToolsFacts>(facts, 'tools');
+  evaluate(t) {
     const out: Finding[] = [];
     let ok = 0;
     for (const g of t.allowed.filter((x) => t.config.requiresApproval.includes(x.tool))) {

@@ -1,23 +1,18 @@
-import { z } from 'zod';
-import { defineCheck, type Finding } from './types.ts';
-import type { ToolsFacts } from '../../collectors/tools.ts';
-import { factsOf, fail, pass } from './helpers.ts';
+import type { Finding } from './types.ts';
+import { fail, pass } from './helpers.ts';
+import { defineToolsCheck } from './tools-check.ts';
 
 /**
  * Tool decisions are audited in the data: every tool_approvals row has its
  * tool.approval_requested event, a decided row its tool.approved / tool.approval_denied
  * event, and a used row the tool.allowed event that used it.
  */
-export default defineCheck({
+export default defineToolsCheck({
   id: 'tool_decisions_recorded',
-  kind: 'data',
   // Every tool_approvals row.
   scope: ['row'],
   description: 'Every tool approval row has the audit events of its request, its decision (when decided) and its use (when used).',
-  collectors: ['tools'],
-  params: z.object({}).strict(),
-  evaluate(facts) {
-    const t = factsOf<ToolsFacts>(facts, 'tools');
+  evaluate(t) {
     const out: Finding[] = [];
     let ok = 0;
     for (const a of t.approvals) {

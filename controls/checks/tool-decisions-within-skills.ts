@@ -1,23 +1,18 @@
-import { z } from 'zod';
-import { defineCheck, type Finding } from './types.ts';
-import type { ToolsFacts } from '../../collectors/tools.ts';
-import { factsOf, fail, pass } from './helpers.ts';
+import type { Finding } from './types.ts';
+import { fail, pass } from './helpers.ts';
+import { defineToolsCheck } from './tools-check.ts';
 
 /**
  * The allow-list holds in the data: every tool.allowed decision in the audit chain was for
  * a tool that one of the agent's skills, enabled at that moment (replayed from the chain),
  * provides per platform/config/tools.yaml.
  */
-export default defineCheck({
+export default defineToolsCheck({
   id: 'tool_decisions_within_skills',
-  kind: 'data',
   // Every tool.allowed event of the chain, so every agent's decisions.
   scope: ['event', 'agent'],
   description: 'Every tool.allowed audit event is for a tool provided (per tools.yaml) by a skill the agent had enabled at that point of the audit chain.',
-  collectors: ['tools'],
-  params: z.object({}).strict(),
-  evaluate(facts) {
-    const t = factsOf<ToolsFacts>(facts, 'tools');
+  evaluate(t) {
     const out: Finding[] = [];
     let ok = 0;
     for (const g of t.allowed) {
