@@ -5,8 +5,7 @@
 import type { CollectorContext } from './types.ts';
 import type { ProbeFact } from './enforcement.ts';
 import { NO_ACCOUNT, safeMessage, type ProbeAttempt, type ProbeResult } from './probe.ts';
-
-const ident = (s: string) => '"' + s.replace(/"/g, '""') + '"';
+import { quoteIdent } from '../platform/db/quote-ident.ts';
 
 /**
  * Reading another account's rows, on every table with an account_id column: acting for
@@ -31,7 +30,7 @@ export async function crossAccountReads(sql: CollectorContext['sql'], attempt: (
   // sort every row of the table; the column itself is read from its index (the smallest first).
   const owners = await sql<{ table: string; owner: string | null }>(
     tables
-      .map((t, i) => `SELECT ${i}::int AS i, '${t.table}' AS table, (SELECT x.account_id::text FROM ${ident(t.table)} x WHERE x.account_id IS NOT NULL ORDER BY x.account_id LIMIT 1) AS owner`)
+      .map((t, i) => `SELECT ${i}::int AS i, '${t.table}' AS table, (SELECT x.account_id::text FROM ${quoteIdent(t.table)} x WHERE x.account_id IS NOT NULL ORDER BY x.account_id LIMIT 1) AS owner`)
       .join(' UNION ALL ') + ' ORDER BY i',
   );
   const out: ProbeFact[] = [];
@@ -50,10 +49,11 @@ export async function crossAccountReads(sql: CollectorContext['sql'], attempt: (
   for (const [viewer, group] of groups) {
     // LIMIT 1: one visible row is enough to prove a leak; the count stays cheap at any size.
     const text =
-      group.map((g, i) => `SELECT ${i}::int AS i, (SELECT count(*) FROM (SELECT 1 FROM ${ident(g.table)} WHERE account_id = $${i + 1} LIMIT 1) s)::int AS seen`).join(' UNION ALL ') + ' ORDER BY i';
+      group.map((g, i) => `SELECT ${i}::int AS i, (SELECT count(*) FROM (SELECT 1 FROM ${quoteIdent(g.table)} WHERE account_id = $${i + 1} LIMIT 1) s)::int AS seen`).join(' UNION ALL ') +
+      ' ORDER BY i';
     const r = await attempt({ accounts: [viewer], sql: text, params: group.map((g) => g.owner) });
     for (const [i, g] of group.entries()) {
-      const statement = `SELECT count(*) FROM (SELECT 1 FROM ${ident(g.table)} WHERE account_id = $1 LIMIT 1) s -- acting for another account`;
+      const statement = `SELECT count(*) FROM (SELECT 1 FROM ${quoteIdent(g.table)} WHERE account_id = $1 LIMIT 1) s -- acting for another account`;
       const fact: ProbeFact = {
         name: `cross_account_read.${g.table}`,
         table: `public.${g.table}`,

@@ -17,6 +17,7 @@ import { z } from 'zod';
 import { defineCollector, type CollectorContext } from './types.ts';
 import type { EncryptedColumn } from '../platform/crypto/encrypted-columns.ts';
 import { byKey } from './sort.ts';
+import { quoteIdent } from '../platform/db/quote-ident.ts';
 
 export const EncryptionFactsSchema = z.object({
   config: z.object({
@@ -76,8 +77,6 @@ export const EncryptionFactsSchema = z.object({
 });
 export type EncryptionFacts = z.output<typeof EncryptionFactsSchema>;
 
-const ident = (s: string) => '"' + s.replace(/"/g, '""') + '"';
-
 export default defineCollector({
   id: 'encryption',
   version: '1.1.0',
@@ -99,7 +98,7 @@ export default defineCollector({
     const rowsOf = config.columns
       .map(
         (c, i) => `
-      SELECT ${i} AS i, ${ident(c.column)} AS v, ${ident(c.column)} ~ ${pattern} AS ok FROM ${ident(c.table)}`,
+      SELECT ${i} AS i, ${quoteIdent(c.column)} AS v, ${quoteIdent(c.column)} ~ ${pattern} AS ok FROM ${quoteIdent(c.table)}`,
       )
       .join(' UNION ALL ');
     // MATERIALIZED: otherwise the planner inlines `ok` into each use and matches again.
@@ -182,8 +181,8 @@ async function proveBindings(ctx: CollectorContext, columns: EncryptedColumn[]):
     columns
       .map(
         (c, i) => `
-    (SELECT ${i} AS i, ${ident(c.row_id_column)}::text AS rid, ARRAY[${c.owner_columns.map((o) => `${ident(o)}::text`).join(', ')}] AS owner, ${ident(c.column)} AS ct
-       FROM ${ident(c.table)} WHERE ${ident(c.column)} IS NOT NULL ORDER BY md5(${ident(c.row_id_column)}::text || $1), ${ident(c.row_id_column)} LIMIT ${BINDING_LIMIT})`,
+    (SELECT ${i} AS i, ${quoteIdent(c.row_id_column)}::text AS rid, ARRAY[${c.owner_columns.map((o) => `${quoteIdent(o)}::text`).join(', ')}] AS owner, ${quoteIdent(c.column)} AS ct
+       FROM ${quoteIdent(c.table)} WHERE ${quoteIdent(c.column)} IS NOT NULL ORDER BY md5(${quoteIdent(c.row_id_column)}::text || $1), ${quoteIdent(c.row_id_column)} LIMIT ${BINDING_LIMIT})`,
       )
       .join(' UNION ALL ') + ' ORDER BY i, rid',
     [day],

@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { defineCollector } from './types.ts';
+import { quoteIdent } from '../platform/db/quote-ident.ts';
 
 export const PrivacyFactsSchema = z.object({
   retention: z.object({
@@ -57,8 +58,6 @@ export const PrivacyFactsSchema = z.object({
   }),
 });
 export type PrivacyFacts = z.output<typeof PrivacyFactsSchema>;
-
-const ident = (s: string) => '"' + s.replace(/"/g, '""') + '"';
 
 export default defineCollector({
   id: 'privacy',
@@ -139,8 +138,8 @@ export default defineCollector({
             .map(
               (r, i) => `
           SELECT ${i} AS i, count(*) AS rows,
-                 count(*) FILTER (WHERE ${ident(r.timestamp_column)} < $1::timestamptz - make_interval(days => ${r.keep_days})) AS expired
-            FROM ${ident(r.table)}`,
+                 count(*) FILTER (WHERE ${quoteIdent(r.timestamp_column)} < $1::timestamptz - make_interval(days => ${r.keep_days})) AS expired
+            FROM ${quoteIdent(r.table)}`,
             )
             .join(' UNION ALL ') + ' ORDER BY i',
           [now],

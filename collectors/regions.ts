@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { defineCollector } from './types.ts';
 import { byKey } from './sort.ts';
+import { quoteIdent } from '../platform/db/quote-ident.ts';
 
 const RegionRowSchema = z.object({ id: z.string(), location: z.string(), priceCell: z.string(), products: z.array(z.string()) });
 export const RegionsFactsSchema = z.object({
@@ -18,8 +19,6 @@ export const RegionsFactsSchema = z.object({
   guards: z.array(z.object({ table: z.string(), triggers: z.array(z.object({ name: z.string(), function: z.string(), enabled: z.string() })) })),
 });
 export type RegionsFacts = z.output<typeof RegionsFactsSchema>;
-
-const ident = (s: string) => '"' + s.replace(/"/g, '""') + '"';
 
 export default defineCollector({
   id: 'regions',
@@ -47,7 +46,9 @@ export default defineCollector({
     const resources = tables.length
       ? await ctx.sql<{ table: string; region: string; product: string | null; count: string }>(
           tables
-            .map((t) => `SELECT '${t.table}' AS table, region::text AS region, ${t.has_product ? 'product::text' : 'NULL::text'} AS product, count(*) AS count FROM ${ident(t.table)} GROUP BY 2, 3`)
+            .map(
+              (t) => `SELECT '${t.table}' AS table, region::text AS region, ${t.has_product ? 'product::text' : 'NULL::text'} AS product, count(*) AS count FROM ${quoteIdent(t.table)} GROUP BY 2, 3`,
+            )
             .join(' UNION ALL ') + ' ORDER BY 1, 2, 3',
         )
       : [];

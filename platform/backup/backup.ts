@@ -26,6 +26,7 @@ import { defaultKeyring, type Keyring } from '../crypto/keyring.ts';
 import { recordJobRun } from '../privacy/job-runs.ts';
 import { verifyChain } from '../audit/verify.ts';
 import { BACKUP_EXT, BackupError, backupDir, decrypts, latestBackup, MAGIC, openBackup, pruneBackups, PURPOSE, readHeader, sha256File, TAG_BYTES, type BackupHeader } from './backup-file.ts';
+import { quoteIdent } from '../db/quote-ident.ts';
 
 export * from './backup-file.ts';
 
@@ -40,8 +41,6 @@ export interface Manifest {
   sequences: { name: string; value: number | null }[];
   head: { seq: number; hash: string } | null;
 }
-
-const quoteIdent = (s: string) => '"' + s.replace(/"/g, '""') + '"';
 
 function stamp(d: Date): string {
   return d

@@ -5,6 +5,7 @@
  */
 import type { CipherContext, Keyring } from './keyring.ts';
 import { loadEncryptionConfig, type EncryptedColumn } from './encrypted-columns.ts';
+import { quoteIdent } from '../db/quote-ident.ts';
 
 let listed: Map<string, EncryptedColumn> | undefined;
 
@@ -32,8 +33,6 @@ export function openColumn(keyring: Keyring, ctx: CipherContext, ciphertext: str
   return keyring.decrypt(ciphertext, checked(ctx));
 }
 
-const ident = (s: string) => '"' + s.replace(/"/g, '""') + '"';
-
 /**
  * The select list that reads a stored row's binding: `rid` (the row id) and `o0`, `o1`...
  * (the owner columns, in config order), all as text. With storedContext, how rotation,
@@ -41,7 +40,7 @@ const ident = (s: string) => '"' + s.replace(/"/g, '""') + '"';
  */
 export function bindingSelect(col: EncryptedColumn, alias?: string): string {
   const p = alias ? `${alias}.` : '';
-  return [`${p}${ident(col.row_id_column)}::text AS rid`, ...col.owner_columns.map((o, i) => `${p}${ident(o)}::text AS o${i}`)].join(', ');
+  return [`${p}${quoteIdent(col.row_id_column)}::text AS rid`, ...col.owner_columns.map((o, i) => `${p}${quoteIdent(o)}::text AS o${i}`)].join(', ');
 }
 
 /** The context a row read with bindingSelect says its value belongs to. */

@@ -18,6 +18,7 @@ import { loadEncryptionConfig, type EncryptedColumn } from './encrypted-columns.
 import { CIPHERTEXT_FORMAT, LEGACY_CIPHERTEXT_FORMAT, type Keyring } from './keyring.ts';
 import { bindingSelect, openColumn, sealColumn, storedContext } from './column-cipher.ts';
 import { allAccountIds, recordJobRun } from '../privacy/job-runs.ts';
+import { quoteIdent } from '../db/quote-ident.ts';
 
 export interface RotationProgress {
   table: string;
@@ -42,14 +43,12 @@ export interface RotationResult {
   columns: { table: string; column: string; rotated: number; rebound: number }[];
 }
 
-function q(s: string): string {
-  return '"' + s.replace(/"/g, '""') + '"';
-}
-
 /** Ciphertexts not under `version` or not in the current format (tev1), per column; what a collector would count too. */
 export async function countStale(pool: pg.Pool, accounts: string[], col: EncryptedColumn, version: number): Promise<number> {
   return withTransaction(pool, { accounts }, async (c) => {
-    const r = await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${q(col.table)} WHERE ${q(col.column)} IS NOT NULL AND NOT starts_with(${q(col.column)}, $1)`, [currentPrefix(version)]);
+    const r = await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${quoteIdent(col.table)} WHERE ${quoteIdent(col.column)} IS NOT NULL AND NOT starts_with(${quoteIdent(col.column)}, $1)`, [
+      currentPrefix(version),
+    ]);
     return Number(r.rows[0].n);
   });
 }
@@ -65,10 +64,10 @@ async function rotateBatch(
   return withTransaction(pool, { accounts }, async (c) => {
     // The owner columns are read in the same locked row as the value, so the binding written is the row's own.
     const rows = await c.query<{ rid: string; ct: string }>(
-      `SELECT ${bindingSelect(col)}, ${q(col.column)} AS ct FROM ${q(col.table)}
-       WHERE ($1::uuid IS NULL OR ${q(col.row_id_column)} > $1::uuid) AND ${q(col.column)} IS NOT NULL
-         AND NOT starts_with(${q(col.column)}, $2)
-       ORDER BY ${q(col.row_id_column)} LIMIT $3 FOR UPDATE SKIP LOCKED`,
+      `SELECT ${bindingSelect(col)}, ${quoteIdent(col.column)} AS ct FROM ${quoteIdent(col.table)}
+       WHERE ($1::uuid IS NULL OR ${quoteIdent(col.row_id_column)} > $1::uuid) AND ${quoteIdent(col.column)} IS NOT NULL
+         AND NOT starts_with(${quoteIdent(col.column)}, $2)
+       ORDER BY ${quoteIdent(col.row_id_column)} LIMIT $3 FOR UPDATE SKIP LOCKED`,
       [after, currentPrefix(keyring.activeVersion), batch],
     );
     if (!rows.rowCount) return { seen: 0, written: 0, rebound: 0, last: null };
@@ -84,9 +83,9 @@ async function rotateBatch(
       news.push(sealColumn(keyring, ctx, openColumn(keyring, ctx, r.ct)));
     }
     const upd = await c.query<{ rid: string }>(
-      `UPDATE ${q(col.table)} t SET ${q(col.column)} = v.new
+      `UPDATE ${quoteIdent(col.table)} t SET ${quoteIdent(col.column)} = v.new
        FROM unnest($1::text[], $2::text[], $3::text[]) AS v(rid, old, new)
-       WHERE t.${q(col.row_id_column)} = v.rid::uuid AND t.${q(col.column)} = v.old
+       WHERE t.${quoteIdent(col.row_id_column)} = v.rid::uuid AND t.${quoteIdent(col.column)} = v.old
        RETURNING v.rid`,
       [ids, olds, news],
     );

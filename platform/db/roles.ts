@@ -9,6 +9,7 @@
  */
 import { createHmac } from 'node:crypto';
 import pg from 'pg';
+import { quoteIdent } from './quote-ident.ts';
 
 export const ROLES = {
   owner: 'trust_owner',
@@ -39,10 +40,6 @@ export function roleUrl(adminUrl: string, role: RoleKind, database?: string): st
   u.password = rolePassword(adminUrl, role);
   if (database) u.pathname = '/' + database;
   return u.toString();
-}
-
-function quoteIdent(s: string): string {
-  return '"' + s.replace(/"/g, '""') + '"';
 }
 
 /** Creates or updates the three roles and their database-level grants. Idempotent. */

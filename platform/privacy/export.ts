@@ -7,6 +7,7 @@ import type pg from 'pg';
 import { withTransaction } from '../db/tx.ts';
 import { loadEncryptionConfig } from '../crypto/encrypted-columns.ts';
 import { accountTables } from './account-tables.ts';
+import { quoteIdent } from '../db/quote-ident.ts';
 
 const SECRET_COLUMN = /(_hash|^hash$|password|secret|ciphertext|token)/;
 
@@ -15,10 +16,6 @@ export interface AccountExport {
   account: Record<string, unknown>;
   tables: Record<string, Record<string, unknown>[]>;
   excluded_columns: string[];
-}
-
-function quoteIdent(s: string): string {
-  return '"' + s.replace(/"/g, '""') + '"';
 }
 
 export async function exportAccount(pool: pg.Pool, accountId: string): Promise<AccountExport> {

@@ -11,6 +11,7 @@ import { accountTables } from './account-tables.ts';
 import { appendAuditEvent } from './audit-log.ts';
 import { allAccountIds, recordJobRun } from './job-runs.ts';
 import { loadRetentionConfig, type RetentionConfig } from './retention-config.ts';
+import { quoteIdent } from '../db/quote-ident.ts';
 
 export async function requestAccountDeletion(pool: pg.Pool, input: { accountId: string; requestedBy: string }): Promise<{ id: string; dueAt: Date }> {
   return withTransaction(pool, { accounts: [input.accountId] }, async (c) => {
@@ -28,10 +29,6 @@ export async function requestAccountDeletion(pool: pg.Pool, input: { accountId: 
     });
     return { id: r.rows[0].id, dueAt: r.rows[0].due_at };
   });
-}
-
-function quoteIdent(s: string): string {
-  return '"' + s.replace(/"/g, '""') + '"';
 }
 
 /** Deletes one account's customer rows; returns rows deleted per table. */

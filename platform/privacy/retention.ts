@@ -4,10 +4,7 @@ import { withTransaction } from '../db/tx.ts';
 import { accountTables } from './account-tables.ts';
 import { allAccountIds, recordJobRun } from './job-runs.ts';
 import { loadRetentionConfig, type RetentionConfig } from './retention-config.ts';
-
-function quoteIdent(s: string): string {
-  return '"' + s.replace(/"/g, '""') + '"';
-}
+import { quoteIdent } from '../db/quote-ident.ts';
 
 export async function runRetentionJobs(pool: pg.Pool, opts: { config?: RetentionConfig } = {}): Promise<Record<string, number>> {
   const config = opts.config ?? loadRetentionConfig();

@@ -7,6 +7,7 @@ import { runRetentionJobs } from '../../platform/privacy/retention.ts';
 import { withOperatorAccess } from '../../platform/privacy/operator-access.ts';
 import { loadRetentionConfig } from '../../platform/privacy/retention-config.ts';
 import { accountTables } from '../../platform/privacy/account-tables.ts';
+import { quoteIdent } from '../../platform/db/quote-ident.ts';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let gone: string;
@@ -24,10 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await db.drop();
 });
-
-function q(s: string) {
-  return '"' + s.replace(/"/g, '""') + '"';
-}
 
 describe('data export', () => {
   it('is one JSON document of the account, without secrets', async () => {
@@ -51,15 +48,15 @@ describe('account deletion', () => {
   it('the purge job leaves no customer rows, keeps only configured aggregates, and touches no other account', async () => {
     const tables = await accountTables(db.pool('app'));
     const before: Record<string, number> = {};
-    for (const t of tables) before[t] = Number((await adminQuery(db, `SELECT count(*) AS n FROM ${q(t)} WHERE account_id = $1`, [stays]))[0].n);
+    for (const t of tables) before[t] = Number((await adminQuery(db, `SELECT count(*) AS n FROM ${quoteIdent(t)} WHERE account_id = $1`, [stays]))[0].n);
     const { completed } = await runAccountPurgeJob(db.pool('app'));
     expect(completed).toHaveLength(1);
     const kept = new Set(loadRetentionConfig().account_deletion.kept_after_purge.map((k) => k.table));
     const left: string[] = [];
     for (const t of tables) {
-      const [{ n }] = await adminQuery(db, `SELECT count(*) AS n FROM ${q(t)} WHERE account_id = $1`, [gone]);
+      const [{ n }] = await adminQuery(db, `SELECT count(*) AS n FROM ${quoteIdent(t)} WHERE account_id = $1`, [gone]);
       if (Number(n) > 0 && !kept.has(t)) left.push(`${t}: ${n}`);
-      const [{ n: other }] = await adminQuery(db, `SELECT count(*) AS n FROM ${q(t)} WHERE account_id = $1`, [stays]);
+      const [{ n: other }] = await adminQuery(db, `SELECT count(*) AS n FROM ${quoteIdent(t)} WHERE account_id = $1`, [stays]);
       if (t !== 'audit_events') expect(Number(other), t).toBe(before[t]);
     }
     expect(left).toEqual([]);

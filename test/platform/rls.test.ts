@@ -8,6 +8,7 @@ import { createTestDatabase } from '../helpers/db.ts';
 import { adminQuery, makeAccount, populateAccount, testKeyring } from '../helpers/core-ii-fixtures.ts';
 import { withTransaction } from '../../platform/db/tx.ts';
 import { accountTables } from '../../platform/privacy/account-tables.ts';
+import { quoteIdent } from '../../platform/db/quote-ident.ts';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let a: string;
@@ -25,10 +26,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await db.drop();
 });
-
-function q(s: string) {
-  return '"' + s.replace(/"/g, '""') + '"';
-}
 
 describe('row-level security on every account table', () => {
   it('the catalog lists the account tables, all enabled and forced, each with an account policy', async () => {
@@ -69,7 +66,7 @@ describe('row-level security on every account table', () => {
   it('every account table holds rows of account B (the behavioural checks below are not vacuous)', async () => {
     const empty: string[] = [];
     for (const t of tables) {
-      const [{ n }] = await adminQuery<{ n: string }>(db, `SELECT count(*) AS n FROM ${q(t)} WHERE account_id = $1`, [b]);
+      const [{ n }] = await adminQuery<{ n: string }>(db, `SELECT count(*) AS n FROM ${quoteIdent(t)} WHERE account_id = $1`, [b]);
       if (Number(n) === 0) empty.push(t);
     }
     expect(empty).toEqual([]);
@@ -79,7 +76,7 @@ describe('row-level security on every account table', () => {
     const pool = db.pool('app');
     const leaks: string[] = [];
     for (const t of tables) {
-      const [{ n: before }] = await adminQuery<{ n: string }>(db, `SELECT count(*) AS n FROM ${q(t)} WHERE account_id = $1`, [b]);
+      const [{ n: before }] = await adminQuery<{ n: string }>(db, `SELECT count(*) AS n FROM ${quoteIdent(t)} WHERE account_id = $1`, [b]);
       const attempt = async (sql: string): Promise<number> => {
         try {
           return await withTransaction(pool, { accounts: [a] }, async (c) => {
@@ -93,11 +90,11 @@ describe('row-level security on every account table', () => {
           throw e;
         }
       };
-      const seen = await attempt(`SELECT count(*) AS n FROM ${q(t)} WHERE account_id = $1`);
-      const updated = await attempt(`UPDATE ${q(t)} SET account_id = account_id WHERE account_id = $1`);
-      const deleted = await attempt(`DELETE FROM ${q(t)} WHERE account_id = $1`);
+      const seen = await attempt(`SELECT count(*) AS n FROM ${quoteIdent(t)} WHERE account_id = $1`);
+      const updated = await attempt(`UPDATE ${quoteIdent(t)} SET account_id = account_id WHERE account_id = $1`);
+      const deleted = await attempt(`DELETE FROM ${quoteIdent(t)} WHERE account_id = $1`);
       if (seen || updated || deleted) leaks.push(`${t}: read ${seen}, updated ${updated}, deleted ${deleted}`);
-      const [{ n: after }] = await adminQuery<{ n: string }>(db, `SELECT count(*) AS n FROM ${q(t)} WHERE account_id = $1`, [b]);
+      const [{ n: after }] = await adminQuery<{ n: string }>(db, `SELECT count(*) AS n FROM ${quoteIdent(t)} WHERE account_id = $1`, [b]);
       expect(after, t).toBe(before);
     }
     expect(leaks).toEqual([]);
@@ -113,7 +110,7 @@ describe('row-level security on every account table', () => {
 
   it('with no account context the runtime role sees nothing', async () => {
     for (const t of tables) {
-      const r = await withTransaction(db.pool('app'), {}, (c) => c.query(`SELECT count(*)::int AS n FROM ${q(t)}`).catch((e) => ({ rows: [{ n: e.code === '42501' ? 0 : -1 }] })));
+      const r = await withTransaction(db.pool('app'), {}, (c) => c.query(`SELECT count(*)::int AS n FROM ${quoteIdent(t)}`).catch((e) => ({ rows: [{ n: e.code === '42501' ? 0 : -1 }] })));
       expect(r.rows[0].n, t).toBe(0);
     }
   });
