@@ -39,7 +39,8 @@ export const MappingFileSchema = z.object({
 });
 export type MappingFile = z.output<typeof MappingFileSchema>;
 
-export function buildMapping(bundle: Bundle, bundleSha256: string): MappingFile {
+/** Per control, the criteria of each framework that map it, in the order the mappings list them (repeats kept). */
+export function criteriaByControl(bundle: Bundle): Map<string, Record<string, string[]>> {
   const criteriaOf = new Map<string, Record<string, string[]>>();
   for (const m of bundle.catalog.mappings) {
     for (const [criterion, refs] of Object.entries(m.criteria)) {
@@ -50,6 +51,11 @@ export function buildMapping(bundle: Bundle, bundleSha256: string): MappingFile 
       }
     }
   }
+  return criteriaOf;
+}
+
+export function buildMapping(bundle: Bundle, bundleSha256: string): MappingFile {
+  const criteriaOf = criteriaByControl(bundle);
   const evaluation = new Map(bundle.evaluations.map((e) => [e.control, e]));
   const controls = [...bundle.catalog.controls]
     .sort((a, b) => (a.id < b.id ? -1 : 1))

@@ -3,7 +3,7 @@
  * Nothing here decides a status: it groups and counts the verdicts the engine wrote.
  */
 import type { Control, Framework, Status } from '../../controls/types.ts';
-import { compareCriteria } from '../mapping/mapping.ts';
+import { compareCriteria, criteriaByControl } from '../mapping/mapping.ts';
 import type { Change } from '../mapping/diff.ts';
 import type { Changelog } from '../mapping/releases.ts';
 import type { Bundle, ControlEvaluation } from '../types.ts';
@@ -66,16 +66,7 @@ export function frameworkRows(bundle: Bundle): FrameworkRow[] {
 }
 
 export function controlViews(bundle: Bundle): ReportControlView[] {
-  const crit = new Map<string, Record<string, string[]>>();
-  for (const m of bundle.catalog.mappings) {
-    for (const [cr, refs] of Object.entries(m.criteria)) {
-      for (const r of refs) {
-        const per = crit.get(r.control) ?? {};
-        (per[m.framework] ??= []).push(cr);
-        crit.set(r.control, per);
-      }
-    }
-  }
+  const crit = criteriaByControl(bundle);
   for (const per of crit.values()) for (const k of Object.keys(per)) per[k].sort(compareCriteria);
   const evalOf = new Map(bundle.evaluations.map((e) => [e.control, e]));
   return [...bundle.catalog.controls]

@@ -60,13 +60,7 @@ export class Writer {
   group(type: string, fill: () => void, options: StructOptions = {}): Struct {
     const s = this.doc.struct(type, options as Parameters<Doc['struct']>[1]);
     this.parent.add(s);
-    this.stack.push(s);
-    try {
-      fill();
-    } finally {
-      this.stack.pop();
-      s.end();
-    }
+    this.fillInto(s, fill);
     return s;
   }
   /** Adds an element built by the caller (one that must name itself, like a Link with its annotation). */
