@@ -3,7 +3,10 @@
  * needs; a platform-like schema on which every schema check passes; and a smelly one for
  * the generic profile (trust inspect).
  */
+import { expect } from 'vitest';
 import type { SchemaFacts, TableFacts, FunctionFacts } from '../../collectors/schema.ts';
+import type { SecretSample } from '../../collectors/secret-values.ts';
+import { failing, type CheckUnderTest } from './story.ts';
 import { accessFacts } from './access-fixtures.ts';
 
 type Col = Partial<TableFacts['columns'][number]> & { name: string };
@@ -49,6 +52,13 @@ export function schemaFacts(over: Partial<SchemaFacts> = {}): SchemaFacts {
 
 export const refuseFn = (name = 'public.refuse_change') => fn(name, { source: "BEGIN RAISE EXCEPTION 'append-only'; END" });
 
+type Trigger = TableFacts['triggers'][number];
+
+/** A BEFORE trigger, enabled ALWAYS, that runs refuse_change on `events`. */
+export function refusingTrigger(name: string, events: Trigger['events'], level: Trigger['level'] = 'row', definition = ''): Trigger {
+  return { name, function: 'public.refuse_change', enabled: 'A', timing: 'before', level, events, conditional: false, updateColumns: [], definition };
+}
+
 /** An audit table with BEFORE UPDATE/DELETE row and BEFORE TRUNCATE statement triggers. */
 export function appendOnlyTable(name = 'public.audit_events'): TableFacts {
   const rel = name.split('.')[1];
@@ -59,30 +69,7 @@ export function appendOnlyTable(name = 'public.audit_events'): TableFacts {
       { name: 'account_id', type: 'uuid' },
       { name: 'action', type: 'text' },
     ],
-    triggers: [
-      {
-        name: `${rel}_no_update`,
-        function: 'public.refuse_change',
-        enabled: 'A',
-        timing: 'before',
-        level: 'row',
-        events: ['delete', 'update'],
-        conditional: false,
-        updateColumns: [],
-        definition: def('u'),
-      },
-      {
-        name: `${rel}_no_truncate`,
-        function: 'public.refuse_change',
-        enabled: 'A',
-        timing: 'before',
-        level: 'statement',
-        events: ['truncate'],
-        conditional: false,
-        updateColumns: [],
-        definition: def('t'),
-      },
-    ],
+    triggers: [refusingTrigger(`${rel}_no_update`, ['delete', 'update'], 'row', def('u')), refusingTrigger(`${rel}_no_truncate`, ['truncate'], 'statement', def('t'))],
   });
 }
 
@@ -195,4 +182,19 @@ export function smellySchema(): SchemaFacts {
 export const cleanSchema = () => schemaFacts({ tables: [table('clean')] });
 
 /** Facts for a generic-profile check: the schema and no sampled secret values unless given. */
-export const genericFacts = (s: SchemaFacts, samples: import('../../collectors/secret-values.ts').SecretSample[] = []) => ({ schema: s, secret_values: { samples } });
+export const genericFacts = (s: SchemaFacts, samples: SecretSample[] = []) => ({ schema: s, secret_values: { samples } });
+
+/**
+ * The story of a generic-profile check: it passes on the clean schema, fails on the smelly
+ * one naming the object, and passes once `fix` mends the smelly schema (or returns the value
+ * samples that show its secrets are not plain text).
+ */
+export function smellySchemaStory(run: CheckUnderTest['run'], fix: (s: SchemaFacts) => SecretSample[] | void): void {
+  expect(run(genericFacts(cleanSchema())).status).toBe('pass');
+  const s = smellySchema();
+  const r = run(genericFacts(s));
+  expect(r.status).toBe('fail');
+  expect(failing(r)[0].origin.resource).toMatch(/^(table|column|function|role):/);
+  const samples = fix(s);
+  expect(run(genericFacts(s, samples ?? [])).status).toBe('pass');
+}

@@ -12,6 +12,8 @@ import { createCheckpoint } from '../../platform/audit/checkpoint.ts';
 import { keyIdOf, signCheckpoint, type CheckpointKey } from '../../platform/audit/keys.ts';
 import { setCallerEventTime } from '../../platform/audit/clock.ts';
 import type { PlatformContext } from '../../platform/services.ts';
+import { withClient } from '../helpers/db.ts';
+import { ownerTailRewriteSql } from '../helpers/owner-rewrite.ts';
 
 let db: TestDb;
 let ctx: PlatformContext;
@@ -19,18 +21,9 @@ let accounts: string[];
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');
 const key: CheckpointKey = { privateKey, publicKey, keyId: keyIdOf(publicKey), source: 'env' };
 
-async function as<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
-const verify = (from: 'genesis' | 'checkpoint' = 'genesis'): Promise<VerifyResult> => as(db.url('reader'), (c) => verifyChain(c, { from, trustedKeys: [publicKey], ownTransaction: true }));
+const verify = (from: 'genesis' | 'checkpoint' = 'genesis'): Promise<VerifyResult> => withClient(db.url('reader'), (c) => verifyChain(c, { from, trustedKeys: [publicKey], ownTransaction: true }));
 const headAndLast = () =>
-  as(
+  withClient(
     db.adminUrl,
     async (c) =>
       (
@@ -58,7 +51,7 @@ afterAll(async () => {
 
 describe('defect 1: the runtime role cannot jam or forge the chain head', () => {
   it('a chain variable set before the first INSERT has no effect: the head follows, the next write works', async () => {
-    await as(db.url('app'), async (c) => {
+    await withClient(db.url('app'), async (c) => {
       await c.query('BEGIN');
       await c.query(`SELECT set_config('trust.audit_chain', txid_current()||':'||seq||':'||encode(hash,'hex'), false) FROM event_chain_head`);
       await appEvent(c, 'x:jam');
@@ -72,7 +65,7 @@ describe('defect 1: the runtime role cannot jam or forge the chain head', () => 
   });
 
   it('a chain variable set after the INSERT cannot choose the stored head', async () => {
-    await as(db.url('app'), async (c) => {
+    await withClient(db.url('app'), async (c) => {
       await c.query('BEGIN');
       await appEvent(c, 'x:forge');
       await c.query(`SELECT set_config('trust.audit_chain', txid_current()||':'||(seq+1000)||':'||encode(sha256('forged'),'hex'), false) FROM event_chain_head`);
@@ -84,7 +77,7 @@ describe('defect 1: the runtime role cannot jam or forge the chain head', () => 
   });
 
   it('events of one statement and of one transaction chain in order; a savepoint rolled back leaves no gap', async () => {
-    await as(db.url('app'), async (c) => {
+    await withClient(db.url('app'), async (c) => {
       await c.query('BEGIN');
       await c.query(`SELECT set_config('trust.account_ids', $1, true)`, [accounts[0]]);
       await c.query(`INSERT INTO audit_events (account_id, actor, action, subject_type, subject_id) SELECT $1, 'x:multi', 'agent.started', 'agent', g::text FROM generate_series(1, 50) g`, [
@@ -104,11 +97,11 @@ describe('defect 1: the runtime role cannot jam or forge the chain head', () => 
   it('verify names a head that stopped advancing, not "missing at the end"', async () => {
     const damaged = await createTestDatabase2();
     try {
-      await as(damaged.adminUrl, (c) =>
+      await withClient(damaged.adminUrl, (c) =>
         c.query(`BEGIN; SET LOCAL session_replication_role = replica;
         UPDATE event_chain_head SET seq = seq - 2; COMMIT`),
       );
-      const r = await as(damaged.url('reader'), (c) => verifyChain(c, { from: 'genesis', ownTransaction: true }));
+      const r = await withClient(damaged.url('reader'), (c) => verifyChain(c, { from: 'genesis', ownTransaction: true }));
       expect(r.ok).toBe(false);
       expect(r.firstBroken?.reason).toMatch(/beyond the stored chain head .*stopped advancing/);
     } finally {
@@ -122,12 +115,12 @@ describe("defect 2: tail truncation is caught without a transaction of its own (
     const damaged = await createTestDatabase2();
     try {
       // Replica mode alone no longer bypasses the guards (0240): the superuser switches them off.
-      await as(damaged.adminUrl, (c) =>
+      await withClient(damaged.adminUrl, (c) =>
         c.query(`BEGIN; ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_delete;
         ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change;
         DELETE FROM audit_events WHERE seq = (SELECT max(seq) FROM audit_events); COMMIT`),
       );
-      const r = await as(damaged.url('reader'), async (c) => {
+      const r = await withClient(damaged.url('reader'), async (c) => {
         await c.query('BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
         try {
           return await verifyChain(c, { from: 'checkpoint' });
@@ -138,12 +131,12 @@ describe("defect 2: tail truncation is caught without a transaction of its own (
       expect(r.ok).toBe(false);
       expect(r.firstBroken?.reason).toMatch(/events are missing at the end/);
       // The next event continues from the stored head, so the gap stays visible.
-      await as(damaged.url('app'), async (c) => {
+      await withClient(damaged.url('app'), async (c) => {
         await c.query('BEGIN');
         await appEvent(c, 'x:after-truncation');
         await c.query('COMMIT');
       });
-      const again = await as(damaged.url('reader'), (c) => verifyChain(c, { from: 'genesis', ownTransaction: true }));
+      const again = await withClient(damaged.url('reader'), (c) => verifyChain(c, { from: 'genesis', ownTransaction: true }));
       expect(again.ok).toBe(false);
       expect(again.firstBroken?.reason).toMatch(/missing or reordered/);
     } finally {
@@ -160,25 +153,8 @@ describe('defect 3: the owner who rewrites the tail leaves a chain whose head is
   it('head reset with the triggers off, events re-inserted with them on: the head is the newest event at commit', async () => {
     const damaged = await createTestDatabase2();
     try {
-      await as(damaged.url('owner'), (c) =>
-        c.query(`BEGIN;
-        ALTER TABLE audit_events NO FORCE ROW LEVEL SECURITY;
-        ALTER TABLE audit_events DISABLE TRIGGER USER;
-        ALTER TABLE event_chain_head DISABLE TRIGGER USER;
-        CREATE TEMP TABLE tail ON COMMIT DROP AS SELECT * FROM audit_events WHERE seq > (SELECT max(seq) - 2 FROM audit_events);
-        DELETE FROM audit_events WHERE seq > (SELECT max(seq) - 2 FROM audit_events);
-        UPDATE event_chain_head SET seq = e.seq, hash = e.hash FROM (SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1) e;
-        ALTER TABLE audit_events ENABLE TRIGGER USER;
-        ALTER TABLE event_chain_head ENABLE TRIGGER USER;
-        DO $d$ BEGIN   -- in a block with a handler (a subtransaction), as the acceptance probe does
-          INSERT INTO audit_events (occurred_at, account_id, actor, action, subject_type, subject_id, details)
-            SELECT occurred_at, account_id, actor, action, subject_type, subject_id, details || '{"rewritten": true}' FROM tail ORDER BY seq;
-        EXCEPTION WHEN others THEN RAISE;
-        END $d$;
-        ALTER TABLE audit_events FORCE ROW LEVEL SECURITY;
-        COMMIT`),
-      );
-      const h = await as(
+      await withClient(damaged.url('owner'), (c) => c.query(ownerTailRewriteSql(2, { subtransaction: true })));
+      const h = await withClient(
         damaged.adminUrl,
         async (c) =>
           (
@@ -200,7 +176,7 @@ describe('defect 3: the owner who rewrites the tail leaves a chain whose head is
 describe("defect 4: checkpoints are the signer's alone, and well-formed", () => {
   it('the runtime role cannot insert a checkpoint', async () => {
     await expect(
-      as(db.url('app'), (c) =>
+      withClient(db.url('app'), (c) =>
         c.query(
           `INSERT INTO audit_checkpoints (seq, hash, key_id, public_key, signature) VALUES (999999999, decode(repeat('00', 32), 'hex'), '0000000000000000', 'x', decode(repeat('00', 64), 'hex'))`,
         ),
@@ -210,10 +186,10 @@ describe("defect 4: checkpoints are the signer's alone, and well-formed", () => 
 
   it('a malformed or unfounded checkpoint is refused even to the owner', async () => {
     const { head } = await headAndLast();
-    const hash = (await as(db.adminUrl, (c) => c.query(`SELECT encode(hash, 'hex') AS h FROM audit_events WHERE seq = $1`, [head]))).rows[0].h as string;
+    const hash = (await withClient(db.adminUrl, (c) => c.query(`SELECT encode(hash, 'hex') AS h FROM audit_events WHERE seq = $1`, [head]))).rows[0].h as string;
     const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
     const ins = (seq: number, h: string, kid: string, pk: string) =>
-      as(db.url('owner'), (c) =>
+      withClient(db.url('owner'), (c) =>
         c.query(`INSERT INTO audit_checkpoints (seq, hash, key_id, public_key, signature) VALUES ($1, decode($2, 'hex'), $3, $4, $5)`, [seq, h, kid, pk, signCheckpoint(key, seq, h)]),
       );
     await expect(ins(head + 1000, hash, key.keyId, pem)).rejects.toThrow(/beyond the chain head/);
@@ -229,9 +205,9 @@ describe("defect 4: checkpoints are the signer's alone, and well-formed", () => 
     // A row the runtime role could once insert: a valid-looking checkpoint under a key nobody trusts.
     const other = generateKeyPairSync('ed25519');
     const { head } = await headAndLast();
-    const hash = (await as(db.adminUrl, (c) => c.query(`SELECT encode(hash, 'hex') AS h FROM audit_events WHERE seq = $1`, [head]))).rows[0].h as string;
+    const hash = (await withClient(db.adminUrl, (c) => c.query(`SELECT encode(hash, 'hex') AS h FROM audit_events WHERE seq = $1`, [head]))).rows[0].h as string;
     const otherKey: CheckpointKey = { ...other, keyId: keyIdOf(other.publicKey), source: 'env' };
-    await as(db.url('owner'), (c) =>
+    await withClient(db.url('owner'), (c) =>
       c.query(`INSERT INTO audit_checkpoints (seq, hash, key_id, public_key, signature) VALUES ($1, decode($2, 'hex'), $3, $4, $5)`, [
         head,
         hash,
@@ -255,19 +231,19 @@ describe("defect 5: the database dates the runtime role's events", () => {
   it('an event dated 2001 or 30 days back is stamped with the database clock', async () => {
     for (const at of [`'2001-01-01 00:00:00+00'::timestamptz`, `now() - interval '30 days'`]) {
       const actor = `x:backdate-${at.length}`;
-      await as(db.url('app'), async (c) => {
+      await withClient(db.url('app'), async (c) => {
         await c.query('BEGIN');
         await appEvent(c, actor, 'occurred_at, ', `${at}, `);
         await c.query('COMMIT');
       });
-      const r = (await as(db.adminUrl, (c) => c.query(`SELECT abs(extract(epoch FROM occurred_at - now())) < 600 AS recent FROM audit_events WHERE actor = $1`, [actor]))).rows[0];
+      const r = (await withClient(db.adminUrl, (c) => c.query(`SELECT abs(extract(epoch FROM occurred_at - now())) < 600 AS recent FROM audit_events WHERE actor = $1`, [actor]))).rows[0];
       expect(r.recent).toBe(true);
     }
     expect((await verify()).ok).toBe(true);
   });
 
   it('a time inside the inserting transaction is kept (the platform stamps an event and its rows with one clock)', async () => {
-    const kept = await as(db.url('app'), async (c) => {
+    const kept = await withClient(db.url('app'), async (c) => {
       await c.query('BEGIN');
       await c.query(`SELECT set_config('trust.account_ids', $1, true)`, [accounts[0]]);
       await c.query(`CREATE TEMP TABLE t AS SELECT clock_timestamp() AS t`);

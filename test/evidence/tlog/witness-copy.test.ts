@@ -9,24 +9,25 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { createTestDatabase, type TestDatabase } from '../../helpers/db.ts';
-import { runDemo } from '../../../platform/demo/run.ts';
+import { createTestDatabase, withClient, type TestDatabase } from '../../helpers/db.ts';
 import { runCollectors } from '../../../collectors/run.ts';
 import { loadCatalogFrom, produceOutputs } from '../../../evidence/pipeline.ts';
 import { silentProgress } from '../../../evidence/progress.ts';
 import type { Catalog } from '../../../controls/types.ts';
 import { findLastWitness } from '../../../evidence/tlog/witness.ts';
 import { logDir, logVerifiers } from '../../../evidence/tlog/config.ts';
+import { demoDatabase } from '../../helpers/demo-database.ts';
+import { saveEnv } from '../../helpers/env.ts';
+import { ownerTailRewriteSql } from '../../helpers/owner-rewrite.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
 let origin: TestDatabase;
 let catalog: Catalog;
 const copies: TestDatabase[] = [];
-const saved = { data: process.env.TRUST_DATA_DIR, log: process.env.TRUST_LOG_DIR, keyring: process.env.TRUST_KEYRING };
+const restoreEnv = saveEnv(['TRUST_DATA_DIR', 'TRUST_LOG_DIR', 'TRUST_KEYRING']);
 const tmp: string[] = [];
 
 async function gate(db: TestDatabase) {
@@ -44,13 +45,7 @@ async function copyOfOrigin(): Promise<TestDatabase> {
   return c;
 }
 async function run(url: string, sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
+  await withClient(url, (c) => c.query(sql));
 }
 
 beforeAll(async () => {
@@ -58,23 +53,14 @@ beforeAll(async () => {
   tmp.push(data);
   process.env.TRUST_DATA_DIR = data;
   delete process.env.TRUST_LOG_DIR;
-  process.env.TRUST_KEYRING = JSON.stringify({ active: 1, keys: { '1': randomBytes(32).toString('base64') }, created: { '1': new Date().toISOString() } });
-  origin = await createTestDatabase();
-  await runDemo(origin, { scale: 1, seed: 1, log: () => {} });
+  origin = await demoDatabase(1);
   catalog = await loadCatalogFrom(ROOT);
   const first = await gate(origin);
   expect(first.notes.join('\n')).toMatch(/audit head seq \d+ witnessed/);
   await origin.close(); // a template must have no connection
 });
 afterAll(async () => {
-  for (const [k, v] of [
-    ['TRUST_DATA_DIR', saved.data],
-    ['TRUST_LOG_DIR', saved.log],
-    ['TRUST_KEYRING', saved.keyring],
-  ] as const) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  restoreEnv();
   for (const c of copies) await c.drop();
   const admin = new pg.Client({ connectionString: origin.adminUrl.replace(/\/[^/?]+(\?|$)/, '/postgres$1') });
   await admin.connect();
@@ -103,22 +89,7 @@ describe('a copy of a witnessed database is held to the witnessed head', () => {
 
   it('a copy whose tail the owner rewrote with the triggers off fails, naming the witnessed database', async () => {
     const copy = await copyOfOrigin();
-    await run(
-      copy.url('owner'),
-      `BEGIN;
-      ALTER TABLE audit_events NO FORCE ROW LEVEL SECURITY;
-      ALTER TABLE audit_events DISABLE TRIGGER USER;
-      ALTER TABLE event_chain_head DISABLE TRIGGER USER;
-      CREATE TEMP TABLE tail ON COMMIT DROP AS SELECT * FROM audit_events WHERE seq > (SELECT max(seq) - 5 FROM audit_events);
-      DELETE FROM audit_events WHERE seq > (SELECT max(seq) - 5 FROM audit_events);
-      UPDATE event_chain_head SET seq = e.seq, hash = e.hash FROM (SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1) e;
-      ALTER TABLE audit_events ENABLE TRIGGER USER;
-      ALTER TABLE event_chain_head ENABLE TRIGGER USER;
-      INSERT INTO audit_events (occurred_at, account_id, actor, action, subject_type, subject_id, details)
-        SELECT occurred_at, account_id, actor, action, subject_type, subject_id, details || '{"rewritten": true}' FROM tail ORDER BY seq;
-      ALTER TABLE audit_events FORCE ROW LEVEL SECURITY;
-      COMMIT`,
-    );
+    await run(copy.url('owner'), ownerTailRewriteSql(5));
     const r = await gate(copy);
     expect(r.exitCode).toBe(1);
     expect(r.witnessed.status).toBe('fail');
