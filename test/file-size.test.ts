@@ -11,9 +11,7 @@ const root = path.resolve(import.meta.dirname, '..');
 const LIMIT = 400;
 const SOURCE = /\.(ts|mts|cts|js|mjs|cjs|astro|mdx|css)$/;
 /** Over the limit for now, each with the work that brings it under; an entry no longer needed fails. */
-const PENDING: Record<string, string> = {
-  'site/lib/markdown-twins.ts': 'its hand-written HTML parser goes away when the twins are rendered from the model (issue 18 item 5)',
-};
+const PENDING: Record<string, string> = {};
 
 function sources(dir: string): string[] {
   return readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((d) => {

@@ -1,56 +1,141 @@
 /**
- * The twins' fast HTML reader against parse5: it must build the tree parse5 builds or
- * decline (the page is then read by parse5). Pages here are written to hit the HTML
- * tree-construction rules the reader has to recognise; test/site/site.test.ts checks every
- * page of a real build the same way.
+ * The markdown twins' parts on small inputs: the rules every twin is written by
+ * (site/lib/twins/markdown.ts), the twins of markdown and MDX pages made from their compiled
+ * trees (twins/content.ts, through the same compilers Astro runs), the filling of what only
+ * the render knows, the integration that writes them (and refuses a page without one), and
+ * the comparison test/site/site.test.ts holds every built page and its twin to.
  */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { fastParse, htmlToMarkdown } from '../../site/lib/markdown-twins.ts';
+import { createMarkdownProcessor } from '@astrojs/markdown-remark';
+import { createProcessor } from '@mdx-js/mdx';
+import remarkGfm from 'remark-gfm';
+import type { AstroIntegration } from 'astro';
+import { facts, list, table } from '../../site/lib/twins/markdown.ts';
+import { rehypeContentTwins } from '../../site/lib/twins/content.ts';
+import { fillContent } from '../../site/lib/twins/frame.ts';
+import { putTwin } from '../../site/lib/twins/registry.ts';
+import { markdownTwins } from '../../site/lib/markdown-twins.ts';
+import { twinProblems } from './twin-check.ts';
 
-const page = (main: string) =>
-  `<!DOCTYPE html><html lang="en"> <head><meta charset="utf-8"><title>T &amp; &lt;b&gt;</title><link rel="stylesheet" href="/a.css"></head> <body> <header><div class="evidence-bar"><p class="wrap">Evidence last verified <time datetime="x">2026-11-01 00:00 UTC</time> · catalog 1.0.0 · <a href="/x/index.md">View as markdown</a></p></div></header> <main id="main" class="wrap"><h1>Title</h1>${main}</main> <footer><p>Built from <code>sha256:ab</code>.</p></footer> </body></html>`;
+const M = (s: string) => `\uE000${s}\uE001`;
 
-async function both(html: string) {
-  const fast = await htmlToMarkdown(html, '/x/', 'https://harborcloud.example');
-  const slow = await htmlToMarkdown(html, '/x/', 'https://harborcloud.example', { parser: 'parse5' });
-  return { fast, slow, read: fastParse(html) !== null };
-}
+describe('markdown twins: the rules', () => {
+  it('writes lists with nested lists, code and cards whose first line is a heading', () => {
+    expect(
+      list([
+        { text: '', blocks: [{ line: '[Card](/c/)' }, { list: ['2 live'] }, { line: ' more  text ' }] },
+        { text: 'plain', blocks: [{ fence: 'a\nb\n' }] },
+      ]),
+    ).toBe('- [Card](/c/)\n  - 2 live\n  more text\n- plain\n  ```\n  a\n  b\n  ```');
+    expect(list(['x', 'y'], true)).toBe('1. x\n2. y');
+  });
 
-describe('markdown twins: fast reader', () => {
-  const readable: Record<string, string> = {
-    'paragraphs, links, entities': `<p class="lead">A &amp; B &lt;c&gt; &quot;q&quot; &#39;s&#39; &#x2713; &nbsp;x <a href="/a/?x=1&amp;y=2">link</a> <strong>bold</strong> <em>em</em> <code>id.x<wbr>y</code></p>`,
-    'tables with sections and whitespace': `<div class="scroll" role="region" aria-label="T" tabindex="0"> <table class="stack"> <thead><tr><th scope="col">A</th><th scope="col">B|C</th></tr></thead> <tbody> <tr> <td data-label="A"><span class="badge badge-live" data-status="live"><span aria-hidden="true">✓</span> Live</span></td> <td><ul><li>one</li><li>two</li></ul></td> </tr> </tbody> </table></div>`,
-    'lists, nested lists, definition lists, pre': `<ul><li>a<ul><li>b</li></ul></li><li><p>c</p></li></ul><ol><li>x</li></ol><dl class="facts"><dt>K</dt><dd>V <code>v</code></dd></dl><pre>\nline 1\n  line 2</pre>`,
-    'an svg chart and a comment': `<figure><svg viewBox="0 0 10 10" role="img" aria-labelledby="t d" xmlns="http://www.w3.org/2000/svg"><title id="t">Board</title><desc id="d">3 live</desc><g transform="translate(0 0)"><rect x="1" y="1" width="5" height="5"/><text x="1" y="2" font-size="3">3</text></g></svg></figure><!-- note --><p>after</p>`,
-    'attributes: unquoted, single-quoted, repeated, boolean': `<p class=a  id='i' class="b" hidden>t</p><p data-x = "1">u</p>`,
-  };
-  for (const [name, main] of Object.entries(readable)) {
-    it(`reads ${name} as parse5 does`, async () => {
-      const r = await both(page(main));
-      expect(r.read).toBe(true);
-      expect(r.fast).toBe(r.slow);
-    });
-  }
+  it('writes tables with a header row, cells on one line and pipes escaped, and facts', () => {
+    expect(table([['A', 'B'], ['x | y', 'two\nlines'], ['short']])).toBe('| A | B |\n| --- | --- |\n| x \\| y | two lines |\n| short |  |');
+    expect(facts([['Status', '**live** observed']])).toBe('- **Status**: **live** observed');
+  });
+});
 
-  // HTML whose tree is not the tags as written: the reader declines and parse5 reads it.
-  const declined: Record<string, string> = {
-    'a block inside an open <p>': `<p>one<div>two</div>three</p>`,
-    'an <li> closing the previous one': `<ul><li>a<li>b</ul>`,
-    'a <tr> without a table section': `<table><tr><td>x</td></tr></table>`,
-    'text fostered out of a table': `<table><tbody><tr><td>x</td></tr>stray</tbody></table>`,
-    'an unknown named reference': `<p>&copy; 2026</p>`,
-    'a bare ampersand': `<p>A & B</p>`,
-    'misnested formatting': `<p><b><i>x</b>y</i></p>`,
-    'a link inside a link': `<p><a href="/a">a<a href="/b">b</a></a></p>`,
-    'a self-closing non-void element': `<p><span/>x</p>`,
-    'a camel-case SVG element': `<figure><svg viewBox="0 0 1 1"><linearGradient id="g"></linearGradient><title>t</title></svg></figure>`,
-    'a script': `<script>if (a < b) {}</script><p>x</p>`,
-  };
-  for (const [name, main] of Object.entries(declined)) {
-    it(`declines ${name}, and the twin matches parse5's`, async () => {
-      const r = await both(page(main));
-      expect(r.read).toBe(false);
-      expect(r.fast).toBe(r.slow);
-    });
-  }
+describe('markdown twins: markdown and MDX pages', () => {
+  it("gives a markdown file's twin in its frontmatter, from the tree it compiles to", async () => {
+    const md = await createMarkdownProcessor({ rehypePlugins: [rehypeContentTwins] });
+    const source = [
+      '## Purpose',
+      "Who may reach *customer* data, and how it's **limited**: see [the site](/controls/) and `trust_app`.",
+      '- one\n  - nested `a|b`\n- two',
+      '1. first\n2. second',
+      '| A | B |\n| --- | --- |\n| x \\| y | [l](/l/) |',
+      '```\ncode line\n```',
+      '<!-- a note for editors -->',
+    ].join('\n\n');
+    const r = await md.render(source, { fileURL: new URL('file:///x/policy.md') } as never);
+    expect(r.metadata.frontmatter.markdownTwin).toBe(
+      [
+        '## Purpose',
+        'Who may reach *customer* data, and how it’s **limited**: see [the site](/controls/) and `trust_app`.',
+        '- one\n  - nested `a|b`\n- two',
+        '1. first\n2. second',
+        '| A | B |\n| --- | --- |\n| x \\| y | [l](/l/) |',
+        '```\ncode line\n```',
+      ].join('\n\n'),
+    );
+    await expect(md.render('Text with <b>html</b>.', { fileURL: new URL('file:///x/p.md') } as never)).rejects.toThrow(/HTML in a markdown page/);
+  });
+
+  it('hands an MDX page its twin through a component, with marks for control badges and expressions', async () => {
+    let appended: { name?: string; attributes?: { value: unknown }[] } | undefined;
+    const mdx = createProcessor({ remarkPlugins: [remarkGfm], rehypePlugins: [rehypeContentTwins, () => (tree: { children: (typeof appended)[] }) => void (appended = tree.children.at(-1))] });
+    const source = [
+      "import C from '../components/ControlRef.astro';\nimport T from '../components/ScrollTable.astro';\nexport const n = 3;",
+      '<p class="lead">Lead with <C id="a_control" />.</p>',
+      '## Part',
+      "Email <a href={`mailto:${'x@y'}`}>{'x@y'}</a> within {n} day{n === 1 ? '' : 's'}.",
+      '<T label="t">\n\n| What | Control |\n| --- | --- |\n| thing | <C id="b_control">custom</C> |\n\n</T>',
+    ].join('\n\n');
+    const out = String(await mdx.process({ value: source, path: path.resolve('site/pages/sample.mdx') }));
+    expect(out).toContain('import __TrustContentTwin from "../components/ContentTwin.astro";');
+    expect(appended?.name).toBe('__TrustContentTwin');
+    const [template, values] = appended!.attributes!.map((a) => a.value) as [string, { data: { estree: { body: { expression: { elements: unknown[] } }[] } } }];
+    expect(template).toBe(
+      [
+        `Lead with [${M('t:a_control')}](/controls/a_control/) ${M('b:a_control')}.`,
+        '## Part',
+        `Email [${M('1')}](${M('0')}) within ${M('2')} day${M('3')}.`,
+        `| What | Control |\n| --- | --- |\n| thing | [custom](/controls/b_control/) ${M('b:b_control')} |`,
+      ].join('\n\n'),
+    );
+    expect(values.data.estree.body[0]!.expression.elements).toHaveLength(4);
+    // The render fills the expressions' marks with their values, as Astro prints them.
+    expect(fillContent(`Email [${M('1')}](${M('0')}) within ${M('2')} day${M('3')}${M('4')}.`, ['mailto:x@y', 'x@y', 3, 's', false])).toBe('Email [x@y](mailto:x@y) within 3 days.');
+  });
+});
+
+describe('markdown twins: the integration', () => {
+  it('writes each twin at index.md, index.html.md and <dir>.md, and refuses a build in which a page has none', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'trust-twins-'));
+    try {
+      const hooks = markdownTwins().hooks as Required<AstroIntegration['hooks']>;
+      (hooks['astro:build:start'] as (o: unknown) => void)({});
+      putTwin('/', { head: '# Home', body: '' });
+      putTwin('/a/', { head: '# A', body: 'Text.' });
+      putTwin('/b/', { head: '# B' }); // an MDX page whose content never handed its body over
+      const files = ['index.html', 'a/index.html', 'b/index.html', 'c/index.html'].map((f) => path.join(dir, f));
+      for (const f of files) {
+        mkdirSync(path.dirname(f), { recursive: true });
+        writeFileSync(f, '<!doctype html>');
+      }
+      const pages = files.map((f) => pathToFileURL(f));
+      const done = () => (hooks['astro:build:done'] as (o: unknown) => void)({ dir: pathToFileURL(dir + path.sep), assets: new Map([['/x', pages]]), logger: { info() {} } });
+      expect(done).toThrow('markdown twins: no twin for /b/, /c/');
+      expect(readFileSync(path.join(dir, 'index.md'), 'utf8')).toBe('# Home\n');
+      for (const f of ['a/index.md', 'a/index.html.md', 'a.md']) expect(readFileSync(path.join(dir, f), 'utf8')).toBe('# A\n\nText.\n');
+      expect(existsSync(path.join(dir, 'b/index.md'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('markdown twins: a page against its twin', () => {
+  const page = { words: ' Title  Status  Live  observed; see  Rows  ', drawn: '', links: ['/controls/x/'], badges: [{ status: 'live', control: 'x' }] };
+  const twin = '# Title\n\n> Evidence last verified now\n\n- **Status**: **live** observed; see [Rows](/controls/x/)\n';
+
+  it('finds nothing between a page and a faithful twin', () => {
+    expect(twinProblems(page, twin)).toEqual([]);
+  });
+
+  it('finds a missing link, a missing badge, a word the twin lacks and one it adds', () => {
+    expect(twinProblems(page, twin.replace('(/controls/x/)', '(/controls/y/)'))).toEqual([
+      'the page links /controls/x/, the twin does not',
+      'the twin links /controls/y/, the page does not',
+      'the badge of x is not about a control the twin names',
+    ]);
+    expect(twinProblems(page, twin.replace('**live**', 'live'))).toEqual(['1 live badges on the page, 0 in the twin']);
+    expect(twinProblems(page, twin.replace('Rows', 'Lines'))).toEqual(['"rows": 1 on the page, 0 in the twin', '"lines": 1 in the twin, 0 on the page']);
+    expect(twinProblems({ ...page, badges: [{ status: 'live', control: 'z' }] }, twin)).toEqual(['the badge of z is not about a control the twin names']);
+  });
 });
