@@ -51,13 +51,7 @@ import uniqueConstraint from './unique-constraint.ts';
 import vendorSdksPublished from './vendor-sdks-published.ts';
 import vmBootConfig from './vm-boot-config.ts';
 // The generic profile's checks (trust inspect; see profiles.ts), usable from controls too.
-import auditTablesImmutable from './audit-tables-immutable.ts';
-import definerFunctionsPinSearchPath from './definer-functions-pin-search-path.ts';
-import loginRolesNotPrivileged from './login-roles-not-privileged.ts';
-import rlsForcedWhereEnabled from './rls-forced-where-enabled.ts';
-import secretsNotPlaintext from './secrets-not-plaintext.ts';
-import tablesHavePrimaryKey from './tables-have-primary-key.ts';
-import tenantTablesHaveRls from './tenant-tables-have-rls.ts';
+import { GENERIC_PROFILE } from './profiles.ts';
 
 // Data proofs of the agent and resource lifecycle (collectors/lifecycle.ts).
 import destroyedAgentHistoryKept from './destroyed-agent-history-kept.ts';
@@ -121,13 +115,8 @@ export const CHECKS: CheckDefinition[] = [
   uniqueConstraint,
   vendorSdksPublished,
   vmBootConfig,
-  auditTablesImmutable,
-  definerFunctionsPinSearchPath,
-  loginRolesNotPrivileged,
-  rlsForcedWhereEnabled,
-  secretsNotPlaintext,
-  tablesHavePrimaryKey,
-  tenantTablesHaveRls,
+  // the generic profile's checks
+  ...GENERIC_PROFILE.map((e) => e.check),
   // lifecycle data proofs
   destroyedAgentHistoryKept,
   destroyedAgentRemainsRemoved,

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { evaluateControlOn } from '../helpers/evaluate-control.ts';
+import { evaluateControlOn, expectFailsAt } from '../helpers/evaluate-control.ts';
 import { createTestDatabase, withClient } from '../helpers/db.ts';
 import { editedCopy, type FileEdit } from '../helpers/edited-copy.ts';
 import { runDemo } from '../../platform/demo/run.ts';
@@ -288,16 +288,7 @@ describe('every live control fails when its promise is broken', () => {
         if (b.env) Object.assign(process.env, b.env);
         if (b.code) dir = codeCopy(b.code);
         const results = await evaluateControlOn(db, b.control, { root: dir ?? root, catalog: b.catalog ? b.catalog(catalog) : catalog });
-        const failing = results.flatMap((r) => r.findings.filter((f) => f.status === 'fail'));
-        expect(
-          results.some((r) => r.status === 'fail'),
-          `${b.control} still passes`,
-        ).toBe(true);
-        const origins = failing.map((f) => f.origin.resource);
-        expect(
-          origins.some((o) => (b.origin.endsWith('=') ? o.startsWith(b.origin) : o === b.origin)),
-          `origins: ${origins.join(', ')}`,
-        ).toBe(true);
+        expectFailsAt(b.control, results, b.origin);
       } finally {
         process.env = saved;
         if (dir) rmSync(dir, { recursive: true, force: true });

@@ -27,12 +27,13 @@ beforeAll(() => {
   expect(fixtureRun(broken, 'broken').status).toBe(1);
 }, 120_000);
 
-describe('trust verify', () => {
-  const fingerprint = () =>
-    createHash('sha256')
-      .update(createPublicKey(readFileSync(path.join(ok, 'bundle.pub.pem'))).export({ type: 'spki', format: 'der' }))
-      .digest('hex');
+/** The SHA-256 fingerprint of the key that signed the passing fixture run (DER SubjectPublicKeyInfo), as --fingerprint takes it. */
+const fingerprint = () =>
+  createHash('sha256')
+    .update(createPublicKey(readFileSync(path.join(ok, 'bundle.pub.pem'))).export({ type: 'spki', format: 'der' }))
+    .digest('hex');
 
+describe('trust verify', () => {
   it('exit 0 on a fresh bundle with a pinned signer, naming its hash, key and the development-key warning', () => {
     const r = trust('verify', path.join(ok, 'bundle.json'), '--fingerprint', fingerprint());
     expect(r.status, r.stdout + r.stderr).toBe(0);
@@ -69,11 +70,6 @@ describe('trust verify', () => {
 });
 
 describe('trust verify authenticates the signer', () => {
-  const fingerprint = () =>
-    createHash('sha256')
-      .update(createPublicKey(readFileSync(path.join(ok, 'bundle.pub.pem'))).export({ type: 'spki', format: 'der' }))
-      .digest('hex');
-
   it("on an auditor's machine, never exits 0 with only the key lying beside the bundle, and says why", () => {
     const auditor = mkdtempSync(path.join(os.tmpdir(), 'trust-cli-auditor-'));
     const r = spawnSync(process.execPath, [BIN, 'verify', path.join(ok, 'bundle.json')], { cwd: ROOT, encoding: 'utf8', env: { ...env, TRUST_DATA_DIR: auditor } });

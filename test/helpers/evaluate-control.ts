@@ -3,6 +3,7 @@
  * how every break test sees a control fail after breaking its promise. The whole audit chain
  * is verified unless `auditVerification` says incremental.
  */
+import { expect } from 'vitest';
 import { runCollectors } from '../../collectors/run.ts';
 import { findCheck } from '../../controls/checks/registry.ts';
 import { runCheck, type CheckResult } from '../../controls/checks/types.ts';
@@ -32,4 +33,18 @@ export function failingChecks(control: Control, facts: FactSet): string[] {
       );
   }
   return failures;
+}
+
+/** The break took: some check of `control` fails, and a failing finding names `origin` (one ending in `=`: starts with it). */
+export function expectFailsAt(control: string, results: CheckResult[], origin: string): void {
+  const failing = results.flatMap((r) => r.findings.filter((f) => f.status === 'fail'));
+  expect(
+    results.some((r) => r.status === 'fail'),
+    `${control} still passes`,
+  ).toBe(true);
+  const origins = failing.map((f) => f.origin.resource);
+  expect(
+    origins.some((o) => (origin.endsWith('=') ? o.startsWith(origin) : o === origin)),
+    `origins: ${origins.join(', ')}`,
+  ).toBe(true);
 }

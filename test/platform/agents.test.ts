@@ -88,6 +88,13 @@ describe('the database enforces the promises', () => {
   });
 });
 
+/** `call` fails with a PlatformError of `code`. */
+async function expectPlatformError(call: () => Promise<unknown>, code: string): Promise<void> {
+  const err: unknown = await call().catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(PlatformError);
+  expect((err as PlatformError).code).toBe(code);
+}
+
 describe('typed errors write nothing', () => {
   const cases: [string, string, () => Promise<unknown>][] = [
     ['unknown region', 'unknown_region', () => provisionAgent(ctx, { accountId: accounts[0], region: 'mars', name: 'x' })],
@@ -101,9 +108,7 @@ describe('typed errors write nothing', () => {
   for (const [name, code, call] of cases) {
     it(name, async () => {
       const before = await snapshot();
-      const err: unknown = await call().catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(PlatformError);
-      expect((err as PlatformError).code).toBe(code);
+      await expectPlatformError(call, code);
       expect(await snapshot()).toEqual(before);
     });
   }
@@ -116,9 +121,7 @@ describe('typed errors write nothing', () => {
       [() => stopAgent(ctx, id), 'invalid_state'],
       [() => transferAgent(ctx, id, '00000000-0000-4000-8000-000000000001'), 'account_not_found'],
     ] as const) {
-      const err: unknown = await call().catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(PlatformError);
-      expect((err as PlatformError).code).toBe(code);
+      await expectPlatformError(call, code);
     }
     expect(await snapshot()).toEqual(before);
   });
