@@ -8,34 +8,21 @@
  * database the head was witnessed for.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { createTestDatabase, withClient, type TestDatabase } from '../../helpers/db.ts';
-import { runCollectors } from '../../../collectors/run.ts';
-import { loadCatalogFrom, produceOutputs } from '../../../evidence/pipeline.ts';
-import { silentProgress } from '../../../evidence/progress.ts';
-import type { Catalog } from '../../../controls/types.ts';
 import { findLastWitness } from '../../../evidence/tlog/witness.ts';
 import { logDir, logVerifiers } from '../../../evidence/tlog/config.ts';
-import { demoDatabase } from '../../helpers/demo-database.ts';
-import { saveEnv } from '../../helpers/env.ts';
 import { ownerTailRewriteSql } from '../../helpers/owner-rewrite.ts';
+import { witnessHarness } from './witness-harness.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
 let origin: TestDatabase;
-let catalog: Catalog;
 const copies: TestDatabase[] = [];
-const restoreEnv = saveEnv(['TRUST_DATA_DIR', 'TRUST_LOG_DIR', 'TRUST_KEYRING']);
-const tmp: string[] = [];
+const harness = witnessHarness('trust-witness-copy-');
 
 async function gate(db: TestDatabase) {
-  const now = new Date();
-  const { parts } = await runCollectors(db, { root: ROOT, now, catalog, auditVerification: 'full' });
-  const out = mkdtempSync(path.join(os.tmpdir(), 'trust-witness-copy-out-'));
-  tmp.push(out);
-  const r = await produceOutputs({ root: ROOT, outDir: out, catalog, parts, now, progress: silentProgress, oscal: false });
+  const r = await harness.gate(db);
   const check = r.bundle.evaluations.find((e) => e.control === 'audit_events_hash_chained')!.checks.find((c) => c.check === 'audit_head_witnessed')!;
   return { ...r, witnessed: check, reason: check.findings.map((f) => f.reason).join(' | ') };
 }
@@ -49,24 +36,18 @@ async function run(url: string, sql: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  const data = mkdtempSync(path.join(os.tmpdir(), 'trust-witness-copy-data-'));
-  tmp.push(data);
-  process.env.TRUST_DATA_DIR = data;
-  delete process.env.TRUST_LOG_DIR;
-  origin = await demoDatabase(1);
-  catalog = await loadCatalogFrom(ROOT);
+  origin = await harness.setUp();
   const first = await gate(origin);
   expect(first.notes.join('\n')).toMatch(/audit head seq \d+ witnessed/);
   await origin.close(); // a template must have no connection
 });
 afterAll(async () => {
-  restoreEnv();
   for (const c of copies) await c.drop();
   const admin = new pg.Client({ connectionString: origin.adminUrl.replace(/\/[^/?]+(\?|$)/, '/postgres$1') });
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS ${origin.name} WITH (FORCE)`);
   await admin.end();
-  for (const d of tmp) rmSync(d, { recursive: true, force: true });
+  harness.tearDown();
 });
 
 describe('a copy of a witnessed database is held to the witnessed head', () => {

@@ -6,50 +6,29 @@
  * the rewritten head. The triggers cannot stop this; the log outside the database does.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { type TestDatabase, withClient } from '../../helpers/db.ts';
-import { runCollectors } from '../../../collectors/run.ts';
-import { loadCatalogFrom, produceOutputs } from '../../../evidence/pipeline.ts';
-import { silentProgress } from '../../../evidence/progress.ts';
 import { logDir, logVerifiers } from '../../../evidence/tlog/config.ts';
 import { readCheckpoint, readCheckpointNote, verifyLog } from '../../../evidence/tlog/log.ts';
 import { verifyInclusion } from '../../../evidence/tlog/proof.ts';
 import { readWitnessState, rewriteDetected, type Sql } from '../../../evidence/tlog/witness.ts';
-import type { Catalog } from '../../../controls/types.ts';
-import { demoDatabase } from '../../helpers/demo-database.ts';
-import { saveEnv } from '../../helpers/env.ts';
+import { witnessHarness } from './witness-harness.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
 let db: TestDatabase;
-let catalog: Catalog;
-const restoreEnv = saveEnv(['TRUST_DATA_DIR', 'TRUST_LOG_DIR', 'TRUST_KEYRING']);
-const tmp: string[] = [];
-
-async function gate() {
-  const now = new Date();
-  const { parts } = await runCollectors(db, { root: ROOT, now, catalog, auditVerification: 'full' });
-  const out = mkdtempSync(path.join(os.tmpdir(), 'trust-witness-out-'));
-  tmp.push(out);
-  return produceOutputs({ root: ROOT, outDir: out, catalog, parts, now, progress: silentProgress, oscal: false });
-}
+const harness = witnessHarness('trust-witness-');
+const gate = () => harness.gate(db);
 
 const admin = <T>(fn: (c: pg.Client) => Promise<T>) => withClient(db.adminUrl, fn);
 
 beforeAll(async () => {
-  const data = mkdtempSync(path.join(os.tmpdir(), 'trust-witness-data-'));
-  tmp.push(data);
-  process.env.TRUST_DATA_DIR = data;
-  delete process.env.TRUST_LOG_DIR;
-  db = await demoDatabase(1);
-  catalog = await loadCatalogFrom(ROOT);
+  db = await harness.setUp();
 });
 afterAll(async () => {
-  restoreEnv();
   await db?.drop();
-  for (const d of tmp) rmSync(d, { recursive: true, force: true });
+  harness.tearDown();
 });
 
 describe('the gate and the transparency log', () => {
