@@ -24,7 +24,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseHtml } from 'parse5';
@@ -35,6 +35,7 @@ import { buildSite } from '../evidence/site/build.ts';
 import { resolveInSet } from '../evidence/output/atomic-set.ts';
 import { makeSiteEvidence } from './fixtures/site/make-fixture.ts';
 import { modelOf, validateOscal } from './oscal/validate.ts';
+import { SARIF_MULTITOOL, sarifMultitoolRuns } from './helpers/sarif-multitool.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'trust-interop-'));
@@ -88,16 +89,8 @@ describe('2. results.sarif: OASIS 2.1.0 schema, SARIF Multitool Gh;Sarif, GitHub
     expect(ok ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`)).toEqual([]);
   });
 
-  const MT = path.join(ROOT, 'node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool');
-  const runnable = (() => {
-    try {
-      accessSync(MT, constants.X_OK);
-      return process.platform === 'linux' && process.arch === 'x64';
-    } catch {
-      return false;
-    }
-  })();
-  it.skipIf(!runnable).each(Object.entries(RUNS))(
+  const MT = SARIF_MULTITOOL;
+  it.skipIf(!sarifMultitoolRuns).each(Object.entries(RUNS))(
     '%s run: the SARIF Multitool with --rule-kind "Gh;Sarif" reports no error',
     (name, dir) => {
       const report = path.join(tmp, `multitool-${name}.sarif`);

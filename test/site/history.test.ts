@@ -23,11 +23,10 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { buildSite, type BuildSiteResult } from '../../evidence/site/build.ts';
-import { writeDemoHistory } from '../../evidence/history/demo-history.ts';
 import { keyIdOf, verifierKeyString } from '../../evidence/tlog/note.ts';
 import { claimChanges, type HistoryReport } from '../../evidence/contract.ts';
 import { readReleases } from '../../evidence/mapping/releases.ts';
-import { makeSiteEvidence } from '../fixtures/site/make-fixture.ts';
+import { makeSiteEvidence, writeFixtureHistory } from '../fixtures/site/make-fixture.ts';
 import { launchChromium, serveStatic } from './harness.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -69,16 +68,7 @@ beforeAll(async () => {
   cpSync(evidenceDir, singleEvidence, { recursive: true, dereference: true });
   cpSync(logDir, singleLog, { recursive: true });
   // trust demo --history 90d, on the fixture's data directory (its log and its signing key).
-  const saved = { data: process.env.TRUST_DATA_DIR, log: process.env.TRUST_LOG_DIR };
-  process.env.TRUST_DATA_DIR = path.dirname(logDir);
-  delete process.env.TRUST_LOG_DIR;
-  try {
-    expect(await writeDemoHistory(ROOT, 90, () => {})).toBeGreaterThan(1000);
-  } finally {
-    if (saved.data === undefined) delete process.env.TRUST_DATA_DIR;
-    else process.env.TRUST_DATA_DIR = saved.data;
-    if (saved.log !== undefined) process.env.TRUST_LOG_DIR = saved.log;
-  }
+  expect(await writeFixtureHistory(logDir, 90)).toBeGreaterThan(1000);
   site = path.join(work, 'site');
   singleSite = path.join(work, 'site-single');
   built = await buildSite({ bundlePath: path.join(evidenceDir, 'bundle.json'), outDir: site, logDir });

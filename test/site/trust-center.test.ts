@@ -29,6 +29,7 @@ import { verifyConsistency as libConsistency, verifyInclusion as libInclusion } 
 import { entriesPath, parseBundle, encodeEntry } from '../../evidence/tlog/tiles.ts';
 // @ts-expect-error verify.mjs is plain JavaScript, deliberately without types
 import * as V from '../../evidence/site/verify.mjs';
+import type { LogReceipt } from '../../evidence/tlog/gate.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'trust-center-'));
 const evidenceDir = path.join(tmp, 'evidence');
@@ -265,14 +266,7 @@ describe('the transparency log', () => {
   it("the set carries only the run's receipt (its checkpoint and inclusion proof); the site publishes the log it extends", () => {
     // Nothing in the set names another run: no tiles, no entry bundles, just this run's receipt.
     expect(readdirSync(path.join(evidenceDir, 'log')).sort()).toEqual(['checkpoint', 'inclusion.json']);
-    const receipt = JSON.parse(readFileSync(path.join(evidenceDir, 'log', 'inclusion.json'), 'utf8')) as {
-      origin: string;
-      treeSize: number;
-      index: number;
-      entry: string;
-      leafHash: string;
-      proof: string[];
-    };
+    const receipt = JSON.parse(readFileSync(path.join(evidenceDir, 'log', 'inclusion.json'), 'utf8')) as LogReceipt['inclusion'];
     const run = parseCheckpointText(parseNote(readFileSync(path.join(evidenceDir, 'log', 'checkpoint'), 'utf8')).text);
     expect([receipt.origin, receipt.treeSize]).toEqual([run.origin, run.size]);
     expect(JSON.parse(receipt.entry)).toMatchObject({
