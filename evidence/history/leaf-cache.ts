@@ -90,6 +90,8 @@ function cachedDecoder(): HistoryLeafDecoder {
   // Rows text (its bytes as latin1, one character a byte) -> the checked rows and a number naming them.
   const texts = new Map<string, { rows: readonly VerdictRow[]; id: number }>();
   const ids = new Map<readonly VerdictRow[], number>();
+  // Part number -> the rows text of the latest leaf of that part, and what it decoded to.
+  const previous = new Map<string, { bytes: Buffer; known: { rows: readonly VerdictRow[]; id: number } }>();
   // Numbers of a run's parts, joined -> the run's verdicts.
   const runs = new Map<string, AssembledVerdicts>();
 
@@ -102,14 +104,22 @@ function cachedDecoder(): HistoryLeafDecoder {
     const start = head[0].length - 1; // the rows' opening bracket
     const end = entry.length - tail;
     if (end <= start + 1 || entry[end - 1] !== 0x5d) return null;
-    const key = entry.toString('latin1', start, end);
-    let known = texts.get(key);
+    const bytes = entry.subarray(start, end);
+    // Most runs carry the rows of the run before (part for part): a byte comparison finds them
+    // without making a string of the rows and hashing it for the table.
+    const part = head[3];
+    let known = previous.get(part)?.bytes.equals(bytes) ? previous.get(part)!.known : undefined;
     if (!known) {
-      const rows = checkRows(entry.subarray(start, end));
-      if (!rows) return null;
-      known = { rows, id: texts.size };
-      texts.set(key, known);
-      ids.set(rows, known.id);
+      const key = bytes.toString('latin1');
+      known = texts.get(key);
+      if (!known) {
+        const rows = checkRows(bytes);
+        if (!rows) return null;
+        known = { rows, id: texts.size };
+        texts.set(key, known);
+        ids.set(rows, known.id);
+      }
+      previous.set(part, { bytes, known });
     }
     if (!validAt(head[1])) return null;
     return {

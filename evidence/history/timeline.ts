@@ -11,18 +11,10 @@
  * control turns `stale` at run + max age, and that change names the run whose evidence
  * went stale.
  */
-import type { VerdictRow } from '../tlog/leaves.ts';
 import type { Run } from './read.ts';
+import { RunIndex, type RunRange, type State } from './run-index.ts';
 
-/** One word per run: live (holds), failing (regression or unsupported), stale, or the non-live claim. */
-export type State = 'live' | 'failing' | 'stale' | 'designed' | 'roadmap';
-
-export function stateOf(row: VerdictRow): State {
-  const [, claimed, , verdict] = row;
-  if (verdict === 'regression' || verdict === 'unsupported') return 'failing';
-  if (verdict === 'stale') return 'stale';
-  return claimed === 'live' ? 'live' : claimed;
-}
+export { stateOf, type State } from './run-index.ts';
 
 export interface RunRef {
   at: string;
@@ -85,96 +77,89 @@ export function controlIds(runs: readonly Run[]): string[] {
   return [...ids].sort();
 }
 
-/** One control's runs up to the as-of instant, with its row and state in each (runs[i] shows rows[i]). */
-interface Evaluations {
-  runs: Run[];
-  rows: VerdictRow[];
-  states: State[];
-}
-
-/** Each control's evaluations in `runs` (sorted by time) up to `endMs`: one pass over the runs per control, a lookup each. */
-function evaluationsByControl(runs: readonly Run[], endMs: number, only?: string): Map<string, Evaluations> {
-  const upTo: Run[] = [];
-  for (const r of runs) if (r.t <= endMs) upTo.push(r);
-  const by = new Map<string, Evaluations>();
-  for (const id of only !== undefined ? [only] : controlIds(upTo)) {
-    const e: Evaluations = { runs: [], rows: [], states: [] };
-    for (const r of upTo) {
-      const row = r.rows.get(id);
-      if (!row) continue;
-      e.runs.push(r);
-      e.rows.push(row);
-      e.states.push(stateOf(row));
-    }
-    if (e.runs.length) by.set(id, e);
-  }
-  return by;
-}
-
-/** Live intervals [from, to) in ms of one control, each clipped at the max age of the run that opened it. */
-export function liveIntervals(runs: readonly Run[], id: string, endMs: number): [number, number][] {
-  const e = evaluationsByControl(runs, endMs, id).get(id);
-  return e ? intervalsOf(e, endMs) : [];
-}
-
-function intervalsOf({ runs, rows, states }: Evaluations, endMs: number): [number, number][] {
-  const out: [number, number][] = [];
-  for (let i = 0; i < runs.length; i++) {
-    if (states[i] !== 'live') continue;
-    const t = runs[i].t;
-    const next = i + 1 < runs.length ? runs[i + 1].t : endMs;
-    const to = Math.min(next, t + rows[i][4] * 1000);
-    if (to > t) out.push([t, to]);
-  }
-  return out;
-}
-
 export function timeline(runs: readonly Run[], id: string, asOf: Date): ControlTimeline | null {
-  const e = evaluationsByControl(runs, asOf.getTime(), id).get(id);
-  return e ? timelineOf(id, e, asOf) : null;
+  const ix = new RunIndex(runs.filter((r) => r.t <= asOf.getTime()));
+  const ranges = ix.ranges(id);
+  return ranges.length ? timelineOf(id, ix, ranges, asOf) : null;
 }
 
-function timelineOf(id: string, e: Evaluations, asOf: Date): ControlTimeline {
+const DAY = 86_400_000;
+
+/**
+ * The timeline of one control from its ranges of runs (run-index.ts), as if walked run by run:
+ * a run in another state than the one before is a change; a passing run followed by no run
+ * within its maximum age turns the control stale at run + max age (and the next run, if any,
+ * is a change again); the streak counts the runs since the latest change.
+ */
+function timelineOf(id: string, ix: RunIndex, ranges: readonly RunRange[], asOf: Date): ControlTimeline {
   const end = asOf.getTime();
-  const { runs, rows, states } = e;
-  const n = runs.length;
+  const { runs, t } = ix;
+  const nextT = (k: number) => (k + 1 < ranges.length ? t[ranges[k + 1].a] : end);
   const changes: Change[] = [];
   let state: State | null = null;
-  let streakRuns = 0;
-  for (let i = 0; i < n; i++) {
-    const r = runs[i];
-    const s = states[i];
+  // Where the current streak starts (range k, run i), or null while it holds no run yet.
+  let streak: { k: number; i: number } | null = null;
+  for (let k = 0; k < ranges.length; k++) {
+    const { a, b, row, state: s } = ranges[k];
     if (s !== state) {
-      changes.push({ ...ref(r), from: state, to: s });
+      changes.push({ ...ref(runs[a]), from: state, to: s });
       state = s;
-      streakRuns = 0;
-    }
-    streakRuns++;
-    const next = i + 1 < n ? runs[i + 1].t : end;
-    const maxAge = rows[i][4];
-    if (s === 'live' && next - r.t > maxAge * 1000) {
-      changes.push({ ...ref(r), at: new Date(r.t + maxAge * 1000).toISOString(), from: state, to: 'stale', derived: `no run within ${durationText(maxAge)} of ${r.at}` });
-      state = 'stale';
-      streakRuns = 0;
+      streak = { k, i: a };
+    } else streak ??= { k, i: a };
+    if (s !== 'live') continue;
+    const maxAge = row[4] * 1000;
+    const stale = ix.longGaps(maxAge, a, b - 1);
+    if (nextT(k) - t[b - 1] > maxAge) stale.push(b - 1);
+    for (const i of stale) {
+      const r = runs[i];
+      changes.push({ ...ref(r), at: new Date(r.t + maxAge).toISOString(), from: 'live', to: 'stale', derived: `no run within ${durationText(row[4])} of ${r.at}` });
+      if (i + 1 < b) {
+        changes.push({ ...ref(runs[i + 1]), from: 'stale', to: 'live' });
+        streak = { k, i: i + 1 };
+      } else {
+        state = 'stale';
+        streak = null;
+      }
     }
   }
-  const firstLive = states.indexOf('live');
-  const lastFailure = states.lastIndexOf('failing');
+  let streakRuns = 0;
+  if (streak) {
+    streakRuns = ranges[streak.k].b - streak.i;
+    for (let k = streak.k + 1; k < ranges.length; k++) streakRuns += ranges[k].b - ranges[k].a;
+  }
+  const first = ranges[0];
+  const last = ranges[ranges.length - 1];
+  const firstLive = ranges.find((r) => r.state === 'live');
+  let lastFailure: RunRange | undefined;
+  for (let k = ranges.length - 1; k >= 0 && !lastFailure; k--) if (ranges[k].state === 'failing') lastFailure = ranges[k];
   const lastChange = changes[changes.length - 1];
-  const intervals = intervalsOf(e, end);
+  /** Time in [from, end) during which range k's passing runs kept the control up (each for min(gap to the next run, max age)). */
+  const upIn = (k: number, from: number): number => {
+    const { a, b, row } = ranges[k];
+    const maxAge = row[4] * 1000;
+    // Runs a..b-2 are followed by the next run of the range; those at or after `from` count whole.
+    const p = ix.firstAtOrAfter(from, a, b - 1);
+    let up = ix.upTime(maxAge, p, b - 1);
+    // Of the runs before `from`, only the last one's stretch can reach past it.
+    if (p > a) up += Math.max(0, t[p - 1] + Math.min(t[p] - t[p - 1], maxAge) - from);
+    const len = Math.min(nextT(k) - t[b - 1], maxAge);
+    if (len > 0) up += Math.max(0, t[b - 1] + len - Math.max(t[b - 1], from));
+    return up;
+  };
   const uptime = UPTIME_WINDOWS_DAYS.map((days): Uptime => {
-    const start = end - days * 86_400_000;
-    const observedFrom = Math.max(start, runs[0].t);
+    const start = end - days * DAY;
+    const observedFrom = Math.max(start, t[first.a]);
     const observed = Math.max(0, end - observedFrom);
     let up = 0;
-    for (const [a, b] of intervals) up += Math.max(0, Math.min(b, end) - Math.max(a, observedFrom));
     let inWindow = 0;
     let failingRuns = 0;
-    for (let i = 0; i < n; i++)
-      if (runs[i].t >= start) {
-        inWindow++;
-        if (states[i] === 'failing') failingRuns++;
-      }
+    for (let k = 0; k < ranges.length; k++) {
+      const { a, b, state: s } = ranges[k];
+      const n = b - ix.firstAtOrAfter(start, a, b);
+      inWindow += n;
+      if (s === 'failing') failingRuns += n;
+      if (s === 'live') up += upIn(k, observedFrom);
+    }
     return {
       days,
       uptime: observed > 0 ? Math.round((up / observed) * 1e6) / 1e6 : null,
@@ -184,19 +169,23 @@ function timelineOf(id: string, e: Evaluations, asOf: Date): ControlTimeline {
       failingRuns,
     };
   });
+  let runCount = 0;
   let simulatedRuns = 0;
-  for (const r of runs) if (r.simulated) simulatedRuns++;
+  for (const r of ranges) {
+    runCount += r.b - r.a;
+    simulatedRuns += ix.simulatedIn(r.a, r.b);
+  }
   return {
     id,
-    claimed: rows[n - 1][1],
-    maxAgeSeconds: rows[n - 1][4],
+    claimed: last.row[1],
+    maxAgeSeconds: last.row[4],
     state: lastChange.to,
-    runs: n,
+    runs: runCount,
     simulatedRuns,
-    firstRun: ref(runs[0]),
-    lastRun: ref(runs[n - 1]),
-    firstLive: firstLive >= 0 ? ref(runs[firstLive]) : null,
-    lastFailure: lastFailure >= 0 ? ref(runs[lastFailure]) : null,
+    firstRun: ref(runs[first.a]),
+    lastRun: ref(runs[last.b - 1]),
+    firstLive: firstLive ? ref(runs[firstLive.a]) : null,
+    lastFailure: lastFailure ? ref(runs[lastFailure.b - 1]) : null,
     currentStreak: { state: lastChange.to, since: lastChange.at, runs: streakRuns },
     uptime,
     changes,
@@ -217,8 +206,8 @@ export interface HistoryReport {
 
 export function historyReport(h: { dir: string; checkpoint: { origin: string; size: number; root: string }; runs: Run[]; runsWithoutVerdicts: number }, asOf: Date, only?: string): HistoryReport {
   const runs = h.runs.filter((r) => r.t <= asOf.getTime());
-  const by = evaluationsByControl(runs, asOf.getTime(), only);
-  const ids = only ? [only] : [...by.keys()].sort();
+  const ix = new RunIndex(runs);
+  const ids = only ? [only] : ix.controlIds();
   const simulated = runs.filter((r) => r.simulated).length;
   return {
     format: 'trust-history/1',
@@ -229,8 +218,8 @@ export function historyReport(h: { dir: string; checkpoint: { origin: string; si
     simulatedNote: simulated ? `${simulated} of ${runs.length} runs are simulated: backdated by trust demo --history, not observed on a platform` : null,
     runsWithoutVerdicts: h.runsWithoutVerdicts,
     controls: ids.flatMap((id) => {
-      const e = by.get(id);
-      return e ? [timelineOf(id, e, asOf)] : [];
+      const ranges = ix.ranges(id);
+      return ranges.length ? [timelineOf(id, ix, ranges, asOf)] : [];
     }),
   };
 }
