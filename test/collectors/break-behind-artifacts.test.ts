@@ -10,6 +10,7 @@ import { rmSync } from 'node:fs';
 import { evaluateControlOn, expectFailsAt } from '../helpers/evaluate-control.ts';
 import { createTestDatabase, withClient } from '../helpers/db.ts';
 import { editedCopy, type FileEdit } from '../helpers/edited-copy.ts';
+import { replicaSql } from '../helpers/replica-sql.ts';
 import { loadCatalog } from '../../controls/loader.ts';
 import { runCollectors } from '../../collectors/run.ts';
 import { runCheck } from '../../controls/checks/types.ts';
@@ -29,26 +30,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await demo?.drop();
 });
-
-/**
- * SQL run as a superuser in one transaction with session_replication_role = replica (as a
- * careless migration or a replication tool would); triggers on `disable` are switched off
- * and back on to their own mode inside it, so the committed guard is unchanged.
- */
-function behind(sql: string, disable: string[] = []): string {
-  const list = disable.map((t) => `'${t}'`).join(',') || 'NULL';
-  return `BEGIN;
-SET LOCAL session_replication_role = replica;
-CREATE TEMP TABLE saved_triggers ON COMMIT DROP AS
-  SELECT tgrelid::regclass::text AS rel, tgname, tgenabled FROM pg_trigger
-   WHERE tgrelid::regclass::text = ANY (ARRAY[${list}]::text[]) AND NOT tgisinternal AND tgenabled <> 'D';
-DO $$DECLARE r record; BEGIN FOR r IN SELECT * FROM saved_triggers LOOP
-  EXECUTE format('ALTER TABLE %s DISABLE TRIGGER %I', r.rel, r.tgname); END LOOP; END$$;
-${sql};
-DO $$DECLARE r record; BEGIN FOR r IN SELECT * FROM saved_triggers LOOP
-  EXECUTE format('ALTER TABLE %s ENABLE %s TRIGGER %I', r.rel, CASE r.tgenabled WHEN 'A' THEN 'ALWAYS' WHEN 'R' THEN 'REPLICA' ELSE '' END, r.tgname); END LOOP; END$$;
-COMMIT;`;
-}
 
 interface Break {
   control: string;
@@ -104,7 +85,7 @@ const BREAKS: Break[] = [
   {
     control: 'vm_ssh_key_only',
     how: 'PasswordAuthentication yes in a recorded boot document',
-    sql: behind(
+    sql: replicaSql(
       `UPDATE provider_operations SET request = jsonb_set(request, '{user_data}', to_jsonb(replace(request->>'user_data', 'PasswordAuthentication no', 'PasswordAuthentication yes')))
       WHERE id = (SELECT min(id) FROM provider_operations WHERE operation = 'create_server' AND request ? 'user_data')`,
       ['provider_operations'],
@@ -114,7 +95,7 @@ const BREAKS: Break[] = [
   {
     control: 'vm_firewall_default_deny',
     how: 'a recorded boot document allows inbound by default',
-    sql: behind(
+    sql: replicaSql(
       `UPDATE provider_operations SET request = jsonb_set(request, '{user_data}', to_jsonb(replace(request->>'user_data', E'- deny\\n    - incoming', E'- allow\\n    - incoming')))
       WHERE id = (SELECT min(id) FROM provider_operations WHERE operation = 'create_server' AND request ? 'user_data')`,
       ['provider_operations'],
@@ -160,7 +141,7 @@ const BREAKS: Break[] = [
   {
     control: 'agent_tool_decisions_audited',
     how: 'an approval approved and used with no audit event',
-    sql: behind(
+    sql: replicaSql(
       `INSERT INTO tool_approvals (agent_id, account_id, tool, status, decided_at, decided_by, used_at)
       SELECT id, account_id, 'shell.exec', 'approved', now(), 'user:mallory', now() FROM agents ORDER BY id LIMIT 1`,
       ['tool_approvals'],
@@ -170,7 +151,7 @@ const BREAKS: Break[] = [
   {
     control: 'account_deletion_within_30_days',
     how: "a purged account's row still present 40 days after its deletion request",
-    sql: behind(
+    sql: replicaSql(
       `UPDATE deletion_requests SET requested_at = requested_at - interval '40 days', due_at = due_at - interval '40 days', completed_at = completed_at - interval '39 days'
         WHERE id = (SELECT id FROM deletion_requests WHERE completed_at IS NOT NULL ORDER BY id LIMIT 1);
       INSERT INTO oauth_states (account_id, provider, state_hash, created_at, expires_at)
@@ -182,13 +163,13 @@ const BREAKS: Break[] = [
   {
     control: 'operator_access_log_retained_90_days',
     how: 'an access log row deleted before it was 90 days old',
-    sql: behind(`DELETE FROM admin_access_log WHERE id = (SELECT min(id) FROM admin_access_log)`, ['admin_access_log']),
+    sql: replicaSql(`DELETE FROM admin_access_log WHERE id = (SELECT min(id) FROM admin_access_log)`, ['admin_access_log']),
     origin: 'row:public.admin_access_log.id=',
   },
   {
     control: 'retention_jobs_enforced',
     how: 'an access log row deleted before its retention window',
-    sql: behind(`DELETE FROM admin_access_log WHERE id = (SELECT min(id) FROM admin_access_log)`, ['admin_access_log']),
+    sql: replicaSql(`DELETE FROM admin_access_log WHERE id = (SELECT min(id) FROM admin_access_log)`, ['admin_access_log']),
     origin: 'row:public.admin_access_log.id=',
   },
 ];

@@ -6,10 +6,10 @@
  * see the control's data check fail, naming the row; the clean demo raises no alarm.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
 import type { CheckResult } from '../../controls/checks/types.ts';
 import { evaluateControlOn } from '../helpers/evaluate-control.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { createTestDatabase, withClient, type TestDatabase } from '../helpers/db.ts';
+import { replicaSql } from '../helpers/replica-sql.ts';
 import { adminQuery } from '../helpers/core-ii-fixtures.ts';
 import { loadCatalog } from '../../controls/loader.ts';
 import type { Catalog } from '../../controls/types.ts';
@@ -28,36 +28,20 @@ afterAll(async () => {
 });
 
 /**
- * Runs `sql` as superuser in one transaction with session_replication_role = replica. A
- * guard that still refuses (a trigger enabled ALWAYS) is switched off and back on to its
- * own mode inside the same transaction, as the acceptance script does: the committed guard
- * is unchanged.
+ * Runs `sql` as superuser in one transaction with session_replication_role = replica; when a
+ * guard still refuses (a trigger enabled ALWAYS), again with the guards of `tables` switched
+ * off and back on inside the transaction, as the acceptance script does (replicaSql).
  */
 async function behind(db: TestDatabase, tables: string[], sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: db.adminUrl });
-  await c.connect();
-  try {
+  await withClient(db.adminUrl, async (c) => {
     try {
       await c.query(`BEGIN; SET LOCAL session_replication_role = replica; ${sql}; COMMIT`);
       return;
     } catch {
       await c.query('ROLLBACK');
     }
-    const list = tables.map((t) => `'${t}'`).join(', ');
-    await c.query(`BEGIN; SET LOCAL session_replication_role = replica;
-      CREATE TEMP TABLE t_triggers ON COMMIT DROP AS
-        SELECT tgrelid::regclass::text AS rel, tgname, tgenabled FROM pg_trigger
-         WHERE tgrelid = ANY (ARRAY[${list}]::regclass[]) AND NOT tgisinternal AND tgenabled <> 'D';
-      DO $$DECLARE r record; BEGIN FOR r IN SELECT * FROM t_triggers LOOP
-        EXECUTE format('ALTER TABLE %s DISABLE TRIGGER %I', r.rel, r.tgname); END LOOP; END$$;
-      ${sql};
-      DO $$DECLARE r record; BEGIN FOR r IN SELECT * FROM t_triggers LOOP
-        EXECUTE format('ALTER TABLE %s ENABLE %s TRIGGER %I', r.rel,
-          CASE r.tgenabled WHEN 'A' THEN 'ALWAYS' WHEN 'R' THEN 'REPLICA' ELSE '' END, r.tgname); END LOOP; END$$;
-      COMMIT`);
-  } finally {
-    await c.end();
-  }
+    await c.query(replicaSql(sql, tables));
+  });
 }
 
 /** The control's checks on the lifecycle facts (and any other collector they read). */

@@ -11,9 +11,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { evaluateControlOn } from '../helpers/evaluate-control.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { createTestDatabase, withClient, type TestDatabase } from '../helpers/db.ts';
 import { loadCatalog } from '../../controls/loader.ts';
 import { type CheckResult } from '../../controls/checks/types.ts';
 import type { Catalog } from '../../controls/types.ts';
@@ -42,16 +41,12 @@ async function evaluate(on: TestDatabase, control: string): Promise<CheckResult[
 
 /** As a superuser, in one transaction in replica mode: ordinary triggers and foreign keys are off. */
 async function behind(on: TestDatabase, sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: on.adminUrl });
-  await c.connect();
-  try {
+  await withClient(on.adminUrl, async (c) => {
     await c.query('BEGIN');
     await c.query('SET LOCAL session_replication_role = replica');
     await c.query(sql);
     await c.query('COMMIT');
-  } finally {
-    await c.end();
-  }
+  });
 }
 
 function expectFailure(results: CheckResult[], control: string, origin: string, reason?: RegExp) {
@@ -200,9 +195,7 @@ describe("structure proofs: guards present but defeated behind the platform's ba
 describe('role drift is a failing finding, never healed', () => {
   /** Runs `change` under the role lock, evaluates, and always runs `undo`. */
   async function withRoleDrift(change: string, undo: string, control: string): Promise<CheckResult[]> {
-    const c = new pg.Client({ connectionString: db.adminUrl });
-    await c.connect();
-    try {
+    return withClient(db.adminUrl, async (c) => {
       await c.query('SELECT pg_advisory_lock($1)', [ROLE_LOCK]);
       try {
         await c.query(change);
@@ -211,9 +204,7 @@ describe('role drift is a failing finding, never healed', () => {
         await c.query(undo);
         await c.query('SELECT pg_advisory_unlock($1)', [ROLE_LOCK]);
       }
-    } finally {
-      await c.end();
-    }
+    });
   }
 
   it('runtime_role_unprivileged and account_rows_isolated_by_rls: ALTER ROLE trust_app BYPASSRLS', async () => {

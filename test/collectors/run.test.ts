@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import pg from 'pg';
 import { mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createTestDatabase } from '../helpers/db.ts';
+import { createTestDatabase, withClient } from '../helpers/db.ts';
 import { runCollectors } from '../../collectors/run.ts';
 import { defineCollector } from '../../collectors/types.ts';
 import { CollectorError } from '../../collectors/collector-error.ts';
@@ -59,14 +58,8 @@ describe('runCollectors', () => {
       async collect(ctx) {
         const [main] = await ctx.sql(session);
         // A row committed after the snapshot was taken: a connection on its own snapshot would see it.
-        const c = new pg.Client({ connectionString: db.adminUrl });
-        await c.connect();
-        try {
-          await c.query(`INSERT INTO accounts (name) VALUES ('committed meanwhile')`);
-          committedMeanwhile = true;
-        } finally {
-          await c.end();
-        }
+        await withClient(db.adminUrl, (c) => c.query(`INSERT INTO accounts (name) VALUES ('committed meanwhile')`));
+        committedMeanwhile = true;
         const [other] = await ctx.parallel![0](session);
         return { parallel: ctx.parallel!.length, main, other };
       },

@@ -4,7 +4,6 @@
  * the seams: every thread count below puts seams at different events.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
 import { platformFixture, tamperAuditEvents, type TestDb } from './helpers.ts';
 import { withClient } from '../helpers/db.ts';
 import { verifyChain, type VerifyResult } from '../../platform/audit/verify.ts';
@@ -60,14 +59,10 @@ describe('parallel audit chain verification', () => {
   });
 
   it('workers that cannot connect leave their ranges to this thread: same result', async () => {
-    const c = new pg.Client({ connectionString: db.url('reader') });
-    await c.connect();
-    try {
-      const r = await verifyChain(c, { from: 'genesis', ownTransaction: true, workers: { connectionString: 'postgres://nobody:x@127.0.0.1:1/none', count: 2, minEvents: 1 } });
-      expect(r).toEqual(await verify());
-    } finally {
-      await c.end();
-    }
+    const r = await withClient(db.url('reader'), (c) =>
+      verifyChain(c, { from: 'genesis', ownTransaction: true, workers: { connectionString: 'postgres://nobody:x@127.0.0.1:1/none', count: 2, minEvents: 1 } }),
+    );
+    expect(r).toEqual(await verify());
   });
 
   // Each step damages an event earlier than the last, so each is the new first break, and

@@ -299,15 +299,7 @@ describe('hash chain', () => {
   it('signs past old damage incrementally, and rejects a checkpoint under an untrusted key', async () => {
     await expect(createCheckpoint({ owner: db.pool('owner'), reader: db.pool('reader') }, key)).resolves.toBeDefined(); // incremental: damage is before the checkpoint
     const other = generateKeyPairSync('ed25519');
-    const r = await (async () => {
-      const c = new pg.Client({ connectionString: db.url('reader') });
-      await c.connect();
-      try {
-        return await verifyChain(c, { from: 'checkpoint', trustedKeys: [other.publicKey], ownTransaction: true });
-      } finally {
-        await c.end();
-      }
-    })();
+    const r = await withClient(db.url('reader'), (c) => verifyChain(c, { from: 'checkpoint', trustedKeys: [other.publicKey], ownTransaction: true }));
     expect(r.checkpoint?.keyTrusted).toBe(false);
     expect(r.ok).toBe(false);
     expect(r.firstBroken?.reason).toMatch(/is not trusted/);
