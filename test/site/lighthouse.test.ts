@@ -32,11 +32,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildSite } from '../../evidence/site/build.ts';
 import { BundleSchema, type Bundle } from '../../evidence/types.ts';
-import { writeDemoHistory } from '../../evidence/history/demo-history.ts';
 import { readReleases } from '../../evidence/mapping/releases.ts';
 import { loadCatalog } from '../../controls/loader.ts';
 import { syntheticBundle, writeSignedBundle } from '../bench/workloads/catalog-bundle.ts';
-import { makeSiteEvidence } from '../fixtures/site/make-fixture.ts';
+import { makeSiteEvidence, writeFixtureHistory } from '../fixtures/site/make-fixture.ts';
 import { serveStatic } from './harness.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -58,16 +57,7 @@ beforeAll(async () => {
   // The real pipeline's evidence, with 90 days of simulated history in its log.
   const evidenceDir = path.join(work, 'evidence');
   const { logDir } = await makeSiteEvidence(evidenceDir);
-  const saved = { data: process.env.TRUST_DATA_DIR, log: process.env.TRUST_LOG_DIR };
-  process.env.TRUST_DATA_DIR = path.dirname(logDir);
-  delete process.env.TRUST_LOG_DIR;
-  try {
-    expect(await writeDemoHistory(ROOT, 90, () => {})).toBeGreaterThan(1000);
-  } finally {
-    if (saved.data === undefined) delete process.env.TRUST_DATA_DIR;
-    else process.env.TRUST_DATA_DIR = saved.data;
-    if (saved.log !== undefined) process.env.TRUST_LOG_DIR = saved.log;
-  }
+  expect(await writeFixtureHistory(logDir, 90)).toBeGreaterThan(1000);
   const site = path.join(work, 'site');
   await buildSite({ bundlePath: path.join(evidenceDir, 'bundle.json'), outDir: site, logDir });
   const bundle = BundleSchema.parse(JSON.parse(readFileSync(path.join(evidenceDir, 'bundle.json'), 'utf8')));
