@@ -10,10 +10,9 @@ import path from 'node:path';
 import { evaluateControlOn, expectFailsAt } from '../helpers/evaluate-control.ts';
 import { createTestDatabase, withClient } from '../helpers/db.ts';
 import { editedCopy, type FileEdit } from '../helpers/edited-copy.ts';
-import { runDemo } from '../../platform/demo/run.ts';
 import { loadCatalog } from '../../controls/loader.ts';
 import type { Catalog } from '../../controls/types.ts';
-import { randomKeyringJson } from '../helpers/demo-database.ts';
+import { demoDatabase, randomKeyringJson } from '../helpers/demo-database.ts';
 
 const root = process.cwd();
 let demo: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -21,10 +20,7 @@ let catalog: Catalog;
 const keyring = (ageDays: number) => randomKeyringJson(new Date(Date.now() - ageDays * 86_400_000));
 
 beforeAll(async () => {
-  process.env.TRUST_KEYRING = keyring(0);
-  demo = await createTestDatabase();
-  await runDemo(demo, { scale: 1, seed: 3, log: () => {} });
-  await demo.close(); // a template database must have no connection
+  demo = await demoDatabase(3, { asTemplate: true });
   catalog = await loadCatalog(root);
 }, 600_000);
 afterAll(async () => {
