@@ -14,7 +14,6 @@ import type { ReportInput } from './report/model.ts';
 import type { RunEnvironment } from './bundle/build.ts';
 import { resolveClock } from './as-of.ts';
 import { startPdfThread } from './report/pdf-thread.ts';
-import { catalogTexts } from './report/pdf-warmup.ts';
 import { plural } from '../platform/kernel/text/plural.ts';
 
 export interface GateOptions {
@@ -41,8 +40,6 @@ export async function runGate(o: GateOptions): Promise<RunOutcome> {
   // The report renderer (pdfkit) takes a while to load: its thread loads it while the
   // collectors wait on the database, and renders while this thread writes the rest.
   const pdfThread = startPdfThread();
-  // Once the catalog is read, the thread shapes its words while the collectors run (pdf-warmup.ts).
-  catalogLoading.then((catalog) => pdfThread.warm(catalogTexts(catalog))).catch(() => {});
   try {
     return await collectAndProduce(o, catalogLoading, baseline, pdfThread.render);
   } finally {

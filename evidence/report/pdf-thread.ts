@@ -6,17 +6,12 @@
  */
 import { inOrderReplies, startThread, type ThreadError } from '../../platform/kernel/threads.ts';
 import type { ReportInput } from './model.ts';
-import type { WarmTexts } from './pdf-warmup.ts';
 
 export type PdfThreadReply = { pdf: Uint8Array } | { error: ThreadError };
-/** A render is answered with a reply; a warm-up is not (replies pair with renders, in order). */
-export type PdfThreadMessage = { render: ReportInput } | { warm: WarmTexts };
 
 export interface PdfThread {
   /** Renders one report; calls are served in order. */
   render(input: ReportInput): Promise<Buffer>;
-  /** Shapes these texts ahead of the render (pdf-warmup.ts); no reply, a render waits for it. */
-  warm(texts: WarmTexts): void;
   /** Ends the thread (idempotent). */
   stop(): Promise<void>;
 }
@@ -32,16 +27,13 @@ export function startPdfThread(): PdfThread {
       const reply = next();
       inFlight++;
       worker.ref();
-      worker.postMessage({ render: input } satisfies PdfThreadMessage);
+      worker.postMessage(input);
       try {
         const { pdf } = await reply;
         return Buffer.from(pdf.buffer, pdf.byteOffset, pdf.byteLength);
       } finally {
         if (--inFlight === 0) worker.unref();
       }
-    },
-    warm(texts) {
-      worker.postMessage({ warm: texts } satisfies PdfThreadMessage);
     },
     async stop() {
       await worker.terminate();

@@ -37,13 +37,6 @@ export function patchDocument(doc: Doc): void {
 let fonts: Map<string, unknown> | undefined;
 const layoutCaches = new Map<string, Record<string, unknown>>();
 
-/** How many words are shaped in the shared layout caches (for tests of the warm-up). */
-export function sharedLayoutWords(): number {
-  let n = 0;
-  for (const cache of layoutCaches.values()) n += Object.keys(cache).length;
-  return n;
-}
-
 /** Registers each font (name -> file) on `doc` from the fonts parsed once, with the layout cache every document shares. */
 export function registerSharedFonts(doc: Doc, files: Record<string, string>): void {
   if (!fonts) {

@@ -10,7 +10,6 @@ import { buildChangelog } from '../../evidence/mapping/releases.ts';
 import { renderMarkdown } from '../../evidence/report/markdown.ts';
 import { renderPdf } from '../../evidence/report/pdf.ts';
 import { startPdfThread } from '../../evidence/report/pdf-thread.ts';
-import { catalogTexts } from '../../evidence/report/pdf-warmup.ts';
 import { sha256Hex } from '../../platform/kernel/canonical.ts';
 import type { Control } from '../../controls/types.ts';
 import type { ReportInput } from '../../evidence/report/model.ts';
@@ -83,16 +82,6 @@ describe('report.pdf', () => {
       expect((await thread.render(input)).equals(pdf)).toBe(true);
       // A failure comes back as a rejection, and the thread still serves the next report.
       await expect(thread.render({ ...input, bundle: null } as never)).rejects.toThrow(/null/);
-      expect((await thread.render(input)).equals(pdf)).toBe(true);
-    } finally {
-      await thread.stop();
-    }
-  });
-
-  it('renders the same bytes on a thread warmed up with the catalog (as the gate warms it)', async () => {
-    const thread = startPdfThread();
-    try {
-      thread.warm(catalogTexts(input.bundle.catalog));
       expect((await thread.render(input)).equals(pdf)).toBe(true);
     } finally {
       await thread.stop();
