@@ -23,30 +23,26 @@
  * - Every table's COPY runs in its own transaction; all commit only when all succeeded (else all
  *   roll back). The chain head is written in the audit events' transaction.
  * - After commit, the whole chain is verified (in parallel, as `trust audit verify --full`);
- *   only then are checkpoints signed, at the heads the services demo would have signed.
+ *   only then are checkpoints signed, at the heads the services demo would have signed
+ *   (bulk-finish.ts, with core II, the backup and the restore test).
  */
 import { once } from 'node:events';
-import os from 'node:os';
 import type { Writable } from 'node:stream';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Database } from '../db/index.ts';
 import { migrate } from '../db/migrate.ts';
-import { platformContext, syncRegions } from '../services.ts';
+import { syncRegions } from '../services.ts';
 import { REGIONS } from '../config/regions.ts';
 import { defaultKeyring } from '../crypto/keyring.ts';
 import { ChainWriter } from '../audit/chain-line.ts';
-import { GENESIS_HASH, verifyChain } from '../audit/verify.ts';
-import { createCheckpoint } from '../audit/checkpoint.ts';
-import { loadSigningKey, signCheckpoint } from '../audit/keys.ts';
-import { withCallerEventTime } from '../audit/clock.ts';
-import { withTransaction } from '../db/tx.ts';
-import { runBackupJob, runRestoreTestJob } from '../backup/backup.ts';
+import { GENESIS_HASH } from '../audit/verify.ts';
 import { EnvironmentError, InputError } from '../kernel/errors.ts';
 import { seededRandom } from './prng.ts';
-import { demoExtensions, type DemoContext } from './extensions.ts';
+import type { DemoContext } from './extensions.ts';
+import { finishBulkDemo } from './bulk-finish.ts';
 import { ACCOUNTS_PER_SCALE, DEMO_START, checkpointEvery, uuidFrom, type DemoOptions, type DemoSummary } from './run.ts';
-import { ACTOR, account, iso, row, TABLES, type AccountPlan, type Gen, type Table } from './bulk-rows.ts';
+import { account, iso, row, TABLES, type AccountPlan, type Gen, type Table } from './bulk-rows.ts';
 
 /**
  * Periods are the one table whose COPY costs more than its generation: each row is checked
@@ -206,96 +202,10 @@ export async function runBulkDemo(db: Database, opts: DemoOptions): Promise<Demo
     await Promise.all(clients.map((c) => c.end().catch(() => {})));
   }
 
-  // Fresh statistics and visibility for the planner and index-only scans, as autovacuum would leave them.
-  await vacuumAnalyze(db.adminUrl, [
-    'audit_events',
-    'agent_state_periods',
-    'agent_usage_daily',
-    'provider_operations',
-    'agents',
-    'servers',
-    'tunnels',
-    'disks',
-    'firewalls',
-    'firewall_rules',
-    'agent_secrets',
-    'vms',
-    'accounts',
-  ]);
-
   const at = (what: string) => opts.log(`bulk: ${what} at ${((Date.now() - began) / 1000).toFixed(1)}s`);
-  at('vacuum and analyze done');
-  // Sign only what verifies: the whole chain, from genesis, spread over the cores.
-  const key = loadSigningKey(opts.log);
-  const reader = await db.pool('reader').connect();
-  let verified;
-  try {
-    verified = await verifyChain(reader, {
-      from: 'genesis',
-      ownTransaction: true,
-      trustedKeys: [key.publicKey],
-      workers: { connectionString: db.url('reader'), count: Math.max(1, os.availableParallelism() - 1) },
-    });
-  } finally {
-    reader.release();
-  }
-  if (!verified.ok) throw new Error(`bulk demo: the loaded chain does not verify at ${verified.firstBroken?.seq}: ${verified.firstBroken?.reason}`);
-  await withTransaction(db.pool('owner'), {}, async (c) => {
-    const pem = key.publicKey.export({ type: 'spki', format: 'pem' }).toString();
-    for (const h of heads) {
-      await c.query(`INSERT INTO audit_checkpoints (seq, hash, key_id, public_key, signature) VALUES ($1, decode($2, 'hex'), $3, $4, $5)`, [
-        h.seq,
-        h.hash,
-        key.keyId,
-        pem,
-        signCheckpoint(key, h.seq, h.hash),
-      ]);
-    }
-  });
-  summary.checkpoints += heads.length;
-  at(`chain verified and ${heads.length} checkpoints signed`);
-
-  // Core II through its services, with the chain trigger on, as run.ts does.
-  const app = db.pool('app');
-  await withCallerEventTime(db.pool('owner'), async () => {
-    const ctx: DemoContext = {
-      db,
-      pools: { owner: db.pool('owner'), app, reader: db.pool('reader') },
-      rand: root,
-      log: opts.log,
-      scale: opts.scale,
-      accounts: plans.map((p) => p.id),
-      agents: live,
-      platform: platformContext(app, { actor: ACTOR, accounts: plans.map((p) => p.id) }),
-      start: DEMO_START,
-      bulk: true,
-    };
-    for (const ext of demoExtensions) await ext(ctx);
-  });
-  at('core II done');
-  if (await createCheckpoint({ owner: db.pool('owner'), reader: db.pool('reader') }, key)) summary.checkpoints++;
-  // As run.ts: the platform's backup job and its restore test, so the gate has a backup to judge.
-  await runBackupJob(db);
-  await runRestoreTestJob(db);
-  at('backup and restore test done');
+  await finishBulkDemo(db, opts, { accounts: plans.map((p) => p.id), live, heads, rand: root }, summary, at);
   summary.liveAgents = live.length;
   summary.auditEvents = Number((await db.pool('reader').query('SELECT count(*) AS n FROM audit_events')).rows[0].n);
   summary.seconds = (Date.now() - began) / 1000;
   return summary;
-}
-
-/** VACUUM ANALYZE, two tables at a time (two cores). */
-async function vacuumAnalyze(adminUrl: string, tables: string[]): Promise<void> {
-  const queue = [...tables];
-  await Promise.all(
-    [0, 1].map(async () => {
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      try {
-        for (let t = queue.shift(); t; t = queue.shift()) await c.query(`VACUUM (ANALYZE) ${t}`);
-      } finally {
-        await c.end();
-      }
-    }),
-  );
 }
