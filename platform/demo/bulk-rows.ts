@@ -44,7 +44,14 @@ export type Table = keyof typeof TABLES;
 export const iso = (ms: number) => new Date(ms).toISOString();
 /** Integer milliseconds as exact decimal seconds (numeric columns). */
 const seconds = (ms: number) => `${Math.floor(ms / 1000)}.${String(ms % 1000).padStart(3, '0')}`;
-export const row = (fields: (string | number | null)[]) => fields.map((f) => (typeof f === 'number' ? String(f) : copyField(f))).join('\t') + '\n';
+export function row(fields: (string | number | null)[]): string {
+  let line = '';
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i];
+    line += (i ? '\t' : '') + (typeof f === 'number' ? String(f) : copyField(f));
+  }
+  return line + '\n';
+}
 
 /** Where a table's rows go (bulk.ts: a buffered COPY). */
 export interface RowSink {
@@ -66,13 +73,13 @@ export interface Gen {
   keyring: ReturnType<typeof defaultKeyring>;
   deliveredAt: string;
   location: Record<string, string>;
+  /** Cloud-init documents by their inbound rules (JSON). */
+  userData: Map<string, string>;
 }
 
 /** An audit event, chained here (the trigger is off for this session). */
 function event(g: Gen, at: number, accountId: string | null, action: string, subjectType: string, subjectId: string, details: Record<string, JsonValue>): void {
-  const d = jsonbText(details);
-  const e = g.chain.next({ occurredAt: at, accountId, actor: ACTOR, action, subjectType, subjectId, details: d });
-  g.sink.audit_events.push(`${e.line}\t\\\\x${e.prev.toString('hex')}\t\\\\x${e.hash.toString('hex')}\n`);
+  g.sink.audit_events.push(g.chain.nextRow({ occurredAt: at, accountId, actor: ACTOR, action, subjectType, subjectId, details: jsonbText(details) }));
 }
 
 function providerOp(g: Gen, accountId: string, operation: string, resourceId: string, ref: string, request: object, at: number): void {
@@ -277,8 +284,10 @@ export function account(g: Gen, plan: AccountPlan, plans: AccountPlan[], rand: (
   const vmAt = Math.trunc(DEMO_START.getTime() + rand() * 20 * 24 * HOUR);
   const serverId = randomUUID();
   const ref = `local-server-${serverId}`;
-  // No SSH key exists yet when the core demo provisions VMs (core II adds them later).
-  const userData = renderCloudInit({ sshKeys: [], inbound });
+  // No SSH key exists yet when the core demo provisions VMs (core II adds them later). The
+  // document depends on the rules alone (renderCloudInit is deterministic): rendered once per set.
+  const rulesKey = JSON.stringify(inbound);
+  const userData = g.userData.get(rulesKey) ?? g.userData.set(rulesKey, renderCloudInit({ sshKeys: [], inbound })).get(rulesKey)!;
   providerOp(g, plan.id, 'create_server', serverId, ref, { location: g.location.eu, kind: 'vm', region: 'eu', user_data: userData }, vmAt);
   providerOp(g, plan.id, 'apply_firewall', serverId, ref, { inbound_default: 'deny', inbound }, vmAt);
   event(g, vmAt, plan.id, 'vm.provisioned', 'vm', vmId, { region: 'eu', image: DEFAULT_VM_IMAGE, server_id: serverId, inbound_rules: rulesJson(inbound) as JsonValue });

@@ -162,6 +162,7 @@ export async function runBulkDemo(db: Database, opts: DemoOptions): Promise<Demo
       keyring: defaultKeyring(),
       deliveredAt: new Date().toISOString(),
       location: Object.fromEntries(REGIONS.map((r) => [r.id, r.location])),
+      userData: new Map(),
     };
     const every = checkpointEvery(opts.scale);
     let since = 0;
