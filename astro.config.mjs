@@ -5,6 +5,7 @@
 import { defineConfig } from 'astro/config';
 import mdx from '@astrojs/mdx';
 import { markdownTwins } from './site/lib/markdown-twins.ts';
+import { sharedEngine } from './site/lib/shared-engine.ts';
 
 /**
  * The server bundle of a static build only runs once, to prerender the pages, and is
@@ -34,6 +35,6 @@ export default defineConfig({
   // The pages carry no code blocks: no Shiki highlighter to load and run on every MDX file.
   markdown: { syntaxHighlight: false },
   devToolbar: { enabled: false },
-  vite: { plugins: [noServerTreeshake] },
+  vite: { plugins: [noServerTreeshake, sharedEngine()] },
   integrations: [mdx(), markdownTwins()],
 });

@@ -14,6 +14,10 @@ import { liveControlsNotObservedLive, type BlockedControl } from './publish-gate
 import { resolveInSet } from '../output/atomic-set.ts';
 import { siteLogDir } from './log-snapshot.ts';
 import { startHistoryThread } from '../history/history-thread.ts';
+import { keepWasmToLiftoff } from './wasm-liftoff.ts';
+import * as contract from '../contract.ts';
+import { trickEnabled } from '../../platform/kernel/switches.ts';
+import { handEngine } from '../../site/lib/shared-engine.ts';
 
 export class SiteRefusedError extends Error {
   constructor(readonly blocked: BlockedControl[]) {
@@ -78,6 +82,7 @@ export async function buildSite(options: BuildSiteOptions): Promise<BuildSiteRes
   // The site reads the bundle's siblings too: all from the one run's set it resolves to now.
   const bundlePath = resolveInSet(path.resolve(options.bundlePath));
   const outDir = path.resolve(options.outDir ?? path.join(root, 'dist'));
+  keepWasmToLiftoff();
   // Astro's module graph loads (much of it off the main thread, through the module
   // loader's hooks) while the bundle is read and validated here.
   const astro = import('astro');
@@ -96,11 +101,17 @@ export async function buildSite(options: BuildSiteOptions): Promise<BuildSiteRes
   // validated once per build, not again inside Astro. Keyed by path, size and mtime.
   const st = statSync(bundlePath);
   (globalThis as Record<symbol, unknown>)[Symbol.for('trust-evidence.site.bundle')] = { path: bundlePath, size: st.size, mtimeMs: st.mtimeMs, bundle };
+  // The engine the pages read (evidence/contract.ts), as this process holds it: Vite then does
+  // not compile it again (site/lib/shared-engine.ts; TRUST_SITE_SHARED_ENGINE=0 turns it off).
+  handEngine(trickEnabled('TRUST_SITE_SHARED_ENGINE') ? contract : undefined);
   process.env.ASTRO_TELEMETRY_DISABLED = '1';
   // The evidence history the pages show is read from the log on another thread while Astro
   // compiles (evidence/history/history-thread.ts); the pages take it only if it is of the very
   // log they publish (site/lib/history.ts).
-  const history = startHistoryThread(path.dirname(bundlePath), siteLogDir(root));
+  // A run recorded in no log (no receipt beside its bundle) has no history to read: no thread,
+  // which would only load its modules to find that out, on a core the build needs.
+  const recorded = existsSync(path.join(path.dirname(bundlePath), 'log', 'checkpoint'));
+  const history = recorded ? startHistoryThread(path.dirname(bundlePath), siteLogDir(root)) : { result: Promise.resolve(null), stop: async () => {} };
   (globalThis as Record<symbol, unknown>)[Symbol.for('trust-evidence.site.history')] = { bundleDir: path.dirname(bundlePath), result: history.result };
   // The previous site is moved aside and deleted while Astro compiles, instead of Astro
   // emptying the directory file by file before it starts: same work, overlapped with

@@ -3,18 +3,18 @@
  * the paths llmstxt.org names (`index.html.md`, and `<dir>.md`). A twin is rendered from the
  * data and the source the page itself is rendered from, never read back from its HTML: the
  * layout takes each page's twin as the page renders (site/lib/pages/*), the markdown and
- * MDX pages' twins come from their compiled trees (twins/content.ts), and this integration
- * writes them when the build is done, refusing a build in which a page has none.
+ * MDX pages' twins come from their compiled trees (twins/content.ts), and each is written
+ * as soon as it is whole (twins/registry.ts). When the build is done, this integration
+ * refuses it if a page it rendered has no twin.
  */
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AstroIntegration } from 'astro';
 import { rehypeContentTwins } from './twins/content.ts';
-import { endTwins, startTwins, twinText } from './twins/registry.ts';
+import { endTwins, startTwins } from './twins/registry.ts';
 
 export function markdownTwins(): AstroIntegration {
-  let twins = new Map<string, { head?: string; body?: string }>();
+  let outDir = '';
   return {
     name: 'markdown-twins',
     hooks: {
@@ -22,34 +22,25 @@ export function markdownTwins(): AstroIntegration {
         // Markdown files and, through @astrojs/mdx's extension of the markdown config, MDX.
         updateConfig({ markdown: { rehypePlugins: [rehypeContentTwins] } });
       },
-      'astro:build:start': () => {
-        twins = startTwins();
+      'astro:config:done': ({ config }) => {
+        outDir = fileURLToPath(config.outDir);
       },
-      'astro:build:done': ({ dir, assets, logger }) => {
+      'astro:build:start': () => {
+        startTwins(outDir);
+      },
+      'astro:build:done': async ({ dir, assets, logger }) => {
+        const written = await endTwins();
         // The pages this build rendered, as Astro reports them (not whatever else the output directory holds).
-        const outDir = fileURLToPath(dir);
+        const out = fileURLToPath(dir);
         const pages = [...assets.values()]
           .flat()
           .map((u) => fileURLToPath(u))
-          .filter((f) => path.basename(f) === 'index.html' && f.startsWith(outDir));
-        const missing: string[] = [];
-        // Plain synchronous writes: for thousands of small files they cost a fraction of the
-        // same work sent through libuv's thread pool.
-        for (const file of pages) {
-          const rel = path.relative(outDir, path.dirname(file)).split(path.sep).join('/');
-          const twin = twins.get(rel ? `/${rel}/` : '/');
-          if (twin?.head === undefined || twin.body === undefined) {
-            missing.push(rel ? `/${rel}/` : '/');
-            continue;
-          }
-          const md = twinText({ head: twin.head, body: twin.body });
-          writeFileSync(`${file.slice(0, -'.html'.length)}.md`, md);
-          // Also where llmstxt.org says agents look: `index.html.md` for a directory URL, and
-          // `<url>.md` for the page's URL without its trailing slash (/controls/x.md).
-          writeFileSync(`${file}.md`, md);
-          if (rel) writeFileSync(`${path.dirname(file)}.md`, md);
-        }
-        endTwins();
+          .filter((f) => path.basename(f) === 'index.html' && f.startsWith(out))
+          .map((f) => {
+            const rel = path.relative(out, path.dirname(f)).split(path.sep).join('/');
+            return rel ? `/${rel}/` : '/';
+          });
+        const missing = pages.filter((p) => !written.has(p));
         if (missing.length) throw new Error(`markdown twins: no twin for ${missing.join(', ')} (a page passes its twin to the layout: <Layout twin={...}>)`);
         logger.info(`wrote ${pages.length} markdown twins`);
       },

@@ -5,7 +5,7 @@
  * the render knows, the integration that writes them (and refuses a page without one), and
  * the comparison test/site/site.test.ts holds every built page and its twin to.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -13,7 +13,6 @@ import { describe, expect, it } from 'vitest';
 import { createMarkdownProcessor } from '@astrojs/markdown-remark';
 import { createProcessor } from '@mdx-js/mdx';
 import remarkGfm from 'remark-gfm';
-import type { AstroIntegration } from 'astro';
 import { facts, list, table } from '../../site/lib/twins/markdown.ts';
 import { rehypeContentTwins } from '../../site/lib/twins/content.ts';
 import { fillContent } from '../../site/lib/twins/frame.ts';
@@ -95,25 +94,26 @@ describe('markdown twins: markdown and MDX pages', () => {
 });
 
 describe('markdown twins: the integration', () => {
-  it('writes each twin at index.md, index.html.md and <dir>.md, and refuses a build in which a page has none', () => {
+  it('writes each twin at index.md, index.html.md and <dir>.md as it is whole, and refuses a build in which a page has none', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'trust-twins-'));
     try {
-      const hooks = markdownTwins().hooks as Required<AstroIntegration['hooks']>;
-      (hooks['astro:build:start'] as (o: unknown) => void)({});
+      const hooks = markdownTwins().hooks as Record<string, (o: unknown) => unknown>;
+      hooks['astro:config:done']!({ config: { outDir: pathToFileURL(dir + path.sep) } });
+      hooks['astro:build:start']!({});
       putTwin('/', { head: '# Home', body: '' });
-      putTwin('/a/', { head: '# A', body: 'Text.' });
+      putTwin('/a/', { body: 'Text.' });
+      putTwin('/a/', { head: '# A' }); // parts arrive in either order
       putTwin('/b/', { head: '# B' }); // an MDX page whose content never handed its body over
-      const files = ['index.html', 'a/index.html', 'b/index.html', 'c/index.html'].map((f) => path.join(dir, f));
-      for (const f of files) {
-        mkdirSync(path.dirname(f), { recursive: true });
-        writeFileSync(f, '<!doctype html>');
-      }
-      const pages = files.map((f) => pathToFileURL(f));
-      const done = () => (hooks['astro:build:done'] as (o: unknown) => void)({ dir: pathToFileURL(dir + path.sep), assets: new Map([['/x', pages]]), logger: { info() {} } });
-      expect(done).toThrow('markdown twins: no twin for /b/, /c/');
+      expect(() => putTwin('/a/', { head: '# A' })).toThrow('markdown twin: /a/ was rendered twice');
+      const pages = ['index.html', 'a/index.html', 'b/index.html', 'c/index.html'].map((f) => pathToFileURL(path.join(dir, f)));
+      await expect(hooks['astro:build:done']!({ dir: pathToFileURL(dir + path.sep), assets: new Map([['/x', pages]]), logger: { info() {} } })).rejects.toThrow('markdown twins: no twin for /b/, /c/');
       expect(readFileSync(path.join(dir, 'index.md'), 'utf8')).toBe('# Home\n');
+      expect(readFileSync(path.join(dir, 'index.html.md'), 'utf8')).toBe('# Home\n');
       for (const f of ['a/index.md', 'a/index.html.md', 'a.md']) expect(readFileSync(path.join(dir, f), 'utf8')).toBe('# A\n\nText.\n');
       expect(existsSync(path.join(dir, 'b/index.md'))).toBe(false);
+      // Outside a build, nothing is kept.
+      putTwin('/d/', { head: '# D', body: '' });
+      expect(existsSync(path.join(dir, 'd'))).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
