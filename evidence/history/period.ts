@@ -16,10 +16,10 @@ import crypto from 'node:crypto';
 import { InputError } from '../../platform/kernel/errors.ts';
 import { inclusionProof, type NodeSource } from '../tlog/proof.ts';
 import { TileSource } from '../tlog/tiles.ts';
-import type { VerdictRow } from '../tlog/leaves.ts';
 import { contentHash } from '../../platform/kernel/canonical.ts';
-import type { LogHistory, Run } from './read.ts';
-import { stateOf, type State } from './timeline.ts';
+import type { LogHistory } from './read.ts';
+import type { State } from './timeline.ts';
+import { iso, periodControls, periodRun } from './period-controls.ts';
 
 export interface InclusionProof {
   leafIndex: number;
@@ -101,99 +101,6 @@ export function parsePeriodDate(text: string, flag: string, end: boolean): Date 
   return d;
 }
 
-function periodRun(r: Run): PeriodRun {
-  return { at: r.at, bundleSha256: r.bundleSha256, leafIndex: r.leafIndex, catalogVersion: r.catalogVersion, simulated: r.simulated };
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}
-
-interface Evaluated {
-  runs: Run[];
-  /** rows[i] is the control's row in runs[i]. */
-  rows: VerdictRow[];
-}
-
-/** A control's figures over its runs of the period; `before` is its latest run before the period. */
-function periodControl(id: string, mine: Evaluated, before: { run: Run; row: VerdictRow } | undefined, from: number, until: number, prove: (leafIndex: number) => InclusionProof): PeriodControl {
-  const { runs, rows } = mine;
-  const exceptions: PeriodException[] = [];
-  const lastRow = rows[rows.length - 1];
-  let passed = 0;
-  let notLive = 0;
-  let firstNotLive = -1;
-  for (let i = 0; i < runs.length; i++) {
-    const r = runs[i];
-    const row = rows[i];
-    const s = stateOf(row);
-    if (s === 'live') passed++;
-    else if (s === 'failing' || s === 'stale') {
-      exceptions.push({
-        kind: 'failed-run',
-        at: r.at,
-        description: `run of ${r.at} (bundle ${r.bundleSha256.slice(0, 12)}, log entry ${r.leafIndex}) judged the claim ${row[3]}`,
-        run: { ...periodRun(r), verdict: row[3], state: s, inclusionProof: prove(r.leafIndex) },
-      });
-    } else {
-      notLive++;
-      if (firstNotLive < 0) firstNotLive = i;
-    }
-  }
-  if (notLive) {
-    exceptions.push({
-      kind: 'not-claimed-live',
-      at: runs[firstNotLive].at,
-      description: `${notLive} of ${runs.length} runs show the control claimed ${stateOf(rows[firstNotLive])}, not live (first ${runs[firstNotLive].at})`,
-    });
-  }
-  // Gaps: from the evidence before the period (or the period's start) through every run to the end.
-  // Point -1 is that start; point i >= 0 is runs[i].
-  const tOf = (i: number) => (i >= 0 ? runs[i].t : before ? before.run.t : from);
-  const maxAgeOf = (i: number) => (i >= 0 ? rows[i][4] : before ? before.row[4] : rows[0][4]);
-  let longest: PeriodControl['longestGap'] = null;
-  for (let i = -1; i < runs.length; i++) {
-    const a = tOf(i);
-    const b = i + 1 < runs.length ? runs[i + 1].t : until;
-    const seconds = Math.round((b - a) / 1000);
-    if (b <= a) continue;
-    if (!longest || seconds > longest.seconds) longest = { from: iso(a), to: iso(b), seconds };
-    const maxAge = maxAgeOf(i);
-    if (seconds > maxAge) {
-      exceptions.push({
-        kind: i === -1 && !before ? 'not-evaluated' : 'gap',
-        at: iso(a),
-        description: `no evaluation from ${iso(a)} to ${iso(b)} (${(seconds / 3600).toFixed(1)} h), longer than the maximum evidence age of ${(maxAge / 3600).toFixed(1)} h`,
-        gap: { from: iso(a), to: iso(b), seconds, maxAgeSeconds: maxAge },
-      });
-    }
-  }
-  exceptions.sort((x, y) => (x.at < y.at ? -1 : x.at > y.at ? 1 : 0));
-  const versions = new Map<string, PeriodControl['catalogVersions'][number]>();
-  for (let i = 0; i < runs.length; i++) {
-    const r = runs[i];
-    const v = versions.get(r.catalogVersion);
-    if (v) {
-      v.runs++;
-      v.last = r.at;
-    } else versions.set(r.catalogVersion, { catalogVersion: r.catalogVersion, maxAgeSeconds: rows[i][4], runs: 1, first: r.at, last: r.at });
-  }
-  return {
-    id,
-    claimed: lastRow[1],
-    operatedThroughout: exceptions.length === 0,
-    evaluations: runs.length,
-    passed,
-    passRate: runs.length ? Math.round((passed / runs.length) * 1e6) / 1e6 : null,
-    first: periodRun(runs[0]),
-    last: periodRun(runs[runs.length - 1]),
-    longestGap: longest,
-    maxAgeSeconds: lastRow[4],
-    catalogVersions: [...versions.values()],
-    exceptions,
-  };
-}
-
 /** A node source that computes each node once (proofs of nearby leaves share their upper nodes). */
 function memoNodes(src: NodeSource): NodeSource {
   const memo = new Map<string, Buffer>();
@@ -235,24 +142,7 @@ export function buildPeriod(h: LogHistory, o: PeriodOptions): PeriodReport {
   const population = inPeriod.map((r) => [r.leafIndex, r.bundleSha256]);
   const simulated = inPeriod.filter((r) => r.simulated).length;
 
-  // One pass over the period's runs, grouping them (with their rows) by control.
-  const byControl = new Map<string, Evaluated>();
-  for (const r of inPeriod)
-    for (const [id, row] of r.rows) {
-      const l = byControl.get(id);
-      if (l) {
-        l.runs.push(r);
-        l.rows.push(row);
-      } else byControl.set(id, { runs: [r], rows: [row] });
-    }
-  // The run just before the period, per control: its evidence covers the period's start for its max age.
-  const before = new Map<string, { run: Run; row: VerdictRow }>();
-  for (let i = h.runs.length - 1; i >= 0 && before.size < byControl.size; i--) {
-    const r = h.runs[i];
-    if (r.t >= from) continue;
-    for (const [id, row] of r.rows) if (byControl.has(id) && !before.has(id)) before.set(id, { run: r, row });
-  }
-  const controls = [...byControl.keys()].sort().map((id) => periodControl(id, byControl.get(id)!, before.get(id), from, until, prove));
+  const controls = periodControls(h.runs, inPeriod, from, until, prove);
 
   const n = Math.max(0, o.sample ?? 0);
   const seed = o.seed ?? null;

@@ -6,8 +6,8 @@
  * or not; judged at instants before, at and after runs.
  */
 import { describe, expect, it } from 'vitest';
-import type { VerdictRow } from '../../../evidence/tlog/leaves.ts';
 import type { Run } from '../../../evidence/history/read.ts';
+import { HOUR, IDS, randomRuns } from './random-runs.ts';
 import { historyReport, stateOf, UPTIME_WINDOWS_DAYS, type Change, type ControlTimeline, type RunRef, type State } from '../../../evidence/history/timeline.ts';
 
 const ref = (r: Run): RunRef => ({ at: r.at, bundleSha256: r.bundleSha256, leafIndex: r.leafIndex, catalogVersion: r.catalogVersion, simulated: r.simulated });
@@ -71,49 +71,6 @@ function plainTimeline(runs: readonly Run[], id: string, asOf: Date): ControlTim
     }),
     changes,
   };
-}
-
-/** mulberry32, so a failure can be replayed from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const IDS = ['a', 'b', 'c', 'd'];
-const HOUR = 3_600_000;
-
-/** A random history: mostly unchanged runs (so that rows are shared), now and then a change, a gap or a missing control. */
-function randomRuns(seed: number, shareRows: boolean): Run[] {
-  const random = rng(seed);
-  const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)];
-  const rowOf = (id: string): VerdictRow => {
-    const claimed = pick(['live', 'live', 'live', 'designed', 'roadmap'] as const);
-    const verdict = claimed === 'live' ? pick(['holds', 'holds', 'holds', 'regression', 'unsupported', 'stale'] as const) : 'holds';
-    return [id, claimed, claimed, verdict, pick([3600, 86_400, 86_400, 7 * 86_400])];
-  };
-  let rows = new Map(IDS.map((id) => [id, rowOf(id)]));
-  let t = Date.parse('2026-01-01T00:00:00Z');
-  const runs: Run[] = [];
-  const n = 50 + Math.floor(random() * 400);
-  for (let i = 0; i < n; i++) {
-    const x = random();
-    t += x < 0.03 ? 0 : x < 0.1 ? Math.floor(random() * 5 * 86_400_000) : Math.floor(HOUR * (0.5 + random()));
-    if (random() < 0.08) {
-      rows = new Map(rows);
-      const id = pick(IDS);
-      if (random() < 0.3) rows.delete(id);
-      else rows.set(id, rowOf(id));
-    }
-    const at = new Date(t).toISOString();
-    runs.push({ leafIndex: 2 * i, at, t, bundleSha256: String(i).padStart(64, '0'), catalogVersion: '1.0.0', failing: 0, simulated: random() < 0.5, rows: shareRows ? rows : new Map(rows) });
-  }
-  return runs;
 }
 
 describe('timelines from ranges of runs', () => {
