@@ -1,7 +1,8 @@
 /**
  * period.pdf rendered on its thread (evidence/report/period-pdf-thread.ts, TRUST_PERIOD_PDF_THREAD)
  * is the PDF rendered in the command's own thread, byte for byte: through the renderer, two
- * periods in a row, and through `trust period` itself, whose three files are the same either way.
+ * periods in a row, and through `trust period` itself, whose three files are the same either way;
+ * and with pdfkit's patches (TRUST_PDFKIT_PATCHES) it is the PDF pdfkit writes as shipped.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
@@ -47,6 +48,15 @@ describe('period.pdf on its thread', () => {
       await renderer.stop();
     }
     expect(plain[0].equals(plain[1])).toBe(false);
+    // pdfkit as shipped (no width cache, no batched writes: evidence/report/pdfkit-patches.ts) writes the same bytes.
+    const saved = process.env.TRUST_PDFKIT_PATCHES;
+    process.env.TRUST_PDFKIT_PATCHES = '0';
+    try {
+      for (let i = 0; i < periods.length; i++) expect((await renderPeriodPdf(periods[i])).equals(plain[i]), `period ${i} without the patches`).toBe(true);
+    } finally {
+      if (saved === undefined) delete process.env.TRUST_PDFKIT_PATCHES;
+      else process.env.TRUST_PDFKIT_PATCHES = saved;
+    }
   }, 60_000);
 
   it('trust period writes the same three files with the thread and without', () => {
