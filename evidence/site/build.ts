@@ -18,6 +18,7 @@ import { keepWasmToLiftoff } from './wasm-liftoff.ts';
 import * as contract from '../contract.ts';
 import { trickEnabled } from '../../platform/kernel/switches.ts';
 import { handEngine } from '../../site/lib/shared-engine.ts';
+import { siteConfig } from '../../site/astro-config.ts';
 
 export class SiteRefusedError extends Error {
   constructor(readonly blocked: BlockedControl[]) {
@@ -119,7 +120,10 @@ export async function buildSite(options: BuildSiteOptions): Promise<BuildSiteRes
   const removal = moveAsideAndRemove(outDir);
   try {
     const { build } = await astro;
-    await build({ root, outDir, logLevel: 'warn', mode: 'production' });
+    // The site's configuration as this process holds it, instead of astro.config.mjs loaded
+    // through a Vite server of Astro's own (site/astro-config.ts).
+    const config = trickEnabled('TRUST_SITE_INLINE_CONFIG') ? { ...(await siteConfig()), configFile: false as const } : {};
+    await build({ ...config, root, outDir, logLevel: 'warn', mode: 'production' });
   } finally {
     await removal;
     await history.stop();

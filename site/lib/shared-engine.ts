@@ -10,7 +10,10 @@
  * compiles the contract as usual.
  */
 import path from 'node:path';
-import type { Plugin } from 'vite';
+import type { AstroUserConfig } from 'astro';
+
+/** A Vite plugin as Astro's own Vite takes it (the repository also holds vitest's Vite). */
+export type VitePlugin = Extract<NonNullable<NonNullable<AstroUserConfig['vite']>['plugins']>[number], { name: string }>;
 
 const HANDED = Symbol.for('trust-evidence.site.contract');
 const ID = '\0trust-evidence:shared-contract';
@@ -22,20 +25,20 @@ export function handEngine(contract: Record<string, unknown> | undefined): void 
   (globalThis as Record<symbol, unknown>)[HANDED] = contract;
 }
 
-export function sharedEngine(): Plugin {
+export function sharedEngine(): VitePlugin {
   let contract = '';
   return {
     name: 'trust-evidence:shared-engine',
     apply: 'build',
     enforce: 'pre',
-    configResolved(config) {
+    configResolved(config: { root: string }) {
       contract = path.join(config.root, 'evidence', 'contract.ts');
     },
-    resolveId(source, importer) {
+    resolveId(source: string, importer: string | undefined) {
       if (!handed() || !importer || !source.endsWith('contract.ts')) return null;
       return path.resolve(path.dirname(importer), source) === contract ? ID : null;
     },
-    load(id) {
+    load(id: string) {
       if (id !== ID) return null;
       const names = Object.keys(handed()!).filter((n) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n));
       return `const engine = globalThis[Symbol.for('trust-evidence.site.contract')];\nexport const { ${names.join(', ')} } = engine;\n`;

@@ -1,10 +1,12 @@
 /**
  * The site build's speed tricks change no byte of the site: Astro's compiler kept to
- * WebAssembly's baseline tier (evidence/site/wasm-liftoff.ts, TRUST_WASM_LIFTOFF) and the
+ * WebAssembly's baseline tier (evidence/site/wasm-liftoff.ts, TRUST_WASM_LIFTOFF), the
  * evidence engine taken from the building process instead of compiled again
- * (site/lib/shared-engine.ts, TRUST_SITE_SHARED_ENGINE). The same evidence is built with
- * both turned off and with both on, each by `trust site` in a process of its own (the tier
- * is a setting of the whole process), and every file of the two sites is compared.
+ * (site/lib/shared-engine.ts, TRUST_SITE_SHARED_ENGINE) and the configuration handed to
+ * Astro inline instead of loaded from astro.config.mjs (site/astro-config.ts,
+ * TRUST_SITE_INLINE_CONFIG). The same evidence is built with all of them off and with all on,
+ * each by `trust site` in a process of its own (the tier is a setting of the whole process),
+ * and every file of the two sites is compared.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -37,8 +39,8 @@ describe('site build speed tricks', () => {
     mkdirSync(path.join(tmp, 'evidence'));
     // More controls than the catalog's own: the pages of synthetic controls too.
     await writeSignedBundle(path.join(tmp, 'evidence'), syntheticBundle(catalog.controls.length + 20, catalog));
-    const plain = await site('plain', { TRUST_WASM_LIFTOFF: '0', TRUST_SITE_SHARED_ENGINE: '0' });
-    const tricks = await site('tricks', { TRUST_WASM_LIFTOFF: '1', TRUST_SITE_SHARED_ENGINE: '1' });
+    const plain = await site('plain', { TRUST_WASM_LIFTOFF: '0', TRUST_SITE_SHARED_ENGINE: '0', TRUST_SITE_INLINE_CONFIG: '0' });
+    const tricks = await site('tricks', { TRUST_WASM_LIFTOFF: '1', TRUST_SITE_SHARED_ENGINE: '1', TRUST_SITE_INLINE_CONFIG: '1' });
     expect([...tricks.keys()].sort()).toEqual([...plain.keys()].sort());
     expect([...plain.keys()].filter((f) => f.endsWith('index.html')).length).toBeGreaterThan(100);
     expect([...plain].filter(([f, bytes]) => !bytes.equals(tricks.get(f)!)).map(([f]) => f)).toEqual([]);
