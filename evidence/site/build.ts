@@ -6,7 +6,7 @@
  * `astro build` cannot bypass it either.
  */
 import { readFileSync, readdirSync, rmSync, existsSync, statSync, renameSync, lstatSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
 import path from 'node:path';
 import { InputError } from '../../platform/kernel/errors.ts';
 import { BundleSchema, type Bundle } from '../types.ts';
@@ -75,7 +75,14 @@ function moveAsideAndRemove(outDir: string): Promise<void> {
   } catch {
     return Promise.resolve(); // e.g. a mount point: Astro empties it in place
   }
-  return rm(aside, { recursive: true, force: true });
+  // On a thread of its own, with synchronous calls: thousands of unlinks sent through libuv's
+  // pool would queue the reads of Astro's modules and of the site's sources behind them (at
+  // 2,000 controls the build sat idle for a second waiting on them).
+  const worker = new Worker(`require('node:fs').rmSync(require('node:worker_threads').workerData, { recursive: true, force: true })`, { eval: true, workerData: aside });
+  return new Promise((resolve, reject) => {
+    worker.once('error', reject);
+    worker.once('exit', () => resolve());
+  });
 }
 
 export async function buildSite(options: BuildSiteOptions): Promise<BuildSiteResult> {
