@@ -70,4 +70,12 @@ describe('trust demo --bulk: core II beside the backup and restore test', () => 
     expect(a.jobs).toContain('backup.restore_test succeeded true true true');
     expect(a).toEqual(b);
   });
+
+  it("analyzes the chain's small tables before core II (never analyzed, they are costed as 10 pages and JIT-compiled per event)", async () => {
+    const r = await withClient(overlapped.adminUrl, (c) => c.query(`SELECT relname, reltuples FROM pg_class WHERE relname IN ('event_chain_head', 'event_time_policy') ORDER BY 1`));
+    expect(r.rows).toEqual([
+      { relname: 'event_chain_head', reltuples: 1 },
+      { relname: 'event_time_policy', reltuples: 1 },
+    ]);
+  });
 });
