@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { repoRoot } from './evidence.ts';
+import { evidence, repoRoot } from './evidence.ts';
 
 export const HEADERS_FILE = 'site/public/_headers';
 
@@ -16,10 +16,19 @@ export function headerPolicy(): string {
   return m[1]!.trim();
 }
 
+let cached: { build: object; policy: string } | undefined;
+
+/** The <meta> policy, read once per build (every page carries it; the evidence identifies the build). */
 export function metaPolicy(): string {
-  return headerPolicy()
-    .split(';')
-    .map((d) => d.trim())
-    .filter((d) => d && !d.startsWith('frame-ancestors'))
-    .join('; ');
+  const build = evidence();
+  if (cached?.build !== build)
+    cached = {
+      build,
+      policy: headerPolicy()
+        .split(';')
+        .map((d) => d.trim())
+        .filter((d) => d && !d.startsWith('frame-ancestors'))
+        .join('; '),
+    };
+  return cached.policy;
 }

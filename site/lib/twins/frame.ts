@@ -7,17 +7,24 @@
 import { controlView, evidence, isoMinute } from '../evidence.ts';
 import { badge, clean, code, heading, link, text } from './markdown.ts';
 
+let lines: { build: object; bar: string; footer: string } | undefined;
+
 /** The title, then the evidence bar, the page's URL and the footer's provenance as a quote. */
 export function twinHead(title: string, pathname: string, site: string): string {
   const ev = evidence();
-  const { catalog } = ev.bundle;
-  const signed = isoMinute(ev.verifiedAt);
-  const meta = [
-    `Evidence last verified ${signed} · catalog ${catalog.version} · ${link('trust.json', '/trust.json')} (every claim, signed)`,
-    `HTML version: ${site}${pathname}`,
-    `Built from evidence bundle ${code(`sha256:${ev.bundleSha256}`)}, catalog ${catalog.version} (${code(`sha256:${catalog.sha256.slice(0, 16)}…`)}), platform commit ${code(ev.bundle.platform.gitCommit)}. Evidence signed ${signed}. ${link('Verify it yourself', '/downloads/')}.`,
-  ];
-  return [heading(1, text(title)), meta.map((m) => `> ${clean(m)}`).join('\n>\n')].join('\n\n');
+  // The bar and the footer are the same on every page of a build (the evidence identifies it).
+  if (lines?.build !== ev) {
+    const { catalog } = ev.bundle;
+    const signed = isoMinute(ev.verifiedAt);
+    lines = {
+      build: ev,
+      bar: clean(`Evidence last verified ${signed} · catalog ${catalog.version} · ${link('trust.json', '/trust.json')} (every claim, signed)`),
+      footer: clean(
+        `Built from evidence bundle ${code(`sha256:${ev.bundleSha256}`)}, catalog ${catalog.version} (${code(`sha256:${catalog.sha256.slice(0, 16)}…`)}), platform commit ${code(ev.bundle.platform.gitCommit)}. Evidence signed ${signed}. ${link('Verify it yourself', '/downloads/')}.`,
+      ),
+    };
+  }
+  return [heading(1, text(title)), [lines.bar, clean(`HTML version: ${site}${pathname}`), lines.footer].map((m) => `> ${m}`).join('\n>\n')].join('\n\n');
 }
 
 /** Marks twins/content.ts leaves in a body: a control's title (t:id) or badge (b:id), or the value of the page's n-th expression. */
