@@ -416,7 +416,7 @@ describe('7. llms.txt: llmstxt.org', () => {
       if (!m) problems.push(`line ${first + i + 2} in "${section}" is not a link item: ${l}`);
       else links.push(m[2]);
     });
-    const origin = /^\s*site:\s*['"]([^'"]+)['"]/m.exec(readFileSync(path.join(ROOT, 'astro.config.mjs'), 'utf8'))![1].replace(/\/$/, '');
+    const origin = /^\s*site:\s*['"]([^'"]+)['"]/m.exec(readFileSync(path.join(ROOT, 'site', 'astro-config.ts'), 'utf8'))![1].replace(/\/$/, '');
     const local = (p: string) => path.join(SITE, decodeURIComponent(p));
     const isFile = (p: string) => existsSync(local(p)) && statSync(local(p)).isFile();
     let pages = 0;
