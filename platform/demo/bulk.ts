@@ -41,6 +41,7 @@ import { EnvironmentError, InputError } from '../kernel/errors.ts';
 import { seededRandom } from './prng.ts';
 import type { DemoContext } from './extensions.ts';
 import { finishBulkDemo } from './bulk-finish.ts';
+import { DEFERRED_TABLES, deferredIndexesEnabled, dropIndexesForLoad, rebuildIndexes } from './bulk-indexes.ts';
 import { ACCOUNTS_PER_SCALE, DEMO_START, checkpointEvery, uuidFrom, type DemoOptions, type DemoSummary } from './run.ts';
 import { account, iso, row, TABLES, type AccountPlan, type Gen, type Table } from './bulk-rows.ts';
 
@@ -138,18 +139,24 @@ export async function runBulkDemo(db: Database, opts: DemoOptions): Promise<Demo
     const lanes: Sink[] = [];
     const done: Promise<unknown>[] = [];
     const finished: Partial<Record<Table, number>> = {};
+    const deferIndexes = deferredIndexesEnabled();
     for (const [i, [t, lane]] of sessions.entries()) {
       const c = clients[i];
       await c.query('BEGIN');
       // The bulk-load mode, for this transaction only (see the top of this file).
       await c.query(`SET LOCAL session_replication_role = replica`);
       await c.query(`SET LOCAL synchronous_commit = off`);
+      // Indexes built after the COPY, in this transaction, where a table has one session (bulk-indexes.ts).
+      const rebuild = deferIndexes && DEFERRED_TABLES.includes(t) ? await dropIndexesForLoad(c, t) : [];
       const stream = c.query(copyFrom(`COPY ${TABLES[t]} FROM STDIN`));
       stream.on('error', (e) => fail(new Error(`COPY ${t}: ${(e as Error).message}`)));
       done.push(
-        new Promise((resolve) => stream.on('finish', resolve)).then(() => {
-          finished[t] = Date.now() - began;
-        }),
+        new Promise((resolve) => stream.on('finish', resolve))
+          .then(() => rebuildIndexes(c, rebuild))
+          .then(
+            () => (finished[t] = Date.now() - began),
+            (e: Error) => fail(new Error(`indexes of ${t}: ${e.message}`)),
+          ),
       );
       lanes.push(new Sink(stream, failed));
       if (lane === 0) sinks[t] = lanes[lanes.length - 1];
