@@ -14,6 +14,7 @@
  */
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
@@ -252,7 +253,9 @@ export async function restoreBackup(db: Database, file: string, opts: { keyring?
     let chainVerified = manifest.head === null;
     let headSeq: number | null = null;
     if (manifest.head) {
-      const v = await verifyChain(client, { from: 'genesis', ownTransaction: true, trustedKeys: [] });
+      // Spread over the cores as `trust audit verify --full` does (one pass below 100,000 events).
+      const workers = { connectionString: adminUrl.toString(), count: Math.max(1, os.availableParallelism() - 1) };
+      const v = await verifyChain(client, { from: 'genesis', ownTransaction: true, trustedKeys: [], workers });
       headSeq = v.headSeq;
       headMatch = v.headSeq === manifest.head.seq && v.headHash === manifest.head.hash;
       chainVerified = v.ok;
