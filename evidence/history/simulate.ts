@@ -16,6 +16,7 @@ import { encodeLeaf, verdictsDigest, verdictsLeaves, type VerdictRow } from '../
 import { append, type AppendResult } from '../tlog/log.ts';
 import type { NoteSigner } from '../tlog/note.ts';
 import { storeBundle } from '../tlog/store.ts';
+import { seededRandom } from '../../platform/demo/prng.ts';
 
 export interface SimulatedRun {
   at: Date;
@@ -63,18 +64,6 @@ export interface DemoHistoryControl {
   maxAgeSeconds: number;
 }
 
-/** mulberry32: a small seeded generator, so the demo history is the same on every machine. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface DemoHistoryPlan {
   runs: SimulatedRun[];
   /** The live control that regresses on day `regressionDay` and is fixed later. */
@@ -90,7 +79,8 @@ export interface DemoHistoryPlan {
  * maximum age), and one live control failing from day 60 for six hours, then fixed.
  */
 export function planDemoHistory(o: { days: number; end: Date; controls: readonly DemoHistoryControl[]; catalogVersion: string; seed?: number; runsPerDay?: number }): DemoHistoryPlan {
-  const random = rng(o.seed ?? 42);
+  // Seeded, so the demo history is the same on every machine.
+  const random = seededRandom(o.seed ?? 42);
   const perDay = o.runsPerDay ?? 24;
   const start = o.end.getTime() - o.days * 86_400_000;
   const silentDays = o.days >= 43 ? [41, 42, 43] : [];

@@ -7,18 +7,10 @@
  */
 import type { VerdictRow } from '../../../evidence/tlog/leaves.ts';
 import type { Run } from '../../../evidence/history/read.ts';
+import { seededRandom } from '../../../platform/demo/prng.ts';
 
-/** mulberry32. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The demo's seeded generator (mulberry32), under the name these tests use. */
+export const rng = seededRandom;
 
 export const IDS = ['a', 'b', 'c', 'd'];
 export const HOUR = 3_600_000;
