@@ -59,11 +59,8 @@ export interface RowSink {
   push(line: string): void;
 }
 
-export interface AccountPlan {
-  index: number;
-  id: string;
-  name: string;
-}
+import type { AccountPlan } from './run.ts';
+export type { AccountPlan };
 
 export interface Gen {
   sink: Record<Table, RowSink>;

@@ -42,8 +42,8 @@ import { seededRandom } from './prng.ts';
 import type { DemoContext } from './extensions.ts';
 import { finishBulkDemo } from './bulk-finish.ts';
 import { DEFERRED_TABLES, deferredIndexesEnabled, dropIndexesForLoad, rebuildIndexes } from './bulk-indexes.ts';
-import { ACCOUNTS_PER_SCALE, DEMO_START, checkpointEvery, uuidFrom, type DemoOptions, type DemoSummary } from './run.ts';
-import { account, iso, row, TABLES, type AccountPlan, type Gen, type Table } from './bulk-rows.ts';
+import { DEMO_START, checkpointEvery, demoAccounts, type DemoOptions, type DemoSummary } from './run.ts';
+import { account, iso, row, TABLES, type Gen, type Table } from './bulk-rows.ts';
 
 /**
  * Periods are the one table whose COPY costs more than its generation: each row is checked
@@ -101,22 +101,7 @@ export async function runBulkDemo(db: Database, opts: DemoOptions): Promise<Demo
   const began = Date.now();
   await migrate(db);
   await syncRegions(db.pool('owner'));
-  const root = seededRandom(opts.seed * 7919 + opts.scale);
-  const plans: AccountPlan[] = Array.from({ length: ACCOUNTS_PER_SCALE * opts.scale }, (_, i) => ({ index: i, id: uuidFrom(root), name: `Demo account ${i + 1}` }));
-  const summary: DemoSummary = {
-    skipped: false,
-    accounts: plans.length,
-    agents: 0,
-    liveAgents: 0,
-    vms: 0,
-    transfers: 0,
-    clones: 0,
-    destroys: 0,
-    lifecycleOperations: 0,
-    auditEvents: 0,
-    checkpoints: 0,
-    seconds: 0,
-  };
+  const { root, plans, summary } = demoAccounts(opts);
 
   const tables = Object.keys(TABLES) as Table[];
   // One session per table, and more for the periods: [table, lane] per session.

@@ -61,10 +61,35 @@ export function uuidFrom(rand: () => number): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-interface AccountPlan {
+export interface AccountPlan {
   index: number;
   id: string;
   name: string;
+}
+
+/**
+ * The accounts a demo of this seed and scale creates (the services' demo and the bulk one
+ * draw the same ids from the same generator), the generator to go on drawing from, and the
+ * summary before anything is done.
+ */
+export function demoAccounts(opts: DemoOptions): { root: () => number; plans: AccountPlan[]; summary: DemoSummary } {
+  const root = seededRandom(opts.seed * 7919 + opts.scale);
+  const plans: AccountPlan[] = Array.from({ length: ACCOUNTS_PER_SCALE * opts.scale }, (_, i) => ({ index: i, id: uuidFrom(root), name: `Demo account ${i + 1}` }));
+  const summary: DemoSummary = {
+    skipped: false,
+    accounts: plans.length,
+    agents: 0,
+    liveAgents: 0,
+    vms: 0,
+    transfers: 0,
+    clones: 0,
+    destroys: 0,
+    lifecycleOperations: 0,
+    auditEvents: 0,
+    checkpoints: 0,
+    seconds: 0,
+  };
+  return { root, plans, summary };
 }
 
 /** Operations between signed checkpoints while seeding (the bulk demo signs at the same heads). */
@@ -89,22 +114,7 @@ async function seedDemo(db: Database, opts: DemoOptions): Promise<DemoSummary> {
   await syncRegions(db.pool('owner'));
   const app = db.pool('app');
   const base = platformContext(app, { actor: 'system:demo' });
-  const root = seededRandom(opts.seed * 7919 + opts.scale);
-  const plans: AccountPlan[] = Array.from({ length: ACCOUNTS_PER_SCALE * opts.scale }, (_, i) => ({ index: i, id: uuidFrom(root), name: `Demo account ${i + 1}` }));
-  const summary: DemoSummary = {
-    skipped: false,
-    accounts: plans.length,
-    agents: 0,
-    liveAgents: 0,
-    vms: 0,
-    transfers: 0,
-    clones: 0,
-    destroys: 0,
-    lifecycleOperations: 0,
-    auditEvents: 0,
-    checkpoints: 0,
-    seconds: 0,
-  };
+  const { root, plans, summary } = demoAccounts(opts);
 
   const already = await withTransaction(app, { accounts: [plans[0].id] }, (c) => c.query('SELECT 1 FROM accounts WHERE id = $1', [plans[0].id]));
   if (already.rowCount) {
