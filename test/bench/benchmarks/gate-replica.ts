@@ -19,7 +19,7 @@ import path from 'node:path';
 import { measurePair, median, round, runChild } from '../measure.ts';
 import { adminQuery, startPg15Cluster, withDatabase } from '../servers.ts';
 import { startStreamingReplica } from '../replica.ts';
-import { buildBulkDemo } from './gate-scale.ts';
+import { buildBulkDemo, checkpointAtHead } from './gate-scale.ts';
 import type { Benchmark } from '../types.ts';
 
 const SCALE = 10;
@@ -36,12 +36,7 @@ export const gateReplica: Benchmark = {
       const url = withDatabase(primary.adminUrl, 'trust');
       replica = await startStreamingReplica(primary.adminUrl, ctx.log);
       const cli = path.join(ctx.root, 'evidence', 'cli', 'bin.mjs');
-      const [{ openDatabase }, { createCheckpoint }, { loadSigningKey }, { roleUrl }] = await Promise.all([
-        import('../../../platform/db/index.ts'),
-        import('../../../platform/audit/checkpoint.ts'),
-        import('../../../platform/audit/keys.ts'),
-        import('../../../platform/db/roles.ts'),
-      ]);
+      const [{ openDatabase }, { roleUrl }] = await Promise.all([import('../../../platform/db/index.ts'), import('../../../platform/db/roles.ts')]);
       let buildSeconds = 0;
       if (scale) {
         ctx.log(`bench: trust demo --scale ${scale} --bulk on the primary (PostgreSQL 15), streaming to the replica`);
@@ -56,17 +51,7 @@ export const gateReplica: Benchmark = {
           await db.close();
         }
       }
-      const db = await openDatabase({ adminUrl: url });
-      let events = 0;
-      try {
-        await createCheckpoint(
-          { owner: db.pool('owner'), reader: db.pool('reader') },
-          loadSigningKey(() => {}),
-        );
-        events = Number((await db.pool('reader').query('SELECT count(*) AS n FROM audit_events')).rows[0].n);
-      } finally {
-        await db.close();
-      }
+      const events = await checkpointAtHead(url);
       const lag = await replica.caughtUp();
       ctx.log(`bench: the replica replayed up to ${lag.lsn} (waited ${lag.ms} ms)`);
 

@@ -56,7 +56,6 @@ function workloadMarker(root: string, scale: number): string {
 
 async function demoDatabase(ctx: BenchContext, scale: number): Promise<{ url: string; built: boolean; buildSeconds?: number; drop?: () => Promise<void> }> {
   const server = await ctx.server();
-  const cli = path.join(ctx.root, 'evidence', 'cli', 'bin.mjs');
   if (ctx.smoke) {
     // The smoke run proves the gate path, not the demo (which has its own tests): an
     // empty migrated platform is enough and keeps npm test fast.
@@ -96,6 +95,28 @@ async function demoDatabase(ctx: BenchContext, scale: number): Promise<{ url: st
   return { url, built: true, buildSeconds };
 }
 
+/**
+ * A signed checkpoint at the chain's head, as the nightly job leaves it (the gate verifies
+ * incrementally from there); returns the number of audit events.
+ */
+export async function checkpointAtHead(adminUrl: string): Promise<number> {
+  const [{ openDatabase }, { createCheckpoint }, { loadSigningKey }] = await Promise.all([
+    import('../../../platform/db/index.ts'),
+    import('../../../platform/audit/checkpoint.ts'),
+    import('../../../platform/audit/keys.ts'),
+  ]);
+  const db = await openDatabase({ adminUrl });
+  try {
+    await createCheckpoint(
+      { owner: db.pool('owner'), reader: db.pool('reader') },
+      loadSigningKey(() => {}),
+    );
+    return Number((await db.pool('reader').query('SELECT count(*) AS n FROM audit_events')).rows[0].n);
+  } finally {
+    await db.close();
+  }
+}
+
 function gateScale(scale: 100 | 1000): Benchmark {
   return {
     name: `gate-scale-${scale}`,
@@ -106,23 +127,7 @@ function gateScale(scale: 100 | 1000): Benchmark {
       }
       const demo = await demoDatabase(ctx, ctx.smoke ? 0 : scale);
       try {
-        const [{ openDatabase }, { createCheckpoint }, { loadSigningKey }] = await Promise.all([
-          import('../../../platform/db/index.ts'),
-          import('../../../platform/audit/checkpoint.ts'),
-          import('../../../platform/audit/keys.ts'),
-        ]);
-        // A signed checkpoint at the head, as the nightly job leaves it: the gate verifies from there.
-        const db = await openDatabase({ adminUrl: demo.url });
-        let events = 0;
-        try {
-          await createCheckpoint(
-            { owner: db.pool('owner'), reader: db.pool('reader') },
-            loadSigningKey(() => {}),
-          );
-          events = Number((await db.pool('reader').query('SELECT count(*) AS n FROM audit_events')).rows[0].n);
-        } finally {
-          await db.close();
-        }
+        const events = await checkpointAtHead(demo.url);
         const cli = path.join(ctx.root, 'evidence', 'cli', 'bin.mjs');
         const outDir = ctx.scratch('gate');
         // A transparency log of its own: the shared one (.data/tlog) may have witnessed an
